@@ -1,0 +1,155 @@
+//! Building and running the HTTP server (and, in single-node mode, the delivery loop beside it).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use shared::config::Config;
+use shared::db::{Db, migrate};
+use shared::mail::Mailer;
+use shared::metrics::{HttpLabels, Metrics};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::{demo, extractors_config, routes};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, seeds the demo if asked, binds the listener and (in single-node
+    /// mode) prepares the embedded delivery loop. Nothing is served until `run_until_stopped`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        let applied = db.run(migrate::run_pending).await?;
+        if applied > 0 {
+            tracing::info!(applied, backend = %db.backend(), "migrations applied");
+        }
+        let metrics = Metrics::new();
+        let mailer = Mailer::from_config(&config.mail)?;
+        let state = AppState::new(db.clone(), config.clone(), metrics.clone(), mailer.clone());
+        if config.demo {
+            demo::seed(&state).await?;
+        }
+
+        let listener = TcpListener::bind(config.bind).map_err(|e| {
+            anyhow::anyhow!("AFTERCARE_BIND: cannot listen on {}: {e}", config.bind)
+        })?;
+        let port = listener.local_addr()?.port();
+        let server = server(listener, state.clone())?;
+
+        let worker = config.runs_embedded_worker().then(|| {
+            let (tx, rx) = watch::channel(false);
+            let w = worker::Worker::new(db, config.clone(), metrics, mailer);
+            (tx, tokio::spawn(w.run(rx)))
+        });
+        tracing::info!(
+            addr = %config.bind,
+            port,
+            backend = %state.db.backend(),
+            embedded_worker = worker.is_some(),
+            "API listening"
+        );
+        Ok(Self {
+            port,
+            server,
+            worker,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (handled by actix: stop accepting, finish in-flight
+    /// requests), then stops the embedded delivery loop after its in-flight sends.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        if let Some((stop, handle)) = self.worker {
+            let _ = stop.send(true);
+            let _ = handle.await;
+        }
+        result
+    }
+}
+
+fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let openapi = ApiDoc::openapi();
+    Ok(HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(observe))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(extractors_config::json())
+            .app_data(extractors_config::path())
+            .app_data(extractors_config::query())
+            .configure(routes::configure)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError(shared::Error::NotFound))
+            }))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run())
+}
+
+/// Adds `X-Request-Id` to every response and records request metrics by route pattern.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    let method = req.method().to_string();
+    let mut res = next.call(req).await?;
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id);
+    }
+    if let Some(metrics) = metrics {
+        let labels = HttpLabels {
+            method,
+            route: res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "(unmatched)".to_owned()),
+            status: res.status().as_u16(),
+        };
+        metrics.http_requests.get_or_create(&labels).inc();
+        metrics
+            .http_duration
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(res)
+}

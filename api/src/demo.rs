@@ -1,0 +1,109 @@
+//! Demo mode (`AFTERCARE_DEMO=on`): a clinic, a staff login and a patient to try the API with.
+//! Refused in production. Re-running resets the demo passwords and changes nothing else.
+
+use shared::Error;
+use shared::auth::password;
+use shared::config::Environment;
+use shared::db::{self, clinics, patients, users};
+use shared::time::now;
+
+use crate::state::AppState;
+
+pub const CLINIC_NAME: &str = "Demo Skin Clinic";
+pub const STAFF_EMAIL: &str = "staff@demo.aftercare.local";
+pub const PATIENT_EMAIL: &str = "patient@demo.aftercare.local";
+pub const PASSWORD: &str = "demo-password-2026";
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    if state.config.env == Environment::Production {
+        anyhow::bail!("AFTERCARE_DEMO: demo mode is not allowed when AFTERCARE_ENV=production");
+    }
+    let hash = password::hash(PASSWORD)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let t = now();
+            let clinic = match clinics::find_by_name(conn, CLINIC_NAME)? {
+                Some(c) => c,
+                None => {
+                    let c = clinics::Clinic {
+                        id: db::new_id(),
+                        name: CLINIC_NAME.into(),
+                        timezone: "Europe/Madrid".into(),
+                        contact_phone: Some("+34 600 000 000".into()),
+                        contact_email: Some("clinic@demo.aftercare.local".into()),
+                        created_at: t,
+                        updated_at: t,
+                    };
+                    clinics::insert(conn, &c)?;
+                    c
+                }
+            };
+            for (email, name, role) in [
+                (STAFF_EMAIL, "Demo Clinician", "clinic_admin"),
+                (PATIENT_EMAIL, "Ana", "patient"),
+            ] {
+                let user = match users::find_by_email_in_clinic(conn, &clinic.id, email)? {
+                    Some(u) => u,
+                    None => {
+                        let u = users::User {
+                            id: db::new_id(),
+                            clinic_id: clinic.id.clone(),
+                            email: email.into(),
+                            name: name.into(),
+                            role: role.into(),
+                            status: users::status::ACTIVE.into(),
+                            password_hash: None,
+                            created_at: t,
+                            updated_at: t,
+                        };
+                        users::insert(conn, &u)?;
+                        if role == "patient" {
+                            patients::insert(conn, &demo_profile(&u.id, &clinic.id, t))?;
+                        }
+                        u
+                    }
+                };
+                users::set_password(conn, &user.id, &hash, t)?;
+            }
+            Ok::<_, Error>(())
+        })
+        .await?;
+    let base = &state.config.public_url;
+    println!(
+        "\nDemo mode: a demo clinic is ready.\n\
+         \x20 staff (clinic admin): {STAFF_EMAIL} / {PASSWORD}\n\
+         \x20 patient:              {PATIENT_EMAIL} / {PASSWORD}\n\
+         Try:\n\
+         \x20 curl -s {base}/v1/auth/login -H 'content-type: application/json' \\\n\
+         \x20      -d '{{\"email\":\"{STAFF_EMAIL}\",\"password\":\"{PASSWORD}\"}}'\n\
+         \x20 then call {base}/v1/clinic/patients with 'Authorization: Bearer <access_token>'.\n\
+         API docs: {base}/docs/\n"
+    );
+    Ok(())
+}
+
+fn demo_profile(
+    user_id: &str,
+    clinic_id: &str,
+    t: chrono::NaiveDateTime,
+) -> patients::PatientProfile {
+    patients::PatientProfile {
+        user_id: user_id.into(),
+        clinic_id: clinic_id.into(),
+        given_name: "Ana".into(),
+        family_name: Some("Demo".into()),
+        phone: None,
+        timezone: "Europe/Madrid".into(),
+        locale: "en".into(),
+        quiet_start: Some("21:00".into()),
+        quiet_end: Some("08:00".into()),
+        push_enabled: true,
+        email_enabled: true,
+        lock_screen_preview: "private".into(),
+        discharged_at: None,
+        erased_at: None,
+        created_at: t,
+        updated_at: t,
+    }
+}

@@ -1,0 +1,110 @@
+//! Request extractors: the authenticated caller, by audience. Handlers take `Staff`, `Admin` or
+//! `PatientUser` and never look at roles themselves; a missing or bad token is 401, a valid
+//! token of the wrong role 403.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use shared::Error;
+use shared::auth::AccessClaims;
+use shared::domain::Role;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Any signed-in user.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub role: Role,
+    pub clinic_id: String,
+    pub session_id: String,
+}
+
+impl From<AccessClaims> for AuthUser {
+    fn from(c: AccessClaims) -> Self {
+        Self {
+            user_id: c.sub,
+            role: c.role,
+            clinic_id: c.cid,
+            session_id: c.sid,
+        }
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError(Error::Internal(anyhow::anyhow!("app state missing"))))?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError(Error::Unauthorized))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or(ApiError(Error::Unauthorized))?;
+    state
+        .tokens
+        .verify(token.trim())
+        .map(AuthUser::from)
+        .ok_or(ApiError(Error::Unauthorized))
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$meta:meta])* $name:ident, $allowed:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl std::ops::Deref for $name {
+            type Target = AuthUser;
+            fn deref(&self) -> &AuthUser {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, ApiError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let allowed: fn(Role) -> bool = $allowed;
+                ready(authenticate(req).and_then(|user| {
+                    if allowed(user.role) {
+                        Ok($name(user))
+                    } else {
+                        Err(ApiError(Error::Forbidden))
+                    }
+                }))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// Clinic staff (admin or clinician); every query they make is scoped to `clinic_id`.
+    Staff,
+    |r| r.is_staff()
+);
+role_extractor!(
+    /// A clinic administrator.
+    Admin,
+    |r| r == Role::ClinicAdmin
+);
+role_extractor!(
+    /// A patient, acting on their own data only.
+    PatientUser,
+    |r| r == Role::Patient
+);

@@ -1,0 +1,11 @@
+//! The aftercare REST API: patients' app, clinic staff and operations endpoints.
+
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod extractors_config;
+pub mod openapi;
+pub mod routes;
+pub mod state;

@@ -1,0 +1,30 @@
+//! What every handler can reach. Built once at start from the typed configuration.
+
+use std::sync::Arc;
+
+use shared::auth::TokenKeys;
+use shared::config::Config;
+use shared::db::Db;
+use shared::mail::Mailer;
+use shared::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub tokens: TokenKeys,
+    pub metrics: Metrics,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Arc<Config>, metrics: Metrics, mailer: Mailer) -> Self {
+        Self {
+            tokens: TokenKeys::new(&config.jwt),
+            db,
+            config,
+            metrics,
+            mailer,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `TestApp`: the real server on port 0 with its own database and its own configuration.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use api::app::Application;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use shared::config::Config;
+use shared::db::{Backend, Db};
+use shared::testing::TestDatabase;
+
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub config: Config,
+    // Dropped last: the database outlives the server using it.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// Starts the app on `backend`; `None` when PostgreSQL is unavailable and not required.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts the app with extra settings (e.g. an SMTP server or fake push endpoints).
+    pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+        let database = TestDatabase::new(backend)?;
+        let mut vars: HashMap<String, String> = [
+            ("DATABASE_URL", database.url_string().as_str()),
+            ("AFTERCARE_BIND", "127.0.0.1:0"),
+            ("AFTERCARE_JWT_SECRET", JWT_SECRET),
+            ("AFTERCARE_EMBEDDED_WORKER", "off"),
+            ("AFTERCARE_DB_POOL_SIZE", "4"),
+            ("RUST_LOG", "warn"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in settings {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let config = Config::from_vars(&vars).expect("test configuration");
+        let app = Application::build(config.clone())
+            .await
+            .expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state.db.clone();
+        tokio::spawn(app.run_until_stopped());
+        Some(TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db,
+            config,
+            _database: database,
+        })
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let rb = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        match token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Reads a problem document, checking its content type and shape.
+pub async fn problem(resp: Response, status: u16) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "unexpected status");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = resp.json().await.unwrap();
+    for field in ["type", "title", "status", "detail"] {
+        assert!(body.get(field).is_some(), "problem lacks {field}: {body}");
+    }
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// Runs the same async test body on SQLite and on PostgreSQL.
+///
+/// ```ignore
+/// both_backends! {
+///     async fn healthz_answers(app) { ... }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn(shared::db::Backend::Sqlite).await.unwrap();
+                run(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn(shared::db::Backend::Postgres).await {
+                    run(app).await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,0 +1,16 @@
+DROP TABLE job_runs;
+DROP TABLE audit_log;
+DROP TABLE escalations;
+DROP TABLE check_ins;
+DROP TABLE delivery_attempts;
+DROP TABLE devices;
+DROP TABLE prompts;
+DROP TABLE session_bookings;
+DROP TABLE treatments;
+DROP TABLE login_throttle;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE invitations;
+DROP TABLE patient_profiles;
+DROP TABLE users;
+DROP TABLE clinics;

@@ -1,0 +1,6 @@
+//! Credentials: password hashing and access tokens.
+
+pub mod password;
+pub mod token;
+
+pub use token::{AccessClaims, TokenKeys};

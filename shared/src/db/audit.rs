@@ -1,0 +1,41 @@
+//! The audit log: who read or changed which patient's data, and when. Actions are short names
+//! (`patient.read`, `treatment.create`); no health content is ever written here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::audit_log;
+use super::{DbConn, new_id};
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: String,
+    pub clinic_id: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub patient_id: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    actor_id: Option<&str>,
+    action: &str,
+    patient_id: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<()> {
+    diesel::insert_into(audit_log::table)
+        .values(AuditEntry {
+            id: new_id(),
+            clinic_id: clinic_id.to_owned(),
+            actor_id: actor_id.map(str::to_owned),
+            action: action.to_owned(),
+            patient_id: patient_id.map(str::to_owned),
+            at,
+        })
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! Clinics: the tenants.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::clinics;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clinics)]
+pub struct Clinic {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, clinic: &Clinic) -> Result<()> {
+    diesel::insert_into(clinics::table)
+        .values(clinic)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Clinic> {
+    Ok(clinics::table
+        .find(id)
+        .select(Clinic::as_select())
+        .first(conn)?)
+}
+
+pub fn find_by_name(conn: &mut DbConn, name: &str) -> Result<Option<Clinic>> {
+    Ok(clinics::table
+        .filter(clinics::name.eq(name))
+        .select(Clinic::as_select())
+        .first(conn)
+        .optional()?)
+}

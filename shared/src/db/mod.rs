@@ -1,0 +1,186 @@
+//! Database access: one diesel `MultiConnection` over PostgreSQL and SQLite, a pool, embedded
+//! migrations, and the queries grouped by aggregate.
+//!
+//! Queries take `&mut DbConn` so they compose inside one transaction; handlers reach them through
+//! [`Db::run`], which moves the blocking diesel work off the async executor.
+
+pub mod audit;
+pub mod clinics;
+pub mod migrate;
+pub mod patients;
+pub mod prompts;
+pub mod schema;
+mod url;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+
+pub use self::url::{Backend, DatabaseUrl};
+use crate::error::Error;
+
+/// A connection to whichever backend the configured URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections for the pool: the backend comes from the URL scheme alone, and every new
+/// SQLite connection gets the pragmas the service relies on (WAL, busy timeout, foreign keys).
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The connection pool, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<DbManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("DATABASE_URL: cannot open the database: {0}")]
+pub struct ConnectError(String);
+
+impl Db {
+    /// Opens one connection to prove the URL works (failing fast, in one line), then builds
+    /// the pool.
+    pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, ConnectError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            ensure_parent_dir(path).map_err(ConnectError)?;
+        }
+        let manager = DbManager { url: url.clone() };
+        let first = manager
+            .connect()
+            .map_err(|e| ConnectError(one_line(&e.to_string())))?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(max_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .error_handler(Box::new(LogErrors))
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pooled connection, for blocking contexts (CLI, worker threads, tests).
+    pub fn get(&self) -> Result<PooledConnection<DbManager>, Error> {
+        self.pool.get().map_err(Error::from)
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(Error::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Like [`Db::run`], inside one transaction.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+}
+
+/// Pool errors (a lost server) go to the log, in one line.
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<r2d2::Error> for LogErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        tracing::warn!(error = %one_line(&error.to_string()), "database connection failed");
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn ensure_parent_dir(path: &str) -> Result<(), String> {
+    if path == ":memory:" || path.starts_with("file:") {
+        return Ok(());
+    }
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Identifiers are UUIDv7 text: opaque to clients, time-ordered for index locality.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

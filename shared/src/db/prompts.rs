@@ -1,0 +1,151 @@
+//! The prompt outbox: planned messages, claimed by workers through the database.
+//!
+//! Claiming leases rows (status `sending`, owner, expiry) and commits before any network I/O;
+//! the outcome is recorded afterwards. Expired leases go back to `scheduled`. The predicates
+//! spell out the literal statuses the partial indexes were built with.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::DbConn;
+use super::schema::prompts;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = prompts)]
+pub struct Prompt {
+    pub id: String,
+    pub clinic_id: String,
+    pub patient_id: String,
+    pub treatment_id: Option<String>,
+    pub booking_id: Option<String>,
+    pub kind: String,
+    pub prompt_key: String,
+    pub day: i32,
+    pub urgent: bool,
+    pub idempotency_key: String,
+    pub title: String,
+    pub body: String,
+    pub locale: String,
+    pub timezone: String,
+    pub local_date: String,
+    pub local_time: String,
+    pub due_at: NaiveDateTime,
+    pub available_at: NaiveDateTime,
+    pub status: String,
+    pub attempts: i32,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    pub channel: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub mod status {
+    pub const SCHEDULED: &str = "scheduled";
+    pub const SENDING: &str = "sending";
+    pub const SENT: &str = "sent";
+    pub const ACKNOWLEDGED: &str = "acknowledged";
+    pub const CANCELLED: &str = "cancelled";
+    pub const FAILED: &str = "failed";
+}
+
+pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
+    // Multi-row inserts are per backend: diesel's multi-backend has no batch insert.
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(prompts::table).values(chunk);
+        match conn {
+            DbConn::Pg(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(lite) => insert.execute(lite)?,
+        };
+    }
+    Ok(())
+}
+
+/// Leases up to `limit` due prompts to `worker` until `lease_until`. One statement on each
+/// backend, so the claim is atomic and commits before any network I/O. PostgreSQL skips rows
+/// another worker is claiming right now (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
+pub fn claim_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Prompt>> {
+    const PG: &str = "UPDATE prompts SET status = 'sending', lease_owner = $1, \
+        lease_expires_at = $2, updated_at = $3 \
+        WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= $3 \
+                     ORDER BY available_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+        RETURNING *";
+    const SQLITE: &str = "UPDATE prompts SET status = 'sending', lease_owner = ?1, \
+        lease_expires_at = ?2, updated_at = ?3 \
+        WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= ?3 \
+                     ORDER BY available_at LIMIT ?4) \
+        RETURNING *";
+    let mut rows: Vec<Prompt> = match conn {
+        DbConn::Pg(pg) => sql_query(PG)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .load(pg)?,
+        DbConn::Sqlite(lite) => sql_query(SQLITE)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .load(lite)?,
+    };
+    rows.sort_by_key(|p| p.available_at);
+    Ok(rows)
+}
+
+/// Returns prompts whose lease expired (the worker died mid-send) to the queue. Their attempt
+/// count is kept, so a prompt that kills workers still reaches its limit.
+pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::update(
+        prompts::table
+            .filter(prompts::status.eq("sending"))
+            .filter(prompts::lease_expires_at.lt(now)),
+    )
+    .set((
+        prompts::status.eq(status::SCHEDULED),
+        prompts::lease_owner.eq(None::<String>),
+        prompts::lease_expires_at.eq(None::<NaiveDateTime>),
+        prompts::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+/// Records a delivered prompt, if this worker still holds its lease.
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    channel: &str,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let n = diesel::update(
+        prompts::table
+            .filter(prompts::id.eq(id))
+            .filter(prompts::status.eq("sending"))
+            .filter(prompts::lease_owner.eq(worker)),
+    )
+    .set((
+        prompts::status.eq(status::SENT),
+        prompts::channel.eq(channel),
+        prompts::sent_at.eq(now),
+        prompts::attempts.eq(prompts::attempts + 1),
+        prompts::lease_owner.eq(None::<String>),
+        prompts::lease_expires_at.eq(None::<NaiveDateTime>),
+        prompts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,96 @@
+//! Users of every role. A user belongs to exactly one clinic; staff queries always filter by it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::users;
+use crate::domain::Role;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub clinic_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub password_hash: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub mod status {
+    pub const INVITED: &str = "invited";
+    pub const ACTIVE: &str = "active";
+    pub const DISABLED: &str = "disabled";
+    pub const ERASED: &str = "erased";
+}
+
+impl User {
+    pub fn role(&self) -> Result<Role> {
+        Role::parse(&self.role)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("user {} has unknown role", self.id)))
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == status::ACTIVE
+    }
+}
+
+pub fn insert(conn: &mut DbConn, user: &User) -> Result<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<User> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// A user of the given clinic; another clinic's user is `NotFound`.
+pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &str, id: &str) -> Result<User> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .filter(users::clinic_id.eq(clinic_id))
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// Every account with this (normalised) email, across clinics.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+pub fn find_by_email_in_clinic(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    email: &str,
+) -> Result<Option<User>> {
+    Ok(users::table
+        .filter(users::clinic_id.eq(clinic_id))
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::status.eq(status::ACTIVE),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The one error type of the service. The API maps it to `application/problem+json`; only the
+//! variants meant for clients carry text that reaches them, internals are logged, never returned.
+
+use serde::Serialize;
+
+/// One field's validation failure, as returned in a 422's `errors` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The database is out of reach (pool exhausted or server down): retryable.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(diesel::result::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Error::NotFound,
+            other => Error::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Error::Unavailable(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

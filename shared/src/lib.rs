@@ -1,0 +1,18 @@
+//! Shared core of the aftercare service: configuration, domain types, the database layer, the
+//! aftercare protocol and schedule engine, and the push and mail clients.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod mail;
+pub mod metrics;
+pub mod push;
+pub mod telemetry;
+pub mod time;
+
+pub use error::{Error, FieldError, Result};
+#[cfg(feature = "testing")]
+pub mod testing;

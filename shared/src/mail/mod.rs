@@ -1,0 +1,134 @@
+//! Outgoing email. Real SMTP through lettre when configured; otherwise the message's envelope
+//! (never its body, which may carry a code or health text) is written to the log.
+
+use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::{MailConfig, SmtpTls};
+
+/// One email ready to send.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// Used by the log transport and as a `X-Aftercare-Kind` header, e.g. `invitation`.
+    pub kind: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("invalid address: {0}")]
+    Address(String),
+    #[error("could not build the message: {0}")]
+    Build(String),
+    /// The server refused permanently (5xx).
+    #[error("rejected: {0}")]
+    Permanent(String),
+    /// Network failure or a 4xx: worth retrying later.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+}
+
+#[derive(Clone)]
+enum Transport {
+    Log,
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Cheap to clone; clones share the SMTP connection pool.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.transport {
+            Transport::Log => "log",
+            Transport::Smtp(_) => "smtp",
+        };
+        f.debug_struct("Mailer").field("transport", &kind).finish()
+    }
+}
+
+impl Mailer {
+    pub fn from_config(cfg: &MailConfig) -> Result<Self, MailError> {
+        let transport = match &cfg.smtp {
+            None => Transport::Log,
+            Some(smtp) => {
+                let mut builder = match smtp.tls {
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+                    }
+                    SmtpTls::StartTls | SmtpTls::Tls => {
+                        let params = TlsParameters::new(smtp.host.clone())
+                            .map_err(|e| MailError::Build(e.to_string()))?;
+                        let tls = if smtp.tls == SmtpTls::Tls {
+                            Tls::Wrapper(params)
+                        } else {
+                            Tls::Required(params)
+                        };
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).tls(tls)
+                    }
+                };
+                builder = builder
+                    .port(smtp.port)
+                    .timeout(Some(std::time::Duration::from_secs(20)));
+                if let (Some(user), Some(pass)) = (&smtp.username, &smtp.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+                }
+                Transport::Smtp(builder.build())
+            }
+        };
+        Ok(Self {
+            transport,
+            from: cfg.from.clone(),
+        })
+    }
+
+    /// A mailer that only logs (tests and development).
+    pub fn log_only(from: Mailbox) -> Self {
+        Self {
+            transport: Transport::Log,
+            from,
+        }
+    }
+
+    pub fn is_smtp(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
+    }
+
+    pub async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text.clone())
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        match &self.transport {
+            Transport::Log => {
+                tracing::info!(
+                    kind = email.kind,
+                    "email not sent: no SMTP server configured (log transport)"
+                );
+                Ok(())
+            }
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Permanent(e.to_string())
+                } else {
+                    MailError::Transient(e.to_string())
+                }
+            }),
+        }
+    }
+}

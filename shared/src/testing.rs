@@ -1,0 +1,102 @@
+//! Throwaway databases for tests: each test gets its own SQLite file or its own PostgreSQL
+//! database, dropped afterwards. Nothing is shared between tests and nothing is mocked.
+//!
+//! PostgreSQL comes from `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`,
+//! used only to create and drop databases). When it is unreachable, PostgreSQL tests are skipped
+//! with a note, unless `TEST_REQUIRE_POSTGRES=1` (CI), where they fail.
+
+use std::path::PathBuf;
+
+use diesel::prelude::*;
+use diesel::sql_query;
+
+use crate::db::{Backend, DatabaseUrl};
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    kind: Kind,
+}
+
+enum Kind {
+    Sqlite(PathBuf),
+    Postgres { name: String },
+}
+
+impl TestDatabase {
+    /// A fresh database on `backend`, or `None` when PostgreSQL is unreachable and not required.
+    pub fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => Self::postgres(),
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("aftercare-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        let path = dir.join("test.db");
+        Self {
+            url: DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()),
+            kind: Kind::Sqlite(dir),
+        }
+    }
+
+    pub fn postgres() -> Option<Self> {
+        let admin = admin_url();
+        let mut conn = match PgConnection::establish(&admin) {
+            Ok(c) => c,
+            Err(e) if postgres_required() => {
+                panic!("TEST_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {e}")
+            }
+            Err(_) => {
+                eprintln!(
+                    "note: PostgreSQL unreachable at TEST_POSTGRES_URL; skipping the PostgreSQL run"
+                );
+                return None;
+            }
+        };
+        let name = format!("aftercare_test_{}", uuid::Uuid::new_v4().simple());
+        sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("creating test database: {e}"));
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        Some(Self {
+            url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+            kind: Kind::Postgres { name },
+        })
+    }
+
+    /// The URL as `DATABASE_URL` would spell it.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Postgres(u) => u.clone(),
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.kind {
+            Kind::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Kind::Postgres { name } => {
+                if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
+                    let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The delivery worker process: `worker` (runs until SIGTERM/SIGINT).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use shared::config::Config;
+use shared::db::{Db, migrate};
+use shared::mail::Mailer;
+use shared::metrics::Metrics;
+use tokio::sync::watch;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    shared::telemetry::init(config.log_format, &config.log_filter);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Arc<Config>) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let applied = db.run(migrate::run_pending).await?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    let mailer = Mailer::from_config(&config.mail)?;
+    let worker = worker::Worker::new(db, config, Metrics::new(), mailer);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(worker.run(stop_rx));
+    wait_for_signal().await;
+    tracing::info!("stop requested: finishing in-flight work");
+    let _ = stop_tx.send(true);
+    handle.await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
