@@ -16,11 +16,9 @@ use shared::metrics::{HttpLabels, Metrics};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{demo, extractors_config, routes};
 
@@ -43,7 +41,17 @@ impl Application {
         }
         let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config.mail)?;
-        let state = AppState::new(db.clone(), config.clone(), metrics.clone(), mailer.clone());
+        let protocol = Arc::new(
+            shared::protocol::Protocol::load(config.protocol_dir.as_deref())
+                .map_err(|e| anyhow::anyhow!("AFTERCARE_PROTOCOL_DIR: {e:#}"))?,
+        );
+        let state = AppState::new(
+            db.clone(),
+            config.clone(),
+            metrics.clone(),
+            mailer.clone(),
+            protocol,
+        );
         if config.demo {
             demo::seed(&state).await?;
         }
@@ -92,7 +100,7 @@ impl Application {
 
 fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
-    let openapi = ApiDoc::openapi();
+    let openapi = crate::openapi::document();
     Ok(HttpServer::new(move || {
         App::new()
             .wrap(from_fn(observe))

@@ -22,6 +22,15 @@ use crate::routes;
 )]
 pub struct ApiDoc;
 
+/// The whole document: the ops paths above plus each route module's fragment.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(routes::auth::Doc::openapi());
+    doc.merge(routes::clinic::openapi());
+    doc.merge(routes::patient::openapi());
+    doc
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

@@ -7,6 +7,7 @@ use shared::config::Config;
 use shared::db::Db;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
+use shared::protocol::Protocol;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,16 +16,24 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub metrics: Metrics,
     pub mailer: Mailer,
+    pub protocol: Arc<Protocol>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Arc<Config>, metrics: Metrics, mailer: Mailer) -> Self {
+    pub fn new(
+        db: Db,
+        config: Arc<Config>,
+        metrics: Metrics,
+        mailer: Mailer,
+        protocol: Arc<Protocol>,
+    ) -> Self {
         Self {
             tokens: TokenKeys::new(&config.jwt),
             db,
             config,
             metrics,
             mailer,
+            protocol,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod metrics;
+pub mod protocol;
 pub mod push;
 pub mod telemetry;
 pub mod time;

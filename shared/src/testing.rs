@@ -12,6 +12,8 @@ use diesel::sql_query;
 
 use crate::db::{Backend, DatabaseUrl};
 
+pub mod fixtures;
+
 pub fn admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())

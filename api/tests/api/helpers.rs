@@ -73,6 +73,60 @@ impl TestApp {
         }
     }
 
+    /// A clinic with one user of `role` (`clinic_admin`, `clinician`) and an access token.
+    pub async fn staff(&self, role: &'static str) -> (shared::db::users::User, String) {
+        let clinic = self
+            .db
+            .run(|c| Ok(shared::testing::fixtures::clinic(c, "Test Clinic")))
+            .await
+            .unwrap();
+        self.staff_in(&clinic.id, role).await
+    }
+
+    /// Another user of `role` in an existing clinic, with an access token.
+    pub async fn staff_in(
+        &self,
+        clinic_id: &str,
+        role: &'static str,
+    ) -> (shared::db::users::User, String) {
+        let clinic_id = clinic_id.to_owned();
+        let user = self
+            .db
+            .run(move |c| Ok(shared::testing::fixtures::user(c, &clinic_id, role)))
+            .await
+            .unwrap();
+        let token = self.token_for(&user);
+        (user, token)
+    }
+
+    /// An enrolled, active patient of `clinic_id` living in `timezone`, with an access token.
+    pub async fn patient_in(
+        &self,
+        clinic_id: &str,
+        timezone: &str,
+    ) -> (shared::db::users::User, String) {
+        let (clinic_id, tz) = (clinic_id.to_owned(), timezone.to_owned());
+        let (user, _) = self
+            .db
+            .run(move |c| Ok(shared::testing::fixtures::patient(c, &clinic_id, &tz)))
+            .await
+            .unwrap();
+        let token = self.token_for(&user);
+        (user, token)
+    }
+
+    /// Mints an access token as login would (no session row: enough for authorisation).
+    pub fn token_for(&self, user: &shared::db::users::User) -> String {
+        let keys = shared::auth::TokenKeys::new(&self.config.jwt);
+        keys.issue(
+            &user.id,
+            user.role().unwrap(),
+            &user.clinic_id,
+            "test-session",
+            chrono::Utc::now().timestamp(),
+        )
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.request(Method::GET, path, token).send().await.unwrap()
     }

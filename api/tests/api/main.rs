@@ -8,3 +8,4 @@ mod config_files;
 mod errors;
 mod ops;
 mod schema;
+mod startup;

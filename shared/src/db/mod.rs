@@ -5,11 +5,20 @@
 //! [`Db::run`], which moves the blocking diesel work off the async executor.
 
 pub mod audit;
+pub mod bookings;
 pub mod clinics;
+pub mod deliveries;
+pub mod devices;
+pub mod invitations;
+pub mod jobs;
 pub mod migrate;
 pub mod patients;
+pub mod plans;
 pub mod prompts;
 pub mod schema;
+pub mod sessions;
+pub mod throttle;
+pub mod treatments;
 mod url;
 pub mod users;
 

@@ -1,6 +1,9 @@
 //! Outgoing email. Real SMTP through lettre when configured; otherwise the message's envelope
 //! (never its body, which may carry a code or health text) is written to the log.
 
+pub mod account;
+pub mod prompt;
+
 use lettre::message::{Mailbox, Message, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};

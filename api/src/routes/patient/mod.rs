@@ -1,0 +1,18 @@
+//! `/v1/me/*`: the patient's own data. Every query is scoped to the caller's user id.
+
+pub mod devices;
+pub mod me;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    me::configure(cfg);
+    devices::configure(cfg);
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut doc = me::Doc::openapi();
+    doc.merge(devices::Doc::openapi());
+    doc
+}

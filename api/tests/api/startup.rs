@@ -1,0 +1,65 @@
+//! Start-up failures are one clear line naming the setting, with a non-zero exit, never a panic.
+
+use std::process::Command;
+
+fn run_api(vars: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "aftercare-startup-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_api"));
+    cmd.current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_database_urls_stop_start_up_in_one_line() {
+    for (url, expect) in [
+        ("mysql://root@localhost/db", "unsupported scheme"),
+        ("sqlite://", "needs a file path"),
+        (
+            "postgres://nobody@127.0.0.1:1/none",
+            "cannot open the database",
+        ),
+    ] {
+        let (code, stderr) = run_api(&[("DATABASE_URL", url)], &["migrate"]);
+        assert_ne!(code, 0, "{url}");
+        let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{url}: expected one line, got {stderr:?}");
+        assert!(
+            lines[0].contains("DATABASE_URL") && lines[0].contains(expect),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[test]
+fn bad_cron_and_missing_production_secret_are_named() {
+    let (code, stderr) = run_api(&[("AFTERCARE_DISPATCH_CRON", "every minute")], &["migrate"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("AFTERCARE_DISPATCH_CRON"), "{stderr}");
+    let (code, stderr) = run_api(&[("AFTERCARE_ENV", "production")], &["migrate"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("AFTERCARE_JWT_SECRET"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_and_migrates_the_default_sqlite_database() {
+    let (code, stderr) = run_api(
+        &[("DATABASE_URL", "sqlite://data/aftercare.db")],
+        &["migrate"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}

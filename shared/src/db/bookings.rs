@@ -1,0 +1,1 @@
+//! Booked next sessions of a course.

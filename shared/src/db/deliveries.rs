@@ -1,0 +1,1 @@
+//! Delivery outcomes: attempts, retries with backoff, dead letters.

@@ -1,0 +1,1 @@
+//! Push devices of patients.

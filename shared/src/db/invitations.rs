@@ -1,0 +1,1 @@
+//! One-time codes (invitations and password resets), stored hashed.

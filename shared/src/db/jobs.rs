@@ -1,0 +1,1 @@
+//! Periodic jobs claimed once per period across all workers.

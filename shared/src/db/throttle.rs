@@ -1,0 +1,1 @@
+//! Failed-login counters shared by every API replica.

@@ -1,0 +1,1 @@
+//! Account emails (invitations, password resets) in the user's locale.

@@ -1,0 +1,1 @@
+//! Prompt and digest emails sent by the delivery worker.
