@@ -13,6 +13,7 @@ use diesel::sql_query;
 use crate::db::{Backend, DatabaseUrl};
 
 pub mod fixtures;
+pub mod smtp;
 
 pub fn admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")

@@ -6,6 +6,7 @@ mod helpers;
 
 mod config_files;
 mod errors;
+mod mail;
 mod ops;
 mod schema;
 mod startup;

@@ -1,0 +1,62 @@
+//! The mailer speaks real SMTP (lettre) to a loopback server.
+
+use shared::config::Config;
+use shared::mail::{Mailer, OutgoingEmail};
+use shared::testing::smtp::SmtpServer;
+
+#[tokio::test]
+async fn mailer_delivers_over_smtp_with_utf8_text() {
+    let smtp = SmtpServer::start().await;
+    let vars = smtp
+        .settings()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let config = Config::from_vars(&vars).unwrap();
+    let mailer = Mailer::from_config(&config.mail).unwrap();
+    assert!(mailer.is_smtp());
+    mailer
+        .send(&OutgoingEmail {
+            to: "ana@example.test".into(),
+            subject: "Tu invitación".into(),
+            text: "Código: 123456 — ¡hola!".into(),
+            kind: "invitation",
+        })
+        .await
+        .unwrap();
+    let got = smtp.wait_for("ana@example.test", 1).await;
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].body_text().contains("Código: 123456 — ¡hola!"),
+        "{}",
+        got[0].data
+    );
+    assert_eq!(got[0].from, "no-reply@aftercare.local");
+}
+
+#[tokio::test]
+async fn refused_recipients_are_reported_as_permanent_or_transient() {
+    let smtp = SmtpServer::start().await;
+    let vars = smtp
+        .settings()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let mailer = Mailer::from_config(&Config::from_vars(&vars).unwrap().mail).unwrap();
+    let email = OutgoingEmail {
+        to: "ana@example.test".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        kind: "test",
+    };
+    smtp.refuse_recipients(550, "no such user");
+    assert!(matches!(
+        mailer.send(&email).await,
+        Err(shared::mail::MailError::Permanent(_))
+    ));
+    smtp.refuse_recipients(451, "try later");
+    assert!(matches!(
+        mailer.send(&email).await,
+        Err(shared::mail::MailError::Transient(_))
+    ));
+}
