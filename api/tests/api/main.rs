@@ -5,6 +5,7 @@
 mod helpers;
 
 mod config_files;
+mod contract;
 mod errors;
 mod mail;
 mod ops;
