@@ -2,8 +2,10 @@
 //! fresh database, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth_support;
 mod helpers;
 
+mod auth;
 mod config_files;
 mod errors;
 mod mail;
