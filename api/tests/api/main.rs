@@ -6,9 +6,12 @@ mod auth_support;
 mod helpers;
 
 mod auth;
+mod cli;
+mod clinic;
 mod config_files;
 mod errors;
 mod mail;
 mod ops;
 mod schema;
 mod startup;
+mod tenancy;
