@@ -319,3 +319,68 @@ fn forged(
         ("garbage", "not.a.jwt".to_owned()),
     ]
 }
+
+both_backends! {
+    async fn a_refresh_token_raced_twice_never_yields_two_pairs(app) {
+        let (user, _) = app.staff("clinician").await;
+        let t = tokens(login(&app, &user.email, shared::testing::fixtures::FIXTURE_PASSWORD).await).await;
+        let r = str_of(&t, "refresh_token");
+        let (a, b) = tokio::join!(refresh(&app, &r), refresh(&app, &r));
+        let ok = [a.status(), b.status()].iter().filter(|s| s.as_u16() == 200).count();
+        assert!(ok <= 1, "both concurrent refreshes succeeded");
+        assert!([a.status(), b.status()].iter().all(|s| matches!(s.as_u16(), 200 | 401)));
+    }
+
+    async fn one_email_in_two_clinics_signs_in_where_the_password_fits(app) {
+        let (a, _) = app.staff("clinician").await;
+        let (b_staff, _) = app.staff("clinic_admin").await;
+        // The same person works at clinic B too, with another password.
+        let (email, b_clinic) = (a.email.clone(), b_staff.clinic_id.clone());
+        let b_user = app
+            .db
+            .run(move |c| {
+                let hash = shared::auth::password::hash(GOOD)?;
+                let t = shared::time::now();
+                let u = shared::db::users::User {
+                    id: shared::db::new_id(),
+                    clinic_id: b_clinic,
+                    email,
+                    name: "Twin".into(),
+                    role: "clinician".into(),
+                    status: "active".into(),
+                    password_hash: Some(hash),
+                    created_at: t,
+                    updated_at: t,
+                };
+                shared::db::users::insert(c, &u)?;
+                Ok(u)
+            })
+            .await
+            .unwrap();
+        let in_a = tokens(login(&app, &a.email, shared::testing::fixtures::FIXTURE_PASSWORD).await).await;
+        assert_eq!(in_a["clinic_id"], a.clinic_id.as_str());
+        let in_b = tokens(login(&app, &a.email, GOOD).await).await;
+        assert_eq!(in_b["clinic_id"], b_user.clinic_id.as_str());
+        assert_eq!(in_b["user_id"], b_user.id.as_str());
+    }
+
+    async fn the_served_document_describes_the_account_and_clinic_routes(app) {
+        let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+        for (method, path) in [
+            ("post", "/v1/auth/login"),
+            ("post", "/v1/auth/refresh"),
+            ("post", "/v1/auth/logout"),
+            ("post", "/v1/auth/invitations/accept"),
+            ("post", "/v1/auth/password-reset"),
+            ("post", "/v1/auth/password-reset/confirm"),
+            ("get", "/v1/clinic"),
+            ("post", "/v1/clinic/staff"),
+            ("post", "/v1/clinic/patients"),
+            ("get", "/v1/clinic/patients"),
+            ("get", "/v1/clinic/patients/{id}"),
+            ("get", "/v1/clinic/audit"),
+        ] {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
+        }
+    }
+}
