@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{Cli, Command};
+use api::cli::{Cli, ClinicCommand, Command};
 use clap::Parser;
 use shared::config::Config;
 
@@ -18,6 +18,9 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => api::cli::migrate(&config).await,
+        Command::Clinic {
+            command: ClinicCommand::Create(args),
+        } => api::cli::create_clinic(&config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,309 @@
 //! `/v1/auth/*`: login, token refresh and logout, invitations, password reset.
+//!
+//! Access tokens are short-lived JWTs; refresh tokens are opaque, stored hashed, and rotate on
+//! every use within one session (see `shared::db::sessions`). Login failures are counted in the
+//! database per account and per client address, so the limits hold across API replicas.
 
-use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use shared::Error;
+use shared::auth::password;
+use shared::crypto::token_hash;
+use shared::db::throttle::{self, Limit};
+use shared::db::{DbConn, sessions, users};
+use shared::domain::{Email, Role};
+use shared::time::now;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use crate::error::{ApiError, ApiResult};
+use crate::extract::AuthUser;
+use crate::state::AppState;
+
+mod codes;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login)
+        .service(refresh)
+        .service(logout)
+        .service(codes::accept_invitation)
+        .service(codes::request_password_reset)
+        .service(codes::confirm_password_reset);
+}
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(
+    paths(
+        login,
+        refresh,
+        logout,
+        codes::accept_invitation,
+        codes::request_password_reset,
+        codes::confirm_password_reset
+    ),
+    components(schemas(
+        LoginRequest,
+        TokenResponse,
+        RefreshRequest,
+        codes::AcceptInvitation,
+        codes::PasswordResetRequest,
+        codes::PasswordResetConfirm
+    ))
+)]
 pub struct Doc;
+
+/// Failures per account (email) before it is locked for the rest of the window.
+const ACCOUNT_LIMIT: Limit = Limit {
+    max_failures: 5,
+    window: Duration::minutes(15),
+};
+/// Failures from one client address (any accounts) before it is locked.
+const ADDRESS_LIMIT: Limit = Limit {
+    max_failures: 20,
+    window: Duration::minutes(15),
+};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Only needed when the same email has accounts in several clinics.
+    #[serde(default)]
+    pub clinic_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token, in seconds.
+    pub expires_in: i64,
+    pub role: Role,
+    pub user_id: String,
+    pub clinic_id: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Opens a session for `user` and issues its first token pair (inside the caller's transaction).
+fn open_session(
+    conn: &mut DbConn,
+    ttl_days: i64,
+    user: users::User,
+) -> shared::Result<(users::User, String, String)> {
+    let t = now();
+    let sid = sessions::create(conn, &user.id, t)?;
+    let token = sessions::issue_refresh(conn, &sid, ttl_days, t)?;
+    Ok((user, sid, token))
+}
+
+fn token_response(
+    state: &AppState,
+    (user, sid, refresh_token): (users::User, String, String),
+) -> ApiResult<TokenResponse> {
+    let role = user.role()?;
+    Ok(TokenResponse {
+        access_token: state.tokens.issue(
+            &user.id,
+            role,
+            &user.clinic_id,
+            &sid,
+            chrono::Utc::now().timestamp(),
+        ),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl_secs,
+        role,
+        user_id: user.id,
+        clinic_id: user.clinic_id,
+    })
+}
+
+fn account_key(email: &str) -> String {
+    format!("email:{}", token_hash(email))
+}
+
+/// The TCP peer: forwarded-for headers are client-controlled and not trusted.
+fn address_key(req: &HttpRequest) -> String {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    format!("ip:{ip}")
+}
+
+/// Runs argon2 off the async executor.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    web::block(f).await.map_err(|e| {
+        ApiError(Error::Internal(anyhow::anyhow!(
+            "blocking task failed: {e}"
+        )))
+    })
+}
+
+/// Signs in with email and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Unknown email, wrong password or inactive account (one answer for all)", body = crate::error::Problem),
+        (status = 429, description = "Too many failures for this account or address; see Retry-After", body = crate::error::Problem),
+    )
+)]
+#[post("/v1/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let LoginRequest {
+        email,
+        password: given,
+        clinic_id,
+    } = body.into_inner();
+    // An unparsable email is just an unknown one: same work, same answer.
+    let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
+    let keys = vec![
+        account_key(email.as_deref().unwrap_or_default()),
+        address_key(&req),
+    ];
+    let t = now();
+    let probe = keys.clone();
+    if let Some(retry_after_secs) = state
+        .db
+        .run(move |c| throttle::locked_for(c, &probe, t))
+        .await?
+    {
+        return Err(ApiError(Error::TooManyRequests { retry_after_secs }));
+    }
+    let candidates = match email.clone() {
+        Some(e) => state.db.run(move |c| users::find_by_email(c, &e)).await?,
+        None => Vec::new(),
+    };
+    let matched = blocking(move || {
+        if candidates.is_empty() {
+            password::verify_dummy(&given);
+            return None;
+        }
+        // Every candidate costs one full verification, whatever its state, so an inactive
+        // account answers as slowly as an active one.
+        candidates.into_iter().find(|u| {
+            let ok = match &u.password_hash {
+                Some(h) => password::verify(&given, h),
+                None => {
+                    password::verify_dummy(&given);
+                    false
+                }
+            };
+            ok && u.is_active() && clinic_id.as_ref().is_none_or(|c| *c == u.clinic_id)
+        })
+    })
+    .await?;
+
+    let ttl = state.config.jwt.refresh_ttl_days;
+    match matched {
+        Some(user) => {
+            let key = keys[0].clone();
+            let opened = state
+                .db
+                .transaction(move |c| {
+                    throttle::reset(c, &key)?;
+                    open_session(c, ttl, user)
+                })
+                .await?;
+            tracing::info!(user_id = %opened.0.id, "login succeeded");
+            Ok(web::Json(token_response(&state, opened)?))
+        }
+        None => {
+            state
+                .db
+                .transaction(move |c| {
+                    throttle::record_failure(c, &keys[0], ACCOUNT_LIMIT, t)?;
+                    throttle::record_failure(c, &keys[1], ADDRESS_LIMIT, t)
+                })
+                .await?;
+            tracing::info!("login failed");
+            Err(ApiError(Error::Unauthorized))
+        }
+    }
+}
+
+/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a spent
+/// one revokes its whole session.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or already used refresh token", body = crate::error::Problem),
+    )
+)]
+#[post("/v1/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let token = body.into_inner().refresh_token;
+    let ttl = state.config.jwt.refresh_ttl_days;
+    // The transaction commits in every outcome: a reuse must leave its session revoked.
+    let outcome = state
+        .db
+        .transaction(move |c| {
+            let t = now();
+            let spent = sessions::spend_refresh(c, &token, t)?;
+            let Some((row, session)) = sessions::find_refresh(c, &token)? else {
+                return Ok(None);
+            };
+            if !spent {
+                if row.used_at.is_some() {
+                    tracing::warn!(session_id = %session.id, "refresh token reuse: session revoked");
+                    sessions::revoke(c, &session.id, sessions::reason::REUSE, t)?;
+                }
+                return Ok(None);
+            }
+            let user = users::find(c, &session.user_id)?;
+            if session.revoked_at.is_some() || !user.is_active() {
+                return Ok(None);
+            }
+            let next = sessions::issue_refresh(c, &session.id, ttl, t)?;
+            Ok(Some((user, session.id, next)))
+        })
+        .await?;
+    match outcome {
+        Some(issued) => Ok(web::Json(token_response(&state, issued)?)),
+        None => Err(ApiError(Error::Unauthorized)),
+    }
+}
+
+/// Ends the session the refresh token belongs to (when it is the caller's).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem))
+)]
+#[post("/v1/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let token = body.into_inner().refresh_token;
+    state
+        .db
+        .transaction(move |c| {
+            if let Some((_, session)) = sessions::find_refresh(c, &token)? {
+                if session.user_id == user.user_id {
+                    sessions::revoke(c, &session.id, sessions::reason::LOGOUT, now())?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

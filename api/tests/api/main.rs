@@ -2,8 +2,12 @@
 //! fresh database, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth_support;
 mod helpers;
 
+mod auth;
+mod cli;
+mod clinic;
 mod config_files;
 mod contract;
 mod errors;
@@ -11,3 +15,4 @@ mod mail;
 mod ops;
 mod schema;
 mod startup;
+mod tenancy;

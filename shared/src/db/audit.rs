@@ -39,3 +39,27 @@ pub fn record(
         .execute(conn)?;
     Ok(())
 }
+
+/// One page of the clinic's audit log, newest first; `before_id` is the keyset cursor (ids are
+/// time-ordered).
+pub fn list(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    patient_id: Option<&str>,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .filter(audit_log::clinic_id.eq(clinic_id))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    if let Some(p) = patient_id {
+        query = query.filter(audit_log::patient_id.eq(p.to_owned()));
+    }
+    if let Some(b) = before_id {
+        query = query.filter(audit_log::id.lt(b.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod patients;
 pub mod plans;
 pub mod prompts;
+pub mod roster;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -1,18 +1,21 @@
 //! `/v1/clinic/*`: clinic staff. Every query is scoped to the caller's clinic in the query itself.
 
 pub mod patients;
+pub mod staff;
 pub mod treatments;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     patients::configure(cfg);
+    staff::configure(cfg);
     treatments::configure(cfg);
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut doc = patients::Doc::openapi();
+    doc.merge(staff::Doc::openapi());
     doc.merge(treatments::Doc::openapi());
     doc
 }

@@ -1,0 +1,195 @@
+//! What clinic staff see of their patients: the list with its computed columns and one
+//! patient's whole record. Every query names the caller's clinic in its `WHERE` clause, so
+//! another clinic's rows are never read, let alone filtered out afterwards.
+//!
+//! The treatments, bookings, prompts, check-ins and escalations are written elsewhere; this
+//! module only reads them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::{count_star, max};
+use diesel::prelude::*;
+use serde::Serialize;
+
+mod record;
+
+pub use record::*;
+
+use super::DbConn;
+use super::patients::PatientProfile;
+use super::schema::{escalations, patient_profiles, prompts, session_bookings, treatments, users};
+use crate::error::Result;
+use crate::time::to_utc;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: both backends have it; PostgreSQL's `LIKE` is case-sensitive.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The list filter on the patient's state in the course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListStatus {
+    Invited,
+    Active,
+    Discharged,
+}
+
+impl ListStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "invited" => Some(Self::Invited),
+            "active" => Some(Self::Active),
+            "discharged" => Some(Self::Discharged),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<ListStatus>,
+    /// Matched case-insensitively against names and email.
+    pub q: Option<String>,
+    /// Keyset: only patients with an id below this one (ids are time-ordered; newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PatientSummary {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: Option<String>,
+    /// `invited`, `active` or `discharged`.
+    pub status: String,
+    pub last_treatment_at: Option<DateTime<Utc>>,
+    pub next_session_at: Option<DateTime<Utc>>,
+    pub open_escalations: i64,
+    /// Acknowledged / delivered prompts, 0–1; null before anything was delivered.
+    pub adherence: Option<f64>,
+}
+
+fn status_of(user_status: &str, profile: &PatientProfile) -> String {
+    if profile.discharged_at.is_some() {
+        "discharged".to_owned()
+    } else {
+        user_status.to_owned()
+    }
+}
+
+/// One page of the clinic's patients (at most `limit`, newest first).
+pub fn list(conn: &mut DbConn, clinic_id: &str, q: &ListQuery) -> Result<Vec<PatientSummary>> {
+    let mut query = patient_profiles::table
+        .inner_join(users::table)
+        .filter(patient_profiles::clinic_id.eq(clinic_id))
+        .filter(users::clinic_id.eq(clinic_id))
+        .filter(patient_profiles::erased_at.is_null())
+        .select((users::status, PatientProfile::as_select()))
+        .order(patient_profiles::user_id.desc())
+        .limit(q.limit)
+        .into_boxed::<Backend>();
+    match q.status {
+        Some(ListStatus::Discharged) => {
+            query = query.filter(patient_profiles::discharged_at.is_not_null())
+        }
+        Some(s) => {
+            let wanted = if s == ListStatus::Invited {
+                "invited"
+            } else {
+                "active"
+            };
+            query = query
+                .filter(patient_profiles::discharged_at.is_null())
+                .filter(users::status.eq(wanted));
+        }
+        None => {}
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        query = query.filter(
+            lower(patient_profiles::given_name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(patient_profiles::family_name.assume_not_null())
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .and(patient_profiles::family_name.is_not_null()))
+                .or(users::email.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(before) = &q.before_id {
+        query = query.filter(patient_profiles::user_id.lt(before.clone()));
+    }
+    let rows: Vec<(String, PatientProfile)> = query.load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|(_, p)| p.user_id.clone()).collect();
+
+    let last_treatment: HashMap<String, Option<NaiveDateTime>> = treatments::table
+        .filter(treatments::clinic_id.eq(clinic_id))
+        .filter(treatments::patient_id.eq_any(&ids))
+        .group_by(treatments::patient_id)
+        .select((treatments::patient_id, max(treatments::performed_at)))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let next_session: HashMap<String, NaiveDateTime> = session_bookings::table
+        .filter(session_bookings::clinic_id.eq(clinic_id))
+        .filter(session_bookings::patient_id.eq_any(&ids))
+        .filter(session_bookings::cancelled_at.is_null())
+        .select((session_bookings::patient_id, session_bookings::starts_at))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let open: HashMap<String, i64> = escalations::table
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .filter(escalations::patient_id.eq_any(&ids))
+        .filter(escalations::status.eq("open"))
+        .group_by(escalations::patient_id)
+        .select((escalations::patient_id, count_star()))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut delivered: HashMap<String, (i64, i64)> = HashMap::new();
+    let counts: Vec<(String, String, i64)> = prompts::table
+        .filter(prompts::clinic_id.eq(clinic_id))
+        .filter(prompts::patient_id.eq_any(&ids))
+        .filter(prompts::status.eq_any(["sent", "acknowledged"]))
+        .group_by((prompts::patient_id, prompts::status))
+        .select((prompts::patient_id, prompts::status, count_star()))
+        .load(conn)?;
+    for (patient, status, n) in counts {
+        let e = delivered.entry(patient).or_default();
+        if status == "acknowledged" {
+            e.0 += n;
+        }
+        e.1 += n;
+    }
+
+    Ok(rows
+        .into_iter()
+        .map(|(user_status, p)| {
+            let id = p.user_id.clone();
+            PatientSummary {
+                status: status_of(&user_status, &p),
+                last_treatment_at: last_treatment.get(&id).copied().flatten().map(to_utc),
+                next_session_at: next_session.get(&id).copied().map(to_utc),
+                open_escalations: open.get(&id).copied().unwrap_or(0),
+                adherence: delivered
+                    .get(&id)
+                    .filter(|(_, total)| *total > 0)
+                    .map(|(acked, total)| *acked as f64 / *total as f64),
+                given_name: p.given_name,
+                family_name: p.family_name,
+                id,
+            }
+        })
+        .collect())
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
