@@ -7,6 +7,8 @@ mod helpers;
 mod config_files;
 mod errors;
 mod mail;
+mod me;
 mod ops;
 mod schema;
 mod startup;
+mod treatments;
