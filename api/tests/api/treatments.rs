@@ -269,3 +269,63 @@ both_backends! {
         problem(put_session(&app, &staff, &patient, Utc::now() + Duration::days(5)).await, 409).await;
     }
 }
+
+both_backends! {
+    async fn replanning_twice_changes_nothing(app) {
+        let (staff, patient, _) = setup(&app).await;
+        record(&app, &staff, &patient, &treatment_body(1)).await;
+        let before = rows(&app, &patient).await;
+        let p = patient.clone();
+        let outcome = app.db.transaction(move |c| {
+            let protocol = shared::protocol::Protocol::builtin().unwrap();
+            shared::db::plans::lock_patient(c, &p, None)?;
+            shared::db::plans::replan(c, &protocol, &p, shared::time::now())
+        }).await.unwrap();
+        assert!(!outcome.changed(), "{outcome:?}");
+        let after = rows(&app, &patient).await;
+        assert_eq!(before.len(), after.len());
+        for (a, b) in before.iter().zip(&after) {
+            assert_eq!((&a.id, a.updated_at, &a.status), (&b.id, b.updated_at, &b.status));
+        }
+    }
+}
+
+/// Demo mode gives the demo patient a recorded session, so the timeline has content.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_patient_has_a_plan() {
+    let app = TestApp::spawn_with(shared::db::Backend::Sqlite, &[("AFTERCARE_DEMO", "on")])
+        .await
+        .unwrap();
+    let patient = app
+        .db
+        .run(|c| {
+            use shared::db::schema::users;
+            Ok(users::table
+                .filter(users::email.eq(api::demo::PATIENT_EMAIL))
+                .select(users::id)
+                .first::<String>(c)?)
+        })
+        .await
+        .unwrap();
+    let stored = rows(&app, &patient).await;
+    assert!(stored.len() > 5, "{}", stored.len());
+    // Two days in: day 0 and day 1 are past and not planned.
+    assert!(stored.iter().all(|p| p.day >= 2));
+}
+
+both_backends! {
+    async fn openapi_describes_the_plan_routes(app) {
+        let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+        for (path, method) in [
+            ("/v1/clinic/patients/{id}/treatments", "post"),
+            ("/v1/clinic/patients/{id}/next-session", "put"),
+            ("/v1/clinic/patients/{id}/next-session", "delete"),
+            ("/v1/clinic/patients/{id}/discharge", "post"),
+            ("/v1/me", "get"),
+            ("/v1/me", "patch"),
+            ("/v1/me/timeline", "get"),
+        ] {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+        }
+    }
+}
