@@ -7,8 +7,9 @@
 //!    patient's zone (DST gaps move forward, repeated hours take the first occurrence);
 //! 3. nothing goes out before the treatment: treatment prompts move to shortly after it
 //!    (`day0_min_delay_minutes`), other prompts that would land before it are dropped;
-//! 4. a time already past: on today's local date it is sent now; a rebook nudge whose date has
-//!    passed is sent now (still useful); anything else in the past is stale and dropped;
+//! 4. a time already past: on today's local date it is sent now; a rebook nudge whose date
+//!    passed less than four weeks ago is sent now (still useful; older ones would only be noise
+//!    when a clinic enters past treatments); anything else in the past is stale and dropped;
 //! 5. outside quiet hours, unless urgent (moved to the end of the window);
 //! 6. in plan order (intended time, then protocol order) every prompt is strictly later than
 //!    the one before; collisions (e.g. two prompts moved to the end of quiet hours) are spaced a
@@ -95,6 +96,9 @@ pub struct PlannedPrompt {
     pub late: bool,
 }
 
+/// How long after the interval ended a missed rebook nudge is still worth sending.
+const LATE_REBOOK_DAYS: i64 = 28;
+
 struct Candidate<'p> {
     def: &'p PromptDef,
     order: usize,
@@ -136,7 +140,9 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
             }
         }
         if due < req.now {
-            if date != today && def.anchor != Anchor::IntervalEnd {
+            let recent_rebook =
+                def.anchor == Anchor::IntervalEnd && (today - date).num_days() <= LATE_REBOOK_DAYS;
+            if date != today && !recent_rebook {
                 continue;
             }
             due = ceil_to_minute(req.now);

@@ -162,6 +162,9 @@ fn stale_prompts_are_dropped_and_todays_passed_ones_go_out_now() {
     let plan = req.run(&builtin());
     assert_eq!(keys(&plan), ["rebook"]);
     assert!(plan[0].late && plan[0].due_at == utc("2026-07-20T10:00:00Z"));
+    // Months later (a past treatment entered late) it is noise: dropped.
+    req.now = utc("2026-09-20T10:00:00Z");
+    assert!(req.run(&builtin()).is_empty());
 }
 
 #[test]
