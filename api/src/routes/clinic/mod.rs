@@ -1,6 +1,7 @@
 //! `/v1/clinic/*`: clinic staff. Every query is scoped to the caller's clinic in the query itself.
 
 pub mod patients;
+mod treatment_input;
 pub mod treatments;
 
 use actix_web::web;

@@ -7,13 +7,13 @@
 //! discharged patient re-admits them; booking a session for one is a conflict.
 
 use actix_web::{HttpResponse, delete, post, put, web};
-use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
+use shared::Error;
 use shared::db::{self, audit, bookings, plans, treatments};
-use shared::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use shared::time::now;
-use shared::{Error, FieldError};
 
+use super::treatment_input::{NewTreatment, parse_time};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Staff;
 use crate::routes::prompt_view::{PromptView, rfc3339};
@@ -33,174 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub struct Doc;
 
-/// How far in the future `performed_at` may be (clock skew between devices).
-const FUTURE_SKEW_MINUTES: i64 = 5;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTreatment {
-    /// RFC 3339; not in the future.
-    pub performed_at: String,
-    /// face, neck, chest, hands, back, legs, scalp (at least one).
-    pub areas: Vec<String>,
-    /// 0.5–2.5.
-    pub needle_depth_mm: f64,
-    /// pen | roller | stamp
-    pub device: String,
-    /// prp
-    #[serde(default)]
-    pub combined_with: Vec<String>,
-    /// 1 ≤ session_number ≤ planned_sessions.
-    pub session_number: i64,
-    /// 1–6 (3–6 typical).
-    pub planned_sessions: i64,
-    /// 3–8 weeks between sessions.
-    pub interval_weeks: i64,
-    /// Screening findings (codes); non-empty requires `override_reason`.
-    pub contraindications: Vec<String>,
-    pub override_reason: Option<String>,
-    pub notes: Option<String>,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TreatmentCreated {
     pub id: String,
     /// The prompts planned for this treatment.
     pub prompts: Vec<PromptView>,
-}
-
-struct ParsedTreatment {
-    performed_at: NaiveDateTime,
-    areas: Vec<Area>,
-    depth: NeedleDepth,
-    device: Device,
-    combined_with: Vec<CombinedWith>,
-    session_number: i32,
-    planned_sessions: i32,
-    interval_weeks: i32,
-    contraindications: Vec<Contraindication>,
-    override_reason: Option<String>,
-    notes: Option<String>,
-}
-
-fn parse_time(raw: &str) -> Option<NaiveDateTime> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(6))
-}
-
-fn parse_codes<T>(
-    list: &[String],
-    field: &str,
-    parse: fn(&str) -> Option<T>,
-    errors: &mut Vec<FieldError>,
-) -> Vec<T>
-where
-    T: PartialEq,
-{
-    let mut out = Vec::new();
-    for raw in list {
-        match parse(raw) {
-            Some(v) if !out.contains(&v) => out.push(v),
-            Some(_) => {}
-            None => errors.push(FieldError::new(field, format!("unknown code {raw:?}"))),
-        }
-    }
-    out
-}
-
-fn optional_text(
-    raw: &Option<String>,
-    field: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let t = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if t.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Some(t.to_owned())
-}
-
-impl NewTreatment {
-    fn parse(&self, now: NaiveDateTime) -> Result<ParsedTreatment, Error> {
-        let mut errors = Vec::new();
-        let mut err = |f: &str, m: &str| errors.push(FieldError::new(f, m));
-        let performed_at = match parse_time(&self.performed_at) {
-            None => {
-                err("performed_at", "must be an RFC 3339 time with offset");
-                None
-            }
-            Some(t) if t > now + Duration::minutes(FUTURE_SKEW_MINUTES) => {
-                err("performed_at", "must not be in the future");
-                None
-            }
-            Some(t) => Some(t),
-        };
-        let depth = NeedleDepth::parse(self.needle_depth_mm)
-            .map_err(|m| err("needle_depth_mm", &m))
-            .ok();
-        let device = Device::parse(&self.device);
-        if device.is_none() {
-            err("device", "must be pen, roller or stamp");
-        }
-        if !(1..=6).contains(&self.planned_sessions) {
-            err("planned_sessions", "must be between 1 and 6");
-        }
-        if self.session_number < 1 || self.session_number > self.planned_sessions.max(1) {
-            err("session_number", "must be between 1 and planned_sessions");
-        }
-        if !(3..=8).contains(&self.interval_weeks) {
-            err("interval_weeks", "must be between 3 and 8 weeks");
-        }
-        if self.areas.is_empty() {
-            err("areas", "must name at least one treated area");
-        }
-        let areas = parse_codes(&self.areas, "areas", Area::parse, &mut errors);
-        let combined_with = parse_codes(
-            &self.combined_with,
-            "combined_with",
-            CombinedWith::parse,
-            &mut errors,
-        );
-        let contraindications = parse_codes(
-            &self.contraindications,
-            "contraindications",
-            Contraindication::parse,
-            &mut errors,
-        );
-        let override_reason =
-            optional_text(&self.override_reason, "override_reason", 1000, &mut errors);
-        if !self.contraindications.is_empty() && override_reason.is_none() {
-            errors.push(FieldError::new(
-                "override_reason",
-                "is required when contraindications are recorded",
-            ));
-        }
-        let notes = optional_text(&self.notes, "notes", 4000, &mut errors);
-        match (performed_at, depth, device) {
-            (Some(performed_at), Some(depth), Some(device)) if errors.is_empty() => {
-                Ok(ParsedTreatment {
-                    performed_at,
-                    areas,
-                    depth,
-                    device,
-                    combined_with,
-                    // Ranges checked above.
-                    session_number: self.session_number as i32,
-                    planned_sessions: self.planned_sessions as i32,
-                    interval_weeks: self.interval_weeks as i32,
-                    contraindications,
-                    override_reason,
-                    notes,
-                })
-            }
-            _ => Err(Error::Validation(errors)),
-        }
-    }
 }
 
 fn json_list<T: Serialize>(v: &[T]) -> Result<String, Error> {
