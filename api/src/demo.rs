@@ -4,7 +4,7 @@
 use shared::Error;
 use shared::auth::password;
 use shared::config::Environment;
-use shared::db::{self, clinics, patients, users};
+use shared::db::{self, clinics, patients, plans, treatments, users};
 use shared::time::now;
 
 use crate::state::AppState;
@@ -19,6 +19,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         anyhow::bail!("AFTERCARE_DEMO: demo mode is not allowed when AFTERCARE_ENV=production");
     }
     let hash = password::hash(PASSWORD)?;
+    let protocol = state.protocol.clone();
     state
         .db
         .transaction(move |conn| {
@@ -66,6 +67,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 };
                 users::set_password(conn, &user.id, &hash, t)?;
             }
+            seed_treatment(conn, &protocol, &clinic.id, t)?;
             Ok::<_, Error>(())
         })
         .await?;
@@ -80,6 +82,50 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
          \x20 then call {base}/v1/clinic/patients with 'Authorization: Bearer <access_token>'.\n\
          API docs: {base}/docs/\n"
     );
+    Ok(())
+}
+
+/// Gives the demo patient a session recorded two days ago (face, 1.0 mm pen, session 1 of 3),
+/// so the timeline has content. Only once: a patient with any treatment is left alone.
+fn seed_treatment(
+    conn: &mut db::DbConn,
+    protocol: &shared::protocol::Protocol,
+    clinic_id: &str,
+    t: chrono::NaiveDateTime,
+) -> Result<(), Error> {
+    let (Some(staff), Some(patient)) = (
+        users::find_by_email_in_clinic(conn, clinic_id, STAFF_EMAIL)?,
+        users::find_by_email_in_clinic(conn, clinic_id, PATIENT_EMAIL)?,
+    ) else {
+        return Ok(());
+    };
+    if treatments::current(conn, &patient.id)?.is_some() {
+        return Ok(());
+    }
+    plans::lock_patient(conn, &patient.id, Some(clinic_id))?;
+    treatments::insert(
+        conn,
+        &treatments::Treatment {
+            id: db::new_id(),
+            clinic_id: clinic_id.into(),
+            patient_id: patient.id.clone(),
+            performed_at: t - chrono::Duration::days(2),
+            areas: r#"["face"]"#.into(),
+            needle_depth_mm: 1.0,
+            device: "pen".into(),
+            combined_with: "[]".into(),
+            session_number: 1,
+            planned_sessions: 3,
+            interval_weeks: 4,
+            contraindications: "[]".into(),
+            override_reason: None,
+            notes: None,
+            protocol_version: protocol.version().into(),
+            recorded_by: staff.id,
+            created_at: t,
+        },
+    )?;
+    plans::replan(conn, protocol, &patient.id, t)?;
     Ok(())
 }
 

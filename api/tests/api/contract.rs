@@ -10,17 +10,10 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 const NOT_YET_SERVED: &[&str] = &[
-    "POST /v1/clinic/patients/{id}/treatments",
-    "PUT /v1/clinic/patients/{id}/next-session",
-    "DELETE /v1/clinic/patients/{id}/next-session",
-    "POST /v1/clinic/patients/{id}/discharge",
     "GET /v1/clinic/escalations",
     "POST /v1/clinic/escalations/{id}/resolve",
-    "GET /v1/me",
-    "PATCH /v1/me",
     "POST /v1/me/devices",
     "DELETE /v1/me/devices/{id}",
-    "GET /v1/me/timeline",
     "POST /v1/me/prompts/{id}/ack",
     "POST /v1/me/check-ins",
     "GET /v1/me/next-session.ics",

@@ -144,3 +144,40 @@ fn serves_then_stops_cleanly_on_sigterm() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_broken_protocol_stops_start_up_naming_the_file_and_prompt() {
+    let dir = std::env::temp_dir().join(format!(
+        "aftercare-protocol-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("broken.toml"),
+        "version = \"v9\"\n[[prompts]]\nkey = \"day1\"\nkind = \"aftercare\"\nday = 1\n\
+         time = \"09:00\"\nen = { title = \"T\", body = \"B\" }\n",
+    )
+    .unwrap();
+    let (code, stderr) = run_api(
+        &[
+            ("AFTERCARE_PROTOCOL_DIR", dir.to_str().unwrap()),
+            ("AFTERCARE_BIND", "127.0.0.1:0"),
+            ("RUST_LOG", "error"),
+        ],
+        &["serve"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_ne!(code, 0, "{stderr}");
+    let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for needle in [
+        "AFTERCARE_PROTOCOL_DIR",
+        "broken.toml",
+        "\"day1\"",
+        "no es text",
+        "FACTS.md",
+    ] {
+        assert!(lines[0].contains(needle), "{needle}: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"));
+}

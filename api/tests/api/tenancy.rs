@@ -36,10 +36,51 @@ const ROUTES: &[Route] = &[
         body: no_body,
         own_status: 200,
     },
-    // Add rows here as routes land, e.g.
-    // POST /v1/clinic/patients/{id}/treatments, PUT and DELETE /v1/clinic/patients/{id}/next-session,
-    // POST /v1/clinic/patients/{id}/discharge.
+    Route {
+        method: Method::POST,
+        path: "/v1/clinic/patients/{id}/treatments",
+        body: treatment_body,
+        own_status: 201,
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/clinic/patients/{id}/next-session",
+        body: booking_body,
+        own_status: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/clinic/patients/{id}/next-session",
+        body: no_body,
+        own_status: 204,
+    },
+    // Last: it ends the own patient's care.
+    Route {
+        method: Method::POST,
+        path: "/v1/clinic/patients/{id}/discharge",
+        body: no_body,
+        own_status: 200,
+    },
 ];
+
+fn treatment_body() -> Option<Value> {
+    let performed = chrono::Utc::now() - chrono::Duration::hours(1);
+    Some(serde_json::json!({
+        "performed_at": performed.to_rfc3339(),
+        "areas": ["face"],
+        "needle_depth_mm": 1.0,
+        "device": "pen",
+        "session_number": 1,
+        "planned_sessions": 3,
+        "interval_weeks": 4,
+        "contraindications": [],
+    }))
+}
+
+fn booking_body() -> Option<Value> {
+    let starts = chrono::Utc::now() + chrono::Duration::days(28);
+    Some(serde_json::json!({ "starts_at": starts.to_rfc3339() }))
+}
 
 /// Every clinic route, for the patient-token check (ids are irrelevant: refused before lookup).
 const ALL_CLINIC_ROUTES: &[(&str, &str)] = &[
@@ -49,6 +90,10 @@ const ALL_CLINIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/clinic/patients"),
     ("GET", "/v1/clinic/patients/{id}"),
     ("GET", "/v1/clinic/audit"),
+    ("POST", "/v1/clinic/patients/{id}/treatments"),
+    ("PUT", "/v1/clinic/patients/{id}/next-session"),
+    ("DELETE", "/v1/clinic/patients/{id}/next-session"),
+    ("POST", "/v1/clinic/patients/{id}/discharge"),
 ];
 
 async fn call(app: &TestApp, route: &Route, id: &str, token: &str) -> reqwest::Response {
@@ -95,7 +140,7 @@ both_backends! {
         for (method, path) in ALL_CLINIC_ROUTES {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let mut rb = app.request(method.clone(), &path.replace("{id}", &patient.id), Some(&token));
-            if method == Method::POST {
+            if method == Method::POST || method == Method::PUT {
                 rb = rb.json(&json!({}));
             }
             let p = problem(rb.send().await.unwrap(), 403).await;

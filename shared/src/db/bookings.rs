@@ -1,1 +1,60 @@
-//! Booked next sessions of a course.
+//! Booked next sessions of a course. At most one live (not cancelled) booking per patient,
+//! enforced by a partial unique index.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::session_bookings;
+use crate::error::Result;
+use crate::protocol::BookingInput;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = session_bookings)]
+pub struct Booking {
+    pub id: String,
+    pub clinic_id: String,
+    pub patient_id: String,
+    pub starts_at: NaiveDateTime,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+impl Booking {
+    pub fn input(&self) -> BookingInput {
+        BookingInput {
+            id: self.id.clone(),
+            starts_at: self.starts_at.and_utc(),
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConn, b: &Booking) -> Result<()> {
+    diesel::insert_into(session_bookings::table)
+        .values(b)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The patient's live booking, if any.
+pub fn live(conn: &mut DbConn, patient_id: &str) -> Result<Option<Booking>> {
+    Ok(session_bookings::table
+        .filter(session_bookings::patient_id.eq(patient_id))
+        .filter(session_bookings::cancelled_at.is_null())
+        .select(Booking::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Cancels the live booking; returns whether there was one.
+pub fn cancel_live(conn: &mut DbConn, patient_id: &str, now: NaiveDateTime) -> Result<bool> {
+    let n = diesel::update(
+        session_bookings::table
+            .filter(session_bookings::patient_id.eq(patient_id))
+            .filter(session_bookings::cancelled_at.is_null()),
+    )
+    .set(session_bookings::cancelled_at.eq(now))
+    .execute(conn)?;
+    Ok(n > 0)
+}

@@ -1,1 +1,366 @@
 //! Writing and re-planning a patient's prompts (the schedule engine's output).
+//!
+//! One entry point, [`replan`]: whatever changed (a treatment recorded, a session booked or
+//! cancelled, the patient's zone, quiet hours or language, a discharge), the patient's plan is
+//! recomputed from the current state and reconciled with the stored rows:
+//! - a planned prompt with no row is inserted;
+//! - a row that is still replaceable — `scheduled` and due in the future, or `cancelled` and
+//!   never sent — is updated to the plan (re-timed, re-rendered, revived), or left alone when
+//!   it already matches, so running it twice changes nothing;
+//! - any other row with that idempotency key (sent, acknowledged, failed, being sent, already
+//!   due) is left alone: the same logical prompt never exists twice and is never resent;
+//! - a future `scheduled` row the plan no longer contains is cancelled (kept for the record).
+//!
+//! Callers run it inside the transaction that made the change, after [`lock_patient`], so
+//! concurrent re-plans of one patient queue up instead of racing on idempotency keys.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::prompts::{self, Prompt, status};
+use super::schema::{patient_profiles, prompts as prompts_t};
+use super::{DbConn, bookings, new_id, patients, treatments};
+use crate::domain::{LocalTime, Locale, QuietHours, TimeZone};
+use crate::error::{Error, Result};
+use crate::protocol::{PlanRequest, PlannedPrompt, Protocol, plan};
+
+/// What a re-plan did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub inserted: usize,
+    pub updated: usize,
+    pub cancelled: usize,
+}
+
+impl Outcome {
+    pub fn changed(&self) -> bool {
+        self.inserted + self.updated + self.cancelled > 0
+    }
+}
+
+/// Takes the patient's row lock (a no-op update: PostgreSQL row lock, SQLite write lock) and
+/// returns the profile. With `clinic_id`, a patient of another clinic is `NotFound`; an erased
+/// patient is `NotFound` to everyone.
+pub fn lock_patient(
+    conn: &mut DbConn,
+    patient_id: &str,
+    clinic_id: Option<&str>,
+) -> Result<patients::PatientProfile> {
+    let touch = patient_profiles::updated_at.eq(patient_profiles::updated_at);
+    let base = patient_profiles::table
+        .filter(patient_profiles::user_id.eq(patient_id))
+        .filter(patient_profiles::erased_at.is_null());
+    let n = match clinic_id {
+        Some(c) => diesel::update(base.filter(patient_profiles::clinic_id.eq(c)))
+            .set(touch)
+            .execute(conn)?,
+        None => diesel::update(base).set(touch).execute(conn)?,
+    };
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    patients::find(conn, patient_id)
+}
+
+/// The patient's preferences as the engine reads them.
+pub struct Preferences {
+    pub tz: TimeZone,
+    pub quiet: Option<QuietHours>,
+    pub locale: Locale,
+}
+
+impl Preferences {
+    pub fn of(p: &patients::PatientProfile) -> Result<Self> {
+        let corrupt = |what: &str| {
+            Error::Internal(anyhow::anyhow!("patient {} has invalid {what}", p.user_id))
+        };
+        let tz = TimeZone::parse(&p.timezone).map_err(|_| corrupt("timezone"))?;
+        let locale = Locale::parse(&p.locale).ok_or_else(|| corrupt("locale"))?;
+        let quiet = match (&p.quiet_start, &p.quiet_end) {
+            (Some(s), Some(e)) => {
+                let s = LocalTime::parse(s).map_err(|_| corrupt("quiet hours"))?;
+                let e = LocalTime::parse(e).map_err(|_| corrupt("quiet hours"))?;
+                Some(QuietHours::new(s, e).map_err(|_| corrupt("quiet hours"))?)
+            }
+            _ => None,
+        };
+        Ok(Self { tz, quiet, locale })
+    }
+}
+
+/// Recomputes the patient's plan and reconciles the stored prompts with it (see the module
+/// documentation). Call inside a transaction, after [`lock_patient`].
+pub fn replan(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    patient_id: &str,
+    now: NaiveDateTime,
+) -> Result<Outcome> {
+    let profile = patients::find(conn, patient_id)?;
+    let desired = if profile.discharged_at.is_some() || profile.erased_at.is_some() {
+        Vec::new()
+    } else {
+        let prefs = Preferences::of(&profile)?;
+        let treatment = treatments::current(conn, patient_id)?
+            .map(|t| t.input())
+            .transpose()?;
+        let booking = bookings::live(conn, patient_id)?.map(|b| b.input());
+        plan(
+            protocol,
+            &PlanRequest {
+                patient_id,
+                tz: prefs.tz.0,
+                quiet: prefs.quiet,
+                locale: prefs.locale,
+                treatment: treatment.as_ref(),
+                booking: booking.as_ref(),
+                now: now.and_utc(),
+            },
+        )
+    };
+    reconcile(conn, &profile, &desired, now)
+}
+
+fn replaceable(row: &Prompt, now: NaiveDateTime) -> bool {
+    (row.status == status::SCHEDULED && row.due_at > now)
+        || (row.status == status::CANCELLED && row.sent_at.is_none())
+}
+
+fn reconcile(
+    conn: &mut DbConn,
+    profile: &patients::PatientProfile,
+    desired: &[PlannedPrompt],
+    now: NaiveDateTime,
+) -> Result<Outcome> {
+    let existing: Vec<Prompt> = prompts_t::table
+        .filter(prompts_t::patient_id.eq(&profile.user_id))
+        .select(Prompt::as_select())
+        .load(conn)?;
+    let by_key: HashMap<&str, &Prompt> = existing
+        .iter()
+        .map(|p| (p.idempotency_key.as_str(), p))
+        .collect();
+    let mut outcome = Outcome::default();
+    let mut new_rows = Vec::new();
+    for d in desired {
+        let wanted = row_for(profile, d, now);
+        match by_key.get(d.idempotency_key.as_str()) {
+            None => new_rows.push(wanted),
+            Some(row) if replaceable(row, now) => {
+                if update_row(conn, row, wanted, d.late, now)? {
+                    outcome.updated += 1;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    outcome.inserted = new_rows.len();
+    prompts::insert(conn, &new_rows)?;
+
+    let keep: HashSet<&str> = desired.iter().map(|d| d.idempotency_key.as_str()).collect();
+    let stale: Vec<&str> = existing
+        .iter()
+        .filter(|r| r.status == status::SCHEDULED && r.due_at > now)
+        .filter(|r| !keep.contains(r.idempotency_key.as_str()))
+        .map(|r| r.id.as_str())
+        .collect();
+    if !stale.is_empty() {
+        outcome.cancelled = cancel_where(conn, &profile.user_id, Some(&stale), now)?;
+    }
+    Ok(outcome)
+}
+
+fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDateTime) -> Prompt {
+    let due = d.due_at.naive_utc();
+    Prompt {
+        id: new_id(),
+        clinic_id: profile.clinic_id.clone(),
+        patient_id: profile.user_id.clone(),
+        treatment_id: d.treatment_id.clone(),
+        booking_id: d.booking_id.clone(),
+        kind: d.kind.as_str().to_owned(),
+        prompt_key: d.key.clone(),
+        day: d.day,
+        urgent: d.urgent,
+        idempotency_key: d.idempotency_key.clone(),
+        title: d.title.clone(),
+        body: d.body.clone(),
+        locale: d.locale.as_str().to_owned(),
+        timezone: d.timezone.name().to_owned(),
+        local_date: d.local_date.format("%Y-%m-%d").to_string(),
+        local_time: d.local_time.format("%H:%M").to_string(),
+        due_at: due,
+        available_at: due,
+        status: status::SCHEDULED.to_owned(),
+        attempts: 0,
+        lease_owner: None,
+        lease_expires_at: None,
+        channel: None,
+        last_error: None,
+        sent_at: None,
+        acknowledged_at: None,
+        cancelled_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Brings a replaceable row to the plan; `false` when it already matched. A late prompt that
+/// is already scheduled keeps its time (a re-plan a minute later must not chase the clock).
+fn update_row(
+    conn: &mut DbConn,
+    row: &Prompt,
+    mut wanted: Prompt,
+    late: bool,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    if late && row.status == status::SCHEDULED {
+        wanted.due_at = row.due_at;
+        wanted.local_date = row.local_date.clone();
+        wanted.local_time = row.local_time.clone();
+    }
+    let same = row.status == status::SCHEDULED
+        && row.kind == wanted.kind
+        && row.day == wanted.day
+        && row.urgent == wanted.urgent
+        && row.title == wanted.title
+        && row.body == wanted.body
+        && row.locale == wanted.locale
+        && row.timezone == wanted.timezone
+        && row.local_date == wanted.local_date
+        && row.local_time == wanted.local_time
+        && row.due_at == wanted.due_at
+        && row.treatment_id == wanted.treatment_id
+        && row.booking_id == wanted.booking_id;
+    if same {
+        return Ok(false);
+    }
+    // The status predicate guards against a worker claiming the row meanwhile.
+    let n = diesel::update(
+        prompts_t::table
+            .filter(prompts_t::id.eq(&row.id))
+            .filter(prompts_t::status.eq(&row.status)),
+    )
+    .set((
+        prompts_t::kind.eq(&wanted.kind),
+        prompts_t::day.eq(wanted.day),
+        prompts_t::urgent.eq(wanted.urgent),
+        prompts_t::title.eq(&wanted.title),
+        prompts_t::body.eq(&wanted.body),
+        prompts_t::locale.eq(&wanted.locale),
+        prompts_t::timezone.eq(&wanted.timezone),
+        prompts_t::local_date.eq(&wanted.local_date),
+        prompts_t::local_time.eq(&wanted.local_time),
+        prompts_t::due_at.eq(wanted.due_at),
+        prompts_t::available_at.eq(wanted.due_at),
+        prompts_t::status.eq(status::SCHEDULED),
+        prompts_t::attempts.eq(0),
+        prompts_t::cancelled_at.eq(None::<NaiveDateTime>),
+        prompts_t::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Cancels the patient's `scheduled` prompts (only those in `ids`, when given), whatever their
+/// due time: used for discharge and erasure, where nothing may be sent afterwards.
+pub fn cancel_pending(conn: &mut DbConn, patient_id: &str, now: NaiveDateTime) -> Result<usize> {
+    cancel_where(conn, patient_id, None, now)
+}
+
+fn cancel_where(
+    conn: &mut DbConn,
+    patient_id: &str,
+    ids: Option<&[&str]>,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let base = prompts_t::table
+        .filter(prompts_t::patient_id.eq(patient_id))
+        .filter(prompts_t::status.eq("scheduled"));
+    let set = (
+        prompts_t::status.eq(status::CANCELLED),
+        prompts_t::cancelled_at.eq(now),
+        prompts_t::updated_at.eq(now),
+    );
+    Ok(match ids {
+        Some(ids) => diesel::update(base.filter(prompts_t::id.eq_any(ids)))
+            .set(set)
+            .execute(conn)?,
+        None => diesel::update(base).set(set).execute(conn)?,
+    })
+}
+
+/// The patient's prompts in delivery order, for the timeline and the clinic's view.
+pub fn timeline(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Prompt>> {
+    Ok(prompts_t::table
+        .filter(prompts_t::patient_id.eq(patient_id))
+        .order((prompts_t::due_at.asc(), prompts_t::id.asc()))
+        .select(Prompt::as_select())
+        .load(conn)?)
+}
+
+/// Marks the patient discharged (or re-admitted with `None`).
+pub fn set_discharged(
+    conn: &mut DbConn,
+    patient_id: &str,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(patient_profiles::table.find(patient_id))
+        .set((
+            patient_profiles::discharged_at.eq(at),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The delivery preferences a patient may change themselves; `None` leaves a field as is
+/// (`quiet_hours: Some(None)` clears the window).
+#[derive(Debug, Clone, Default)]
+pub struct PreferencesUpdate {
+    pub timezone: Option<TimeZone>,
+    pub locale: Option<Locale>,
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub push_enabled: Option<bool>,
+    pub email_enabled: Option<bool>,
+    pub lock_screen_preview: Option<String>,
+}
+
+/// Applies `u` to the profile (values already parsed), in the caller's transaction.
+pub fn update_preferences(
+    conn: &mut DbConn,
+    current: &patients::PatientProfile,
+    u: &PreferencesUpdate,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let (quiet_start, quiet_end) = match u.quiet_hours {
+        Some(Some(q)) => (Some(q.start.to_string()), Some(q.end.to_string())),
+        Some(None) => (None, None),
+        None => (current.quiet_start.clone(), current.quiet_end.clone()),
+    };
+    diesel::update(patient_profiles::table.find(&current.user_id))
+        .set((
+            patient_profiles::timezone.eq(u
+                .timezone
+                .map(|t| t.name().to_owned())
+                .unwrap_or_else(|| current.timezone.clone())),
+            patient_profiles::locale.eq(u
+                .locale
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_else(|| current.locale.clone())),
+            patient_profiles::quiet_start.eq(quiet_start),
+            patient_profiles::quiet_end.eq(quiet_end),
+            patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
+            patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
+            patient_profiles::lock_screen_preview.eq(u
+                .lock_screen_preview
+                .clone()
+                .unwrap_or_else(|| current.lock_screen_preview.clone())),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

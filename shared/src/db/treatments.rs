@@ -1,1 +1,86 @@
-//! Recorded treatments.
+//! Recorded treatments. Lists (areas, combined_with, contraindications) are JSON text.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::treatments;
+use crate::domain::{Area, CombinedWith, Device, NeedleDepth};
+use crate::error::{Error, Result};
+use crate::protocol::TreatmentInput;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = treatments)]
+pub struct Treatment {
+    pub id: String,
+    pub clinic_id: String,
+    pub patient_id: String,
+    pub performed_at: NaiveDateTime,
+    pub areas: String,
+    pub needle_depth_mm: f64,
+    pub device: String,
+    pub combined_with: String,
+    pub session_number: i32,
+    pub planned_sessions: i32,
+    pub interval_weeks: i32,
+    pub contraindications: String,
+    pub override_reason: Option<String>,
+    pub notes: Option<String>,
+    pub protocol_version: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Treatment {
+    /// What the schedule engine needs. Rows are written from parsed input only, so a row that
+    /// does not parse is corrupt data: an internal error, not the client's.
+    pub fn input(&self) -> Result<TreatmentInput> {
+        let corrupt = |what: &str| {
+            Error::Internal(anyhow::anyhow!("treatment {} has invalid {what}", self.id))
+        };
+        let areas: Vec<Area> = serde_json::from_str(&self.areas).map_err(|_| corrupt("areas"))?;
+        let combined_with: Vec<CombinedWith> =
+            serde_json::from_str(&self.combined_with).map_err(|_| corrupt("combined_with"))?;
+        Ok(TreatmentInput {
+            id: self.id.clone(),
+            performed_at: self.performed_at.and_utc(),
+            areas,
+            depth: NeedleDepth::parse(self.needle_depth_mm).map_err(|_| corrupt("depth"))?,
+            device: Device::parse(&self.device).ok_or_else(|| corrupt("device"))?,
+            combined_with,
+            session_number: self.session_number,
+            planned_sessions: self.planned_sessions,
+            interval_weeks: self.interval_weeks,
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConn, t: &Treatment) -> Result<()> {
+    diesel::insert_into(treatments::table)
+        .values(t)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The treatment a patient's plan follows: the most recently performed one (a newer session
+/// supersedes the earlier one's course position).
+pub fn current(conn: &mut DbConn, patient_id: &str) -> Result<Option<Treatment>> {
+    Ok(treatments::table
+        .filter(treatments::patient_id.eq(patient_id))
+        .order((
+            treatments::performed_at.desc(),
+            treatments::created_at.desc(),
+            treatments::id.desc(),
+        ))
+        .select(Treatment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Treatment>> {
+    Ok(treatments::table
+        .filter(treatments::patient_id.eq(patient_id))
+        .order((treatments::performed_at.asc(), treatments::id.asc()))
+        .select(Treatment::as_select())
+        .load(conn)?)
+}

@@ -1,13 +1,208 @@
 //! The aftercare protocol: versioned, data-driven prompt content and the rules that turn a
 //! treatment into a day-by-day plan.
+//!
+//! - `shared/protocol/v1/*.toml` — the content: every prompt (day, local time, conditions, en/es
+//!   text) and the FACTS.md lines it rests on. Built into the binary; `AFTERCARE_PROTOCOL_DIR`
+//!   replaces it with the `*.toml` files of a directory.
+//! - [`content`] — the file format and its validation (a broken file stops start-up).
+//! - [`schedule`] — the pure schedule engine: treatment + patient + course + now → prompt rows.
+//! - [`local_time`] — wall-clock rules: DST gaps and overlaps, quiet hours.
+
+pub mod content;
+pub mod local_time;
+mod render;
+pub mod schedule;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use chrono::Duration;
+
+pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
+pub use schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
+
+use content::FileDoc;
+
+/// The built-in protocol files, in load order.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "protocol.toml",
+        include_str!("../../protocol/v1/protocol.toml"),
+    ),
+    ("facts.toml", include_str!("../../protocol/v1/facts.toml")),
+    (
+        "aftercare.toml",
+        include_str!("../../protocol/v1/aftercare.toml"),
+    ),
+    ("course.toml", include_str!("../../protocol/v1/course.toml")),
+];
 
 /// The loaded, validated protocol.
 #[derive(Debug, Clone, Default)]
-pub struct Protocol {}
+pub struct Protocol {
+    version: String,
+    day0_min_delay: Duration,
+    facts: BTreeMap<String, Fact>,
+    prompts: Vec<PromptDef>,
+    notes: Vec<String>,
+}
 
 impl Protocol {
-    /// Loads the built-in protocol, or the files in `dir` when given.
-    pub fn load(_dir: Option<&str>) -> anyhow::Result<Self> {
-        Ok(Self {})
+    /// Loads the built-in protocol, or the `*.toml` files in `dir` when given.
+    pub fn load(dir: Option<&str>) -> anyhow::Result<Self> {
+        match dir {
+            None => Self::builtin(),
+            Some(dir) => Self::from_dir(Path::new(dir)),
+        }
+    }
+
+    pub fn builtin() -> anyhow::Result<Self> {
+        let files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect();
+        Self::from_files(&files)
+    }
+
+    fn from_dir(dir: &Path) -> anyhow::Result<Self> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(anyhow!("{} holds no *.toml protocol files", dir.display()));
+        }
+        let files = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                Ok((p.display().to_string(), text))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Self::from_files(&files)
+    }
+
+    /// Parses and validates `(file name, TOML text)` pairs as one protocol. Every problem is
+    /// reported, on one line, naming its file and prompt.
+    pub fn from_files(files: &[(String, String)]) -> anyhow::Result<Self> {
+        let mut errors = Vec::new();
+        let mut docs = Vec::new();
+        for (name, text) in files {
+            match toml::from_str::<FileDoc>(text) {
+                Ok(doc) => docs.push((name, doc)),
+                Err(e) => errors.push(format!("{name}: {}", toml_error(text, &e))),
+            }
+        }
+        let mut version: Option<String> = None;
+        let mut delay = None;
+        let mut facts = BTreeMap::new();
+        let mut notes = Vec::new();
+        for (name, doc) in &mut docs {
+            notes.append(&mut doc.notes);
+            if let Some(v) = doc.version.take() {
+                match &version {
+                    Some(seen) if *seen != v => errors.push(format!(
+                        "{name}: version {v:?} differs from {seen:?} in another file"
+                    )),
+                    _ => version = Some(v),
+                }
+            }
+            if let Some(s) = doc.schedule.take() {
+                if delay.is_some() {
+                    errors.push(format!("{name}: [schedule] is given in more than one file"));
+                }
+                if !(0..=720).contains(&s.day0_min_delay_minutes) {
+                    errors.push(format!(
+                        "{name}: schedule.day0_min_delay_minutes must be 0–720"
+                    ));
+                }
+                delay = Some(Duration::minutes(s.day0_min_delay_minutes));
+            }
+            for (id, fact) in std::mem::take(&mut doc.facts) {
+                let mut errs = Vec::new();
+                match facts.entry(id) {
+                    std::collections::btree_map::Entry::Occupied(e) => {
+                        errs.push(format!("fact {:?} is defined twice", e.key()));
+                    }
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        if let Some(f) = content::validate_fact(e.key(), fact, &mut errs) {
+                            e.insert(f);
+                        }
+                    }
+                }
+                errors.extend(errs.into_iter().map(|e| format!("{name}: {e}")));
+            }
+        }
+        let mut prompts = Vec::new();
+        for (name, doc) in docs {
+            for p in doc.prompts {
+                let mut errs = Vec::new();
+                if let Some(def) = content::validate_prompt(p, &facts, &mut errs) {
+                    prompts.push((name.clone(), def));
+                }
+                errors.extend(errs.into_iter().map(|e| format!("{name}: {e}")));
+            }
+        }
+        content::check_unique_keys(&prompts, &mut errors);
+        let prompts: Vec<PromptDef> = prompts.into_iter().map(|(_, def)| def).collect();
+        let version = version.filter(|v| !v.trim().is_empty());
+        if version.is_none() {
+            errors.push("no file states the protocol version (version = \"...\")".into());
+        }
+        if prompts.is_empty() && errors.is_empty() {
+            errors.push("the protocol has no prompts".into());
+        }
+        if !errors.is_empty() {
+            return Err(anyhow!("invalid protocol: {}", errors.join("; ")));
+        }
+        Ok(Self {
+            version: version.unwrap_or_default(),
+            day0_min_delay: delay.unwrap_or_else(|| Duration::minutes(30)),
+            facts,
+            prompts,
+            notes,
+        })
+    }
+
+    /// Recorded on each treatment, so a plan can be traced to the content it came from.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn prompts(&self) -> &[PromptDef] {
+        &self.prompts
+    }
+
+    pub fn facts(&self) -> &BTreeMap<String, Fact> {
+        &self.facts
+    }
+
+    /// Editors' notes, e.g. where the seeds differ and which reading the content takes.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The earliest a day-0 prompt goes out after the treatment ("shortly after").
+    pub fn day0_min_delay(&self) -> Duration {
+        self.day0_min_delay
+    }
+}
+
+/// toml's messages span several lines (with a source snippet); start-up errors are one line.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let line = e
+        .span()
+        .and_then(|s| text.get(..s.start))
+        .map(|before| before.matches('\n').count() + 1);
+    let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match line {
+        Some(l) => format!("line {l}: {msg}"),
+        None => msg,
     }
 }

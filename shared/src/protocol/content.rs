@@ -1,0 +1,416 @@
+//! The protocol files: what a prompt says, when, to whom, and which FACTS.md lines it rests on.
+//! Parsed from TOML and validated once at start; a broken file stops start-up with every
+//! problem listed.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveTime;
+use serde::Deserialize;
+
+use crate::domain::{Area, Device, Locale, NeedleDepth};
+
+/// What a prompt is for. Stored in `prompts.kind`; the app may style each differently.
+///
+/// - `aftercare`: what is normal today and how to look after the skin;
+/// - `check_in`: asks the patient to report how the skin is doing (day 5);
+/// - `warning_signs`: the signs that mean "contact the clinic";
+/// - `session_reminder`: before a booked session of the course;
+/// - `rebook`: the interval has ended and no next session is booked;
+/// - `results`: what to expect from the results after the final session;
+/// - `maintenance`: about a year after the course, a maintenance session may help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Aftercare,
+    CheckIn,
+    WarningSigns,
+    SessionReminder,
+    Rebook,
+    Results,
+    Maintenance,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Aftercare,
+        Kind::CheckIn,
+        Kind::WarningSigns,
+        Kind::SessionReminder,
+        Kind::Rebook,
+        Kind::Results,
+        Kind::Maintenance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Aftercare => "aftercare",
+            Kind::CheckIn => "check_in",
+            Kind::WarningSigns => "warning_signs",
+            Kind::SessionReminder => "session_reminder",
+            Kind::Rebook => "rebook",
+            Kind::Results => "results",
+            Kind::Maintenance => "maintenance",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a prompt's `day` counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The local date of the treatment (day 0).
+    Treatment,
+    /// The local date of the booked next session (negative days: before it).
+    Booking,
+    /// The end of the course interval (treatment date + interval weeks), when nothing is booked.
+    IntervalEnd,
+}
+
+impl Anchor {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "treatment" => Some(Anchor::Treatment),
+            "booking" => Some(Anchor::Booking),
+            "interval_end" => Some(Anchor::IntervalEnd),
+            _ => None,
+        }
+    }
+
+    fn days(self) -> std::ops::RangeInclusive<i32> {
+        match self {
+            Anchor::Treatment => 0..=730,
+            Anchor::Booking => -30..=-1,
+            Anchor::IntervalEnd => 0..=60,
+        }
+    }
+
+    fn placeholders(self) -> &'static [&'static str] {
+        match self {
+            Anchor::Booking => &["session_date", "session_time"],
+            Anchor::Treatment | Anchor::IntervalEnd => &["session_number", "planned_sessions"],
+        }
+    }
+}
+
+/// Where in the course a treatment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourseStage {
+    /// Sessions remain (`session_number < planned_sessions`).
+    Continuing,
+    /// The final planned session.
+    Final,
+}
+
+/// Who a prompt is for. Every condition given must hold; an absent one always holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conditions {
+    /// At least one treated area is in this list (e.g. makeup advice: face only).
+    pub areas: Option<Vec<Area>>,
+    /// Needle depth band, inclusive.
+    pub min_depth_mm: Option<f64>,
+    pub max_depth_mm: Option<f64>,
+    pub devices: Option<Vec<Device>>,
+    /// Combined with PRP (true) or not (false).
+    pub prp: Option<bool>,
+    pub course: Option<CourseStage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub title: String,
+    pub body: String,
+}
+
+/// One prompt of the protocol.
+#[derive(Debug, Clone)]
+pub struct PromptDef {
+    pub key: String,
+    pub kind: Kind,
+    pub anchor: Anchor,
+    pub day: i32,
+    pub time: NaiveTime,
+    pub urgent: bool,
+    pub facts: Vec<String>,
+    pub when: Conditions,
+    pub en: Text,
+    pub es: Text,
+}
+
+impl PromptDef {
+    pub fn text(&self, locale: Locale) -> &Text {
+        match locale {
+            Locale::En => &self.en,
+            Locale::Es => &self.es,
+        }
+    }
+}
+
+/// A FACTS.md bullet a prompt rests on: `text` is quoted from FACTS.md (whitespace aside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub text: String,
+    pub seeds: Vec<String>,
+}
+
+// ---- the file format -------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileDoc {
+    pub version: Option<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub schedule: Option<ScheduleDoc>,
+    #[serde(default)]
+    pub facts: BTreeMap<String, FactDoc>,
+    #[serde(default)]
+    pub prompts: Vec<PromptDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScheduleDoc {
+    /// How long after the treatment a day-0 prompt is sent at the earliest.
+    pub day0_min_delay_minutes: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FactDoc {
+    pub text: String,
+    pub seeds: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PromptDoc {
+    pub key: String,
+    pub kind: String,
+    #[serde(default = "default_anchor")]
+    pub anchor: String,
+    pub day: i32,
+    pub time: String,
+    #[serde(default)]
+    pub urgent: bool,
+    #[serde(default)]
+    pub facts: Vec<String>,
+    #[serde(default)]
+    pub when: WhenDoc,
+    /// Why the wording is what it is (e.g. where seeds differ); not shown to patients.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub note: Option<String>,
+    pub en: Option<TextDoc>,
+    pub es: Option<TextDoc>,
+}
+
+fn default_anchor() -> String {
+    "treatment".into()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhenDoc {
+    pub areas: Option<Vec<String>>,
+    pub min_depth_mm: Option<f64>,
+    pub max_depth_mm: Option<f64>,
+    pub devices: Option<Vec<String>>,
+    pub prp: Option<bool>,
+    pub course: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TextDoc {
+    pub title: String,
+    pub body: String,
+}
+
+/// Push titles and bodies must fit a notification.
+const MAX_TITLE: usize = 80;
+const MAX_BODY: usize = 600;
+
+/// Checks one prompt, pushing every problem found to `errors` (prefixed by its key).
+pub(super) fn validate_prompt(
+    doc: PromptDoc,
+    facts: &BTreeMap<String, Fact>,
+    errors: &mut Vec<String>,
+) -> Option<PromptDef> {
+    let key = doc.key.trim().to_owned();
+    let before = errors.len();
+    let mut err = |msg: String| errors.push(format!("prompt {key:?}: {msg}"));
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        err("key must be lower-case letters, digits and underscores".into());
+    }
+    let kind = Kind::parse(&doc.kind);
+    if kind.is_none() {
+        err(format!("unknown kind {:?}", doc.kind));
+    }
+    let anchor = Anchor::parse(&doc.anchor);
+    match anchor {
+        None => err(format!("unknown anchor {:?}", doc.anchor)),
+        Some(a) if !a.days().contains(&doc.day) => err(format!(
+            "day {} is outside {:?} for anchor {:?}",
+            doc.day,
+            a.days(),
+            doc.anchor
+        )),
+        Some(_) => {}
+    }
+    let time = NaiveTime::parse_from_str(&doc.time, "%H:%M").ok();
+    if time.is_none() {
+        err(format!("time {:?} is not HH:MM", doc.time));
+    }
+    if doc.facts.is_empty() {
+        err("names no FACTS.md line it rests on (facts = [...])".into());
+    }
+    for f in &doc.facts {
+        if !facts.contains_key(f) {
+            err(format!("fact {f:?} is not in any [facts] table"));
+        }
+    }
+    let when = conditions(&doc.when, &mut err);
+    let mut text = |locale: &str, t: Option<TextDoc>| -> Option<Text> {
+        let Some(t) = t else {
+            err(format!("has no {locale} text"));
+            return None;
+        };
+        let (title, body) = (t.title.trim().to_owned(), t.body.trim().to_owned());
+        if title.is_empty() || body.is_empty() {
+            err(format!("{locale} title and body must not be empty"));
+        }
+        if title.chars().count() > MAX_TITLE || body.chars().count() > MAX_BODY {
+            err(format!(
+                "{locale} title (max {MAX_TITLE}) or body (max {MAX_BODY} characters) is too long"
+            ));
+        }
+        if let Some(a) = anchor {
+            for name in placeholders(&title).chain(placeholders(&body)) {
+                if !a.placeholders().contains(&name) {
+                    err(format!("{locale} text uses unknown placeholder {{{name}}}"));
+                }
+            }
+        }
+        Some(Text { title, body })
+    };
+    let en = text("en", doc.en);
+    let es = text("es", doc.es);
+    if errors.len() > before {
+        return None;
+    }
+    Some(PromptDef {
+        key,
+        kind: kind?,
+        anchor: anchor?,
+        day: doc.day,
+        time: time?,
+        urgent: doc.urgent,
+        facts: doc.facts,
+        when: when?,
+        en: en?,
+        es: es?,
+    })
+}
+
+fn conditions(doc: &WhenDoc, err: &mut impl FnMut(String)) -> Option<Conditions> {
+    let mut ok = true;
+    let areas = doc.areas.as_ref().map(|list| {
+        list.iter()
+            .filter_map(|a| {
+                let parsed = Area::parse(a);
+                if parsed.is_none() {
+                    ok = false;
+                    err(format!("unknown area {a:?} in when.areas"));
+                }
+                parsed
+            })
+            .collect::<Vec<_>>()
+    });
+    let devices = doc.devices.as_ref().map(|list| {
+        list.iter()
+            .filter_map(|d| {
+                let parsed = Device::parse(d);
+                if parsed.is_none() {
+                    ok = false;
+                    err(format!("unknown device {d:?} in when.devices"));
+                }
+                parsed
+            })
+            .collect::<Vec<_>>()
+    });
+    for depth in [doc.min_depth_mm, doc.max_depth_mm].into_iter().flatten() {
+        if NeedleDepth::parse(depth).is_err() {
+            ok = false;
+            err(format!("depth {depth} mm is outside the 0.5–2.5 mm band"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (doc.min_depth_mm, doc.max_depth_mm) {
+        if lo > hi {
+            ok = false;
+            err("when.min_depth_mm is above when.max_depth_mm".into());
+        }
+    }
+    let course = match doc.course.as_deref() {
+        None => None,
+        Some("continuing") => Some(CourseStage::Continuing),
+        Some("final") => Some(CourseStage::Final),
+        Some(other) => {
+            ok = false;
+            err(format!(
+                "unknown when.course {other:?} (continuing or final)"
+            ));
+            None
+        }
+    };
+    ok.then_some(Conditions {
+        areas,
+        min_depth_mm: doc.min_depth_mm,
+        max_depth_mm: doc.max_depth_mm,
+        devices,
+        prp: doc.prp,
+        course,
+    })
+}
+
+/// The `{name}` placeholders in a text.
+pub(super) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+/// Fact ids are referenced from prompts; their texts are checked against FACTS.md by a test.
+pub(super) fn validate_fact(id: &str, doc: FactDoc, errors: &mut Vec<String>) -> Option<Fact> {
+    let text = doc.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        errors.push(format!("fact {id:?}: text must not be empty"));
+        return None;
+    }
+    if doc.seeds.is_empty() {
+        errors.push(format!("fact {id:?}: names no seed document"));
+        return None;
+    }
+    Some(Fact {
+        text,
+        seeds: doc.seeds,
+    })
+}
+
+/// Every key once, across all files.
+pub(super) fn check_unique_keys(prompts: &[(String, PromptDef)], errors: &mut Vec<String>) {
+    let mut seen = BTreeMap::new();
+    for (file, p) in prompts {
+        if let Some(first) = seen.insert(p.key.as_str(), file) {
+            errors.push(format!(
+                "{file}: prompt {:?}: key is used twice (also in {first})",
+                p.key
+            ));
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The schedule engine: a patient's current treatment, booking and preferences, and the time
+//! now, in; the prompt rows of their plan out. Pure: no clock, no database, no I/O.
+//!
+//! Rules, in the order they apply to each prompt:
+//! 1. it applies to this treatment (areas, needle depth band, device, PRP, course stage);
+//! 2. its intended local time is its anchor's local date + `day`, at its `time`, in the
+//!    patient's zone (DST gaps move forward, repeated hours take the first occurrence);
+//! 3. nothing goes out before the treatment: treatment prompts move to shortly after it
+//!    (`day0_min_delay_minutes`), other prompts that would land before it are dropped;
+//! 4. a time already past: on today's local date it is sent now; a rebook nudge whose date
+//!    passed less than four weeks ago is sent now (still useful; older ones would only be noise
+//!    when a clinic enters past treatments); anything else in the past is stale and dropped;
+//! 5. outside quiet hours, unless urgent (moved to the end of the window);
+//! 6. in plan order (intended time, then protocol order) every prompt is strictly later than
+//!    the one before; collisions (e.g. two prompts moved to the end of quiet hours) are spaced a
+//!    minute apart;
+//! 7. a session reminder that would land at or after the session is dropped.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use super::Protocol;
+use super::content::{Anchor, Conditions, CourseStage, Kind, PromptDef};
+use super::local_time::{ceil_to_minute, leave_quiet, local_parts, resolve};
+use super::render::{Vars, render};
+use crate::domain::{Area, CombinedWith, Device, Locale, NeedleDepth, QuietHours};
+
+/// The treatment a plan is for (the patient's most recent one).
+#[derive(Debug, Clone)]
+pub struct TreatmentInput {
+    pub id: String,
+    pub performed_at: DateTime<Utc>,
+    pub areas: Vec<Area>,
+    pub depth: NeedleDepth,
+    pub device: Device,
+    pub combined_with: Vec<CombinedWith>,
+    pub session_number: i32,
+    pub planned_sessions: i32,
+    pub interval_weeks: i32,
+}
+
+impl TreatmentInput {
+    fn stage(&self) -> CourseStage {
+        if self.session_number < self.planned_sessions {
+            CourseStage::Continuing
+        } else {
+            CourseStage::Final
+        }
+    }
+}
+
+/// The booked next session of the course.
+#[derive(Debug, Clone)]
+pub struct BookingInput {
+    pub id: String,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// Everything a plan depends on. Channel choices are deliberately not an input: a patient with
+/// every channel off keeps a plan (shown in the app's timeline); the worker decides delivery.
+#[derive(Debug, Clone)]
+pub struct PlanRequest<'a> {
+    pub patient_id: &'a str,
+    pub tz: Tz,
+    pub quiet: Option<QuietHours>,
+    pub locale: Locale,
+    pub treatment: Option<&'a TreatmentInput>,
+    pub booking: Option<&'a BookingInput>,
+    pub now: DateTime<Utc>,
+}
+
+/// One row of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedPrompt {
+    pub key: String,
+    pub kind: Kind,
+    /// Days since the treatment's local date (the intended date, before quiet-hour moves);
+    /// without a treatment, the protocol's offset from the booking.
+    pub day: i32,
+    pub urgent: bool,
+    pub idempotency_key: String,
+    pub treatment_id: Option<String>,
+    pub booking_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub locale: Locale,
+    pub timezone: Tz,
+    /// The local date the prompt was meant for (its anchor date + day).
+    pub intended_date: NaiveDate,
+    /// The local date and time `due_at` shows on the patient's clock.
+    pub local_date: NaiveDate,
+    pub local_time: NaiveTime,
+    pub due_at: DateTime<Utc>,
+    /// Its intended time had passed when planned, so it goes out as soon as allowed. Re-plans
+    /// keep an already planned late prompt's time rather than chasing the clock.
+    pub late: bool,
+}
+
+/// How long after the interval ended a missed rebook nudge is still worth sending.
+const LATE_REBOOK_DAYS: i64 = 28;
+
+struct Candidate<'p> {
+    def: &'p PromptDef,
+    order: usize,
+    intended: NaiveDateTime,
+    due: DateTime<Utc>,
+    late: bool,
+    treatment_id: Option<String>,
+    booking_id: Option<String>,
+}
+
+/// The plan for one patient, in delivery order.
+pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
+    let tz = req.tz;
+    let today = local_parts(tz, req.now).0;
+    let treatment_date = req.treatment.map(|t| local_parts(tz, t.performed_at).0);
+    let earliest = req
+        .treatment
+        .map(|t| ceil_to_minute(t.performed_at + protocol.day0_min_delay()));
+
+    let mut candidates = Vec::new();
+    for (order, def) in protocol.prompts().iter().enumerate() {
+        let (anchor_date, treatment_id, booking_id) =
+            match anchor(def, req.treatment, treatment_date, req.booking, tz) {
+                Some(a) => a,
+                None => continue,
+            };
+        let Some(date) = anchor_date.checked_add_signed(Duration::days(i64::from(def.day))) else {
+            continue;
+        };
+        let intended = date.and_time(def.time);
+        let mut due = resolve(tz, intended);
+        let mut late = false;
+        if let Some(earliest) = earliest {
+            if due < earliest {
+                if def.anchor != Anchor::Treatment {
+                    continue;
+                }
+                due = earliest;
+            }
+        }
+        if due < req.now {
+            let recent_rebook =
+                def.anchor == Anchor::IntervalEnd && (today - date).num_days() <= LATE_REBOOK_DAYS;
+            if date != today && !recent_rebook {
+                continue;
+            }
+            due = ceil_to_minute(req.now);
+            late = true;
+        }
+        if !def.urgent {
+            due = leave_quiet(tz, req.quiet, due);
+        }
+        candidates.push(Candidate {
+            def,
+            order,
+            intended,
+            due,
+            late,
+            treatment_id,
+            booking_id,
+        });
+    }
+
+    candidates.sort_by_key(|c| (c.intended, c.order));
+    let mut previous: Option<DateTime<Utc>> = None;
+    for c in &mut candidates {
+        if let Some(prev) = previous {
+            if c.due <= prev {
+                c.due = prev + Duration::minutes(1);
+                if !c.def.urgent {
+                    c.due = leave_quiet(tz, req.quiet, c.due);
+                }
+            }
+        }
+        previous = Some(c.due);
+    }
+
+    let booking_local = req.booking.map(|b| local_parts(tz, b.starts_at));
+    candidates
+        .into_iter()
+        .filter(|c| match (c.def.anchor, req.booking) {
+            (Anchor::Booking, Some(b)) => c.due < b.starts_at,
+            _ => true,
+        })
+        .map(|c| {
+            let (local_date, local_time) = local_parts(tz, c.due);
+            let vars = Vars {
+                session_date: booking_local.map(|(d, _)| d),
+                session_time: booking_local.map(|(_, t)| t),
+                session_number: req.treatment.map(|t| t.session_number),
+                planned_sessions: req.treatment.map(|t| t.planned_sessions),
+            };
+            let text = c.def.text(req.locale);
+            let day = match treatment_date {
+                Some(d0) => i32::try_from((c.intended.date() - d0).num_days()).unwrap_or(i32::MAX),
+                None => c.def.day,
+            };
+            let owner = c
+                .booking_id
+                .as_deref()
+                .or(c.treatment_id.as_deref())
+                .unwrap_or_default();
+            PlannedPrompt {
+                key: c.def.key.clone(),
+                kind: c.def.kind,
+                day,
+                urgent: c.def.urgent,
+                idempotency_key: format!("{}:{}:{}", req.patient_id, owner, c.def.key),
+                treatment_id: c.treatment_id,
+                booking_id: c.booking_id,
+                title: render(&text.title, req.locale, &vars),
+                body: render(&text.body, req.locale, &vars),
+                locale: req.locale,
+                timezone: tz,
+                intended_date: c.intended.date(),
+                local_date,
+                local_time,
+                due_at: c.due,
+                late: c.late,
+            }
+        })
+        .collect()
+}
+
+/// The local date a prompt counts from, and the rows it belongs to; `None` when the prompt
+/// does not apply to this patient now.
+fn anchor(
+    def: &PromptDef,
+    treatment: Option<&TreatmentInput>,
+    treatment_date: Option<NaiveDate>,
+    booking: Option<&BookingInput>,
+    tz: Tz,
+) -> Option<(NaiveDate, Option<String>, Option<String>)> {
+    match def.anchor {
+        Anchor::Treatment => {
+            let t = treatment?;
+            let d0 = treatment_date?;
+            applies(&def.when, t).then(|| (d0, Some(t.id.clone()), None))
+        }
+        Anchor::IntervalEnd => {
+            let t = treatment?;
+            if booking.is_some() || !applies(&def.when, t) {
+                return None;
+            }
+            let end =
+                treatment_date?.checked_add_signed(Duration::weeks(i64::from(t.interval_weeks)))?;
+            Some((end, Some(t.id.clone()), None))
+        }
+        Anchor::Booking => {
+            let b = booking?;
+            let ok = match treatment {
+                Some(t) => applies(&def.when, t),
+                // Without a treatment only unconditional reminders make sense.
+                None => def.when == Conditions::default(),
+            };
+            ok.then(|| (local_parts(tz, b.starts_at).0, None, Some(b.id.clone())))
+        }
+    }
+}
+
+/// Whether every condition of a prompt holds for this treatment.
+pub fn applies(when: &Conditions, t: &TreatmentInput) -> bool {
+    let areas = when
+        .areas
+        .as_ref()
+        .is_none_or(|list| t.areas.iter().any(|a| list.contains(a)));
+    let depth = when.min_depth_mm.is_none_or(|lo| t.depth.mm() >= lo)
+        && when.max_depth_mm.is_none_or(|hi| t.depth.mm() <= hi);
+    let device = when
+        .devices
+        .as_ref()
+        .is_none_or(|list| list.contains(&t.device));
+    let prp = when
+        .prp
+        .is_none_or(|want| t.combined_with.contains(&CombinedWith::Prp) == want);
+    let course = when.course.is_none_or(|stage| stage == t.stage());
+    areas && depth && device && prp && course
+}
