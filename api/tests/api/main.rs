@@ -5,6 +5,7 @@
 mod helpers;
 
 mod config_files;
+mod devices;
 mod errors;
 mod mail;
 mod ops;
