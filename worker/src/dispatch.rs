@@ -16,7 +16,7 @@ use crate::Worker;
 use crate::channels::{self, Recipient};
 
 /// Prompts of one batch sent at the same time.
-const CONCURRENCY: usize = 8;
+pub const CONCURRENCY: usize = 8;
 
 /// Claims and sends batches until nothing is due or `stop` is set. Returns how many prompts
 /// were resolved (sent, retried, failed or cancelled).
