@@ -364,3 +364,22 @@ async fn sigterm_finishes_in_flight_sends_records_them_and_exits() {
         );
     }
 }
+
+#[test]
+fn an_unreadable_push_key_stops_the_worker_at_start_naming_the_setting() {
+    let db = shared::testing::TestDatabase::sqlite();
+    let out = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db.url_string())
+        .env("AFTERCARE_FCM_PROJECT_ID", "p")
+        .env("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", "/nonexistent/sa.json")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE"),
+        "{stderr}"
+    );
+}
