@@ -1,27 +1,37 @@
-//! Dispatch: claim due prompts, send them, record the outcome. The claim commits before any
-//! network I/O (a lease, not a held transaction), so a slow provider never holds locks.
+//! Dispatch: claim due prompts, send them, record each outcome. The claim commits before any
+//! network I/O (a lease, not a held transaction), so a slow provider never holds locks; each
+//! outcome is recorded right after its own send, so a crash repeats at most the prompts that
+//! were in flight, and the repeat carries the same idempotency key.
+
+use std::sync::Arc;
 
 use chrono::Duration;
+use shared::db::deliveries::{self, Resolution};
 use shared::db::prompts::{self, Prompt};
 use shared::time::now;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 use crate::Worker;
+use crate::channels::{self, Recipient};
 
-/// Claims and sends batches until nothing is due (or shutdown is requested between batches).
-/// Returns how many prompts were sent.
-pub async fn drain(w: &Worker) -> Result<usize, shared::Error> {
+/// Prompts of one batch sent at the same time.
+pub const CONCURRENCY: usize = 8;
+
+/// Claims and sends batches until nothing is due or `stop` is set. Returns how many prompts
+/// were resolved (sent, retried, failed or cancelled).
+pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, shared::Error> {
     w.metrics.dispatch_ticks.inc();
-    let mut sent = 0;
+    let mut resolved = 0;
     loop {
+        if *stop.borrow() {
+            return Ok(resolved);
+        }
         let batch = claim(w).await?;
         let claimed = batch.len();
-        for prompt in batch {
-            if deliver(w, &prompt).await? {
-                sent += 1;
-            }
-        }
+        resolved += send_batch(w, batch, stop).await;
         if (claimed as i64) < w.config.worker.batch_size {
-            return Ok(sent);
+            return Ok(resolved);
         }
     }
 }
@@ -39,14 +49,81 @@ async fn claim(w: &Worker) -> Result<Vec<Prompt>, shared::Error> {
     Ok(batch)
 }
 
-/// Sends one prompt through the log transport and records it as sent.
-async fn deliver(w: &Worker, prompt: &Prompt) -> Result<bool, shared::Error> {
-    // Ids and kinds only: the prompt's text is health information.
-    tracing::info!(prompt_id = %prompt.id, kind = %prompt.kind, channel = "log", "prompt delivered (log transport)");
-    w.metrics.delivery("log", "sent");
+async fn send_batch(w: &Worker, batch: Vec<Prompt>, stop: &watch::Receiver<bool>) -> usize {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = JoinSet::new();
+    for prompt in batch {
+        let (w, stop, permits) = (w.clone(), stop.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let id = prompt.id.clone();
+            match process(&w, prompt, &stop).await {
+                Ok(done) => done,
+                Err(e) => {
+                    // The lease expires and the prompt returns to the queue.
+                    w.metrics.dispatch_errors.inc();
+                    tracing::error!(prompt_id = %id, error = %e, "could not process prompt");
+                    false
+                }
+            }
+        });
+    }
+    let mut resolved = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(true) => resolved += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "prompt task panicked"),
+        }
+    }
+    resolved
+}
+
+/// Sends one leased prompt and records the outcome. `false` when it was handed back unsent.
+async fn process(
+    w: &Worker,
+    prompt: Prompt,
+    stop: &watch::Receiver<bool>,
+) -> Result<bool, shared::Error> {
+    // Stopping, or too little lease left to finish a send before another worker may take the
+    // prompt: hand it back unsent rather than risk two live sends.
+    let margin = Duration::seconds((w.config.worker.lease_secs / 2).min(40));
+    let lease_left = prompt.lease_expires_at.map(|t| t - now());
+    if *stop.borrow() || lease_left.is_none_or(|left| left < margin) {
+        record(w, &prompt, Resolution::Release, Vec::new()).await?;
+        return Ok(false);
+    }
+    let p = prompt.clone();
+    let to: Recipient = w.db.run(move |c| channels::recipient(c, &p)).await?;
+    let delivery = channels::send(w, &prompt, to).await;
+    record(w, &prompt, delivery.resolution, delivery.attempts).await?;
+    Ok(true)
+}
+
+async fn record(
+    w: &Worker,
+    prompt: &Prompt,
+    resolution: Resolution,
+    attempts: Vec<deliveries::Attempt>,
+) -> Result<(), shared::Error> {
     let (id, worker_id) = (prompt.id.clone(), w.config.worker.worker_id.clone());
-    w.db.run(move |conn| prompts::mark_sent(conn, &id, &worker_id, "log", now()))
-        .await
+    let label = match &resolution {
+        Resolution::Sent { .. } => "sent",
+        Resolution::Retry { .. } => "retry",
+        Resolution::Failed { .. } => "failed",
+        Resolution::Cancelled { .. } => "cancelled",
+        Resolution::Release => "released",
+    };
+    let owned =
+        w.db.run(move |c| deliveries::resolve(c, &id, &worker_id, &resolution, &attempts, now()))
+            .await?;
+    if owned {
+        tracing::debug!(prompt_id = %prompt.id, resolution = label, "prompt resolved");
+    } else {
+        // Our lease expired and another worker re-claimed the prompt; its record stands.
+        tracing::warn!(prompt_id = %prompt.id, resolution = label, "lease lost before recording; outcome dropped");
+    }
+    Ok(())
 }
 
 /// Returns expired leases to the queue.

@@ -1,7 +1,10 @@
-//! The delivery worker: cron-driven jobs that claim due prompts through the database, send them,
-//! and record the outcome. Any number of workers may run against one PostgreSQL.
+//! The delivery worker: cron-driven jobs that claim due prompts through the database, send them
+//! by FCM, APNs or email, and record the outcome. Any number of workers may run against one
+//! PostgreSQL.
 
+pub mod channels;
 pub mod dispatch;
+pub mod jobs;
 pub mod scheduler;
 
 use std::sync::Arc;
@@ -10,7 +13,10 @@ use shared::config::Config;
 use shared::db::Db;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
+use shared::push::PushSetupError;
 use tokio::sync::watch;
+
+use crate::channels::Push;
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]
@@ -19,40 +25,93 @@ pub struct Worker {
     pub config: Arc<Config>,
     pub metrics: Metrics,
     pub mailer: Mailer,
+    pub push: Push,
 }
 
 impl Worker {
+    /// Builds the worker, reading the push providers' keys; a missing or unreadable key file
+    /// is an error here, at start, not at the first send.
+    pub fn try_new(
+        db: Db,
+        config: Arc<Config>,
+        metrics: Metrics,
+        mailer: Mailer,
+    ) -> Result<Self, PushSetupError> {
+        let push = Push::from_config(&config)?;
+        Ok(Self {
+            db,
+            config,
+            metrics,
+            mailer,
+            push,
+        })
+    }
+
+    /// Like [`Worker::try_new`] for the loop embedded in the API: a push provider that cannot
+    /// start is logged and left out (its devices are not reachable; email still works).
     pub fn new(db: Db, config: Arc<Config>, metrics: Metrics, mailer: Mailer) -> Self {
+        let push = Push::from_config(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "push disabled: provider could not start");
+            Push::default()
+        });
         Self {
             db,
             config,
             metrics,
             mailer,
+            push,
         }
     }
 
     /// Runs every job on its schedule until `shutdown` turns true, then lets in-flight work
-    /// finish and returns.
+    /// finish (sends complete and are recorded; unsent claims are handed back) and returns.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let w = &self.config.worker;
-        tracing::info!(worker_id = %w.worker_id, "delivery worker started");
+        tracing::info!(
+            worker_id = %w.worker_id,
+            fcm = self.push.fcm.is_some(),
+            apns = self.push.apns.is_some(),
+            smtp = self.mailer.is_smtp(),
+            "delivery worker started"
+        );
         let jobs = vec![
-            scheduler::Job::new("dispatch", w.dispatch_cron.clone(), {
-                let me = self.clone();
-                move || {
-                    let me = me.clone();
-                    Box::pin(async move { dispatch::drain(&me).await.map(|_| ()) })
-                }
-            }),
-            scheduler::Job::new("lease_recovery", w.recovery_cron.clone(), {
-                let me = self.clone();
-                move || {
-                    let me = me.clone();
-                    Box::pin(async move { dispatch::recover_leases(&me).await.map(|_| ()) })
-                }
-            }),
+            self.job(
+                "dispatch",
+                w.dispatch_cron.clone(),
+                &shutdown,
+                |me, stop| Box::pin(async move { dispatch::drain(&me, &stop).await.map(|_| ()) }),
+            ),
+            self.job(
+                "lease_recovery",
+                w.recovery_cron.clone(),
+                &shutdown,
+                |me, _| Box::pin(async move { dispatch::recover_leases(&me).await.map(|_| ()) }),
+            ),
+            self.job(
+                "escalation_digest",
+                w.digest_cron.clone(),
+                &shutdown,
+                |me, _| Box::pin(async move { jobs::digest(&me).await }),
+            ),
+            self.job(
+                "prune_deliveries",
+                w.prune_cron.clone(),
+                &shutdown,
+                |me, _| Box::pin(async move { jobs::prune(&me).await }),
+            ),
         ];
         scheduler::run(jobs, shutdown).await;
         tracing::info!("delivery worker stopped");
+    }
+
+    fn job(
+        &self,
+        name: &'static str,
+        schedule: cron::Schedule,
+        shutdown: &watch::Receiver<bool>,
+        tick: fn(Worker, watch::Receiver<bool>) -> scheduler::JobFuture,
+    ) -> scheduler::Job {
+        let (me, stop) = (self.clone(), shutdown.clone());
+        scheduler::Job::new(name, schedule, move || tick(me.clone(), stop.clone()))
     }
 }

@@ -35,7 +35,7 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
         tracing::info!(applied, "migrations applied");
     }
     let mailer = Mailer::from_config(&config.mail)?;
-    let worker = worker::Worker::new(db, config, Metrics::new(), mailer);
+    let worker = worker::Worker::try_new(db, config, Metrics::new(), mailer)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(worker.run(stop_rx));
     wait_for_signal().await;

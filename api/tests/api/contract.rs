@@ -12,8 +12,6 @@ use crate::helpers::TestApp;
 const NOT_YET_SERVED: &[&str] = &[
     "GET /v1/clinic/escalations",
     "POST /v1/clinic/escalations/{id}/resolve",
-    "POST /v1/me/devices",
-    "DELETE /v1/me/devices/{id}",
     "POST /v1/me/prompts/{id}/ack",
     "POST /v1/me/check-ins",
     "GET /v1/me/next-session.ics",

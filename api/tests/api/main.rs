@@ -10,6 +10,7 @@ mod cli;
 mod clinic;
 mod config_files;
 mod contract;
+mod devices;
 mod errors;
 mod mail;
 mod me;

@@ -1,1 +1,319 @@
-//! Apple Push Notification service, provider API over HTTP/2.
+//! Apple Push Notification service, provider API over HTTP/2 with token authentication: an
+//! ES256 JWT (`kid`, `iss`, `iat`) reused across requests and replaced after ~50 minutes (Apple
+//! rejects tokens older than an hour and throttles replacing them more often than every 20).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after};
+use crate::config::ApnsConfig;
+
+/// A provider token is replaced once this old…
+pub const REFRESH_AFTER_SECS: u64 = 50 * 60;
+/// …and never sooner than this, even when APNs calls it expired.
+pub const MIN_REFRESH_SECS: u64 = 20 * 60;
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    iat: u64,
+}
+
+/// The signed provider token and when it was issued. Time is passed in so the refresh rules
+/// are testable without waiting an hour.
+pub struct ProviderToken {
+    key: EncodingKey,
+    key_id: String,
+    team_id: String,
+    current: Option<(String, u64)>,
+}
+
+impl ProviderToken {
+    pub fn new(key: EncodingKey, key_id: &str, team_id: &str) -> Self {
+        Self {
+            key,
+            key_id: key_id.to_owned(),
+            team_id: team_id.to_owned(),
+            current: None,
+        }
+    }
+
+    /// The token to use at `now` (unix seconds), signing a new one when due.
+    pub fn get(&mut self, now: u64) -> Result<String, jsonwebtoken::errors::Error> {
+        if let Some((token, iat)) = &self.current {
+            if now.saturating_sub(*iat) < REFRESH_AFTER_SECS {
+                return Ok(token.clone());
+            }
+        }
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id.clone());
+        let token = jsonwebtoken::encode(
+            &header,
+            &Claims {
+                iss: &self.team_id,
+                iat: now,
+            },
+            &self.key,
+        )?;
+        self.current = Some((token.clone(), now));
+        Ok(token)
+    }
+
+    /// APNs said the token expired: drop it, unless it is younger than the 20-minute floor
+    /// (then the clock disagrees and a new token would only be throttled).
+    pub fn expire(&mut self, now: u64) {
+        if let Some((_, iat)) = &self.current {
+            if now.saturating_sub(*iat) >= MIN_REFRESH_SECS {
+                self.current = None;
+            }
+        }
+    }
+}
+
+pub struct ApnsClient {
+    http: reqwest::Client,
+    base_url: String,
+    topic: String,
+    token: Mutex<ProviderToken>,
+}
+
+impl std::fmt::Debug for ApnsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApnsClient")
+            .field("base_url", &self.base_url)
+            .field("topic", &self.topic)
+            .finish()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// `apns-collapse-id` is limited to 64 bytes: longer keys are replaced by their SHA-256 (hex).
+pub fn collapse_id(idempotency_key: &str) -> String {
+    if idempotency_key.len() <= 64 {
+        idempotency_key.to_owned()
+    } else {
+        hex(&Sha256::digest(idempotency_key.as_bytes()))
+    }
+}
+
+/// `apns-id` must be a UUID: a name-based one derived from the idempotency key, so every repeat
+/// of a prompt carries the same id.
+pub fn apns_id(idempotency_key: &str) -> String {
+    let digest = Sha256::digest(idempotency_key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_sha1_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ApnsClient {
+    /// Reads the .p8 key; fails loudly at start rather than on the first send.
+    pub fn from_config(cfg: &ApnsConfig) -> Result<Self, PushSetupError> {
+        let pem = std::fs::read(&cfg.key_file).map_err(|e| {
+            PushSetupError(format!("AFTERCARE_APNS_KEY_FILE: {}: {e}", cfg.key_file))
+        })?;
+        let key = EncodingKey::from_ec_pem(&pem).map_err(|e| {
+            PushSetupError(format!(
+                "AFTERCARE_APNS_KEY_FILE: not a PKCS#8 EC (P-256) key: {e}"
+            ))
+        })?;
+        let base_url = cfg.base_url.trim_end_matches('/').to_owned();
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30));
+        // APNs speaks HTTP/2 only: over TLS it is negotiated by ALPN; plain http (test fakes)
+        // needs prior knowledge.
+        if base_url.starts_with("http://") {
+            builder = builder.http2_prior_knowledge();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| PushSetupError(format!("APNs HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base_url,
+            topic: cfg.topic.clone(),
+            token: Mutex::new(ProviderToken::new(key, &cfg.key_id, &cfg.team_id)),
+        })
+    }
+
+    /// The JSON payload (public so tests can assert its shape).
+    pub fn body(msg: &PushMessage) -> Value {
+        json!({
+            "aps": {
+                "alert": {"title": msg.visible.title, "body": msg.visible.body},
+                "sound": "default",
+            },
+            "prompt_id": msg.prompt_id,
+            "kind": msg.kind,
+            "idempotency_key": msg.idempotency_key,
+        })
+    }
+
+    pub async fn send(&self, msg: &PushMessage) -> PushOutcome {
+        let now = unix_now();
+        let jwt = match self.token.lock().await.get(now) {
+            Ok(t) => t,
+            Err(e) => {
+                return PushOutcome::Failed {
+                    status: None,
+                    reason: format!("signing the provider token: {e}"),
+                };
+            }
+        };
+        let resp = match self
+            .http
+            .post(format!("{}/3/device/{}", self.base_url, msg.device_token))
+            .header("authorization", format!("bearer {jwt}"))
+            .header("apns-topic", &self.topic)
+            .header("apns-push-type", "alert")
+            .header("apns-priority", "10")
+            .header("apns-expiration", (now + msg.ttl_secs).to_string())
+            .header("apns-collapse-id", collapse_id(&msg.idempotency_key))
+            .header("apns-id", apns_id(&msg.idempotency_key))
+            .json(&Self::body(msg))
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return network_retry(&e),
+        };
+        let status = resp.status().as_u16();
+        let after = retry_after(resp.headers());
+        let id = resp
+            .headers()
+            .get("apns-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let reason = body["reason"].as_str().unwrap_or_default();
+        if reason == "ExpiredProviderToken" {
+            self.token.lock().await.expire(unix_now());
+        }
+        classify(status, after, reason, id)
+    }
+}
+
+/// Maps an APNs answer (status and `reason`) to an outcome.
+pub fn classify(
+    status: u16,
+    after: Option<Duration>,
+    reason: &str,
+    apns_id: Option<String>,
+) -> PushOutcome {
+    let reason_or_status = if reason.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        reason.to_owned()
+    };
+    match (status, reason) {
+        (200, _) => PushOutcome::Sent {
+            provider_id: apns_id,
+        },
+        (410, _) | (400, "BadDeviceToken" | "DeviceTokenNotForTopic") => {
+            PushOutcome::InvalidToken {
+                status,
+                reason: reason_or_status,
+            }
+        }
+        // Provider-token trouble is ours, not the prompt's: retry while it is fixed.
+        (403, "ExpiredProviderToken" | "InvalidProviderToken" | "MissingProviderToken")
+        | (429 | 500..=599, _) => PushOutcome::Retry {
+            status: Some(status),
+            after,
+            reason: reason_or_status,
+        },
+        _ => PushOutcome::Failed {
+            status: Some(status),
+            reason: reason_or_status,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A throwaway P-256 key for these tests only.
+    const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg31sF5oATwybqRqcm
+mVj+DaHWvd1SQiSuWqcT2pOWq9GhRANCAAR7aNfL0oW6rDRWKoHXhyZgfiIXRfQj
+jO64Nt4u1Zq1fayVnMnMTyWJY8sgO7f1FiDzTvnrHlUVMYQKHwXG0jLM
+-----END PRIVATE KEY-----
+";
+
+    fn token() -> ProviderToken {
+        let key = EncodingKey::from_ec_pem(TEST_KEY.as_bytes()).unwrap();
+        ProviderToken::new(key, "KEYID12345", "TEAMID1234")
+    }
+
+    #[test]
+    fn provider_token_is_reused_then_refreshed_within_apples_window() {
+        let mut t = token();
+        let start = 1_700_000_000;
+        let first = t.get(start).unwrap();
+        assert_eq!(t.get(start + 49 * 60).unwrap(), first, "reused for 49 min");
+        let second = t.get(start + 50 * 60).unwrap();
+        assert_ne!(second, first, "replaced at 50 min, before Apple's 60");
+        // APNs calling a 5-minute-old token expired does not make us refresh (20-min floor).
+        t.expire(start + 55 * 60);
+        assert_eq!(t.get(start + 55 * 60).unwrap(), second);
+        t.expire(start + 71 * 60);
+        assert_ne!(t.get(start + 71 * 60).unwrap(), second);
+
+        let header = jsonwebtoken::decode_header(&second).unwrap();
+        assert_eq!(header.alg, Algorithm::ES256);
+        assert_eq!(header.kid.as_deref(), Some("KEYID12345"));
+    }
+
+    #[test]
+    fn ids_are_stable_and_within_apple_limits() {
+        let long = "x".repeat(100);
+        assert_eq!(collapse_id("short-key"), "short-key");
+        assert_eq!(collapse_id(&long).len(), 64);
+        assert_eq!(apns_id("k"), apns_id("k"));
+        assert_ne!(apns_id("k"), apns_id("j"));
+        assert!(uuid::Uuid::parse_str(&apns_id("k")).is_ok());
+    }
+
+    #[test]
+    fn answers_are_classified() {
+        assert!(matches!(
+            classify(410, None, "Unregistered", None),
+            PushOutcome::InvalidToken { .. }
+        ));
+        assert!(matches!(
+            classify(400, None, "BadDeviceToken", None),
+            PushOutcome::InvalidToken { .. }
+        ));
+        assert!(matches!(
+            classify(400, None, "BadCollapseId", None),
+            PushOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            classify(429, None, "TooManyRequests", None),
+            PushOutcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(503, None, "ServiceUnavailable", None),
+            PushOutcome::Retry { .. }
+        ));
+    }
+}

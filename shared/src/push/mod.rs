@@ -1,7 +1,80 @@
 //! Push notifications. What a push may show on a locked screen is decided here, once: by default
 //! a neutral text with no health information; the app fetches the real text after sign-in.
 
+pub mod apns;
+pub mod fcm;
+
+use std::time::Duration;
+
 use crate::domain::{Locale, LockScreenPreview};
+
+/// One notification for one device. `idempotency_key` is the prompt's: every send of the same
+/// prompt carries it (FCM collapse key and data, APNs `apns-collapse-id`/`apns-id`), so a repeat
+/// after a crash collapses at the provider and the app can drop it.
+#[derive(Debug, Clone)]
+pub struct PushMessage {
+    pub device_token: String,
+    pub visible: Visible,
+    pub prompt_id: String,
+    pub kind: String,
+    pub idempotency_key: String,
+    /// How long the provider should keep trying to reach an offline device.
+    pub ttl_secs: u64,
+}
+
+/// A provider's answer, classified once for the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Accepted; the provider's message id when it gives one.
+    Sent { provider_id: Option<String> },
+    /// The token is dead (app uninstalled, token rotated): deactivate the device.
+    InvalidToken { status: u16, reason: String },
+    /// Try again later, no earlier than `after` when the provider said so.
+    Retry {
+        status: Option<u16>,
+        after: Option<Duration>,
+        reason: String,
+    },
+    /// Will not succeed by retrying (a malformed request, a refused payload).
+    Failed { status: Option<u16>, reason: String },
+}
+
+/// A push client that cannot start (unreadable key or service-account file).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PushSetupError(pub String);
+
+/// `Retry-After` as seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let raw = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+    (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
+/// Network-level failures are always worth a retry.
+pub(crate) fn network_retry(e: &reqwest::Error) -> PushOutcome {
+    let reason = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else {
+        "network"
+    };
+    PushOutcome::Retry {
+        status: None,
+        after: None,
+        reason: reason.to_owned(),
+    }
+}
 
 /// The visible part of a push notification.
 #[derive(Debug, Clone, PartialEq, Eq)]

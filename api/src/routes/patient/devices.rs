@@ -1,9 +1,140 @@
 //! Push devices: `POST /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
 
-use actix_web::web;
+use actix_web::{HttpResponse, delete, post, web};
+use serde::{Deserialize, Serialize};
+use shared::db::devices::{self, Registered};
+use shared::domain::Platform;
+use shared::{Error, FieldError};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use crate::error::ApiResult;
+use crate::extract::PatientUser;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(register).service(remove);
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterDevice {
+    /// `ios` or `android`.
+    platform: String,
+    /// The FCM registration token or APNs device token.
+    token: String,
+    app_version: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    id: String,
+    platform: Platform,
+    app_version: Option<String>,
+    active: bool,
+}
+
+impl RegisterDevice {
+    fn parse(self) -> Result<(Platform, String, Option<String>), Error> {
+        let mut errors = Vec::new();
+        let platform = Platform::parse(self.platform.trim());
+        if platform.is_none() {
+            errors.push(FieldError::new("platform", "must be ios or android"));
+        }
+        let token = self.token.trim().to_owned();
+        if token.is_empty() || token.len() > 4096 || token.chars().any(char::is_whitespace) {
+            errors.push(FieldError::new(
+                "token",
+                "must be a device token (1-4096 characters, no spaces)",
+            ));
+        }
+        let app_version = self
+            .app_version
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if app_version.as_ref().is_some_and(|v| v.len() > 64) {
+            errors.push(FieldError::new(
+                "app_version",
+                "must be at most 64 characters",
+            ));
+        }
+        match platform {
+            Some(p) if errors.is_empty() => Ok((p, token, app_version)),
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+}
+
+/// Registers this phone for push. Re-registering a known token returns it (200), moved to the
+/// caller and re-activated.
+#[utoipa::path(
+    tag = "patient",
+    security(("bearer" = [])),
+    request_body = RegisterDevice,
+    responses(
+        (status = 201, body = DeviceView, description = "new device"),
+        (status = 200, body = DeviceView, description = "token already registered"),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+#[post("/v1/me/devices")]
+pub async fn register(
+    state: web::Data<AppState>,
+    me: PatientUser,
+    body: web::Json<RegisterDevice>,
+) -> ApiResult<HttpResponse> {
+    let (platform, token, app_version) = body.into_inner().parse()?;
+    let patient_id = me.user_id.clone();
+    let (device, how) = state
+        .db
+        .run(move |c| {
+            devices::register(
+                c,
+                &patient_id,
+                platform,
+                &token,
+                app_version.as_deref(),
+                shared::time::now(),
+            )
+        })
+        .await?;
+    let view = DeviceView {
+        id: device.id,
+        platform,
+        app_version: device.app_version,
+        active: device.active,
+    };
+    Ok(match how {
+        Registered::Created => HttpResponse::Created().json(view),
+        Registered::Existing => HttpResponse::Ok().json(view),
+    })
+}
+
+/// Unregisters one of the caller's devices; anyone else's is 404.
+#[utoipa::path(
+    tag = "patient",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem))
+)]
+#[delete("/v1/me/devices/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    me: PatientUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (patient_id, id) = (me.user_id.clone(), id.into_inner());
+    let deleted = state
+        .db
+        .run(move |c| devices::delete_own(c, &patient_id, &id))
+        .await?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(Error::NotFound.into())
+    }
+}
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(
+    paths(register, remove),
+    components(schemas(RegisterDevice, DeviceView))
+)]
 pub struct Doc;

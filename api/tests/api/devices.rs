@@ -1,0 +1,84 @@
+//! `POST /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::problem;
+
+both_backends! {
+    async fn registering_a_device_then_again_is_201_then_200(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (patient, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let body = json!({"platform": "android", "token": "fcm-token-1", "app_version": "1.2.0"});
+        let resp = app.post_json("/v1/me/devices", Some(&token), &body).await;
+        assert_eq!(resp.status().as_u16(), 201);
+        let first: Value = resp.json().await.unwrap();
+        assert_eq!(first["platform"], "android");
+        assert_eq!(first["active"], true);
+
+        let resp = app.post_json("/v1/me/devices", Some(&token), &body).await;
+        assert_eq!(resp.status().as_u16(), 200);
+        let again: Value = resp.json().await.unwrap();
+        assert_eq!(again["id"], first["id"]);
+
+        let pid = patient.id.clone();
+        let active = app.db.run(move |c| shared::db::devices::active_for_patient(c, &pid)).await.unwrap();
+        assert_eq!(active.len(), 1);
+    }
+
+    async fn a_known_token_moves_to_the_new_patient_and_is_reactivated(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (first, first_token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let (second, second_token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let body = json!({"platform": "ios", "token": "apns-shared-phone"});
+        let created: Value = app.post_json("/v1/me/devices", Some(&first_token), &body).await.json().await.unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let dead = id.clone();
+        app.db.run(move |c| shared::db::devices::deactivate(c, &dead, "Unregistered", shared::time::now())).await.unwrap();
+
+        let resp = app.post_json("/v1/me/devices", Some(&second_token), &body).await;
+        assert_eq!(resp.status().as_u16(), 200);
+        let d = app.db.run(move |c| shared::db::devices::find(c, &id)).await.unwrap();
+        assert_eq!(d.patient_id, second.id);
+        assert!(d.active && d.last_error.is_none());
+        let fid = first.id.clone();
+        let left = app.db.run(move |c| shared::db::devices::active_for_patient(c, &fid)).await.unwrap();
+        assert!(left.is_empty());
+    }
+
+    async fn bad_registrations_are_422_with_fields(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (_, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let resp = app
+            .post_json("/v1/me/devices", Some(&token), &json!({"platform": "symbian", "token": " "}))
+            .await;
+        let body = problem(resp, 422).await;
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["platform", "token"]);
+    }
+
+    async fn only_patients_register_devices(app) {
+        let (_, staff_token) = app.staff("clinician").await;
+        let body = json!({"platform": "android", "token": "t"});
+        problem(app.post_json("/v1/me/devices", Some(&staff_token), &body).await, 403).await;
+        problem(app.post_json("/v1/me/devices", None, &body).await, 401).await;
+    }
+
+    async fn deleting_a_device_is_own_devices_only(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (_, owner) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let (_, other) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let created: Value = app
+            .post_json("/v1/me/devices", Some(&owner), &json!({"platform": "android", "token": "del-1"}))
+            .await.json().await.unwrap();
+        let path = format!("/v1/me/devices/{}", created["id"].as_str().unwrap());
+
+        let resp = app.request(Method::DELETE, &path, Some(&other)).send().await.unwrap();
+        problem(resp, 404).await;
+        let resp = app.request(Method::DELETE, &path, Some(&owner)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 204);
+        let resp = app.request(Method::DELETE, &path, Some(&owner)).send().await.unwrap();
+        problem(resp, 404).await;
+    }
+}

@@ -1,0 +1,304 @@
+//! Choosing and using the channels for one prompt: push to every active device of the patient
+//! (android → FCM, ios → APNs), email when the patient chose email or no push can reach them.
+//! Returns what happened; the caller records it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::config::Config;
+use shared::db::deliveries::{Attempt, Resolution};
+use shared::db::devices::{self, Device};
+use shared::db::prompts::Prompt;
+use shared::db::{DbConn, new_id, patients, users};
+use shared::domain::{Locale, LockScreenPreview, Platform};
+use shared::mail::MailError;
+use shared::push::apns::ApnsClient;
+use shared::push::fcm::FcmClient;
+use shared::push::{PushMessage, PushOutcome, PushSetupError, visible_text};
+use shared::time::now;
+
+use crate::Worker;
+
+/// How long a provider keeps trying to reach an offline phone: a care reminder is stale after.
+const PUSH_TTL_SECS: u64 = 12 * 3600;
+
+/// The configured push providers; a platform without one cannot be reached by push.
+#[derive(Clone, Default)]
+pub struct Push {
+    pub fcm: Option<Arc<FcmClient>>,
+    pub apns: Option<Arc<ApnsClient>>,
+}
+
+impl Push {
+    pub fn from_config(config: &Config) -> Result<Self, PushSetupError> {
+        Ok(Self {
+            fcm: match &config.fcm {
+                Some(c) => Some(Arc::new(FcmClient::from_config(c)?)),
+                None => None,
+            },
+            apns: match &config.apns {
+                Some(c) => Some(Arc::new(ApnsClient::from_config(c)?)),
+                None => None,
+            },
+        })
+    }
+
+    fn reaches(&self, platform: Option<Platform>) -> bool {
+        match platform {
+            Some(Platform::Android) => self.fcm.is_some(),
+            Some(Platform::Ios) => self.apns.is_some(),
+            None => false,
+        }
+    }
+}
+
+/// Who the prompt goes to, read just before sending.
+pub enum Recipient {
+    /// Not to be sent; the reason is recorded on the prompt.
+    Skip(&'static str),
+    Send {
+        email: String,
+        preview: LockScreenPreview,
+        push_enabled: bool,
+        email_enabled: bool,
+        devices: Vec<Device>,
+    },
+}
+
+/// Applies the skip rules: discharged or erased patients, disabled accounts, both channels off.
+pub fn recipient(conn: &mut DbConn, prompt: &Prompt) -> shared::Result<Recipient> {
+    let user = match users::find(conn, &prompt.patient_id) {
+        Ok(u) => u,
+        Err(shared::Error::NotFound) => return Ok(Recipient::Skip("patient_missing")),
+        Err(e) => return Err(e),
+    };
+    // Invited patients still get their prompts (by email until the app is set up).
+    if user.status == users::status::DISABLED || user.status == users::status::ERASED {
+        return Ok(Recipient::Skip("patient_inactive"));
+    }
+    let profile = match patients::find(conn, &prompt.patient_id) {
+        Ok(p) => p,
+        Err(shared::Error::NotFound) => return Ok(Recipient::Skip("patient_missing")),
+        Err(e) => return Err(e),
+    };
+    if profile.erased_at.is_some() {
+        return Ok(Recipient::Skip("patient_erased"));
+    }
+    if profile.discharged_at.is_some() {
+        return Ok(Recipient::Skip("patient_discharged"));
+    }
+    if !profile.push_enabled && !profile.email_enabled {
+        return Ok(Recipient::Skip("channels_off"));
+    }
+    let devices = if profile.push_enabled {
+        devices::active_for_patient(conn, &prompt.patient_id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Recipient::Send {
+        email: user.email,
+        preview: LockScreenPreview::parse(&profile.lock_screen_preview)
+            .unwrap_or(LockScreenPreview::Private),
+        push_enabled: profile.push_enabled,
+        email_enabled: profile.email_enabled,
+        devices,
+    })
+}
+
+/// The result of sending one prompt: how to resolve it and what to log.
+pub struct Delivery {
+    pub resolution: Resolution,
+    pub attempts: Vec<Attempt>,
+}
+
+/// Sends `prompt` on every channel that applies and folds the answers into one resolution:
+/// any delivery → sent; otherwise a retryable failure → retry (or dead letter at the attempt
+/// limit); otherwise failed.
+pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
+    let (email, preview, push_enabled, email_enabled, devices) = match to {
+        Recipient::Skip(reason) => {
+            return Delivery {
+                resolution: Resolution::Cancelled {
+                    reason: reason.to_owned(),
+                },
+                attempts: Vec::new(),
+            };
+        }
+        Recipient::Send {
+            email,
+            preview,
+            push_enabled,
+            email_enabled,
+            devices,
+        } => (email, preview, push_enabled, email_enabled, devices),
+    };
+    let locale = Locale::parse(&prompt.locale).unwrap_or(Locale::En);
+    let mut fold = Fold::default();
+
+    if push_enabled {
+        let visible = visible_text(preview, locale, &prompt.title, &prompt.body);
+        for device in devices.iter().filter(|d| w.push.reaches(d.platform())) {
+            let msg = PushMessage {
+                device_token: device.token.clone(),
+                visible: visible.clone(),
+                prompt_id: prompt.id.clone(),
+                kind: prompt.kind.clone(),
+                idempotency_key: prompt.idempotency_key.clone(),
+                ttl_secs: PUSH_TTL_SECS,
+            };
+            let (channel, outcome) = match (device.platform(), &w.push.fcm, &w.push.apns) {
+                (Some(Platform::Android), Some(fcm), _) => ("fcm", fcm.send(&msg).await),
+                (Some(Platform::Ios), _, Some(apns)) => ("apns", apns.send(&msg).await),
+                _ => continue,
+            };
+            if let PushOutcome::InvalidToken { reason, .. } = &outcome {
+                deactivate(w, device, reason).await;
+            }
+            fold.push(w, prompt, Some(&device.id), channel, outcome);
+        }
+    }
+
+    // Email when nothing reached the patient by push and nothing is waiting for a retry:
+    // the patient chose email, has no (live) device, or push failed for good.
+    if fold.sent.is_none() && fold.retry.is_none() && email_enabled {
+        let mail = shared::mail::prompt::prompt_email(
+            &email,
+            preview,
+            locale,
+            &prompt.title,
+            &prompt.body,
+            &prompt.idempotency_key,
+        );
+        let channel = if w.mailer.is_smtp() { "email" } else { "log" };
+        let outcome = match w.mailer.send(&mail).await {
+            Ok(()) => PushOutcome::Sent { provider_id: None },
+            Err(MailError::Transient(e)) => PushOutcome::Retry {
+                status: None,
+                after: None,
+                reason: one_line(&e),
+            },
+            Err(e) => PushOutcome::Failed {
+                status: None,
+                reason: one_line(&e.to_string()),
+            },
+        };
+        fold.push(w, prompt, None, channel, outcome);
+    }
+    fold.finish(w, prompt)
+}
+
+async fn deactivate(w: &Worker, device: &Device, reason: &str) {
+    let (id, reason) = (device.id.clone(), reason.to_owned());
+    tracing::info!(device_id = %device.id, reason = %reason, "device token rejected; deactivated");
+    if let Err(e) =
+        w.db.run(move |c| devices::deactivate(c, &id, &reason, now()))
+            .await
+    {
+        tracing::warn!(error = %e, "could not deactivate device");
+    }
+}
+
+/// SMTP replies can span lines; keep stored errors to one.
+fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(300)
+        .collect()
+}
+
+#[derive(Default)]
+struct Fold {
+    attempts: Vec<Attempt>,
+    sent: Option<&'static str>,
+    retry: Option<(Option<Duration>, String)>,
+    failed: Option<String>,
+}
+
+impl Fold {
+    fn push(
+        &mut self,
+        w: &Worker,
+        prompt: &Prompt,
+        device_id: Option<&str>,
+        channel: &'static str,
+        outcome: PushOutcome,
+    ) {
+        let (label, status, error, provider_id) = match outcome {
+            PushOutcome::Sent { provider_id } => {
+                self.sent.get_or_insert(channel);
+                ("sent", None, None, provider_id)
+            }
+            PushOutcome::InvalidToken { status, reason } => {
+                ("invalid_token", Some(status), Some(reason), None)
+            }
+            PushOutcome::Retry {
+                status,
+                after,
+                reason,
+            } => {
+                let longest = match (self.retry.as_ref().and_then(|r| r.0), after) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                self.retry = Some((longest, reason.clone()));
+                ("retry", status, Some(reason), None)
+            }
+            PushOutcome::Failed { status, reason } => {
+                self.failed = Some(reason.clone());
+                ("failed", status, Some(reason), None)
+            }
+        };
+        w.metrics.delivery(channel, label);
+        tracing::info!(prompt_id = %prompt.id, channel, outcome = label, status = ?status, "delivery attempt");
+        self.attempts.push(Attempt {
+            id: new_id(),
+            prompt_id: prompt.id.clone(),
+            device_id: device_id.map(str::to_owned),
+            channel: channel.to_owned(),
+            outcome: label.to_owned(),
+            status_code: status.map(i32::from),
+            error,
+            provider_id,
+            worker_id: w.config.worker.worker_id.clone(),
+            attempted_at: now(),
+        });
+    }
+
+    fn finish(self, w: &Worker, prompt: &Prompt) -> Delivery {
+        let resolution = if let Some(channel) = self.sent {
+            Resolution::Sent {
+                channel: channel.to_owned(),
+            }
+        } else if let Some((after, reason)) = self.retry {
+            let attempt = prompt.attempts + 1;
+            if attempt >= w.config.worker.max_attempts {
+                Resolution::Failed {
+                    error: format!("gave up after {attempt} attempts: {reason}"),
+                }
+            } else {
+                let after = after.and_then(|d| chrono::Duration::from_std(d).ok());
+                Resolution::Retry {
+                    at: now() + shared::db::deliveries::backoff(attempt, after),
+                    error: reason,
+                }
+            }
+        } else if let Some(reason) = self.failed {
+            Resolution::Failed { error: reason }
+        } else if self.attempts.is_empty() {
+            Resolution::Failed {
+                error: "no_reachable_channel".to_owned(),
+            }
+        } else {
+            // Only dead tokens, and email not allowed.
+            Resolution::Failed {
+                error: "no_valid_device".to_owned(),
+            }
+        };
+        Delivery {
+            resolution,
+            attempts: self.attempts,
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! A fresh database per test, fixtures for patients, devices and due prompts, and a worker built
+//! in-process from a settings map (the same `Config::from_vars` the binary uses).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Duration;
+use shared::config::Config;
+use shared::db::deliveries::Attempt;
+use shared::db::devices::{self, Device};
+use shared::db::prompts::{self, Prompt};
+use shared::db::{Backend, Db, DbConn, clinics, migrate, new_id, patients, users};
+use shared::mail::Mailer;
+use shared::metrics::Metrics;
+use shared::testing::{TestDatabase, fixtures};
+use shared::time::now;
+use tokio::sync::watch;
+use worker::Worker;
+
+pub struct Env {
+    pub db: Db,
+    pub vars: HashMap<String, String>,
+    // Dropped last: the database outlives the pool using it.
+    pub database: TestDatabase,
+}
+
+impl Env {
+    /// A migrated database on `backend`; `None` when PostgreSQL is unavailable and not required.
+    pub async fn new(backend: Backend) -> Option<Env> {
+        let database = TestDatabase::new(backend)?;
+        let db = Db::connect(&database.url, 4).unwrap();
+        db.run(migrate::run_pending).await.unwrap();
+        let vars = [
+            ("DATABASE_URL", database.url_string()),
+            ("AFTERCARE_WORKER_ID", "test-worker".to_owned()),
+            ("AFTERCARE_DB_POOL_SIZE", "4".to_owned()),
+            ("AFTERCARE_MAX_ATTEMPTS", "3".to_owned()),
+            (
+                "AFTERCARE_PUBLIC_URL",
+                "https://care.example.test".to_owned(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        Some(Env { db, vars, database })
+    }
+
+    pub fn set(&mut self, settings: impl IntoIterator<Item = (&'static str, String)>) {
+        for (k, v) in settings {
+            self.vars.insert(k.to_owned(), v);
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config::from_vars(&self.vars).unwrap()
+    }
+
+    /// A worker over this database with the current settings.
+    pub fn worker(&self) -> Worker {
+        self.worker_named("test-worker")
+    }
+
+    pub fn worker_named(&self, id: &str) -> Worker {
+        let mut vars = self.vars.clone();
+        vars.insert("AFTERCARE_WORKER_ID".into(), id.into());
+        let config = Config::from_vars(&vars).unwrap();
+        let mailer = Mailer::from_config(&config.mail).unwrap();
+        Worker::try_new(self.db.clone(), Arc::new(config), Metrics::new(), mailer).unwrap()
+    }
+
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> T + Send + 'static,
+    ) -> T {
+        self.db.run(move |c| Ok(f(c))).await.unwrap()
+    }
+
+    /// A clinic and one active patient (push and email on, private previews).
+    pub async fn patient(&self) -> (clinics::Clinic, users::User) {
+        self.run(|c| {
+            let clinic = fixtures::clinic(c, "Test Clinic");
+            let (user, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
+            (clinic, user)
+        })
+        .await
+    }
+
+    pub async fn device(&self, patient_id: &str, platform: &str, token: &str) -> Device {
+        let (p, platform, token) = (patient_id.to_owned(), platform.to_owned(), token.to_owned());
+        self.run(move |c| {
+            let platform = shared::domain::Platform::parse(&platform).unwrap();
+            devices::register(c, &p, platform, &token, Some("1.0.0"), now())
+                .unwrap()
+                .0
+        })
+        .await
+    }
+
+    /// Changes the patient's profile in place.
+    pub async fn profile(
+        &self,
+        patient_id: &str,
+        change: impl FnOnce(&mut patients::PatientProfile) + Send + 'static,
+    ) {
+        use diesel::prelude::*;
+        use shared::db::schema::patient_profiles as pp;
+        let id = patient_id.to_owned();
+        self.run(move |c| {
+            let mut p = patients::find(c, &id).unwrap();
+            change(&mut p);
+            diesel::update(pp::table.find(&id))
+                .set((
+                    pp::push_enabled.eq(p.push_enabled),
+                    pp::email_enabled.eq(p.email_enabled),
+                    pp::lock_screen_preview.eq(p.lock_screen_preview),
+                    pp::discharged_at.eq(p.discharged_at),
+                    pp::erased_at.eq(p.erased_at),
+                ))
+                .execute(c)
+                .unwrap();
+        })
+        .await
+    }
+
+    /// One prompt due a minute ago.
+    pub async fn prompt(&self, clinic_id: &str, patient_id: &str) -> Prompt {
+        let p = new_prompt(clinic_id, patient_id, &format!("key-{}", new_id()));
+        let row = p.clone();
+        self.run(move |c| prompts::insert(c, &[row]).unwrap()).await;
+        p
+    }
+
+    pub async fn reload(&self, id: &str) -> Prompt {
+        use diesel::prelude::*;
+        use shared::db::schema::prompts as t;
+        let id = id.to_owned();
+        self.run(move |c| {
+            t::table
+                .find(&id)
+                .select(Prompt::as_select())
+                .first(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    pub async fn attempts(&self, prompt_id: &str) -> Vec<Attempt> {
+        let id = prompt_id.to_owned();
+        self.run(move |c| shared::db::deliveries::for_prompt(c, &id).unwrap())
+            .await
+    }
+
+    pub async fn device_row(&self, id: &str) -> Device {
+        let id = id.to_owned();
+        self.run(move |c| devices::find(c, &id).unwrap()).await
+    }
+
+    /// Makes a retried prompt due again (instead of waiting out its backoff).
+    pub async fn make_due(&self, id: &str) {
+        use diesel::prelude::*;
+        use shared::db::schema::prompts as t;
+        let id = id.to_owned();
+        self.run(move |c| {
+            diesel::update(t::table.find(&id))
+                .set(t::available_at.eq(now() - Duration::seconds(1)))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+    }
+}
+
+pub fn new_prompt(clinic_id: &str, patient_id: &str, key: &str) -> Prompt {
+    let t = now();
+    let due = t - Duration::minutes(1);
+    Prompt {
+        id: new_id(),
+        clinic_id: clinic_id.to_owned(),
+        patient_id: patient_id.to_owned(),
+        treatment_id: None,
+        booking_id: None,
+        kind: "care".into(),
+        prompt_key: "day3_redness".into(),
+        day: 3,
+        urgent: false,
+        idempotency_key: key.to_owned(),
+        title: "Redness check".into(),
+        body: "Is the redness fading since yesterday?".into(),
+        locale: "en".into(),
+        timezone: "Europe/Madrid".into(),
+        local_date: due.date().to_string(),
+        local_time: "10:00".into(),
+        due_at: due,
+        available_at: due,
+        status: prompts::status::SCHEDULED.into(),
+        attempts: 0,
+        lease_owner: None,
+        lease_expires_at: None,
+        channel: None,
+        last_error: None,
+        sent_at: None,
+        acknowledged_at: None,
+        cancelled_at: None,
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+/// One dispatch tick, run to completion.
+pub async fn drain(w: &Worker) -> usize {
+    let (_tx, rx) = watch::channel(false);
+    worker::dispatch::drain(w, &rx).await.unwrap()
+}
+
+/// Runs the same async test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($env:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(#[allow(unused_mut)] mut $env: $crate::helpers::Env) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let env = $crate::helpers::Env::new(shared::db::Backend::Sqlite).await.unwrap();
+                run(env).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(env) = $crate::helpers::Env::new(shared::db::Backend::Postgres).await {
+                    run(env).await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,0 +1,13 @@
+//! Delivery worker integration tests: one binary, each test on its own fresh database, against
+//! loopback fakes of FCM (and its token endpoint), APNs (HTTP/2) and a real loopback SMTP server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fakes;
+mod helpers;
+
+mod apns;
+mod email;
+mod fcm;
+mod jobs;
+mod processes;
+mod skips;
