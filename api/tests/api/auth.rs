@@ -384,3 +384,32 @@ both_backends! {
         }
     }
 }
+
+both_backends_with_smtp! {
+    async fn an_undeliverable_invitation_is_taken_back(app, smtp) {
+        let (_, token) = app.staff("clinic_admin").await;
+        smtp.refuse_recipients(550, "no such mailbox");
+        let patient = json!({"email": "ines@example.test", "given_name": "Inés",
+                             "timezone": "Europe/Madrid", "locale": "es"});
+        let staff = json!({"email": "leo@example.test", "name": "Leo", "role": "clinician"});
+        for (path, body) in [("/v1/clinic/patients", &patient), ("/v1/clinic/staff", &staff)] {
+            problem(app.post_json(path, Some(&token), body).await, 503).await;
+        }
+
+        // Nothing half-made is left behind: once mail works, the same emails enrol fine (no 409).
+        smtp.accept_recipients();
+        for (path, body) in [("/v1/clinic/patients", &patient), ("/v1/clinic/staff", &staff)] {
+            assert_eq!(app.post_json(path, Some(&token), body).await.status(), 201, "{path}");
+        }
+        let r = app.get("/v1/clinic/audit", Some(&token)).await;
+        let audit: Value = r.json().await.unwrap();
+        let undone = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "invitation.undone")
+            .count();
+        assert_eq!(undone, 2, "{audit}");
+        assert_eq!(smtp.to("ines@example.test").len(), 1);
+    }
+}

@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use shared::Error;
-use shared::db::invitations::{self, purpose};
 use shared::db::roster::{self, ListQuery, ListStatus, PatientRecord, PatientSummary};
 use shared::db::{audit, new_id, patients, users};
 use shared::domain::{Email, Locale, LockScreenPreview, QuietHours, Role, TimeZone};
@@ -130,77 +129,31 @@ pub async fn enrol(
         updated_at: t,
     };
     let actor = staff.user_id.clone();
-    let code = state
-        .db
-        .transaction(move |c| {
-            if users::find_by_email_in_clinic(c, &user.clinic_id, &user.email)?.is_some() {
-                return Err(already_enrolled());
-            }
-            users::insert(c, &user)?;
-            patients::insert(c, &profile)?;
-            let code = invitations::create(
-                c,
-                &user.id,
-                purpose::INVITATION,
-                invitations::INVITATION_TTL_HOURS,
-                t,
-            )?;
-            audit::record(
-                c,
-                &user.clinic_id,
-                Some(&actor),
-                "patient.enrol",
-                Some(&user.id),
-                t,
-            )?;
-            Ok(code)
-        })
-        .await
-        .map_err(|e| {
-            if invites::is_unique_violation(&e) {
-                already_enrolled()
-            } else {
-                e
-            }
-        })?;
-
-    let sent = invites::send_invitation(
-        &state.mailer,
-        &id,
-        email.as_str(),
+    let code = invites::create_invited(&state.db, user, move |c, user| {
+        users::insert(c, user)?;
+        patients::insert(c, &profile)?;
+        audit::record(
+            c,
+            &user.clinic_id,
+            Some(&actor),
+            "patient.enrol",
+            Some(&user.id),
+            t,
+        )
+    })
+    .await?;
+    let invitee = invites::Invitee {
+        user_id: &id,
+        email: email.as_str(),
         locale,
-        Audience::Patient,
-        &code,
-    )
-    .await;
-    if sent.is_err() {
-        let (clinic, actor, undo) = (staff.clinic_id.clone(), staff.user_id.clone(), id.clone());
-        state
-            .db
-            .transaction(move |c| {
-                invites::undo_invited(c, &undo)?;
-                audit::record(
-                    c,
-                    &clinic,
-                    Some(&actor),
-                    "patient.enrol_undone",
-                    Some(&undo),
-                    now(),
-                )
-            })
-            .await?;
-        return Err(ApiError(Error::Unavailable(
-            "the invitation email could not be sent".into(),
-        )));
-    }
+        audience: Audience::Patient,
+        patient_id: Some(&id),
+    };
+    invites::deliver_or_undo(&state.db, &state.mailer, &staff, invitee, &code).await?;
     Ok(HttpResponse::Created().json(Created {
         id,
         status: users::status::INVITED,
     }))
-}
-
-fn already_enrolled() -> Error {
-    Error::Conflict("an account with this email already exists in this clinic".into())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

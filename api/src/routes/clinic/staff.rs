@@ -5,14 +5,13 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::Error;
-use shared::db::invitations::{self, purpose};
 use shared::db::{audit, clinics, new_id, users};
 use shared::domain::{Email, Locale, Role};
 use shared::mail::account::Audience;
 use shared::time::{now, to_utc};
 
 use super::patients::Created;
-use crate::error::{ApiError, ApiResult, invalid};
+use crate::error::{ApiResult, invalid};
 use crate::extract::{Admin, Staff};
 use crate::invites;
 use crate::pagination;
@@ -113,57 +112,23 @@ pub async fn invite_staff(
     };
     let id = user.id.clone();
     let actor = admin.user_id.clone();
-    let code = state
-        .db
-        .transaction(move |c| {
-            if users::find_by_email_in_clinic(c, &user.clinic_id, &user.email)?.is_some() {
-                return Err(duplicate());
-            }
-            users::insert(c, &user)?;
-            audit::record(c, &user.clinic_id, Some(&actor), "staff.invite", None, t)?;
-            invitations::create(
-                c,
-                &user.id,
-                purpose::INVITATION,
-                invitations::INVITATION_TTL_HOURS,
-                t,
-            )
-        })
-        .await
-        .map_err(|e| {
-            if invites::is_unique_violation(&e) {
-                duplicate()
-            } else {
-                e
-            }
-        })?;
-    let sent = invites::send_invitation(
-        &state.mailer,
-        &id,
-        email.as_str(),
-        Locale::En,
-        Audience::Staff,
-        &code,
-    )
-    .await;
-    if sent.is_err() {
-        let undo = id.clone();
-        state
-            .db
-            .run(move |c| invites::undo_invited(c, &undo))
-            .await?;
-        return Err(ApiError(Error::Unavailable(
-            "the invitation email could not be sent".into(),
-        )));
-    }
+    let code = invites::create_invited(&state.db, user, move |c, user| {
+        users::insert(c, user)?;
+        audit::record(c, &user.clinic_id, Some(&actor), "staff.invite", None, t)
+    })
+    .await?;
+    let invitee = invites::Invitee {
+        user_id: &id,
+        email: email.as_str(),
+        locale: Locale::En,
+        audience: Audience::Staff,
+        patient_id: None,
+    };
+    invites::deliver_or_undo(&state.db, &state.mailer, &admin, invitee, &code).await?;
     Ok(HttpResponse::Created().json(Created {
         id,
         status: users::status::INVITED,
     }))
-}
-
-fn duplicate() -> Error {
-    Error::Conflict("an account with this email already exists in this clinic".into())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
