@@ -2,7 +2,7 @@
 //! ES256 JWT (`kid`, `iss`, `iat`) reused across requests and replaced after ~50 minutes (Apple
 //! rejects tokens older than an hour and throttles replacing them more often than every 20).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
-use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after};
+use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
 use crate::config::ApnsConfig;
 
 /// A provider token is replaced once this old…
@@ -89,13 +89,6 @@ impl std::fmt::Debug for ApnsClient {
             .field("topic", &self.topic)
             .finish()
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// `apns-collapse-id` is limited to 64 bytes: longer keys are replaced by their SHA-256 (hex).

@@ -2,14 +2,14 @@
 //! access token obtained by the service-account flow (an RS256 JWT exchanged at the token
 //! endpoint) and cached until shortly before it expires.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after};
+use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
 use crate::config::FcmConfig;
 
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
@@ -61,13 +61,6 @@ impl std::fmt::Debug for FcmClient {
             .field("send_url", &self.send_url)
             .finish()
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 impl FcmClient {

@@ -113,6 +113,14 @@ pub fn visible_text(
     }
 }
 
+/// Seconds since the epoch, for provider-token claims.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
