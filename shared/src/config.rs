@@ -73,6 +73,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "name this worker records on leases and attempts",
     ),
     (
+        "AFTERCARE_WORKER_METRICS_BIND",
+        "(off)",
+        "address where a separate worker process serves /metrics and /healthz, e.g. 0.0.0.0:9090",
+    ),
+    (
         "AFTERCARE_DISPATCH_CRON",
         "*/15 * * * * *",
         "when due prompts are claimed and sent (sec min hour day month weekday)",
@@ -219,6 +224,8 @@ impl std::fmt::Debug for JwtConfig {
 pub struct WorkerConfig {
     pub embedded: EmbeddedWorker,
     pub worker_id: String,
+    /// Where a standalone worker serves `/metrics` and `/healthz` (off when `None`).
+    pub metrics_bind: Option<SocketAddr>,
     pub dispatch_cron: cron::Schedule,
     pub recovery_cron: cron::Schedule,
     pub digest_cron: cron::Schedule,
@@ -435,21 +442,28 @@ impl Config {
                 ));
             }
         };
-        let worker = WorkerConfig {
-            embedded,
-            worker_id: v
-                .get("AFTERCARE_WORKER_ID")
-                .map(str::to_owned)
-                .unwrap_or_else(default_worker_id),
-            dispatch_cron: v.cron("AFTERCARE_DISPATCH_CRON", "*/15 * * * * *")?,
-            recovery_cron: v.cron("AFTERCARE_RECOVERY_CRON", "0 * * * * *")?,
-            digest_cron: v.cron("AFTERCARE_DIGEST_CRON", "0 0 7 * * *")?,
-            prune_cron: v.cron("AFTERCARE_PRUNE_CRON", "0 30 3 * * *")?,
-            batch_size: v.parse("AFTERCARE_BATCH_SIZE", 100)?,
-            lease_secs: v.parse("AFTERCARE_LEASE_SECS", 120)?,
-            max_attempts: v.parse("AFTERCARE_MAX_ATTEMPTS", 8)?,
-            prune_after_days: v.parse("AFTERCARE_PRUNE_AFTER_DAYS", 90)?,
-        };
+        let worker =
+            WorkerConfig {
+                embedded,
+                worker_id: v
+                    .get("AFTERCARE_WORKER_ID")
+                    .map(str::to_owned)
+                    .unwrap_or_else(default_worker_id),
+                metrics_bind: match v.get("AFTERCARE_WORKER_METRICS_BIND") {
+                    None => None,
+                    Some(raw) => Some(raw.parse().map_err(|e| {
+                        err("AFTERCARE_WORKER_METRICS_BIND", format!("{raw:?}: {e}"))
+                    })?),
+                },
+                dispatch_cron: v.cron("AFTERCARE_DISPATCH_CRON", "*/15 * * * * *")?,
+                recovery_cron: v.cron("AFTERCARE_RECOVERY_CRON", "0 * * * * *")?,
+                digest_cron: v.cron("AFTERCARE_DIGEST_CRON", "0 0 7 * * *")?,
+                prune_cron: v.cron("AFTERCARE_PRUNE_CRON", "0 30 3 * * *")?,
+                batch_size: v.parse("AFTERCARE_BATCH_SIZE", 100)?,
+                lease_secs: v.parse("AFTERCARE_LEASE_SECS", 120)?,
+                max_attempts: v.parse("AFTERCARE_MAX_ATTEMPTS", 8)?,
+                prune_after_days: v.parse("AFTERCARE_PRUNE_AFTER_DAYS", 90)?,
+            };
         if !(1..=10_000).contains(&worker.batch_size) {
             return Err(err("AFTERCARE_BATCH_SIZE", "must be between 1 and 10000"));
         }
@@ -616,6 +630,10 @@ mod tests {
             (&[("AFTERCARE_APNS_TOPIC", "t")], "AFTERCARE_APNS_KEY_FILE"),
             (&[("AFTERCARE_DATABSE_URL", "x")], "AFTERCARE_DATABSE_URL"),
             (&[("AFTERCARE_DEMO", "perhaps")], "AFTERCARE_DEMO"),
+            (
+                &[("AFTERCARE_WORKER_METRICS_BIND", "port 9090")],
+                "AFTERCARE_WORKER_METRICS_BIND",
+            ),
         ];
         for (pairs, name) in cases {
             let e = Config::from_vars(&vars(pairs)).unwrap_err();

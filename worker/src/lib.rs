@@ -4,6 +4,7 @@
 
 pub mod channels;
 pub mod dispatch;
+pub mod http;
 pub mod jobs;
 pub mod scheduler;
 

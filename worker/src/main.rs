@@ -35,13 +35,23 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
         tracing::info!(applied, "migrations applied");
     }
     let mailer = Mailer::from_config(&config.mail)?;
-    let worker = worker::Worker::try_new(db, config, Metrics::new(), mailer)?;
+    let metrics = Metrics::new();
+    let listener = match config.worker.metrics_bind {
+        Some(addr) => Some(worker::http::serve(addr, metrics.clone()).map_err(|e| {
+            anyhow::anyhow!("AFTERCARE_WORKER_METRICS_BIND: cannot listen on {addr}: {e}")
+        })?),
+        None => None,
+    };
+    let worker = worker::Worker::try_new(db, config, metrics, mailer)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(worker.run(stop_rx));
     wait_for_signal().await;
     tracing::info!("stop requested: finishing in-flight work");
     let _ = stop_tx.send(true);
     handle.await?;
+    if let Some(listener) = listener {
+        listener.stop(true).await;
+    }
     Ok(())
 }
 

@@ -328,7 +328,13 @@ async fn sigterm_finishes_in_flight_sends_records_them_and_exits() {
     };
     let fcm = FakeFcm::start_with_delay(Duration::from_millis(20)).await;
     let all = seed(&env, 5, 100).await;
-    let proc = spawn(&env, &fcm, &[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let proc = spawn(&env, &fcm, &[("AFTERCARE_WORKER_METRICS_BIND", &bind)]);
     wait_for(
         Duration::from_secs(60),
         "the drain to start",
@@ -339,6 +345,21 @@ async fn sigterm_finishes_in_flight_sends_records_them_and_exits() {
         },
     )
     .await;
+    // The standalone worker serves its own counters while it drains.
+    let metrics = reqwest::get(format!("http://{bind}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"aftercare_deliveries_total{channel="fcm",outcome="sent"}"#),
+        "{metrics}"
+    );
+    let health = reqwest::get(format!("http://{bind}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
     proc.terminate();
 
     let rows: Vec<(String, String)> = env
