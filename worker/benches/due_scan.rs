@@ -53,12 +53,13 @@ fn main() {
         t0 + Span::days(1),
         "f",
     );
+    // Spread over a day like the future rows, and all of it already due.
     fill(
         &mut conn,
         &clinic.id,
         &patient.id,
         due,
-        t0 - Span::hours(1),
+        t0 - Span::days(2),
         "d",
     );
     if let DbConn::Pg(pg) = &mut *conn {
