@@ -135,21 +135,14 @@ fn demo_profile(
     t: chrono::NaiveDateTime,
 ) -> patients::PatientProfile {
     patients::PatientProfile {
-        user_id: user_id.into(),
-        clinic_id: clinic_id.into(),
-        given_name: "Ana".into(),
         family_name: Some("Demo".into()),
-        phone: None,
-        timezone: "Europe/Madrid".into(),
-        locale: "en".into(),
-        quiet_start: Some("21:00".into()),
-        quiet_end: Some("08:00".into()),
-        push_enabled: true,
-        email_enabled: true,
-        lock_screen_preview: "private".into(),
-        discharged_at: None,
-        erased_at: None,
-        created_at: t,
-        updated_at: t,
+        ..patients::PatientProfile::with_defaults(
+            user_id,
+            clinic_id,
+            "Ana",
+            shared::domain::TimeZone(chrono_tz::Europe::Madrid),
+            shared::domain::Locale::En,
+            t,
+        )
     }
 }

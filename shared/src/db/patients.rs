@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::patient_profiles;
+use crate::domain::{Locale, LockScreenPreview, QuietHours, TimeZone};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,6 +27,39 @@ pub struct PatientProfile {
     pub erased_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl PatientProfile {
+    /// A new patient's profile with the product defaults: quiet hours 21:00–08:00, push and
+    /// email on, and a private lock-screen preview (no health text on a locked phone).
+    pub fn with_defaults(
+        user_id: &str,
+        clinic_id: &str,
+        given_name: &str,
+        timezone: TimeZone,
+        locale: Locale,
+        at: NaiveDateTime,
+    ) -> Self {
+        let quiet = QuietHours::default_night();
+        Self {
+            user_id: user_id.to_owned(),
+            clinic_id: clinic_id.to_owned(),
+            given_name: given_name.to_owned(),
+            family_name: None,
+            phone: None,
+            timezone: timezone.name().to_owned(),
+            locale: locale.as_str().to_owned(),
+            quiet_start: Some(quiet.start.to_string()),
+            quiet_end: Some(quiet.end.to_string()),
+            push_enabled: true,
+            email_enabled: true,
+            lock_screen_preview: LockScreenPreview::Private.as_str().to_owned(),
+            discharged_at: None,
+            erased_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConn, profile: &PatientProfile) -> Result<()> {

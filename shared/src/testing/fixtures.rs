@@ -53,23 +53,17 @@ pub fn patient(
 ) -> (users::User, patients::PatientProfile) {
     let u = user(conn, clinic_id, "patient");
     let t = now();
+    let tz = crate::domain::TimeZone::parse(timezone).unwrap_or_else(|e| panic!("{e}"));
     let p = patients::PatientProfile {
-        user_id: u.id.clone(),
-        clinic_id: clinic_id.to_owned(),
-        given_name: "Ana".into(),
         family_name: Some("Test".into()),
-        phone: None,
-        timezone: timezone.to_owned(),
-        locale: "en".into(),
-        quiet_start: Some("21:00".into()),
-        quiet_end: Some("08:00".into()),
-        push_enabled: true,
-        email_enabled: true,
-        lock_screen_preview: "private".into(),
-        discharged_at: None,
-        erased_at: None,
-        created_at: t,
-        updated_at: t,
+        ..patients::PatientProfile::with_defaults(
+            &u.id,
+            clinic_id,
+            "Ana",
+            tz,
+            crate::domain::Locale::En,
+            t,
+        )
     };
     patients::insert(conn, &p).unwrap_or_else(|e| panic!("{e}"));
     (u, p)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::db::roster::{self, ListQuery, ListStatus, PatientRecord, PatientSummary};
 use shared::db::{audit, new_id, patients, users};
-use shared::domain::{Email, Locale, LockScreenPreview, QuietHours, Role, TimeZone};
+use shared::domain::{Email, Locale, Role, TimeZone};
 use shared::mail::account::Audience;
 use shared::time::now;
 
@@ -95,7 +95,6 @@ pub async fn enrol(
 
     let t = now();
     let id = new_id();
-    let quiet = QuietHours::default_night();
     let user = users::User {
         id: id.clone(),
         clinic_id: staff.clinic_id.clone(),
@@ -111,22 +110,9 @@ pub async fn enrol(
         updated_at: t,
     };
     let profile = patients::PatientProfile {
-        user_id: id.clone(),
-        clinic_id: staff.clinic_id.clone(),
-        given_name: given,
         family_name: family,
         phone,
-        timezone: tz.name().to_owned(),
-        locale: locale.as_str().into(),
-        quiet_start: Some(quiet.start.to_string()),
-        quiet_end: Some(quiet.end.to_string()),
-        push_enabled: true,
-        email_enabled: true,
-        lock_screen_preview: LockScreenPreview::Private.as_str().into(),
-        discharged_at: None,
-        erased_at: None,
-        created_at: t,
-        updated_at: t,
+        ..patients::PatientProfile::with_defaults(&id, &staff.clinic_id, &given, tz, locale, t)
     };
     let actor = staff.user_id.clone();
     let code = invites::create_invited(&state.db, user, move |c, user| {
