@@ -1,14 +1,14 @@
 //! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`.
 
 use clap::{Args, Parser, Subcommand};
-use shared::db::invitations::{self, purpose};
-use shared::db::{Db, clinics, migrate as migrations, new_id, users};
-use shared::domain::{Email, Locale, Role, TimeZone};
+use shared::care::invitations;
+use shared::db::invitations::INVITATION_TTL_HOURS;
+use shared::db::{Db, migrate as migrations};
+use shared::domain::{Email, TimeZone};
 use shared::mail::Mailer;
-use shared::mail::account::Audience;
 use shared::time::now;
 
-use crate::{invites, validate};
+use crate::validate;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,16 +71,18 @@ pub async fn migrate(config: &shared::config::Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the clinic and its invited admin in one transaction, prints the code, emails it.
+/// Creates the clinic and its invited admin (`shared::care::invitations::create_clinic`),
+/// prints the code, and says whether it was emailed.
 pub async fn create_clinic(
     config: &shared::config::Config,
     args: CreateClinic,
 ) -> anyhow::Result<()> {
     let name = validate::text(&args.name, 200).map_err(|m| anyhow::anyhow!("--name {m}"))?;
-    let tz = TimeZone::parse(&args.timezone).map_err(|m| anyhow::anyhow!("--timezone: {m}"))?;
-    let email =
+    let timezone =
+        TimeZone::parse(&args.timezone).map_err(|m| anyhow::anyhow!("--timezone: {m}"))?;
+    let admin_email =
         Email::parse(&args.admin_email).map_err(|m| anyhow::anyhow!("--admin-email {m}"))?;
-    let phone = validate::optional_phone(args.contact_phone.as_deref())
+    let contact_phone = validate::optional_phone(args.contact_phone.as_deref())
         .map_err(|m| anyhow::anyhow!("--contact-phone {m}"))?;
     let admin_name =
         validate::text(&args.admin_name, 200).map_err(|m| anyhow::anyhow!("--admin-name {m}"))?;
@@ -88,65 +90,30 @@ pub async fn create_clinic(
 
     let db = Db::connect(&config.database_url, 1)?;
     db.run(migrations::run_pending).await?;
-    let t = now();
-    let clinic = clinics::Clinic {
-        id: new_id(),
+    let new = invitations::NewClinic {
         name: name.clone(),
-        timezone: tz.name().to_owned(),
-        contact_phone: phone,
-        contact_email: None,
-        created_at: t,
-        updated_at: t,
+        timezone,
+        contact_phone,
+        admin_email: admin_email.clone(),
+        admin_name,
     };
-    let admin = users::User {
-        id: new_id(),
-        clinic_id: clinic.id.clone(),
-        email: email.as_str().to_owned(),
-        name: admin_name,
-        role: Role::ClinicAdmin.as_str().into(),
-        status: users::status::INVITED.into(),
-        password_hash: None,
-        created_at: t,
-        updated_at: t,
+    let created = match invitations::create_clinic(&db, &mailer, new, now()).await {
+        Err(shared::Error::Conflict(_)) => {
+            anyhow::bail!("--name: a clinic named {name:?} already exists")
+        }
+        other => other?,
     };
-    let (clinic_id, admin_id) = (clinic.id.clone(), admin.id.clone());
-    let code = db
-        .transaction(move |c| {
-            // A second run of the same command is far likelier than two clinics sharing a name.
-            if clinics::find_by_name(c, &clinic.name)?.is_some() {
-                return Ok(None);
-            }
-            clinics::insert(c, &clinic)?;
-            users::insert(c, &admin)?;
-            invitations::create(
-                c,
-                &admin.id,
-                purpose::INVITATION,
-                invitations::INVITATION_TTL_HOURS,
-                t,
-            )
-            .map(Some)
-        })
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("--name: a clinic named {name:?} already exists"))?;
-
-    println!("Clinic {name:?} created (id {clinic_id}, time zone {tz}).");
-    println!("First admin: {email} (user id {admin_id})");
     println!(
-        "One-time invitation code (valid {} hours): {code}",
-        invitations::INVITATION_TTL_HOURS
+        "Clinic {name:?} created (id {}, time zone {timezone}).",
+        created.clinic_id
     );
-    let sent = invites::send_invitation(
-        &mailer,
-        &admin_id,
-        email.as_str(),
-        Locale::En,
-        Audience::Staff,
-        &code,
-    )
-    .await;
-    match sent {
-        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {email}."),
+    println!("First admin: {admin_email} (user id {})", created.admin_id);
+    println!(
+        "One-time invitation code (valid {} hours): {}",
+        INVITATION_TTL_HOURS, created.code
+    );
+    match created.emailed {
+        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {admin_email}."),
         Ok(()) => println!("No SMTP server is configured: give the admin the code above."),
         Err(e) => println!("The email could not be sent ({e}); give the admin the code above."),
     }

@@ -3,8 +3,11 @@
 
 use shared::Error;
 use shared::auth::password;
+use shared::care::treatments::TreatmentForm;
+use shared::care::{self, StaffActor};
 use shared::config::Environment;
-use shared::db::{self, clinics, patients, plans, treatments, users};
+use shared::db::{self, clinics, patients, treatments, users};
+use shared::domain::{Area, Device, NeedleDepth};
 use shared::time::now;
 
 use crate::state::AppState;
@@ -19,7 +22,6 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         anyhow::bail!("AFTERCARE_DEMO: demo mode is not allowed when AFTERCARE_ENV=production");
     }
     let hash = password::hash(PASSWORD)?;
-    let protocol = state.protocol.clone();
     state
         .db
         .transaction(move |conn| {
@@ -67,10 +69,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 };
                 users::set_password(conn, &user.id, &hash, t)?;
             }
-            seed_treatment(conn, &protocol, &clinic.id, t)?;
             Ok::<_, Error>(())
         })
         .await?;
+    seed_treatment(state).await?;
     let base = &state.config.public_url;
     println!(
         "\nDemo mode: a demo clinic is ready.\n\
@@ -85,47 +87,49 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives the demo patient a session recorded two days ago (face, 1.0 mm pen, session 1 of 3),
-/// so the timeline has content. Only once: a patient with any treatment is left alone.
-fn seed_treatment(
-    conn: &mut db::DbConn,
-    protocol: &shared::protocol::Protocol,
-    clinic_id: &str,
-    t: chrono::NaiveDateTime,
-) -> Result<(), Error> {
-    let (Some(staff), Some(patient)) = (
-        users::find_by_email_in_clinic(conn, clinic_id, STAFF_EMAIL)?,
-        users::find_by_email_in_clinic(conn, clinic_id, PATIENT_EMAIL)?,
-    ) else {
+/// Gives the demo patient a session recorded two days ago (face, 1.0 mm pen, session 1 of 3)
+/// through the same use case as the clinic's route, so the timeline has content. Only once: a
+/// patient with any treatment is left alone.
+async fn seed_treatment(state: &AppState) -> Result<(), Error> {
+    let found = state
+        .db
+        .run(|conn| {
+            let Some(clinic) = clinics::find_by_name(conn, CLINIC_NAME)? else {
+                return Ok(None);
+            };
+            let staff = users::find_by_email_in_clinic(conn, &clinic.id, STAFF_EMAIL)?;
+            let patient = users::find_by_email_in_clinic(conn, &clinic.id, PATIENT_EMAIL)?;
+            let (Some(staff), Some(patient)) = (staff, patient) else {
+                return Ok(None);
+            };
+            if treatments::current(conn, &patient.id)?.is_some() {
+                return Ok(None);
+            }
+            Ok(Some((clinic.id, staff.id, patient.id)))
+        })
+        .await?;
+    let Some((clinic_id, staff_id, patient_id)) = found else {
         return Ok(());
     };
-    if treatments::current(conn, &patient.id)?.is_some() {
-        return Ok(());
-    }
-    plans::lock_patient(conn, &patient.id, Some(clinic_id))?;
-    treatments::insert(
-        conn,
-        &treatments::Treatment {
-            id: db::new_id(),
-            clinic_id: clinic_id.into(),
-            patient_id: patient.id.clone(),
-            performed_at: t - chrono::Duration::days(2),
-            areas: r#"["face"]"#.into(),
-            needle_depth_mm: 1.0,
-            device: "pen".into(),
-            combined_with: "[]".into(),
-            session_number: 1,
-            planned_sessions: 3,
-            interval_weeks: 4,
-            contraindications: "[]".into(),
-            override_reason: None,
-            notes: None,
-            protocol_version: protocol.version().into(),
-            recorded_by: staff.id,
-            created_at: t,
-        },
-    )?;
-    plans::replan(conn, protocol, &patient.id, t)?;
+    let t = now();
+    let actor = StaffActor {
+        clinic_id,
+        user_id: staff_id,
+    };
+    let form = TreatmentForm {
+        performed_at: t - chrono::Duration::days(2),
+        areas: vec![Area::Face],
+        depth: NeedleDepth::parse(1.0).map_err(|m| Error::Internal(anyhow::anyhow!(m)))?,
+        device: Device::Pen,
+        combined_with: Vec::new(),
+        session_number: 1,
+        planned_sessions: 3,
+        interval_weeks: 4,
+        contraindications: Vec::new(),
+        override_reason: None,
+        notes: None,
+    };
+    care::treatments::record(&state.db, &state.protocol, &actor, &patient_id, form, t).await?;
     Ok(())
 }
 

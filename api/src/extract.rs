@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use shared::Error;
 use shared::auth::AccessClaims;
+use shared::care::StaffActor;
 use shared::domain::Role;
 
 use crate::error::ApiError;
@@ -20,6 +21,16 @@ pub struct AuthUser {
     pub role: Role,
     pub clinic_id: String,
     pub session_id: String,
+}
+
+impl AuthUser {
+    /// The caller as a clinic's use cases take it (scoped to `clinic_id`, audited as `user_id`).
+    pub fn actor(&self) -> StaffActor {
+        StaffActor {
+            clinic_id: self.clinic_id.clone(),
+            user_id: self.user_id.clone(),
+        }
+    }
 }
 
 impl From<AccessClaims> for AuthUser {

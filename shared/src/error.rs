@@ -48,6 +48,17 @@ impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, message)])
     }
+
+    /// Whether this is a unique-constraint violation (a concurrent duplicate insert).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
 }
 
 impl From<diesel::result::Error> for Error {

@@ -2,6 +2,7 @@
 //! aftercare protocol and schedule engine, and the push and mail clients.
 
 pub mod auth;
+pub mod care;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -2,10 +2,7 @@
 //! `job_runs`): the clinics' digest of open escalations and the pruning of old attempt records.
 
 use chrono::Duration;
-use diesel::dsl::count_star;
-use diesel::prelude::*;
-use shared::db::schema::{clinics, escalations, users};
-use shared::db::{DbConn, deliveries, jobs};
+use shared::db::{deliveries, escalations, jobs};
 use shared::mail::prompt::digest_email;
 use shared::time::now;
 
@@ -26,63 +23,13 @@ async fn finish(w: &Worker, job: &'static str, period: String) -> Result<(), sha
         .await
 }
 
-/// One clinic's digest: where it goes and what it counts.
-#[derive(Debug)]
-pub struct Digest {
-    pub clinic_id: String,
-    pub clinic_name: String,
-    pub recipients: Vec<String>,
-    pub open: i64,
-    pub urgent: i64,
-}
-
-/// Clinics with open escalations, their counts, and who hears about them (the clinic's contact
-/// address, or its active admins when it has none).
-pub fn digests(conn: &mut DbConn) -> shared::Result<Vec<Digest>> {
-    let open: Vec<(String, i64)> = escalations::table
-        .filter(escalations::status.eq("open"))
-        .group_by(escalations::clinic_id)
-        .select((escalations::clinic_id, count_star()))
-        .load(conn)?;
-    let mut out = Vec::with_capacity(open.len());
-    for (clinic_id, count) in open {
-        let urgent: i64 = escalations::table
-            .filter(escalations::status.eq("open"))
-            .filter(escalations::severity.eq("urgent"))
-            .filter(escalations::clinic_id.eq(&clinic_id))
-            .count()
-            .get_result(conn)?;
-        let (name, contact): (String, Option<String>) = clinics::table
-            .find(&clinic_id)
-            .select((clinics::name, clinics::contact_email))
-            .first(conn)?;
-        let recipients = match contact.filter(|c| !c.trim().is_empty()) {
-            Some(c) => vec![c],
-            None => users::table
-                .filter(users::clinic_id.eq(&clinic_id))
-                .filter(users::role.eq("clinic_admin"))
-                .filter(users::status.eq("active"))
-                .select(users::email)
-                .load(conn)?,
-        };
-        out.push(Digest {
-            clinic_id,
-            clinic_name: name,
-            recipients,
-            open: count,
-            urgent,
-        });
-    }
-    Ok(out)
-}
-
 /// Emails each clinic with open escalations a count and a link (no patient details).
 pub async fn digest(w: &Worker) -> Result<(), shared::Error> {
     const JOB: &str = "escalation_digest";
     let Some(period) = claim_today(w, JOB).await? else {
         return Ok(());
     };
-    let list = match w.db.run(digests).await {
+    let list = match w.db.run(escalations::digests).await {
         Ok(l) => l,
         Err(e) => {
             // Nothing was sent: give the day back so a later tick can try again.

@@ -6,18 +6,21 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::auth::password;
 use shared::crypto::token_hash;
 use shared::db::throttle::{self, Limit};
 use shared::db::{DbConn, sessions, users};
-use shared::domain::{Email, Role};
+use shared::domain::Email;
 use shared::time::now;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::state::AppState;
+use crate::views::auth::{
+    AcceptInvitation, LoginRequest, PasswordResetConfirm, PasswordResetRequest, RefreshRequest,
+    TokenResponse,
+};
 
 mod codes;
 
@@ -44,9 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         LoginRequest,
         TokenResponse,
         RefreshRequest,
-        codes::AcceptInvitation,
-        codes::PasswordResetRequest,
-        codes::PasswordResetConfirm
+        AcceptInvitation,
+        PasswordResetRequest,
+        PasswordResetConfirm
     ))
 )]
 pub struct Doc;
@@ -61,33 +64,6 @@ const ADDRESS_LIMIT: Limit = Limit {
     max_failures: 20,
     window: Duration::minutes(15),
 };
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// Only needed when the same email has accounts in several clinics.
-    #[serde(default)]
-    pub clinic_id: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Lifetime of the access token, in seconds.
-    pub expires_in: i64,
-    pub role: Role,
-    pub user_id: String,
-    pub clinic_id: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
 
 /// Opens a session for `user` and issues its first token pair (inside the caller's transaction).
 fn open_session(

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod clinic;
 pub mod ops;
 pub mod patient;
-pub mod prompt_view;
 
 use actix_web::web;
 

@@ -1,18 +1,13 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
 use shared::db::migrate;
 
 use crate::state::AppState;
+use crate::views::ops::{Health, Readiness};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Health {
-    status: &'static str,
 }
 
 /// The process is alive.
@@ -20,12 +15,6 @@ pub struct Health {
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Readiness {
-    status: &'static str,
-    database: &'static str,
 }
 
 /// The database is reachable and fully migrated.

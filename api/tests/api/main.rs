@@ -5,6 +5,7 @@
 mod auth_support;
 mod helpers;
 
+mod acks;
 mod auth;
 mod cli;
 mod clinic;
@@ -16,6 +17,7 @@ mod mail;
 mod me;
 mod ops;
 mod schema;
+mod schema_names;
 mod startup;
 mod tenancy;
 mod treatments;

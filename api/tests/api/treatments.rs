@@ -278,7 +278,7 @@ both_backends! {
         let p = patient.clone();
         let outcome = app.db.transaction(move |c| {
             let protocol = shared::protocol::Protocol::builtin().unwrap();
-            shared::db::plans::lock_patient(c, &p, None)?;
+            shared::db::patients::lock_patient(c, &p, None)?;
             shared::db::plans::replan(c, &protocol, &p, shared::time::now())
         }).await.unwrap();
         assert!(!outcome.changed(), "{outcome:?}");

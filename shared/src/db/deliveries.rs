@@ -67,9 +67,14 @@ pub fn resolve(
             prompts::updated_at.eq(now),
         );
         let n = match resolution {
+            // Acknowledged in the app while it was being sent: delivered and read.
             Resolution::Sent { channel } => diesel::update(owned)
                 .set((
-                    prompts::status.eq(status::SENT),
+                    prompts::status.eq(diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
+                        prompts::acknowledged_at.is_null(),
+                        status::SENT,
+                    )
+                    .otherwise(status::ACKNOWLEDGED)),
                     prompts::channel.eq(channel),
                     prompts::sent_at.eq(now),
                     prompts::last_error.eq(None::<String>),

@@ -6,9 +6,11 @@
 
 pub mod audit;
 pub mod bookings;
+pub mod check_ins;
 pub mod clinics;
 pub mod deliveries;
 pub mod devices;
+pub mod escalations;
 pub mod invitations;
 pub mod jobs;
 pub mod migrate;
@@ -82,8 +84,11 @@ impl ManageConnection for DbManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection whose transaction was left open or broken (a panic mid-transaction, a
+    /// failed rollback) is dropped instead of going back to the pool, as diesel's own manager
+    /// does.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

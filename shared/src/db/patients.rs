@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::patient_profiles;
-use crate::domain::{Locale, LockScreenPreview, QuietHours, TimeZone};
-use crate::error::Result;
+use crate::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patient_profiles)]
@@ -83,4 +83,118 @@ pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &str, user_id: &str) -> Resu
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .select(PatientProfile::as_select())
         .first(conn)?)
+}
+
+/// Takes the patient's row lock (a no-op update: PostgreSQL row lock, SQLite write lock) and
+/// returns the profile. With `clinic_id`, a patient of another clinic is `NotFound`; an erased
+/// patient is `NotFound` to everyone.
+pub fn lock_patient(
+    conn: &mut DbConn,
+    patient_id: &str,
+    clinic_id: Option<&str>,
+) -> Result<PatientProfile> {
+    let touch = patient_profiles::updated_at.eq(patient_profiles::updated_at);
+    let base = patient_profiles::table
+        .filter(patient_profiles::user_id.eq(patient_id))
+        .filter(patient_profiles::erased_at.is_null());
+    let n = match clinic_id {
+        Some(c) => diesel::update(base.filter(patient_profiles::clinic_id.eq(c)))
+            .set(touch)
+            .execute(conn)?,
+        None => diesel::update(base).set(touch).execute(conn)?,
+    };
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    find(conn, patient_id)
+}
+
+/// The patient's preferences as the engine reads them.
+pub struct Preferences {
+    pub tz: TimeZone,
+    pub quiet: Option<QuietHours>,
+    pub locale: Locale,
+}
+
+impl Preferences {
+    pub fn of(p: &PatientProfile) -> Result<Self> {
+        let corrupt = |what: &str| {
+            Error::Internal(anyhow::anyhow!("patient {} has invalid {what}", p.user_id))
+        };
+        let tz = TimeZone::parse(&p.timezone).map_err(|_| corrupt("timezone"))?;
+        let locale = Locale::parse(&p.locale).ok_or_else(|| corrupt("locale"))?;
+        let quiet = match (&p.quiet_start, &p.quiet_end) {
+            (Some(s), Some(e)) => {
+                let s = LocalTime::parse(s).map_err(|_| corrupt("quiet hours"))?;
+                let e = LocalTime::parse(e).map_err(|_| corrupt("quiet hours"))?;
+                Some(QuietHours::new(s, e).map_err(|_| corrupt("quiet hours"))?)
+            }
+            _ => None,
+        };
+        Ok(Self { tz, quiet, locale })
+    }
+}
+
+/// Marks the patient discharged (or re-admitted with `None`).
+pub fn set_discharged(
+    conn: &mut DbConn,
+    patient_id: &str,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(patient_profiles::table.find(patient_id))
+        .set((
+            patient_profiles::discharged_at.eq(at),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The delivery preferences a patient may change themselves; `None` leaves a field as is
+/// (`quiet_hours: Some(None)` clears the window).
+#[derive(Debug, Clone, Default)]
+pub struct PreferencesUpdate {
+    pub timezone: Option<TimeZone>,
+    pub locale: Option<Locale>,
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub push_enabled: Option<bool>,
+    pub email_enabled: Option<bool>,
+    pub lock_screen_preview: Option<String>,
+}
+
+/// Applies `u` to the profile (values already parsed), in the caller's transaction.
+pub fn update_preferences(
+    conn: &mut DbConn,
+    current: &PatientProfile,
+    u: &PreferencesUpdate,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let (quiet_start, quiet_end) = match u.quiet_hours {
+        Some(Some(q)) => (Some(q.start.to_string()), Some(q.end.to_string())),
+        Some(None) => (None, None),
+        None => (current.quiet_start.clone(), current.quiet_end.clone()),
+    };
+    diesel::update(patient_profiles::table.find(&current.user_id))
+        .set((
+            patient_profiles::timezone.eq(u
+                .timezone
+                .map(|t| t.name().to_owned())
+                .unwrap_or_else(|| current.timezone.clone())),
+            patient_profiles::locale.eq(u
+                .locale
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_else(|| current.locale.clone())),
+            patient_profiles::quiet_start.eq(quiet_start),
+            patient_profiles::quiet_end.eq(quiet_end),
+            patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
+            patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
+            patient_profiles::lock_screen_preview.eq(u
+                .lock_screen_preview
+                .clone()
+                .unwrap_or_else(|| current.lock_screen_preview.clone())),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -11,7 +11,8 @@
 //!   due) is left alone: the same logical prompt never exists twice and is never resent;
 //! - a future `scheduled` row the plan no longer contains is cancelled (kept for the record).
 //!
-//! Callers run it inside the transaction that made the change, after [`lock_patient`], so
+//! Callers run it inside the transaction that made the change, after
+//! [`patients::lock_patient`], so
 //! concurrent re-plans of one patient queue up instead of racing on idempotency keys.
 
 use std::collections::{HashMap, HashSet};
@@ -20,10 +21,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::prompts::{self, Prompt, status};
-use super::schema::{patient_profiles, prompts as prompts_t};
+use super::schema::prompts as prompts_t;
 use super::{DbConn, bookings, new_id, patients, treatments};
-use crate::domain::{LocalTime, Locale, QuietHours, TimeZone};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::protocol::{PlanRequest, PlannedPrompt, Protocol, plan};
 
 /// What a re-plan did.
@@ -40,58 +40,8 @@ impl Outcome {
     }
 }
 
-/// Takes the patient's row lock (a no-op update: PostgreSQL row lock, SQLite write lock) and
-/// returns the profile. With `clinic_id`, a patient of another clinic is `NotFound`; an erased
-/// patient is `NotFound` to everyone.
-pub fn lock_patient(
-    conn: &mut DbConn,
-    patient_id: &str,
-    clinic_id: Option<&str>,
-) -> Result<patients::PatientProfile> {
-    let touch = patient_profiles::updated_at.eq(patient_profiles::updated_at);
-    let base = patient_profiles::table
-        .filter(patient_profiles::user_id.eq(patient_id))
-        .filter(patient_profiles::erased_at.is_null());
-    let n = match clinic_id {
-        Some(c) => diesel::update(base.filter(patient_profiles::clinic_id.eq(c)))
-            .set(touch)
-            .execute(conn)?,
-        None => diesel::update(base).set(touch).execute(conn)?,
-    };
-    if n == 0 {
-        return Err(Error::NotFound);
-    }
-    patients::find(conn, patient_id)
-}
-
-/// The patient's preferences as the engine reads them.
-pub struct Preferences {
-    pub tz: TimeZone,
-    pub quiet: Option<QuietHours>,
-    pub locale: Locale,
-}
-
-impl Preferences {
-    pub fn of(p: &patients::PatientProfile) -> Result<Self> {
-        let corrupt = |what: &str| {
-            Error::Internal(anyhow::anyhow!("patient {} has invalid {what}", p.user_id))
-        };
-        let tz = TimeZone::parse(&p.timezone).map_err(|_| corrupt("timezone"))?;
-        let locale = Locale::parse(&p.locale).ok_or_else(|| corrupt("locale"))?;
-        let quiet = match (&p.quiet_start, &p.quiet_end) {
-            (Some(s), Some(e)) => {
-                let s = LocalTime::parse(s).map_err(|_| corrupt("quiet hours"))?;
-                let e = LocalTime::parse(e).map_err(|_| corrupt("quiet hours"))?;
-                Some(QuietHours::new(s, e).map_err(|_| corrupt("quiet hours"))?)
-            }
-            _ => None,
-        };
-        Ok(Self { tz, quiet, locale })
-    }
-}
-
 /// Recomputes the patient's plan and reconciles the stored prompts with it (see the module
-/// documentation). Call inside a transaction, after [`lock_patient`].
+/// documentation). Call inside a transaction, after [`patients::lock_patient`].
 pub fn replan(
     conn: &mut DbConn,
     protocol: &Protocol,
@@ -102,7 +52,7 @@ pub fn replan(
     let desired = if profile.discharged_at.is_some() || profile.erased_at.is_some() {
         Vec::new()
     } else {
-        let prefs = Preferences::of(&profile)?;
+        let prefs = patients::Preferences::of(&profile)?;
         let treatment = treatments::current(conn, patient_id)?
             .map(|t| t.input())
             .transpose()?;
@@ -278,7 +228,7 @@ fn cancel_where(
 ) -> Result<usize> {
     let base = prompts_t::table
         .filter(prompts_t::patient_id.eq(patient_id))
-        .filter(prompts_t::status.eq("scheduled"));
+        .filter(prompts::status_is(status::SCHEDULED));
     let set = (
         prompts_t::status.eq(status::CANCELLED),
         prompts_t::cancelled_at.eq(now),
@@ -290,77 +240,4 @@ fn cancel_where(
             .execute(conn)?,
         None => diesel::update(base).set(set).execute(conn)?,
     })
-}
-
-/// The patient's prompts in delivery order, for the timeline and the clinic's view.
-pub fn timeline(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Prompt>> {
-    Ok(prompts_t::table
-        .filter(prompts_t::patient_id.eq(patient_id))
-        .order((prompts_t::due_at.asc(), prompts_t::id.asc()))
-        .select(Prompt::as_select())
-        .load(conn)?)
-}
-
-/// Marks the patient discharged (or re-admitted with `None`).
-pub fn set_discharged(
-    conn: &mut DbConn,
-    patient_id: &str,
-    at: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> Result<()> {
-    diesel::update(patient_profiles::table.find(patient_id))
-        .set((
-            patient_profiles::discharged_at.eq(at),
-            patient_profiles::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The delivery preferences a patient may change themselves; `None` leaves a field as is
-/// (`quiet_hours: Some(None)` clears the window).
-#[derive(Debug, Clone, Default)]
-pub struct PreferencesUpdate {
-    pub timezone: Option<TimeZone>,
-    pub locale: Option<Locale>,
-    pub quiet_hours: Option<Option<QuietHours>>,
-    pub push_enabled: Option<bool>,
-    pub email_enabled: Option<bool>,
-    pub lock_screen_preview: Option<String>,
-}
-
-/// Applies `u` to the profile (values already parsed), in the caller's transaction.
-pub fn update_preferences(
-    conn: &mut DbConn,
-    current: &patients::PatientProfile,
-    u: &PreferencesUpdate,
-    now: NaiveDateTime,
-) -> Result<()> {
-    let (quiet_start, quiet_end) = match u.quiet_hours {
-        Some(Some(q)) => (Some(q.start.to_string()), Some(q.end.to_string())),
-        Some(None) => (None, None),
-        None => (current.quiet_start.clone(), current.quiet_end.clone()),
-    };
-    diesel::update(patient_profiles::table.find(&current.user_id))
-        .set((
-            patient_profiles::timezone.eq(u
-                .timezone
-                .map(|t| t.name().to_owned())
-                .unwrap_or_else(|| current.timezone.clone())),
-            patient_profiles::locale.eq(u
-                .locale
-                .map(|l| l.as_str().to_owned())
-                .unwrap_or_else(|| current.locale.clone())),
-            patient_profiles::quiet_start.eq(quiet_start),
-            patient_profiles::quiet_end.eq(quiet_end),
-            patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
-            patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
-            patient_profiles::lock_screen_preview.eq(u
-                .lock_screen_preview
-                .clone()
-                .unwrap_or_else(|| current.lock_screen_preview.clone())),
-            patient_profiles::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
 }

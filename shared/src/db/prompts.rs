@@ -5,9 +5,10 @@
 //! spell out the literal statuses the partial indexes were built with.
 
 use chrono::NaiveDateTime;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_query;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
 use super::DbConn;
 use super::schema::prompts;
@@ -54,6 +55,13 @@ pub mod status {
     pub const ACKNOWLEDGED: &str = "acknowledged";
     pub const CANCELLED: &str = "cancelled";
     pub const FAILED: &str = "failed";
+}
+
+/// `prompts.status = '<literal>'` written into the SQL text instead of a bound parameter: the
+/// planner can use a partial index (`prompts_pending`, `prompts_leased`) only when it sees the
+/// literal the index was built with. `s` is one of the [`status`] constants, never input.
+pub fn status_is(s: &'static str) -> SqlLiteral<Bool> {
+    diesel::dsl::sql::<Bool>(&format!("prompts.status = '{s}'"))
 }
 
 pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
@@ -111,7 +119,7 @@ pub fn claim_due(
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
     Ok(diesel::update(
         prompts::table
-            .filter(prompts::status.eq("sending"))
+            .filter(status_is(status::SENDING))
             .filter(prompts::lease_expires_at.lt(now)),
     )
     .set((
@@ -123,29 +131,64 @@ pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<u
     .execute(conn)?)
 }
 
-/// Records a delivered prompt, if this worker still holds its lease.
-pub fn mark_sent(
+/// The patient's prompts in delivery order, for the timeline and the clinic's view.
+pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Prompt>> {
+    Ok(prompts::table
+        .filter(prompts::patient_id.eq(patient_id))
+        .order((prompts::due_at.asc(), prompts::id.asc()))
+        .select(Prompt::as_select())
+        .load(conn)?)
+}
+
+/// What acknowledging a prompt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// Recorded now.
+    Now(NaiveDateTime),
+    /// Already acknowledged at this time; nothing changed.
+    Before(NaiveDateTime),
+}
+
+/// Records the patient's acknowledgement of one of their own prompts; the first time stands.
+/// A prompt not yet sent is acknowledged too (the patient read it in the app) and is then not
+/// pushed; one being sent right now keeps its status for the worker to finish and carries the
+/// time. Errors: `NotFound` for another patient's prompt or an unknown id, `Conflict` for a
+/// cancelled one.
+pub fn acknowledge(
     conn: &mut DbConn,
-    id: &str,
-    worker: &str,
-    channel: &str,
+    patient_id: &str,
+    prompt_id: &str,
     now: NaiveDateTime,
-) -> Result<bool> {
-    let n = diesel::update(
+) -> Result<Acknowledged> {
+    let (prompt_status, acked): (String, Option<NaiveDateTime>) = prompts::table
+        .filter(prompts::id.eq(prompt_id))
+        .filter(prompts::patient_id.eq(patient_id))
+        .select((prompts::status, prompts::acknowledged_at))
+        .first(conn)?;
+    if let Some(at) = acked {
+        return Ok(Acknowledged::Before(at));
+    }
+    if prompt_status == status::CANCELLED {
+        return Err(crate::Error::Conflict(
+            "this prompt was cancelled and cannot be acknowledged".into(),
+        ));
+    }
+    let new_status = if prompt_status == status::SENDING {
+        status::SENDING
+    } else {
+        status::ACKNOWLEDGED
+    };
+    diesel::update(
         prompts::table
-            .filter(prompts::id.eq(id))
-            .filter(prompts::status.eq("sending"))
-            .filter(prompts::lease_owner.eq(worker)),
+            .filter(prompts::id.eq(prompt_id))
+            .filter(prompts::status.eq(&prompt_status))
+            .filter(prompts::acknowledged_at.is_null()),
     )
     .set((
-        prompts::status.eq(status::SENT),
-        prompts::channel.eq(channel),
-        prompts::sent_at.eq(now),
-        prompts::attempts.eq(prompts::attempts + 1),
-        prompts::lease_owner.eq(None::<String>),
-        prompts::lease_expires_at.eq(None::<NaiveDateTime>),
+        prompts::status.eq(new_status),
+        prompts::acknowledged_at.eq(now),
         prompts::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(n == 1)
+    Ok(Acknowledged::Now(now))
 }

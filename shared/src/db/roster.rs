@@ -3,14 +3,13 @@
 //! another clinic's rows are never read, let alone filtered out afterwards.
 //!
 //! The treatments, bookings, prompts, check-ins and escalations are written elsewhere; this
-//! module only reads them.
+//! module only reads them. The wire shapes are the API's (`api/src/views`).
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-use serde::Serialize;
 
 mod record;
 
@@ -58,7 +57,7 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct PatientSummary {
     pub id: String,
     pub given_name: String,

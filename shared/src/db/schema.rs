@@ -272,3 +272,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     job_runs,
 );
+
+// The digest counts open escalations by clinic and severity beside the clinic's name and address.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    escalations::clinic_id,
+    escalations::severity,
+    clinics::name,
+    clinics::contact_email,
+);

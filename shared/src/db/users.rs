@@ -94,3 +94,15 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
         .execute(conn)?;
     Ok(())
 }
+
+/// Deletes an account that is still `invited` (an invitation that could not be delivered is
+/// taken back); an account activated meanwhile is kept. Returns whether a row was deleted.
+pub fn delete_if_invited(conn: &mut DbConn, id: &str) -> Result<bool> {
+    let n = diesel::delete(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::status.eq(status::INVITED)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration;
-use serde::Deserialize;
 use shared::auth::password;
 use shared::db::invitations::{self, purpose};
 use shared::db::throttle::{self, Limit};
@@ -11,33 +10,19 @@ use shared::db::{sessions, users};
 use shared::domain::Email;
 use shared::time::now;
 
-use super::{TokenResponse, account_key, address_key, blocking, open_session, token_response};
+use super::{account_key, address_key, blocking, open_session, token_response};
 use crate::error::{ApiError, ApiResult, invalid};
-use crate::invites as account_mail;
 use crate::state::AppState;
+use crate::views::auth::{
+    AcceptInvitation, PasswordResetConfirm, PasswordResetRequest, TokenResponse,
+};
+use shared::care::invitations::mail_locale;
 
 /// Password-reset emails per address per window (silently dropped beyond: the answer is 202).
 const RESET_LIMIT: Limit = Limit {
     max_failures: 5,
     window: Duration::hours(1),
 };
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct AcceptInvitation {
-    pub code: String,
-    pub password: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PasswordResetRequest {
-    pub email: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PasswordResetConfirm {
-    pub code: String,
-    pub new_password: String,
-}
 
 fn bad_code() -> ApiError {
     invalid(
@@ -167,7 +152,7 @@ async fn send_reset(state: &AppState, email: Email, address: String) -> ApiResul
                     invitations::RESET_TTL_HOURS,
                     t,
                 )?;
-                let locale = account_mail::locale_of(c, &user)?;
+                let locale = mail_locale(c, &user)?;
                 codes.push((user.id, locale, code));
             }
             Ok(codes)

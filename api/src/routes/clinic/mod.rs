@@ -2,7 +2,6 @@
 
 pub mod patients;
 pub mod staff;
-mod treatment_input;
 pub mod treatments;
 
 use actix_web::web;

@@ -2,21 +2,17 @@
 //! (`POST /v1/clinic/staff`) and reading the audit log (`GET /v1/clinic/audit`).
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use shared::Error;
-use shared::db::{audit, clinics, new_id, users};
-use shared::domain::{Email, Locale, Role};
-use shared::mail::account::Audience;
+use shared::care::invitations;
+use shared::db::{audit, clinics, users};
+use shared::domain::Role;
 use shared::time::{now, to_utc};
 
-use super::patients::Created;
-use crate::error::{ApiResult, invalid};
+use crate::error::ApiResult;
 use crate::extract::{Admin, Staff};
-use crate::invites;
 use crate::pagination;
 use crate::state::AppState;
-use crate::validate::{self, Fields};
+use crate::views::clinic::{AuditItem, AuditPage, AuditParams, ClinicView, Created, InviteStaff};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_clinic)
@@ -30,15 +26,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     components(schemas(ClinicView, InviteStaff, AuditItem, AuditPage))
 )]
 pub struct Doc;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ClinicView {
-    pub id: String,
-    pub name: String,
-    pub timezone: String,
-    pub contact_phone: Option<String>,
-    pub contact_email: Option<String>,
-}
 
 /// The caller's clinic.
 #[utoipa::path(tag = "clinic", security(("bearer" = [])), responses((status = 200, body = ClinicView)))]
@@ -56,14 +43,6 @@ pub async fn get_clinic(
         contact_phone: c.contact_phone,
         contact_email: c.contact_email,
     }))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct InviteStaff {
-    pub email: String,
-    pub name: String,
-    /// `clinic_admin` or `clinician`.
-    pub role: String,
 }
 
 /// Invites a colleague (admins only); the invitation code is emailed.
@@ -84,74 +63,13 @@ pub async fn invite_staff(
     state: web::Data<AppState>,
     body: web::Json<InviteStaff>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.into_inner();
-    let mut f = Fields::default();
-    let email = f.check("email", Email::parse(&b.email));
-    let name = f.check("name", validate::text(&b.name, 200));
-    let role = f.check(
-        "role",
-        Role::parse(b.role.trim())
-            .filter(|r| r.is_staff())
-            .ok_or_else(|| "must be clinic_admin or clinician".to_owned()),
-    );
-    f.finish()?;
-    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-        return Err(invalid("body", "is invalid"));
-    };
-    let t = now();
-    let user = users::User {
-        id: new_id(),
-        clinic_id: admin.clinic_id.clone(),
-        email: email.as_str().to_owned(),
-        name,
-        role: role.as_str().into(),
-        status: users::status::INVITED.into(),
-        password_hash: None,
-        created_at: t,
-        updated_at: t,
-    };
-    let id = user.id.clone();
-    let actor = admin.user_id.clone();
-    let code = invites::create_invited(&state.db, user, move |c, user| {
-        users::insert(c, user)?;
-        audit::record(c, &user.clinic_id, Some(&actor), "staff.invite", None, t)
-    })
-    .await?;
-    let invitee = invites::Invitee {
-        user_id: &id,
-        email: email.as_str(),
-        locale: Locale::En,
-        audience: Audience::Staff,
-        patient_id: None,
-    };
-    invites::deliver_or_undo(&state.db, &state.mailer, &admin, invitee, &code).await?;
+    let invitation = body.into_inner().parse()?;
+    let id = invitations::invite_staff(&state.db, &state.mailer, &admin.actor(), invitation, now())
+        .await?;
     Ok(HttpResponse::Created().json(Created {
         id,
         status: users::status::INVITED,
     }))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct AuditParams {
-    /// Only entries about this patient.
-    pub patient_id: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditItem {
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<String>,
-    /// e.g. `patient.read`, `patient.enrol`.
-    pub action: String,
-    pub patient_id: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditItem>,
-    pub next_cursor: Option<String>,
 }
 
 /// Who read or changed which patient's data, newest first (admins only).

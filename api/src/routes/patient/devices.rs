@@ -1,65 +1,16 @@
 //! Push devices: `POST /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
 
 use actix_web::{HttpResponse, delete, post, web};
-use serde::{Deserialize, Serialize};
+use shared::Error;
 use shared::db::devices::{self, Registered};
-use shared::domain::Platform;
-use shared::{Error, FieldError};
 
 use crate::error::ApiResult;
 use crate::extract::PatientUser;
 use crate::state::AppState;
+use crate::views::patient::{DeviceView, RegisterDevice};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(register).service(remove);
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct RegisterDevice {
-    /// `ios` or `android`.
-    platform: String,
-    /// The FCM registration token or APNs device token.
-    token: String,
-    app_version: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct DeviceView {
-    id: String,
-    platform: Platform,
-    app_version: Option<String>,
-    active: bool,
-}
-
-impl RegisterDevice {
-    fn parse(self) -> Result<(Platform, String, Option<String>), Error> {
-        let mut errors = Vec::new();
-        let platform = Platform::parse(self.platform.trim());
-        if platform.is_none() {
-            errors.push(FieldError::new("platform", "must be ios or android"));
-        }
-        let token = self.token.trim().to_owned();
-        if token.is_empty() || token.len() > 4096 || token.chars().any(char::is_whitespace) {
-            errors.push(FieldError::new(
-                "token",
-                "must be a device token (1-4096 characters, no spaces)",
-            ));
-        }
-        let app_version = self
-            .app_version
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-        if app_version.as_ref().is_some_and(|v| v.len() > 64) {
-            errors.push(FieldError::new(
-                "app_version",
-                "must be at most 64 characters",
-            ));
-        }
-        match platform {
-            Some(p) if errors.is_empty() => Ok((p, token, app_version)),
-            _ => Err(Error::Validation(errors)),
-        }
-    }
 }
 
 /// Registers this phone for push. Re-registering a known token returns it (200), moved to the

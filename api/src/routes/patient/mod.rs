@@ -2,17 +2,20 @@
 
 pub mod devices;
 pub mod me;
+pub mod prompts;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     devices::configure(cfg);
+    prompts::configure(cfg);
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut doc = me::Doc::openapi();
     doc.merge(devices::Doc::openapi());
+    doc.merge(prompts::Doc::openapi());
     doc
 }

@@ -1,10 +1,13 @@
-//! The body of `POST /v1/clinic/patients/{id}/treatments`, parsed once into domain types with
-//! every invalid field reported together.
+//! Bodies of the course routes: `POST /v1/clinic/patients/{id}/treatments` (parsed once into
+//! domain values with every invalid field reported together), `/next-session`, `/discharge`.
 
 use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use shared::care::treatments::TreatmentForm;
 use shared::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use shared::{Error, FieldError};
+
+use super::prompt::PromptView;
 
 /// How far in the future `performed_at` may be (clock skew between devices).
 const FUTURE_SKEW_MINUTES: i64 = 5;
@@ -35,21 +38,7 @@ pub struct NewTreatment {
     pub notes: Option<String>,
 }
 
-pub(super) struct ParsedTreatment {
-    pub performed_at: NaiveDateTime,
-    pub areas: Vec<Area>,
-    pub depth: NeedleDepth,
-    pub device: Device,
-    pub combined_with: Vec<CombinedWith>,
-    pub session_number: i32,
-    pub planned_sessions: i32,
-    pub interval_weeks: i32,
-    pub contraindications: Vec<Contraindication>,
-    pub override_reason: Option<String>,
-    pub notes: Option<String>,
-}
-
-pub(super) fn parse_time(raw: &str) -> Option<NaiveDateTime> {
+pub fn parse_time(raw: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(raw.trim())
         .ok()
         .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(6))
@@ -92,7 +81,8 @@ fn optional_text(
 }
 
 impl NewTreatment {
-    pub(super) fn parse(&self, now: NaiveDateTime) -> Result<ParsedTreatment, Error> {
+    /// Every invalid field is reported at once (422); `now` bounds `performed_at`.
+    pub fn parse(&self, now: NaiveDateTime) -> Result<TreatmentForm, Error> {
         let mut errors = Vec::new();
         let mut err = |f: &str, m: &str| errors.push(FieldError::new(f, m));
         let performed_at = match parse_time(&self.performed_at) {
@@ -149,7 +139,7 @@ impl NewTreatment {
         let notes = optional_text(&self.notes, "notes", 4000, &mut errors);
         match (performed_at, depth, device) {
             (Some(performed_at), Some(depth), Some(device)) if errors.is_empty() => {
-                Ok(ParsedTreatment {
+                Ok(TreatmentForm {
                     performed_at,
                     areas,
                     depth,
@@ -167,4 +157,51 @@ impl NewTreatment {
             _ => Err(Error::Validation(errors)),
         }
     }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TreatmentCreated {
+    pub id: String,
+    /// The prompts planned for this treatment.
+    pub prompts: Vec<PromptView>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NextSession {
+    /// RFC 3339; in the future.
+    pub starts_at: String,
+}
+
+impl NextSession {
+    /// The session's start, UTC: in the future and within two years of `now` (422 otherwise).
+    pub fn parse(&self, now: NaiveDateTime) -> Result<NaiveDateTime, Error> {
+        match parse_time(&self.starts_at) {
+            None => Err(Error::invalid(
+                "starts_at",
+                "must be an RFC 3339 time with offset",
+            )),
+            Some(s) if s <= now => Err(Error::invalid("starts_at", "must be in the future")),
+            Some(s) if s > now + Duration::days(730) => {
+                Err(Error::invalid("starts_at", "must be within two years"))
+            }
+            Some(s) => Ok(s),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BookedSession {
+    pub id: String,
+    pub starts_at: String,
+    /// The reminders planned before it (7 days and 1 day before, local morning).
+    pub reminders: Vec<PromptView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Discharged {
+    pub id: String,
+    pub discharged_at: String,
+    /// Prompts and reminders cancelled by this call.
+    pub cancelled_prompts: usize,
 }

@@ -52,7 +52,10 @@ impl From<&Prompt> for PromptView {
             send_at: rfc3339(p.due_at),
             local_date: p.local_date.clone(),
             local_time: p.local_time.clone(),
-            status: public_status(&p.status),
+            status: match p.acknowledged_at {
+                Some(_) if p.status != status::CANCELLED => "acknowledged",
+                _ => public_status(&p.status),
+            },
             acknowledged_at: p.acknowledged_at.map(rfc3339),
         }
     }

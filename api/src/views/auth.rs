@@ -1,0 +1,48 @@
+//! Bodies of `/v1/auth/*` (CONTRACT.md "Auth").
+
+use serde::{Deserialize, Serialize};
+use shared::domain::Role;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Only needed when the same email has accounts in several clinics.
+    #[serde(default)]
+    pub clinic_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token, in seconds.
+    pub expires_in: i64,
+    pub role: Role,
+    pub user_id: String,
+    pub clinic_id: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AcceptInvitation {
+    pub code: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordResetConfirm {
+    pub code: String,
+    pub new_password: String,
+}

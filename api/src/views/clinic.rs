@@ -1,0 +1,150 @@
+//! Bodies of the clinic's routes (CONTRACT.md "Clinic"): the clinic, staff, enrolment, the
+//! roster and the audit log.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::Error;
+use shared::care::invitations::{Enrolment, StaffInvitation};
+use shared::domain::{Email, Locale, Role, TimeZone};
+
+use super::record::PatientSummaryView;
+use crate::validate::{self, Fields};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EnrolPatient {
+    pub email: String,
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// IANA time zone, e.g. `Europe/Madrid`.
+    pub timezone: String,
+    /// `en` or `es`.
+    pub locale: String,
+}
+
+/// A newly invited account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: String,
+    /// Always `invited`.
+    pub status: &'static str,
+}
+
+/// Longest given or family name, in characters.
+pub const NAME_MAX: usize = 100;
+
+impl EnrolPatient {
+    /// Every invalid field is reported at once (422).
+    pub fn parse(self) -> Result<Enrolment, Error> {
+        let mut f = Fields::default();
+        let email = f.check("email", Email::parse(&self.email));
+        let given = f.check("given_name", validate::text(&self.given_name, NAME_MAX));
+        let family = f.check(
+            "family_name",
+            validate::optional_text(self.family_name.as_deref(), NAME_MAX),
+        );
+        let phone = f.check("phone", validate::optional_phone(self.phone.as_deref()));
+        let tz = f.check("timezone", TimeZone::parse(&self.timezone));
+        let locale = f.check(
+            "locale",
+            Locale::parse(self.locale.trim()).ok_or_else(|| "must be en or es".to_owned()),
+        );
+        f.finish()?;
+        match (email, given, family, phone, tz, locale) {
+            (
+                Some(email),
+                Some(given_name),
+                Some(family_name),
+                Some(phone),
+                Some(timezone),
+                Some(locale),
+            ) => Ok(Enrolment {
+                email,
+                given_name,
+                family_name,
+                phone,
+                timezone,
+                locale,
+            }),
+            _ => Err(Error::invalid("body", "is invalid")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `invited`, `active` or `discharged`.
+    pub status: Option<String>,
+    /// Part of a name or email.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PatientPage {
+    pub items: Vec<PatientSummaryView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClinicView {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct InviteStaff {
+    pub email: String,
+    pub name: String,
+    /// `clinic_admin` or `clinician`.
+    pub role: String,
+}
+
+impl InviteStaff {
+    /// Every invalid field is reported at once (422).
+    pub fn parse(self) -> Result<StaffInvitation, Error> {
+        let mut f = Fields::default();
+        let email = f.check("email", Email::parse(&self.email));
+        let name = f.check("name", validate::text(&self.name, 200));
+        let role = f.check(
+            "role",
+            Role::parse(self.role.trim())
+                .filter(|r| r.is_staff())
+                .ok_or_else(|| "must be clinic_admin or clinician".to_owned()),
+        );
+        f.finish()?;
+        match (email, name, role) {
+            (Some(email), Some(name), Some(role)) => Ok(StaffInvitation { email, name, role }),
+            _ => Err(Error::invalid("body", "is invalid")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditParams {
+    /// Only entries about this patient.
+    pub patient_id: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditItem {
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<String>,
+    /// e.g. `patient.read`, `patient.enrol`.
+    pub action: String,
+    pub patient_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditItem>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,228 @@
+//! Bodies of the patient's routes (CONTRACT.md "Patient"): profile, preferences, timeline,
+//! devices.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use shared::db::patients::{PatientProfile, PreferencesUpdate};
+use shared::db::{bookings, clinics};
+use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours, TimeZone};
+use shared::{Error, FieldError};
+
+use super::prompt::{PromptView, rfc3339};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterDevice {
+    /// `ios` or `android`.
+    pub platform: String,
+    /// The FCM registration token or APNs device token.
+    pub token: String,
+    pub app_version: Option<String>,
+}
+
+impl RegisterDevice {
+    pub fn parse(self) -> Result<(Platform, String, Option<String>), Error> {
+        let mut errors = Vec::new();
+        let platform = Platform::parse(self.platform.trim());
+        if platform.is_none() {
+            errors.push(FieldError::new("platform", "must be ios or android"));
+        }
+        let token = self.token.trim().to_owned();
+        if token.is_empty() || token.len() > 4096 || token.chars().any(char::is_whitespace) {
+            errors.push(FieldError::new(
+                "token",
+                "must be a device token (1-4096 characters, no spaces)",
+            ));
+        }
+        let app_version = self
+            .app_version
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if app_version.as_ref().is_some_and(|v| v.len() > 64) {
+            errors.push(FieldError::new(
+                "app_version",
+                "must be at most 64 characters",
+            ));
+        }
+        match platform {
+            Some(p) if errors.is_empty() => Ok((p, token, app_version)),
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub id: String,
+    pub platform: Platform,
+    pub app_version: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHoursBody {
+    /// HH:MM local
+    pub start: String,
+    /// HH:MM local
+    pub end: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Channels {
+    pub push: bool,
+    pub email: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClinicContact {
+    pub name: String,
+    pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub given_name: String,
+    pub email: String,
+    pub timezone: String,
+    pub locale: String,
+    /// `null` when the patient has no quiet hours.
+    pub quiet_hours: Option<QuietHoursBody>,
+    pub channels: Channels,
+    /// private | full
+    pub lock_screen_preview: String,
+    pub clinic: ClinicContact,
+}
+
+impl Me {
+    pub fn new(p: PatientProfile, email: String, clinic: clinics::Clinic) -> Me {
+        Me {
+            id: p.user_id,
+            given_name: p.given_name,
+            email,
+            timezone: p.timezone,
+            locale: p.locale,
+            quiet_hours: p
+                .quiet_start
+                .zip(p.quiet_end)
+                .map(|(start, end)| QuietHoursBody { start, end }),
+            channels: Channels {
+                push: p.push_enabled,
+                email: p.email_enabled,
+            },
+            lock_screen_preview: p.lock_screen_preview,
+            clinic: ClinicContact {
+                name: clinic.name,
+                contact_phone: clinic.contact_phone,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsPatch {
+    pub push: Option<bool>,
+    pub email: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// IANA zone name.
+    pub timezone: Option<String>,
+    /// en | es
+    pub locale: Option<String>,
+    /// `{start, end}`; `null` turns quiet hours off.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<QuietHoursBody>)]
+    pub quiet_hours: Option<Option<QuietHoursBody>>,
+    pub channels: Option<ChannelsPatch>,
+    /// private | full
+    pub lock_screen_preview: Option<String>,
+}
+
+impl MePatch {
+    pub fn parse(&self) -> Result<PreferencesUpdate, Error> {
+        let mut errors = Vec::new();
+        let mut u = PreferencesUpdate::default();
+        if let Some(tz) = &self.timezone {
+            match TimeZone::parse(tz) {
+                Ok(tz) => u.timezone = Some(tz),
+                Err(m) => errors.push(FieldError::new("timezone", m)),
+            }
+        }
+        if let Some(l) = &self.locale {
+            match Locale::parse(l) {
+                Some(l) => u.locale = Some(l),
+                None => errors.push(FieldError::new("locale", "must be en or es")),
+            }
+        }
+        match &self.quiet_hours {
+            None => {}
+            Some(None) => u.quiet_hours = Some(None),
+            Some(Some(q)) => {
+                let start = LocalTime::parse(&q.start)
+                    .map_err(|m| errors.push(FieldError::new("quiet_hours.start", m)))
+                    .ok();
+                let end = LocalTime::parse(&q.end)
+                    .map_err(|m| errors.push(FieldError::new("quiet_hours.end", m)))
+                    .ok();
+                if let (Some(s), Some(e)) = (start, end) {
+                    match QuietHours::new(s, e) {
+                        Ok(q) => u.quiet_hours = Some(Some(q)),
+                        Err(m) => errors.push(FieldError::new("quiet_hours", m)),
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.channels {
+            u.push_enabled = c.push;
+            u.email_enabled = c.email;
+        }
+        if let Some(p) = &self.lock_screen_preview {
+            match LockScreenPreview::parse(p) {
+                Some(p) => u.lock_screen_preview = Some(p.as_str().to_owned()),
+                None => errors.push(FieldError::new(
+                    "lock_screen_preview",
+                    "must be private or full",
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(u)
+        } else {
+            Err(Error::Validation(errors))
+        }
+    }
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NextSessionView {
+    pub id: String,
+    pub starts_at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Timeline {
+    pub prompts: Vec<PromptView>,
+    /// `null` when nothing is booked.
+    pub next_session: Option<NextSessionView>,
+}
+
+impl NextSessionView {
+    pub fn new(b: bookings::Booking) -> Self {
+        Self {
+            id: b.id,
+            starts_at: rfc3339(b.starts_at),
+        }
+    }
+}

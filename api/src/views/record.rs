@@ -1,0 +1,262 @@
+//! What staff read about patients: a roster row and one patient's whole record
+//! (CONTRACT.md `GET /v1/clinic/patients`, `GET /v1/clinic/patients/{id}`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shared::Error;
+use shared::db::roster::{PatientRecord, PatientSummary};
+use shared::time::to_utc;
+
+use super::prompt::public_status;
+
+/// One row of the roster.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PatientSummaryView {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: Option<String>,
+    /// `invited`, `active` or `discharged`.
+    pub status: String,
+    pub last_treatment_at: Option<DateTime<Utc>>,
+    pub next_session_at: Option<DateTime<Utc>>,
+    pub open_escalations: i64,
+    /// Acknowledged ÷ delivered prompts, 0–1; null before anything was delivered.
+    pub adherence: Option<f64>,
+}
+
+impl From<PatientSummary> for PatientSummaryView {
+    fn from(s: PatientSummary) -> Self {
+        Self {
+            id: s.id,
+            given_name: s.given_name,
+            family_name: s.family_name,
+            status: s.status,
+            last_treatment_at: s.last_treatment_at,
+            next_session_at: s.next_session_at,
+            open_escalations: s.open_escalations,
+            adherence: s.adherence,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordQuietHours {
+    /// `HH:MM`, or null when quiet hours are off.
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordChannels {
+    pub push: bool,
+    pub email: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordTreatment {
+    pub id: String,
+    pub performed_at: DateTime<Utc>,
+    pub areas: Vec<String>,
+    pub needle_depth_mm: f64,
+    pub device: String,
+    pub combined_with: Vec<String>,
+    pub session_number: i32,
+    pub planned_sessions: i32,
+    pub interval_weeks: i32,
+    pub contraindications: Vec<String>,
+    pub override_reason: Option<String>,
+    pub notes: Option<String>,
+    pub protocol_version: String,
+    pub recorded_by: String,
+}
+
+/// A prompt as staff see it: with its delivery time, not its text body.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordPrompt {
+    pub id: String,
+    pub kind: String,
+    pub day: i32,
+    pub title: String,
+    pub send_at: DateTime<Utc>,
+    pub local_date: String,
+    pub local_time: String,
+    /// `scheduled`, `sent`, `acknowledged`, `cancelled` or `failed`.
+    pub status: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordCheckIn {
+    pub id: String,
+    pub treatment_id: Option<String>,
+    /// Days since the treatment.
+    pub day: Option<i32>,
+    /// 0–10.
+    pub redness: i32,
+    pub swelling: i32,
+    pub pain: i32,
+    pub peeling: bool,
+    pub symptoms: Vec<String>,
+    /// `none`, `routine` or `urgent`.
+    pub severity: String,
+    pub escalated: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordEscalation {
+    pub id: String,
+    pub check_in_id: Option<String>,
+    pub reason: String,
+    pub severity: String,
+    pub status: String,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordNextSession {
+    pub id: String,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// One patient's record.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PatientRecordView {
+    pub id: String,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: String,
+    pub locale: String,
+    pub status: String,
+    pub quiet_hours: RecordQuietHours,
+    pub channels: RecordChannels,
+    pub lock_screen_preview: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub discharged_at: Option<DateTime<Utc>>,
+    /// Newest first.
+    pub treatments: Vec<RecordTreatment>,
+    /// In delivery order.
+    pub prompts: Vec<RecordPrompt>,
+    /// Newest first.
+    pub check_ins: Vec<RecordCheckIn>,
+    /// Newest first.
+    pub escalations: Vec<RecordEscalation>,
+    pub next_session: Option<RecordNextSession>,
+}
+
+/// A stored JSON list of codes; corrupt text is an internal error naming the row.
+fn codes(row: &str, what: &str, text: &str) -> Result<Vec<String>, Error> {
+    serde_json::from_str(text)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("row {row} has invalid {what}")))
+}
+
+impl TryFrom<PatientRecord> for PatientRecordView {
+    type Error = Error;
+
+    fn try_from(r: PatientRecord) -> Result<Self, Error> {
+        let p = r.profile;
+        let treatments = r
+            .treatments
+            .into_iter()
+            .map(|t| {
+                Ok(RecordTreatment {
+                    performed_at: to_utc(t.performed_at),
+                    areas: codes(&t.id, "areas", &t.areas)?,
+                    combined_with: codes(&t.id, "combined_with", &t.combined_with)?,
+                    contraindications: codes(&t.id, "contraindications", &t.contraindications)?,
+                    needle_depth_mm: t.needle_depth_mm,
+                    device: t.device,
+                    session_number: t.session_number,
+                    planned_sessions: t.planned_sessions,
+                    interval_weeks: t.interval_weeks,
+                    override_reason: t.override_reason,
+                    notes: t.notes,
+                    protocol_version: t.protocol_version,
+                    recorded_by: t.recorded_by,
+                    id: t.id,
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        let prompts = r
+            .prompts
+            .into_iter()
+            .map(|r| RecordPrompt {
+                status: public_status(&r.status).to_owned(),
+                id: r.id,
+                kind: r.kind,
+                day: r.day,
+                title: r.title,
+                send_at: to_utc(r.due_at),
+                local_date: r.local_date,
+                local_time: r.local_time,
+                sent_at: r.sent_at.map(to_utc),
+                acknowledged_at: r.acknowledged_at.map(to_utc),
+            })
+            .collect();
+        let check_ins = r
+            .check_ins
+            .into_iter()
+            .map(|c| {
+                Ok(RecordCheckIn {
+                    symptoms: codes(&c.id, "symptoms", &c.symptoms)?,
+                    id: c.id,
+                    treatment_id: c.treatment_id,
+                    day: c.day,
+                    redness: c.redness,
+                    swelling: c.swelling,
+                    pain: c.pain,
+                    peeling: c.peeling,
+                    severity: c.severity,
+                    escalated: c.escalated,
+                    created_at: to_utc(c.created_at),
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        let escalations = r
+            .escalations
+            .into_iter()
+            .map(|e| RecordEscalation {
+                id: e.id,
+                check_in_id: e.check_in_id,
+                reason: e.reason,
+                severity: e.severity,
+                status: e.status,
+                resolved_at: e.resolved_at.map(to_utc),
+                created_at: to_utc(e.created_at),
+            })
+            .collect();
+        Ok(Self {
+            id: p.user_id,
+            email: r.email,
+            given_name: p.given_name,
+            family_name: p.family_name,
+            phone: p.phone,
+            timezone: p.timezone,
+            locale: p.locale,
+            status: r.status,
+            quiet_hours: RecordQuietHours {
+                start: p.quiet_start,
+                end: p.quiet_end,
+            },
+            channels: RecordChannels {
+                push: p.push_enabled,
+                email: p.email_enabled,
+            },
+            lock_screen_preview: p.lock_screen_preview,
+            enrolled_at: to_utc(p.created_at),
+            discharged_at: p.discharged_at.map(to_utc),
+            treatments,
+            prompts,
+            check_ins,
+            escalations,
+            next_session: r.next_session.map(|b| RecordNextSession {
+                id: b.id,
+                starts_at: to_utc(b.starts_at),
+            }),
+        })
+    }
+}

@@ -1,0 +1,347 @@
+//! Invited accounts: a clinic admin invites staff, staff enrol a patient, an operator creates a
+//! clinic with its first admin. Each writes the account (and the patient's profile) with a
+//! one-time invitation code in one transaction, then emails the code.
+//!
+//! An invitation that cannot be delivered is taken back: nobody could ever activate the account,
+//! and its email would block a retry with 409. The undo is audited and the caller gets
+//! `Unavailable` (503) to retry.
+
+use chrono::NaiveDateTime;
+
+use super::StaffActor;
+use crate::db::invitations::{self as codes, purpose};
+use crate::db::patients::{self, PatientProfile};
+use crate::db::{Db, DbConn, audit, clinics, new_id, users};
+use crate::domain::{Email, Locale, Role, TimeZone};
+use crate::error::{Error, Result};
+use crate::mail::account::{self, Audience};
+use crate::mail::{MailError, Mailer};
+
+/// A patient to enrol (CONTRACT.md `POST /v1/clinic/patients`), parsed.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub email: Email,
+    pub given_name: String,
+    pub family_name: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: TimeZone,
+    pub locale: Locale,
+}
+
+/// A staff member to invite (CONTRACT.md `POST /v1/clinic/staff`), parsed; `role` is a staff
+/// role.
+#[derive(Debug, Clone)]
+pub struct StaffInvitation {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Enrols a patient in the actor's clinic and emails the invitation (in the patient's
+/// language). Returns the new patient's id. Errors: `Conflict` when the email is already used
+/// in this clinic; `Unavailable` when the email could not be sent (the enrolment is undone).
+pub async fn enrol_patient(
+    db: &Db,
+    mailer: &Mailer,
+    actor: &StaffActor,
+    p: Enrolment,
+    now: NaiveDateTime,
+) -> Result<String> {
+    let user = invited_user(
+        &actor.clinic_id,
+        &p.email,
+        match &p.family_name {
+            Some(fam) => format!("{} {fam}", p.given_name),
+            None => p.given_name.clone(),
+        },
+        Role::Patient,
+        now,
+    );
+    let profile = PatientProfile {
+        family_name: p.family_name,
+        phone: p.phone,
+        ..PatientProfile::with_defaults(
+            &user.id,
+            &actor.clinic_id,
+            &p.given_name,
+            p.timezone,
+            p.locale,
+            now,
+        )
+    };
+    let id = user.id.clone();
+    let code = create_invited(db, actor, user, Some(profile), "patient.enrol").await?;
+    let invitee = Invitee {
+        user_id: &id,
+        email: &p.email,
+        locale: p.locale,
+        audience: Audience::Patient,
+        patient_id: Some(&id),
+    };
+    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    Ok(id)
+}
+
+/// Invites a staff member to the actor's clinic (emails in English). Returns the new user's id.
+/// Errors as for [`enrol_patient`].
+pub async fn invite_staff(
+    db: &Db,
+    mailer: &Mailer,
+    actor: &StaffActor,
+    s: StaffInvitation,
+    now: NaiveDateTime,
+) -> Result<String> {
+    let user = invited_user(&actor.clinic_id, &s.email, s.name, s.role, now);
+    let id = user.id.clone();
+    let code = create_invited(db, actor, user, None, "staff.invite").await?;
+    let invitee = Invitee {
+        user_id: &id,
+        email: &s.email,
+        locale: Locale::En,
+        audience: Audience::Staff,
+        patient_id: None,
+    };
+    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    Ok(id)
+}
+
+/// A new clinic (the operator's `api clinic create`), parsed.
+#[derive(Debug, Clone)]
+pub struct NewClinic {
+    pub name: String,
+    pub timezone: TimeZone,
+    pub contact_phone: Option<String>,
+    pub admin_email: Email,
+    pub admin_name: String,
+}
+
+/// What creating a clinic produced. The code is for the operator to hand over when the email
+/// could not be sent (`emailed` says what happened).
+#[derive(Debug)]
+pub struct ClinicCreated {
+    pub clinic_id: String,
+    pub admin_id: String,
+    /// The admin's one-time invitation code (valid [`codes::INVITATION_TTL_HOURS`]).
+    pub code: String,
+    pub emailed: std::result::Result<(), MailError>,
+}
+
+/// Creates a clinic and its invited first admin in one transaction and emails the admin's code.
+/// Unlike a staff invitation, a failed email keeps the clinic: the operator holds the code.
+/// Errors: `Conflict` when a clinic of that name exists (a second run of the same command is
+/// far likelier than two clinics sharing a name).
+pub async fn create_clinic(
+    db: &Db,
+    mailer: &Mailer,
+    c: NewClinic,
+    now: NaiveDateTime,
+) -> Result<ClinicCreated> {
+    let clinic = clinics::Clinic {
+        id: new_id(),
+        name: c.name,
+        timezone: c.timezone.name().to_owned(),
+        contact_phone: c.contact_phone,
+        contact_email: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let admin = invited_user(
+        &clinic.id,
+        &c.admin_email,
+        c.admin_name,
+        Role::ClinicAdmin,
+        now,
+    );
+    let (clinic_id, admin_id) = (clinic.id.clone(), admin.id.clone());
+    let code = db
+        .transaction(move |conn| {
+            if clinics::find_by_name(conn, &clinic.name)?.is_some() {
+                return Err(Error::Conflict(format!(
+                    "a clinic named {:?} already exists",
+                    clinic.name
+                )));
+            }
+            clinics::insert(conn, &clinic)?;
+            users::insert(conn, &admin)?;
+            codes::create(
+                conn,
+                &admin.id,
+                purpose::INVITATION,
+                codes::INVITATION_TTL_HOURS,
+                now,
+            )
+        })
+        .await?;
+    let emailed = send(
+        mailer,
+        &admin_id,
+        &c.admin_email,
+        Locale::En,
+        Audience::Staff,
+        &code,
+    )
+    .await;
+    Ok(ClinicCreated {
+        clinic_id,
+        admin_id,
+        code,
+        emailed,
+    })
+}
+
+/// The language of a user's account emails: a patient's profile locale; staff get English.
+/// Errors: `Internal` for a patient whose stored locale is corrupt.
+pub fn mail_locale(conn: &mut DbConn, user: &users::User) -> Result<Locale> {
+    if user.role != Role::Patient.as_str() {
+        return Ok(Locale::En);
+    }
+    match patients::find(conn, &user.id) {
+        Ok(p) => patients::Preferences::of(&p).map(|prefs| prefs.locale),
+        Err(Error::NotFound) => Ok(Locale::En),
+        Err(e) => Err(e),
+    }
+}
+
+fn invited_user(
+    clinic_id: &str,
+    email: &Email,
+    name: String,
+    role: Role,
+    now: NaiveDateTime,
+) -> users::User {
+    users::User {
+        id: new_id(),
+        clinic_id: clinic_id.to_owned(),
+        email: email.as_str().to_owned(),
+        name,
+        role: role.as_str().into(),
+        status: users::status::INVITED.into(),
+        password_hash: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn duplicate_email() -> Error {
+    Error::Conflict("an account with this email already exists in this clinic".into())
+}
+
+/// Writes the invited account, its profile and audit entry, and its code, in one transaction;
+/// returns the code. A concurrent duplicate that slips past the clinic-scoped check is caught
+/// by the unique index: both are `Conflict`.
+async fn create_invited(
+    db: &Db,
+    actor: &StaffActor,
+    user: users::User,
+    profile: Option<PatientProfile>,
+    action: &'static str,
+) -> Result<String> {
+    let actor = actor.clone();
+    db.transaction(move |c| {
+        if users::find_by_email_in_clinic(c, &user.clinic_id, &user.email)?.is_some() {
+            return Err(duplicate_email());
+        }
+        users::insert(c, &user)?;
+        if let Some(profile) = &profile {
+            patients::insert(c, profile)?;
+        }
+        let patient = profile.as_ref().map(|p| p.user_id.as_str());
+        audit::record(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            action,
+            patient,
+            user.created_at,
+        )?;
+        codes::create(
+            c,
+            &user.id,
+            purpose::INVITATION,
+            codes::INVITATION_TTL_HOURS,
+            user.created_at,
+        )
+    })
+    .await
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            duplicate_email()
+        } else {
+            e
+        }
+    })
+}
+
+/// Who is invited, and how to tell them.
+struct Invitee<'a> {
+    user_id: &'a str,
+    email: &'a Email,
+    locale: Locale,
+    audience: Audience,
+    /// The patient the account is for (audit), when it is a patient's.
+    patient_id: Option<&'a str>,
+}
+
+/// Emails an invitation code. The log records the user id and outcome only.
+pub async fn send(
+    mailer: &Mailer,
+    user_id: &str,
+    to: &Email,
+    locale: Locale,
+    audience: Audience,
+    code: &str,
+) -> std::result::Result<(), MailError> {
+    let mail = account::invitation(
+        to.as_str(),
+        locale,
+        audience,
+        code,
+        codes::INVITATION_TTL_HOURS,
+    );
+    let result = mailer.send(&mail).await;
+    match &result {
+        Ok(()) => tracing::info!(%user_id, "invitation emailed"),
+        Err(_) => tracing::warn!(%user_id, "invitation email failed"),
+    }
+    result
+}
+
+async fn deliver_or_undo(
+    db: &Db,
+    mailer: &Mailer,
+    actor: &StaffActor,
+    invitee: Invitee<'_>,
+    code: &str,
+) -> Result<()> {
+    let sent = send(
+        mailer,
+        invitee.user_id,
+        invitee.email,
+        invitee.locale,
+        invitee.audience,
+        code,
+    )
+    .await;
+    if sent.is_ok() {
+        return Ok(());
+    }
+    let actor = actor.clone();
+    let undo = invitee.user_id.to_owned();
+    let patient = invitee.patient_id.map(str::to_owned);
+    let at = crate::time::now();
+    db.transaction(move |c| {
+        users::delete_if_invited(c, &undo)?;
+        audit::record(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "invitation.undone",
+            patient.as_deref(),
+            at,
+        )
+    })
+    .await?;
+    Err(Error::Unavailable(
+        "the invitation email could not be sent".into(),
+    ))
+}

@@ -1,0 +1,31 @@
+//! Use cases: one function per workflow of the product. Each takes ids and domain values (input
+//! already parsed), owns its transaction, writes its audit entry in that transaction, and
+//! returns domain values. The API's handlers, the operator CLI, the demo seed and the worker call
+//! these; none of them assembles a transaction of its own.
+//!
+//! - [`treatments`] — record a treatment (plans the aftercare); book and cancel the next session;
+//!   discharge.
+//! - [`preferences`] — the patient's own delivery settings (re-times the plan).
+//! - [`prompts`] — the patient acknowledging a prompt.
+//! - [`roster`] — staff reading their patients (each read audited).
+//! - [`invitations`] — invite staff, enrol a patient, create a clinic with its first admin; an
+//!   invitation that cannot be delivered is taken back.
+//! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
+//!   timeline, and the escalation to the clinic.
+//!
+//! Data flows one way: api / worker → care → db and protocol → domain.
+
+pub mod check_ins;
+pub mod invitations;
+pub mod preferences;
+pub mod prompts;
+pub mod roster;
+pub mod treatments;
+
+/// A staff member acting in their clinic: every use case a clinic calls is scoped to
+/// `clinic_id`, and its audit entry names `user_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffActor {
+    pub clinic_id: String,
+    pub user_id: String,
+}

@@ -1,0 +1,22 @@
+//! The patient's side of a prompt: acknowledging it (CONTRACT.md
+//! `POST /v1/me/prompts/{id}/ack`).
+
+use chrono::NaiveDateTime;
+
+use crate::db::Db;
+use crate::db::prompts::{self, Acknowledged};
+use crate::error::Result;
+
+/// Records that the patient acknowledged one of their prompts; idempotent (a second ack keeps
+/// the first time). Errors: `NotFound` for another patient's prompt or an unknown id,
+/// `Conflict` for a cancelled prompt.
+pub async fn acknowledge(
+    db: &Db,
+    patient_id: &str,
+    prompt_id: &str,
+    now: NaiveDateTime,
+) -> Result<Acknowledged> {
+    let (patient, prompt) = (patient_id.to_owned(), prompt_id.to_owned());
+    db.transaction(move |c| prompts::acknowledge(c, &patient, &prompt, now))
+        .await
+}

@@ -1,0 +1,60 @@
+//! What staff read about their patients. Every read of a patient's data is audited in the
+//! read's own transaction, so the audit log cannot miss one.
+
+use chrono::NaiveDateTime;
+
+use super::StaffActor;
+use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary};
+use crate::db::{Db, audit};
+use crate::error::Result;
+
+/// One page of the actor's clinic's patients (up to `query.limit`, newest first); each of the
+/// first `audited` rows (the ones the caller shows) gets a `patient.list` audit entry.
+pub async fn list(
+    db: &Db,
+    actor: &StaffActor,
+    query: ListQuery,
+    audited: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<PatientSummary>> {
+    let actor = actor.clone();
+    db.transaction(move |c| {
+        let rows = roster::list(c, &actor.clinic_id, &query)?;
+        for r in rows.iter().take(audited) {
+            audit::record(
+                c,
+                &actor.clinic_id,
+                Some(&actor.user_id),
+                "patient.list",
+                Some(&r.id),
+                now,
+            )?;
+        }
+        Ok(rows)
+    })
+    .await
+}
+
+/// One patient's whole record, with a `patient.read` audit entry. Errors: `NotFound` for a
+/// patient of another clinic, an unknown or erased one.
+pub async fn record(
+    db: &Db,
+    actor: &StaffActor,
+    patient_id: &str,
+    now: NaiveDateTime,
+) -> Result<PatientRecord> {
+    let (actor, id) = (actor.clone(), patient_id.to_owned());
+    db.transaction(move |c| {
+        let record = roster::record(c, &actor.clinic_id, &id)?;
+        audit::record(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "patient.read",
+            Some(&id),
+            now,
+        )?;
+        Ok(record)
+    })
+    .await
+}

@@ -1,0 +1,249 @@
+//! The course, as the clinic runs it: record a treatment (its aftercare is planned in the same
+//! transaction), book or cancel the next session (its reminders follow), discharge.
+//!
+//! A new treatment supersedes the previous one's course position: the earlier treatment's
+//! future unsent prompts are cancelled and the new one's planned. Recording a treatment for a
+//! discharged patient re-admits them; booking a session for one is a conflict.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use super::StaffActor;
+use crate::db::bookings::{self, Booking};
+use crate::db::prompts::{self, Prompt};
+use crate::db::{Db, DbConn, audit, new_id, patients, plans, treatments};
+use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
+use crate::error::{Error, Result};
+use crate::protocol::Protocol;
+
+/// A treatment as the clinic records it, parsed and range-checked (CONTRACT.md
+/// `POST /v1/clinic/patients/{id}/treatments`).
+#[derive(Debug, Clone)]
+pub struct TreatmentForm {
+    /// UTC, not in the future.
+    pub performed_at: NaiveDateTime,
+    pub areas: Vec<Area>,
+    pub depth: NeedleDepth,
+    pub device: Device,
+    pub combined_with: Vec<CombinedWith>,
+    /// 1 ≤ session_number ≤ planned_sessions ≤ 6.
+    pub session_number: i32,
+    pub planned_sessions: i32,
+    /// 3–8 weeks (FACTS.md, "The course").
+    pub interval_weeks: i32,
+    /// Screening findings; non-empty only with an `override_reason`.
+    pub contraindications: Vec<Contraindication>,
+    pub override_reason: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A recorded treatment and the prompts planned from it, in delivery order.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub treatment: treatments::Treatment,
+    pub prompts: Vec<Prompt>,
+}
+
+fn json_list<T: serde::Serialize>(v: &[T]) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(e.into()))
+}
+
+/// Records a treatment for a patient of the actor's clinic and plans the patient's aftercare
+/// from it. Errors: `NotFound` for a patient of another clinic, an unknown or erased one.
+pub async fn record(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    patient_id: &str,
+    form: TreatmentForm,
+    now: NaiveDateTime,
+) -> Result<Recorded> {
+    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| record_in(conn, &protocol, &actor, &patient_id, form, now))
+        .await
+}
+
+fn record_in(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    actor: &StaffActor,
+    patient_id: &str,
+    form: TreatmentForm,
+    now: NaiveDateTime,
+) -> Result<Recorded> {
+    let profile = patients::lock_patient(conn, patient_id, Some(&actor.clinic_id))?;
+    if profile.discharged_at.is_some() {
+        patients::set_discharged(conn, patient_id, None, now)?;
+    }
+    let row = treatments::Treatment {
+        id: new_id(),
+        clinic_id: actor.clinic_id.clone(),
+        patient_id: patient_id.to_owned(),
+        performed_at: form.performed_at,
+        areas: json_list(&form.areas)?,
+        needle_depth_mm: form.depth.mm(),
+        device: form.device.as_str().to_owned(),
+        combined_with: json_list(&form.combined_with)?,
+        session_number: form.session_number,
+        planned_sessions: form.planned_sessions,
+        interval_weeks: form.interval_weeks,
+        contraindications: json_list(&form.contraindications)?,
+        override_reason: form.override_reason,
+        notes: form.notes,
+        protocol_version: protocol.version().to_owned(),
+        recorded_by: actor.user_id.clone(),
+        created_at: now,
+    };
+    treatments::insert(conn, &row)?;
+    plans::replan(conn, protocol, patient_id, now)?;
+    audit::record(
+        conn,
+        &actor.clinic_id,
+        Some(&actor.user_id),
+        "treatment.create",
+        Some(patient_id),
+        now,
+    )?;
+    let prompts = prompts::for_patient(conn, patient_id)?
+        .into_iter()
+        .filter(|p| p.treatment_id.as_deref() == Some(row.id.as_str()))
+        .collect();
+    tracing::info!(treatment_id = %row.id, "treatment recorded");
+    Ok(Recorded {
+        treatment: row,
+        prompts,
+    })
+}
+
+/// A booked session and the reminders planned before it.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub booking: Booking,
+    pub reminders: Vec<Prompt>,
+}
+
+/// Books (or moves) the patient's next session to `starts_at` (UTC, checked by the caller to be
+/// in the future); its reminders replace any earlier ones and the rebook nudge is withdrawn.
+/// Booking the same time again changes nothing. Errors: `NotFound` as for [`record`];
+/// `Conflict` for a discharged patient.
+pub async fn book_next_session(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    patient_id: &str,
+    starts_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Booked> {
+    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| {
+        let profile = patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
+        if profile.discharged_at.is_some() {
+            return Err(Error::Conflict("the patient has been discharged".into()));
+        }
+        let booking = match bookings::live(conn, &patient_id)? {
+            Some(b) if b.starts_at == starts_at => b,
+            _ => {
+                bookings::cancel_live(conn, &patient_id, now)?;
+                let b = Booking {
+                    id: new_id(),
+                    clinic_id: actor.clinic_id.clone(),
+                    patient_id: patient_id.clone(),
+                    starts_at,
+                    created_by: actor.user_id.clone(),
+                    created_at: now,
+                    cancelled_at: None,
+                };
+                bookings::insert(conn, &b)?;
+                b
+            }
+        };
+        plans::replan(conn, &protocol, &patient_id, now)?;
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "booking.set",
+            Some(&patient_id),
+            now,
+        )?;
+        let reminders = prompts::for_patient(conn, &patient_id)?
+            .into_iter()
+            .filter(|p| p.booking_id.as_deref() == Some(booking.id.as_str()))
+            .collect();
+        Ok(Booked { booking, reminders })
+    })
+    .await
+}
+
+/// Cancels the booked next session and its reminders; the rebook nudge returns while the course
+/// continues. Idempotent. Errors: `NotFound` as for [`record`].
+pub async fn cancel_next_session(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    patient_id: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| {
+        patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
+        bookings::cancel_live(conn, &patient_id, now)?;
+        plans::replan(conn, &protocol, &patient_id, now)?;
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "booking.cancel",
+            Some(&patient_id),
+            now,
+        )
+    })
+    .await
+}
+
+/// What a discharge did.
+#[derive(Debug, Clone)]
+pub struct Discharged {
+    /// When the patient was discharged (the first discharge's time on a repeat).
+    pub at: NaiveDateTime,
+    /// Prompts and reminders cancelled by this call.
+    pub cancelled_prompts: usize,
+}
+
+/// Discharges the patient: every prompt and reminder not yet sent is cancelled, the booked
+/// session too, and nothing is planned afterwards. Idempotent. Errors: `NotFound` as for
+/// [`record`].
+pub async fn discharge(
+    db: &Db,
+    actor: &StaffActor,
+    patient_id: &str,
+    now: NaiveDateTime,
+) -> Result<Discharged> {
+    let (actor, patient_id) = (actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| {
+        let profile = patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
+        let at = match profile.discharged_at {
+            Some(at) => at,
+            None => {
+                patients::set_discharged(conn, &patient_id, Some(now), now)?;
+                now
+            }
+        };
+        bookings::cancel_live(conn, &patient_id, now)?;
+        let cancelled_prompts = plans::cancel_pending(conn, &patient_id, now)?;
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "patient.discharge",
+            Some(&patient_id),
+            now,
+        )?;
+        Ok(Discharged {
+            at,
+            cancelled_prompts,
+        })
+    })
+    .await
+}

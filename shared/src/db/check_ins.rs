@@ -1,0 +1,42 @@
+//! Patients' check-ins: scores and symptoms as reported, with the treatment day they belong to
+//! and the triage result. Written with their escalation in one transaction
+//! (`crate::care::check_ins`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::check_ins;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = check_ins)]
+pub struct CheckIn {
+    pub id: String,
+    pub clinic_id: String,
+    pub patient_id: String,
+    pub treatment_id: Option<String>,
+    /// Days since the treatment, patient's local date against the treatment's local date.
+    pub day: Option<i32>,
+    /// 0–10 each.
+    pub redness: i32,
+    pub swelling: i32,
+    pub pain: i32,
+    pub peeling: bool,
+    /// JSON list of symptom codes.
+    pub symptoms: String,
+    /// `none`, `routine` or `urgent`.
+    pub severity: String,
+    pub escalated: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// The clinic's patient's check-ins, newest first.
+pub fn for_patient(conn: &mut DbConn, clinic_id: &str, patient_id: &str) -> Result<Vec<CheckIn>> {
+    Ok(check_ins::table
+        .filter(check_ins::clinic_id.eq(clinic_id))
+        .filter(check_ins::patient_id.eq(patient_id))
+        .order((check_ins::created_at.desc(), check_ins::id.desc()))
+        .select(CheckIn::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,137 @@
+//! Escalations: a check-in outside the expected healing timeline, waiting for the clinic.
+//! Written in the check-in's transaction (`crate::care::check_ins`); read by the clinic's queue,
+//! the roster and the daily digest.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{clinics, escalations, users};
+use crate::domain::Role;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = escalations)]
+pub struct Escalation {
+    pub id: String,
+    pub clinic_id: String,
+    pub patient_id: String,
+    pub check_in_id: Option<String>,
+    /// A short reason code for the clinic (the triage rule), never free health text.
+    pub reason: String,
+    /// `routine` or `urgent`.
+    pub severity: String,
+    /// `open` or `resolved`.
+    pub status: String,
+    pub resolution_note: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The clinic's patient's escalations, newest first.
+pub fn for_patient(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    patient_id: &str,
+) -> Result<Vec<Escalation>> {
+    Ok(escalations::table
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .filter(escalations::patient_id.eq(patient_id))
+        .order((escalations::created_at.desc(), escalations::id.desc()))
+        .select(Escalation::as_select())
+        .load(conn)?)
+}
+
+pub mod status {
+    pub const OPEN: &str = "open";
+    pub const RESOLVED: &str = "resolved";
+}
+
+pub mod severity {
+    pub const ROUTINE: &str = "routine";
+    pub const URGENT: &str = "urgent";
+}
+
+/// One clinic's digest of open escalations: where it goes and what it counts (no patient
+/// details).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    pub clinic_id: String,
+    pub clinic_name: String,
+    /// The clinic's contact address, or its active admins when it has none.
+    pub recipients: Vec<String>,
+    pub open: i64,
+    pub urgent: i64,
+}
+
+/// Every clinic with open escalations, with its counts and recipients. Two queries whatever the
+/// number of clinics: counts by clinic and severity joined with the clinic, then the admins of
+/// the clinics that have no contact address.
+pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
+    let counts: Vec<(String, String, Option<String>, String, i64)> = escalations::table
+        .inner_join(clinics::table.on(clinics::id.eq(escalations::clinic_id)))
+        .filter(escalations::status.eq(status::OPEN))
+        .group_by((
+            escalations::clinic_id,
+            clinics::name,
+            clinics::contact_email,
+            escalations::severity,
+        ))
+        .select((
+            escalations::clinic_id,
+            clinics::name,
+            clinics::contact_email,
+            escalations::severity,
+            count_star(),
+        ))
+        .order(escalations::clinic_id)
+        .load(conn)?;
+    let mut out: Vec<Digest> = Vec::new();
+    for (clinic_id, name, contact, sev, n) in counts {
+        if out.last().is_none_or(|d| d.clinic_id != clinic_id) {
+            out.push(Digest {
+                clinic_id,
+                clinic_name: name,
+                recipients: contact
+                    .filter(|c| !c.trim().is_empty())
+                    .into_iter()
+                    .collect(),
+                open: 0,
+                urgent: 0,
+            });
+        }
+        if let Some(d) = out.last_mut() {
+            d.open += n;
+            if sev == severity::URGENT {
+                d.urgent += n;
+            }
+        }
+    }
+    let need_admins: Vec<&str> = out
+        .iter()
+        .filter(|d| d.recipients.is_empty())
+        .map(|d| d.clinic_id.as_str())
+        .collect();
+    if need_admins.is_empty() {
+        return Ok(out);
+    }
+    let mut admins: HashMap<String, Vec<String>> = HashMap::new();
+    let rows: Vec<(String, String)> = users::table
+        .filter(users::clinic_id.eq_any(&need_admins))
+        .filter(users::role.eq(Role::ClinicAdmin.as_str()))
+        .filter(users::status.eq(super::users::status::ACTIVE))
+        .order((users::clinic_id, users::email))
+        .select((users::clinic_id, users::email))
+        .load(conn)?;
+    for (clinic, email) in rows {
+        admins.entry(clinic).or_default().push(email);
+    }
+    for d in out.iter_mut().filter(|d| d.recipients.is_empty()) {
+        d.recipients = admins.remove(&d.clinic_id).unwrap_or_default();
+    }
+    Ok(out)
+}
