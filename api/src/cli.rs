@@ -2,10 +2,11 @@
 
 use clap::{Args, Parser, Subcommand};
 use shared::db::invitations::{self, purpose};
-use shared::db::{Db, clinics, migrate as migrations, new_id, users};
+use shared::db::{clinics, new_id, users};
 use shared::domain::{Email, Locale, Role, TimeZone};
 use shared::mail::Mailer;
 use shared::mail::account::Audience;
+use shared::startup::open_database;
 use shared::time::now;
 
 use crate::{invites, validate};
@@ -62,8 +63,7 @@ pub struct CreateClinic {
 
 /// Applies migrations and reports how many ran.
 pub async fn migrate(config: &shared::config::Config) -> anyhow::Result<()> {
-    let db = shared::db::Db::connect(&config.database_url, 1)?;
-    let applied = db.run(shared::db::migrate::run_pending).await?;
+    let (db, applied) = open_database(&config.database_url, 1).await?;
     println!(
         "{applied} migration(s) applied; database {} is up to date",
         db.backend()
@@ -86,8 +86,7 @@ pub async fn create_clinic(
         validate::text(&args.admin_name, 200).map_err(|m| anyhow::anyhow!("--admin-name {m}"))?;
     let mailer = Mailer::from_config(&config.mail)?;
 
-    let db = Db::connect(&config.database_url, 1)?;
-    db.run(migrations::run_pending).await?;
+    let (db, _) = open_database(&config.database_url, 1).await?;
     let t = now();
     let clinic = clinics::Clinic {
         id: new_id(),
