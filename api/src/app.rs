@@ -10,7 +10,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use shared::config::Config;
-use shared::db::{Db, migrate};
 use shared::mail::Mailer;
 use shared::metrics::{HttpLabels, Metrics};
 use tokio::sync::watch;
@@ -34,11 +33,8 @@ impl Application {
     /// mode) prepares the embedded delivery loop. Nothing is served until `run_until_stopped`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
-        let db = Db::connect(&config.database_url, config.db_pool_size)?;
-        let applied = db.run(migrate::run_pending).await?;
-        if applied > 0 {
-            tracing::info!(applied, backend = %db.backend(), "migrations applied");
-        }
+        let (db, _) =
+            shared::startup::open_database(&config.database_url, config.db_pool_size).await?;
         let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config.mail)?;
         let protocol = Arc::new(

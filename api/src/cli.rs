@@ -3,9 +3,9 @@
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations;
 use shared::db::invitations::INVITATION_TTL_HOURS;
-use shared::db::{Db, migrate as migrations};
 use shared::domain::{Email, TimeZone};
 use shared::mail::Mailer;
+use shared::startup::open_database;
 use shared::time::now;
 
 use crate::validate;
@@ -62,8 +62,7 @@ pub struct CreateClinic {
 
 /// Applies migrations and reports how many ran.
 pub async fn migrate(config: &shared::config::Config) -> anyhow::Result<()> {
-    let db = shared::db::Db::connect(&config.database_url, 1)?;
-    let applied = db.run(shared::db::migrate::run_pending).await?;
+    let (db, applied) = open_database(&config.database_url, 1).await?;
     println!(
         "{applied} migration(s) applied; database {} is up to date",
         db.backend()
@@ -88,8 +87,7 @@ pub async fn create_clinic(
         validate::text(&args.admin_name, 200).map_err(|m| anyhow::anyhow!("--admin-name {m}"))?;
     let mailer = Mailer::from_config(&config.mail)?;
 
-    let db = Db::connect(&config.database_url, 1)?;
-    db.run(migrations::run_pending).await?;
+    let (db, _) = open_database(&config.database_url, 1).await?;
     let new = invitations::NewClinic {
         name: name.clone(),
         timezone,

@@ -3,18 +3,15 @@ use std::process::ExitCode;
 use api::cli::{Cli, ClinicCommand, Command};
 use clap::Parser;
 use shared::config::Config;
+use shared::startup;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("configuration error: {e}");
-            return ExitCode::from(2);
-        }
+    let config = match startup::configure() {
+        Ok(config) => config,
+        Err(code) => return code,
     };
-    shared::telemetry::init(config.log_format, &config.log_filter);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => api::cli::migrate(&config).await,
@@ -22,14 +19,7 @@ async fn main() -> ExitCode {
             command: ClinicCommand::Create(args),
         } => api::cli::create_clinic(&config, args).await,
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // One line, naming the setting where there is one; never a panic or a backtrace.
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    startup::exit_code(result)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

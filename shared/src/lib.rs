@@ -12,6 +12,7 @@ pub mod mail;
 pub mod metrics;
 pub mod protocol;
 pub mod push;
+pub mod startup;
 pub mod telemetry;
 pub mod time;
 

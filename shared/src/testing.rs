@@ -103,3 +103,55 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// Runs each test body twice, as the tests `NAME::sqlite` and `NAME::postgres`, each with a fresh
+/// fixture from `spawn`.
+///
+/// `spawn` is an async function (or closure) from [`Backend`] to `Option<Fixture>`, which it
+/// builds on a [`TestDatabase::new`]; each body binds its fixture with a pattern. `None` is
+/// allowed only for PostgreSQL: it is unreachable and `TEST_REQUIRE_POSTGRES` is not `1`, so that
+/// test is skipped with the note [`TestDatabase::postgres`] printed. The calling crate needs
+/// `tokio` with the `macros` and `rt-multi-thread` features.
+///
+/// ```ignore
+/// shared::both_backends! {
+///     spawn = crate::helpers::TestApp::spawn;
+///     async fn healthz_answers(app) { ... }
+/// }
+/// shared::both_backends! {
+///     spawn = crate::auth_support::spawn_with_smtp;
+///     async fn invitation_is_emailed((app, smtp)) { ... }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    (spawn = $spawn:expr; $(async fn $name:ident($fixture:pat) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[allow(unused_mut)]
+            async fn run(backend: $crate::db::Backend) {
+                let Some($fixture) = ($spawn)(backend).await else {
+                    assert_eq!(
+                        backend,
+                        $crate::db::Backend::Postgres,
+                        "only a PostgreSQL fixture may be unavailable"
+                    );
+                    return;
+                };
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::db::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::db::Backend::Postgres).await;
+            }
+        }
+    )*};
+}

@@ -4,36 +4,22 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use shared::config::Config;
-use shared::db::{Db, migrate};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
+use shared::startup;
 use tokio::sync::watch;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::from_env() {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            eprintln!("configuration error: {e}");
-            return ExitCode::from(2);
-        }
+    let config = match startup::configure() {
+        Ok(config) => Arc::new(config),
+        Err(code) => return code,
     };
-    shared::telemetry::init(config.log_format, &config.log_filter);
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    startup::exit_code(run(config).await)
 }
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url, config.db_pool_size)?;
-    let applied = db.run(migrate::run_pending).await?;
-    if applied > 0 {
-        tracing::info!(applied, "migrations applied");
-    }
+    let (db, _) = startup::open_database(&config.database_url, config.db_pool_size).await?;
     let mailer = Mailer::from_config(&config.mail)?;
     let metrics = Metrics::new();
     let listener = match config.worker.metrics_bind {

@@ -272,7 +272,7 @@ fn forged(
                "iat": now - 10, "exp": exp, "iss": iss, "aud": aud})
     };
     let cfg = &app.config.jwt;
-    let key = EncodingKey::from_secret(&cfg.secret);
+    let key = EncodingKey::from_secret(cfg.secret.expose());
     let sign = |c: &Value| encode(&Header::new(Algorithm::HS256), c, &key).unwrap();
     let valid = claims(&cfg.issuer, &cfg.audience, now + 600);
     let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());

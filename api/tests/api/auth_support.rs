@@ -20,34 +20,12 @@ pub async fn spawn_with_smtp(backend: Backend) -> Option<(TestApp, SmtpServer)> 
 /// Like `both_backends!`, for bodies that need `(app, smtp)`.
 #[macro_export]
 macro_rules! both_backends_with_smtp {
-    ($(async fn $name:ident($app:ident, $smtp:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run(
-                $app: $crate::helpers::TestApp,
-                $smtp: shared::testing::smtp::SmtpServer,
-            ) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let (app, smtp) = $crate::auth_support::spawn_with_smtp(shared::db::Backend::Sqlite)
-                    .await
-                    .unwrap();
-                run(app, smtp).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some((app, smtp)) =
-                    $crate::auth_support::spawn_with_smtp(shared::db::Backend::Postgres).await
-                {
-                    run(app, smtp).await;
-                }
-            }
+    ($(async fn $name:ident($app:ident, $smtp:ident) $body:block)*) => {
+        shared::both_backends! {
+            spawn = $crate::auth_support::spawn_with_smtp;
+            $(async fn $name(($app, $smtp)) $body)*
         }
-    )*};
+    };
 }
 
 /// The one-time code in a message (four dash-separated groups of four).

@@ -158,7 +158,8 @@ pub async fn problem(resp: Response, status: u16) -> Value {
     body
 }
 
-/// Runs the same async test body on SQLite and on PostgreSQL.
+/// Runs the same async test body on SQLite and on PostgreSQL, each with a fresh [`TestApp`]
+/// (see `shared::both_backends!`).
 ///
 /// ```ignore
 /// both_backends! {
@@ -167,25 +168,10 @@ pub async fn problem(resp: Response, status: u16) -> Value {
 /// ```
 #[macro_export]
 macro_rules! both_backends {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($app: $crate::helpers::TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = $crate::helpers::TestApp::spawn(shared::db::Backend::Sqlite).await.unwrap();
-                run(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = $crate::helpers::TestApp::spawn(shared::db::Backend::Postgres).await {
-                    run(app).await;
-                }
-            }
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        shared::both_backends! {
+            spawn = $crate::helpers::TestApp::spawn;
+            $(async fn $name($app) $body)*
         }
-    )*};
+    };
 }

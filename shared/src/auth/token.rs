@@ -49,8 +49,8 @@ impl TokenKeys {
         validation.set_audience(&[&cfg.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         Self {
-            encoding: EncodingKey::from_secret(&cfg.secret),
-            decoding: DecodingKey::from_secret(&cfg.secret),
+            encoding: EncodingKey::from_secret(cfg.secret.expose()),
+            decoding: DecodingKey::from_secret(cfg.secret.expose()),
             validation,
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
@@ -98,7 +98,7 @@ mod tests {
 
     fn keys(secret: &str) -> TokenKeys {
         TokenKeys::new(&JwtConfig {
-            secret: secret.as_bytes().to_vec(),
+            secret: secret.as_bytes().to_vec().into(),
             issuer: "aftercare".into(),
             audience: "aftercare-api".into(),
             access_ttl_secs: 900,

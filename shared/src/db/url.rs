@@ -27,13 +27,56 @@ pub enum DatabaseUrl {
 }
 
 impl fmt::Debug for DatabaseUrl {
-    // The PostgreSQL URL may carry a password: never print it.
+    // The PostgreSQL URL may carry a password: print it with the password replaced.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DatabaseUrl::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+            DatabaseUrl::Postgres(url) => write!(f, "Postgres({:?})", without_password(url)),
             DatabaseUrl::Sqlite(path) => write!(f, "Sqlite({path:?})"),
         }
     }
+}
+
+/// `url` with the password of its user part (`user:PASSWORD@`) and any `password=` query
+/// parameter (libpq accepts both, RFC 3986 §3.2.1 and libpq "Connection URIs") replaced by
+/// `[redacted]`. Errs towards hiding: everything between the user name and the last `@` goes.
+fn without_password(url: &str) -> String {
+    const REDACTED: &str = "[redacted]";
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let mut out = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    let after_user = match rest.rfind('@') {
+        Some(at) => {
+            let user = &rest[..at];
+            match user.split_once(':') {
+                Some((name, _)) => out.push_str(&format!("{name}:{REDACTED}@")),
+                None => out.push_str(&format!("{user}@")),
+            }
+            &rest[at + 1..]
+        }
+        None => rest,
+    };
+    let (location, query) = match after_user.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (after_user, None),
+    };
+    out.push_str(location);
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                    format!("{key}={REDACTED}")
+                }
+                _ => param.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 impl DatabaseUrl {
@@ -106,7 +149,23 @@ mod tests {
 
     #[test]
     fn debug_never_prints_a_postgres_password() {
-        let url = DatabaseUrl::parse("postgres://u:secret@h/db").unwrap_or_else(|e| panic!("{e}"));
-        assert!(!format!("{url:?}").contains("secret"));
+        for (raw, shown) in [
+            (
+                "postgres://u:secret@h/db",
+                r#"Postgres("postgres://u:[redacted]@h/db")"#,
+            ),
+            (
+                "postgresql://u:se@c/r?et@h:5432/db?sslmode=require",
+                r#"Postgres("postgresql://u:[redacted]@h:5432/db?sslmode=require")"#,
+            ),
+            (
+                "postgres://h/db?user=u&password=secret&sslmode=require",
+                r#"Postgres("postgres://h/db?user=u&password=[redacted]&sslmode=require")"#,
+            ),
+            ("postgres://u@h/db", r#"Postgres("postgres://u@h/db")"#),
+        ] {
+            let url = DatabaseUrl::parse(raw).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(format!("{url:?}"), shown);
+        }
     }
 }

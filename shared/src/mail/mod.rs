@@ -82,7 +82,8 @@ impl Mailer {
                     .port(smtp.port)
                     .timeout(Some(std::time::Duration::from_secs(20)));
                 if let (Some(user), Some(pass)) = (&smtp.username, &smtp.password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+                    builder =
+                        builder.credentials(Credentials::new(user.clone(), pass.expose().clone()));
                 }
                 Transport::Smtp(builder.build())
             }

@@ -214,28 +214,14 @@ pub async fn drain(w: &Worker) -> usize {
     worker::dispatch::drain(w, &rx).await.unwrap()
 }
 
-/// Runs the same async test body on SQLite and on PostgreSQL.
+/// Runs the same async test body on SQLite and on PostgreSQL, each with a fresh, migrated
+/// [`Env`] (see `shared::both_backends!`).
 #[macro_export]
 macro_rules! both_backends {
-    ($(async fn $name:ident($env:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run(#[allow(unused_mut)] mut $env: $crate::helpers::Env) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let env = $crate::helpers::Env::new(shared::db::Backend::Sqlite).await.unwrap();
-                run(env).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(env) = $crate::helpers::Env::new(shared::db::Backend::Postgres).await {
-                    run(env).await;
-                }
-            }
+    ($(async fn $name:ident($env:ident) $body:block)*) => {
+        shared::both_backends! {
+            spawn = $crate::helpers::Env::new;
+            $(async fn $name(mut $env) $body)*
         }
-    )*};
+    };
 }

@@ -1,0 +1,168 @@
+//! Typed configuration, read once from the environment at start and passed down (no globals).
+//!
+//! Every setting is declared once in [`settings`] (name, default, meaning); the parser in
+//! `parse.rs` takes its defaults from there, the README table repeats the declarations, and a
+//! misspelt `AFTERCARE_*` variable stops start-up. Secrets are held in [`Secret`], so a `{:?}` of
+//! the configuration never shows them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::db::DatabaseUrl;
+
+mod parse;
+mod secret;
+pub mod settings;
+#[cfg(test)]
+mod tests;
+
+pub use secret::Secret;
+pub use settings::{SETTINGS, Setting};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbeddedWorker {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    /// HMAC-SHA256 key, at least 32 bytes (`AFTERCARE_JWT_SECRET`).
+    pub secret: Secret<Vec<u8>>,
+    pub issuer: String,
+    pub audience: String,
+    /// Access token lifetime in seconds, 60..=3600.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime in days.
+    pub refresh_ttl_days: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub embedded: EmbeddedWorker,
+    pub worker_id: String,
+    /// Where a standalone worker serves `/metrics` and `/healthz` (off when `None`).
+    pub metrics_bind: Option<SocketAddr>,
+    pub dispatch_cron: cron::Schedule,
+    pub recovery_cron: cron::Schedule,
+    pub digest_cron: cron::Schedule,
+    pub prune_cron: cron::Schedule,
+    /// Prompts claimed per dispatch tick, 1..=10000.
+    pub batch_size: i64,
+    /// Lease length in seconds, at least 10.
+    pub lease_secs: i64,
+    /// Attempts before a prompt is `failed`, at least 1.
+    pub max_attempts: i32,
+    pub prune_after_days: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FcmConfig {
+    pub project_id: String,
+    pub service_account_file: String,
+    pub base_url: String,
+    pub token_url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApnsConfig {
+    pub key_file: String,
+    pub key_id: String,
+    pub team_id: String,
+    pub topic: String,
+    pub base_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `None`: emails are written to the log (development default).
+    pub smtp: Option<SmtpConfig>,
+    pub from: lettre::message::Mailbox,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    /// Its `Debug` hides a PostgreSQL password.
+    pub database_url: DatabaseUrl,
+    pub db_pool_size: u32,
+    pub bind: SocketAddr,
+    /// Without a trailing `/`.
+    pub public_url: String,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub jwt: JwtConfig,
+    pub worker: WorkerConfig,
+    pub fcm: Option<FcmConfig>,
+    pub apns: Option<ApnsConfig>,
+    pub mail: MailConfig,
+    pub demo: bool,
+    pub protocol_dir: Option<String>,
+}
+
+/// A start-up configuration problem, naming the setting: displays as `NAME: problem`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// The first bad or unknown setting, as [`Config::from_vars`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Builds the configuration from a set of variables (the environment, or a test's map).
+    /// Unset and empty variables take the default declared in [`settings`].
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that does not parse, breaks a rule (range,
+    /// settings that only work together, a production secret) or is an `AFTERCARE_*` name the
+    /// service does not read.
+    pub fn from_vars(map: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        parse::config(map)
+    }
+
+    /// Whether this API process also runs the delivery loop.
+    pub fn runs_embedded_worker(&self) -> bool {
+        match self.worker.embedded {
+            EmbeddedWorker::On => true,
+            EmbeddedWorker::Off => false,
+            EmbeddedWorker::Auto => self.database_url.backend() == crate::db::Backend::Sqlite,
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! From variables to [`Config`]. Every value is read through its [`Setting`] declaration, so a
+//! default lives in `settings.rs` only and every error names the variable.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use super::settings::{self as s, Setting};
+use super::{
+    ApnsConfig, Config, ConfigError, EmbeddedWorker, Environment, FcmConfig, JwtConfig, LogFormat,
+    MailConfig, Secret, SmtpConfig, SmtpTls, WorkerConfig,
+};
+use crate::db::DatabaseUrl;
+
+fn err(setting: &Setting, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name: setting.name.to_owned(),
+        message: message.into(),
+    }
+}
+
+struct Vars<'a>(&'a HashMap<String, String>);
+
+impl Vars<'_> {
+    /// The variable as set, with empty strings treated as unset.
+    fn get(&self, setting: &Setting) -> Option<&str> {
+        self.0
+            .get(setting.name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The variable, or its declared default (empty for a setting without one).
+    fn value(&self, setting: &Setting) -> &str {
+        self.get(setting).or(setting.default).unwrap_or_default()
+    }
+
+    fn owned(&self, setting: &Setting) -> Option<String> {
+        self.get(setting).map(str::to_owned)
+    }
+
+    fn parse<T: FromStr>(&self, setting: &Setting) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let v = self.value(setting);
+        v.parse().map_err(|e| err(setting, format!("{v:?}: {e}")))
+    }
+
+    /// One of a fixed set of words, e.g. `text` or `json`.
+    fn choice<T: Copy>(&self, setting: &Setting, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+        let v = self.value(setting);
+        if let Some((_, found)) = choices.iter().find(|(word, _)| *word == v) {
+            return Ok(*found);
+        }
+        let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+        let expected = match words.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Err(err(setting, format!("{v:?}: expected {expected}")))
+    }
+
+    fn cron(&self, setting: &Setting) -> Result<cron::Schedule, ConfigError> {
+        let expr = self.value(setting);
+        cron::Schedule::from_str(expr).map_err(|e| {
+            err(
+                setting,
+                format!("invalid cron expression {expr:?} ({e}); expected 6 fields: sec min hour day month weekday"),
+            )
+        })
+    }
+
+    fn switch(&self, setting: &Setting) -> Result<bool, ConfigError> {
+        match self.value(setting).to_ascii_lowercase().as_str() {
+            "off" | "false" | "0" | "no" => Ok(false),
+            "on" | "true" | "1" | "yes" => Ok(true),
+            v => Err(err(setting, format!("{v:?}: expected on or off"))),
+        }
+    }
+}
+
+pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigError> {
+    let v = Vars(map);
+    for name in map.keys().filter(|k| k.starts_with("AFTERCARE_")) {
+        if s::find(name).is_none() {
+            return Err(ConfigError {
+                name: name.clone(),
+                message: "unknown setting (see the README's configuration table)".into(),
+            });
+        }
+    }
+
+    let env = v.choice(
+        &s::ENV,
+        &[
+            ("development", Environment::Development),
+            ("production", Environment::Production),
+        ],
+    )?;
+    let database_url =
+        DatabaseUrl::parse(v.value(&s::DATABASE_URL)).map_err(|m| err(&s::DATABASE_URL, m))?;
+    let log_format = v.choice(
+        &s::LOG_FORMAT,
+        &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+    )?;
+
+    // This order decides which of several mistakes is reported first; keep it stable.
+    let jwt = jwt(&v, env)?;
+    let worker = worker(&v)?;
+    let (fcm, apns) = (fcm(&v)?, apns(&v)?);
+    let mail = MailConfig {
+        smtp: smtp(&v)?,
+        from: v.parse(&s::MAIL_FROM)?,
+    };
+    Ok(Config {
+        env,
+        database_url,
+        db_pool_size: v.parse(&s::DB_POOL_SIZE)?,
+        bind: v.parse(&s::BIND)?,
+        public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),
+        log_format,
+        log_filter: v.value(&s::RUST_LOG).to_owned(),
+        jwt,
+        worker,
+        fcm,
+        apns,
+        mail,
+        demo: v.switch(&s::DEMO)?,
+        protocol_dir: v.owned(&s::PROTOCOL_DIR),
+    })
+}
+
+fn jwt(v: &Vars<'_>, env: Environment) -> Result<JwtConfig, ConfigError> {
+    let secret = match v.get(&s::JWT_SECRET) {
+        Some(secret) if secret.len() < 32 => {
+            return Err(err(&s::JWT_SECRET, "must be at least 32 bytes"));
+        }
+        Some(secret) => secret.as_bytes().to_vec(),
+        None if env == Environment::Production => {
+            return Err(err(
+                &s::JWT_SECRET,
+                "required when AFTERCARE_ENV=production",
+            ));
+        }
+        // Development: tokens simply stop working across restarts.
+        None => crate::crypto::random_bytes(32),
+    };
+    let jwt = JwtConfig {
+        secret: Secret::new(secret),
+        issuer: v.value(&s::JWT_ISSUER).to_owned(),
+        audience: v.value(&s::JWT_AUDIENCE).to_owned(),
+        access_ttl_secs: v.parse(&s::ACCESS_TOKEN_TTL_SECS)?,
+        refresh_ttl_days: v.parse(&s::REFRESH_TOKEN_TTL_DAYS)?,
+    };
+    if !(60..=3600).contains(&jwt.access_ttl_secs) {
+        return Err(err(
+            &s::ACCESS_TOKEN_TTL_SECS,
+            "must be between 60 and 3600",
+        ));
+    }
+    Ok(jwt)
+}
+
+fn worker(v: &Vars<'_>) -> Result<WorkerConfig, ConfigError> {
+    let worker = WorkerConfig {
+        embedded: v.choice(
+            &s::EMBEDDED_WORKER,
+            &[
+                ("auto", EmbeddedWorker::Auto),
+                ("on", EmbeddedWorker::On),
+                ("off", EmbeddedWorker::Off),
+            ],
+        )?,
+        worker_id: v.owned(&s::WORKER_ID).unwrap_or_else(default_worker_id),
+        metrics_bind: match v.get(&s::WORKER_METRICS_BIND) {
+            None => None,
+            Some(_) => Some(v.parse(&s::WORKER_METRICS_BIND)?),
+        },
+        dispatch_cron: v.cron(&s::DISPATCH_CRON)?,
+        recovery_cron: v.cron(&s::RECOVERY_CRON)?,
+        digest_cron: v.cron(&s::DIGEST_CRON)?,
+        prune_cron: v.cron(&s::PRUNE_CRON)?,
+        batch_size: v.parse(&s::BATCH_SIZE)?,
+        lease_secs: v.parse(&s::LEASE_SECS)?,
+        max_attempts: v.parse(&s::MAX_ATTEMPTS)?,
+        prune_after_days: v.parse(&s::PRUNE_AFTER_DAYS)?,
+    };
+    if !(1..=10_000).contains(&worker.batch_size) {
+        return Err(err(&s::BATCH_SIZE, "must be between 1 and 10000"));
+    }
+    if worker.lease_secs < 10 {
+        return Err(err(&s::LEASE_SECS, "must be at least 10"));
+    }
+    if worker.max_attempts < 1 {
+        return Err(err(&s::MAX_ATTEMPTS, "must be at least 1"));
+    }
+    Ok(worker)
+}
+
+fn default_worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+fn fcm(v: &Vars<'_>) -> Result<Option<FcmConfig>, ConfigError> {
+    match (
+        v.owned(&s::FCM_PROJECT_ID),
+        v.owned(&s::FCM_SERVICE_ACCOUNT_FILE),
+    ) {
+        (Some(project_id), Some(service_account_file)) => Ok(Some(FcmConfig {
+            project_id,
+            service_account_file,
+            base_url: v.value(&s::FCM_BASE_URL).to_owned(),
+            token_url: v.owned(&s::FCM_TOKEN_URL),
+        })),
+        (None, None) => Ok(None),
+        _ => Err(err(
+            &s::FCM_PROJECT_ID,
+            "set both AFTERCARE_FCM_PROJECT_ID and AFTERCARE_FCM_SERVICE_ACCOUNT_FILE, or neither",
+        )),
+    }
+}
+
+fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {
+    let parts = [
+        v.owned(&s::APNS_KEY_FILE),
+        v.owned(&s::APNS_KEY_ID),
+        v.owned(&s::APNS_TEAM_ID),
+        v.owned(&s::APNS_TOPIC),
+    ];
+    match parts {
+        [Some(key_file), Some(key_id), Some(team_id), Some(topic)] => Ok(Some(ApnsConfig {
+            key_file,
+            key_id,
+            team_id,
+            topic,
+            base_url: v.value(&s::APNS_BASE_URL).to_owned(),
+        })),
+        [None, None, None, None] => Ok(None),
+        _ => Err(err(
+            &s::APNS_KEY_FILE,
+            "APNs needs AFTERCARE_APNS_KEY_FILE, _KEY_ID, _TEAM_ID and _TOPIC together",
+        )),
+    }
+}
+
+fn smtp(v: &Vars<'_>) -> Result<Option<SmtpConfig>, ConfigError> {
+    let Some(host) = v.owned(&s::SMTP_HOST) else {
+        return Ok(None);
+    };
+    Ok(Some(SmtpConfig {
+        host,
+        port: v.parse(&s::SMTP_PORT)?,
+        tls: v.choice(
+            &s::SMTP_TLS,
+            &[
+                ("none", SmtpTls::None),
+                ("starttls", SmtpTls::StartTls),
+                ("tls", SmtpTls::Tls),
+            ],
+        )?,
+        username: v.owned(&s::SMTP_USERNAME),
+        password: v.owned(&s::SMTP_PASSWORD).map(Secret::new),
+    }))
+}

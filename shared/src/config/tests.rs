@@ -1,0 +1,188 @@
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+
+fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_give_a_working_development_setup() {
+    let c = Config::from_vars(&vars(&[])).unwrap();
+    assert_eq!(c.env, Environment::Development);
+    assert_eq!(c.database_url, DatabaseUrl::Sqlite("aftercare.db".into()));
+    assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    assert_eq!(c.db_pool_size, 10);
+    assert_eq!(c.worker.max_attempts, 8);
+    assert!(c.runs_embedded_worker());
+    assert!(!c.demo);
+    assert!(c.mail.smtp.is_none() && c.fcm.is_none() && c.apns.is_none());
+    assert_eq!(c.jwt.secret.expose().len(), 32);
+}
+
+/// Every feature switched on, so that every declared default is actually read.
+fn everything_on() -> HashMap<String, String> {
+    vars(&[
+        ("AFTERCARE_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("AFTERCARE_WORKER_ID", "w1"),
+        ("AFTERCARE_FCM_PROJECT_ID", "p"),
+        ("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", "sa.json"),
+        ("AFTERCARE_APNS_KEY_FILE", "k.p8"),
+        ("AFTERCARE_APNS_KEY_ID", "kid"),
+        ("AFTERCARE_APNS_TEAM_ID", "team"),
+        ("AFTERCARE_APNS_TOPIC", "app.bundle"),
+        ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+    ])
+}
+
+#[test]
+fn every_declared_default_parses_and_means_the_same_as_unset() {
+    let base = everything_on();
+    let unset = format!("{:?}", Config::from_vars(&base).unwrap());
+    let mut checked = 0;
+    for setting in SETTINGS {
+        let Some(default) = setting.default else {
+            continue;
+        };
+        let mut with_default = base.clone();
+        with_default.insert(setting.name.to_owned(), default.to_owned());
+        let c = Config::from_vars(&with_default)
+            .unwrap_or_else(|e| panic!("the declared default of {} fails: {e}", setting.name));
+        assert_eq!(format!("{c:?}"), unset, "{} = {default:?}", setting.name);
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} defaults checked");
+}
+
+#[test]
+fn declarations_are_unique_and_fit_the_readme_table() {
+    let mut names = HashSet::new();
+    for setting in SETTINGS {
+        assert!(
+            names.insert(setting.name),
+            "{} declared twice",
+            setting.name
+        );
+        assert!(
+            setting.name.starts_with("AFTERCARE_")
+                || ["DATABASE_URL", "RUST_LOG"].contains(&setting.name),
+            "{}",
+            setting.name
+        );
+        // A `|` would split the README's markdown table cell.
+        assert!(!setting.help.contains('|'), "{}", setting.name);
+        assert!(
+            setting.default.is_none() || setting.unset.is_empty(),
+            "{} has both a default and an unset note",
+            setting.name
+        );
+    }
+}
+
+#[test]
+fn each_bad_setting_is_named() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+        (
+            &[("AFTERCARE_DISPATCH_CRON", "every minute")],
+            "AFTERCARE_DISPATCH_CRON",
+        ),
+        (&[("AFTERCARE_ENV", "production")], "AFTERCARE_JWT_SECRET"),
+        (&[("AFTERCARE_JWT_SECRET", "short")], "AFTERCARE_JWT_SECRET"),
+        (&[("AFTERCARE_BIND", "nowhere")], "AFTERCARE_BIND"),
+        (
+            &[
+                ("AFTERCARE_SMTP_HOST", "h"),
+                ("AFTERCARE_SMTP_TLS", "maybe"),
+            ],
+            "AFTERCARE_SMTP_TLS",
+        ),
+        (
+            &[("AFTERCARE_FCM_PROJECT_ID", "p")],
+            "AFTERCARE_FCM_PROJECT_ID",
+        ),
+        (&[("AFTERCARE_APNS_TOPIC", "t")], "AFTERCARE_APNS_KEY_FILE"),
+        (&[("AFTERCARE_DATABSE_URL", "x")], "AFTERCARE_DATABSE_URL"),
+        (&[("AFTERCARE_DEMO", "perhaps")], "AFTERCARE_DEMO"),
+        (
+            &[("AFTERCARE_WORKER_METRICS_BIND", "port 9090")],
+            "AFTERCARE_WORKER_METRICS_BIND",
+        ),
+        (
+            &[("AFTERCARE_ACCESS_TOKEN_TTL_SECS", "30")],
+            "AFTERCARE_ACCESS_TOKEN_TTL_SECS",
+        ),
+        (&[("AFTERCARE_BATCH_SIZE", "0")], "AFTERCARE_BATCH_SIZE"),
+    ];
+    for (pairs, name) in cases {
+        let e = Config::from_vars(&vars(pairs)).unwrap_err();
+        assert_eq!(&e.name, name, "{pairs:?} -> {e}");
+    }
+}
+
+#[test]
+fn errors_say_what_was_expected() {
+    let message = |pairs: &[(&str, &str)]| Config::from_vars(&vars(pairs)).unwrap_err().to_string();
+    assert_eq!(
+        message(&[("AFTERCARE_EMBEDDED_WORKER", "maybe")]),
+        r#"AFTERCARE_EMBEDDED_WORKER: "maybe": expected auto, on or off"#
+    );
+    assert_eq!(
+        message(&[("AFTERCARE_ENV", "staging")]),
+        r#"AFTERCARE_ENV: "staging": expected development or production"#
+    );
+    assert_eq!(
+        message(&[("AFTERCARE_DATABSE_URL", "x")]),
+        "AFTERCARE_DATABSE_URL: unknown setting (see the README's configuration table)"
+    );
+}
+
+#[test]
+fn production_with_secret_and_postgres_runs_a_separate_worker() {
+    let c = Config::from_vars(&vars(&[
+        ("AFTERCARE_ENV", "production"),
+        ("AFTERCARE_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("DATABASE_URL", "postgres://postgres@db/aftercare"),
+    ]))
+    .unwrap();
+    assert!(!c.runs_embedded_worker());
+}
+
+#[test]
+fn debug_output_shows_no_secret() {
+    let jwt = "jwt-key-0123456789abcdef0123456789";
+    let smtp = "smtp-pass-4f9c";
+    let pg = "pg-pass-7d1e";
+    let c = Config::from_vars(&vars(&[
+        ("AFTERCARE_JWT_SECRET", jwt),
+        ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+        ("AFTERCARE_SMTP_USERNAME", "mailer"),
+        ("AFTERCARE_SMTP_PASSWORD", smtp),
+        (
+            "DATABASE_URL",
+            &format!("postgres://app:{pg}@db:5432/aftercare"),
+        ),
+    ]))
+    .unwrap();
+    for shown in [format!("{c:?}"), format!("{c:#?}")] {
+        for secret in [jwt, smtp, pg] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("[redacted]") && shown.contains("mailer"),
+            "{shown}"
+        );
+    }
+    assert_eq!(c.jwt.secret.expose().as_slice(), jwt.as_bytes());
+    assert_eq!(
+        c.mail
+            .smtp
+            .and_then(|s| s.password)
+            .map(|p| p.expose().clone()),
+        Some(smtp.to_owned())
+    );
+}
