@@ -67,6 +67,9 @@ pub fn replan(
                 treatment: treatment.as_ref(),
                 booking: booking.as_ref(),
                 now: now.and_utc(),
+                // Check-ins do not adapt the stored plan yet.
+                signals: &[],
+                open_urgent: false,
             },
         )
     };

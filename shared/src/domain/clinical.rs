@@ -48,6 +48,13 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// How soon a check-in needs the clinic: the triage result (CONTRACT.md
+    /// `POST /v1/me/check-ins` → `severity`; the rules are in `protocol/v1/triage.toml`).
+    /// Ordered `None < Routine < Urgent`, so the most severe of several findings is the `max`.
+    Severity { None => "none", Routine => "routine", Urgent => "urgent" }
+);
+
 /// Needle depth in millimetres, within the 0.5–2.5 mm range FACTS.md gives for the devices.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -92,6 +99,15 @@ mod tests {
         assert_eq!(Contraindication::ALL.len(), 17);
         assert_eq!(Area::parse("scalp"), Some(Area::Scalp));
         assert_eq!(Area::parse("elbow"), None);
+    }
+
+    #[test]
+    fn severities_order_from_none_to_urgent() {
+        assert!(Severity::None < Severity::Routine && Severity::Routine < Severity::Urgent);
+        let wire: Vec<_> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(wire, ["none", "routine", "urgent"]);
+        assert_eq!(Severity::parse("urgent"), Some(Severity::Urgent));
+        assert_eq!(serde_json::to_string(&Severity::None).unwrap(), "\"none\"");
     }
 
     #[test]

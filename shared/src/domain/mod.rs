@@ -4,7 +4,7 @@
 mod clinical;
 mod people;
 
-pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Symptom};
+pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
 pub use people::{
     Email, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
 };

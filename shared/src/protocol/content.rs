@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveTime;
-use serde::Deserialize;
 
+use super::format::{FactDoc, PromptDoc, TextDoc, WhenDoc};
 use crate::domain::{Area, Device, Locale, NeedleDepth};
 
 /// What a prompt is for. Stored in `prompts.kind`; the app may style each differently.
@@ -132,6 +132,9 @@ pub struct PromptDef {
     pub day: i32,
     pub time: NaiveTime,
     pub urgent: bool,
+    /// Tells the patient that what they see is normal; held back while an urgent check-in is
+    /// open with the clinic (`adapt.hold_reassuring`).
+    pub reassuring: bool,
     pub facts: Vec<String>,
     pub when: Conditions,
     pub en: Text,
@@ -154,93 +157,21 @@ pub struct Fact {
     pub seeds: Vec<String>,
 }
 
-// ---- the file format -------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FileDoc {
-    pub version: Option<String>,
-    #[serde(default)]
-    pub notes: Vec<String>,
-    pub schedule: Option<ScheduleDoc>,
-    #[serde(default)]
-    pub facts: BTreeMap<String, FactDoc>,
-    #[serde(default)]
-    pub prompts: Vec<PromptDoc>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ScheduleDoc {
-    /// How long after the treatment a day-0 prompt is sent at the earliest.
-    pub day0_min_delay_minutes: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FactDoc {
-    pub text: String,
-    pub seeds: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PromptDoc {
-    pub key: String,
-    pub kind: String,
-    #[serde(default = "default_anchor")]
-    pub anchor: String,
-    pub day: i32,
-    pub time: String,
-    #[serde(default)]
-    pub urgent: bool,
-    #[serde(default)]
-    pub facts: Vec<String>,
-    #[serde(default)]
-    pub when: WhenDoc,
-    /// Why the wording is what it is (e.g. where seeds differ); not shown to patients.
-    #[serde(default)]
-    #[allow(dead_code)]
-    pub note: Option<String>,
-    pub en: Option<TextDoc>,
-    pub es: Option<TextDoc>,
-}
-
-fn default_anchor() -> String {
-    "treatment".into()
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct WhenDoc {
-    pub areas: Option<Vec<String>>,
-    pub min_depth_mm: Option<f64>,
-    pub max_depth_mm: Option<f64>,
-    pub devices: Option<Vec<String>>,
-    pub prp: Option<bool>,
-    pub course: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TextDoc {
-    pub title: String,
-    pub body: String,
-}
-
 /// Push titles and bodies must fit a notification.
 const MAX_TITLE: usize = 80;
 const MAX_BODY: usize = 600;
 
-/// Checks one prompt, pushing every problem found to `errors` (prefixed by its key).
+/// Checks one prompt, pushing every problem found to `errors` (prefixed by `what`, e.g.
+/// "prompt", and its key).
 pub(super) fn validate_prompt(
+    what: &str,
     doc: PromptDoc,
     facts: &BTreeMap<String, Fact>,
     errors: &mut Vec<String>,
 ) -> Option<PromptDef> {
     let key = doc.key.trim().to_owned();
     let before = errors.len();
-    let mut err = |msg: String| errors.push(format!("prompt {key:?}: {msg}"));
+    let mut err = |msg: String| errors.push(format!("{what} {key:?}: {msg}"));
     if key.is_empty()
         || !key
             .chars()
@@ -311,6 +242,7 @@ pub(super) fn validate_prompt(
         day: doc.day,
         time: time?,
         urgent: doc.urgent,
+        reassuring: doc.reassuring,
         facts: doc.facts,
         when: when?,
         en: en?,

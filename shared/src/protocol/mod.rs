@@ -4,16 +4,26 @@
 //! - `shared/protocol/v1/*.toml` — the content: every prompt (day, local time, conditions, en/es
 //!   text) and the FACTS.md lines it rests on. Built into the binary; `AFTERCARE_PROTOCOL_DIR`
 //!   replaces it with the `*.toml` files of a directory.
-//! - [`content`] — the file format and its validation (a broken file stops start-up).
-//! - [`schedule`] — the pure schedule engine: treatment + patient + course + now → prompt rows.
+//! - `shared/protocol/v1/triage.toml` — check-in triage rules, the guidance a patient reads
+//!   after a check-in, and how check-ins adapt the plan; each rule names its FACTS.md lines.
+//! - [`content`] — prompts and their validation (a broken file stops start-up); `format` is
+//!   the TOML shape, `checkin_content` and `adapt_content` validate the check-in tables.
+//! - [`schedule`] — the pure schedule engine: treatment + patient + course + check-ins + now →
+//!   prompt rows; [`adapt`] holds its check-in rules (follow-ups, bring forward, hold).
+//! - [`triage`] — the pure triage of one check-in (where the day-5 redness check lives).
 //! - [`local_time`] — wall-clock rules: DST gaps and overlaps, quiet hours.
 
+pub mod adapt;
+mod adapt_content;
+mod checkin_content;
 pub mod content;
+mod format;
 pub mod local_time;
 mod render;
 pub mod schedule;
 #[cfg(test)]
 mod tests;
+pub mod triage;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,10 +31,12 @@ use std::path::Path;
 use anyhow::{Context, anyhow};
 use chrono::Duration;
 
+pub use adapt::{Adaptations, CheckInSignal};
 pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
 pub use schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
+pub use triage::{CheckInFacts, PreviousCheckIn, Triage, TriageSet};
 
-use content::FileDoc;
+use format::FileDoc;
 
 /// The built-in protocol files, in load order.
 const BUILTIN: &[(&str, &str)] = &[
@@ -38,6 +50,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../protocol/v1/aftercare.toml"),
     ),
     ("course.toml", include_str!("../../protocol/v1/course.toml")),
+    ("triage.toml", include_str!("../../protocol/v1/triage.toml")),
 ];
 
 /// The loaded, validated protocol.
@@ -48,6 +61,8 @@ pub struct Protocol {
     facts: BTreeMap<String, Fact>,
     prompts: Vec<PromptDef>,
     notes: Vec<String>,
+    triage: TriageSet,
+    adapt: Adaptations,
 }
 
 impl Protocol {
@@ -89,7 +104,7 @@ impl Protocol {
     }
 
     /// Parses and validates `(file name, TOML text)` pairs as one protocol. Every problem is
-    /// reported, on one line, naming its file and prompt.
+    /// reported, on one line, naming its file and prompt or rule.
     pub fn from_files(files: &[(String, String)]) -> anyhow::Result<Self> {
         let mut errors = Vec::new();
         let mut docs = Vec::new();
@@ -103,8 +118,10 @@ impl Protocol {
         let mut delay = None;
         let mut facts = BTreeMap::new();
         let mut notes = Vec::new();
+        let mut checkin_parts = Vec::new();
         for (name, doc) in &mut docs {
             notes.append(&mut doc.notes);
+            checkin_parts.push(((*name).clone(), doc.triage.take(), doc.adapt.take()));
             if let Some(v) = doc.version.take() {
                 match &version {
                     Some(seen) if *seen != v => errors.push(format!(
@@ -143,7 +160,7 @@ impl Protocol {
         for (name, doc) in docs {
             for p in doc.prompts {
                 let mut errs = Vec::new();
-                if let Some(def) = content::validate_prompt(p, &facts, &mut errs) {
+                if let Some(def) = content::validate_prompt("prompt", p, &facts, &mut errs) {
                     prompts.push((name.clone(), def));
                 }
                 errors.extend(errs.into_iter().map(|e| format!("{name}: {e}")));
@@ -151,6 +168,7 @@ impl Protocol {
         }
         content::check_unique_keys(&prompts, &mut errors);
         let prompts: Vec<PromptDef> = prompts.into_iter().map(|(_, def)| def).collect();
+        let (triage, adapt) = checkin_content::build(checkin_parts, &facts, &prompts, &mut errors);
         let version = version.filter(|v| !v.trim().is_empty());
         if version.is_none() {
             errors.push("no file states the protocol version (version = \"...\")".into());
@@ -167,6 +185,8 @@ impl Protocol {
             facts,
             prompts,
             notes,
+            triage,
+            adapt,
         })
     }
 
@@ -186,6 +206,11 @@ impl Protocol {
     /// Editors' notes, e.g. where the seeds differ and which reading the content takes.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// The check-in rules of the plan: follow-ups, bring forward, hold.
+    pub fn adaptations(&self) -> &Adaptations {
+        &self.adapt
     }
 
     /// The earliest a day-0 prompt goes out after the treatment ("shortly after").

@@ -1,25 +1,31 @@
-//! The schedule engine: a patient's current treatment, booking and preferences, and the time
-//! now, in; the prompt rows of their plan out. Pure: no clock, no database, no I/O.
+//! The schedule engine: a patient's current treatment, booking, preferences and triaged
+//! check-ins, and the time now, in; the prompt rows of their plan out. Pure: no clock, no
+//! database, no I/O.
 //!
 //! Rules, in the order they apply to each prompt:
-//! 1. it applies to this treatment (areas, needle depth band, device, PRP, course stage);
+//! 1. it applies to this treatment (areas, needle depth band, device, PRP, course stage), and
+//!    is not a `reassuring` prompt held while an urgent escalation is open ([`super::adapt`]);
 //! 2. its intended local time is its anchor's local date + `day`, at its `time`, in the
 //!    patient's zone (DST gaps move forward, repeated hours take the first occurrence);
+//!    reported peeling may bring it forward, and check-ins add follow-ups ([`super::adapt`]);
 //! 3. nothing goes out before the treatment: treatment prompts move to shortly after it
 //!    (`day0_min_delay_minutes`), other prompts that would land before it are dropped;
 //! 4. a time already past: on today's local date it is sent now; a rebook nudge whose date
 //!    passed less than four weeks ago is sent now (still useful; older ones would only be noise
-//!    when a clinic enters past treatments); anything else in the past is stale and dropped;
+//!    when a clinic enters past treatments), and so is a "right away" follow-up of a check-in
+//!    less than a day old; anything else in the past is stale and dropped;
 //! 5. outside quiet hours, unless urgent (moved to the end of the window);
-//! 6. in plan order (intended time, then protocol order) every prompt is strictly later than
-//!    the one before; collisions (e.g. two prompts moved to the end of quiet hours) are spaced a
-//!    minute apart;
+//! 6. in delivery order (due time, then intended time, then protocol order) every prompt is
+//!    strictly later than the one before; collisions (e.g. two prompts moved to the end of
+//!    quiet hours) are spaced a minute apart. Ordering by due time keeps an urgent prompt from
+//!    queueing behind one that quiet hours pushed past it;
 //! 7. a session reminder that would land at or after the session is dropped.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::Protocol;
+use super::adapt::CheckInSignal;
 use super::content::{Anchor, Conditions, CourseStage, Kind, PromptDef};
 use super::local_time::{ceil_to_minute, leave_quiet, local_parts, resolve};
 use super::render::{Vars, render};
@@ -67,6 +73,11 @@ pub struct PlanRequest<'a> {
     pub treatment: Option<&'a TreatmentInput>,
     pub booking: Option<&'a BookingInput>,
     pub now: DateTime<Utc>,
+    /// The triaged check-ins of `treatment` (any order; ignored without a treatment). Empty
+    /// for a plan that does not adapt to check-ins.
+    pub signals: &'a [CheckInSignal],
+    /// An urgent escalation of this patient is open: `reassuring` prompts are held back.
+    pub open_urgent: bool,
 }
 
 /// One row of the plan.
@@ -107,6 +118,46 @@ struct Candidate<'p> {
     late: bool,
     treatment_id: Option<String>,
     booking_id: Option<String>,
+    check_in_id: Option<String>,
+}
+
+/// What rules 3–5 need to know about the request.
+struct Frame {
+    tz: Tz,
+    quiet: Option<QuietHours>,
+    now: DateTime<Utc>,
+    earliest: Option<DateTime<Utc>>,
+}
+
+impl Frame {
+    /// Rules 3–5: the due instant and whether it is late; `None` when the prompt is dropped.
+    fn place(
+        &self,
+        def: &PromptDef,
+        mut due: DateTime<Utc>,
+        keep_if_past: bool,
+    ) -> Option<(DateTime<Utc>, bool)> {
+        let mut late = false;
+        if let Some(earliest) = self.earliest {
+            if due < earliest {
+                if def.anchor != Anchor::Treatment {
+                    return None;
+                }
+                due = earliest;
+            }
+        }
+        if due < self.now {
+            if !keep_if_past {
+                return None;
+            }
+            due = ceil_to_minute(self.now);
+            late = true;
+        }
+        if !def.urgent {
+            due = leave_quiet(self.tz, self.quiet, due);
+        }
+        Some((due, late))
+    }
 }
 
 /// The plan for one patient, in delivery order.
@@ -114,12 +165,26 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
     let tz = req.tz;
     let today = local_parts(tz, req.now).0;
     let treatment_date = req.treatment.map(|t| local_parts(tz, t.performed_at).0);
-    let earliest = req
-        .treatment
-        .map(|t| ceil_to_minute(t.performed_at + protocol.day0_min_delay()));
+    let frame = Frame {
+        tz,
+        quiet: req.quiet,
+        now: req.now,
+        earliest: req
+            .treatment
+            .map(|t| ceil_to_minute(t.performed_at + protocol.day0_min_delay())),
+    };
+    let adapt = protocol.adaptations();
+    let signals = if req.treatment.is_some() {
+        req.signals
+    } else {
+        &[]
+    };
 
     let mut candidates = Vec::new();
     for (order, def) in protocol.prompts().iter().enumerate() {
+        if adapt.held(def, req.open_urgent) {
+            continue;
+        }
         let (anchor_date, treatment_id, booking_id) =
             match anchor(def, req.treatment, treatment_date, req.booking, tz) {
                 Some(a) => a,
@@ -128,41 +193,50 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
         let Some(date) = anchor_date.checked_add_signed(Duration::days(i64::from(def.day))) else {
             continue;
         };
-        let intended = date.and_time(def.time);
-        let mut due = resolve(tz, intended);
-        let mut late = false;
-        if let Some(earliest) = earliest {
-            if due < earliest {
-                if def.anchor != Anchor::Treatment {
-                    continue;
-                }
-                due = earliest;
+        let mut intended = date.and_time(def.time);
+        if def.anchor == Anchor::Treatment {
+            if let Some(earlier) = adapt.brought_forward(def, intended, tz, signals) {
+                intended = earlier;
             }
         }
-        if due < req.now {
-            let recent_rebook =
-                def.anchor == Anchor::IntervalEnd && (today - date).num_days() <= LATE_REBOOK_DAYS;
-            if date != today && !recent_rebook {
-                continue;
-            }
-            due = ceil_to_minute(req.now);
-            late = true;
+        let date = intended.date();
+        let recent_rebook =
+            def.anchor == Anchor::IntervalEnd && (today - date).num_days() <= LATE_REBOOK_DAYS;
+        let keep_if_past = date == today || recent_rebook;
+        if let Some((due, late)) = frame.place(def, resolve(tz, intended), keep_if_past) {
+            candidates.push(Candidate {
+                def,
+                order,
+                intended,
+                due,
+                late,
+                treatment_id,
+                booking_id,
+                check_in_id: None,
+            });
         }
-        if !def.urgent {
-            due = leave_quiet(tz, req.quiet, due);
+    }
+    let treatment_id = req.treatment.map(|t| t.id.clone());
+    for (i, f) in adapt
+        .follow_ups(tz, signals, req.now)
+        .into_iter()
+        .enumerate()
+    {
+        if let Some((due, late)) = frame.place(f.def, f.due, f.keep_if_past) {
+            candidates.push(Candidate {
+                def: f.def,
+                order: protocol.prompts().len() + i,
+                intended: f.intended,
+                due,
+                late,
+                treatment_id: treatment_id.clone(),
+                booking_id: None,
+                check_in_id: Some(f.check_in_id),
+            });
         }
-        candidates.push(Candidate {
-            def,
-            order,
-            intended,
-            due,
-            late,
-            treatment_id,
-            booking_id,
-        });
     }
 
-    candidates.sort_by_key(|c| (c.intended, c.order));
+    candidates.sort_by_key(|c| (c.due, c.intended, c.order));
     let mut previous: Option<DateTime<Utc>> = None;
     for c in &mut candidates {
         if let Some(prev) = previous {
@@ -197,8 +271,9 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
                 None => c.def.day,
             };
             let owner = c
-                .booking_id
+                .check_in_id
                 .as_deref()
+                .or(c.booking_id.as_deref())
                 .or(c.treatment_id.as_deref())
                 .unwrap_or_default();
             PlannedPrompt {

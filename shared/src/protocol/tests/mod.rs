@@ -2,14 +2,18 @@
 //! table of zones across their DST transitions, and properties over random zones and windows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adapt;
 mod content;
 mod engine;
 mod props;
+mod triage;
+mod triage_content;
 mod zones;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::adapt::CheckInSignal;
 use super::schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
 use super::{BUILTIN, Protocol};
 use crate::domain::{Area, Device, LocalTime, Locale, NeedleDepth, QuietHours};
@@ -66,6 +70,8 @@ pub(super) struct Req {
     pub treatment: Option<TreatmentInput>,
     pub booking: Option<BookingInput>,
     pub now: DateTime<Utc>,
+    pub signals: Vec<CheckInSignal>,
+    pub open_urgent: bool,
 }
 
 impl Req {
@@ -77,6 +83,8 @@ impl Req {
             treatment: Some(t),
             locale: Locale::En,
             booking: None,
+            signals: Vec::new(),
+            open_urgent: false,
         }
     }
 
@@ -91,6 +99,8 @@ impl Req {
                 treatment: self.treatment.as_ref(),
                 booking: self.booking.as_ref(),
                 now: self.now,
+                signals: &self.signals,
+                open_urgent: self.open_urgent,
             },
         )
     }

@@ -1,15 +1,15 @@
 //! Properties over random zones (all of tzdb), treatment times near each zone's DST
-//! transitions, quiet-hour windows, courses, bookings and recording delays.
+//! transitions, quiet-hour windows, courses, bookings, recording delays and check-ins.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
 use proptest::prelude::*;
 
 use super::{Req, protocol_with};
-use crate::domain::{Area, Device, LocalTime, Locale, NeedleDepth, QuietHours};
-use crate::protocol::Protocol;
+use crate::domain::{Area, Device, LocalTime, Locale, NeedleDepth, QuietHours, Severity};
 use crate::protocol::local_time::{is_quiet, local_parts, resolve};
 use crate::protocol::schedule::{BookingInput, TreatmentInput};
+use crate::protocol::{CheckInSignal, Protocol};
 
 /// Probes that make collisions and gaps likely: a prompt at 02:30 (inside most spring-forward
 /// gaps), one at midnight, and an urgent one late at night.
@@ -66,6 +66,8 @@ struct Case {
     treatment: TreatmentInput,
     booking: Option<BookingInput>,
     now: DateTime<Utc>,
+    signals: Vec<CheckInSignal>,
+    open_urgent: bool,
 }
 
 prop_compose! {
@@ -95,6 +97,9 @@ prop_compose! {
         interval in 3i32..=8,
         booking in proptest::option::of((1i64..70, 0u32..1440)),
         record_delay in 0i64..=240,
+        // Minutes after the treatment (a few before it: bad data must not break promises).
+        check_ins in proptest::collection::vec((-30i64..14 * 1440, 0usize..3, any::<bool>()), 0..4),
+        open_urgent in any::<bool>(),
     ) -> Case {
         let tz = TZ_VARIANTS[zone];
         let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap() + Duration::days(day_of_year);
@@ -122,6 +127,21 @@ prop_compose! {
                 (date + Duration::days(days)).and_hms_opt(m / 60, m % 60, 0).unwrap(),
             ),
         });
+        let signals: Vec<CheckInSignal> = check_ins
+            .iter()
+            .enumerate()
+            .map(|(i, (minutes, severity, peeling))| CheckInSignal {
+                id: format!("c{i}"),
+                at: performed_at + Duration::minutes(*minutes) + Duration::seconds(i64::from(second)),
+                severity: Severity::ALL[*severity],
+                peeling: *peeling,
+            })
+            .collect();
+        // Planned when the treatment was recorded, or at the latest check-in.
+        let now = signals
+            .iter()
+            .map(|s| s.at)
+            .fold(performed_at + Duration::minutes(record_delay), DateTime::max);
         Case {
             tz,
             performed_at,
@@ -129,7 +149,9 @@ prop_compose! {
             locale: if es { Locale::Es } else { Locale::En },
             treatment,
             booking,
-            now: performed_at + Duration::minutes(record_delay),
+            now,
+            signals,
+            open_urgent,
         }
     }
 }
@@ -150,6 +172,8 @@ proptest! {
         req.locale = c.locale;
         req.booking = c.booking.clone();
         req.now = c.now;
+        req.signals = c.signals.clone();
+        req.open_urgent = c.open_urgent;
         let plan = req.run(protocol);
         prop_assert!(!plan.is_empty());
         let earliest = c.performed_at + protocol.day0_min_delay();
@@ -186,10 +210,30 @@ proptest! {
         prop_assert_eq!(keys.len(), plan.len());
         // Deterministic: the same inputs give the same plan.
         prop_assert_eq!(req.run(protocol), plan.clone());
+        // Check-ins: reassurance is held while an urgent escalation is open; a recent urgent
+        // check-in is confirmed within minutes, whatever the quiet hours.
+        let def = |key: &str| protocol.prompts().iter().find(|d| d.key == key);
+        if c.open_urgent {
+            prop_assert!(plan.iter().all(|p| !def(&p.key).is_some_and(|d| d.reassuring)));
+        }
+        for s in c.signals.iter().filter(|s| s.severity == Severity::Urgent) {
+            if c.now - s.at < Duration::hours(24) {
+                let key = format!("p1:{}:urgent_check_in_received", s.id);
+                let p = plan.iter().find(|p| p.idempotency_key == key);
+                prop_assert!(p.is_some(), "{key} missing");
+                let soonest = s.at.max(c.now).max(earliest);
+                prop_assert!(p.is_some_and(|p| p.due_at - soonest < Duration::minutes(10)));
+            }
+        }
+        let peeling = c.signals.iter().any(|s| s.peeling);
         // Without quiet hours, a later day's prompt sits at its protocol time whenever that
         // local time exists; only spacing after a collision may push it a little later.
         for p in plan.iter().filter(|p| !p.late && c.quiet.is_none() && p.day > 0) {
-            let def = protocol.prompts().iter().find(|d| d.key == p.key).unwrap();
+            // Follow-ups and prompts brought forward by peeling have their own times.
+            let Some(def) = def(&p.key) else { continue };
+            if peeling && protocol.adaptations().bring_forward.iter().any(|b| b.prompts.contains(&p.key)) {
+                continue;
+            }
             let intended = resolve(c.tz, p.intended_date.and_time(def.time));
             if local_parts(c.tz, intended) == (p.intended_date, def.time) {
                 prop_assert!(p.due_at >= intended, "{} before its time", p.key);
