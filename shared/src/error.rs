@@ -38,7 +38,7 @@ pub enum Error {
     /// The database is out of reach (pool exhausted or server down): retryable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error("database error: {0}")]
+    #[error("database error: {}", with_causes(.0))]
     Database(diesel::result::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -74,6 +74,19 @@ impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Error::Unavailable(e.to_string())
     }
+}
+
+/// Diesel keeps the detail of a failed row in the causes (the field error names only the field),
+/// so the one log line of an internal error spells out the whole chain.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod sessions;
 pub mod throttle;
 pub mod treatments;
+pub mod types;
 mod url;
 pub mod users;
 

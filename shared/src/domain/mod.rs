@@ -1,20 +1,37 @@
 //! Domain types. Each `parse` constructor validates once, so code holding one never re-checks.
-//! Wire names (`serde`) are the ones fixed by CONTRACT.md.
+//! Wire names (`serde`) are the ones fixed by CONTRACT.md; the same codes and names are what the
+//! database stores, so row structs can hold these types directly (see [`CorruptValue`]).
 
 mod clinical;
+mod delivery;
+mod escalation;
+mod ids;
 mod people;
+mod sql;
 
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
-pub use people::{
-    Email, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
+pub use delivery::{DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus};
+pub use escalation::EscalationStatus;
+pub use ids::{
+    BookingId, CheckInId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId, PromptId,
+    SessionId, TreatmentId, UserId,
 };
+pub use people::{
+    Email, InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role,
+    TimeZone, UserStatus,
+};
+pub use sql::CorruptValue;
 
-/// Implements `as_str`, `parse`, `ALL`, `Display`, serde and the schema for a closed set of codes.
+/// Implements `as_str`, `parse`, `ALL`, `Display`, serde, the schema and the `Text` column
+/// mapping (the code is what is stored; an unknown stored code is a [`CorruptValue`]) for a
+/// closed set of codes.
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+                 diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $(#[serde(rename = $code)] $variant),+
         }
@@ -36,6 +53,12 @@ macro_rules! code_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        $crate::domain::sql::text_sql!(
+            $name,
+            |v| v.as_str(),
+            |raw| $name::parse(raw).ok_or_else(|| format!("{raw:?} is not a known code")),
+        );
     };
 }
 pub(crate) use code_enum;

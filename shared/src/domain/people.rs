@@ -1,9 +1,13 @@
 use std::fmt;
 
 use chrono::NaiveTime;
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 
 use super::code_enum;
+use super::sql::text_sql;
 
 code_enum!(
     /// Who a user is. Staff roles are bound to one clinic; a patient to the clinic that enrolled them.
@@ -15,6 +19,19 @@ impl Role {
         matches!(self, Role::ClinicAdmin | Role::Clinician)
     }
 }
+
+code_enum!(
+    /// Where an account stands (`users.status`). `invited` has not accepted its invitation yet;
+    /// `disabled` and `erased` (personal data erased, CONTRACT.md `DELETE /v1/me`) get nothing sent.
+    UserStatus {
+        Invited => "invited", Active => "active", Disabled => "disabled", Erased => "erased",
+    }
+);
+
+code_enum!(
+    /// What a one-time code is for (`invitations.purpose`).
+    InvitationPurpose { Invitation => "invitation", PasswordReset => "password_reset" }
+);
 
 code_enum!(Locale { En => "en", Es => "es" });
 
@@ -53,9 +70,17 @@ impl fmt::Display for Email {
     }
 }
 
-/// An IANA time zone name (`Europe/Madrid`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An IANA time zone name (`Europe/Madrid`), stored as that name in a `Text` column; a stored
+/// name the time zone database does not know is a [`super::CorruptValue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub struct TimeZone(pub chrono_tz::Tz);
+
+text_sql!(TimeZone, |v| v.name(), |raw| {
+    raw.parse::<chrono_tz::Tz>()
+        .map(TimeZone)
+        .map_err(|_| format!("{raw:?} is not an IANA time zone name"))
+});
 
 impl TimeZone {
     pub fn parse(raw: &str) -> Result<Self, String> {

@@ -9,53 +9,8 @@ use chrono::NaiveTime;
 use super::format::{FactDoc, PromptDoc, TextDoc, WhenDoc};
 use crate::domain::{Area, Device, Locale, NeedleDepth};
 
-/// What a prompt is for. Stored in `prompts.kind`; the app may style each differently.
-///
-/// - `aftercare`: what is normal today and how to look after the skin;
-/// - `check_in`: asks the patient to report how the skin is doing (day 5);
-/// - `warning_signs`: the signs that mean "contact the clinic";
-/// - `session_reminder`: before a booked session of the course;
-/// - `rebook`: the interval has ended and no next session is booked;
-/// - `results`: what to expect from the results after the final session;
-/// - `maintenance`: about a year after the course, a maintenance session may help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Aftercare,
-    CheckIn,
-    WarningSigns,
-    SessionReminder,
-    Rebook,
-    Results,
-    Maintenance,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Aftercare,
-        Kind::CheckIn,
-        Kind::WarningSigns,
-        Kind::SessionReminder,
-        Kind::Rebook,
-        Kind::Results,
-        Kind::Maintenance,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Aftercare => "aftercare",
-            Kind::CheckIn => "check_in",
-            Kind::WarningSigns => "warning_signs",
-            Kind::SessionReminder => "session_reminder",
-            Kind::Rebook => "rebook",
-            Kind::Results => "results",
-            Kind::Maintenance => "maintenance",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+/// What a prompt is for; one of the stored codes of [`crate::domain`].
+pub use crate::domain::PromptKind as Kind;
 
 /// What a prompt's `day` counts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

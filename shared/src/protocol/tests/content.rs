@@ -22,7 +22,7 @@ fn builtin_protocol_loads_with_every_prompt_in_both_locales() {
     }
     for kind in Kind::ALL {
         assert!(
-            p.prompts().iter().any(|d| d.kind == kind),
+            p.prompts().iter().any(|d| d.kind == *kind),
             "no {} prompt",
             kind.as_str()
         );

@@ -1,0 +1,83 @@
+//! Codes of the prompt outbox and its delivery log (`prompts`, `delivery_attempts`). The codes are
+//! the stored strings, which the migrations' `CHECK` constraints also list.
+
+use super::code_enum;
+
+code_enum!(
+    /// What a prompt is for. Stored in `prompts.kind`; the app may style each differently.
+    ///
+    /// - `aftercare`: what is normal today and how to look after the skin;
+    /// - `check_in`: asks the patient to report how the skin is doing (day 5);
+    /// - `warning_signs`: the signs that mean "contact the clinic";
+    /// - `session_reminder`: before a booked session of the course;
+    /// - `rebook`: the interval has ended and no next session is booked;
+    /// - `results`: what to expect from the results after the final session;
+    /// - `maintenance`: about a year after the course, a maintenance session may help.
+    PromptKind {
+        Aftercare => "aftercare",
+        CheckIn => "check_in",
+        WarningSigns => "warning_signs",
+        SessionReminder => "session_reminder",
+        Rebook => "rebook",
+        Results => "results",
+        Maintenance => "maintenance",
+    }
+);
+
+code_enum!(
+    /// Where a prompt is in the outbox (`prompts.status`): `scheduled` waits for its
+    /// `available_at`, `sending` is leased to one worker, `acknowledged` means the patient opened
+    /// it, `failed` is a dead letter shown to the clinic.
+    PromptStatus {
+        Scheduled => "scheduled",
+        Sending => "sending",
+        Sent => "sent",
+        Acknowledged => "acknowledged",
+        Cancelled => "cancelled",
+        Failed => "failed",
+    }
+);
+
+code_enum!(
+    /// How a message went out (`prompts.channel`, `delivery_attempts.channel`). `log` is the
+    /// mail channel when no SMTP server is configured: the message is written to the log only.
+    DeliveryChannel { Fcm => "fcm", Apns => "apns", Email => "email", Log => "log" }
+);
+
+code_enum!(
+    /// What one delivery attempt came to (`delivery_attempts.outcome`): `invalid_token` means the
+    /// provider rejected the device token for good, so the device is deactivated.
+    DeliveryOutcome {
+        Sent => "sent",
+        Retry => "retry",
+        InvalidToken => "invalid_token",
+        Failed => "failed",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_codes_are_the_ones_the_migrations_allow() {
+        let codes = |all: &[PromptStatus]| all.iter().map(|s| s.as_str()).collect::<Vec<_>>();
+        assert_eq!(
+            codes(PromptStatus::ALL),
+            [
+                "scheduled",
+                "sending",
+                "sent",
+                "acknowledged",
+                "cancelled",
+                "failed"
+            ]
+        );
+        assert_eq!(PromptKind::parse("check_in"), Some(PromptKind::CheckIn));
+        assert_eq!(DeliveryChannel::parse("log"), Some(DeliveryChannel::Log));
+        assert_eq!(
+            DeliveryOutcome::parse("invalid_token"),
+            Some(DeliveryOutcome::InvalidToken)
+        );
+    }
+}
