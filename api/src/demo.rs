@@ -7,7 +7,7 @@ use shared::care::treatments::TreatmentForm;
 use shared::care::{self, StaffActor};
 use shared::config::Environment;
 use shared::db::{self, clinics, patients, treatments, users};
-use shared::domain::{Area, Device, NeedleDepth};
+use shared::domain::{Area, Device, NeedleDepth, Role, TimeZone, UserStatus};
 use shared::time::now;
 
 use crate::state::AppState;
@@ -32,7 +32,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     let c = clinics::Clinic {
                         id: db::new_id(),
                         name: CLINIC_NAME.into(),
-                        timezone: "Europe/Madrid".into(),
+                        timezone: TimeZone(chrono_tz::Europe::Madrid),
                         contact_phone: Some("+34 600 000 000".into()),
                         contact_email: Some("clinic@demo.aftercare.local".into()),
                         created_at: t,
@@ -43,8 +43,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 }
             };
             for (email, name, role) in [
-                (STAFF_EMAIL, "Demo Clinician", "clinic_admin"),
-                (PATIENT_EMAIL, "Ana", "patient"),
+                (STAFF_EMAIL, "Demo Clinician", Role::ClinicAdmin),
+                (PATIENT_EMAIL, "Ana", Role::Patient),
             ] {
                 let user = match users::find_by_email_in_clinic(conn, &clinic.id, email)? {
                     Some(u) => u,
@@ -54,14 +54,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                             clinic_id: clinic.id.clone(),
                             email: email.into(),
                             name: name.into(),
-                            role: role.into(),
-                            status: users::status::ACTIVE.into(),
+                            role,
+                            status: UserStatus::Active,
                             password_hash: None,
                             created_at: t,
                             updated_at: t,
                         };
                         users::insert(conn, &u)?;
-                        if role == "patient" {
+                        if role == Role::Patient {
                             patients::insert(conn, &demo_profile(&u.id, &clinic.id, t))?;
                         }
                         u

@@ -10,7 +10,7 @@ use shared::db::deliveries::{Attempt, Resolution};
 use shared::db::devices::{self, Device};
 use shared::db::prompts::Prompt;
 use shared::db::{DbConn, new_id, patients, users};
-use shared::domain::{Locale, LockScreenPreview, Platform};
+use shared::domain::{DeliveryChannel, DeliveryOutcome, LockScreenPreview, Platform, UserStatus};
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
 use shared::push::fcm::FcmClient;
@@ -43,11 +43,10 @@ impl Push {
         })
     }
 
-    fn reaches(&self, platform: Option<Platform>) -> bool {
+    fn reaches(&self, platform: Platform) -> bool {
         match platform {
-            Some(Platform::Android) => self.fcm.is_some(),
-            Some(Platform::Ios) => self.apns.is_some(),
-            None => false,
+            Platform::Android => self.fcm.is_some(),
+            Platform::Ios => self.apns.is_some(),
         }
     }
 }
@@ -73,7 +72,7 @@ pub fn recipient(conn: &mut DbConn, prompt: &Prompt) -> shared::Result<Recipient
         Err(e) => return Err(e),
     };
     // Invited patients still get their prompts (by email until the app is set up).
-    if user.status == users::status::DISABLED || user.status == users::status::ERASED {
+    if user.status == UserStatus::Disabled || user.status == UserStatus::Erased {
         return Ok(Recipient::Skip("patient_inactive"));
     }
     let profile = match patients::find(conn, &prompt.patient_id) {
@@ -97,8 +96,7 @@ pub fn recipient(conn: &mut DbConn, prompt: &Prompt) -> shared::Result<Recipient
     };
     Ok(Recipient::Send {
         email: user.email,
-        preview: LockScreenPreview::parse(&profile.lock_screen_preview)
-            .unwrap_or(LockScreenPreview::Private),
+        preview: profile.lock_screen_preview,
         push_enabled: profile.push_enabled,
         email_enabled: profile.email_enabled,
         devices,
@@ -132,23 +130,23 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
             devices,
         } => (email, preview, push_enabled, email_enabled, devices),
     };
-    let locale = Locale::parse(&prompt.locale).unwrap_or(Locale::En);
+    let locale = prompt.locale;
     let mut fold = Fold::default();
 
     if push_enabled {
         let visible = visible_text(preview, locale, &prompt.title, &prompt.body);
-        for device in devices.iter().filter(|d| w.push.reaches(d.platform())) {
+        for device in devices.iter().filter(|d| w.push.reaches(d.platform)) {
             let msg = PushMessage {
                 device_token: device.token.clone(),
                 visible: visible.clone(),
                 prompt_id: prompt.id.clone(),
-                kind: prompt.kind.clone(),
+                kind: prompt.kind.as_str().to_owned(),
                 idempotency_key: prompt.idempotency_key.clone(),
                 ttl_secs: PUSH_TTL_SECS,
             };
-            let (channel, outcome) = match (device.platform(), &w.push.fcm, &w.push.apns) {
-                (Some(Platform::Android), Some(fcm), _) => ("fcm", fcm.send(&msg).await),
-                (Some(Platform::Ios), _, Some(apns)) => ("apns", apns.send(&msg).await),
+            let (channel, outcome) = match (device.platform, &w.push.fcm, &w.push.apns) {
+                (Platform::Android, Some(fcm), _) => (DeliveryChannel::Fcm, fcm.send(&msg).await),
+                (Platform::Ios, _, Some(apns)) => (DeliveryChannel::Apns, apns.send(&msg).await),
                 _ => continue,
             };
             if let PushOutcome::InvalidToken { reason, .. } = &outcome {
@@ -169,7 +167,11 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
             &prompt.body,
             &prompt.idempotency_key,
         );
-        let channel = if w.mailer.is_smtp() { "email" } else { "log" };
+        let channel = if w.mailer.is_smtp() {
+            DeliveryChannel::Email
+        } else {
+            DeliveryChannel::Log
+        };
         let outcome = match w.mailer.send(&mail).await {
             Ok(()) => PushOutcome::Sent { provider_id: None },
             Err(MailError::Transient(e)) => PushOutcome::Retry {
@@ -211,7 +213,7 @@ fn one_line(s: &str) -> String {
 #[derive(Default)]
 struct Fold {
     attempts: Vec<Attempt>,
-    sent: Option<&'static str>,
+    sent: Option<DeliveryChannel>,
     retry: Option<(Option<Duration>, String)>,
     failed: Option<String>,
 }
@@ -222,17 +224,20 @@ impl Fold {
         w: &Worker,
         prompt: &Prompt,
         device_id: Option<&str>,
-        channel: &'static str,
+        channel: DeliveryChannel,
         outcome: PushOutcome,
     ) {
         let (label, status, error, provider_id) = match outcome {
             PushOutcome::Sent { provider_id } => {
                 self.sent.get_or_insert(channel);
-                ("sent", None, None, provider_id)
+                (DeliveryOutcome::Sent, None, None, provider_id)
             }
-            PushOutcome::InvalidToken { status, reason } => {
-                ("invalid_token", Some(status), Some(reason), None)
-            }
+            PushOutcome::InvalidToken { status, reason } => (
+                DeliveryOutcome::InvalidToken,
+                Some(status),
+                Some(reason),
+                None,
+            ),
             PushOutcome::Retry {
                 status,
                 after,
@@ -243,21 +248,21 @@ impl Fold {
                     (a, b) => a.or(b),
                 };
                 self.retry = Some((longest, reason.clone()));
-                ("retry", status, Some(reason), None)
+                (DeliveryOutcome::Retry, status, Some(reason), None)
             }
             PushOutcome::Failed { status, reason } => {
                 self.failed = Some(reason.clone());
-                ("failed", status, Some(reason), None)
+                (DeliveryOutcome::Failed, status, Some(reason), None)
             }
         };
-        w.metrics.delivery(channel, label);
-        tracing::info!(prompt_id = %prompt.id, channel, outcome = label, status = ?status, "delivery attempt");
+        w.metrics.delivery(channel.as_str(), label.as_str());
+        tracing::info!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
         self.attempts.push(Attempt {
             id: new_id(),
             prompt_id: prompt.id.clone(),
             device_id: device_id.map(str::to_owned),
-            channel: channel.to_owned(),
-            outcome: label.to_owned(),
+            channel,
+            outcome: label,
             status_code: status.map(i32::from),
             error,
             provider_id,
@@ -268,9 +273,7 @@ impl Fold {
 
     fn finish(self, w: &Worker, prompt: &Prompt) -> Delivery {
         let resolution = if let Some(channel) = self.sent {
-            Resolution::Sent {
-                channel: channel.to_owned(),
-            }
+            Resolution::Sent { channel }
         } else if let Some((after, reason)) = self.retry {
             let attempt = prompt.attempts + 1;
             if attempt >= w.config.worker.max_attempts {

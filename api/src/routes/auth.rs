@@ -81,7 +81,7 @@ fn token_response(
     state: &AppState,
     (user, sid, refresh_token): (users::User, String, String),
 ) -> ApiResult<TokenResponse> {
-    let role = user.role()?;
+    let role = user.role;
     Ok(TokenResponse {
         access_token: state.tokens.issue(
             &user.id,

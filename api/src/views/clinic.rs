@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::care::invitations::{Enrolment, StaffInvitation};
-use shared::domain::{Email, Locale, Role, TimeZone};
+use shared::domain::{Email, Locale, Role, TimeZone, UserStatus};
 
 use super::record::PatientSummaryView;
 use crate::validate::{self, Fields};
@@ -29,7 +29,7 @@ pub struct EnrolPatient {
 pub struct Created {
     pub id: String,
     /// Always `invited`.
-    pub status: &'static str,
+    pub status: UserStatus,
 }
 
 /// Longest given or family name, in characters.

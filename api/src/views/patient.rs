@@ -99,8 +99,8 @@ impl Me {
             id: p.user_id,
             given_name: p.given_name,
             email,
-            timezone: p.timezone,
-            locale: p.locale,
+            timezone: p.timezone.name().to_owned(),
+            locale: p.locale.as_str().to_owned(),
             quiet_hours: p
                 .quiet_start
                 .zip(p.quiet_end)
@@ -109,7 +109,7 @@ impl Me {
                 push: p.push_enabled,
                 email: p.email_enabled,
             },
-            lock_screen_preview: p.lock_screen_preview,
+            lock_screen_preview: p.lock_screen_preview.as_str().to_owned(),
             clinic: ClinicContact {
                 name: clinic.name,
                 contact_phone: clinic.contact_phone,
@@ -181,7 +181,7 @@ impl MePatch {
         }
         if let Some(p) = &self.lock_screen_preview {
             match LockScreenPreview::parse(p) {
-                Some(p) => u.lock_screen_preview = Some(p.as_str().to_owned()),
+                Some(p) => u.lock_screen_preview = Some(p),
                 None => errors.push(FieldError::new(
                     "lock_screen_preview",
                     "must be private or full",

@@ -2,7 +2,8 @@
 
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
-use shared::db::prompts::{Prompt, status};
+use shared::db::prompts::Prompt;
+use shared::domain::PromptStatus;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PromptView {
@@ -30,13 +31,10 @@ pub fn rfc3339(t: NaiveDateTime) -> String {
 }
 
 /// Internal states clients need not know collapse: a prompt being sent is still scheduled.
-pub fn public_status(s: &str) -> &'static str {
+pub fn public_status(s: PromptStatus) -> &'static str {
     match s {
-        status::SENT => "sent",
-        status::ACKNOWLEDGED => "acknowledged",
-        status::CANCELLED => "cancelled",
-        status::FAILED => "failed",
-        _ => "scheduled",
+        PromptStatus::Sending => PromptStatus::Scheduled.as_str(),
+        other => other.as_str(),
     }
 }
 
@@ -44,7 +42,7 @@ impl From<&Prompt> for PromptView {
     fn from(p: &Prompt) -> Self {
         Self {
             id: p.id.clone(),
-            kind: p.kind.clone(),
+            kind: p.kind.as_str().to_owned(),
             key: p.prompt_key.clone(),
             day: p.day,
             title: p.title.clone(),
@@ -53,8 +51,8 @@ impl From<&Prompt> for PromptView {
             local_date: p.local_date.clone(),
             local_time: p.local_time.clone(),
             status: match p.acknowledged_at {
-                Some(_) if p.status != status::CANCELLED => "acknowledged",
-                _ => public_status(&p.status),
+                Some(_) if p.status != PromptStatus::Cancelled => "acknowledged",
+                _ => public_status(p.status),
             },
             acknowledged_at: p.acknowledged_at.map(rfc3339),
         }

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::Error;
 use shared::db::roster::{PatientRecord, PatientSummary};
 use shared::time::to_utc;
 
@@ -148,46 +147,40 @@ pub struct PatientRecordView {
     pub next_session: Option<RecordNextSession>,
 }
 
-/// A stored JSON list of codes; corrupt text is an internal error naming the row.
-fn codes(row: &str, what: &str, text: &str) -> Result<Vec<String>, Error> {
-    serde_json::from_str(text)
-        .map_err(|_| Error::Internal(anyhow::anyhow!("row {row} has invalid {what}")))
+fn codes<T: Copy + std::fmt::Display>(list: &[T]) -> Vec<String> {
+    list.iter().map(T::to_string).collect()
 }
 
-impl TryFrom<PatientRecord> for PatientRecordView {
-    type Error = Error;
-
-    fn try_from(r: PatientRecord) -> Result<Self, Error> {
+impl From<PatientRecord> for PatientRecordView {
+    fn from(r: PatientRecord) -> Self {
         let p = r.profile;
         let treatments = r
             .treatments
             .into_iter()
-            .map(|t| {
-                Ok(RecordTreatment {
-                    performed_at: to_utc(t.performed_at),
-                    areas: codes(&t.id, "areas", &t.areas)?,
-                    combined_with: codes(&t.id, "combined_with", &t.combined_with)?,
-                    contraindications: codes(&t.id, "contraindications", &t.contraindications)?,
-                    needle_depth_mm: t.needle_depth_mm,
-                    device: t.device,
-                    session_number: t.session_number,
-                    planned_sessions: t.planned_sessions,
-                    interval_weeks: t.interval_weeks,
-                    override_reason: t.override_reason,
-                    notes: t.notes,
-                    protocol_version: t.protocol_version,
-                    recorded_by: t.recorded_by,
-                    id: t.id,
-                })
+            .map(|t| RecordTreatment {
+                performed_at: to_utc(t.performed_at),
+                areas: codes(&t.areas),
+                combined_with: codes(&t.combined_with),
+                contraindications: codes(&t.contraindications),
+                needle_depth_mm: t.needle_depth_mm,
+                device: t.device.as_str().to_owned(),
+                session_number: t.session_number,
+                planned_sessions: t.planned_sessions,
+                interval_weeks: t.interval_weeks,
+                override_reason: t.override_reason,
+                notes: t.notes,
+                protocol_version: t.protocol_version,
+                recorded_by: t.recorded_by,
+                id: t.id,
             })
-            .collect::<Result<_, Error>>()?;
+            .collect();
         let prompts = r
             .prompts
             .into_iter()
             .map(|r| RecordPrompt {
-                status: public_status(&r.status).to_owned(),
+                status: public_status(r.status).to_owned(),
                 id: r.id,
-                kind: r.kind,
+                kind: r.kind.as_str().to_owned(),
                 day: r.day,
                 title: r.title,
                 send_at: to_utc(r.due_at),
@@ -200,22 +193,20 @@ impl TryFrom<PatientRecord> for PatientRecordView {
         let check_ins = r
             .check_ins
             .into_iter()
-            .map(|c| {
-                Ok(RecordCheckIn {
-                    symptoms: codes(&c.id, "symptoms", &c.symptoms)?,
-                    id: c.id,
-                    treatment_id: c.treatment_id,
-                    day: c.day,
-                    redness: c.redness,
-                    swelling: c.swelling,
-                    pain: c.pain,
-                    peeling: c.peeling,
-                    severity: c.severity,
-                    escalated: c.escalated,
-                    created_at: to_utc(c.created_at),
-                })
+            .map(|c| RecordCheckIn {
+                symptoms: codes(&c.symptoms),
+                id: c.id,
+                treatment_id: c.treatment_id,
+                day: c.day,
+                redness: c.redness,
+                swelling: c.swelling,
+                pain: c.pain,
+                peeling: c.peeling,
+                severity: c.severity.as_str().to_owned(),
+                escalated: c.escalated,
+                created_at: to_utc(c.created_at),
             })
-            .collect::<Result<_, Error>>()?;
+            .collect();
         let escalations = r
             .escalations
             .into_iter()
@@ -223,20 +214,20 @@ impl TryFrom<PatientRecord> for PatientRecordView {
                 id: e.id,
                 check_in_id: e.check_in_id,
                 reason: e.reason,
-                severity: e.severity,
-                status: e.status,
+                severity: e.severity.as_str().to_owned(),
+                status: e.status.as_str().to_owned(),
                 resolved_at: e.resolved_at.map(to_utc),
                 created_at: to_utc(e.created_at),
             })
             .collect();
-        Ok(Self {
+        Self {
             id: p.user_id,
             email: r.email,
             given_name: p.given_name,
             family_name: p.family_name,
             phone: p.phone,
-            timezone: p.timezone,
-            locale: p.locale,
+            timezone: p.timezone.name().to_owned(),
+            locale: p.locale.as_str().to_owned(),
             status: r.status,
             quiet_hours: RecordQuietHours {
                 start: p.quiet_start,
@@ -246,7 +237,7 @@ impl TryFrom<PatientRecord> for PatientRecordView {
                 push: p.push_enabled,
                 email: p.email_enabled,
             },
-            lock_screen_preview: p.lock_screen_preview,
+            lock_screen_preview: p.lock_screen_preview.as_str().to_owned(),
             enrolled_at: to_utc(p.created_at),
             discharged_at: p.discharged_at.map(to_utc),
             treatments,
@@ -257,6 +248,6 @@ impl TryFrom<PatientRecord> for PatientRecordView {
                 id: b.id,
                 starts_at: to_utc(b.starts_at),
             }),
-        })
+        }
     }
 }

@@ -120,7 +120,7 @@ impl TestApp {
         let keys = shared::auth::TokenKeys::new(&self.config.jwt);
         keys.issue(
             &user.id,
-            user.role().unwrap(),
+            user.role,
             &user.clinic_id,
             "test-session",
             chrono::Utc::now().timestamp(),

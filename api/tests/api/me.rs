@@ -77,10 +77,10 @@ both_backends! {
             let old = before.iter().find(|b| b.id == p.id).unwrap();
             if p.id == sent_id {
                 assert_eq!((p.due_at, p.locale.as_str(), p.title.as_str()), (old.due_at, "en", old.title.as_str()));
-                assert_eq!(p.status, "sent");
+                assert_eq!(p.status.as_str(), "sent");
             } else if p.day > 0 {
                 // Still 09:00 (or the prompt's time) on the patient's clock, now New York's.
-                assert_eq!((p.timezone.as_str(), p.locale.as_str()), ("America/New_York", "es"));
+                assert_eq!((p.timezone.name(), p.locale.as_str()), ("America/New_York", "es"));
                 assert_eq!((p.local_time.as_str(), p.day), (old.local_time.as_str(), old.day));
                 let shown = p.due_at.and_utc().with_timezone(&chrono_tz::America::New_York);
                 assert_eq!(shown.format("%Y-%m-%d %H:%M").to_string(), format!("{} {}", p.local_date, p.local_time));

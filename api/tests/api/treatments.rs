@@ -63,7 +63,7 @@ pub async fn rows(app: &TestApp, patient: &str) -> Vec<Prompt> {
 
 fn keys_with_status<'a>(rows: &'a [Prompt], status: &str) -> Vec<&'a str> {
     rows.iter()
-        .filter(|p| p.status == status)
+        .filter(|p| p.status.as_str() == status)
         .map(|p| p.prompt_key.as_str())
         .collect()
 }
@@ -110,7 +110,7 @@ both_backends! {
         assert!(check_in["title"].as_str().unwrap().contains("skin"));
         let stored = rows(&app, &patient).await;
         assert_eq!(stored.len(), prompts.len());
-        assert!(stored.iter().all(|p| p.locale == "en" && p.timezone == "Europe/Madrid"));
+        assert!(stored.iter().all(|p| p.locale.as_str() == "en" && p.timezone.name() == "Europe/Madrid"));
         // Audited, in the caller's clinic, without content.
         let p = patient.clone();
         let actions: Vec<String> = app.db.run(move |c| Ok(audit_log::table
@@ -127,7 +127,7 @@ both_backends! {
         let check_in = body["prompts"].as_array().unwrap().iter()
             .find(|p| p["key"] == "day5_check_in").unwrap().clone();
         assert_eq!(check_in["title"], "¿Cómo está tu piel hoy?");
-        assert!(rows(&app, &patient).await.iter().all(|p| p.locale == "es"));
+        assert!(rows(&app, &patient).await.iter().all(|p| p.locale.as_str() == "es"));
     }
 
     async fn treatment_input_is_validated(app) {
@@ -202,10 +202,10 @@ both_backends! {
             let from_first = p.treatment_id.as_deref() == Some(first_id);
             // The first plan's future prompts are cancelled; due ones are left to go out.
             if from_first && p.due_at > shared::time::now() {
-                assert_eq!(p.status, "cancelled", "{}", p.prompt_key);
+                assert_eq!(p.status.as_str(), "cancelled", "{}", p.prompt_key);
             }
             if p.treatment_id.as_deref() == Some(second_id) {
-                assert_eq!(p.status, "scheduled");
+                assert_eq!(p.status.as_str(), "scheduled");
             }
         }
         let rebook = stored.iter().find(|p| p.prompt_key == "rebook" && p.treatment_id.as_deref() == Some(second_id)).unwrap();
@@ -233,14 +233,14 @@ both_backends! {
         assert_ne!(moved["id"], booked["id"]);
         let stored = rows(&app, &patient).await;
         assert_unique_keys(&stored);
-        let live: Vec<_> = stored.iter().filter(|p| p.kind == "session_reminder" && p.status == "scheduled").collect();
+        let live: Vec<_> = stored.iter().filter(|p| p.kind.as_str() == "session_reminder" && p.status.as_str() == "scheduled").collect();
         assert_eq!(live.len(), 2);
         assert!(live.iter().all(|p| p.booking_id.as_deref() == moved["id"].as_str()));
         // Cancelling it cancels its reminders and brings the rebook nudge back.
         let r = app.request(Method::DELETE, &format!("/v1/clinic/patients/{patient}/next-session"), Some(&staff)).send().await.unwrap();
         assert_eq!(r.status(), 204);
         let stored = rows(&app, &patient).await;
-        assert!(stored.iter().filter(|p| p.kind == "session_reminder").all(|p| p.status == "cancelled"));
+        assert!(stored.iter().filter(|p| p.kind.as_str() == "session_reminder").all(|p| p.status.as_str() == "cancelled"));
         let rebook = stored.iter().find(|p| p.prompt_key == "rebook").unwrap();
         assert_eq!((rebook.status.as_str(), rebook.cancelled_at), ("scheduled", None));
         assert_unique_keys(&stored);
@@ -258,7 +258,7 @@ both_backends! {
         let body: Value = r.json().await.unwrap();
         assert!(body["cancelled_prompts"].as_u64().unwrap() > 5);
         let stored = rows(&app, &patient).await;
-        assert!(stored.iter().all(|p| p.status == "cancelled"), "nothing left to send");
+        assert!(stored.iter().all(|p| p.status.as_str() == "cancelled"), "nothing left to send");
         let p = patient.clone();
         let discharged: Option<chrono::NaiveDateTime> = app.db.run(move |c| Ok(patient_profiles::table
             .find(p).select(patient_profiles::discharged_at).first(c)?)).await.unwrap();

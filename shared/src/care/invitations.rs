@@ -9,10 +9,10 @@
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::invitations::{self as codes, purpose};
+use crate::db::invitations as codes;
 use crate::db::patients::{self, PatientProfile};
 use crate::db::{Db, DbConn, audit, clinics, new_id, users};
-use crate::domain::{Email, Locale, Role, TimeZone};
+use crate::domain::{Email, InvitationPurpose, Locale, Role, TimeZone, UserStatus};
 use crate::error::{Error, Result};
 use crate::mail::account::{self, Audience};
 use crate::mail::{MailError, Mailer};
@@ -139,7 +139,7 @@ pub async fn create_clinic(
     let clinic = clinics::Clinic {
         id: new_id(),
         name: c.name,
-        timezone: c.timezone.name().to_owned(),
+        timezone: c.timezone,
         contact_phone: c.contact_phone,
         contact_email: None,
         created_at: now,
@@ -166,7 +166,7 @@ pub async fn create_clinic(
             codes::create(
                 conn,
                 &admin.id,
-                purpose::INVITATION,
+                InvitationPurpose::Invitation,
                 codes::INVITATION_TTL_HOURS,
                 now,
             )
@@ -192,7 +192,7 @@ pub async fn create_clinic(
 /// The language of a user's account emails: a patient's profile locale; staff get English.
 /// Errors: `Internal` for a patient whose stored locale is corrupt.
 pub fn mail_locale(conn: &mut DbConn, user: &users::User) -> Result<Locale> {
-    if user.role != Role::Patient.as_str() {
+    if user.role != Role::Patient {
         return Ok(Locale::En);
     }
     match patients::find(conn, &user.id) {
@@ -214,8 +214,8 @@ fn invited_user(
         clinic_id: clinic_id.to_owned(),
         email: email.as_str().to_owned(),
         name,
-        role: role.as_str().into(),
-        status: users::status::INVITED.into(),
+        role,
+        status: UserStatus::Invited,
         password_hash: None,
         created_at: now,
         updated_at: now,
@@ -257,7 +257,7 @@ async fn create_invited(
         codes::create(
             c,
             &user.id,
-            purpose::INVITATION,
+            InvitationPurpose::Invitation,
             codes::INVITATION_TTL_HOURS,
             user.created_at,
         )

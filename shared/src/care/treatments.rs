@@ -45,10 +45,6 @@ pub struct Recorded {
     pub prompts: Vec<Prompt>,
 }
 
-fn json_list<T: serde::Serialize>(v: &[T]) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Internal(e.into()))
-}
-
 /// Records a treatment for a patient of the actor's clinic and plans the patient's aftercare
 /// from it. Errors: `NotFound` for a patient of another clinic, an unknown or erased one.
 pub async fn record(
@@ -81,14 +77,14 @@ fn record_in(
         clinic_id: actor.clinic_id.clone(),
         patient_id: patient_id.to_owned(),
         performed_at: form.performed_at,
-        areas: json_list(&form.areas)?,
+        areas: form.areas.into(),
         needle_depth_mm: form.depth.mm(),
-        device: form.device.as_str().to_owned(),
-        combined_with: json_list(&form.combined_with)?,
+        device: form.device,
+        combined_with: form.combined_with.into(),
         session_number: form.session_number,
         planned_sessions: form.planned_sessions,
         interval_weeks: form.interval_weeks,
-        contraindications: json_list(&form.contraindications)?,
+        contraindications: form.contraindications.into(),
         override_reason: form.override_reason,
         notes: form.notes,
         protocol_version: protocol.version().to_owned(),

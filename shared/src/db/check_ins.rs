@@ -7,6 +7,8 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::check_ins;
+use super::types::JsonList;
+use crate::domain::{Severity, Symptom};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -24,9 +26,9 @@ pub struct CheckIn {
     pub pain: i32,
     pub peeling: bool,
     /// JSON list of symptom codes.
-    pub symptoms: String,
+    pub symptoms: JsonList<Symptom>,
     /// `none`, `routine` or `urgent`.
-    pub severity: String,
+    pub severity: Severity,
     pub escalated: bool,
     pub created_at: NaiveDateTime,
 }

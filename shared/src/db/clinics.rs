@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::clinics;
+use crate::domain::TimeZone;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -12,7 +13,7 @@ use crate::error::Result;
 pub struct Clinic {
     pub id: String,
     pub name: String,
-    pub timezone: String,
+    pub timezone: TimeZone,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     pub created_at: NaiveDateTime,

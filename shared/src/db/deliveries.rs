@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use super::DbConn;
-use super::prompts::status;
 use super::schema::{delivery_attempts, prompts};
+use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -20,9 +20,9 @@ pub struct Attempt {
     pub prompt_id: String,
     pub device_id: Option<String>,
     /// `fcm`, `apns`, `email` or `log`.
-    pub channel: String,
+    pub channel: DeliveryChannel,
     /// `sent`, `retry`, `invalid_token` or `failed`.
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub status_code: Option<i32>,
     pub error: Option<String>,
     pub provider_id: Option<String>,
@@ -34,7 +34,7 @@ pub struct Attempt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
     /// Delivered on `channel`.
-    Sent { channel: String },
+    Sent { channel: DeliveryChannel },
     /// Back to the queue at `at`, one attempt more.
     Retry { at: NaiveDateTime, error: String },
     /// Dead letter: visible to the clinic, never retried.
@@ -72,10 +72,10 @@ pub fn resolve(
                 .set((
                     prompts::status.eq(diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
                         prompts::acknowledged_at.is_null(),
-                        status::SENT,
+                        PromptStatus::Sent,
                     )
-                    .otherwise(status::ACKNOWLEDGED)),
-                    prompts::channel.eq(channel),
+                    .otherwise(PromptStatus::Acknowledged)),
+                    prompts::channel.eq(*channel),
                     prompts::sent_at.eq(now),
                     prompts::last_error.eq(None::<String>),
                     prompts::attempts.eq(prompts::attempts + 1),
@@ -84,7 +84,7 @@ pub fn resolve(
                 .execute(conn)?,
             Resolution::Retry { at, error } => diesel::update(owned)
                 .set((
-                    prompts::status.eq(status::SCHEDULED),
+                    prompts::status.eq(PromptStatus::Scheduled),
                     prompts::available_at.eq(at),
                     prompts::last_error.eq(error),
                     prompts::attempts.eq(prompts::attempts + 1),
@@ -93,7 +93,7 @@ pub fn resolve(
                 .execute(conn)?,
             Resolution::Failed { error } => diesel::update(owned)
                 .set((
-                    prompts::status.eq(status::FAILED),
+                    prompts::status.eq(PromptStatus::Failed),
                     prompts::last_error.eq(error),
                     prompts::attempts.eq(prompts::attempts + 1),
                     released,
@@ -101,14 +101,14 @@ pub fn resolve(
                 .execute(conn)?,
             Resolution::Cancelled { reason } => diesel::update(owned)
                 .set((
-                    prompts::status.eq(status::CANCELLED),
+                    prompts::status.eq(PromptStatus::Cancelled),
                     prompts::cancelled_at.eq(now),
                     prompts::last_error.eq(reason),
                     released,
                 ))
                 .execute(conn)?,
             Resolution::Release => diesel::update(owned)
-                .set((prompts::status.eq(status::SCHEDULED), released))
+                .set((prompts::status.eq(PromptStatus::Scheduled), released))
                 .execute(conn)?,
         };
         if n == 0 {

@@ -15,19 +15,13 @@ use crate::error::Result;
 pub struct Device {
     pub id: String,
     pub patient_id: String,
-    pub platform: String,
+    pub platform: Platform,
     pub token: String,
     pub app_version: Option<String>,
     pub active: bool,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl Device {
-    pub fn platform(&self) -> Option<Platform> {
-        Platform::parse(&self.platform)
-    }
 }
 
 /// Whether a registration created a device or re-used the token's existing one.
@@ -53,7 +47,7 @@ pub fn register(
     let device = Device {
         id: new_id(),
         patient_id: patient_id.to_owned(),
-        platform: platform.as_str().to_owned(),
+        platform,
         token: token.to_owned(),
         app_version: app_version.map(str::to_owned),
         active: true,

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{clinics, escalations, users};
 use crate::domain::Role;
+use crate::domain::{EscalationStatus, Severity, UserStatus};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -23,9 +24,9 @@ pub struct Escalation {
     /// A short reason code for the clinic (the triage rule), never free health text.
     pub reason: String,
     /// `routine` or `urgent`.
-    pub severity: String,
+    pub severity: Severity,
     /// `open` or `resolved`.
-    pub status: String,
+    pub status: EscalationStatus,
     pub resolution_note: Option<String>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
@@ -46,16 +47,6 @@ pub fn for_patient(
         .load(conn)?)
 }
 
-pub mod status {
-    pub const OPEN: &str = "open";
-    pub const RESOLVED: &str = "resolved";
-}
-
-pub mod severity {
-    pub const ROUTINE: &str = "routine";
-    pub const URGENT: &str = "urgent";
-}
-
 /// One clinic's digest of open escalations: where it goes and what it counts (no patient
 /// details).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,9 +63,9 @@ pub struct Digest {
 /// number of clinics: counts by clinic and severity joined with the clinic, then the admins of
 /// the clinics that have no contact address.
 pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
-    let counts: Vec<(String, String, Option<String>, String, i64)> = escalations::table
+    let counts: Vec<(String, String, Option<String>, Severity, i64)> = escalations::table
         .inner_join(clinics::table.on(clinics::id.eq(escalations::clinic_id)))
-        .filter(escalations::status.eq(status::OPEN))
+        .filter(escalations::status.eq(EscalationStatus::Open))
         .group_by((
             escalations::clinic_id,
             clinics::name,
@@ -106,7 +97,7 @@ pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
         }
         if let Some(d) = out.last_mut() {
             d.open += n;
-            if sev == severity::URGENT {
+            if sev == Severity::Urgent {
                 d.urgent += n;
             }
         }
@@ -123,7 +114,7 @@ pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
     let rows: Vec<(String, String)> = users::table
         .filter(users::clinic_id.eq_any(&need_admins))
         .filter(users::role.eq(Role::ClinicAdmin.as_str()))
-        .filter(users::status.eq(super::users::status::ACTIVE))
+        .filter(users::status.eq(UserStatus::Active))
         .order((users::clinic_id, users::email))
         .select((users::clinic_id, users::email))
         .load(conn)?;

@@ -10,17 +10,13 @@ use diesel::prelude::*;
 use super::schema::invitations;
 use super::{DbConn, new_id};
 use crate::crypto::{random_bytes, token_hash};
+use crate::domain::InvitationPurpose;
 use crate::error::Result;
 
 /// Lifetime of an account invitation.
 pub const INVITATION_TTL_HOURS: i64 = 72;
 /// Lifetime of a password-reset code.
 pub const RESET_TTL_HOURS: i64 = 1;
-
-pub mod purpose {
-    pub const INVITATION: &str = "invitation";
-    pub const PASSWORD_RESET: &str = "password_reset";
-}
 
 /// Crockford's base32 alphabet: no I, L, O, U.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -31,7 +27,7 @@ const CODE_LEN: usize = 16;
 pub struct Invitation {
     pub id: String,
     pub user_id: String,
-    pub purpose: String,
+    pub purpose: InvitationPurpose,
     pub code_hash: String,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
@@ -72,7 +68,7 @@ pub fn code_hash(code: &str) -> String {
 pub fn create(
     conn: &mut DbConn,
     user_id: &str,
-    purpose: &str,
+    purpose: InvitationPurpose,
     ttl_hours: i64,
     now: NaiveDateTime,
 ) -> Result<String> {
@@ -81,7 +77,7 @@ pub fn create(
         .values(Invitation {
             id: new_id(),
             user_id: user_id.to_owned(),
-            purpose: purpose.to_owned(),
+            purpose,
             code_hash: code_hash(&code),
             expires_at: now + chrono::Duration::hours(ttl_hours),
             used_at: None,
@@ -95,7 +91,7 @@ pub fn create(
 pub fn find_usable(
     conn: &mut DbConn,
     code: &str,
-    purpose: &str,
+    purpose: InvitationPurpose,
     now: NaiveDateTime,
 ) -> Result<Option<Invitation>> {
     Ok(invitations::table
@@ -125,7 +121,7 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> 
 pub fn consume_all(
     conn: &mut DbConn,
     user_id: &str,
-    purpose: &str,
+    purpose: InvitationPurpose,
     now: NaiveDateTime,
 ) -> Result<()> {
     diesel::update(

@@ -16,13 +16,13 @@ pub struct PatientProfile {
     pub given_name: String,
     pub family_name: Option<String>,
     pub phone: Option<String>,
-    pub timezone: String,
-    pub locale: String,
+    pub timezone: TimeZone,
+    pub locale: Locale,
     pub quiet_start: Option<String>,
     pub quiet_end: Option<String>,
     pub push_enabled: bool,
     pub email_enabled: bool,
-    pub lock_screen_preview: String,
+    pub lock_screen_preview: LockScreenPreview,
     pub discharged_at: Option<NaiveDateTime>,
     pub erased_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -47,13 +47,13 @@ impl PatientProfile {
             given_name: given_name.to_owned(),
             family_name: None,
             phone: None,
-            timezone: timezone.name().to_owned(),
-            locale: locale.as_str().to_owned(),
+            timezone,
+            locale,
             quiet_start: Some(quiet.start.to_string()),
             quiet_end: Some(quiet.end.to_string()),
             push_enabled: true,
             email_enabled: true,
-            lock_screen_preview: LockScreenPreview::Private.as_str().to_owned(),
+            lock_screen_preview: LockScreenPreview::Private,
             discharged_at: None,
             erased_at: None,
             created_at: at,
@@ -121,8 +121,7 @@ impl Preferences {
         let corrupt = |what: &str| {
             Error::Internal(anyhow::anyhow!("patient {} has invalid {what}", p.user_id))
         };
-        let tz = TimeZone::parse(&p.timezone).map_err(|_| corrupt("timezone"))?;
-        let locale = Locale::parse(&p.locale).ok_or_else(|| corrupt("locale"))?;
+        let (tz, locale) = (p.timezone, p.locale);
         let quiet = match (&p.quiet_start, &p.quiet_end) {
             (Some(s), Some(e)) => {
                 let s = LocalTime::parse(s).map_err(|_| corrupt("quiet hours"))?;
@@ -160,7 +159,7 @@ pub struct PreferencesUpdate {
     pub quiet_hours: Option<Option<QuietHours>>,
     pub push_enabled: Option<bool>,
     pub email_enabled: Option<bool>,
-    pub lock_screen_preview: Option<String>,
+    pub lock_screen_preview: Option<LockScreenPreview>,
 }
 
 /// Applies `u` to the profile (values already parsed), in the caller's transaction.
@@ -177,22 +176,14 @@ pub fn update_preferences(
     };
     diesel::update(patient_profiles::table.find(&current.user_id))
         .set((
-            patient_profiles::timezone.eq(u
-                .timezone
-                .map(|t| t.name().to_owned())
-                .unwrap_or_else(|| current.timezone.clone())),
-            patient_profiles::locale.eq(u
-                .locale
-                .map(|l| l.as_str().to_owned())
-                .unwrap_or_else(|| current.locale.clone())),
+            patient_profiles::timezone.eq(u.timezone.unwrap_or(current.timezone)),
+            patient_profiles::locale.eq(u.locale.unwrap_or(current.locale)),
             patient_profiles::quiet_start.eq(quiet_start),
             patient_profiles::quiet_end.eq(quiet_end),
             patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
             patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
-            patient_profiles::lock_screen_preview.eq(u
-                .lock_screen_preview
-                .clone()
-                .unwrap_or_else(|| current.lock_screen_preview.clone())),
+            patient_profiles::lock_screen_preview
+                .eq(u.lock_screen_preview.unwrap_or(current.lock_screen_preview)),
             patient_profiles::updated_at.eq(now),
         ))
         .execute(conn)?;

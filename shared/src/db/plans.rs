@@ -20,9 +20,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::prompts::{self, Prompt, status};
+use super::prompts::{self, Prompt};
 use super::schema::prompts as prompts_t;
 use super::{DbConn, bookings, new_id, patients, treatments};
+use crate::domain::{PromptStatus, TimeZone};
 use crate::error::Result;
 use crate::protocol::{PlanRequest, PlannedPrompt, Protocol, plan};
 
@@ -77,8 +78,8 @@ pub fn replan(
 }
 
 fn replaceable(row: &Prompt, now: NaiveDateTime) -> bool {
-    (row.status == status::SCHEDULED && row.due_at > now)
-        || (row.status == status::CANCELLED && row.sent_at.is_none())
+    (row.status == PromptStatus::Scheduled && row.due_at > now)
+        || (row.status == PromptStatus::Cancelled && row.sent_at.is_none())
 }
 
 fn reconcile(
@@ -115,7 +116,7 @@ fn reconcile(
     let keep: HashSet<&str> = desired.iter().map(|d| d.idempotency_key.as_str()).collect();
     let stale: Vec<&str> = existing
         .iter()
-        .filter(|r| r.status == status::SCHEDULED && r.due_at > now)
+        .filter(|r| r.status == PromptStatus::Scheduled && r.due_at > now)
         .filter(|r| !keep.contains(r.idempotency_key.as_str()))
         .map(|r| r.id.as_str())
         .collect();
@@ -133,20 +134,20 @@ fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDate
         patient_id: profile.user_id.clone(),
         treatment_id: d.treatment_id.clone(),
         booking_id: d.booking_id.clone(),
-        kind: d.kind.as_str().to_owned(),
+        kind: d.kind,
         prompt_key: d.key.clone(),
         day: d.day,
         urgent: d.urgent,
         idempotency_key: d.idempotency_key.clone(),
         title: d.title.clone(),
         body: d.body.clone(),
-        locale: d.locale.as_str().to_owned(),
-        timezone: d.timezone.name().to_owned(),
+        locale: d.locale,
+        timezone: TimeZone(d.timezone),
         local_date: d.local_date.format("%Y-%m-%d").to_string(),
         local_time: d.local_time.format("%H:%M").to_string(),
         due_at: due,
         available_at: due,
-        status: status::SCHEDULED.to_owned(),
+        status: PromptStatus::Scheduled,
         attempts: 0,
         lease_owner: None,
         lease_expires_at: None,
@@ -169,12 +170,12 @@ fn update_row(
     late: bool,
     now: NaiveDateTime,
 ) -> Result<bool> {
-    if late && row.status == status::SCHEDULED {
+    if late && row.status == PromptStatus::Scheduled {
         wanted.due_at = row.due_at;
         wanted.local_date = row.local_date.clone();
         wanted.local_time = row.local_time.clone();
     }
-    let same = row.status == status::SCHEDULED
+    let same = row.status == PromptStatus::Scheduled
         && row.kind == wanted.kind
         && row.day == wanted.day
         && row.urgent == wanted.urgent
@@ -208,7 +209,7 @@ fn update_row(
         prompts_t::local_time.eq(&wanted.local_time),
         prompts_t::due_at.eq(wanted.due_at),
         prompts_t::available_at.eq(wanted.due_at),
-        prompts_t::status.eq(status::SCHEDULED),
+        prompts_t::status.eq(PromptStatus::Scheduled),
         prompts_t::attempts.eq(0),
         prompts_t::cancelled_at.eq(None::<NaiveDateTime>),
         prompts_t::updated_at.eq(now),
@@ -231,9 +232,9 @@ fn cancel_where(
 ) -> Result<usize> {
     let base = prompts_t::table
         .filter(prompts_t::patient_id.eq(patient_id))
-        .filter(prompts::status_is(status::SCHEDULED));
+        .filter(prompts::status_is(PromptStatus::Scheduled));
     let set = (
-        prompts_t::status.eq(status::CANCELLED),
+        prompts_t::status.eq(PromptStatus::Cancelled),
         prompts_t::cancelled_at.eq(now),
         prompts_t::updated_at.eq(now),
     );

@@ -12,6 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
 use super::DbConn;
 use super::schema::prompts;
+use crate::domain::{DeliveryChannel, Locale, PromptKind, PromptStatus, TimeZone};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
@@ -22,24 +23,24 @@ pub struct Prompt {
     pub patient_id: String,
     pub treatment_id: Option<String>,
     pub booking_id: Option<String>,
-    pub kind: String,
+    pub kind: PromptKind,
     pub prompt_key: String,
     pub day: i32,
     pub urgent: bool,
     pub idempotency_key: String,
     pub title: String,
     pub body: String,
-    pub locale: String,
-    pub timezone: String,
+    pub locale: Locale,
+    pub timezone: TimeZone,
     pub local_date: String,
     pub local_time: String,
     pub due_at: NaiveDateTime,
     pub available_at: NaiveDateTime,
-    pub status: String,
+    pub status: PromptStatus,
     pub attempts: i32,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<NaiveDateTime>,
-    pub channel: Option<String>,
+    pub channel: Option<DeliveryChannel>,
     pub last_error: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
     pub acknowledged_at: Option<NaiveDateTime>,
@@ -48,20 +49,11 @@ pub struct Prompt {
     pub updated_at: NaiveDateTime,
 }
 
-pub mod status {
-    pub const SCHEDULED: &str = "scheduled";
-    pub const SENDING: &str = "sending";
-    pub const SENT: &str = "sent";
-    pub const ACKNOWLEDGED: &str = "acknowledged";
-    pub const CANCELLED: &str = "cancelled";
-    pub const FAILED: &str = "failed";
-}
-
 /// `prompts.status = '<literal>'` written into the SQL text instead of a bound parameter: the
 /// planner can use a partial index (`prompts_pending`, `prompts_leased`) only when it sees the
-/// literal the index was built with. `s` is one of the [`status`] constants, never input.
-pub fn status_is(s: &'static str) -> SqlLiteral<Bool> {
-    diesel::dsl::sql::<Bool>(&format!("prompts.status = '{s}'"))
+/// literal the index was built with. `s` is a closed code, never input.
+pub fn status_is(s: PromptStatus) -> SqlLiteral<Bool> {
+    diesel::dsl::sql::<Bool>(&format!("prompts.status = '{}'", s.as_str()))
 }
 
 pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
@@ -119,11 +111,11 @@ pub fn claim_due(
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
     Ok(diesel::update(
         prompts::table
-            .filter(status_is(status::SENDING))
+            .filter(status_is(PromptStatus::Sending))
             .filter(prompts::lease_expires_at.lt(now)),
     )
     .set((
-        prompts::status.eq(status::SCHEDULED),
+        prompts::status.eq(PromptStatus::Scheduled),
         prompts::lease_owner.eq(None::<String>),
         prompts::lease_expires_at.eq(None::<NaiveDateTime>),
         prompts::updated_at.eq(now),
@@ -160,7 +152,7 @@ pub fn acknowledge(
     prompt_id: &str,
     now: NaiveDateTime,
 ) -> Result<Acknowledged> {
-    let (prompt_status, acked): (String, Option<NaiveDateTime>) = prompts::table
+    let (prompt_status, acked): (PromptStatus, Option<NaiveDateTime>) = prompts::table
         .filter(prompts::id.eq(prompt_id))
         .filter(prompts::patient_id.eq(patient_id))
         .select((prompts::status, prompts::acknowledged_at))
@@ -168,20 +160,20 @@ pub fn acknowledge(
     if let Some(at) = acked {
         return Ok(Acknowledged::Before(at));
     }
-    if prompt_status == status::CANCELLED {
+    if prompt_status == PromptStatus::Cancelled {
         return Err(crate::Error::Conflict(
             "this prompt was cancelled and cannot be acknowledged".into(),
         ));
     }
-    let new_status = if prompt_status == status::SENDING {
-        status::SENDING
+    let new_status = if prompt_status == PromptStatus::Sending {
+        PromptStatus::Sending
     } else {
-        status::ACKNOWLEDGED
+        PromptStatus::Acknowledged
     };
     diesel::update(
         prompts::table
             .filter(prompts::id.eq(prompt_id))
-            .filter(prompts::status.eq(&prompt_status))
+            .filter(prompts::status.eq(prompt_status))
             .filter(prompts::acknowledged_at.is_null()),
     )
     .set((

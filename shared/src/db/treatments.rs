@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::treatments;
+use super::types::JsonList;
+use crate::domain::Contraindication;
 use crate::domain::{Area, CombinedWith, Device, NeedleDepth};
 use crate::error::{Error, Result};
 use crate::protocol::TreatmentInput;
@@ -16,14 +18,14 @@ pub struct Treatment {
     pub clinic_id: String,
     pub patient_id: String,
     pub performed_at: NaiveDateTime,
-    pub areas: String,
+    pub areas: JsonList<Area>,
     pub needle_depth_mm: f64,
-    pub device: String,
-    pub combined_with: String,
+    pub device: Device,
+    pub combined_with: JsonList<CombinedWith>,
     pub session_number: i32,
     pub planned_sessions: i32,
     pub interval_weeks: i32,
-    pub contraindications: String,
+    pub contraindications: JsonList<Contraindication>,
     pub override_reason: Option<String>,
     pub notes: Option<String>,
     pub protocol_version: String,
@@ -38,16 +40,13 @@ impl Treatment {
         let corrupt = |what: &str| {
             Error::Internal(anyhow::anyhow!("treatment {} has invalid {what}", self.id))
         };
-        let areas: Vec<Area> = serde_json::from_str(&self.areas).map_err(|_| corrupt("areas"))?;
-        let combined_with: Vec<CombinedWith> =
-            serde_json::from_str(&self.combined_with).map_err(|_| corrupt("combined_with"))?;
         Ok(TreatmentInput {
             id: self.id.clone(),
             performed_at: self.performed_at.and_utc(),
-            areas,
+            areas: self.areas.to_vec(),
             depth: NeedleDepth::parse(self.needle_depth_mm).map_err(|_| corrupt("depth"))?,
-            device: Device::parse(&self.device).ok_or_else(|| corrupt("device"))?,
-            combined_with,
+            device: self.device,
+            combined_with: self.combined_with.to_vec(),
             session_number: self.session_number,
             planned_sessions: self.planned_sessions,
             interval_weeks: self.interval_weeks,

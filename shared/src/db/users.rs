@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::users;
 use crate::domain::Role;
-use crate::error::{Error, Result};
+use crate::domain::UserStatus;
+use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -15,28 +16,16 @@ pub struct User {
     pub clinic_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: UserStatus,
     pub password_hash: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-pub mod status {
-    pub const INVITED: &str = "invited";
-    pub const ACTIVE: &str = "active";
-    pub const DISABLED: &str = "disabled";
-    pub const ERASED: &str = "erased";
-}
-
 impl User {
-    pub fn role(&self) -> Result<Role> {
-        Role::parse(&self.role)
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("user {} has unknown role", self.id)))
-    }
-
     pub fn is_active(&self) -> bool {
-        self.status == status::ACTIVE
+        self.status == UserStatus::Active
     }
 }
 
@@ -88,7 +77,7 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
-            users::status.eq(status::ACTIVE),
+            users::status.eq(UserStatus::Active),
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -101,7 +90,7 @@ pub fn delete_if_invited(conn: &mut DbConn, id: &str) -> Result<bool> {
     let n = diesel::delete(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::status.eq(status::INVITED)),
+            .filter(users::status.eq(UserStatus::Invited)),
     )
     .execute(conn)?;
     Ok(n > 0)

@@ -2,6 +2,7 @@
 //! clinic with a clinician and an enrolled patient" in one line.
 
 use crate::db::{DbConn, clinics, new_id, patients, users};
+use crate::domain::{Role, UserStatus};
 use crate::time::now;
 
 pub fn clinic(conn: &mut DbConn, name: &str) -> clinics::Clinic {
@@ -9,7 +10,7 @@ pub fn clinic(conn: &mut DbConn, name: &str) -> clinics::Clinic {
     let c = clinics::Clinic {
         id: new_id(),
         name: name.to_owned(),
-        timezone: "Europe/Madrid".into(),
+        timezone: crate::domain::TimeZone(chrono_tz::Europe::Madrid),
         contact_phone: Some("+34 600 000 000".into()),
         contact_email: Some(format!("{}@clinic.test", new_id())),
         created_at: t,
@@ -28,8 +29,8 @@ pub fn user(conn: &mut DbConn, clinic_id: &str, role: &str) -> users::User {
         id,
         clinic_id: clinic_id.to_owned(),
         name: format!("Test {role}"),
-        role: role.to_owned(),
-        status: users::status::ACTIVE.into(),
+        role: Role::parse(role).unwrap_or_else(|| panic!("unknown role {role}")),
+        status: UserStatus::Active,
         password_hash: Some(FIXTURE_PASSWORD_HASH.with(|h| h.clone())),
         created_at: t,
         updated_at: t,

@@ -21,7 +21,7 @@ both_backends! {
         assert_eq!(drain(&env.worker()).await, 2);
 
         let p = env.reload(&first.id).await;
-        assert_eq!((p.status.as_str(), p.channel.as_deref()), ("sent", Some("apns")));
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("apns")));
         let a = env.attempts(&first.id).await;
         assert_eq!(a[0].provider_id.as_deref(), Some(apns_id(&first.idempotency_key).as_str()));
 
@@ -38,7 +38,7 @@ both_backends! {
         assert!(expiration >= before + 12 * 3600 && expiration <= before + 12 * 3600 + 60);
         assert_eq!(r.body["aps"]["alert"], json!({"title": "Aftercare", "body": "You have a new care reminder"}));
         assert_eq!(r.body["prompt_id"], first.id.as_str());
-        assert_eq!(r.body["kind"], "care");
+        assert_eq!(r.body["kind"], "aftercare");
 
         // Provider token: ES256 with kid and iss, reused for the second request.
         let jwt = r.headers["authorization"].strip_prefix("bearer ").unwrap();
@@ -70,7 +70,7 @@ both_backends! {
 
         assert!(!env.device_row(&ios.id).await.active);
         let p = env.reload(&prompt.id).await;
-        assert_eq!((p.status.as_str(), p.channel.as_deref()), ("sent", Some("fcm")));
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("fcm")));
 
         let (clinic2, patient2) = env.patient().await;
         let bad = env.device(&patient2.id, "ios", "ios-bad").await;
@@ -79,7 +79,7 @@ both_backends! {
         apns.answer([(400, Some("BadDeviceToken"), vec![])]);
         drain(&env.worker()).await;
         assert_eq!(env.device_row(&bad.id).await.last_error.as_deref(), Some("BadDeviceToken"));
-        assert_eq!(env.reload(&prompt2.id).await.status, "failed");
+        assert_eq!(env.reload(&prompt2.id).await.status.as_str(), "failed");
     }
 
     async fn unavailable_apns_is_retried_after_its_retry_after(env) {

@@ -23,7 +23,7 @@ both_backends! {
         assert!(!text.to_lowercase().contains("redness"), "private: no prompt text");
         assert!(text.contains(&prompt.idempotency_key));
         let p = env.reload(&prompt.id).await;
-        assert_eq!((p.status.as_str(), p.channel.as_deref()), ("sent", Some("email")));
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
     }
 
     async fn push_off_means_email_only_even_with_a_device(env) {
@@ -52,13 +52,13 @@ both_backends! {
         drain(&env.worker()).await;
         let p = env.reload(&prompt.id).await;
         assert_eq!((p.status.as_str(), p.attempts), ("scheduled", 1));
-        assert_eq!(env.attempts(&prompt.id).await[0].outcome, "retry");
+        assert_eq!(env.attempts(&prompt.id).await[0].outcome.as_str(), "retry");
 
         smtp.refuse_recipients(550, "no such user");
         env.make_due(&prompt.id).await;
         drain(&env.worker()).await;
         let p = env.reload(&prompt.id).await;
-        assert_eq!(p.status, "failed");
+        assert_eq!(p.status.as_str(), "failed");
         assert!(p.last_error.unwrap().contains("no such user"));
     }
 }

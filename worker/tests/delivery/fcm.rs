@@ -28,7 +28,7 @@ both_backends! {
         assert_eq!(drain(&env.worker()).await, 2);
 
         let p = env.reload(&first.id).await;
-        assert_eq!((p.status.as_str(), p.channel.as_deref(), p.attempts), ("sent", Some("fcm"), 1));
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str()), p.attempts), ("sent", Some("fcm"), 1));
         assert!(p.lease_owner.is_none() && p.sent_at.is_some());
         let attempts = env.attempts(&first.id).await;
         assert_eq!(attempts.len(), 1);
@@ -43,7 +43,7 @@ both_backends! {
         assert_eq!(m["token"], "android-token-1");
         // Lock-screen safe by default: neutral text, ids only.
         assert_eq!(m["notification"], json!({"title": "Aftercare", "body": "You have a new care reminder"}));
-        assert_eq!(m["data"], json!({"prompt_id": first.id, "kind": "care", "idempotency_key": first.idempotency_key}));
+        assert_eq!(m["data"], json!({"prompt_id": first.id, "kind": "aftercare", "idempotency_key": first.idempotency_key}));
         assert_eq!(m["android"]["collapse_key"], first.idempotency_key.as_str());
         assert_eq!(m["android"]["ttl"], "43200s");
         assert_eq!(m["android"]["priority"], "HIGH");
@@ -67,7 +67,7 @@ both_backends! {
         let fcm = FakeFcm::start().await;
         env.set(fcm.settings());
         let (clinic, patient) = env.patient().await;
-        env.profile(&patient.id, |p| p.lock_screen_preview = "full".into()).await;
+        env.profile(&patient.id, |p| p.lock_screen_preview = shared::domain::LockScreenPreview::Full).await;
         env.device(&patient.id, "android", "android-token-full").await;
         env.prompt(&clinic.id, &patient.id).await;
         drain(&env.worker()).await;
@@ -93,9 +93,9 @@ both_backends! {
         assert_eq!(d.last_error.as_deref(), Some("UNREGISTERED"));
         assert_eq!(smtp.wait_for(&patient.email, 1).await.len(), 1);
         let p = env.reload(&prompt.id).await;
-        assert_eq!((p.status.as_str(), p.channel.as_deref()), ("sent", Some("email")));
-        let outcomes: Vec<_> = env.attempts(&prompt.id).await.into_iter().map(|a| (a.channel, a.outcome)).collect();
-        assert_eq!(outcomes, [("fcm".into(), "invalid_token".into()), ("email".into(), "sent".into())]);
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
+        let outcomes: Vec<_> = env.attempts(&prompt.id).await.into_iter().map(|a| (a.channel.as_str(), a.outcome.as_str())).collect();
+        assert_eq!(outcomes, [("fcm", "invalid_token"), ("email", "sent")]);
 
         // The dead device is not tried again.
         env.prompt(&clinic.id, &patient.id).await;

@@ -76,8 +76,8 @@ both_backends! {
             prompts::insert(c, &[prompt]).unwrap();
             for days in [100, 91, 10] {
                 diesel::insert_into(delivery_attempts::table).values(Attempt {
-                    id: new_id(), prompt_id: pid.clone(), device_id: None, channel: "email".into(),
-                    outcome: "sent".into(), status_code: None, error: None, provider_id: None,
+                    id: new_id(), prompt_id: pid.clone(), device_id: None, channel: shared::domain::DeliveryChannel::Email,
+                    outcome: shared::domain::DeliveryOutcome::Sent, status_code: None, error: None, provider_id: None,
                     worker_id: "w".into(), attempted_at: now() - Duration::days(days),
                 }).execute(c).unwrap();
             }

@@ -37,7 +37,7 @@ both_backends! {
         assert_eq!(fcm.count(), 0, "nothing reached the provider");
         for (reason, prompt) in cases {
             let p = env.reload(&prompt.id).await;
-            assert_eq!(p.status, "cancelled", "{reason}");
+            assert_eq!(p.status.as_str(), "cancelled", "{reason}");
             assert_eq!(p.last_error.as_deref(), Some(reason));
             assert!(p.cancelled_at.is_some() && p.sent_at.is_none());
             assert!(env.attempts(&prompt.id).await.is_empty());
@@ -54,7 +54,7 @@ both_backends! {
             // "a" stalls past its lease; recovery hands the prompt to "b".
             prompts::release_expired_leases(c, t + Duration::seconds(11)).unwrap();
             assert_eq!(prompts::claim_due(c, "b", t, t + Duration::seconds(60), 10).unwrap().len(), 1);
-            let sent = Resolution::Sent { channel: "fcm".into() };
+            let sent = Resolution::Sent { channel: shared::domain::DeliveryChannel::Fcm };
             deliveries::resolve(c, &id, "a", &sent, &[], t).unwrap()
         }).await;
         assert!(!stale_won);
@@ -71,7 +71,7 @@ both_backends! {
         let (tx, rx) = watch::channel(false);
         tx.send(true).unwrap();
         assert_eq!(worker::dispatch::drain(&env.worker(), &rx).await.unwrap(), 0);
-        assert_eq!(env.reload(&prompt.id).await.status, "scheduled");
+        assert_eq!(env.reload(&prompt.id).await.status.as_str(), "scheduled");
         assert_eq!(fcm.count(), 0);
     }
 }

@@ -4,10 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration;
 use shared::auth::password;
-use shared::db::invitations::{self, purpose};
+use shared::db::invitations;
 use shared::db::throttle::{self, Limit};
 use shared::db::{sessions, users};
-use shared::domain::Email;
+use shared::domain::{Email, InvitationPurpose, UserStatus};
 use shared::time::now;
 
 use super::{account_key, address_key, blocking, open_session, token_response};
@@ -35,8 +35,8 @@ fn bad_code() -> ApiError {
 async fn find_code(
     state: &AppState,
     code: String,
-    purpose: &'static str,
-    states: &'static [&'static str],
+    purpose: InvitationPurpose,
+    states: &'static [UserStatus],
 ) -> ApiResult<(invitations::Invitation, users::User)> {
     let found = state
         .db
@@ -49,7 +49,7 @@ async fn find_code(
         })
         .await?;
     found
-        .filter(|(_, u)| states.contains(&u.status.as_str()))
+        .filter(|(_, u)| states.contains(&u.status))
         .ok_or_else(bad_code)
 }
 
@@ -71,8 +71,13 @@ pub async fn accept_invitation(
         code,
         password: new,
     } = body.into_inner();
-    let (inv, user) =
-        find_code(&state, code, purpose::INVITATION, &[users::status::INVITED]).await?;
+    let (inv, user) = find_code(
+        &state,
+        code,
+        InvitationPurpose::Invitation,
+        &[UserStatus::Invited],
+    )
+    .await?;
     password::check_strength("password", &new, Some(&user.email))?;
     let hash = blocking(move || password::hash(&new)).await??;
     let ttl = state.config.jwt.refresh_ttl_days;
@@ -83,7 +88,7 @@ pub async fn accept_invitation(
             if !invitations::consume(c, &inv.id, t)? {
                 return Ok(None);
             }
-            invitations::consume_all(c, &user.id, purpose::INVITATION, t)?;
+            invitations::consume_all(c, &user.id, InvitationPurpose::Invitation, t)?;
             users::set_password(c, &user.id, &hash, t)?;
             let user = users::find(c, &user.id)?;
             open_session(c, ttl, user).map(Some)
@@ -144,11 +149,11 @@ async fn send_reset(state: &AppState, email: Email, address: String) -> ApiResul
                 if !user.is_active() {
                     continue;
                 }
-                invitations::consume_all(c, &user.id, purpose::PASSWORD_RESET, t)?;
+                invitations::consume_all(c, &user.id, InvitationPurpose::PasswordReset, t)?;
                 let code = invitations::create(
                     c,
                     &user.id,
-                    purpose::PASSWORD_RESET,
+                    InvitationPurpose::PasswordReset,
                     invitations::RESET_TTL_HOURS,
                     t,
                 )?;
@@ -191,8 +196,8 @@ pub async fn confirm_password_reset(
     let (inv, user) = find_code(
         &state,
         code,
-        purpose::PASSWORD_RESET,
-        &[users::status::ACTIVE],
+        InvitationPurpose::PasswordReset,
+        &[UserStatus::Active],
     )
     .await?;
     password::check_strength("new_password", &new_password, Some(&user.email))?;

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use shared::care::{invitations, roster};
 use shared::db::roster::{ListQuery, ListStatus};
-use shared::db::users;
+use shared::domain::UserStatus;
 use shared::time::now;
 
 use crate::error::ApiResult;
@@ -56,7 +56,7 @@ pub async fn enrol(
         .await?;
     Ok(HttpResponse::Created().json(Created {
         id,
-        status: users::status::INVITED,
+        status: UserStatus::Invited,
     }))
 }
 
@@ -109,5 +109,5 @@ pub async fn detail(
     id: web::Path<String>,
 ) -> ApiResult<web::Json<PatientRecordView>> {
     let record = roster::record(&state.db, &staff.actor(), &id, now()).await?;
-    Ok(web::Json(PatientRecordView::try_from(record)?))
+    Ok(web::Json(PatientRecordView::from(record)))
 }

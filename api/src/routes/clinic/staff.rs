@@ -6,6 +6,7 @@ use shared::Error;
 use shared::care::invitations;
 use shared::db::{audit, clinics, users};
 use shared::domain::Role;
+use shared::domain::UserStatus;
 use shared::time::{now, to_utc};
 
 use crate::error::ApiResult;
@@ -39,7 +40,7 @@ pub async fn get_clinic(
     Ok(web::Json(ClinicView {
         id: c.id,
         name: c.name,
-        timezone: c.timezone,
+        timezone: c.timezone.name().to_owned(),
         contact_phone: c.contact_phone,
         contact_email: c.contact_email,
     }))
@@ -68,7 +69,7 @@ pub async fn invite_staff(
         .await?;
     Ok(HttpResponse::Created().json(Created {
         id,
-        status: users::status::INVITED,
+        status: UserStatus::Invited,
     }))
 }
 
@@ -100,7 +101,7 @@ pub async fn audit_log(
             if let Some(pid) = &patient {
                 // Another clinic's patient is as unknown here as anywhere else.
                 let u = users::find_in_clinic(c, &clinic, pid)?;
-                if u.role != Role::Patient.as_str() {
+                if u.role != Role::Patient {
                     return Err(Error::NotFound);
                 }
             }
