@@ -6,8 +6,10 @@ use shared::auth::password;
 use shared::care::treatments::TreatmentForm;
 use shared::care::{self, StaffActor};
 use shared::config::Environment;
-use shared::db::{self, clinics, patients, treatments, users};
-use shared::domain::{Area, Device, NeedleDepth, Role, TimeZone, UserStatus};
+use shared::db::{clinics, patients, treatments, users};
+use shared::domain::{
+    Area, ClinicId, Device, NeedleDepth, PatientId, Role, TimeZone, UserId, UserStatus,
+};
 use shared::time::now;
 
 use crate::state::AppState;
@@ -30,7 +32,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 Some(c) => c,
                 None => {
                     let c = clinics::Clinic {
-                        id: db::new_id(),
+                        id: ClinicId::new(),
                         name: CLINIC_NAME.into(),
                         timezone: TimeZone(chrono_tz::Europe::Madrid),
                         contact_phone: Some("+34 600 000 000".into()),
@@ -50,7 +52,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     Some(u) => u,
                     None => {
                         let u = users::User {
-                            id: db::new_id(),
+                            id: UserId::new(),
                             clinic_id: clinic.id.clone(),
                             email: email.into(),
                             name: name.into(),
@@ -62,7 +64,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                         };
                         users::insert(conn, &u)?;
                         if role == Role::Patient {
-                            patients::insert(conn, &demo_profile(&u.id, &clinic.id, t))?;
+                            patients::insert(
+                                conn,
+                                &demo_profile(&u.id.as_patient(), &clinic.id, t),
+                            )?;
                         }
                         u
                     }
@@ -102,10 +107,11 @@ async fn seed_treatment(state: &AppState) -> Result<(), Error> {
             let (Some(staff), Some(patient)) = (staff, patient) else {
                 return Ok(None);
             };
-            if treatments::current(conn, &patient.id)?.is_some() {
+            let patient_id = patient.id.as_patient();
+            if treatments::current(conn, &patient_id)?.is_some() {
                 return Ok(None);
             }
-            Ok(Some((clinic.id, staff.id, patient.id)))
+            Ok(Some((clinic.id, staff.id, patient_id)))
         })
         .await?;
     let Some((clinic_id, staff_id, patient_id)) = found else {
@@ -134,8 +140,8 @@ async fn seed_treatment(state: &AppState) -> Result<(), Error> {
 }
 
 fn demo_profile(
-    user_id: &str,
-    clinic_id: &str,
+    user_id: &PatientId,
+    clinic_id: &ClinicId,
     t: chrono::NaiveDateTime,
 ) -> patients::PatientProfile {
     patients::PatientProfile {

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use shared::Error;
 use shared::auth::AccessClaims;
 use shared::care::StaffActor;
-use shared::domain::Role;
+use shared::domain::{ClinicId, PatientId, Role, SessionId, UserId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,10 +17,10 @@ use crate::state::AppState;
 /// Any signed-in user.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub user_id: String,
+    pub user_id: UserId,
     pub role: Role,
-    pub clinic_id: String,
-    pub session_id: String,
+    pub clinic_id: ClinicId,
+    pub session_id: SessionId,
 }
 
 impl AuthUser {
@@ -31,15 +31,20 @@ impl AuthUser {
             user_id: self.user_id.clone(),
         }
     }
+
+    /// The caller's own patient id (for a patient, the user id).
+    pub fn patient_id(&self) -> PatientId {
+        self.user_id.as_patient()
+    }
 }
 
 impl From<AccessClaims> for AuthUser {
     fn from(c: AccessClaims) -> Self {
         Self {
-            user_id: c.sub,
+            user_id: c.sub.into(),
             role: c.role,
-            clinic_id: c.cid,
-            session_id: c.sid,
+            clinic_id: c.cid.into(),
+            session_id: c.sid.into(),
         }
     }
 }

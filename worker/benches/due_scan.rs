@@ -47,8 +47,8 @@ fn main() {
     let t0 = now();
     fill(
         &mut conn,
-        &clinic.id,
-        &patient.id,
+        clinic.id.as_str(),
+        patient.id.as_str(),
         future,
         t0 + Span::days(1),
         "f",
@@ -56,8 +56,8 @@ fn main() {
     // Spread over a day like the future rows, and all of it already due.
     fill(
         &mut conn,
-        &clinic.id,
-        &patient.id,
+        clinic.id.as_str(),
+        patient.id.as_str(),
         due,
         t0 - Span::days(2),
         "d",

@@ -10,7 +10,9 @@ use shared::db::deliveries::{Attempt, Resolution};
 use shared::db::devices::{self, Device};
 use shared::db::prompts::Prompt;
 use shared::db::{DbConn, new_id, patients, users};
-use shared::domain::{DeliveryChannel, DeliveryOutcome, LockScreenPreview, Platform, UserStatus};
+use shared::domain::{
+    DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, Platform, UserStatus,
+};
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
 use shared::push::fcm::FcmClient;
@@ -66,7 +68,7 @@ pub enum Recipient {
 
 /// Applies the skip rules: discharged or erased patients, disabled accounts, both channels off.
 pub fn recipient(conn: &mut DbConn, prompt: &Prompt) -> shared::Result<Recipient> {
-    let user = match users::find(conn, &prompt.patient_id) {
+    let user = match users::find(conn, &prompt.patient_id.as_user()) {
         Ok(u) => u,
         Err(shared::Error::NotFound) => return Ok(Recipient::Skip("patient_missing")),
         Err(e) => return Err(e),
@@ -139,7 +141,7 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
             let msg = PushMessage {
                 device_token: device.token.clone(),
                 visible: visible.clone(),
-                prompt_id: prompt.id.clone(),
+                prompt_id: prompt.id.to_string(),
                 kind: prompt.kind.as_str().to_owned(),
                 idempotency_key: prompt.idempotency_key.clone(),
                 ttl_secs: PUSH_TTL_SECS,
@@ -223,7 +225,7 @@ impl Fold {
         &mut self,
         w: &Worker,
         prompt: &Prompt,
-        device_id: Option<&str>,
+        device_id: Option<&DeviceId>,
         channel: DeliveryChannel,
         outcome: PushOutcome,
     ) {
@@ -260,7 +262,7 @@ impl Fold {
         self.attempts.push(Attempt {
             id: new_id(),
             prompt_id: prompt.id.clone(),
-            device_id: device_id.map(str::to_owned),
+            device_id: device_id.cloned(),
             channel,
             outcome: label,
             status_code: status.map(i32::from),

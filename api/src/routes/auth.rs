@@ -11,7 +11,7 @@ use shared::auth::password;
 use shared::crypto::token_hash;
 use shared::db::throttle::{self, Limit};
 use shared::db::{DbConn, sessions, users};
-use shared::domain::Email;
+use shared::domain::{Email, SessionId};
 use shared::time::now;
 
 use crate::error::{ApiError, ApiResult};
@@ -70,7 +70,7 @@ fn open_session(
     conn: &mut DbConn,
     ttl_days: i64,
     user: users::User,
-) -> shared::Result<(users::User, String, String)> {
+) -> shared::Result<(users::User, SessionId, String)> {
     let t = now();
     let sid = sessions::create(conn, &user.id, t)?;
     let token = sessions::issue_refresh(conn, &sid, ttl_days, t)?;
@@ -79,15 +79,15 @@ fn open_session(
 
 fn token_response(
     state: &AppState,
-    (user, sid, refresh_token): (users::User, String, String),
+    (user, sid, refresh_token): (users::User, SessionId, String),
 ) -> ApiResult<TokenResponse> {
     let role = user.role;
     Ok(TokenResponse {
         access_token: state.tokens.issue(
-            &user.id,
+            user.id.as_str(),
             role,
-            &user.clinic_id,
-            &sid,
+            user.clinic_id.as_str(),
+            sid.as_str(),
             chrono::Utc::now().timestamp(),
         ),
         refresh_token,
@@ -176,7 +176,7 @@ pub async fn login(
                     false
                 }
             };
-            ok && u.is_active() && clinic_id.as_ref().is_none_or(|c| *c == u.clinic_id)
+            ok && u.is_active() && clinic_id.as_deref().is_none_or(|c| u.clinic_id == c)
         })
     })
     .await?;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::domain::Role;
+use shared::domain::{ClinicId, UserId};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -21,8 +22,8 @@ pub struct TokenResponse {
     /// Lifetime of the access token, in seconds.
     pub expires_in: i64,
     pub role: Role,
-    pub user_id: String,
-    pub clinic_id: String,
+    pub user_id: UserId,
+    pub clinic_id: ClinicId,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

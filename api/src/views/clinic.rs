@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::care::invitations::{Enrolment, StaffInvitation};
+use shared::domain::{ClinicId, PatientId, UserId};
 use shared::domain::{Email, Locale, Role, TimeZone, UserStatus};
 
 use super::record::PatientSummaryView;
@@ -91,7 +92,7 @@ pub struct PatientPage {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClinicView {
-    pub id: String,
+    pub id: ClinicId,
     pub name: String,
     pub timezone: String,
     pub contact_phone: Option<String>,
@@ -137,10 +138,10 @@ pub struct AuditParams {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditItem {
     pub at: DateTime<Utc>,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     /// e.g. `patient.read`, `patient.enrol`.
     pub action: String,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::db::patients::{PatientProfile, PreferencesUpdate};
 use shared::db::{bookings, clinics};
+use shared::domain::{BookingId, DeviceId, PatientId};
 use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours, TimeZone};
 use shared::{Error, FieldError};
 
@@ -51,7 +52,7 @@ impl RegisterDevice {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
-    pub id: String,
+    pub id: DeviceId,
     pub platform: Platform,
     pub app_version: Option<String>,
     pub active: bool,
@@ -80,7 +81,7 @@ pub struct ClinicContact {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
-    pub id: String,
+    pub id: PatientId,
     pub given_name: String,
     pub email: String,
     pub timezone: String,
@@ -207,7 +208,7 @@ where
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NextSessionView {
-    pub id: String,
+    pub id: BookingId,
     pub starts_at: String,
 }
 

@@ -3,11 +3,12 @@
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 use shared::db::prompts::Prompt;
+use shared::domain::PromptId;
 use shared::domain::PromptStatus;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PromptView {
-    pub id: String,
+    pub id: PromptId,
     /// aftercare | check_in | warning_signs | session_reminder | rebook | results | maintenance
     pub kind: String,
     /// The protocol prompt it comes from (e.g. `day5_check_in`).

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::db::roster::{PatientRecord, PatientSummary};
+use shared::domain::{
+    BookingId, CheckInId, EscalationId, PatientId, PromptId, TreatmentId, UserId,
+};
 use shared::time::to_utc;
 
 use super::prompt::public_status;
@@ -11,7 +14,7 @@ use super::prompt::public_status;
 /// One row of the roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatientSummaryView {
-    pub id: String,
+    pub id: PatientId,
     pub given_name: String,
     pub family_name: Option<String>,
     /// `invited`, `active` or `discharged`.
@@ -53,7 +56,7 @@ pub struct RecordChannels {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordTreatment {
-    pub id: String,
+    pub id: TreatmentId,
     pub performed_at: DateTime<Utc>,
     pub areas: Vec<String>,
     pub needle_depth_mm: f64,
@@ -66,13 +69,13 @@ pub struct RecordTreatment {
     pub override_reason: Option<String>,
     pub notes: Option<String>,
     pub protocol_version: String,
-    pub recorded_by: String,
+    pub recorded_by: UserId,
 }
 
 /// A prompt as staff see it: with its delivery time, not its text body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordPrompt {
-    pub id: String,
+    pub id: PromptId,
     pub kind: String,
     pub day: i32,
     pub title: String,
@@ -87,8 +90,8 @@ pub struct RecordPrompt {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordCheckIn {
-    pub id: String,
-    pub treatment_id: Option<String>,
+    pub id: CheckInId,
+    pub treatment_id: Option<TreatmentId>,
     /// Days since the treatment.
     pub day: Option<i32>,
     /// 0–10.
@@ -105,8 +108,8 @@ pub struct RecordCheckIn {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordEscalation {
-    pub id: String,
-    pub check_in_id: Option<String>,
+    pub id: EscalationId,
+    pub check_in_id: Option<CheckInId>,
     pub reason: String,
     pub severity: String,
     pub status: String,
@@ -116,14 +119,14 @@ pub struct RecordEscalation {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordNextSession {
-    pub id: String,
+    pub id: BookingId,
     pub starts_at: DateTime<Utc>,
 }
 
 /// One patient's record.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatientRecordView {
-    pub id: String,
+    pub id: PatientId,
     pub email: String,
     pub given_name: String,
     pub family_name: Option<String>,

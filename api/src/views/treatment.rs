@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use shared::care::treatments::TreatmentForm;
 use shared::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
+use shared::domain::{BookingId, PatientId, TreatmentId};
 use shared::{Error, FieldError};
 
 use super::prompt::PromptView;
@@ -161,7 +162,7 @@ impl NewTreatment {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TreatmentCreated {
-    pub id: String,
+    pub id: TreatmentId,
     /// The prompts planned for this treatment.
     pub prompts: Vec<PromptView>,
 }
@@ -192,7 +193,7 @@ impl NextSession {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BookedSession {
-    pub id: String,
+    pub id: BookingId,
     pub starts_at: String,
     /// The reminders planned before it (7 days and 1 day before, local morning).
     pub reminders: Vec<PromptView>,
@@ -200,7 +201,7 @@ pub struct BookedSession {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Discharged {
-    pub id: String,
+    pub id: PatientId,
     pub discharged_at: String,
     /// Prompts and reminders cancelled by this call.
     pub cancelled_prompts: usize,

@@ -342,7 +342,7 @@ both_backends! {
                 let hash = shared::auth::password::hash(GOOD)?;
                 let t = shared::time::now();
                 let u = shared::db::users::User {
-                    id: shared::db::new_id(),
+                    id: shared::domain::UserId::new(),
                     clinic_id: b_clinic,
                     email,
                     name: "Twin".into(),

@@ -124,9 +124,9 @@ fn prompt(
     status: &str,
     t: chrono::NaiveDateTime,
 ) -> shared::db::prompts::Prompt {
-    let id = shared::db::new_id();
+    let id = shared::domain::PromptId::new();
     shared::db::prompts::Prompt {
-        idempotency_key: id.clone(),
+        idempotency_key: id.to_string(),
         id,
         clinic_id: clinic.into(),
         patient_id: patient.into(),
@@ -240,7 +240,7 @@ both_backends! {
     async fn list_and_record_show_the_course_from_every_table(app) {
         let (staff, token) = app.staff("clinician").await;
         let id = enrol(&app, &token, "marta@example.test", "Marta").await;
-        seed_history(&app, &staff.clinic_id, &id, &staff.id).await;
+        seed_history(&app, staff.clinic_id.as_str(), &id, staff.id.as_str()).await;
 
         let page = json_of(app.get("/v1/clinic/patients", Some(&token)).await).await;
         assert!(page["next_cursor"].is_null());
@@ -335,9 +335,9 @@ both_backends! {
         assert_eq!(
             entries,
             [
-                ("patient.list".to_owned(), admin.id.clone()),
-                ("patient.read".to_owned(), clinician.id.clone()),
-                ("patient.enrol".to_owned(), clinician.id.clone()),
+                ("patient.list".to_owned(), admin.id.to_string()),
+                ("patient.read".to_owned(), clinician.id.to_string()),
+                ("patient.enrol".to_owned(), clinician.id.to_string()),
             ]
         );
         let first = json_of(app.get("/v1/clinic/audit?limit=1", Some(&admin_token)).await).await;

@@ -22,7 +22,7 @@ both_backends! {
         let again: Value = resp.json().await.unwrap();
         assert_eq!(again["id"], first["id"]);
 
-        let pid = patient.id.clone();
+        let pid = patient.id.as_patient();
         let active = app.db.run(move |c| shared::db::devices::active_for_patient(c, &pid)).await.unwrap();
         assert_eq!(active.len(), 1);
     }
@@ -34,15 +34,15 @@ both_backends! {
         let body = json!({"platform": "ios", "token": "apns-shared-phone"});
         let created: Value = app.post_json("/v1/me/devices", Some(&first_token), &body).await.json().await.unwrap();
         let id = created["id"].as_str().unwrap().to_owned();
-        let dead = id.clone();
+        let dead = shared::domain::DeviceId::from(id.as_str());
         app.db.run(move |c| shared::db::devices::deactivate(c, &dead, "Unregistered", shared::time::now())).await.unwrap();
 
         let resp = app.post_json("/v1/me/devices", Some(&second_token), &body).await;
         assert_eq!(resp.status().as_u16(), 200);
-        let d = app.db.run(move |c| shared::db::devices::find(c, &id)).await.unwrap();
-        assert_eq!(d.patient_id, second.id);
+        let d = app.db.run(move |c| shared::db::devices::find(c, &id.as_str().into())).await.unwrap();
+        assert_eq!(d.patient_id, second.id.as_patient());
         assert!(d.active && d.last_error.is_none());
-        let fid = first.id.clone();
+        let fid = first.id.as_patient();
         let left = app.db.run(move |c| shared::db::devices::active_for_patient(c, &fid)).await.unwrap();
         assert!(left.is_empty());
     }

@@ -86,10 +86,10 @@ impl TestApp {
     /// Another user of `role` in an existing clinic, with an access token.
     pub async fn staff_in(
         &self,
-        clinic_id: &str,
+        clinic_id: &shared::domain::ClinicId,
         role: &'static str,
     ) -> (shared::db::users::User, String) {
-        let clinic_id = clinic_id.to_owned();
+        let clinic_id = clinic_id.clone();
         let user = self
             .db
             .run(move |c| Ok(shared::testing::fixtures::user(c, &clinic_id, role)))
@@ -102,10 +102,10 @@ impl TestApp {
     /// An enrolled, active patient of `clinic_id` living in `timezone`, with an access token.
     pub async fn patient_in(
         &self,
-        clinic_id: &str,
+        clinic_id: &shared::domain::ClinicId,
         timezone: &str,
     ) -> (shared::db::users::User, String) {
-        let (clinic_id, tz) = (clinic_id.to_owned(), timezone.to_owned());
+        let (clinic_id, tz) = (clinic_id.clone(), timezone.to_owned());
         let (user, _) = self
             .db
             .run(move |c| Ok(shared::testing::fixtures::patient(c, &clinic_id, &tz)))
@@ -119,9 +119,9 @@ impl TestApp {
     pub fn token_for(&self, user: &shared::db::users::User) -> String {
         let keys = shared::auth::TokenKeys::new(&self.config.jwt);
         keys.issue(
-            &user.id,
+            user.id.as_str(),
             user.role,
-            &user.clinic_id,
+            user.clinic_id.as_str(),
             "test-session",
             chrono::Utc::now().timestamp(),
         )

@@ -118,7 +118,7 @@ both_backends! {
         let (b_patient, _) = app.patient_in(&b_staff.clinic_id, "Europe/Madrid").await;
 
         for route in ROUTES {
-            let own = call(&app, route, &a_patient.id, &a_token).await;
+            let own = call(&app, route, a_patient.id.as_str(), &a_token).await;
             assert_eq!(own.status().as_u16(), route.own_status, "{} {} own patient", route.method, route.path);
             for (what, id) in [
                 ("another clinic's patient", b_patient.id.as_str()),
@@ -130,7 +130,7 @@ both_backends! {
                 assert_eq!(p["status"], 404, "{} {} with {what}", route.method, route.path);
             }
             // And the other way round: B cannot see A's patient either.
-            problem(call(&app, route, &a_patient.id, &b_token).await, 404).await;
+            problem(call(&app, route, a_patient.id.as_str(), &b_token).await, 404).await;
         }
     }
 
@@ -139,7 +139,7 @@ both_backends! {
         let (patient, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
         for (method, path) in ALL_CLINIC_ROUTES {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
-            let mut rb = app.request(method.clone(), &path.replace("{id}", &patient.id), Some(&token));
+            let mut rb = app.request(method.clone(), &path.replace("{id}", patient.id.as_str()), Some(&token));
             if method == Method::POST || method == Method::PUT {
                 rb = rb.json(&json!({}));
             }

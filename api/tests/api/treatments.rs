@@ -32,7 +32,7 @@ pub fn treatment_body(session: i64) -> Value {
 pub async fn setup(app: &TestApp) -> (String, String, String) {
     let (staff, staff_token) = app.staff("clinician").await;
     let (patient, patient_token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
-    (staff_token, patient.id, patient_token)
+    (staff_token, patient.id.into_string(), patient_token)
 }
 
 pub async fn record(app: &TestApp, token: &str, patient: &str, body: &Value) -> Value {
@@ -199,16 +199,16 @@ both_backends! {
         let first_id = first["id"].as_str().unwrap();
         let second_id = second["id"].as_str().unwrap();
         for p in &stored {
-            let from_first = p.treatment_id.as_deref() == Some(first_id);
+            let from_first = p.treatment_id.as_ref().map(|t| t.as_str()) == Some(first_id);
             // The first plan's future prompts are cancelled; due ones are left to go out.
             if from_first && p.due_at > shared::time::now() {
                 assert_eq!(p.status.as_str(), "cancelled", "{}", p.prompt_key);
             }
-            if p.treatment_id.as_deref() == Some(second_id) {
+            if p.treatment_id.as_ref().map(|t| t.as_str()) == Some(second_id) {
                 assert_eq!(p.status.as_str(), "scheduled");
             }
         }
-        let rebook = stored.iter().find(|p| p.prompt_key == "rebook" && p.treatment_id.as_deref() == Some(second_id)).unwrap();
+        let rebook = stored.iter().find(|p| p.prompt_key == "rebook" && p.treatment_id.as_ref().map(|t| t.as_str()) == Some(second_id)).unwrap();
         assert!(rebook.body.contains("2 of 3"), "{}", rebook.body);
     }
 
@@ -235,7 +235,7 @@ both_backends! {
         assert_unique_keys(&stored);
         let live: Vec<_> = stored.iter().filter(|p| p.kind.as_str() == "session_reminder" && p.status.as_str() == "scheduled").collect();
         assert_eq!(live.len(), 2);
-        assert!(live.iter().all(|p| p.booking_id.as_deref() == moved["id"].as_str()));
+        assert!(live.iter().all(|p| p.booking_id.as_ref().map(|b| b.as_str()) == moved["id"].as_str()));
         // Cancelling it cancels its reminders and brings the rebook nudge back.
         let r = app.request(Method::DELETE, &format!("/v1/clinic/patients/{patient}/next-session"), Some(&staff)).send().await.unwrap();
         assert_eq!(r.status(), 204);
@@ -275,7 +275,7 @@ both_backends! {
         let (staff, patient, _) = setup(&app).await;
         record(&app, &staff, &patient, &treatment_body(1)).await;
         let before = rows(&app, &patient).await;
-        let p = patient.clone();
+        let p = shared::domain::PatientId::from(patient.as_str());
         let outcome = app.db.transaction(move |c| {
             let protocol = shared::protocol::Protocol::builtin().unwrap();
             shared::db::patients::lock_patient(c, &p, None)?;

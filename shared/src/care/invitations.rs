@@ -11,7 +11,8 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::patients::{self, PatientProfile};
-use crate::db::{Db, DbConn, audit, clinics, new_id, users};
+use crate::db::{Db, DbConn, audit, clinics, users};
+use crate::domain::{ClinicId, PatientId, UserId};
 use crate::domain::{Email, InvitationPurpose, Locale, Role, TimeZone, UserStatus};
 use crate::error::{Error, Result};
 use crate::mail::account::{self, Audience};
@@ -46,7 +47,7 @@ pub async fn enrol_patient(
     actor: &StaffActor,
     p: Enrolment,
     now: NaiveDateTime,
-) -> Result<String> {
+) -> Result<PatientId> {
     let user = invited_user(
         &actor.clinic_id,
         &p.email,
@@ -57,11 +58,12 @@ pub async fn enrol_patient(
         Role::Patient,
         now,
     );
+    let id = user.id.as_patient();
     let profile = PatientProfile {
         family_name: p.family_name,
         phone: p.phone,
         ..PatientProfile::with_defaults(
-            &user.id,
+            &id,
             &actor.clinic_id,
             &p.given_name,
             p.timezone,
@@ -69,10 +71,10 @@ pub async fn enrol_patient(
             now,
         )
     };
-    let id = user.id.clone();
+    let user_id = user.id.clone();
     let code = create_invited(db, actor, user, Some(profile), "patient.enrol").await?;
     let invitee = Invitee {
-        user_id: &id,
+        user_id: &user_id,
         email: &p.email,
         locale: p.locale,
         audience: Audience::Patient,
@@ -90,7 +92,7 @@ pub async fn invite_staff(
     actor: &StaffActor,
     s: StaffInvitation,
     now: NaiveDateTime,
-) -> Result<String> {
+) -> Result<UserId> {
     let user = invited_user(&actor.clinic_id, &s.email, s.name, s.role, now);
     let id = user.id.clone();
     let code = create_invited(db, actor, user, None, "staff.invite").await?;
@@ -119,8 +121,8 @@ pub struct NewClinic {
 /// could not be sent (`emailed` says what happened).
 #[derive(Debug)]
 pub struct ClinicCreated {
-    pub clinic_id: String,
-    pub admin_id: String,
+    pub clinic_id: ClinicId,
+    pub admin_id: UserId,
     /// The admin's one-time invitation code (valid [`codes::INVITATION_TTL_HOURS`]).
     pub code: String,
     pub emailed: std::result::Result<(), MailError>,
@@ -137,7 +139,7 @@ pub async fn create_clinic(
     now: NaiveDateTime,
 ) -> Result<ClinicCreated> {
     let clinic = clinics::Clinic {
-        id: new_id(),
+        id: ClinicId::new(),
         name: c.name,
         timezone: c.timezone,
         contact_phone: c.contact_phone,
@@ -195,7 +197,7 @@ pub fn mail_locale(conn: &mut DbConn, user: &users::User) -> Result<Locale> {
     if user.role != Role::Patient {
         return Ok(Locale::En);
     }
-    match patients::find(conn, &user.id) {
+    match patients::find(conn, &user.id.as_patient()) {
         Ok(p) => patients::Preferences::of(&p).map(|prefs| prefs.locale),
         Err(Error::NotFound) => Ok(Locale::En),
         Err(e) => Err(e),
@@ -203,15 +205,15 @@ pub fn mail_locale(conn: &mut DbConn, user: &users::User) -> Result<Locale> {
 }
 
 fn invited_user(
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     email: &Email,
     name: String,
     role: Role,
     now: NaiveDateTime,
 ) -> users::User {
     users::User {
-        id: new_id(),
-        clinic_id: clinic_id.to_owned(),
+        id: UserId::new(),
+        clinic_id: clinic_id.clone(),
         email: email.as_str().to_owned(),
         name,
         role,
@@ -245,7 +247,7 @@ async fn create_invited(
         if let Some(profile) = &profile {
             patients::insert(c, profile)?;
         }
-        let patient = profile.as_ref().map(|p| p.user_id.as_str());
+        let patient = profile.as_ref().map(|p| &p.user_id);
         audit::record(
             c,
             &actor.clinic_id,
@@ -274,18 +276,18 @@ async fn create_invited(
 
 /// Who is invited, and how to tell them.
 struct Invitee<'a> {
-    user_id: &'a str,
+    user_id: &'a UserId,
     email: &'a Email,
     locale: Locale,
     audience: Audience,
     /// The patient the account is for (audit), when it is a patient's.
-    patient_id: Option<&'a str>,
+    patient_id: Option<&'a PatientId>,
 }
 
 /// Emails an invitation code. The log records the user id and outcome only.
 pub async fn send(
     mailer: &Mailer,
-    user_id: &str,
+    user_id: &UserId,
     to: &Email,
     locale: Locale,
     audience: Audience,
@@ -326,8 +328,8 @@ async fn deliver_or_undo(
         return Ok(());
     }
     let actor = actor.clone();
-    let undo = invitee.user_id.to_owned();
-    let patient = invitee.patient_id.map(str::to_owned);
+    let undo = invitee.user_id.clone();
+    let patient = invitee.patient_id.cloned();
     let at = crate::time::now();
     db.transaction(move |c| {
         users::delete_if_invited(c, &undo)?;
@@ -336,7 +338,7 @@ async fn deliver_or_undo(
             &actor.clinic_id,
             Some(&actor.user_id),
             "invitation.undone",
-            patient.as_deref(),
+            patient.as_ref(),
             at,
         )
     })

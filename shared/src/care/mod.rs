@@ -22,10 +22,12 @@ pub mod prompts;
 pub mod roster;
 pub mod treatments;
 
+use crate::domain::{ClinicId, UserId};
+
 /// A staff member acting in their clinic: every use case a clinic calls is scoped to
 /// `clinic_id`, and its audit entry names `user_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffActor {
-    pub clinic_id: String,
-    pub user_id: String,
+    pub clinic_id: ClinicId,
+    pub user_id: UserId,
 }

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::patients::{self, PreferencesUpdate};
 use crate::db::{Db, plans};
+use crate::domain::PatientId;
 use crate::error::Result;
 use crate::protocol::Protocol;
 
@@ -18,7 +19,7 @@ pub use crate::db::patients::PreferencesUpdate as Update;
 pub async fn update(
     db: &Db,
     protocol: &Arc<Protocol>,
-    patient_id: &str,
+    patient_id: &PatientId,
     update: PreferencesUpdate,
     now: NaiveDateTime,
 ) -> Result<plans::Outcome> {

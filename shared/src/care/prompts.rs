@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::Db;
 use crate::db::prompts::{self, Acknowledged};
+use crate::domain::{PatientId, PromptId};
 use crate::error::Result;
 
 /// Records that the patient acknowledged one of their prompts; idempotent (a second ack keeps
@@ -12,8 +13,8 @@ use crate::error::Result;
 /// `Conflict` for a cancelled prompt.
 pub async fn acknowledge(
     db: &Db,
-    patient_id: &str,
-    prompt_id: &str,
+    patient_id: &PatientId,
+    prompt_id: &PromptId,
     now: NaiveDateTime,
 ) -> Result<Acknowledged> {
     let (patient, prompt) = (patient_id.to_owned(), prompt_id.to_owned());

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary};
 use crate::db::{Db, audit};
+use crate::domain::PatientId;
 use crate::error::Result;
 
 /// One page of the actor's clinic's patients (up to `query.limit`, newest first); each of the
@@ -40,7 +41,7 @@ pub async fn list(
 pub async fn record(
     db: &Db,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<PatientRecord> {
     let (actor, id) = (actor.clone(), patient_id.to_owned());

@@ -12,8 +12,9 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::bookings::{self, Booking};
 use crate::db::prompts::{self, Prompt};
-use crate::db::{Db, DbConn, audit, new_id, patients, plans, treatments};
+use crate::db::{Db, DbConn, audit, patients, plans, treatments};
 use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
+use crate::domain::{BookingId, PatientId, TreatmentId};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 
@@ -51,7 +52,7 @@ pub async fn record(
     db: &Db,
     protocol: &Arc<Protocol>,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     form: TreatmentForm,
     now: NaiveDateTime,
 ) -> Result<Recorded> {
@@ -64,7 +65,7 @@ fn record_in(
     conn: &mut DbConn,
     protocol: &Protocol,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     form: TreatmentForm,
     now: NaiveDateTime,
 ) -> Result<Recorded> {
@@ -73,7 +74,7 @@ fn record_in(
         patients::set_discharged(conn, patient_id, None, now)?;
     }
     let row = treatments::Treatment {
-        id: new_id(),
+        id: TreatmentId::new(),
         clinic_id: actor.clinic_id.clone(),
         patient_id: patient_id.to_owned(),
         performed_at: form.performed_at,
@@ -103,7 +104,7 @@ fn record_in(
     )?;
     let prompts = prompts::for_patient(conn, patient_id)?
         .into_iter()
-        .filter(|p| p.treatment_id.as_deref() == Some(row.id.as_str()))
+        .filter(|p| p.treatment_id.as_ref() == Some(&row.id))
         .collect();
     tracing::info!(treatment_id = %row.id, "treatment recorded");
     Ok(Recorded {
@@ -127,7 +128,7 @@ pub async fn book_next_session(
     db: &Db,
     protocol: &Arc<Protocol>,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     starts_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Booked> {
@@ -142,7 +143,7 @@ pub async fn book_next_session(
             _ => {
                 bookings::cancel_live(conn, &patient_id, now)?;
                 let b = Booking {
-                    id: new_id(),
+                    id: BookingId::new(),
                     clinic_id: actor.clinic_id.clone(),
                     patient_id: patient_id.clone(),
                     starts_at,
@@ -165,7 +166,7 @@ pub async fn book_next_session(
         )?;
         let reminders = prompts::for_patient(conn, &patient_id)?
             .into_iter()
-            .filter(|p| p.booking_id.as_deref() == Some(booking.id.as_str()))
+            .filter(|p| p.booking_id.as_ref() == Some(&booking.id))
             .collect();
         Ok(Booked { booking, reminders })
     })
@@ -178,7 +179,7 @@ pub async fn cancel_next_session(
     db: &Db,
     protocol: &Arc<Protocol>,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<()> {
     let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
@@ -213,7 +214,7 @@ pub struct Discharged {
 pub async fn discharge(
     db: &Db,
     actor: &StaffActor,
-    patient_id: &str,
+    patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<Discharged> {
     let (actor, patient_id) = (actor.clone(), patient_id.to_owned());

@@ -6,34 +6,35 @@ use diesel::prelude::*;
 
 use super::schema::audit_log;
 use super::{DbConn, new_id};
+use crate::domain::{ClinicId, PatientId, UserId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: String,
-    pub clinic_id: String,
-    pub actor_id: Option<String>,
+    pub clinic_id: ClinicId,
+    pub actor_id: Option<UserId>,
     pub action: String,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub at: NaiveDateTime,
 }
 
 pub fn record(
     conn: &mut DbConn,
-    clinic_id: &str,
-    actor_id: Option<&str>,
+    clinic_id: &ClinicId,
+    actor_id: Option<&UserId>,
     action: &str,
-    patient_id: Option<&str>,
+    patient_id: Option<&PatientId>,
     at: NaiveDateTime,
 ) -> Result<()> {
     diesel::insert_into(audit_log::table)
         .values(AuditEntry {
             id: new_id(),
             clinic_id: clinic_id.to_owned(),
-            actor_id: actor_id.map(str::to_owned),
+            actor_id: actor_id.cloned(),
             action: action.to_owned(),
-            patient_id: patient_id.map(str::to_owned),
+            patient_id: patient_id.cloned(),
             at,
         })
         .execute(conn)?;
@@ -44,8 +45,8 @@ pub fn record(
 /// time-ordered).
 pub fn list(
     conn: &mut DbConn,
-    clinic_id: &str,
-    patient_id: Option<&str>,
+    clinic_id: &ClinicId,
+    patient_id: Option<&PatientId>,
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>> {

@@ -6,17 +6,18 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::session_bookings;
+use crate::domain::{BookingId, ClinicId, PatientId, UserId};
 use crate::error::Result;
 use crate::protocol::BookingInput;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = session_bookings)]
 pub struct Booking {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
+    pub id: BookingId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
     pub starts_at: NaiveDateTime,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
 }
@@ -24,7 +25,7 @@ pub struct Booking {
 impl Booking {
     pub fn input(&self) -> BookingInput {
         BookingInput {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             starts_at: self.starts_at.and_utc(),
         }
     }
@@ -38,7 +39,7 @@ pub fn insert(conn: &mut DbConn, b: &Booking) -> Result<()> {
 }
 
 /// The patient's live booking, if any.
-pub fn live(conn: &mut DbConn, patient_id: &str) -> Result<Option<Booking>> {
+pub fn live(conn: &mut DbConn, patient_id: &PatientId) -> Result<Option<Booking>> {
     Ok(session_bookings::table
         .filter(session_bookings::patient_id.eq(patient_id))
         .filter(session_bookings::cancelled_at.is_null())
@@ -48,7 +49,7 @@ pub fn live(conn: &mut DbConn, patient_id: &str) -> Result<Option<Booking>> {
 }
 
 /// Cancels the live booking; returns whether there was one.
-pub fn cancel_live(conn: &mut DbConn, patient_id: &str, now: NaiveDateTime) -> Result<bool> {
+pub fn cancel_live(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> Result<bool> {
     let n = diesel::update(
         session_bookings::table
             .filter(session_bookings::patient_id.eq(patient_id))

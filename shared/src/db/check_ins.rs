@@ -8,16 +8,17 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::check_ins;
 use super::types::JsonList;
+use crate::domain::{CheckInId, ClinicId, PatientId, TreatmentId};
 use crate::domain::{Severity, Symptom};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = check_ins)]
 pub struct CheckIn {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
-    pub treatment_id: Option<String>,
+    pub id: CheckInId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
+    pub treatment_id: Option<TreatmentId>,
     /// Days since the treatment, patient's local date against the treatment's local date.
     pub day: Option<i32>,
     /// 0–10 each.
@@ -34,7 +35,11 @@ pub struct CheckIn {
 }
 
 /// The clinic's patient's check-ins, newest first.
-pub fn for_patient(conn: &mut DbConn, clinic_id: &str, patient_id: &str) -> Result<Vec<CheckIn>> {
+pub fn for_patient(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+) -> Result<Vec<CheckIn>> {
     Ok(check_ins::table
         .filter(check_ins::clinic_id.eq(clinic_id))
         .filter(check_ins::patient_id.eq(patient_id))

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::clinics;
+use crate::domain::ClinicId;
 use crate::domain::TimeZone;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clinics)]
 pub struct Clinic {
-    pub id: String,
+    pub id: ClinicId,
     pub name: String,
     pub timezone: TimeZone,
     pub contact_phone: Option<String>,
@@ -27,7 +28,7 @@ pub fn insert(conn: &mut DbConn, clinic: &Clinic) -> Result<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Clinic> {
+pub fn find(conn: &mut DbConn, id: &ClinicId) -> Result<Clinic> {
     Ok(clinics::table
         .find(id)
         .select(Clinic::as_select())

@@ -11,14 +11,15 @@ use rand::Rng;
 use super::DbConn;
 use super::schema::{delivery_attempts, prompts};
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
+use crate::domain::{DeviceId, PromptId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = delivery_attempts)]
 pub struct Attempt {
     pub id: String,
-    pub prompt_id: String,
-    pub device_id: Option<String>,
+    pub prompt_id: PromptId,
+    pub device_id: Option<DeviceId>,
     /// `fcm`, `apns`, `email` or `log`.
     pub channel: DeliveryChannel,
     /// `sent`, `retry`, `invalid_token` or `failed`.
@@ -50,7 +51,7 @@ pub enum Resolution {
 /// still holds the lease. Returns `false` (and writes nothing) when it no longer does.
 pub fn resolve(
     conn: &mut DbConn,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     worker: &str,
     resolution: &Resolution,
     attempts: &[Attempt],
@@ -123,7 +124,7 @@ pub fn resolve(
     })
 }
 
-pub fn for_prompt(conn: &mut DbConn, prompt_id: &str) -> Result<Vec<Attempt>> {
+pub fn for_prompt(conn: &mut DbConn, prompt_id: &PromptId) -> Result<Vec<Attempt>> {
     Ok(delivery_attempts::table
         .filter(delivery_attempts::prompt_id.eq(prompt_id))
         .order(delivery_attempts::attempted_at.asc())

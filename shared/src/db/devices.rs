@@ -5,16 +5,17 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::schema::devices;
-use super::{DbConn, new_id};
 use crate::domain::Platform;
+use crate::domain::{DeviceId, PatientId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = devices)]
 pub struct Device {
-    pub id: String,
-    pub patient_id: String,
+    pub id: DeviceId,
+    pub patient_id: PatientId,
     pub platform: Platform,
     pub token: String,
     pub app_version: Option<String>,
@@ -35,7 +36,7 @@ pub enum Registered {
 /// when it is already known.
 pub fn register(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     platform: Platform,
     token: &str,
     app_version: Option<&str>,
@@ -45,7 +46,7 @@ pub fn register(
         return Ok((d, Registered::Existing));
     }
     let device = Device {
-        id: new_id(),
+        id: DeviceId::new(),
         patient_id: patient_id.to_owned(),
         platform,
         token: token.to_owned(),
@@ -73,7 +74,7 @@ pub fn register(
 
 fn reactivate(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     platform: Platform,
     token: &str,
     app_version: Option<&str>,
@@ -100,7 +101,7 @@ fn reactivate(
 }
 
 /// Deletes one of the patient's own devices; `false` when it is not theirs (or gone).
-pub fn delete_own(conn: &mut DbConn, patient_id: &str, id: &str) -> Result<bool> {
+pub fn delete_own(conn: &mut DbConn, patient_id: &PatientId, id: &DeviceId) -> Result<bool> {
     let n = diesel::delete(
         devices::table
             .filter(devices::id.eq(id))
@@ -110,7 +111,7 @@ pub fn delete_own(conn: &mut DbConn, patient_id: &str, id: &str) -> Result<bool>
     Ok(n == 1)
 }
 
-pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Device>> {
+pub fn active_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Device>> {
     Ok(devices::table
         .filter(devices::patient_id.eq(patient_id))
         .filter(devices::active.eq(true))
@@ -119,7 +120,7 @@ pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Dev
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Device> {
+pub fn find(conn: &mut DbConn, id: &DeviceId) -> Result<Device> {
     Ok(devices::table
         .find(id)
         .select(Device::as_select())
@@ -127,7 +128,12 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Device> {
 }
 
 /// The provider said the token is dead: stop sending to it until the app registers again.
-pub fn deactivate(conn: &mut DbConn, id: &str, reason: &str, now: NaiveDateTime) -> Result<()> {
+pub fn deactivate(
+    conn: &mut DbConn,
+    id: &DeviceId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
     diesel::update(devices::table.find(id))
         .set((
             devices::active.eq(false),

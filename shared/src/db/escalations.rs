@@ -11,16 +11,17 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{clinics, escalations, users};
 use crate::domain::Role;
+use crate::domain::{CheckInId, ClinicId, EscalationId, PatientId, UserId};
 use crate::domain::{EscalationStatus, Severity, UserStatus};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = escalations)]
 pub struct Escalation {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
-    pub check_in_id: Option<String>,
+    pub id: EscalationId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
+    pub check_in_id: Option<CheckInId>,
     /// A short reason code for the clinic (the triage rule), never free health text.
     pub reason: String,
     /// `routine` or `urgent`.
@@ -28,7 +29,7 @@ pub struct Escalation {
     /// `open` or `resolved`.
     pub status: EscalationStatus,
     pub resolution_note: Option<String>,
-    pub resolved_by: Option<String>,
+    pub resolved_by: Option<UserId>,
     pub resolved_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -36,8 +37,8 @@ pub struct Escalation {
 /// The clinic's patient's escalations, newest first.
 pub fn for_patient(
     conn: &mut DbConn,
-    clinic_id: &str,
-    patient_id: &str,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
 ) -> Result<Vec<Escalation>> {
     Ok(escalations::table
         .filter(escalations::clinic_id.eq(clinic_id))

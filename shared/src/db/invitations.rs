@@ -7,10 +7,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::schema::invitations;
-use super::{DbConn, new_id};
 use crate::crypto::{random_bytes, token_hash};
 use crate::domain::InvitationPurpose;
+use crate::domain::{InvitationId, UserId};
 use crate::error::Result;
 
 /// Lifetime of an account invitation.
@@ -25,8 +26,8 @@ const CODE_LEN: usize = 16;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: String,
-    pub user_id: String,
+    pub id: InvitationId,
+    pub user_id: UserId,
     pub purpose: InvitationPurpose,
     pub code_hash: String,
     pub expires_at: NaiveDateTime,
@@ -67,7 +68,7 @@ pub fn code_hash(code: &str) -> String {
 /// Stores a new code for `user_id` and returns it (the only time it exists in clear).
 pub fn create(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     purpose: InvitationPurpose,
     ttl_hours: i64,
     now: NaiveDateTime,
@@ -75,7 +76,7 @@ pub fn create(
     let code = new_code();
     diesel::insert_into(invitations::table)
         .values(Invitation {
-            id: new_id(),
+            id: InvitationId::new(),
             user_id: user_id.to_owned(),
             purpose,
             code_hash: code_hash(&code),
@@ -106,7 +107,7 @@ pub fn find_usable(
 
 /// Spends a code. `false` when it was spent already (a concurrent use won): one statement, so
 /// two requests can never both succeed.
-pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> {
+pub fn consume(conn: &mut DbConn, id: &InvitationId, now: NaiveDateTime) -> Result<bool> {
     let n = diesel::update(
         invitations::table
             .filter(invitations::id.eq(id))
@@ -120,7 +121,7 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> 
 /// Spends every other outstanding code of this purpose for the user (a newer one supersedes).
 pub fn consume_all(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     purpose: InvitationPurpose,
     now: NaiveDateTime,
 ) -> Result<()> {

@@ -5,14 +5,15 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::patient_profiles;
+use crate::domain::{ClinicId, PatientId};
 use crate::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patient_profiles)]
 pub struct PatientProfile {
-    pub user_id: String,
-    pub clinic_id: String,
+    pub user_id: PatientId,
+    pub clinic_id: ClinicId,
     pub given_name: String,
     pub family_name: Option<String>,
     pub phone: Option<String>,
@@ -33,8 +34,8 @@ impl PatientProfile {
     /// A new patient's profile with the product defaults: quiet hours 21:00–08:00, push and
     /// email on, and a private lock-screen preview (no health text on a locked phone).
     pub fn with_defaults(
-        user_id: &str,
-        clinic_id: &str,
+        user_id: &PatientId,
+        clinic_id: &ClinicId,
         given_name: &str,
         timezone: TimeZone,
         locale: Locale,
@@ -42,7 +43,7 @@ impl PatientProfile {
     ) -> Self {
         let quiet = QuietHours::default_night();
         Self {
-            user_id: user_id.to_owned(),
+            user_id: user_id.clone(),
             clinic_id: clinic_id.to_owned(),
             given_name: given_name.to_owned(),
             family_name: None,
@@ -69,7 +70,7 @@ pub fn insert(conn: &mut DbConn, profile: &PatientProfile) -> Result<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, user_id: &str) -> Result<PatientProfile> {
+pub fn find(conn: &mut DbConn, user_id: &PatientId) -> Result<PatientProfile> {
     Ok(patient_profiles::table
         .find(user_id)
         .select(PatientProfile::as_select())
@@ -77,7 +78,11 @@ pub fn find(conn: &mut DbConn, user_id: &str) -> Result<PatientProfile> {
 }
 
 /// A patient of the given clinic; another clinic's patient is `NotFound`.
-pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &str, user_id: &str) -> Result<PatientProfile> {
+pub fn find_in_clinic(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    user_id: &PatientId,
+) -> Result<PatientProfile> {
     Ok(patient_profiles::table
         .filter(patient_profiles::user_id.eq(user_id))
         .filter(patient_profiles::clinic_id.eq(clinic_id))
@@ -90,8 +95,8 @@ pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &str, user_id: &str) -> Resu
 /// patient is `NotFound` to everyone.
 pub fn lock_patient(
     conn: &mut DbConn,
-    patient_id: &str,
-    clinic_id: Option<&str>,
+    patient_id: &PatientId,
+    clinic_id: Option<&ClinicId>,
 ) -> Result<PatientProfile> {
     let touch = patient_profiles::updated_at.eq(patient_profiles::updated_at);
     let base = patient_profiles::table
@@ -137,7 +142,7 @@ impl Preferences {
 /// Marks the patient discharged (or re-admitted with `None`).
 pub fn set_discharged(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Result<()> {

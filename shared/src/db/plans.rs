@@ -22,7 +22,8 @@ use diesel::prelude::*;
 
 use super::prompts::{self, Prompt};
 use super::schema::prompts as prompts_t;
-use super::{DbConn, bookings, new_id, patients, treatments};
+use super::{DbConn, bookings, patients, treatments};
+use crate::domain::{BookingId, PatientId, PromptId, TreatmentId};
 use crate::domain::{PromptStatus, TimeZone};
 use crate::error::Result;
 use crate::protocol::{PlanRequest, PlannedPrompt, Protocol, plan};
@@ -46,7 +47,7 @@ impl Outcome {
 pub fn replan(
     conn: &mut DbConn,
     protocol: &Protocol,
-    patient_id: &str,
+    patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<Outcome> {
     let profile = patients::find(conn, patient_id)?;
@@ -61,7 +62,7 @@ pub fn replan(
         plan(
             protocol,
             &PlanRequest {
-                patient_id,
+                patient_id: patient_id.as_str(),
                 tz: prefs.tz.0,
                 quiet: prefs.quiet,
                 locale: prefs.locale,
@@ -129,11 +130,11 @@ fn reconcile(
 fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDateTime) -> Prompt {
     let due = d.due_at.naive_utc();
     Prompt {
-        id: new_id(),
+        id: PromptId::new(),
         clinic_id: profile.clinic_id.clone(),
         patient_id: profile.user_id.clone(),
-        treatment_id: d.treatment_id.clone(),
-        booking_id: d.booking_id.clone(),
+        treatment_id: d.treatment_id.clone().map(TreatmentId::from),
+        booking_id: d.booking_id.clone().map(BookingId::from),
         kind: d.kind,
         prompt_key: d.key.clone(),
         day: d.day,
@@ -220,13 +221,17 @@ fn update_row(
 
 /// Cancels the patient's `scheduled` prompts (only those in `ids`, when given), whatever their
 /// due time: used for discharge and erasure, where nothing may be sent afterwards.
-pub fn cancel_pending(conn: &mut DbConn, patient_id: &str, now: NaiveDateTime) -> Result<usize> {
+pub fn cancel_pending(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    now: NaiveDateTime,
+) -> Result<usize> {
     cancel_where(conn, patient_id, None, now)
 }
 
 fn cancel_where(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     ids: Option<&[&str]>,
     now: NaiveDateTime,
 ) -> Result<usize> {

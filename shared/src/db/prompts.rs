@@ -12,17 +12,18 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
 use super::DbConn;
 use super::schema::prompts;
+use crate::domain::{BookingId, ClinicId, PatientId, PromptId, TreatmentId};
 use crate::domain::{DeliveryChannel, Locale, PromptKind, PromptStatus, TimeZone};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = prompts)]
 pub struct Prompt {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
-    pub treatment_id: Option<String>,
-    pub booking_id: Option<String>,
+    pub id: PromptId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
+    pub treatment_id: Option<TreatmentId>,
+    pub booking_id: Option<BookingId>,
     pub kind: PromptKind,
     pub prompt_key: String,
     pub day: i32,
@@ -124,7 +125,7 @@ pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<u
 }
 
 /// The patient's prompts in delivery order, for the timeline and the clinic's view.
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Prompt>> {
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Prompt>> {
     Ok(prompts::table
         .filter(prompts::patient_id.eq(patient_id))
         .order((prompts::due_at.asc(), prompts::id.asc()))
@@ -148,8 +149,8 @@ pub enum Acknowledged {
 /// cancelled one.
 pub fn acknowledge(
     conn: &mut DbConn,
-    patient_id: &str,
-    prompt_id: &str,
+    patient_id: &PatientId,
+    prompt_id: &PromptId,
     now: NaiveDateTime,
 ) -> Result<Acknowledged> {
     let (prompt_status, acked): (PromptStatus, Option<NaiveDateTime>) = prompts::table

@@ -18,6 +18,7 @@ pub use record::*;
 use super::DbConn;
 use super::patients::PatientProfile;
 use super::schema::{escalations, patient_profiles, prompts, session_bookings, treatments, users};
+use crate::domain::{ClinicId, PatientId};
 use crate::error::Result;
 use crate::time::to_utc;
 
@@ -59,7 +60,7 @@ pub struct ListQuery {
 
 #[derive(Debug, Clone)]
 pub struct PatientSummary {
-    pub id: String,
+    pub id: PatientId,
     pub given_name: String,
     pub family_name: Option<String>,
     /// `invited`, `active` or `discharged`.
@@ -80,7 +81,7 @@ fn status_of(user_status: &str, profile: &PatientProfile) -> String {
 }
 
 /// One page of the clinic's patients (at most `limit`, newest first).
-pub fn list(conn: &mut DbConn, clinic_id: &str, q: &ListQuery) -> Result<Vec<PatientSummary>> {
+pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Vec<PatientSummary>> {
     let mut query = patient_profiles::table
         .inner_join(users::table)
         .filter(patient_profiles::clinic_id.eq(clinic_id))
@@ -123,7 +124,7 @@ pub fn list(conn: &mut DbConn, clinic_id: &str, q: &ListQuery) -> Result<Vec<Pat
         query = query.filter(patient_profiles::user_id.lt(before.clone()));
     }
     let rows: Vec<(String, PatientProfile)> = query.load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|(_, p)| p.user_id.clone()).collect();
+    let ids: Vec<&str> = rows.iter().map(|(_, p)| p.user_id.as_str()).collect();
 
     let last_treatment: HashMap<String, Option<NaiveDateTime>> = treatments::table
         .filter(treatments::clinic_id.eq(clinic_id))
@@ -170,13 +171,14 @@ pub fn list(conn: &mut DbConn, clinic_id: &str, q: &ListQuery) -> Result<Vec<Pat
         .into_iter()
         .map(|(user_status, p)| {
             let id = p.user_id.clone();
+            let key = id.as_str();
             PatientSummary {
                 status: status_of(&user_status, &p),
-                last_treatment_at: last_treatment.get(&id).copied().flatten().map(to_utc),
-                next_session_at: next_session.get(&id).copied().map(to_utc),
-                open_escalations: open.get(&id).copied().unwrap_or(0),
+                last_treatment_at: last_treatment.get(key).copied().flatten().map(to_utc),
+                next_session_at: next_session.get(key).copied().map(to_utc),
+                open_escalations: open.get(key).copied().unwrap_or(0),
                 adherence: delivered
-                    .get(&id)
+                    .get(key)
                     .filter(|(_, total)| *total > 0)
                     .map(|(acked, total)| *acked as f64 / *total as f64),
                 given_name: p.given_name,

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::schema::{refresh_tokens, sessions};
 use super::{DbConn, new_id};
 use crate::crypto::{random_token, token_hash};
+use crate::domain::{SessionId, UserId};
 use crate::error::Result;
 
 pub mod reason {
@@ -21,8 +22,8 @@ pub mod reason {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct Session {
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub created_at: NaiveDateTime,
     pub last_used_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -33,7 +34,7 @@ pub struct Session {
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshToken {
     pub id: String,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub token_hash: String,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -41,12 +42,12 @@ pub struct RefreshToken {
 }
 
 /// Opens a session for `user_id`; returns its id.
-pub fn create(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<String> {
-    let id = new_id();
+pub fn create(conn: &mut DbConn, user_id: &UserId, now: NaiveDateTime) -> Result<SessionId> {
+    let id = SessionId::new();
     diesel::insert_into(sessions::table)
         .values(Session {
             id: id.clone(),
-            user_id: user_id.to_owned(),
+            user_id: user_id.clone(),
             created_at: now,
             last_used_at: now,
             revoked_at: None,
@@ -59,7 +60,7 @@ pub fn create(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<St
 /// Issues the session's next refresh token and returns it in clear (never stored so).
 pub fn issue_refresh(
     conn: &mut DbConn,
-    session_id: &str,
+    session_id: &SessionId,
     ttl_days: i64,
     now: NaiveDateTime,
 ) -> Result<String> {
@@ -106,7 +107,12 @@ pub fn spend_refresh(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Resu
 }
 
 /// Revokes one session (idempotent: the first reason is kept).
-pub fn revoke(conn: &mut DbConn, session_id: &str, why: &str, now: NaiveDateTime) -> Result<()> {
+pub fn revoke(
+    conn: &mut DbConn,
+    session_id: &SessionId,
+    why: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
     diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
@@ -123,7 +129,7 @@ pub fn revoke(conn: &mut DbConn, session_id: &str, why: &str, now: NaiveDateTime
 /// Revokes every live session of a user; returns how many.
 pub fn revoke_all_for_user(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     why: &str,
     now: NaiveDateTime,
 ) -> Result<usize> {
@@ -139,7 +145,7 @@ pub fn revoke_all_for_user(
     .execute(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, session_id: &str) -> Result<Session> {
+pub fn find(conn: &mut DbConn, session_id: &SessionId) -> Result<Session> {
     Ok(sessions::table
         .find(session_id)
         .select(Session::as_select())

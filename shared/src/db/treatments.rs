@@ -8,15 +8,16 @@ use super::schema::treatments;
 use super::types::JsonList;
 use crate::domain::Contraindication;
 use crate::domain::{Area, CombinedWith, Device, NeedleDepth};
+use crate::domain::{ClinicId, PatientId, TreatmentId, UserId};
 use crate::error::{Error, Result};
 use crate::protocol::TreatmentInput;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = treatments)]
 pub struct Treatment {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
+    pub id: TreatmentId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
     pub performed_at: NaiveDateTime,
     pub areas: JsonList<Area>,
     pub needle_depth_mm: f64,
@@ -29,7 +30,7 @@ pub struct Treatment {
     pub override_reason: Option<String>,
     pub notes: Option<String>,
     pub protocol_version: String,
-    pub recorded_by: String,
+    pub recorded_by: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -41,7 +42,7 @@ impl Treatment {
             Error::Internal(anyhow::anyhow!("treatment {} has invalid {what}", self.id))
         };
         Ok(TreatmentInput {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             performed_at: self.performed_at.and_utc(),
             areas: self.areas.to_vec(),
             depth: NeedleDepth::parse(self.needle_depth_mm).map_err(|_| corrupt("depth"))?,
@@ -63,7 +64,7 @@ pub fn insert(conn: &mut DbConn, t: &Treatment) -> Result<()> {
 
 /// The treatment a patient's plan follows: the most recently performed one (a newer session
 /// supersedes the earlier one's course position).
-pub fn current(conn: &mut DbConn, patient_id: &str) -> Result<Option<Treatment>> {
+pub fn current(conn: &mut DbConn, patient_id: &PatientId) -> Result<Option<Treatment>> {
     Ok(treatments::table
         .filter(treatments::patient_id.eq(patient_id))
         .order((
@@ -76,7 +77,7 @@ pub fn current(conn: &mut DbConn, patient_id: &str) -> Result<Option<Treatment>>
         .optional()?)
 }
 
-pub fn list_for_patient(conn: &mut DbConn, patient_id: &str) -> Result<Vec<Treatment>> {
+pub fn list_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Treatment>> {
     Ok(treatments::table
         .filter(treatments::patient_id.eq(patient_id))
         .order((treatments::performed_at.asc(), treatments::id.asc()))

@@ -7,13 +7,14 @@ use super::DbConn;
 use super::schema::users;
 use crate::domain::Role;
 use crate::domain::UserStatus;
+use crate::domain::{ClinicId, UserId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
-    pub clinic_id: String,
+    pub id: UserId,
+    pub clinic_id: ClinicId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -36,7 +37,7 @@ pub fn insert(conn: &mut DbConn, user: &User) -> Result<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<User> {
+pub fn find(conn: &mut DbConn, id: &UserId) -> Result<User> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
@@ -44,7 +45,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<User> {
 }
 
 /// A user of the given clinic; another clinic's user is `NotFound`.
-pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &str, id: &str) -> Result<User> {
+pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &ClinicId, id: &UserId) -> Result<User> {
     Ok(users::table
         .filter(users::id.eq(id))
         .filter(users::clinic_id.eq(clinic_id))
@@ -62,7 +63,7 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Vec<User>> {
 
 pub fn find_by_email_in_clinic(
     conn: &mut DbConn,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     email: &str,
 ) -> Result<Option<User>> {
     Ok(users::table
@@ -73,7 +74,7 @@ pub fn find_by_email_in_clinic(
         .optional()?)
 }
 
-pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime) -> Result<()> {
+pub fn set_password(conn: &mut DbConn, id: &UserId, hash: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
@@ -86,7 +87,7 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
 
 /// Deletes an account that is still `invited` (an invitation that could not be delivered is
 /// taken back); an account activated meanwhile is kept. Returns whether a row was deleted.
-pub fn delete_if_invited(conn: &mut DbConn, id: &str) -> Result<bool> {
+pub fn delete_if_invited(conn: &mut DbConn, id: &UserId) -> Result<bool> {
     let n = diesel::delete(
         users::table
             .filter(users::id.eq(id))

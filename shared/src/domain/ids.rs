@@ -124,6 +124,20 @@ ids! {
     InvitationId,
 }
 
+impl UserId {
+    /// The same account seen as a patient: a patient's id is their user id.
+    pub fn as_patient(&self) -> PatientId {
+        PatientId(self.0.clone())
+    }
+}
+
+impl PatientId {
+    /// The patient's account id (the same text).
+    pub fn as_user(&self) -> UserId {
+        UserId(self.0.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

@@ -2,13 +2,13 @@
 //! clinic with a clinician and an enrolled patient" in one line.
 
 use crate::db::{DbConn, clinics, new_id, patients, users};
-use crate::domain::{Role, UserStatus};
+use crate::domain::{ClinicId, Role, UserId, UserStatus};
 use crate::time::now;
 
 pub fn clinic(conn: &mut DbConn, name: &str) -> clinics::Clinic {
     let t = now();
     let c = clinics::Clinic {
-        id: new_id(),
+        id: ClinicId::new(),
         name: name.to_owned(),
         timezone: crate::domain::TimeZone(chrono_tz::Europe::Madrid),
         contact_phone: Some("+34 600 000 000".into()),
@@ -21,13 +21,13 @@ pub fn clinic(conn: &mut DbConn, name: &str) -> clinics::Clinic {
 }
 
 /// An active user (staff or patient) with the password `fixture-password-1`.
-pub fn user(conn: &mut DbConn, clinic_id: &str, role: &str) -> users::User {
+pub fn user(conn: &mut DbConn, clinic_id: &ClinicId, role: &str) -> users::User {
     let t = now();
-    let id = new_id();
+    let id = UserId::new();
     let u = users::User {
         email: format!("{role}-{id}@example.test"),
         id,
-        clinic_id: clinic_id.to_owned(),
+        clinic_id: clinic_id.clone(),
         name: format!("Test {role}"),
         role: Role::parse(role).unwrap_or_else(|| panic!("unknown role {role}")),
         status: UserStatus::Active,
@@ -49,7 +49,7 @@ thread_local! {
 /// An active patient with a profile in `timezone` (quiet hours 21:00–08:00, push and email on).
 pub fn patient(
     conn: &mut DbConn,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     timezone: &str,
 ) -> (users::User, patients::PatientProfile) {
     let u = user(conn, clinic_id, "patient");
@@ -58,7 +58,7 @@ pub fn patient(
     let p = patients::PatientProfile {
         family_name: Some("Test".into()),
         ..patients::PatientProfile::with_defaults(
-            &u.id,
+            &u.id.as_patient(),
             clinic_id,
             "Ana",
             tz,

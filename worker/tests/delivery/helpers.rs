@@ -2,6 +2,7 @@
 //! in-process from a settings map (the same `Config::from_vars` the binary uses).
 #![allow(dead_code)]
 
+use shared::domain::{DeviceId, PatientId, PromptId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -87,8 +88,9 @@ impl Env {
         .await
     }
 
-    pub async fn device(&self, patient_id: &str, platform: &str, token: &str) -> Device {
-        let (p, platform, token) = (patient_id.to_owned(), platform.to_owned(), token.to_owned());
+    pub async fn device(&self, patient_id: impl AsRef<str>, platform: &str, token: &str) -> Device {
+        let p = PatientId::from(patient_id.as_ref());
+        let (platform, token) = (platform.to_owned(), token.to_owned());
         self.run(move |c| {
             let platform = shared::domain::Platform::parse(&platform).unwrap();
             devices::register(c, &p, platform, &token, Some("1.0.0"), now())
@@ -101,12 +103,12 @@ impl Env {
     /// Changes the patient's profile in place.
     pub async fn profile(
         &self,
-        patient_id: &str,
+        patient_id: impl AsRef<str>,
         change: impl FnOnce(&mut patients::PatientProfile) + Send + 'static,
     ) {
         use diesel::prelude::*;
         use shared::db::schema::patient_profiles as pp;
-        let id = patient_id.to_owned();
+        let id = PatientId::from(patient_id.as_ref());
         self.run(move |c| {
             let mut p = patients::find(c, &id).unwrap();
             change(&mut p);
@@ -125,17 +127,21 @@ impl Env {
     }
 
     /// One prompt due a minute ago.
-    pub async fn prompt(&self, clinic_id: &str, patient_id: &str) -> Prompt {
-        let p = new_prompt(clinic_id, patient_id, &format!("key-{}", new_id()));
+    pub async fn prompt(&self, clinic_id: impl AsRef<str>, patient_id: impl AsRef<str>) -> Prompt {
+        let p = new_prompt(
+            clinic_id.as_ref(),
+            patient_id.as_ref(),
+            &format!("key-{}", new_id()),
+        );
         let row = p.clone();
         self.run(move |c| prompts::insert(c, &[row]).unwrap()).await;
         p
     }
 
-    pub async fn reload(&self, id: &str) -> Prompt {
+    pub async fn reload(&self, id: impl AsRef<str>) -> Prompt {
         use diesel::prelude::*;
         use shared::db::schema::prompts as t;
-        let id = id.to_owned();
+        let id = id.as_ref().to_owned();
         self.run(move |c| {
             t::table
                 .find(&id)
@@ -146,22 +152,22 @@ impl Env {
         .await
     }
 
-    pub async fn attempts(&self, prompt_id: &str) -> Vec<Attempt> {
-        let id = prompt_id.to_owned();
+    pub async fn attempts(&self, prompt_id: impl AsRef<str>) -> Vec<Attempt> {
+        let id = PromptId::from(prompt_id.as_ref());
         self.run(move |c| shared::db::deliveries::for_prompt(c, &id).unwrap())
             .await
     }
 
-    pub async fn device_row(&self, id: &str) -> Device {
-        let id = id.to_owned();
+    pub async fn device_row(&self, id: impl AsRef<str>) -> Device {
+        let id = DeviceId::from(id.as_ref());
         self.run(move |c| devices::find(c, &id).unwrap()).await
     }
 
     /// Makes a retried prompt due again (instead of waiting out its backoff).
-    pub async fn make_due(&self, id: &str) {
+    pub async fn make_due(&self, id: impl AsRef<str>) {
         use diesel::prelude::*;
         use shared::db::schema::prompts as t;
-        let id = id.to_owned();
+        let id = id.as_ref().to_owned();
         self.run(move |c| {
             diesel::update(t::table.find(&id))
                 .set(t::available_at.eq(now() - Duration::seconds(1)))
@@ -172,13 +178,13 @@ impl Env {
     }
 }
 
-pub fn new_prompt(clinic_id: &str, patient_id: &str, key: &str) -> Prompt {
+pub fn new_prompt(clinic_id: impl AsRef<str>, patient_id: impl AsRef<str>, key: &str) -> Prompt {
     let t = now();
     let due = t - Duration::minutes(1);
     Prompt {
-        id: new_id(),
-        clinic_id: clinic_id.to_owned(),
-        patient_id: patient_id.to_owned(),
+        id: PromptId::new(),
+        clinic_id: clinic_id.as_ref().into(),
+        patient_id: patient_id.as_ref().into(),
         treatment_id: None,
         booking_id: None,
         kind: shared::domain::PromptKind::Aftercare,

@@ -40,15 +40,15 @@ both_backends! {
         let (busy, quiet, admin) = env.run(|c| {
             let busy = fixtures::clinic(c, "Busy Clinic");
             let (p, _) = fixtures::patient(c, &busy.id, "Europe/Madrid");
-            escalation(c, &busy.id, &p.id, "urgent", "open");
-            escalation(c, &busy.id, &p.id, "routine", "open");
-            escalation(c, &busy.id, &p.id, "routine", "resolved");
+            escalation(c, busy.id.as_str(), p.id.as_str(), "urgent", "open");
+            escalation(c, busy.id.as_str(), p.id.as_str(), "routine", "open");
+            escalation(c, busy.id.as_str(), p.id.as_str(), "routine", "resolved");
             // No contact address: the digest goes to the clinic's admins.
             let quiet = fixtures::clinic(c, "Quiet Clinic");
             diesel::update(clinics::table.find(&quiet.id)).set(clinics::contact_email.eq(None::<String>)).execute(c).unwrap();
             let admin = fixtures::user(c, &quiet.id, "clinic_admin");
             let (q, _) = fixtures::patient(c, &quiet.id, "Europe/Madrid");
-            escalation(c, &quiet.id, &q.id, "routine", "open");
+            escalation(c, quiet.id.as_str(), q.id.as_str(), "routine", "open");
             (busy, quiet, admin)
         }).await;
 

@@ -108,7 +108,7 @@ async fn seed(env: &Env, patients: usize, per_patient: usize) -> Vec<Prompt> {
             let (user, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
             shared::db::devices::register(
                 c,
-                &user.id,
+                &user.id.as_patient(),
                 shared::domain::Platform::Android,
                 &format!("load-token-{i}"),
                 None,

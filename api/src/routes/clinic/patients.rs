@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use shared::care::{invitations, roster};
 use shared::db::roster::{ListQuery, ListStatus};
-use shared::domain::UserStatus;
+use shared::domain::{PatientId, UserStatus};
 use shared::time::now;
 
 use crate::error::ApiResult;
@@ -55,7 +55,7 @@ pub async fn enrol(
     let id = invitations::enrol_patient(&state.db, &state.mailer, &staff.actor(), enrolment, now())
         .await?;
     Ok(HttpResponse::Created().json(Created {
-        id,
+        id: id.into_string(),
         status: UserStatus::Invited,
     }))
 }
@@ -89,7 +89,7 @@ pub async fn list(
     };
     let shown = usize::try_from(limit).unwrap_or(0);
     let rows = roster::list(&state.db, &staff.actor(), query, shown, now()).await?;
-    let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.to_string());
     let items = rows.into_iter().map(PatientSummaryView::from).collect();
     Ok(web::Json(PatientPage { items, next_cursor }))
 }
@@ -106,7 +106,7 @@ pub async fn list(
 pub async fn detail(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
 ) -> ApiResult<web::Json<PatientRecordView>> {
     let record = roster::record(&state.db, &staff.actor(), &id, now()).await?;
     Ok(web::Json(PatientRecordView::from(record)))

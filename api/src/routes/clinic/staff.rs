@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use shared::Error;
 use shared::care::invitations;
 use shared::db::{audit, clinics, users};
-use shared::domain::Role;
 use shared::domain::UserStatus;
+use shared::domain::{PatientId, Role};
 use shared::time::{now, to_utc};
 
 use crate::error::ApiResult;
@@ -68,7 +68,7 @@ pub async fn invite_staff(
     let id = invitations::invite_staff(&state.db, &state.mailer, &admin.actor(), invitation, now())
         .await?;
     Ok(HttpResponse::Created().json(Created {
-        id,
+        id: id.into_string(),
         status: UserStatus::Invited,
     }))
 }
@@ -94,18 +94,18 @@ pub async fn audit_log(
     let limit = pagination::limit(p.limit)?;
     let before = pagination::decode_cursor(p.cursor.as_deref())?;
     let clinic = admin.clinic_id.clone();
-    let patient = p.patient_id.filter(|s| !s.is_empty());
+    let patient = p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from);
     let rows = state
         .db
         .run(move |c| {
             if let Some(pid) = &patient {
                 // Another clinic's patient is as unknown here as anywhere else.
-                let u = users::find_in_clinic(c, &clinic, pid)?;
+                let u = users::find_in_clinic(c, &clinic, &pid.as_user())?;
                 if u.role != Role::Patient {
                     return Err(Error::NotFound);
                 }
             }
-            audit::list(c, &clinic, patient.as_deref(), before.as_deref(), limit + 1)
+            audit::list(c, &clinic, patient.as_ref(), before.as_deref(), limit + 1)
         })
         .await?;
     let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.clone());

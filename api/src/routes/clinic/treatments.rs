@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, delete, post, put, web};
 use shared::care::treatments;
+use shared::domain::PatientId;
 use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
@@ -44,7 +45,7 @@ pub struct Doc;
 pub async fn create(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     body: web::Json<NewTreatment>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
@@ -75,7 +76,7 @@ pub async fn create(
 pub async fn book_next_session(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     body: web::Json<NextSession>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
@@ -111,7 +112,7 @@ pub async fn book_next_session(
 pub async fn cancel_next_session(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
     treatments::cancel_next_session(&state.db, &state.protocol, &staff.actor(), &path, now())
         .await?;
@@ -133,7 +134,7 @@ pub async fn cancel_next_session(
 pub async fn discharge(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
     let done = treatments::discharge(&state.db, &staff.actor(), &path, now()).await?;
     Ok(HttpResponse::Ok().json(Discharged {

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, delete, post, web};
 use shared::Error;
 use shared::db::devices::{self, Registered};
+use shared::domain::DeviceId;
 
 use crate::error::ApiResult;
 use crate::extract::PatientUser;
@@ -32,7 +33,7 @@ pub async fn register(
     body: web::Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
     let (platform, token, app_version) = body.into_inner().parse()?;
-    let patient_id = me.user_id.clone();
+    let patient_id = me.patient_id();
     let (device, how) = state
         .db
         .run(move |c| {
@@ -69,9 +70,9 @@ pub async fn register(
 pub async fn remove(
     state: web::Data<AppState>,
     me: PatientUser,
-    id: web::Path<String>,
+    id: web::Path<DeviceId>,
 ) -> ApiResult<HttpResponse> {
-    let (patient_id, id) = (me.user_id.clone(), id.into_inner());
+    let (patient_id, id) = (me.patient_id(), id.into_inner());
     let deleted = state
         .db
         .run(move |c| devices::delete_own(c, &patient_id, &id))

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use shared::Error;
 use shared::care::preferences;
 use shared::db::{bookings, clinics, patients, prompts, users};
+use shared::domain::PatientId;
 use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
@@ -41,15 +42,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub struct Doc;
 
-async fn load_me(state: &AppState, user_id: String) -> ApiResult<Me> {
+async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
     Ok(state
         .db
         .run(move |conn| {
-            let profile = patients::find(conn, &user_id)?;
+            let profile = patients::find(conn, &patient_id)?;
             if profile.erased_at.is_some() {
                 return Err(Error::NotFound);
             }
-            let user = users::find(conn, &user_id)?;
+            let user = users::find(conn, &patient_id.as_user())?;
             let clinic = clinics::find(conn, &profile.clinic_id)?;
             Ok(Me::new(profile, user.email, clinic))
         })
@@ -64,7 +65,7 @@ async fn load_me(state: &AppState, user_id: String) -> ApiResult<Me> {
 )]
 #[get("/v1/me")]
 pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(load_me(&state, me.user_id.clone()).await?))
+    Ok(HttpResponse::Ok().json(load_me(&state, me.patient_id()).await?))
 }
 
 /// Changes delivery preferences; future prompts follow the new zone, quiet hours and language.
@@ -85,9 +86,9 @@ pub async fn patch_me(
 ) -> ApiResult<HttpResponse> {
     let update = body.parse()?;
     let outcome =
-        preferences::update(&state.db, &state.protocol, &me.user_id, update, now()).await?;
+        preferences::update(&state.db, &state.protocol, &me.patient_id(), update, now()).await?;
     tracing::info!(patient_id = %me.user_id, updated = outcome.updated, "preferences changed");
-    Ok(HttpResponse::Ok().json(load_me(&state, me.user_id.clone()).await?))
+    Ok(HttpResponse::Ok().json(load_me(&state, me.patient_id()).await?))
 }
 
 /// The caller's plan: every prompt (past and future) and the booked next session. Answers
@@ -106,12 +107,12 @@ pub async fn timeline(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let user_id = me.user_id.clone();
+    let patient_id = me.patient_id();
     let (rows, booking) = state
         .db
         .run(move |conn| {
-            let rows = prompts::for_patient(conn, &user_id)?;
-            let booking = bookings::live(conn, &user_id)?;
+            let rows = prompts::for_patient(conn, &patient_id)?;
+            let booking = bookings::live(conn, &patient_id)?;
             Ok((rows, booking))
         })
         .await?;

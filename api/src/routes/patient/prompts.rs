@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use shared::care::prompts;
+use shared::domain::PromptId;
 use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
@@ -33,8 +34,8 @@ pub struct Doc;
 pub async fn acknowledge(
     me: PatientUser,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PromptId>,
 ) -> ApiResult<HttpResponse> {
-    prompts::acknowledge(&state.db, &me.user_id, &path, now()).await?;
+    prompts::acknowledge(&state.db, &me.patient_id(), &path, now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

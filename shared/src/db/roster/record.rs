@@ -12,6 +12,7 @@ use crate::db::patients::PatientProfile;
 use crate::db::prompts::Prompt;
 use crate::db::schema::{patient_profiles, prompts, session_bookings, treatments, users};
 use crate::db::treatments::Treatment;
+use crate::domain::{ClinicId, PatientId};
 use crate::error::Result;
 
 /// A patient's record: the rows, each list in the order staff read it.
@@ -33,7 +34,11 @@ pub struct PatientRecord {
 }
 
 /// One patient's record, or `NotFound` when they are not this clinic's (or were erased).
-pub fn record(conn: &mut DbConn, clinic_id: &str, patient_id: &str) -> Result<PatientRecord> {
+pub fn record(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+) -> Result<PatientRecord> {
     let (email, user_status, profile): (String, String, PatientProfile) = patient_profiles::table
         .inner_join(users::table)
         .filter(patient_profiles::user_id.eq(patient_id))
