@@ -203,7 +203,7 @@ async fn deactivate(w: &Worker, device: &Device, reason: &str) {
 }
 
 /// SMTP replies can span lines; keep stored errors to one.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

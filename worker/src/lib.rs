@@ -1,7 +1,8 @@
-//! The delivery worker: cron-driven jobs that claim due prompts through the database, send them
-//! by FCM, APNs or email, and record the outcome. Any number of workers may run against one
-//! PostgreSQL.
+//! The delivery worker: cron-driven jobs that claim due prompts and urgent clinic alerts through
+//! the database, send them by FCM, APNs or email, and record the outcome; and the clinics' daily
+//! digest. Any number of workers may run against one PostgreSQL.
 
+pub mod alerts;
 pub mod channels;
 pub mod dispatch;
 pub mod http;
@@ -80,13 +81,26 @@ impl Worker {
                 "dispatch",
                 w.dispatch_cron.clone(),
                 &shutdown,
-                |me, stop| Box::pin(async move { dispatch::drain(&me, &stop).await.map(|_| ()) }),
+                |me, stop| {
+                    Box::pin(async move {
+                        // Urgent clinic alerts first: few, and each must go out within a minute.
+                        let alerts = alerts::drain(&me, &stop).await;
+                        let prompts = dispatch::drain(&me, &stop).await;
+                        alerts.and(prompts).map(|_| ())
+                    })
+                },
             ),
             self.job(
                 "lease_recovery",
                 w.recovery_cron.clone(),
                 &shutdown,
-                |me, _| Box::pin(async move { dispatch::recover_leases(&me).await.map(|_| ()) }),
+                |me, _| {
+                    Box::pin(async move {
+                        let alerts = alerts::recover_leases(&me).await;
+                        let prompts = dispatch::recover_leases(&me).await;
+                        alerts.and(prompts).map(|_| ())
+                    })
+                },
             ),
             self.job(
                 "escalation_digest",

@@ -147,8 +147,8 @@ pub const RECOVERY_CRON: Setting = Setting::with_default(
 );
 pub const DIGEST_CRON: Setting = Setting::with_default(
     "AFTERCARE_DIGEST_CRON",
-    "0 0 7 * * *",
-    "when clinics get the daily email of open escalations (UTC)",
+    "0 */15 * * * *",
+    "how often clinics are checked for their daily email of open escalations, sent once a day from 07:00 (until noon) in each clinic's own time zone",
 );
 pub const PRUNE_CRON: Setting = Setting::with_default(
     "AFTERCARE_PRUNE_CRON",

@@ -10,9 +10,10 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{clinics, escalations, users};
-use crate::domain::Role;
-use crate::domain::{CheckInId, ClinicId, EscalationId, PatientId, UserId};
-use crate::domain::{EscalationStatus, Severity, UserStatus};
+use crate::domain::{
+    CheckInId, ClinicId, EscalationId, EscalationStatus, PatientId, Role, Severity, TimeZone,
+    UserId, UserStatus,
+};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -52,42 +53,50 @@ pub fn for_patient(
 /// details).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
-    pub clinic_id: String,
+    pub clinic_id: ClinicId,
     pub clinic_name: String,
+    /// The clinic's own zone: its digest goes out at 07:00 there.
+    pub timezone: TimeZone,
     /// The clinic's contact address, or its active admins when it has none.
     pub recipients: Vec<String>,
     pub open: i64,
     pub urgent: i64,
 }
 
-/// Every clinic with open escalations, with its counts and recipients. Two queries whatever the
-/// number of clinics: counts by clinic and severity joined with the clinic, then the admins of
-/// the clinics that have no contact address.
+/// Every clinic with open escalations, with its time zone, counts and recipients. Two queries
+/// whatever the number of clinics: counts by clinic and severity joined with the clinic, then the
+/// admins of the clinics that have no contact address. A stored zone name the time zone database
+/// does not know is an error (corrupt data), not a default zone.
 pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
-    let counts: Vec<(String, String, Option<String>, Severity, i64)> = escalations::table
-        .inner_join(clinics::table.on(clinics::id.eq(escalations::clinic_id)))
-        .filter(escalations::status.eq(EscalationStatus::Open))
-        .group_by((
-            escalations::clinic_id,
-            clinics::name,
-            clinics::contact_email,
-            escalations::severity,
-        ))
-        .select((
-            escalations::clinic_id,
-            clinics::name,
-            clinics::contact_email,
-            escalations::severity,
-            count_star(),
-        ))
-        .order(escalations::clinic_id)
-        .load(conn)?;
+    #[allow(clippy::type_complexity)]
+    let counts: Vec<(ClinicId, String, Option<String>, TimeZone, Severity, i64)> =
+        escalations::table
+            .inner_join(clinics::table.on(clinics::id.eq(escalations::clinic_id)))
+            .filter(escalations::status.eq(EscalationStatus::Open))
+            .group_by((
+                escalations::clinic_id,
+                clinics::name,
+                clinics::contact_email,
+                clinics::timezone,
+                escalations::severity,
+            ))
+            .select((
+                escalations::clinic_id,
+                clinics::name,
+                clinics::contact_email,
+                clinics::timezone,
+                escalations::severity,
+                count_star(),
+            ))
+            .order(escalations::clinic_id)
+            .load(conn)?;
     let mut out: Vec<Digest> = Vec::new();
-    for (clinic_id, name, contact, sev, n) in counts {
+    for (clinic_id, name, contact, timezone, sev, n) in counts {
         if out.last().is_none_or(|d| d.clinic_id != clinic_id) {
             out.push(Digest {
                 clinic_id,
                 clinic_name: name,
+                timezone,
                 recipients: contact
                     .filter(|c| !c.trim().is_empty())
                     .into_iter()
@@ -123,7 +132,7 @@ pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
         admins.entry(clinic).or_default().push(email);
     }
     for d in out.iter_mut().filter(|d| d.recipients.is_empty()) {
-        d.recipients = admins.remove(&d.clinic_id).unwrap_or_default();
+        d.recipients = admins.remove(d.clinic_id.as_str()).unwrap_or_default();
     }
     Ok(out)
 }

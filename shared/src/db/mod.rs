@@ -4,6 +4,7 @@
 //! Queries take `&mut DbConn` so they compose inside one transaction; handlers reach them through
 //! [`Db::run`], which moves the blocking diesel work off the async executor.
 
+pub mod alerts;
 pub mod audit;
 pub mod bookings;
 pub mod check_ins;

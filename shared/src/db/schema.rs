@@ -254,6 +254,22 @@ diesel::joinable!(delivery_attempts -> prompts (prompt_id));
 diesel::joinable!(check_ins -> clinics (clinic_id));
 diesel::joinable!(escalations -> check_ins (check_in_id));
 
+diesel::table! {
+    clinic_alerts (id) {
+        id -> Text,
+        clinic_id -> Text,
+        escalation_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     users,
@@ -271,12 +287,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalations,
     audit_log,
     job_runs,
+    clinic_alerts,
 );
 
-// The digest counts open escalations by clinic and severity beside the clinic's name and address.
+// The digest counts open escalations by clinic and severity beside the clinic's name, address
+// and time zone.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     escalations::clinic_id,
     escalations::severity,
     clinics::name,
     clinics::contact_email,
+    clinics::timezone,
 );

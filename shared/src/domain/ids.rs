@@ -118,6 +118,8 @@ ids! {
     CheckInId,
     /// An escalation to the clinic (`escalations.id`).
     EscalationId,
+    /// An urgent escalation's email round to the clinic's staff (`clinic_alerts.id`).
+    ClinicAlertId,
     /// A login session (`sessions.id`).
     SessionId,
     /// A one-time invitation or password-reset code (`invitations.id`).

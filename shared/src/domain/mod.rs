@@ -11,10 +11,10 @@ mod sql;
 
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
 pub use delivery::{DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus};
-pub use escalation::EscalationStatus;
+pub use escalation::{ClinicAlertStatus, EscalationStatus};
 pub use ids::{
-    BookingId, CheckInId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId, PromptId,
-    SessionId, TreatmentId, UserId,
+    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
+    PromptId, SessionId, TreatmentId, UserId,
 };
 pub use people::{
     Email, InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role,

@@ -2,6 +2,7 @@
 //! (never its body, which may carry a code or health text) is written to the log.
 
 pub mod account;
+pub mod alert;
 pub mod prompt;
 
 use lettre::message::{Mailbox, Message, header::ContentType};
@@ -107,14 +108,38 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        self.deliver(email, None).await
+    }
+
+    /// Sends `email` with the `Message-ID` `<{id_left}@{domain of AFTERCARE_MAIL_FROM}>`
+    /// (RFC 5322 §3.6.4) instead of a random one, so sending it again is recognisably the same
+    /// message. `id_left` is a dot-atom such as [`alert::clinic_alert_message_id`] gives.
+    pub async fn send_with_message_id(
+        &self,
+        email: &OutgoingEmail,
+        id_left: &str,
+    ) -> Result<(), MailError> {
+        let id = format!("<{id_left}@{}>", self.from.email.domain());
+        self.deliver(email, Some(id)).await
+    }
+
+    async fn deliver(
+        &self,
+        email: &OutgoingEmail,
+        message_id: Option<String>,
+    ) -> Result<(), MailError> {
         let to: Mailbox = email
             .to
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(email.subject.clone())
+            .subject(email.subject.clone());
+        if message_id.is_some() {
+            builder = builder.message_id(message_id);
+        }
+        let message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(email.text.clone())
             .map_err(|e| MailError::Build(e.to_string()))?;

@@ -21,13 +21,13 @@ pub fn clinic(conn: &mut DbConn, name: &str) -> clinics::Clinic {
 }
 
 /// An active user (staff or patient) with the password `fixture-password-1`.
-pub fn user(conn: &mut DbConn, clinic_id: &ClinicId, role: &str) -> users::User {
+pub fn user(conn: &mut DbConn, clinic_id: impl AsRef<str>, role: &str) -> users::User {
     let t = now();
     let id = UserId::new();
     let u = users::User {
         email: format!("{role}-{id}@example.test"),
         id,
-        clinic_id: clinic_id.clone(),
+        clinic_id: ClinicId::from(clinic_id.as_ref()),
         name: format!("Test {role}"),
         role: Role::parse(role).unwrap_or_else(|| panic!("unknown role {role}")),
         status: UserStatus::Active,
@@ -49,17 +49,18 @@ thread_local! {
 /// An active patient with a profile in `timezone` (quiet hours 21:00–08:00, push and email on).
 pub fn patient(
     conn: &mut DbConn,
-    clinic_id: &ClinicId,
+    clinic_id: impl AsRef<str>,
     timezone: &str,
 ) -> (users::User, patients::PatientProfile) {
-    let u = user(conn, clinic_id, "patient");
+    let clinic_id = ClinicId::from(clinic_id.as_ref());
+    let u = user(conn, &clinic_id, "patient");
     let t = now();
     let tz = crate::domain::TimeZone::parse(timezone).unwrap_or_else(|e| panic!("{e}"));
     let p = patients::PatientProfile {
         family_name: Some("Test".into()),
         ..patients::PatientProfile::with_defaults(
             &u.id.as_patient(),
-            clinic_id,
+            &clinic_id,
             "Ana",
             tz,
             crate::domain::Locale::En,

@@ -1,6 +1,6 @@
 //! A real SMTP server on loopback for tests: speaks enough of RFC 5321 for lettre (EHLO, MAIL,
 //! RCPT, DATA, RSET, NOOP, QUIT) and keeps every accepted message for the test to read.
-//! It can be told to refuse recipients temporarily (4xx) or permanently (5xx).
+//! It can be told to refuse recipients temporarily (4xx) or permanently (5xx), or to be slow.
 
 use std::sync::{Arc, Mutex};
 
@@ -73,6 +73,9 @@ fn decode_qp(s: &str) -> String {
 struct Behaviour {
     /// Reply to every RCPT with this code and text instead of accepting.
     refuse_rcpt: Option<(u16, String)>,
+    /// Wait this long before accepting each message (a slow server, so a test can stop a
+    /// sender mid-drain).
+    accept_delay: Option<std::time::Duration>,
 }
 
 /// The server handle; dropping it does not stop the server (it dies with the test runtime).
@@ -147,6 +150,13 @@ impl SmtpServer {
         }
     }
 
+    /// Take `delay` to accept each message from now on.
+    pub fn delay_acceptance(&self, delay: std::time::Duration) {
+        if let Ok(mut b) = self.behaviour.lock() {
+            b.accept_delay = Some(delay);
+        }
+    }
+
     pub fn accept_recipients(&self) {
         if let Ok(mut b) = self.behaviour.lock() {
             b.refuse_rcpt = None;
@@ -200,6 +210,10 @@ impl SmtpServer {
                     }
                     let l = line.strip_prefix('.').unwrap_or(&line);
                     data.push_str(l);
+                }
+                let delay = self.behaviour.lock().ok().and_then(|b| b.accept_delay);
+                if let Some(d) = delay {
+                    tokio::time::sleep(d).await;
                 }
                 if let Ok(mut v) = self.received.lock() {
                     v.push(ReceivedMail {

@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use shared::config::Config;
+use shared::db::alerts::{self, ClinicAlert};
 use shared::db::deliveries::Attempt;
 use shared::db::devices::{self, Device};
 use shared::db::prompts::{self, Prompt};
 use shared::db::{Backend, Db, DbConn, clinics, migrate, new_id, patients, users};
+use shared::domain::{ClinicId, EscalationId};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::testing::{TestDatabase, fixtures};
@@ -212,6 +214,53 @@ pub fn new_prompt(clinic_id: impl AsRef<str>, patient_id: impl AsRef<str>, key: 
         created_at: t,
         updated_at: t,
     }
+}
+
+/// An open escalation written straight to the table (the reason is a triage rule code that
+/// must never reach an email) and, for an urgent one, its clinic alert, in one transaction as
+/// the check-in does.
+pub fn escalate(
+    c: &mut DbConn,
+    clinic_id: impl AsRef<str>,
+    patient_id: impl AsRef<str>,
+    severity: &str,
+) -> EscalationId {
+    use diesel::prelude::*;
+    use shared::db::schema::escalations as e;
+    let (clinic_id, patient_id) = (clinic_id.as_ref(), patient_id.as_ref());
+    let id = EscalationId::new();
+    c.transaction(|c| {
+        diesel::insert_into(e::table)
+            .values((
+                e::id.eq(&id),
+                e::clinic_id.eq(clinic_id),
+                e::patient_id.eq(patient_id),
+                e::reason.eq("fever_reported"),
+                e::severity.eq(severity),
+                e::status.eq("open"),
+                e::created_at.eq(now()),
+            ))
+            .execute(c)?;
+        if severity == "urgent" {
+            alerts::enqueue(c, &ClinicId::from(clinic_id), &id, now())?;
+        }
+        Ok::<_, shared::Error>(())
+    })
+    .unwrap();
+    id
+}
+
+/// The alert of `escalation`.
+pub async fn alert(env: &Env, escalation: &EscalationId) -> ClinicAlert {
+    let id = escalation.clone();
+    env.run(move |c| alerts::for_escalation(c, &id).unwrap().unwrap())
+        .await
+}
+
+/// One pass over the clinic-alert outbox, run to completion.
+pub async fn drain_alerts(w: &Worker) -> usize {
+    let (_tx, rx) = watch::channel(false);
+    worker::alerts::drain(w, &rx).await.unwrap()
 }
 
 /// One dispatch tick, run to completion.

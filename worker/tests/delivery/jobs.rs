@@ -1,6 +1,6 @@
 //! Daily digest of open escalations (once per day across workers) and pruning.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use shared::db::deliveries::Attempt;
 use shared::db::schema::{clinics, delivery_attempts, escalations};
@@ -14,21 +14,33 @@ use crate::helpers::new_prompt;
 
 fn escalation(
     c: &mut shared::db::DbConn,
-    clinic_id: &str,
-    patient_id: &str,
+    clinic_id: impl AsRef<str>,
+    patient_id: impl AsRef<str>,
     severity: &str,
     status: &str,
 ) {
     diesel::insert_into(escalations::table)
         .values((
             escalations::id.eq(new_id()),
-            escalations::clinic_id.eq(clinic_id),
-            escalations::patient_id.eq(patient_id),
+            escalations::clinic_id.eq(clinic_id.as_ref()),
+            escalations::patient_id.eq(patient_id.as_ref()),
             escalations::reason.eq("fever reported on day 2"),
             escalations::severity.eq(severity),
             escalations::status.eq(status),
             escalations::created_at.eq(now()),
         ))
+        .execute(c)
+        .unwrap();
+}
+
+/// A UTC instant, for standing anywhere in the day.
+fn utc(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn set_timezone(c: &mut shared::db::DbConn, clinic_id: impl AsRef<str>, zone: &str) {
+    diesel::update(clinics::table.find(clinic_id.as_ref()))
+        .set(clinics::timezone.eq(zone))
         .execute(c)
         .unwrap();
 }
@@ -52,9 +64,10 @@ both_backends! {
             (busy, quiet, admin)
         }).await;
 
-        // Two workers run the job; the day is claimed once.
-        worker::jobs::digest(&env.worker_named("w1")).await.unwrap();
-        worker::jobs::digest(&env.worker_named("w2")).await.unwrap();
+        // 08:05 in Madrid (CET). Two workers run the job; each clinic's day is claimed once.
+        let at = utc("2026-03-10 07:05");
+        assert_eq!(worker::jobs::digest_at(&env.worker_named("w1"), at).await.unwrap(), 2);
+        assert_eq!(worker::jobs::digest_at(&env.worker_named("w2"), at).await.unwrap(), 0);
 
         let busy_to = busy.contact_email.unwrap();
         let mails = smtp.wait_for(&busy_to, 1).await;
@@ -66,6 +79,76 @@ both_backends! {
         assert!(!text.contains("fever") && !text.contains("Ana"), "no health details or names");
         assert_eq!(smtp.wait_for(&admin.email, 1).await.len(), 1);
         assert_eq!(smtp.received().len(), 2, "one per clinic with open escalations, once: {}", quiet.id);
+    }
+
+    async fn the_digest_goes_out_at_seven_in_each_clinics_own_time_zone_once_a_local_day(env) {
+        let smtp = SmtpServer::start().await;
+        env.set(smtp.settings());
+        let (tokyo, new_york) = env.run(|c| {
+            let tokyo = fixtures::clinic(c, "Tokyo Clinic");
+            set_timezone(c, &tokyo.id, "Asia/Tokyo");
+            let new_york = fixtures::clinic(c, "New York Clinic");
+            set_timezone(c, &new_york.id, "America/New_York");
+            for clinic in [&tokyo, &new_york] {
+                let (p, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
+                escalation(c, &clinic.id, &p.id, "routine", "open");
+            }
+            (tokyo.contact_email.unwrap(), new_york.contact_email.unwrap())
+        }).await;
+        let w = env.worker();
+        let run = |at: &str| {
+            let (w, at) = (w.clone(), utc(at));
+            async move { worker::jobs::digest_at(&w, at).await.unwrap() }
+        };
+
+        // Tokyo is UTC+9; New York is UTC-5 in January.
+        assert_eq!(run("2026-01-14 21:55").await, 0, "06:55 in Tokyo, 16:55 in New York");
+        assert_eq!(run("2026-01-14 22:05").await, 1, "07:05 in Tokyo");
+        assert_eq!(smtp.to(&tokyo).len(), 1);
+        assert_eq!(run("2026-01-14 22:20").await, 0, "once a local day");
+        assert_eq!(run("2026-01-15 02:50").await, 0, "11:50 in Tokyo: already sent today");
+        assert_eq!(run("2026-01-15 11:55").await, 0, "06:55 in New York");
+        assert_eq!(run("2026-01-15 12:05").await, 1, "07:05 in New York");
+        assert_eq!(smtp.to(&new_york).len(), 1);
+        assert_eq!(run("2026-01-15 16:50").await, 0, "11:50 in New York: already sent today");
+        assert_eq!(run("2026-01-15 21:05").await, 0, "06:05 in Tokyo the next day");
+        assert_eq!(run("2026-01-15 22:05").await, 1, "07:05 in Tokyo the next day");
+        assert_eq!((smtp.to(&tokyo).len(), smtp.to(&new_york).len()), (2, 1));
+        // In July New York keeps daylight time (UTC-4): its 07:00 is 11:00 UTC.
+        assert_eq!(run("2026-07-01 11:05").await, 1, "07:05 in New York (EDT), 20:05 in Tokyo");
+        assert_eq!(smtp.to(&new_york).len(), 2);
+    }
+
+    async fn a_digest_that_no_recipient_accepted_is_tried_again_the_same_morning(env) {
+        let smtp = SmtpServer::start().await;
+        env.set(smtp.settings());
+        let to = env.run(|c| {
+            let clinic = fixtures::clinic(c, "Madrid Clinic");
+            let (p, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
+            escalation(c, &clinic.id, &p.id, "routine", "open");
+            clinic.contact_email.unwrap()
+        }).await;
+        smtp.refuse_recipients(451, "try later");
+        assert_eq!(worker::jobs::digest_at(&env.worker(), utc("2026-03-10 06:05")).await.unwrap(), 0);
+        assert!(smtp.received().is_empty());
+
+        smtp.accept_recipients();
+        assert_eq!(worker::jobs::digest_at(&env.worker(), utc("2026-03-10 06:20")).await.unwrap(), 1);
+        assert_eq!(worker::jobs::digest_at(&env.worker(), utc("2026-03-10 06:35")).await.unwrap(), 0);
+        assert_eq!(smtp.to(&to).len(), 1);
+    }
+
+    async fn an_escalation_opened_in_the_afternoon_waits_for_the_next_morning(env) {
+        let smtp = SmtpServer::start().await;
+        env.set(smtp.settings());
+        env.run(|c| {
+            let clinic = fixtures::clinic(c, "Madrid Clinic");
+            let (p, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
+            escalation(c, &clinic.id, &p.id, "routine", "open");
+        }).await;
+        let w = env.worker();
+        assert_eq!(worker::jobs::digest_at(&w, utc("2026-03-10 14:00")).await.unwrap(), 0, "15:00 in Madrid");
+        assert_eq!(worker::jobs::digest_at(&w, utc("2026-03-11 06:00")).await.unwrap(), 1, "07:00 in Madrid");
     }
 
     async fn prune_deletes_only_old_attempt_records(env) {

@@ -5,6 +5,8 @@
 mod fakes;
 mod helpers;
 
+mod alert_crash;
+mod alerts;
 mod apns;
 mod email;
 mod fcm;

@@ -26,12 +26,23 @@ use worker::dispatch::CONCURRENCY;
 use crate::fakes::FakeFcm;
 use crate::helpers::{Env, new_prompt};
 
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
     log: PathBuf,
 }
 
 fn spawn(env: &Env, fcm: &FakeFcm, extra: &[(&str, &str)]) -> Proc {
+    spawn_with(env, fcm.settings(), extra)
+}
+
+/// The real `worker` binary on `env`'s database with a one-second dispatch and recovery cron,
+/// 10 s leases, batches of 25, the `services` settings (a fake provider, the loopback SMTP
+/// server) and then `extra`.
+pub(crate) fn spawn_with(
+    env: &Env,
+    services: Vec<(&'static str, String)>,
+    extra: &[(&str, &str)],
+) -> Proc {
     let log = std::env::temp_dir().join(format!("worker-{}.log", new_id()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
     // A clean environment: unknown AFTERCARE_* variables would be rejected.
@@ -44,7 +55,7 @@ fn spawn(env: &Env, fcm: &FakeFcm, extra: &[(&str, &str)]) -> Proc {
         .env("AFTERCARE_RECOVERY_CRON", "* * * * * *")
         .env("AFTERCARE_LEASE_SECS", "10")
         .env("AFTERCARE_BATCH_SIZE", "25");
-    for (k, v) in fcm.settings() {
+    for (k, v) in services {
         cmd.env(k, v);
     }
     for (k, v) in extra {
@@ -59,12 +70,12 @@ fn spawn(env: &Env, fcm: &FakeFcm, extra: &[(&str, &str)]) -> Proc {
 }
 
 impl Proc {
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGTERM, then wait for a clean exit.
-    fn terminate(mut self) {
+    pub(crate) fn terminate(mut self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -85,7 +96,7 @@ impl Proc {
         }
     }
 
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();
     }
@@ -141,7 +152,7 @@ async fn sent_count(env: &Env) -> i64 {
 }
 
 /// Polls `done` (every 20 ms) for at most `limit`; a safety net, not a timing assertion.
-async fn wait_for<F, Fut>(limit: Duration, what: &str, procs: &[&Proc], mut done: F)
+pub(crate) async fn wait_for<F, Fut>(limit: Duration, what: &str, procs: &[&Proc], mut done: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
