@@ -28,6 +28,24 @@ impl Fields {
 }
 
 /// Trimmed, non-empty text of at most `max` characters, without control characters.
+/// Free text that may span lines (a clinician's note): like [`text`], but line breaks and tabs
+/// are kept.
+pub fn multiline_text(raw: &str, max: usize) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("must not contain control characters".into());
+    }
+    Ok(s.to_owned())
+}
+
 pub fn text(raw: &str, max: usize) -> Result<String, String> {
     let s = raw.trim();
     if s.is_empty() {

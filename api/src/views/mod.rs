@@ -4,6 +4,7 @@
 //! is unique in the OpenAPI document (a test holds it so).
 
 pub mod auth;
+pub mod check_in;
 pub mod clinic;
 pub mod ops;
 pub mod patient;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shared::db::check_ins::CheckIn;
 use shared::db::roster::{PatientRecord, PatientSummary};
 use shared::domain::{
     BookingId, CheckInId, EscalationId, PatientId, PromptId, TreatmentId, UserId,
@@ -123,6 +124,24 @@ pub struct RecordNextSession {
     pub starts_at: DateTime<Utc>,
 }
 
+impl From<CheckIn> for RecordCheckIn {
+    fn from(c: CheckIn) -> Self {
+        Self {
+            symptoms: codes(&c.symptoms),
+            id: c.id,
+            treatment_id: c.treatment_id,
+            day: c.day,
+            redness: c.redness,
+            swelling: c.swelling,
+            pain: c.pain,
+            peeling: c.peeling,
+            severity: c.severity.as_str().to_owned(),
+            escalated: c.escalated,
+            created_at: to_utc(c.created_at),
+        }
+    }
+}
+
 /// One patient's record.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatientRecordView {
@@ -193,23 +212,7 @@ impl From<PatientRecord> for PatientRecordView {
                 acknowledged_at: r.acknowledged_at.map(to_utc),
             })
             .collect();
-        let check_ins = r
-            .check_ins
-            .into_iter()
-            .map(|c| RecordCheckIn {
-                symptoms: codes(&c.symptoms),
-                id: c.id,
-                treatment_id: c.treatment_id,
-                day: c.day,
-                redness: c.redness,
-                swelling: c.swelling,
-                pain: c.pain,
-                peeling: c.peeling,
-                severity: c.severity.as_str().to_owned(),
-                escalated: c.escalated,
-                created_at: to_utc(c.created_at),
-            })
-            .collect();
+        let check_ins = r.check_ins.into_iter().map(RecordCheckIn::from).collect();
         let escalations = r
             .escalations
             .into_iter()

@@ -10,9 +10,6 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 const NOT_YET_SERVED: &[&str] = &[
-    "GET /v1/clinic/escalations",
-    "POST /v1/clinic/escalations/{id}/resolve",
-    "POST /v1/me/check-ins",
     "GET /v1/me/next-session.ics",
     "GET /v1/me/export",
     "DELETE /v1/me",

@@ -7,6 +7,7 @@ mod helpers;
 
 mod acks;
 mod auth;
+mod check_ins;
 mod cli;
 mod clinic;
 mod config_files;

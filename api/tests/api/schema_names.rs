@@ -74,6 +74,8 @@ fn fragments_agree_on_every_shared_schema() {
         ("patient::me", patient::me::Doc::openapi()),
         ("patient::devices", patient::devices::Doc::openapi()),
         ("patient::prompts", patient::prompts::Doc::openapi()),
+        ("patient::check_ins", patient::check_ins::Doc::openapi()),
+        ("clinic::escalations", clinic::escalations::Doc::openapi()),
     ];
     let mut seen: BTreeMap<String, (&str, serde_json::Value)> = BTreeMap::new();
     for (fragment, doc) in fragments {

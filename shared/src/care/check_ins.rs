@@ -1,7 +1,232 @@
 //! The clinical loop, patient → clinic: a check-in is stored with the treatment day it belongs
-//! to, triaged against the expected healing timeline (the rules are protocol data, see
-//! `crate::protocol`), and anything outside that timeline becomes an escalation for the clinic,
-//! created in the check-in's own transaction. The queries live in `crate::db::escalations`.
+//! to, triaged against the expected healing timeline (the rules are protocol data:
+//! `shared/protocol/v1/triage.toml`, applied by `crate::protocol::triage`), and anything outside
+//! that timeline becomes an escalation for the clinic in the check-in's own transaction. An
+//! urgent one is also queued for the clinic's alert email (`crate::db::alerts`), and the
+//! patient's plan adapts (follow-up, confirmation, reassurance held back) through the same
+//! re-plan as every other change.
 //!
-//! The check-in route and its triage are not served yet (CONTRACT.md `POST /v1/me/check-ins`);
-//! this module is where they go.
+//! The clinic answers from its queue: [`resolve`] closes an escalation once, with a note.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use super::StaffActor;
+use crate::db::check_ins::{self, CheckIn};
+use crate::db::escalations::{self, Escalation};
+use crate::db::{Db, DbConn, alerts, audit, clinics, patients, plans, treatments};
+use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
+use crate::error::{Error, Result};
+use crate::protocol::Protocol;
+use crate::protocol::triage::{CheckInFacts, PreviousCheckIn, Triage};
+
+/// What the patient reports (CONTRACT.md `POST /v1/me/check-ins`), range-checked: scores 0–10.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckInForm {
+    pub redness: i32,
+    pub swelling: i32,
+    pub pain: i32,
+    pub peeling: bool,
+    /// Distinct warning signs, each a red flag (FACTS.md "Warning signs").
+    pub symptoms: Vec<Symptom>,
+}
+
+/// A stored check-in, its triage (guidance in the patient's language) and the escalation it
+/// raised, if any.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub check_in: CheckIn,
+    pub triage: Triage,
+    pub escalation: Option<Escalation>,
+}
+
+/// Records the patient's check-in for their current treatment, triages it and escalates
+/// anything outside the expected healing timeline, all in one transaction; then the plan is
+/// re-planned with the new signal. A discharged patient may still check in (the clinic wants
+/// to know). Errors: `Conflict` when no treatment is recorded; `NotFound` for an erased
+/// patient.
+pub async fn record(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    patient_id: &PatientId,
+    form: CheckInForm,
+    now: NaiveDateTime,
+) -> Result<Recorded> {
+    let (protocol, patient_id) = (protocol.clone(), patient_id.clone());
+    db.transaction(move |conn| record_in(conn, &protocol, &patient_id, form, now))
+        .await
+}
+
+fn record_in(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    patient_id: &PatientId,
+    form: CheckInForm,
+    now: NaiveDateTime,
+) -> Result<Recorded> {
+    let profile = patients::lock_patient(conn, patient_id, None)?;
+    let Some(treatment) = treatments::current(conn, patient_id)? else {
+        return Err(Error::Conflict(
+            "no treatment has been recorded yet: there is nothing to check in about".into(),
+        ));
+    };
+    let tz = profile.timezone.0;
+    let local = |t: NaiveDateTime| t.and_utc().with_timezone(&tz).date_naive();
+    let day = i32::try_from((local(now) - local(treatment.performed_at)).num_days())
+        .unwrap_or(0)
+        .max(0);
+    let previous = check_ins::latest_for_treatment(conn, &treatment.id)?.map(|c| PreviousCheckIn {
+        day: c.day.unwrap_or(0),
+        redness: c.redness,
+    });
+    let clinic = clinics::find(conn, &profile.clinic_id)?;
+    let facts = CheckInFacts {
+        day,
+        redness: form.redness,
+        swelling: form.swelling,
+        pain: form.pain,
+        peeling: form.peeling,
+        symptoms: form.symptoms.clone(),
+    };
+    let triage = protocol.triage(
+        &facts,
+        previous,
+        profile.locale,
+        clinic.contact_phone.as_deref(),
+    );
+    let escalated = triage.severity != Severity::None;
+    let check_in = CheckIn {
+        id: CheckInId::new(),
+        clinic_id: profile.clinic_id.clone(),
+        patient_id: patient_id.clone(),
+        treatment_id: Some(treatment.id.clone()),
+        day: Some(day),
+        redness: form.redness,
+        swelling: form.swelling,
+        pain: form.pain,
+        peeling: form.peeling,
+        symptoms: form.symptoms.into(),
+        severity: triage.severity,
+        escalated,
+        created_at: now,
+    };
+    check_ins::insert(conn, &check_in)?;
+    let escalation = if escalated {
+        let e = Escalation {
+            id: EscalationId::new(),
+            clinic_id: profile.clinic_id.clone(),
+            patient_id: patient_id.clone(),
+            check_in_id: Some(check_in.id.clone()),
+            reason: triage.reason.clone(),
+            severity: triage.severity,
+            status: EscalationStatus::Open,
+            resolution_note: None,
+            resolved_by: None,
+            resolved_at: None,
+            created_at: now,
+        };
+        escalations::insert(conn, &e)?;
+        if e.severity == Severity::Urgent {
+            alerts::enqueue(conn, &e.clinic_id, &e.id, now)?;
+        }
+        Some(e)
+    } else {
+        None
+    };
+    audit::record(
+        conn,
+        &profile.clinic_id,
+        Some(&patient_id.as_user()),
+        "check_in.create",
+        Some(patient_id),
+        now,
+    )?;
+    plans::replan(conn, protocol, patient_id, now)?;
+    tracing::info!(
+        check_in_id = %check_in.id,
+        severity = triage.severity.as_str(),
+        "check-in recorded"
+    );
+    Ok(Recorded {
+        check_in,
+        triage,
+        escalation,
+    })
+}
+
+/// One page of the actor's clinic's escalations, newest first, each with its check-in.
+pub async fn queue(
+    db: &Db,
+    actor: &StaffActor,
+    status: Option<EscalationStatus>,
+    before_id: Option<String>,
+    limit: i64,
+) -> Result<Vec<(Escalation, Option<CheckIn>)>> {
+    let actor = actor.clone();
+    db.run(move |conn| {
+        let page = escalations::list(conn, &actor.clinic_id, status, before_id.as_deref(), limit)?;
+        let ids: Vec<&CheckInId> = page.iter().filter_map(|e| e.check_in_id.as_ref()).collect();
+        let mut found = check_ins::by_ids(conn, &actor.clinic_id, &ids)?;
+        Ok(page
+            .into_iter()
+            .map(|e| {
+                let c = e
+                    .check_in_id
+                    .as_ref()
+                    .and_then(|id| found.iter().position(|c| &c.id == id))
+                    .map(|i| found.swap_remove(i));
+                (e, c)
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Resolves one of the actor's clinic's escalations with a note (already checked: non-empty,
+/// bounded), audited; the patient's plan is re-planned (reassurance held back for an urgent
+/// escalation returns). Errors: `NotFound` for another clinic's or an unknown id; `Conflict`
+/// when it was resolved already (the first resolution stands).
+pub async fn resolve(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    id: &EscalationId,
+    note: String,
+    now: NaiveDateTime,
+) -> Result<(Escalation, Option<CheckIn>)> {
+    let (protocol, actor, id) = (protocol.clone(), actor.clone(), id.clone());
+    db.transaction(move |conn| {
+        let current = escalations::lock(conn, &actor.clinic_id, &id)?;
+        if current.status == EscalationStatus::Resolved
+            || !escalations::resolve(conn, &id, &actor.user_id, &note, now)?
+        {
+            return Err(Error::Conflict(
+                "this escalation was already resolved; the first resolution stands".into(),
+            ));
+        }
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "escalation.resolve",
+            Some(&current.patient_id),
+            now,
+        )?;
+        // An erased patient has no plan left to adapt.
+        match patients::lock_patient(conn, &current.patient_id, Some(&actor.clinic_id)) {
+            Ok(_) => {
+                plans::replan(conn, &protocol, &current.patient_id, now)?;
+            }
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+        let escalation = escalations::lock(conn, &actor.clinic_id, &id)?;
+        let check_in = match &escalation.check_in_id {
+            Some(c) => check_ins::by_ids(conn, &actor.clinic_id, &[c])?.pop(),
+            None => None,
+        };
+        Ok((escalation, check_in))
+    })
+    .await
+}

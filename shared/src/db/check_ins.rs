@@ -47,3 +47,42 @@ pub fn for_patient(
         .select(CheckIn::as_select())
         .load(conn)?)
 }
+
+pub fn insert(conn: &mut DbConn, row: &CheckIn) -> Result<()> {
+    diesel::insert_into(check_ins::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The latest check-in for `treatment_id`, the one a new check-in is compared with (rising
+/// redness).
+pub fn latest_for_treatment(
+    conn: &mut DbConn,
+    treatment_id: &TreatmentId,
+) -> Result<Option<CheckIn>> {
+    Ok(check_ins::table
+        .filter(check_ins::treatment_id.eq(treatment_id))
+        .order((check_ins::created_at.desc(), check_ins::id.desc()))
+        .select(CheckIn::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every check-in for `treatment_id`, oldest first: what the plan adapts to.
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &TreatmentId) -> Result<Vec<CheckIn>> {
+    Ok(check_ins::table
+        .filter(check_ins::treatment_id.eq(treatment_id))
+        .order((check_ins::created_at.asc(), check_ins::id.asc()))
+        .select(CheckIn::as_select())
+        .load(conn)?)
+}
+
+/// The check-ins with these ids, for the clinic's escalation queue (one query per page).
+pub fn by_ids(conn: &mut DbConn, clinic_id: &ClinicId, ids: &[&CheckInId]) -> Result<Vec<CheckIn>> {
+    Ok(check_ins::table
+        .filter(check_ins::clinic_id.eq(clinic_id))
+        .filter(check_ins::id.eq_any(ids))
+        .select(CheckIn::as_select())
+        .load(conn)?)
+}

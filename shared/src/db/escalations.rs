@@ -136,3 +136,90 @@ pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
     }
     Ok(out)
 }
+
+pub fn insert(conn: &mut DbConn, row: &Escalation) -> Result<()> {
+    diesel::insert_into(escalations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the patient has an open `urgent` escalation: while one is, the plan holds back its
+/// reassuring prompts.
+pub fn has_open_urgent(conn: &mut DbConn, patient_id: &PatientId) -> Result<bool> {
+    let n: i64 = escalations::table
+        .filter(escalations::patient_id.eq(patient_id))
+        .filter(escalations::status.eq(EscalationStatus::Open))
+        .filter(escalations::severity.eq(Severity::Urgent))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// One page of the clinic's escalations, newest first (`before_id` is the keyset cursor: ids
+/// are time-ordered), optionally only those in `status`.
+pub fn list(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    status: Option<EscalationStatus>,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Escalation>> {
+    let mut query = escalations::table
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .order(escalations::id.desc())
+        .limit(limit)
+        .select(Escalation::as_select())
+        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    if let Some(s) = status {
+        query = query.filter(escalations::status.eq(s));
+    }
+    if let Some(b) = before_id {
+        query = query.filter(escalations::id.lt(b.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The clinic's escalation `id`, locked for a change (a no-op update takes the row lock on
+/// PostgreSQL and the write lock on SQLite). Errors: `NotFound` for another clinic's or an
+/// unknown id.
+pub fn lock(conn: &mut DbConn, clinic_id: &ClinicId, id: &EscalationId) -> Result<Escalation> {
+    let n = diesel::update(
+        escalations::table
+            .filter(escalations::id.eq(id))
+            .filter(escalations::clinic_id.eq(clinic_id)),
+    )
+    .set(escalations::status.eq(escalations::status))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(crate::Error::NotFound);
+    }
+    Ok(escalations::table
+        .find(id)
+        .select(Escalation::as_select())
+        .first(conn)?)
+}
+
+/// Marks an open escalation resolved; `false` when it was resolved already (the first
+/// resolution stands).
+pub fn resolve(
+    conn: &mut DbConn,
+    id: &EscalationId,
+    by: &UserId,
+    note: &str,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let n = diesel::update(
+        escalations::table
+            .filter(escalations::id.eq(id))
+            .filter(escalations::status.eq(EscalationStatus::Open)),
+    )
+    .set((
+        escalations::status.eq(EscalationStatus::Resolved),
+        escalations::resolution_note.eq(note),
+        escalations::resolved_by.eq(by),
+        escalations::resolved_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

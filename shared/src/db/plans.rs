@@ -22,11 +22,11 @@ use diesel::prelude::*;
 
 use super::prompts::{self, Prompt};
 use super::schema::prompts as prompts_t;
-use super::{DbConn, bookings, patients, treatments};
+use super::{DbConn, bookings, check_ins, escalations, patients, treatments};
 use crate::domain::{BookingId, PatientId, PromptId, TreatmentId};
 use crate::domain::{PromptStatus, TimeZone};
 use crate::error::Result;
-use crate::protocol::{PlanRequest, PlannedPrompt, Protocol, plan};
+use crate::protocol::{CheckInSignal, PlanRequest, PlannedPrompt, Protocol, plan};
 
 /// What a re-plan did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,9 +55,21 @@ pub fn replan(
         Vec::new()
     } else {
         let prefs = patients::Preferences::of(&profile)?;
-        let treatment = treatments::current(conn, patient_id)?
-            .map(|t| t.input())
-            .transpose()?;
+        let current = treatments::current(conn, patient_id)?;
+        let treatment = current.as_ref().map(|t| t.input()).transpose()?;
+        let signals: Vec<CheckInSignal> = match &current {
+            Some(t) => check_ins::for_treatment(conn, &t.id)?
+                .into_iter()
+                .map(|c| CheckInSignal {
+                    id: c.id.into_string(),
+                    at: c.created_at.and_utc(),
+                    severity: c.severity,
+                    peeling: c.peeling,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let open_urgent = escalations::has_open_urgent(conn, patient_id)?;
         let booking = bookings::live(conn, patient_id)?.map(|b| b.input());
         plan(
             protocol,
@@ -69,9 +81,8 @@ pub fn replan(
                 treatment: treatment.as_ref(),
                 booking: booking.as_ref(),
                 now: now.and_utc(),
-                // Check-ins do not adapt the stored plan yet.
-                signals: &[],
-                open_urgent: false,
+                signals: &signals,
+                open_urgent,
             },
         )
     };

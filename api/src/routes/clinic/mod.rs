@@ -1,5 +1,6 @@
 //! `/v1/clinic/*`: clinic staff. Every query is scoped to the caller's clinic in the query itself.
 
+pub mod escalations;
 pub mod patients;
 pub mod staff;
 pub mod treatments;
@@ -7,6 +8,7 @@ pub mod treatments;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    escalations::configure(cfg);
     patients::configure(cfg);
     staff::configure(cfg);
     treatments::configure(cfg);
@@ -17,5 +19,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = patients::Doc::openapi();
     doc.merge(staff::Doc::openapi());
     doc.merge(treatments::Doc::openapi());
+    doc.merge(escalations::Doc::openapi());
     doc
 }

@@ -1,5 +1,6 @@
 //! `/v1/me/*`: the patient's own data. Every query is scoped to the caller's user id.
 
+pub mod check_ins;
 pub mod devices;
 pub mod me;
 pub mod prompts;
@@ -7,6 +8,7 @@ pub mod prompts;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    check_ins::configure(cfg);
     me::configure(cfg);
     devices::configure(cfg);
     prompts::configure(cfg);
@@ -17,5 +19,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = me::Doc::openapi();
     doc.merge(devices::Doc::openapi());
     doc.merge(prompts::Doc::openapi());
+    doc.merge(check_ins::Doc::openapi());
     doc
 }

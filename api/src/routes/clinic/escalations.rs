@@ -1,0 +1,100 @@
+//! The clinic's escalation queue: `GET /v1/clinic/escalations`,
+//! `POST /v1/clinic/escalations/{id}/resolve`. Scoped to the caller's clinic in the query.
+
+use actix_web::{get, post, web};
+use shared::care::check_ins;
+use shared::domain::{EscalationId, EscalationStatus};
+use shared::time::now;
+
+use crate::error::{ApiResult, Problem, invalid};
+use crate::extract::Staff;
+use crate::pagination;
+use crate::state::AppState;
+use crate::validate;
+use crate::views::check_in::{
+    EscalationItem, EscalationPage, EscalationParams, NOTE_MAX, ResolveEscalation,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list).service(resolve);
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, resolve),
+    components(schemas(EscalationItem, EscalationPage, ResolveEscalation))
+)]
+pub struct Doc;
+
+/// The clinic's escalations, newest first, each with the check-in that raised it.
+#[utoipa::path(
+    tag = "clinic",
+    params(EscalationParams),
+    responses(
+        (status = 200, body = EscalationPage),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/clinic/escalations")]
+pub async fn list(
+    staff: Staff,
+    state: web::Data<AppState>,
+    params: web::Query<EscalationParams>,
+) -> ApiResult<web::Json<EscalationPage>> {
+    let p = params.into_inner();
+    let limit = pagination::limit(p.limit)?;
+    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            EscalationStatus::parse(s)
+                .ok_or_else(|| invalid("status", "must be open or resolved"))?,
+        ),
+    };
+    let before = pagination::decode_cursor(p.cursor.as_deref())?;
+    let rows = check_ins::queue(&state.db, &staff.actor(), status, before, limit + 1).await?;
+    let (rows, next_cursor) = pagination::split(rows, limit, |(e, _)| e.id.to_string());
+    Ok(web::Json(EscalationPage {
+        items: rows
+            .into_iter()
+            .map(|(e, c)| EscalationItem::new(e, c))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// Resolves an escalation with a note (audited). The first resolution stands: a second one is
+/// 409.
+#[utoipa::path(
+    tag = "clinic",
+    params(("id" = String, Path, description = "escalation id")),
+    request_body = ResolveEscalation,
+    responses(
+        (status = 200, body = EscalationItem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "already resolved", body = Problem),
+        (status = 422, body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/clinic/escalations/{id}/resolve")]
+pub async fn resolve(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<EscalationId>,
+    body: web::Json<ResolveEscalation>,
+) -> ApiResult<web::Json<EscalationItem>> {
+    let note = validate::multiline_text(&body.note, NOTE_MAX).map_err(|m| invalid("note", m))?;
+    let (e, c) = check_ins::resolve(
+        &state.db,
+        &state.protocol,
+        &staff.actor(),
+        &path,
+        note,
+        now(),
+    )
+    .await?;
+    Ok(web::Json(EscalationItem::new(e, c)))
+}

@@ -1,0 +1,195 @@
+//! Bodies of the clinical loop: a patient's check-in (CONTRACT.md `POST /v1/me/check-ins`) and
+//! the clinic's escalation queue (`GET /v1/clinic/escalations`,
+//! `POST /v1/clinic/escalations/{id}/resolve`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::care::check_ins::{CheckInForm, Recorded};
+use shared::db::check_ins::CheckIn;
+use shared::db::escalations::Escalation;
+use shared::domain::{
+    CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom, UserId,
+};
+use shared::time::to_utc;
+use shared::{Error, FieldError};
+
+use super::record::RecordCheckIn;
+
+/// How the skin is today. Every field is required; each invalid or missing one is reported.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckIn {
+    /// 0 (none) – 10 (worst imaginable).
+    #[schema(value_type = i32, minimum = 0, maximum = 10)]
+    pub redness: Option<Value>,
+    #[schema(value_type = i32, minimum = 0, maximum = 10)]
+    pub swelling: Option<Value>,
+    #[schema(value_type = i32, minimum = 0, maximum = 10)]
+    pub pain: Option<Value>,
+    #[schema(value_type = bool)]
+    pub peeling: Option<Value>,
+    /// Warning signs noticed; `[]` for none.
+    #[schema(value_type = Vec<Symptom>)]
+    pub symptoms: Option<Value>,
+}
+
+fn score(field: &str, v: &Option<Value>, errors: &mut Vec<FieldError>) -> i32 {
+    match v.as_ref().and_then(Value::as_i64) {
+        Some(n) if (0..=10).contains(&n) => n as i32,
+        _ if v.is_none() => {
+            errors.push(FieldError::new(field, "is required"));
+            0
+        }
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "must be a whole number from 0 to 10",
+            ));
+            0
+        }
+    }
+}
+
+impl NewCheckIn {
+    /// Every invalid or missing field is reported at once (422).
+    pub fn parse(&self) -> Result<CheckInForm, Error> {
+        let mut errors = Vec::new();
+        let redness = score("redness", &self.redness, &mut errors);
+        let swelling = score("swelling", &self.swelling, &mut errors);
+        let pain = score("pain", &self.pain, &mut errors);
+        let peeling = match &self.peeling {
+            Some(Value::Bool(b)) => *b,
+            None => {
+                errors.push(FieldError::new("peeling", "is required"));
+                false
+            }
+            Some(_) => {
+                errors.push(FieldError::new("peeling", "must be true or false"));
+                false
+            }
+        };
+        let mut symptoms = Vec::new();
+        match &self.symptoms {
+            None => errors.push(FieldError::new("symptoms", "is required ([] for none)")),
+            Some(Value::Array(list)) => {
+                for item in list {
+                    match item.as_str().and_then(Symptom::parse) {
+                        Some(s) if !symptoms.contains(&s) => symptoms.push(s),
+                        Some(_) => {}
+                        None => errors.push(FieldError::new(
+                            "symptoms",
+                            format!(
+                                "unknown symptom {item}; known: {}",
+                                Symptom::ALL
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )),
+                    }
+                }
+            }
+            Some(_) => errors.push(FieldError::new(
+                "symptoms",
+                "must be a list of symptom codes",
+            )),
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        Ok(CheckInForm {
+            redness,
+            swelling,
+            pain,
+            peeling,
+            symptoms,
+        })
+    }
+}
+
+/// The check-in as recorded, with what the patient should do now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckInCreated {
+    pub id: CheckInId,
+    /// Days since the treatment (the patient's local dates).
+    pub day: i32,
+    /// What to do now, in the patient's language; `urgent` tells them to contact the clinic.
+    pub guidance: Vec<String>,
+    /// Whether the clinic was told (an escalation was opened).
+    pub escalated: bool,
+    pub severity: Severity,
+}
+
+impl From<Recorded> for CheckInCreated {
+    fn from(r: Recorded) -> Self {
+        Self {
+            id: r.check_in.id,
+            day: r.check_in.day.unwrap_or(0),
+            guidance: r.triage.guidance,
+            escalated: r.escalation.is_some(),
+            severity: r.triage.severity,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EscalationParams {
+    /// `open` or `resolved`; both when absent.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// An escalation in the clinic's queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EscalationItem {
+    pub id: EscalationId,
+    pub patient_id: PatientId,
+    /// The triage rule that raised it (`warning_sign`, `redness_not_fading`, …).
+    pub reason: String,
+    pub severity: Severity,
+    pub status: EscalationStatus,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<UserId>,
+    pub resolution_note: Option<String>,
+    /// Seconds from opening to resolution; null while open.
+    pub time_to_resolve_secs: Option<i64>,
+    pub check_in: Option<RecordCheckIn>,
+}
+
+impl EscalationItem {
+    pub fn new(e: Escalation, check_in: Option<CheckIn>) -> Self {
+        Self {
+            time_to_resolve_secs: e.resolved_at.map(|r| (r - e.created_at).num_seconds()),
+            id: e.id,
+            patient_id: e.patient_id,
+            reason: e.reason,
+            severity: e.severity,
+            status: e.status,
+            created_at: to_utc(e.created_at),
+            resolved_at: e.resolved_at.map(to_utc),
+            resolved_by: e.resolved_by,
+            resolution_note: e.resolution_note,
+            check_in: check_in.map(RecordCheckIn::from),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EscalationPage {
+    pub items: Vec<EscalationItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// Longest resolution note, in characters.
+pub const NOTE_MAX: usize = 2000;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveEscalation {
+    /// What the clinic did (called the patient, booked a visit…); 1–2000 characters.
+    pub note: String,
+}
