@@ -17,8 +17,7 @@ use shared::domain::ClinicId;
 use shared::mail::MailError;
 use shared::mail::alert::{clinic_alert_email, clinic_alert_message_id};
 use shared::time::now;
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use crate::Worker;
 use crate::channels::one_line;
@@ -72,12 +71,9 @@ async fn send_batch(
     to: Arc<HashMap<ClinicId, Recipients>>,
     stop: &watch::Receiver<bool>,
 ) -> usize {
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for alert in batch {
-        let (w, stop, permits, to) = (w.clone(), stop.clone(), permits.clone(), to.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
+    crate::bounded::run(batch, CONCURRENCY, "clinic alert", |alert| {
+        let (w, stop, to) = (w.clone(), stop.clone(), to.clone());
+        async move {
             let id = alert.id.clone();
             match process(&w, alert, to.as_ref(), &stop).await {
                 Ok(done) => done,
@@ -88,17 +84,9 @@ async fn send_batch(
                     false
                 }
             }
-        });
-    }
-    let mut resolved = 0;
-    while let Some(r) = tasks.join_next().await {
-        match r {
-            Ok(true) => resolved += 1,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "clinic alert task panicked"),
         }
-    }
-    resolved
+    })
+    .await
 }
 
 /// Sends one leased alert to its clinic and records the outcome. `false` when it was handed

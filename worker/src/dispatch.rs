@@ -3,14 +3,11 @@
 //! outcome is recorded right after its own send, so a crash repeats at most the prompts that
 //! were in flight, and the repeat carries the same idempotency key.
 
-use std::sync::Arc;
-
 use chrono::Duration;
 use shared::db::deliveries::{self, Resolution};
 use shared::db::prompts::{self, Prompt};
 use shared::time::now;
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use crate::Worker;
 use crate::channels::{self, Recipient};
@@ -50,12 +47,9 @@ async fn claim(w: &Worker) -> Result<Vec<Prompt>, shared::Error> {
 }
 
 async fn send_batch(w: &Worker, batch: Vec<Prompt>, stop: &watch::Receiver<bool>) -> usize {
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for prompt in batch {
-        let (w, stop, permits) = (w.clone(), stop.clone(), permits.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
+    crate::bounded::run(batch, CONCURRENCY, "prompt", |prompt| {
+        let (w, stop) = (w.clone(), stop.clone());
+        async move {
             let id = prompt.id.clone();
             match process(&w, prompt, &stop).await {
                 Ok(done) => done,
@@ -66,17 +60,9 @@ async fn send_batch(w: &Worker, batch: Vec<Prompt>, stop: &watch::Receiver<bool>
                     false
                 }
             }
-        });
-    }
-    let mut resolved = 0;
-    while let Some(r) = tasks.join_next().await {
-        match r {
-            Ok(true) => resolved += 1,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "prompt task panicked"),
         }
-    }
-    resolved
+    })
+    .await
 }
 
 /// Sends one leased prompt and records the outcome. `false` when it was handed back unsent.

@@ -3,6 +3,7 @@
 //! digest. Any number of workers may run against one PostgreSQL.
 
 pub mod alerts;
+mod bounded;
 pub mod channels;
 pub mod dispatch;
 pub mod http;
