@@ -111,12 +111,16 @@ async fn process(
         None => AlertOutcome::Failed {
             error: "the alert's clinic does not exist".into(),
         },
-        Some(r) if r.emails.is_empty() => alerts::after_failure(
-            &alert,
-            max,
-            "the clinic has no active admin or clinician".into(),
-            now(),
-        ),
+        Some(r) if r.emails.is_empty() => {
+            tracing::warn!(alert_id = %alert.id, clinic_id = %alert.clinic_id, "clinic alert waits: the clinic has no active admin or clinician");
+            w.metrics.delivery(CHANNEL, "no_recipient");
+            alerts::after_failure(
+                &alert,
+                max,
+                "the clinic has no active admin or clinician".into(),
+                now(),
+            )
+        }
         Some(r) => send_round(w, &alert, r).await,
     };
     record(w, &alert, outcome).await?;
@@ -198,7 +202,11 @@ async fn record(
     let owned =
         w.db.run(move |c| alerts::resolve(c, &id, &worker_id, &outcome, now()))
             .await?;
-    if owned {
+    if owned && label == "failed" {
+        // A clinic that never heard about an urgent check-in: the on-call person must know.
+        w.metrics.delivery(CHANNEL, "given_up");
+        tracing::error!(alert_id = %alert.id, escalation_id = %alert.escalation_id, "clinic alert given up: nobody at the clinic was emailed");
+    } else if owned {
         tracing::debug!(alert_id = %alert.id, resolution = label, "clinic alert resolved");
     } else {
         // Our lease expired and another worker re-claimed the alert; its record stands.

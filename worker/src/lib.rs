@@ -82,14 +82,15 @@ impl Worker {
                 "dispatch",
                 w.dispatch_cron.clone(),
                 &shutdown,
-                |me, stop| {
-                    Box::pin(async move {
-                        // Urgent clinic alerts first: few, and each must go out within a minute.
-                        let alerts = alerts::drain(&me, &stop).await;
-                        let prompts = dispatch::drain(&me, &stop).await;
-                        alerts.and(prompts).map(|_| ())
-                    })
-                },
+                |me, stop| Box::pin(async move { dispatch::drain(&me, &stop).await.map(|_| ()) }),
+            ),
+            // Urgent clinic alerts run as their own job on the same schedule, so a long prompt
+            // drain never holds one back past its minute.
+            self.job(
+                "clinic_alerts",
+                w.dispatch_cron.clone(),
+                &shutdown,
+                |me, stop| Box::pin(async move { alerts::drain(&me, &stop).await.map(|_| ()) }),
             ),
             self.job(
                 "lease_recovery",

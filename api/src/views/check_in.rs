@@ -17,8 +17,9 @@ use shared::{Error, FieldError};
 use super::record::RecordCheckIn;
 
 /// How the skin is today. Every field is required; each invalid or missing one is reported.
+/// Only a JSON object is a check-in (serde would also take a positional array).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "serde_json::Map<String, Value>")]
 pub struct NewCheckIn {
     /// 0 (none) – 10 (worst imaginable).
     #[schema(value_type = i32, minimum = 0, maximum = 10)]
@@ -32,6 +33,31 @@ pub struct NewCheckIn {
     /// Warning signs noticed; `[]` for none.
     #[schema(value_type = Vec<Symptom>)]
     pub symptoms: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInObject {
+    redness: Option<Value>,
+    swelling: Option<Value>,
+    pain: Option<Value>,
+    peeling: Option<Value>,
+    symptoms: Option<Value>,
+}
+
+impl TryFrom<serde_json::Map<String, Value>> for NewCheckIn {
+    type Error = serde_json::Error;
+
+    fn try_from(map: serde_json::Map<String, Value>) -> Result<Self, Self::Error> {
+        let o: CheckInObject = serde_json::from_value(Value::Object(map))?;
+        Ok(Self {
+            redness: o.redness,
+            swelling: o.swelling,
+            pain: o.pain,
+            peeling: o.peeling,
+            symptoms: o.symptoms,
+        })
+    }
 }
 
 fn score(field: &str, v: &Option<Value>, errors: &mut Vec<FieldError>) -> i32 {
@@ -73,22 +99,22 @@ impl NewCheckIn {
         match &self.symptoms {
             None => errors.push(FieldError::new("symptoms", "is required ([] for none)")),
             Some(Value::Array(list)) => {
+                // One message for the field, naming the known codes; what the patient typed is
+                // not echoed (it may be health text, and it would reach the logs).
+                let mut unknown = false;
                 for item in list {
                     match item.as_str().and_then(Symptom::parse) {
                         Some(s) if !symptoms.contains(&s) => symptoms.push(s),
                         Some(_) => {}
-                        None => errors.push(FieldError::new(
-                            "symptoms",
-                            format!(
-                                "unknown symptom {item}; known: {}",
-                                Symptom::ALL
-                                    .iter()
-                                    .map(|s| s.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )),
+                        None => unknown = true,
                     }
+                }
+                if unknown {
+                    let known: Vec<&str> = Symptom::ALL.iter().map(|s| s.as_str()).collect();
+                    errors.push(FieldError::new(
+                        "symptoms",
+                        format!("holds an unknown symptom; known: {}", known.join(", ")),
+                    ));
                 }
             }
             Some(_) => errors.push(FieldError::new(

@@ -149,9 +149,14 @@ both_backends! {
 
     async fn the_queue_is_scoped_checked_and_paged(app) {
         let (staff, patient, token) = setup(&app).await;
+        let clinic: Value = app.get("/v1/clinic", Some(&staff)).await.json().await.unwrap();
+        let clinic_id = shared::domain::ClinicId::from(clinic["id"].as_str().unwrap());
         treated_days_ago(&app, &staff, &patient, 6).await;
-        for _ in 0..3 {
-            check_in(&app, &token, &report(8, 2, false, &[])).await;
+        check_in(&app, &token, &report(8, 2, false, &[])).await;
+        for _ in 0..2 {
+            let (other, other_token) = app.patient_in(&clinic_id, "Europe/Madrid").await;
+            treated_days_ago(&app, &staff, other.id.as_str(), 6).await;
+            check_in(&app, &other_token, &report(8, 2, false, &[])).await;
         }
         let first = queue(&app, &staff, "?limit=2").await;
         assert_eq!(first["items"].as_array().unwrap().len(), 2);
@@ -221,6 +226,39 @@ both_backends! {
         let es = check_in(&app, &token, &report(7, 2, false, &[])).await;
         assert_ne!(en["guidance"], es["guidance"], "guidance follows the patient's language");
         let tl = timeline(&app, &token).await;
-        assert_eq!(tl.iter().filter(|p| p["key"] == "check_in_follow_up").count(), 2, "one per routine check-in");
+        assert_eq!(tl.iter().filter(|p| p["key"] == "check_in_follow_up").count(), 1, "one follow-up a day");
+        assert_eq!(queue(&app, &staff, "").await["items"].as_array().unwrap().len(), 1, "the same trouble again adds to the open escalation");
+    }
+
+    async fn repeated_urgent_reports_make_one_escalation_one_alert_and_one_confirmation(app) {
+        let (staff, patient, token) = setup(&app).await;
+        treated_days_ago(&app, &staff, &patient, 2).await;
+        let routine = check_in(&app, &token, &report(3, 8, false, &[])).await;
+        assert_eq!(routine["severity"], "routine");
+        for _ in 0..3 {
+            let c = check_in(&app, &token, &report(3, 2, false, &["pus"])).await;
+            assert_eq!((c["severity"].as_str(), c["escalated"].as_bool()), (Some("urgent"), Some(true)));
+        }
+        let q = queue(&app, &staff, "?status=open").await;
+        let severities: Vec<&str> = q["items"].as_array().unwrap().iter().map(|e| e["severity"].as_str().unwrap()).collect();
+        assert_eq!(severities, ["urgent", "routine"], "a worse report opens one urgent escalation; repeats add to it");
+        let tl = timeline(&app, &token).await;
+        assert_eq!(tl.iter().filter(|p| p["key"] == "urgent_check_in_received").count(), 1);
+        // A repeat of a milder kind while an urgent one is open adds to it too.
+        let again = check_in(&app, &token, &report(3, 8, false, &[])).await;
+        assert_eq!(again["escalated"], true);
+        assert_eq!(queue(&app, &staff, "?status=open").await["items"].as_array().unwrap().len(), 2);
+    }
+
+    async fn a_check_in_is_an_object_and_echoes_nothing_typed(app) {
+        let (staff, patient, token) = setup(&app).await;
+        treated_days_ago(&app, &staff, &patient, 1).await;
+        let r = app.post_json("/v1/me/check-ins", Some(&token), &json!([3, 2, 1, false, []])).await;
+        problem(r, 422).await;
+        assert_eq!(queue(&app, &staff, "").await["items"], json!([]), "a positional array is not a check-in");
+        let body = json!({"redness": 1, "swelling": 1, "pain": 1, "peeling": false, "symptoms": ["my face is bleeding", "fever"]});
+        let p = problem(app.post_json("/v1/me/check-ins", Some(&token), &body).await, 422).await;
+        assert_eq!(p["errors"].as_array().unwrap().len(), 1, "{p}");
+        assert!(!p.to_string().contains("bleeding"), "what the patient typed is not echoed: {p}");
     }
 }

@@ -53,9 +53,24 @@ pub async fn record(
     form: CheckInForm,
     now: NaiveDateTime,
 ) -> Result<Recorded> {
-    let (protocol, patient_id) = (protocol.clone(), patient_id.clone());
-    db.transaction(move |conn| record_in(conn, &protocol, &patient_id, form, now))
-        .await
+    let (p, id) = (protocol.clone(), patient_id.clone());
+    let recorded = db
+        .transaction(move |conn| record_in(conn, &p, &id, form, now))
+        .await?;
+    // The plan adapts in a transaction of its own: the check-in, its escalation and the
+    // clinic's alert are committed whatever the plan's rows hold. A failure here is logged and
+    // mended by the next re-plan (any change, or the next check-in).
+    let (p, id) = (protocol.clone(), patient_id.clone());
+    let replanned = db
+        .transaction(move |conn| {
+            patients::lock_patient(conn, &id, None)?;
+            plans::replan(conn, &p, &id, now)
+        })
+        .await;
+    if let Err(e) = replanned {
+        tracing::error!(check_in_id = %recorded.check_in.id, error = %e, "re-plan after check-in failed");
+    }
+    Ok(recorded)
 }
 
 fn record_in(
@@ -73,13 +88,18 @@ fn record_in(
     };
     let tz = profile.timezone.0;
     let local = |t: NaiveDateTime| t.and_utc().with_timezone(&tz).date_naive();
+    // A treatment is never recorded in the future (beyond a few minutes' clock skew), so a
+    // negative difference can only be that skew: it is day 0.
     let day = i32::try_from((local(now) - local(treatment.performed_at)).num_days())
-        .unwrap_or(0)
+        .map_err(|_| {
+            Error::Internal(anyhow::anyhow!(
+                "treatment {} is out of range",
+                treatment.id
+            ))
+        })?
         .max(0);
-    let previous = check_ins::latest_for_treatment(conn, &treatment.id)?.map(|c| PreviousCheckIn {
-        day: c.day.unwrap_or(0),
-        redness: c.redness,
-    });
+    let previous = check_ins::latest_scores(conn, &treatment.id)?
+        .map(|(day, redness)| PreviousCheckIn { day, redness });
     let clinic = clinics::find(conn, &profile.clinic_id)?;
     let facts = CheckInFacts {
         day,
@@ -112,7 +132,16 @@ fn record_in(
         created_at: now,
     };
     check_ins::insert(conn, &check_in)?;
-    let escalation = if escalated {
+    // A patient who reports the same trouble again while the clinic is already on it adds to
+    // that escalation: no second entry in the queue, no second alert email.
+    let open = escalations::open_for_patient(conn, patient_id)?
+        .into_iter()
+        .find(|e| e.severity >= triage.severity);
+    let escalation = if !escalated {
+        None
+    } else if let Some(e) = open {
+        Some(e)
+    } else {
         let e = Escalation {
             id: EscalationId::new(),
             clinic_id: profile.clinic_id.clone(),
@@ -131,8 +160,6 @@ fn record_in(
             alerts::enqueue(conn, &e.clinic_id, &e.id, now)?;
         }
         Some(e)
-    } else {
-        None
     };
     audit::record(
         conn,
@@ -142,12 +169,7 @@ fn record_in(
         Some(patient_id),
         now,
     )?;
-    plans::replan(conn, protocol, patient_id, now)?;
-    tracing::info!(
-        check_in_id = %check_in.id,
-        severity = triage.severity.as_str(),
-        "check-in recorded"
-    );
+    tracing::info!(check_in_id = %check_in.id, "check-in recorded");
     Ok(Recorded {
         check_in,
         triage,
@@ -155,19 +177,33 @@ fn record_in(
     })
 }
 
-/// One page of the actor's clinic's escalations, newest first, each with its check-in.
+/// One page of the actor's clinic's escalations, newest first, each with its check-in. The
+/// first `audited` rows (the ones the caller shows) each get an `escalation.list` audit entry:
+/// they carry the patients' scores and symptoms.
 pub async fn queue(
     db: &Db,
     actor: &StaffActor,
     status: Option<EscalationStatus>,
     before_id: Option<String>,
     limit: i64,
+    audited: usize,
+    now: NaiveDateTime,
 ) -> Result<Vec<(Escalation, Option<CheckIn>)>> {
     let actor = actor.clone();
-    db.run(move |conn| {
+    db.transaction(move |conn| {
         let page = escalations::list(conn, &actor.clinic_id, status, before_id.as_deref(), limit)?;
         let ids: Vec<&CheckInId> = page.iter().filter_map(|e| e.check_in_id.as_ref()).collect();
         let mut found = check_ins::by_ids(conn, &actor.clinic_id, &ids)?;
+        for e in page.iter().take(audited) {
+            audit::record(
+                conn,
+                &actor.clinic_id,
+                Some(&actor.user_id),
+                "escalation.list",
+                Some(&e.patient_id),
+                now,
+            )?;
+        }
         Ok(page
             .into_iter()
             .map(|e| {

@@ -55,26 +55,34 @@ pub fn insert(conn: &mut DbConn, row: &CheckIn) -> Result<()> {
     Ok(())
 }
 
-/// The latest check-in for `treatment_id`, the one a new check-in is compared with (rising
-/// redness).
-pub fn latest_for_treatment(
-    conn: &mut DbConn,
-    treatment_id: &TreatmentId,
-) -> Result<Option<CheckIn>> {
-    Ok(check_ins::table
+/// `(day, redness)` of the latest check-in for `treatment_id`, the one a new check-in is
+/// compared with (rising redness). Only those columns are read, so nothing else stored in an
+/// old row can stand in the way of a new check-in.
+pub fn latest_scores(conn: &mut DbConn, treatment_id: &TreatmentId) -> Result<Option<(i32, i32)>> {
+    let row: Option<(Option<i32>, i32)> = check_ins::table
         .filter(check_ins::treatment_id.eq(treatment_id))
         .order((check_ins::created_at.desc(), check_ins::id.desc()))
-        .select(CheckIn::as_select())
+        .select((check_ins::day, check_ins::redness))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.and_then(|(day, redness)| day.map(|d| (d, redness))))
 }
 
-/// Every check-in for `treatment_id`, oldest first: what the plan adapts to.
-pub fn for_treatment(conn: &mut DbConn, treatment_id: &TreatmentId) -> Result<Vec<CheckIn>> {
+/// What the plan adapts to: `(id, recorded at, severity, peeling)` of every check-in for
+/// `treatment_id`, oldest first.
+pub fn signals_for_treatment(
+    conn: &mut DbConn,
+    treatment_id: &TreatmentId,
+) -> Result<Vec<(CheckInId, NaiveDateTime, Severity, bool)>> {
     Ok(check_ins::table
         .filter(check_ins::treatment_id.eq(treatment_id))
         .order((check_ins::created_at.asc(), check_ins::id.asc()))
-        .select(CheckIn::as_select())
+        .select((
+            check_ins::id,
+            check_ins::created_at,
+            check_ins::severity,
+            check_ins::peeling,
+        ))
         .load(conn)?)
 }
 

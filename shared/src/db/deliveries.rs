@@ -60,7 +60,7 @@ pub fn resolve(
     conn.transaction(|conn| {
         let owned = prompts::table
             .filter(prompts::id.eq(prompt_id))
-            .filter(prompts::status.eq("sending"))
+            .filter(prompts::status.eq(PromptStatus::Sending))
             .filter(prompts::lease_owner.eq(worker));
         let released = (
             prompts::lease_owner.eq(None::<String>),

@@ -123,7 +123,7 @@ pub fn digests(conn: &mut DbConn) -> Result<Vec<Digest>> {
     let mut admins: HashMap<String, Vec<String>> = HashMap::new();
     let rows: Vec<(String, String)> = users::table
         .filter(users::clinic_id.eq_any(&need_admins))
-        .filter(users::role.eq(Role::ClinicAdmin.as_str()))
+        .filter(users::role.eq(Role::ClinicAdmin))
         .filter(users::status.eq(UserStatus::Active))
         .order((users::clinic_id, users::email))
         .select((users::clinic_id, users::email))
@@ -142,6 +142,18 @@ pub fn insert(conn: &mut DbConn, row: &Escalation) -> Result<()> {
         .values(row)
         .execute(conn)?;
     Ok(())
+}
+
+/// The patient's open escalations, most severe first.
+pub fn open_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Escalation>> {
+    let mut open: Vec<Escalation> = escalations::table
+        .filter(escalations::patient_id.eq(patient_id))
+        .filter(escalations::status.eq(EscalationStatus::Open))
+        .order(escalations::created_at.asc())
+        .select(Escalation::as_select())
+        .load(conn)?;
+    open.sort_by_key(|e| std::cmp::Reverse(e.severity));
+    Ok(open)
 }
 
 /// Whether the patient has an open `urgent` escalation: while one is, the plan holds back its

@@ -58,13 +58,13 @@ pub fn replan(
         let current = treatments::current(conn, patient_id)?;
         let treatment = current.as_ref().map(|t| t.input()).transpose()?;
         let signals: Vec<CheckInSignal> = match &current {
-            Some(t) => check_ins::for_treatment(conn, &t.id)?
+            Some(t) => check_ins::signals_for_treatment(conn, &t.id)?
                 .into_iter()
-                .map(|c| CheckInSignal {
-                    id: c.id.into_string(),
-                    at: c.created_at.and_utc(),
-                    severity: c.severity,
-                    peeling: c.peeling,
+                .map(|(id, at, severity, peeling)| CheckInSignal {
+                    id: id.into_string(),
+                    at: at.and_utc(),
+                    severity,
+                    peeling,
                 })
                 .collect(),
             None => Vec::new(),

@@ -143,45 +143,53 @@ pub enum Acknowledged {
 }
 
 /// Records the patient's acknowledgement of one of their own prompts; the first time stands.
-/// A prompt not yet sent is acknowledged too (the patient read it in the app) and is then not
-/// pushed; one being sent right now keeps its status for the worker to finish and carries the
-/// time. Errors: `NotFound` for another patient's prompt or an unknown id, `Conflict` for a
-/// cancelled one.
+/// Only a delivered prompt (`sent`) becomes `acknowledged`. One not yet sent, being sent, or
+/// failed keeps its status and carries the time: it is still delivered (and then counts as
+/// acknowledged), and a failed delivery stays visible to the clinic. Errors: `NotFound` for
+/// another patient's prompt or an unknown id, `Conflict` for a cancelled one.
 pub fn acknowledge(
     conn: &mut DbConn,
     patient_id: &PatientId,
     prompt_id: &PromptId,
     now: NaiveDateTime,
 ) -> Result<Acknowledged> {
-    let (prompt_status, acked): (PromptStatus, Option<NaiveDateTime>) = prompts::table
-        .filter(prompts::id.eq(prompt_id))
-        .filter(prompts::patient_id.eq(patient_id))
-        .select((prompts::status, prompts::acknowledged_at))
-        .first(conn)?;
-    if let Some(at) = acked {
-        return Ok(Acknowledged::Before(at));
-    }
-    if prompt_status == PromptStatus::Cancelled {
-        return Err(crate::Error::Conflict(
-            "this prompt was cancelled and cannot be acknowledged".into(),
-        ));
-    }
-    let new_status = if prompt_status == PromptStatus::Sending {
-        PromptStatus::Sending
-    } else {
-        PromptStatus::Acknowledged
-    };
-    diesel::update(
-        prompts::table
+    // A worker may resolve the prompt between the read and the write (on PostgreSQL, where the
+    // read takes no lock): read again and retry rather than lose the acknowledgement.
+    for _ in 0..3 {
+        let (prompt_status, acked): (PromptStatus, Option<NaiveDateTime>) = prompts::table
             .filter(prompts::id.eq(prompt_id))
-            .filter(prompts::status.eq(prompt_status))
-            .filter(prompts::acknowledged_at.is_null()),
-    )
-    .set((
-        prompts::status.eq(new_status),
-        prompts::acknowledged_at.eq(now),
-        prompts::updated_at.eq(now),
+            .filter(prompts::patient_id.eq(patient_id))
+            .select((prompts::status, prompts::acknowledged_at))
+            .first(conn)?;
+        if let Some(at) = acked {
+            return Ok(Acknowledged::Before(at));
+        }
+        if prompt_status == PromptStatus::Cancelled {
+            return Err(crate::Error::Conflict(
+                "this prompt was cancelled and cannot be acknowledged".into(),
+            ));
+        }
+        let new_status = match prompt_status {
+            PromptStatus::Sent => PromptStatus::Acknowledged,
+            other => other,
+        };
+        let n = diesel::update(
+            prompts::table
+                .filter(prompts::id.eq(prompt_id))
+                .filter(prompts::status.eq(prompt_status))
+                .filter(prompts::acknowledged_at.is_null()),
+        )
+        .set((
+            prompts::status.eq(new_status),
+            prompts::acknowledged_at.eq(now),
+            prompts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            return Ok(Acknowledged::Now(now));
+        }
+    }
+    Err(crate::Error::Unavailable(
+        "the prompt is changing right now; try again".into(),
     ))
-    .execute(conn)?;
-    Ok(Acknowledged::Now(now))
 }

@@ -18,7 +18,7 @@ pub use record::*;
 use super::DbConn;
 use super::patients::PatientProfile;
 use super::schema::{escalations, patient_profiles, prompts, session_bookings, treatments, users};
-use crate::domain::{ClinicId, PatientId};
+use crate::domain::{ClinicId, EscalationStatus, PatientId, PromptStatus};
 use crate::error::Result;
 use crate::time::to_utc;
 
@@ -145,23 +145,23 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
     let open: HashMap<String, i64> = escalations::table
         .filter(escalations::clinic_id.eq(clinic_id))
         .filter(escalations::patient_id.eq_any(&ids))
-        .filter(escalations::status.eq("open"))
+        .filter(escalations::status.eq(EscalationStatus::Open))
         .group_by(escalations::patient_id)
         .select((escalations::patient_id, count_star()))
         .load(conn)?
         .into_iter()
         .collect();
     let mut delivered: HashMap<String, (i64, i64)> = HashMap::new();
-    let counts: Vec<(String, String, i64)> = prompts::table
+    let counts: Vec<(String, PromptStatus, i64)> = prompts::table
         .filter(prompts::clinic_id.eq(clinic_id))
         .filter(prompts::patient_id.eq_any(&ids))
-        .filter(prompts::status.eq_any(["sent", "acknowledged"]))
+        .filter(prompts::status.eq_any([PromptStatus::Sent, PromptStatus::Acknowledged]))
         .group_by((prompts::patient_id, prompts::status))
         .select((prompts::patient_id, prompts::status, count_star()))
         .load(conn)?;
     for (patient, status, n) in counts {
         let e = delivered.entry(patient).or_default();
-        if status == "acknowledged" {
+        if status == PromptStatus::Acknowledged {
             e.0 += n;
         }
         e.1 += n;

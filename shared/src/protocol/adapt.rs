@@ -3,7 +3,7 @@
 //! its usual rules (nothing before the treatment, quiet hours, spacing) to the result.
 //!
 //! - follow-ups: a check-in of a given severity adds a prompt, sent at once or on the next
-//!   local morning, one per check-in (its idempotency key carries the check-in id);
+//!   local morning, one per local day (its idempotency key carries that day's first check-in id);
 //! - bring forward: peeling reported before a prompt's time moves it to the next local
 //!   morning after that check-in, when that is earlier;
 //! - hold: while an urgent escalation is open, `reassuring` prompts are left out of the plan,
@@ -123,7 +123,14 @@ impl Adaptations {
         let today = local_parts(tz, now).0;
         let mut out = Vec::new();
         for f in &self.follow_ups {
-            for s in ordered.iter().filter(|s| s.severity == f.after) {
+            // One follow-up of a kind per local day: a patient who reports the same thing
+            // three times in an evening gets one answer, keyed by the day's first check-in.
+            let mut days = std::collections::HashSet::new();
+            for s in ordered
+                .iter()
+                .filter(|s| s.severity == f.after)
+                .filter(|s| days.insert(local_parts(tz, s.at).0))
+            {
                 let placed = match f.send {
                     FollowUpSend::Now => Some((
                         s.at.with_timezone(&tz).naive_local(),

@@ -53,7 +53,17 @@ pub async fn list(
         ),
     };
     let before = pagination::decode_cursor(p.cursor.as_deref())?;
-    let rows = check_ins::queue(&state.db, &staff.actor(), status, before, limit + 1).await?;
+    let shown = usize::try_from(limit).unwrap_or(0);
+    let rows = check_ins::queue(
+        &state.db,
+        &staff.actor(),
+        status,
+        before,
+        limit + 1,
+        shown,
+        now(),
+    )
+    .await?;
     let (rows, next_cursor) = pagination::split(rows, limit, |(e, _)| e.id.to_string());
     Ok(web::Json(EscalationPage {
         items: rows

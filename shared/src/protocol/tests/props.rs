@@ -216,7 +216,12 @@ proptest! {
         if c.open_urgent {
             prop_assert!(plan.iter().all(|p| !def(&p.key).is_some_and(|d| d.reassuring)));
         }
-        for s in c.signals.iter().filter(|s| s.severity == Severity::Urgent) {
+        // One confirmation per local day: the day's first urgent check-in carries it.
+        let mut urgent: Vec<_> = c.signals.iter().filter(|s| s.severity == Severity::Urgent).collect();
+        urgent.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        let mut days = std::collections::HashSet::new();
+        urgent.retain(|s| days.insert(s.at.with_timezone(&c.tz).date_naive()));
+        for s in urgent {
             if c.now - s.at < Duration::hours(24) {
                 let key = format!("p1:{}:urgent_check_in_received", s.id);
                 let p = plan.iter().find(|p| p.idempotency_key == key);
