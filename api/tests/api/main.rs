@@ -14,6 +14,7 @@ mod config_files;
 mod contract;
 mod devices;
 mod errors;
+mod faults;
 mod mail;
 mod me;
 mod ops;

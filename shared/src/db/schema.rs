@@ -45,6 +45,7 @@ diesel::table! {
         erased_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_text -> Text,
     }
 }
 
