@@ -112,3 +112,119 @@ both_backends! {
         concurrent_writes_never_fail(&app).await;
     }
 }
+
+/// A patient in New York (quiet 21:00–10:00) whose treatment was recorded hours late, so the
+/// day-0 prompts were caught up at 12:50 local, moves to Kolkata a moment later: there 12:50 in
+/// New York is 23:20, inside the quiet hours. Every scheduled prompt must show its instant on
+/// the Kolkata clock, and none may fall in the quiet hours there.
+async fn zone_change_after_catch_up(app: &TestApp) {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    use diesel::prelude::*;
+    use shared::care::{StaffActor, preferences, treatments};
+    use shared::db::schema::prompts;
+    use shared::domain::{Area, Device, LocalTime, NeedleDepth, PatientId, QuietHours, TimeZone};
+
+    let (staff, _) = app.staff("clinician").await;
+    let (patient, _) = app.patient_in(&staff.clinic_id, "America/New_York").await;
+    let id: PatientId = patient.id.as_patient();
+    let protocol = std::sync::Arc::new(shared::protocol::Protocol::builtin().unwrap());
+    let at = |h, m, s| {
+        NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .and_hms_opt(h, m, s)
+            .unwrap()
+    };
+    let quiet = QuietHours::new(
+        LocalTime::parse("21:00").unwrap(),
+        LocalTime::parse("10:00").unwrap(),
+    )
+    .unwrap();
+    let settings = |tz: &str| preferences::Update {
+        timezone: Some(TimeZone::parse(tz).unwrap()),
+        quiet_hours: Some(Some(quiet)),
+        ..Default::default()
+    };
+    preferences::update(
+        &app.db,
+        &protocol,
+        &id,
+        settings("America/New_York"),
+        at(13, 0, 0),
+    )
+    .await
+    .unwrap();
+    let actor = StaffActor {
+        clinic_id: staff.clinic_id.clone(),
+        user_id: staff.id.clone(),
+    };
+    let form = treatments::TreatmentForm {
+        performed_at: at(13, 0, 0), // 08:00 in New York
+        areas: vec![Area::Face],
+        depth: NeedleDepth::parse(1.0).unwrap(),
+        device: Device::Pen,
+        combined_with: vec![],
+        session_number: 1,
+        planned_sessions: 3,
+        interval_weeks: 4,
+        contraindications: vec![],
+        override_reason: None,
+        notes: None,
+    };
+    // Recorded at 12:49:30 in New York: the morning's prompts are caught up from 12:50 on.
+    treatments::record(&app.db, &protocol, &actor, &id, form, at(17, 49, 30))
+        .await
+        .unwrap();
+    let moved = at(17, 49, 45);
+    preferences::update(&app.db, &protocol, &id, settings("Asia/Kolkata"), moved)
+        .await
+        .unwrap();
+
+    let p = id.clone();
+    let rows: Vec<(String, String, NaiveDateTime, bool)> = app
+        .db
+        .run(move |c| {
+            Ok(prompts::table
+                .filter(prompts::patient_id.eq(p.as_str()))
+                .filter(prompts::status.eq("scheduled"))
+                .select((
+                    prompts::local_date,
+                    prompts::local_time,
+                    prompts::due_at,
+                    prompts::urgent,
+                ))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    let kolkata = chrono_tz::Asia::Kolkata;
+    let moved_out = rows
+        .iter()
+        .filter(|r| r.2 > moved && r.2 < at(18, 30, 0))
+        .count();
+    assert_eq!(
+        moved_out, 0,
+        "caught-up prompts left at 23:20 in Kolkata: {rows:?}"
+    );
+    assert!(!rows.is_empty());
+    for (date, time, due, urgent) in &rows {
+        let local = due.and_utc().with_timezone(&kolkata).naive_local();
+        assert_eq!(
+            (date.as_str(), time.as_str()),
+            (
+                local.format("%Y-%m-%d").to_string().as_str(),
+                local.format("%H:%M").to_string().as_str()
+            ),
+            "{rows:?}"
+        );
+        let t = local.time();
+        let quiet_now = t >= NaiveTime::from_hms_opt(21, 0, 0).unwrap()
+            || t < NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert!(*urgent || !quiet_now, "{date} {time} is in the quiet hours");
+    }
+}
+
+both_backends! {
+    async fn late_prompts_follow_a_zone_change(app) {
+        zone_change_after_catch_up(&app).await;
+    }
+}
