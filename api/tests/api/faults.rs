@@ -228,3 +228,29 @@ both_backends! {
         zone_change_after_catch_up(&app).await;
     }
 }
+
+both_backends! {
+    async fn control_characters_are_refused_in_free_text(app) {
+        use crate::helpers::problem;
+        use crate::treatments::{setup, treatment_body};
+
+        let (staff, patient, patient_token) = setup(&app).await;
+        for token in ["abc\u{0}def", "abc\ndef", "abc\u{1b}def"] {
+            let body = json!({"platform": "android", "token": token});
+            let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
+            assert_eq!(p["errors"][0]["field"], "token", "{token:?}");
+        }
+        let body = json!({"platform": "android", "token": "ok-token", "app_version": "1.0\u{0}"});
+        let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "app_version");
+        let path = format!("/v1/clinic/patients/{patient}/treatments");
+        let mut body = treatment_body(1);
+        body["notes"] = json!("fine\nbut \u{0} not");
+        let p = problem(app.post_json(&path, Some(&staff), &body).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "notes");
+        let enrol = json!({"email": "x@example.test", "given_name": "A\u{0}na",
+                           "timezone": "UTC", "locale": "en"});
+        let p = problem(app.post_json("/v1/clinic/patients", Some(&staff), &enrol).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "given_name");
+    }
+}
