@@ -103,11 +103,11 @@ fn account_key(email: &str) -> String {
     format!("email:{}", token_hash(email))
 }
 
-/// The TCP peer: forwarded-for headers are client-controlled and not trusted.
-fn address_key(req: &HttpRequest) -> String {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+/// The client's address ([`crate::extract::client_ip`]: the TCP peer, or the forwarded-for
+/// client when the peer is a trusted proxy).
+fn address_key(req: &HttpRequest, state: &AppState) -> String {
+    let ip = crate::extract::client_ip(req, &state.config.trusted_proxies)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     format!("ip:{ip}")
 }
@@ -146,7 +146,7 @@ pub async fn login(
     let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
     let keys = vec![
         account_key(email.as_deref().unwrap_or_default()),
-        address_key(&req),
+        address_key(&req, &state),
     ];
     let t = now();
     let probe = keys.clone();

@@ -18,6 +18,7 @@ mod faults;
 mod mail;
 mod me;
 mod ops;
+mod proxies;
 mod schema;
 mod schema_names;
 mod startup;

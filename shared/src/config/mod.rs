@@ -16,6 +16,7 @@ pub mod settings;
 #[cfg(test)]
 mod tests;
 
+pub use ipnet::IpNet;
 pub use secret::Secret;
 pub use settings::{SETTINGS, Setting};
 
@@ -116,6 +117,9 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub db_pool_size: u32,
     pub bind: SocketAddr,
+    /// Proxies whose `X-Forwarded-For` is believed (`AFTERCARE_TRUSTED_PROXIES`); empty: the
+    /// TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// Without a trailing `/`.
     pub public_url: String,
     pub log_format: LogFormat,

@@ -118,6 +118,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         database_url,
         db_pool_size: v.parse(&s::DB_POOL_SIZE)?,
         bind: v.parse(&s::BIND)?,
+        trusted_proxies: cidrs(&v, &s::TRUSTED_PROXIES)?,
         public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),
         log_format,
         log_filter: v.value(&s::RUST_LOG).to_owned(),
@@ -129,6 +130,25 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         demo: v.switch(&s::DEMO)?,
         protocol_dir: v.owned(&s::PROTOCOL_DIR),
     })
+}
+
+/// A comma-separated list of CIDRs (`10.0.0.0/8, fd00::/8`); a bare address is a /32 or /128.
+fn cidrs(v: &Vars<'_>, setting: &Setting) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.value(setting)
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<ipnet::IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    err(
+                        setting,
+                        format!("{c:?}: expected a CIDR such as 10.0.0.0/8"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn jwt(v: &Vars<'_>, env: Environment) -> Result<JwtConfig, ConfigError> {

@@ -90,6 +90,10 @@ pub const RUST_LOG: Setting =
     Setting::with_default("RUST_LOG", "info", "tracing filter, e.g. info,api=debug");
 pub const DB_POOL_SIZE: Setting =
     Setting::with_default("AFTERCARE_DB_POOL_SIZE", "10", "connections per process");
+pub const TRUSTED_PROXIES: Setting = Setting::optional(
+    "AFTERCARE_TRUSTED_PROXIES",
+    "comma-separated CIDRs of load balancers/proxies (e.g. 10.0.0.0/8); only from these is X-Forwarded-For believed for the client address",
+);
 pub const PUBLIC_URL: Setting = Setting::with_default(
     "AFTERCARE_PUBLIC_URL",
     "http://127.0.0.1:8080",
@@ -240,6 +244,7 @@ pub const SETTINGS: &[&Setting] = &[
     &LOG_FORMAT,
     &RUST_LOG,
     &DB_POOL_SIZE,
+    &TRUSTED_PROXIES,
     &PUBLIC_URL,
     &JWT_SECRET,
     &JWT_ISSUER,
