@@ -19,6 +19,7 @@ mod mail;
 mod me;
 mod ops;
 mod proxies;
+mod refresh_reuse;
 mod schema;
 mod schema_names;
 mod startup;

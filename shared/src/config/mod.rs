@@ -49,6 +49,8 @@ pub struct JwtConfig {
     pub access_ttl_secs: i64,
     /// Refresh token lifetime in days.
     pub refresh_ttl_days: i64,
+    /// Seconds, 0..=300, in which a duplicate refresh gets the same successor.
+    pub refresh_reuse_secs: i64,
 }
 
 #[derive(Debug, Clone)]

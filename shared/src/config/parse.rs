@@ -172,7 +172,11 @@ fn jwt(v: &Vars<'_>, env: Environment) -> Result<JwtConfig, ConfigError> {
         audience: v.value(&s::JWT_AUDIENCE).to_owned(),
         access_ttl_secs: v.parse(&s::ACCESS_TOKEN_TTL_SECS)?,
         refresh_ttl_days: v.parse(&s::REFRESH_TOKEN_TTL_DAYS)?,
+        refresh_reuse_secs: v.parse(&s::REFRESH_REUSE_SECS)?,
     };
+    if !(0..=300).contains(&jwt.refresh_reuse_secs) {
+        return Err(err(&s::REFRESH_REUSE_SECS, "must be between 0 and 300"));
+    }
     if !(60..=3600).contains(&jwt.access_ttl_secs) {
         return Err(err(
             &s::ACCESS_TOKEN_TTL_SECS,

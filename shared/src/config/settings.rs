@@ -124,6 +124,11 @@ pub const REFRESH_TOKEN_TTL_DAYS: Setting = Setting::with_default(
     "30",
     "refresh token lifetime",
 );
+pub const REFRESH_REUSE_SECS: Setting = Setting::with_default(
+    "AFTERCARE_REFRESH_REUSE_SECS",
+    "10",
+    "a refresh token presented again within this many seconds gets the same successor (0-300); later reuse revokes the session",
+);
 pub const EMBEDDED_WORKER: Setting = Setting::with_default(
     "AFTERCARE_EMBEDDED_WORKER",
     "auto",
@@ -251,6 +256,7 @@ pub const SETTINGS: &[&Setting] = &[
     &JWT_AUDIENCE,
     &ACCESS_TOKEN_TTL_SECS,
     &REFRESH_TOKEN_TTL_DAYS,
+    &REFRESH_REUSE_SECS,
     &EMBEDDED_WORKER,
     &WORKER_ID,
     &WORKER_METRICS_BIND,

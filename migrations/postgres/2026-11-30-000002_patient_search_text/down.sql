@@ -1,1 +1,0 @@
-ALTER TABLE patient_profiles DROP COLUMN search_text;
