@@ -22,6 +22,7 @@ mod proxies;
 mod refresh_reuse;
 mod schema;
 mod schema_names;
+mod security_headers;
 mod startup;
 mod tenancy;
 mod treatments;

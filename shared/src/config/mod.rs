@@ -122,6 +122,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is believed (`AFTERCARE_TRUSTED_PROXIES`); empty: the
     /// TCP peer is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// Browser origins (`scheme://host[:port]`) allowed cross-origin (`AFTERCARE_CORS_ORIGINS`);
+    /// empty: none.
+    pub cors_origins: Vec<String>,
     /// Without a trailing `/`.
     pub public_url: String,
     pub log_format: LogFormat,

@@ -119,6 +119,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         db_pool_size: v.parse(&s::DB_POOL_SIZE)?,
         bind: v.parse(&s::BIND)?,
         trusted_proxies: cidrs(&v, &s::TRUSTED_PROXIES)?,
+        cors_origins: origins(&v, &s::CORS_ORIGINS)?,
         public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),
         log_format,
         log_filter: v.value(&s::RUST_LOG).to_owned(),
@@ -147,6 +148,30 @@ fn cidrs(v: &Vars<'_>, setting: &Setting) -> Result<Vec<ipnet::IpNet>, ConfigErr
                         format!("{c:?}: expected a CIDR such as 10.0.0.0/8"),
                     )
                 })
+        })
+        .collect()
+}
+
+/// A comma-separated list of origins as browsers send them (RFC 6454 §6.1): `scheme://host`
+/// with an optional port, no path, no trailing slash.
+fn origins(v: &Vars<'_>, setting: &Setting) -> Result<Vec<String>, ConfigError> {
+    v.value(setting)
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => {
+                    Ok(o.to_owned())
+                }
+                _ => Err(err(
+                    setting,
+                    format!("{o:?}: expected an origin such as https://app.example.com"),
+                )),
+            }
         })
         .collect()
 }

@@ -94,6 +94,10 @@ pub const TRUSTED_PROXIES: Setting = Setting::optional(
     "AFTERCARE_TRUSTED_PROXIES",
     "comma-separated CIDRs of load balancers/proxies (e.g. 10.0.0.0/8); only from these is X-Forwarded-For believed for the client address",
 );
+pub const CORS_ORIGINS: Setting = Setting::optional(
+    "AFTERCARE_CORS_ORIGINS",
+    "comma-separated browser origins allowed to call the API (e.g. https://app.example.com); unset: no cross-origin access",
+);
 pub const PUBLIC_URL: Setting = Setting::with_default(
     "AFTERCARE_PUBLIC_URL",
     "http://127.0.0.1:8080",
@@ -250,6 +254,7 @@ pub const SETTINGS: &[&Setting] = &[
     &RUST_LOG,
     &DB_POOL_SIZE,
     &TRUSTED_PROXIES,
+    &CORS_ORIGINS,
     &PUBLIC_URL,
     &JWT_SECRET,
     &JWT_ISSUER,

@@ -205,3 +205,20 @@ fn trusted_proxies_are_cidrs_or_addresses() {
     let e = Config::from_vars(&vars(&[("AFTERCARE_TRUSTED_PROXIES", "10.0.0.0/33")])).unwrap_err();
     assert_eq!(e.name, "AFTERCARE_TRUSTED_PROXIES");
 }
+
+#[test]
+fn cors_origins_are_bare_origins() {
+    let c = Config::from_vars(&vars(&[(
+        "AFTERCARE_CORS_ORIGINS",
+        "https://a.example, http://localhost:3000",
+    )]))
+    .unwrap();
+    assert_eq!(
+        c.cors_origins,
+        ["https://a.example", "http://localhost:3000"]
+    );
+    for bad in ["a.example", "https://a.example/", "*"] {
+        let e = Config::from_vars(&vars(&[("AFTERCARE_CORS_ORIGINS", bad)])).unwrap_err();
+        assert_eq!(e.name, "AFTERCARE_CORS_ORIGINS", "{bad}");
+    }
+}
