@@ -114,6 +114,12 @@ impl ResponseError for ApiError {
                 resp.insert_header((header::RETRY_AFTER, v));
             }
         }
+        if matches!(self.0, Error::Unavailable(_)) {
+            resp.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_UNAVAILABLE),
+            ));
+        }
         if matches!(self.0, Error::Unauthorized) {
             resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
@@ -127,7 +133,23 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Seconds a client should wait before retrying a 503 (a busy or unreachable database usually
+/// clears within the busy timeout and pool wait, RFC 9110 §10.2.3).
+const RETRY_UNAVAILABLE: &str = "2";
+
 /// Shorthand for a 422 on one field.
 pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError(Error::invalid(field, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_is_503_with_retry_after() {
+        let resp = ApiError(Error::Unavailable("database is locked".into())).error_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "2");
+    }
 }

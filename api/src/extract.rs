@@ -1,14 +1,16 @@
-//! Request extractors: the authenticated caller, by audience. Handlers take `Staff`, `Admin` or
+//! Request extractors: the authenticated caller, by audience, and the client's address. Handlers take `Staff`, `Admin` or
 //! `PatientUser` and never look at roles themselves; a missing or bad token is 401, a valid
 //! token of the wrong role 403.
 
 use std::future::{Ready, ready};
+use std::net::IpAddr;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use shared::Error;
 use shared::auth::AccessClaims;
 use shared::care::StaffActor;
+use shared::config::IpNet;
 use shared::domain::{ClinicId, PatientId, Role, SessionId, UserId};
 
 use crate::error::ApiError;
@@ -124,3 +126,33 @@ role_extractor!(
     PatientUser,
     |r| r == Role::Patient
 );
+
+/// The client's IP address, as the login throttle counts it. Behind a load balancer every TCP
+/// peer is the balancer, so when the peer is one of `trusted` proxies the address is taken
+/// from `X-Forwarded-For` instead: the rightmost hop that is not itself a trusted proxy (hops
+/// further left were written by the client and prove nothing). Otherwise, or when the header is
+/// missing or unreadable, it is the TCP peer.
+pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut hops: Vec<&str> = Vec::new();
+    for value in req.headers().get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else {
+            return Some(peer);
+        };
+        hops.extend(text.split(',').map(str::trim));
+    }
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        // An unreadable hop ends the chain: the last address a trusted proxy vouched for stands.
+        let Ok(ip) = hop.parse::<IpAddr>() else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}

@@ -9,6 +9,7 @@ pub mod extractors_config;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod validate;
 pub mod views;

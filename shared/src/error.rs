@@ -62,12 +62,25 @@ impl Error {
 }
 
 impl From<diesel::result::Error> for Error {
+    /// A SQLite lock still held after the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`) is a
+    /// busy database, not a fault: `Unavailable`, so the client is told to retry.
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Error::NotFound,
+            diesel::result::Error::DatabaseError(_, info) if is_busy(info.message()) => {
+                Error::Unavailable(info.message().to_owned())
+            }
             other => Error::Database(other),
         }
     }
+}
+
+/// SQLite's texts for `SQLITE_BUSY` and `SQLITE_LOCKED` (diesel reports both as an unknown
+/// database error, with this message).
+fn is_busy(message: &str) -> bool {
+    message.starts_with("database is locked")
+        || message.starts_with("database table is locked")
+        || message.starts_with("database schema is locked")
 }
 
 impl From<diesel::r2d2::PoolError> for Error {
@@ -90,3 +103,33 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as Diesel};
+
+    use super::Error;
+
+    fn db_error(message: &str) -> Error {
+        Error::from(Diesel::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    #[test]
+    fn a_busy_sqlite_database_is_unavailable_not_a_fault() {
+        assert!(matches!(
+            db_error("database is locked"),
+            Error::Unavailable(_)
+        ));
+        assert!(matches!(
+            db_error("database table is locked: prompts"),
+            Error::Unavailable(_)
+        ));
+        assert!(matches!(
+            db_error("no such table: prompts"),
+            Error::Database(_)
+        ));
+    }
+}

@@ -79,7 +79,17 @@ fn open_session(
 
 fn token_response(
     state: &AppState,
+    issued: (users::User, SessionId, String),
+) -> ApiResult<TokenResponse> {
+    token_response_at(state, issued, chrono::Utc::now())
+}
+
+/// The token pair, the access token minted as of `at` (so a duplicate refresh, answered with
+/// the first one's instant, gets the very same pair).
+fn token_response_at(
+    state: &AppState,
     (user, sid, refresh_token): (users::User, SessionId, String),
+    at: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<TokenResponse> {
     let role = user.role;
     Ok(TokenResponse {
@@ -88,7 +98,7 @@ fn token_response(
             role,
             user.clinic_id.as_str(),
             sid.as_str(),
-            chrono::Utc::now().timestamp(),
+            at.timestamp(),
         ),
         refresh_token,
         token_type: "Bearer",
@@ -103,11 +113,11 @@ fn account_key(email: &str) -> String {
     format!("email:{}", token_hash(email))
 }
 
-/// The TCP peer: forwarded-for headers are client-controlled and not trusted.
-fn address_key(req: &HttpRequest) -> String {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+/// The client's address ([`crate::extract::client_ip`]: the TCP peer, or the forwarded-for
+/// client when the peer is a trusted proxy).
+fn address_key(req: &HttpRequest, state: &AppState) -> String {
+    let ip = crate::extract::client_ip(req, &state.config.trusted_proxies)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     format!("ip:{ip}")
 }
@@ -146,7 +156,7 @@ pub async fn login(
     let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
     let keys = vec![
         account_key(email.as_deref().unwrap_or_default()),
-        address_key(&req),
+        address_key(&req, &state),
     ];
     let t = now();
     let probe = keys.clone();
@@ -226,6 +236,7 @@ pub async fn refresh(
 ) -> ApiResult<web::Json<TokenResponse>> {
     let token = body.into_inner().refresh_token;
     let ttl = state.config.jwt.refresh_ttl_days;
+    let reuse = state.config.jwt.refresh_reuse_secs;
     // The transaction commits in every outcome: a reuse must leave its session revoked.
     let outcome = state
         .db
@@ -235,23 +246,33 @@ pub async fn refresh(
             let Some((row, session)) = sessions::find_refresh(c, &token)? else {
                 return Ok(None);
             };
-            if !spent {
-                if row.used_at.is_some() {
-                    tracing::warn!(session_id = %session.id, "refresh token reuse: session revoked");
-                    sessions::revoke(c, &session.id, sessions::reason::REUSE, t)?;
-                }
-                return Ok(None);
-            }
             let user = users::find(c, &session.user_id)?;
-            if session.revoked_at.is_some() || !user.is_active() {
+            let live = session.revoked_at.is_none() && user.is_active();
+            if !spent {
+                let Some(used_at) = row.used_at else {
+                    return Ok(None);
+                };
+                // A duplicate of a refresh just made gets the same pair (minted at the same
+                // instant); any later reuse means the token was copied.
+                match sessions::kept_successor(c, &token, reuse, t)? {
+                    Some(next) if live => return Ok(Some(((user, session.id, next), used_at))),
+                    _ => {
+                        tracing::warn!(session_id = %session.id, "refresh token reuse: session revoked");
+                        sessions::revoke(c, &session.id, sessions::reason::REUSE, t)?;
+                        return Ok(None);
+                    }
+                }
+            }
+            if !live {
                 return Ok(None);
             }
             let next = sessions::issue_refresh(c, &session.id, ttl, t)?;
-            Ok(Some((user, session.id, next)))
+            sessions::keep_successor(c, &session.id, &token, &next, reuse, t)?;
+            Ok(Some(((user, session.id, next), t)))
         })
         .await?;
     match outcome {
-        Some(issued) => Ok(web::Json(token_response(&state, issued)?)),
+        Some((issued, at)) => Ok(web::Json(token_response_at(&state, issued, at.and_utc())?)),
         None => Err(ApiError(Error::Unauthorized)),
     }
 }

@@ -9,6 +9,7 @@ use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours,
 use shared::{Error, FieldError};
 
 use super::prompt::{PromptView, rfc3339};
+use crate::validate;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterDevice {
@@ -26,23 +27,12 @@ impl RegisterDevice {
         if platform.is_none() {
             errors.push(FieldError::new("platform", "must be ios or android"));
         }
-        let token = self.token.trim().to_owned();
-        if token.is_empty() || token.len() > 4096 || token.chars().any(char::is_whitespace) {
-            errors.push(FieldError::new(
-                "token",
-                "must be a device token (1-4096 characters, no spaces)",
-            ));
-        }
-        let app_version = self
-            .app_version
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-        if app_version.as_ref().is_some_and(|v| v.len() > 64) {
-            errors.push(FieldError::new(
-                "app_version",
-                "must be at most 64 characters",
-            ));
-        }
+        let token = validate::token(&self.token, 4096)
+            .map_err(|m| errors.push(FieldError::new("token", m)))
+            .unwrap_or_default();
+        let app_version = validate::optional_text(self.app_version.as_deref(), 64)
+            .map_err(|m| errors.push(FieldError::new("app_version", m)))
+            .unwrap_or_default();
         match platform {
             Some(p) if errors.is_empty() => Ok((p, token, app_version)),
             _ => Err(Error::Validation(errors)),

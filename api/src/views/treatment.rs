@@ -71,14 +71,10 @@ fn optional_text(
     max: usize,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
-    let t = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if t.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Some(t.to_owned())
+    crate::validate::optional_multiline_text(raw.as_deref(), max).unwrap_or_else(|m| {
+        errors.push(FieldError::new(field, m));
+        None
+    })
 }
 
 impl NewTreatment {

@@ -103,6 +103,7 @@ mod tests {
             audience: "aftercare-api".into(),
             access_ttl_secs: 900,
             refresh_ttl_days: 30,
+            refresh_reuse_secs: 10,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod settings;
 #[cfg(test)]
 mod tests;
 
+pub use ipnet::IpNet;
 pub use secret::Secret;
 pub use settings::{SETTINGS, Setting};
 
@@ -48,6 +49,8 @@ pub struct JwtConfig {
     pub access_ttl_secs: i64,
     /// Refresh token lifetime in days.
     pub refresh_ttl_days: i64,
+    /// Seconds, 0..=300, in which a duplicate refresh gets the same successor.
+    pub refresh_reuse_secs: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +119,12 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub db_pool_size: u32,
     pub bind: SocketAddr,
+    /// Proxies whose `X-Forwarded-For` is believed (`AFTERCARE_TRUSTED_PROXIES`); empty: the
+    /// TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Browser origins (`scheme://host[:port]`) allowed cross-origin (`AFTERCARE_CORS_ORIGINS`);
+    /// empty: none.
+    pub cors_origins: Vec<String>,
     /// Without a trailing `/`.
     pub public_url: String,
     pub log_format: LogFormat,

@@ -118,6 +118,8 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         database_url,
         db_pool_size: v.parse(&s::DB_POOL_SIZE)?,
         bind: v.parse(&s::BIND)?,
+        trusted_proxies: cidrs(&v, &s::TRUSTED_PROXIES)?,
+        cors_origins: origins(&v, &s::CORS_ORIGINS)?,
         public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),
         log_format,
         log_filter: v.value(&s::RUST_LOG).to_owned(),
@@ -129,6 +131,49 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         demo: v.switch(&s::DEMO)?,
         protocol_dir: v.owned(&s::PROTOCOL_DIR),
     })
+}
+
+/// A comma-separated list of CIDRs (`10.0.0.0/8, fd00::/8`); a bare address is a /32 or /128.
+fn cidrs(v: &Vars<'_>, setting: &Setting) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.value(setting)
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<ipnet::IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    err(
+                        setting,
+                        format!("{c:?}: expected a CIDR such as 10.0.0.0/8"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// A comma-separated list of origins as browsers send them (RFC 6454 §6.1): `scheme://host`
+/// with an optional port, no path, no trailing slash.
+fn origins(v: &Vars<'_>, setting: &Setting) -> Result<Vec<String>, ConfigError> {
+    v.value(setting)
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => {
+                    Ok(o.to_owned())
+                }
+                _ => Err(err(
+                    setting,
+                    format!("{o:?}: expected an origin such as https://app.example.com"),
+                )),
+            }
+        })
+        .collect()
 }
 
 fn jwt(v: &Vars<'_>, env: Environment) -> Result<JwtConfig, ConfigError> {
@@ -152,7 +197,11 @@ fn jwt(v: &Vars<'_>, env: Environment) -> Result<JwtConfig, ConfigError> {
         audience: v.value(&s::JWT_AUDIENCE).to_owned(),
         access_ttl_secs: v.parse(&s::ACCESS_TOKEN_TTL_SECS)?,
         refresh_ttl_days: v.parse(&s::REFRESH_TOKEN_TTL_DAYS)?,
+        refresh_reuse_secs: v.parse(&s::REFRESH_REUSE_SECS)?,
     };
+    if !(0..=300).contains(&jwt.refresh_reuse_secs) {
+        return Err(err(&s::REFRESH_REUSE_SECS, "must be between 0 and 300"));
+    }
     if !(60..=3600).contains(&jwt.access_ttl_secs) {
         return Err(err(
             &s::ACCESS_TOKEN_TTL_SECS,

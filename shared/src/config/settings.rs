@@ -90,6 +90,14 @@ pub const RUST_LOG: Setting =
     Setting::with_default("RUST_LOG", "info", "tracing filter, e.g. info,api=debug");
 pub const DB_POOL_SIZE: Setting =
     Setting::with_default("AFTERCARE_DB_POOL_SIZE", "10", "connections per process");
+pub const TRUSTED_PROXIES: Setting = Setting::optional(
+    "AFTERCARE_TRUSTED_PROXIES",
+    "comma-separated CIDRs of load balancers/proxies (e.g. 10.0.0.0/8); only from these is X-Forwarded-For believed for the client address",
+);
+pub const CORS_ORIGINS: Setting = Setting::optional(
+    "AFTERCARE_CORS_ORIGINS",
+    "comma-separated browser origins allowed to call the API (e.g. https://app.example.com); unset: no cross-origin access",
+);
 pub const PUBLIC_URL: Setting = Setting::with_default(
     "AFTERCARE_PUBLIC_URL",
     "http://127.0.0.1:8080",
@@ -119,6 +127,11 @@ pub const REFRESH_TOKEN_TTL_DAYS: Setting = Setting::with_default(
     "AFTERCARE_REFRESH_TOKEN_TTL_DAYS",
     "30",
     "refresh token lifetime",
+);
+pub const REFRESH_REUSE_SECS: Setting = Setting::with_default(
+    "AFTERCARE_REFRESH_REUSE_SECS",
+    "10",
+    "a refresh token presented again within this many seconds gets the same successor (0-300); later reuse revokes the session",
 );
 pub const EMBEDDED_WORKER: Setting = Setting::with_default(
     "AFTERCARE_EMBEDDED_WORKER",
@@ -240,12 +253,15 @@ pub const SETTINGS: &[&Setting] = &[
     &LOG_FORMAT,
     &RUST_LOG,
     &DB_POOL_SIZE,
+    &TRUSTED_PROXIES,
+    &CORS_ORIGINS,
     &PUBLIC_URL,
     &JWT_SECRET,
     &JWT_ISSUER,
     &JWT_AUDIENCE,
     &ACCESS_TOKEN_TTL_SECS,
     &REFRESH_TOKEN_TTL_DAYS,
+    &REFRESH_REUSE_SECS,
     &EMBEDDED_WORKER,
     &WORKER_ID,
     &WORKER_METRICS_BIND,

@@ -186,3 +186,39 @@ fn debug_output_shows_no_secret() {
         Some(smtp.to_owned())
     );
 }
+
+#[test]
+fn trusted_proxies_are_cidrs_or_addresses() {
+    let c = Config::from_vars(&vars(&[(
+        "AFTERCARE_TRUSTED_PROXIES",
+        "10.0.0.0/8, 192.0.2.4,fd00::/8",
+    )]))
+    .unwrap();
+    let shown: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["10.0.0.0/8", "192.0.2.4/32", "fd00::/8"]);
+    assert!(
+        Config::from_vars(&vars(&[]))
+            .unwrap()
+            .trusted_proxies
+            .is_empty()
+    );
+    let e = Config::from_vars(&vars(&[("AFTERCARE_TRUSTED_PROXIES", "10.0.0.0/33")])).unwrap_err();
+    assert_eq!(e.name, "AFTERCARE_TRUSTED_PROXIES");
+}
+
+#[test]
+fn cors_origins_are_bare_origins() {
+    let c = Config::from_vars(&vars(&[(
+        "AFTERCARE_CORS_ORIGINS",
+        "https://a.example, http://localhost:3000",
+    )]))
+    .unwrap();
+    assert_eq!(
+        c.cors_origins,
+        ["https://a.example", "http://localhost:3000"]
+    );
+    for bad in ["a.example", "https://a.example/", "*"] {
+        let e = Config::from_vars(&vars(&[("AFTERCARE_CORS_ORIGINS", bad)])).unwrap_err();
+        assert_eq!(e.name, "AFTERCARE_CORS_ORIGINS", "{bad}");
+    }
+}

@@ -57,7 +57,7 @@ pub fn resolve(
     attempts: &[Attempt],
     now: NaiveDateTime,
 ) -> Result<bool> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let owned = prompts::table
             .filter(prompts::id.eq(prompt_id))
             .filter(prompts::status.eq(PromptStatus::Sending))

@@ -17,8 +17,15 @@ fn migration_error(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
     Error::Internal(anyhow::anyhow!("migration failed: {e}"))
 }
 
-/// Applies every pending migration; returns how many ran.
+/// Applies every pending migration, then fills what only the service can compute (the folded
+/// patient search text); returns how many migrations ran.
 pub fn run_pending(conn: &mut DbConn) -> Result<usize, Error> {
+    let ran = run_migrations(conn)?;
+    super::patients::fold_missing(conn)?;
+    Ok(ran)
+}
+
+fn run_migrations(conn: &mut DbConn) -> Result<usize, Error> {
     match conn {
         DbConn::Pg(pg) => {
             sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(pg)?;

@@ -161,13 +161,46 @@ impl Db {
         .map_err(|e| Error::Internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 
-    /// Like [`Db::run`], inside one transaction.
+    /// Like [`Db::run`], inside one write transaction ([`write_transaction`]).
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// Runs `f` in a transaction that may write. On SQLite it starts with `BEGIN IMMEDIATE`: a
+/// deferred transaction that reads first and then writes cannot wait for the write lock (SQLite
+/// answers "database is locked" at once, the busy timeout notwithstanding, because waiting
+/// could deadlock), while an immediate one waits for it up to the busy timeout. Errors: those
+/// of `f`; a lock still held after the busy timeout is [`Error::Unavailable`].
+pub fn write_transaction<T, F>(conn: &mut DbConn, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, Error>,
+{
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Pg(_) => return conn.transaction(f),
+        DbConn::Sqlite(lite) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                lite,
+                "BEGIN IMMEDIATE",
+            )?;
+        }
+    }
+    // The rest is diesel's own `transaction`, for the connection the transaction was begun on.
+    match f(conn) {
+        Ok(value) => {
+            <Manager as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match <Manager as TransactionManager<DbConn>>::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

@@ -63,11 +63,49 @@ impl PatientProfile {
     }
 }
 
+/// Inserts the profile with its folded search text ([`fold`] of the names).
 pub fn insert(conn: &mut DbConn, profile: &PatientProfile) -> Result<()> {
+    let search = search_text(&profile.given_name, profile.family_name.as_deref());
     diesel::insert_into(patient_profiles::table)
-        .values(profile)
+        .values((profile, patient_profiles::search_text.eq(search)))
         .execute(conn)?;
     Ok(())
+}
+
+/// Unicode lower-casing, one character at a time. SQLite's `lower()` folds ASCII only and
+/// PostgreSQL's depends on the database collation, so search text is folded here, on write and
+/// on query alike. Folding each character on its own (no context rules such as the Greek final
+/// sigma) keeps a folded query a substring of the folded name it was typed from. Accents are
+/// kept: `é` matches `É`, not `e`.
+pub fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// What `patient_profiles.search_text` holds: the folded given and family names.
+pub fn search_text(given_name: &str, family_name: Option<&str>) -> String {
+    match family_name {
+        Some(family) => fold(&format!("{given_name} {family}")),
+        None => fold(given_name),
+    }
+}
+
+/// Folds the search text of rows that have none (those written before the column existed: the
+/// migration cannot fold non-ASCII letters on SQLite). Returns how many rows it wrote.
+pub fn fold_missing(conn: &mut DbConn) -> Result<usize> {
+    let rows: Vec<(PatientId, String, Option<String>)> = patient_profiles::table
+        .filter(patient_profiles::search_text.eq(""))
+        .select((
+            patient_profiles::user_id,
+            patient_profiles::given_name,
+            patient_profiles::family_name,
+        ))
+        .load(conn)?;
+    for (id, given, family) in &rows {
+        diesel::update(patient_profiles::table.find(id))
+            .set(patient_profiles::search_text.eq(search_text(given, family.as_deref())))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
 }
 
 pub fn find(conn: &mut DbConn, user_id: &PatientId) -> Result<PatientProfile> {

@@ -108,14 +108,30 @@ fn reconcile(
         .iter()
         .map(|p| (p.idempotency_key.as_str(), p))
         .collect();
+    let quiet = if desired.is_empty() {
+        None
+    } else {
+        patients::Preferences::of(profile)?.quiet
+    };
     let mut outcome = Outcome::default();
     let mut new_rows = Vec::new();
     for d in desired {
-        let wanted = row_for(profile, d, now);
         match by_key.get(d.idempotency_key.as_str()) {
-            None => new_rows.push(wanted),
+            None => new_rows.push(row_for(profile, d, now)),
             Some(row) if replaceable(row, now) => {
-                if update_row(conn, row, wanted, d.late, now)? {
+                // A late prompt already scheduled keeps its instant (a re-plan a minute later
+                // must not chase the clock), shown in the current zone and out of its quiet
+                // hours.
+                let wanted = if d.late && row.status == PromptStatus::Scheduled {
+                    row_for(
+                        profile,
+                        &d.clone().keeping(row.due_at.and_utc(), quiet),
+                        now,
+                    )
+                } else {
+                    row_for(profile, d, now)
+                };
+                if update_row(conn, row, wanted, now)? {
                     outcome.updated += 1;
                 }
             }
@@ -173,20 +189,8 @@ fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDate
     }
 }
 
-/// Brings a replaceable row to the plan; `false` when it already matched. A late prompt that
-/// is already scheduled keeps its time (a re-plan a minute later must not chase the clock).
-fn update_row(
-    conn: &mut DbConn,
-    row: &Prompt,
-    mut wanted: Prompt,
-    late: bool,
-    now: NaiveDateTime,
-) -> Result<bool> {
-    if late && row.status == PromptStatus::Scheduled {
-        wanted.due_at = row.due_at;
-        wanted.local_date = row.local_date.clone();
-        wanted.local_time = row.local_time.clone();
-    }
+/// Brings a replaceable row to the plan; `false` when it already matched.
+fn update_row(conn: &mut DbConn, row: &Prompt, wanted: Prompt, now: NaiveDateTime) -> Result<bool> {
     let same = row.status == PromptStatus::Scheduled
         && row.kind == wanted.kind
         && row.day == wanted.day

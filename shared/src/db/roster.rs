@@ -16,16 +16,11 @@ mod record;
 pub use record::*;
 
 use super::DbConn;
-use super::patients::PatientProfile;
+use super::patients::{PatientProfile, fold};
 use super::schema::{escalations, patient_profiles, prompts, session_bookings, treatments, users};
 use crate::domain::{ClinicId, EscalationStatus, PatientId, PromptStatus};
 use crate::error::Result;
 use crate::time::to_utc;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`: both backends have it; PostgreSQL's `LIKE` is case-sensitive.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
@@ -51,7 +46,7 @@ impl ListStatus {
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     pub status: Option<ListStatus>,
-    /// Matched case-insensitively against names and email.
+    /// Matched by Unicode case-folding ([`fold`]) against the names and the email.
     pub q: Option<String>,
     /// Keyset: only patients with an id below this one (ids are time-ordered; newest first).
     pub before_id: Option<String>,
@@ -108,15 +103,11 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
         None => {}
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let pattern = format!("%{}%", escape_like(&fold(text)));
         query = query.filter(
-            lower(patient_profiles::given_name)
+            patient_profiles::search_text
                 .like(pattern.clone())
                 .escape('\\')
-                .or(lower(patient_profiles::family_name.assume_not_null())
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .and(patient_profiles::family_name.is_not_null()))
                 .or(users::email.like(pattern).escape('\\')),
         );
     }

@@ -2,7 +2,11 @@
 //!
 //! A session is one refresh-token family: each refresh spends the presented token and issues the
 //! next one in the same session. Presenting a spent token means it was copied, so the whole
-//! session is revoked. Only SHA-256 hashes of the tokens are stored.
+//! session is revoked — unless it comes back within the reuse interval
+//! (`AFTERCARE_REFRESH_REUSE_SECS`): mobile apps send one refresh twice (two screens, a retry
+//! after a timeout), and that duplicate gets the same successor. Only SHA-256 hashes of the
+//! tokens are stored, plus, for the reuse interval, the successor sealed with a key derived from
+//! the spent token, which the database never holds.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -39,6 +43,7 @@ pub struct RefreshToken {
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
+    pub successor_sealed: Option<String>,
 }
 
 /// Opens a session for `user_id`; returns its id.
@@ -73,6 +78,7 @@ pub fn issue_refresh(
             issued_at: now,
             expires_at: now + chrono::Duration::days(ttl_days),
             used_at: None,
+            successor_sealed: None,
         })
         .execute(conn)?;
     diesel::update(sessions::table.find(session_id))
@@ -104,6 +110,86 @@ pub fn spend_refresh(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Resu
     .set(refresh_tokens::used_at.eq(now))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Keeps the successor of the spent `token` for a duplicate refresh, sealed with a key derived
+/// from `token` (so the stored value is useless without the spent token itself), and clears the
+/// successors the session kept from refreshes older than `reuse_secs`.
+pub fn keep_successor(
+    conn: &mut DbConn,
+    session_id: &SessionId,
+    token: &str,
+    successor: &str,
+    reuse_secs: i64,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::session_id.eq(session_id))
+            .filter(refresh_tokens::successor_sealed.is_not_null())
+            .filter(refresh_tokens::used_at.lt(now - chrono::Duration::seconds(reuse_secs))),
+    )
+    .set(refresh_tokens::successor_sealed.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(refresh_tokens::table.filter(refresh_tokens::token_hash.eq(token_hash(token))))
+        .set(refresh_tokens::successor_sealed.eq(seal(token, successor)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The successor kept for a duplicate of the spent `token`, when `now` is within `reuse_secs`
+/// of the first refresh; `None` otherwise (a reuse).
+pub fn kept_successor(
+    conn: &mut DbConn,
+    token: &str,
+    reuse_secs: i64,
+    now: NaiveDateTime,
+) -> Result<Option<String>> {
+    let row: Option<(Option<NaiveDateTime>, Option<String>)> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash(token)))
+        .select((refresh_tokens::used_at, refresh_tokens::successor_sealed))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((Some(used), Some(sealed))) if now - used <= chrono::Duration::seconds(reuse_secs) => {
+            unseal(token, &sealed)
+        }
+        _ => None,
+    })
+}
+
+/// XOR with a SHA-256 key stream derived from the spent token (a fresh 256-bit random secret,
+/// used for this one value only), base64 encoded.
+fn seal(token: &str, successor: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(xor_stream(token, successor.as_bytes()))
+}
+
+fn unseal(token: &str, sealed: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed)
+        .ok()?;
+    String::from_utf8(xor_stream(token, &bytes)).ok()
+}
+
+fn xor_stream(token: &str, data: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    data.chunks(32)
+        .enumerate()
+        .flat_map(|(i, chunk)| {
+            let key = Sha256::new()
+                .chain_update(b"aftercare refresh successor\0")
+                .chain_update((i as u64).to_be_bytes())
+                .chain_update(token.as_bytes())
+                .finalize();
+            chunk
+                .iter()
+                .zip(key)
+                .map(|(b, k)| b ^ k)
+                .collect::<Vec<u8>>()
+        })
+        .collect()
 }
 
 /// Revokes one session (idempotent: the first reason is kept).

@@ -107,6 +107,22 @@ pub struct PlannedPrompt {
     pub late: bool,
 }
 
+impl PlannedPrompt {
+    /// This late prompt at the instant an earlier plan gave it (`kept`, a re-plan must not
+    /// chase the clock), made valid for this plan: out of quiet hours unless urgent (rule 5),
+    /// and with the local date and time `kept` shows in this plan's zone, which may have
+    /// changed since.
+    pub fn keeping(mut self, kept: DateTime<Utc>, quiet: Option<QuietHours>) -> Self {
+        self.due_at = if self.urgent {
+            kept
+        } else {
+            leave_quiet(self.timezone, quiet, kept)
+        };
+        (self.local_date, self.local_time) = local_parts(self.timezone, self.due_at);
+        self
+    }
+}
+
 /// How long after the interval ended a missed rebook nudge is still worth sending.
 const LATE_REBOOK_DAYS: i64 = 28;
 

@@ -112,7 +112,7 @@ pub async fn request_password_reset(
     req: HttpRequest,
     body: web::Json<PasswordResetRequest>,
 ) -> HttpResponse {
-    let address = format!("reset:{}", address_key(&req));
+    let address = format!("reset:{}", address_key(&req, &state));
     if let Ok(email) = Email::parse(&body.email) {
         let state = state.into_inner();
         tokio::spawn(async move {

@@ -246,4 +246,37 @@ proptest! {
             }
         }
     }
+
+    /// A zone change (or any re-plan) after prompts were caught up: a late prompt keeps the
+    /// instant it was given, but its local fields are that instant in the new zone and it
+    /// stays out of the quiet hours there.
+    #[test]
+    fn late_prompts_follow_the_patient_to_a_new_zone(
+        c in case(),
+        zone in 0..TZ_VARIANTS.len(),
+        after_secs in 0i64..600,
+    ) {
+        let protocol = protocol();
+        let mut req = Req::new(c.tz, c.treatment.clone());
+        req.quiet = c.quiet;
+        req.now = c.now;
+        req.signals = c.signals.clone();
+        let first = req.run(protocol);
+        req.tz = TZ_VARIANTS[zone];
+        req.now = c.now + Duration::seconds(after_secs);
+        for p in req.run(protocol).into_iter().filter(|p| p.late) {
+            let Some(before) = first.iter().find(|f| f.idempotency_key == p.idempotency_key) else {
+                continue;
+            };
+            if before.due_at <= req.now {
+                continue;
+            }
+            let kept = p.keeping(before.due_at, c.quiet);
+            prop_assert_eq!(local_parts(req.tz, kept.due_at), (kept.local_date, kept.local_time));
+            prop_assert!(kept.due_at >= before.due_at);
+            if !kept.urgent {
+                prop_assert!(!is_quiet(req.tz, c.quiet, kept.due_at), "{} in quiet hours", kept.key);
+            }
+        }
+    }
 }

@@ -1,0 +1,256 @@
+//! Regressions from field reports, each kept on both backends with the exact input that failed.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+async fn enrol(app: &TestApp, token: &str, email: &str, given: &str) {
+    let r = app
+        .post_json(
+            "/v1/clinic/patients",
+            Some(token),
+            &json!({"email": email, "given_name": given, "timezone": "Europe/Paris", "locale": "en"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+}
+
+async fn search(app: &TestApp, token: &str, q: &str) -> Vec<String> {
+    let r = app
+        .request(reqwest::Method::GET, "/v1/clinic/patients", Some(token))
+        .query(&[("q", q)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["given_name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+both_backends! {
+    async fn search_folds_non_ascii_letters(app) {
+        let (_, token) = app.staff("clinician").await;
+        enrol(&app, &token, "elodie@example.test", "Élodie").await;
+        enrol(&app, &token, "ivan@example.test", "Иван").await;
+        for q in ["Élodie", "élodie", "ÉLODIE"] {
+            assert_eq!(search(&app, &token, q).await, ["Élodie"], "{q}");
+        }
+        for q in ["иван", "ИВАН", "Иван"] {
+            assert_eq!(search(&app, &token, q).await, ["Иван"], "{q}");
+        }
+        // Accents are matched as typed.
+        assert!(search(&app, &token, "elodie l").await.is_empty());
+        assert_eq!(search(&app, &token, "ELODIE@").await, ["Élodie"]);
+    }
+}
+
+/// Every kind of write at once, 64 clients, several on the same patient: SQLite must queue them
+/// (write transactions take the lock up front), never answer 500.
+async fn concurrent_writes_never_fail(app: &TestApp) {
+    use crate::treatments::treatment_body;
+    use reqwest::Method;
+
+    let (staff, token) = app.staff("clinician").await;
+    let mut patients = Vec::new();
+    for _ in 0..16 {
+        let (p, t) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let path = format!("/v1/clinic/patients/{}/treatments", p.id.as_str());
+        let r = app.post_json(&path, Some(&token), &treatment_body(1)).await;
+        assert_eq!(r.status(), 201);
+        patients.push((path, t));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (path, patient_token)) in patients.into_iter().enumerate() {
+        let zone = if i % 2 == 0 {
+            "Asia/Kolkata"
+        } else {
+            "America/New_York"
+        };
+        let requests = [
+            app.request(Method::POST, "/v1/clinic/patients", Some(&token))
+                .json(&json!({
+                "email": format!("crowd{i}@example.test"), "given_name": "Crowd",
+                "timezone": "UTC", "locale": "en"})),
+            app.request(Method::POST, &path, Some(&token))
+                .json(&treatment_body(2)),
+            app.request(Method::PATCH, "/v1/me", Some(&patient_token))
+                .json(&json!({"timezone": zone})),
+            app.request(Method::POST, "/v1/me/check-ins", Some(&patient_token))
+                .json(&json!({
+                "redness": 3, "swelling": 2, "pain": 2, "peeling": false, "symptoms": []})),
+        ];
+        for r in requests {
+            tasks.spawn(async move {
+                let resp = r.send().await.unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.text().await.unwrap_or_default())
+            });
+        }
+    }
+    let mut failures = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (status, body) = done.unwrap();
+        if !(200..300).contains(&status) {
+            failures.push(format!("{status} {body}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 64 writes failed: {failures:?}",
+        failures.len()
+    );
+}
+
+both_backends! {
+    async fn sixty_four_concurrent_writers_all_succeed(app) {
+        concurrent_writes_never_fail(&app).await;
+    }
+}
+
+/// A patient in New York (quiet 21:00–10:00) whose treatment was recorded hours late, so the
+/// day-0 prompts were caught up at 12:50 local, moves to Kolkata a moment later: there 12:50 in
+/// New York is 23:20, inside the quiet hours. Every scheduled prompt must show its instant on
+/// the Kolkata clock, and none may fall in the quiet hours there.
+async fn zone_change_after_catch_up(app: &TestApp) {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    use diesel::prelude::*;
+    use shared::care::{StaffActor, preferences, treatments};
+    use shared::db::schema::prompts;
+    use shared::domain::{Area, Device, LocalTime, NeedleDepth, PatientId, QuietHours, TimeZone};
+
+    let (staff, _) = app.staff("clinician").await;
+    let (patient, _) = app.patient_in(&staff.clinic_id, "America/New_York").await;
+    let id: PatientId = patient.id.as_patient();
+    let protocol = std::sync::Arc::new(shared::protocol::Protocol::builtin().unwrap());
+    let at = |h, m, s| {
+        NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .and_hms_opt(h, m, s)
+            .unwrap()
+    };
+    let quiet = QuietHours::new(
+        LocalTime::parse("21:00").unwrap(),
+        LocalTime::parse("10:00").unwrap(),
+    )
+    .unwrap();
+    let settings = |tz: &str| preferences::Update {
+        timezone: Some(TimeZone::parse(tz).unwrap()),
+        quiet_hours: Some(Some(quiet)),
+        ..Default::default()
+    };
+    preferences::update(
+        &app.db,
+        &protocol,
+        &id,
+        settings("America/New_York"),
+        at(13, 0, 0),
+    )
+    .await
+    .unwrap();
+    let actor = StaffActor {
+        clinic_id: staff.clinic_id.clone(),
+        user_id: staff.id.clone(),
+    };
+    let form = treatments::TreatmentForm {
+        performed_at: at(13, 0, 0), // 08:00 in New York
+        areas: vec![Area::Face],
+        depth: NeedleDepth::parse(1.0).unwrap(),
+        device: Device::Pen,
+        combined_with: vec![],
+        session_number: 1,
+        planned_sessions: 3,
+        interval_weeks: 4,
+        contraindications: vec![],
+        override_reason: None,
+        notes: None,
+    };
+    // Recorded at 12:49:30 in New York: the morning's prompts are caught up from 12:50 on.
+    treatments::record(&app.db, &protocol, &actor, &id, form, at(17, 49, 30))
+        .await
+        .unwrap();
+    let moved = at(17, 49, 45);
+    preferences::update(&app.db, &protocol, &id, settings("Asia/Kolkata"), moved)
+        .await
+        .unwrap();
+
+    let p = id.clone();
+    let rows: Vec<(String, String, NaiveDateTime, bool)> = app
+        .db
+        .run(move |c| {
+            Ok(prompts::table
+                .filter(prompts::patient_id.eq(p.as_str()))
+                .filter(prompts::status.eq("scheduled"))
+                .select((
+                    prompts::local_date,
+                    prompts::local_time,
+                    prompts::due_at,
+                    prompts::urgent,
+                ))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    let kolkata = chrono_tz::Asia::Kolkata;
+    let moved_out = rows
+        .iter()
+        .filter(|r| r.2 > moved && r.2 < at(18, 30, 0))
+        .count();
+    assert_eq!(
+        moved_out, 0,
+        "caught-up prompts left at 23:20 in Kolkata: {rows:?}"
+    );
+    assert!(!rows.is_empty());
+    for (date, time, due, urgent) in &rows {
+        let local = due.and_utc().with_timezone(&kolkata).naive_local();
+        assert_eq!(
+            (date.as_str(), time.as_str()),
+            (
+                local.format("%Y-%m-%d").to_string().as_str(),
+                local.format("%H:%M").to_string().as_str()
+            ),
+            "{rows:?}"
+        );
+        let t = local.time();
+        let quiet_now = t >= NaiveTime::from_hms_opt(21, 0, 0).unwrap()
+            || t < NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert!(*urgent || !quiet_now, "{date} {time} is in the quiet hours");
+    }
+}
+
+both_backends! {
+    async fn late_prompts_follow_a_zone_change(app) {
+        zone_change_after_catch_up(&app).await;
+    }
+}
+
+both_backends! {
+    async fn control_characters_are_refused_in_free_text(app) {
+        use crate::helpers::problem;
+        use crate::treatments::{setup, treatment_body};
+
+        let (staff, patient, patient_token) = setup(&app).await;
+        for token in ["abc\u{0}def", "abc\ndef", "abc\u{1b}def"] {
+            let body = json!({"platform": "android", "token": token});
+            let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
+            assert_eq!(p["errors"][0]["field"], "token", "{token:?}");
+        }
+        let body = json!({"platform": "android", "token": "ok-token", "app_version": "1.0\u{0}"});
+        let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "app_version");
+        let path = format!("/v1/clinic/patients/{patient}/treatments");
+        let mut body = treatment_body(1);
+        body["notes"] = json!("fine\nbut \u{0} not");
+        let p = problem(app.post_json(&path, Some(&staff), &body).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "notes");
+        let enrol = json!({"email": "x@example.test", "given_name": "A\u{0}na",
+                           "timezone": "UTC", "locale": "en"});
+        let p = problem(app.post_json("/v1/clinic/patients", Some(&staff), &enrol).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "given_name");
+    }
+}
