@@ -16,6 +16,7 @@ mod devices;
 mod errors;
 mod mail;
 mod me;
+mod operations;
 mod ops;
 mod schema;
 mod schema_names;
