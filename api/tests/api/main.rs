@@ -4,6 +4,7 @@
 
 mod auth_support;
 mod helpers;
+mod log_privacy;
 
 mod acks;
 mod auth;
