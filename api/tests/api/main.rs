@@ -19,6 +19,7 @@ mod mail;
 mod me;
 mod operations;
 mod ops;
+mod parsers;
 mod schema;
 mod schema_names;
 mod startup;
