@@ -148,6 +148,18 @@ async fn drive(server: &Server) {
             .unwrap();
         assert_eq!(resp.status(), 200, "{path}");
     }
+    // A refused body quoting a name: the 422 explains it to the client, the log only counts it.
+    let resp = client
+        .post(format!("{base}/v1/me/check-ins"))
+        .bearer_auth(&patient)
+        .json(
+            &json!({"redness": 2, "swelling": 1, "pain": 1, "peeling": false,
+                      "symptoms": [PATIENT_NAME]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
     // A bad token is logged as a 401, not echoed.
     let resp = client
         .get(format!("{base}/v1/me?name={PATIENT_NAME}"))

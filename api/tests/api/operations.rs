@@ -139,3 +139,23 @@ async fn declared_security_matches_what_the_server_enforces() {
         }
     }
 }
+
+/// Code enums are documented by their wire codes (`"face"`), not their Rust variant names: a
+/// client generated from the document sends and expects what the server does.
+#[tokio::test]
+async fn code_enums_are_documented_by_their_wire_codes() {
+    use shared::domain::{Severity, Symptom, UserStatus};
+    fn codes<T: std::fmt::Display>(all: &[T]) -> Value {
+        all.iter().map(ToString::to_string).collect()
+    }
+    let app = TestApp::spawn(shared::db::Backend::Sqlite).await.unwrap();
+    let doc = served_document(&app).await;
+    for (name, expected) in [
+        ("Severity", codes(Severity::ALL)),
+        ("Symptom", codes(Symptom::ALL)),
+        ("UserStatus", codes(UserStatus::ALL)),
+    ] {
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(schema["enum"], expected, "{name}: {schema}");
+    }
+}
