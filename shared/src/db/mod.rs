@@ -161,13 +161,49 @@ impl Db {
         .map_err(|e| Error::Internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 
-    /// Like [`Db::run`], inside one transaction.
+    /// Like [`Db::run`], inside one transaction (on SQLite, `BEGIN IMMEDIATE`).
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| match conn {
+            DbConn::Sqlite(_) => sqlite_immediate(conn, f),
+            DbConn::Pg(_) => conn.transaction(f),
+        })
+        .await
+    }
+}
+
+/// A deferred SQLite transaction that reads, then writes, fails at once with "database is
+/// locked" when another connection committed in between (WAL cannot upgrade a stale read
+/// snapshot, and the busy timeout is not consulted), so SQLite transactions take the write lock
+/// up front and wait for it under `busy_timeout` instead. Nested `transaction` calls inside `f`
+/// still become savepoints: the inner connection's transaction manager tracks the depth.
+fn sqlite_immediate<T, F>(conn: &mut DbConn, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let result = f(conn);
+    let DbConn::Sqlite(c) = conn else {
+        return result;
+    };
+    match result {
+        Ok(v) => match AnsiTransactionManager::commit_transaction(c) {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = AnsiTransactionManager::rollback_transaction(c);
+            Err(e)
+        }
     }
 }
 
