@@ -18,6 +18,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::request_log::RouteSpan;
 use crate::state::AppState;
 use crate::{demo, extractors_config, routes};
 
@@ -101,7 +102,7 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         App::new()
             .wrap(from_fn(crate::security::headers))
             .wrap(from_fn(observe))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RouteSpan>::new())
             .app_data(data.clone())
             .app_data(extractors_config::json())
             .app_data(extractors_config::path())

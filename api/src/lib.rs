@@ -8,6 +8,7 @@ pub mod extract;
 pub mod extractors_config;
 pub mod openapi;
 pub mod pagination;
+pub mod request_log;
 pub mod routes;
 pub mod security;
 pub mod state;

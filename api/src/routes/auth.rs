@@ -133,6 +133,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 /// Signs in with email and password.
 #[utoipa::path(
+    operation_id = "login",
+    security(()),
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -222,6 +224,8 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a spent
 /// one revokes its whole session.
 #[utoipa::path(
+    operation_id = "refreshToken",
+    security(()),
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -279,6 +283,7 @@ pub async fn refresh(
 
 /// Ends the session the refresh token belongs to (when it is the caller's).
 #[utoipa::path(
+    operation_id = "logout",
     tag = "auth",
     request_body = RefreshRequest,
     security(("bearer" = [])),

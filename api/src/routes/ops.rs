@@ -11,7 +11,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The process is alive.
-#[utoipa::path(tag = "ops", responses((status = 200, body = Health)))]
+#[utoipa::path(
+    operation_id = "getHealth",
+    security(()),
+    tag = "ops",
+    responses((status = 200, body = Health))
+)]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -19,6 +24,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database is reachable and fully migrated.
 #[utoipa::path(
+    operation_id = "getReadiness",
+    security(()),
     tag = "ops",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness))
 )]
@@ -45,7 +52,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(tag = "ops", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(
+    operation_id = "getMetrics",
+    security(()),
+    tag = "ops",
+    responses((status = 200, content_type = "text/plain", body = String))
+)]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

@@ -45,6 +45,11 @@ impl TestApp {
             vars.insert(k.to_string(), v.to_string());
         }
         let config = Config::from_vars(&vars).expect("test configuration");
+        // TEST_LOG=<filter> sends every test server's log to stderr, so a whole run's log can
+        // be searched for health data and secrets (.ci/check-logs).
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            shared::telemetry::init(shared::config::LogFormat::Text, &filter);
+        }
         let app = Application::build(config.clone())
             .await
             .expect("app builds");

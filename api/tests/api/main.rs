@@ -4,6 +4,7 @@
 
 mod auth_support;
 mod helpers;
+mod log_privacy;
 
 mod acks;
 mod auth;
@@ -17,7 +18,9 @@ mod errors;
 mod faults;
 mod mail;
 mod me;
+mod operations;
 mod ops;
+mod parsers;
 mod proxies;
 mod refresh_reuse;
 mod schema;

@@ -26,7 +26,7 @@ pub use sql::CorruptValue;
 /// mapping (the code is what is stored; an unknown stored code is a [`CorruptValue`]) for a
 /// closed set of codes.
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema,

@@ -55,6 +55,8 @@ async fn find_code(
 
 /// Activates an invited account (staff or patient): sets its password and signs in.
 #[utoipa::path(
+    operation_id = "acceptInvitation",
+    security(()),
     tag = "auth",
     request_body = AcceptInvitation,
     responses(
@@ -102,6 +104,8 @@ pub async fn accept_invitation(
 /// Emails a reset code to every active account with this email. Always 202, whether or not
 /// one exists; the work happens after the answer so its timing reveals nothing either.
 #[utoipa::path(
+    operation_id = "requestPasswordReset",
+    security(()),
     tag = "auth",
     request_body = PasswordResetRequest,
     responses((status = 202))
@@ -180,6 +184,8 @@ async fn send_reset(state: &AppState, email: Email, address: String) -> ApiResul
 
 /// Sets a new password with a reset code and signs the account out everywhere.
 #[utoipa::path(
+    operation_id = "confirmPasswordReset",
+    security(()),
     tag = "auth",
     request_body = PasswordResetConfirm,
     responses(

@@ -28,6 +28,7 @@ pub struct Doc;
 
 /// The clinic's escalations, newest first, each with the check-in that raised it.
 #[utoipa::path(
+    operation_id = "listEscalations",
     tag = "clinic",
     params(EscalationParams),
     responses(
@@ -77,6 +78,7 @@ pub async fn list(
 /// Resolves an escalation with a note (audited). The first resolution stands: a second one is
 /// 409.
 #[utoipa::path(
+    operation_id = "resolveEscalation",
     tag = "clinic",
     params(("id" = String, Path, description = "escalation id")),
     request_body = ResolveEscalation,

@@ -36,6 +36,7 @@ pub struct Doc;
 /// push and email on, private lock-screen previews); the invitation is emailed in the
 /// patient's language.
 #[utoipa::path(
+    operation_id = "enrolPatient",
     tag = "clinic",
     request_body = EnrolPatient,
     security(("bearer" = [])),
@@ -62,6 +63,7 @@ pub async fn enrol(
 
 /// The clinic's patients, newest enrolment first.
 #[utoipa::path(
+    operation_id = "listPatients",
     tag = "clinic",
     params(ListParams),
     security(("bearer" = [])),
@@ -97,6 +99,7 @@ pub async fn list(
 /// One patient's profile, treatments, prompts (with status and acknowledgement), check-ins,
 /// escalations and next booked session.
 #[utoipa::path(
+    operation_id = "getPatient",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     security(("bearer" = [])),

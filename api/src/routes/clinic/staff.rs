@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Doc;
 
 /// The caller's clinic.
-#[utoipa::path(tag = "clinic", security(("bearer" = [])), responses((status = 200, body = ClinicView)))]
+#[utoipa::path(
+    operation_id = "getClinic",tag = "clinic", security(("bearer" = [])), responses((status = 200, body = ClinicView)))]
 #[get("/v1/clinic")]
 pub async fn get_clinic(
     staff: Staff,
@@ -48,6 +49,7 @@ pub async fn get_clinic(
 
 /// Invites a colleague (admins only); the invitation code is emailed.
 #[utoipa::path(
+    operation_id = "inviteStaff",
     tag = "clinic",
     request_body = InviteStaff,
     security(("bearer" = [])),
@@ -75,6 +77,7 @@ pub async fn invite_staff(
 
 /// Who read or changed which patient's data, newest first (admins only).
 #[utoipa::path(
+    operation_id = "listAuditEvents",
     tag = "clinic",
     params(AuditParams),
     security(("bearer" = [])),

@@ -31,6 +31,7 @@ pub struct Doc;
 
 /// Records a treatment and plans the patient's aftercare from it.
 #[utoipa::path(
+    operation_id = "recordTreatment",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     request_body = NewTreatment,
@@ -61,6 +62,7 @@ pub async fn create(
 /// Books (or moves) the patient's next session; its reminders replace any earlier ones and the
 /// rebook nudge is withdrawn.
 #[utoipa::path(
+    operation_id = "bookNextSession",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     request_body = NextSession,
@@ -100,6 +102,7 @@ pub async fn book_next_session(
 /// Cancels the booked next session and its reminders; the rebook nudge returns while the
 /// course continues. Idempotent.
 #[utoipa::path(
+    operation_id = "cancelNextSession",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(
@@ -122,6 +125,7 @@ pub async fn cancel_next_session(
 /// Discharges the patient: every prompt and reminder not yet sent is cancelled, the booked
 /// session too, and nothing is planned afterwards. Idempotent.
 #[utoipa::path(
+    operation_id = "dischargePatient",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(

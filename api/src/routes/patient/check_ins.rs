@@ -21,6 +21,7 @@ pub struct Doc;
 /// timeline. Anything outside it is escalated to the clinic at once (`urgent` ones by email
 /// within a minute); the guidance says what to do now, in the patient's language.
 #[utoipa::path(
+    operation_id = "createCheckIn",
     tag = "patient",
     request_body = NewCheckIn,
     responses(

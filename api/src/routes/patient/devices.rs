@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Registers this phone for push. Re-registering a known token returns it (200), moved to the
 /// caller and re-activated.
 #[utoipa::path(
+    operation_id = "registerDevice",
     tag = "patient",
     security(("bearer" = [])),
     request_body = RegisterDevice,
@@ -61,6 +62,7 @@ pub async fn register(
 
 /// Unregisters one of the caller's devices; anyone else's is 404.
 #[utoipa::path(
+    operation_id = "removeDevice",
     tag = "patient",
     security(("bearer" = [])),
     params(("id" = String, Path)),

@@ -59,6 +59,7 @@ async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
 
 /// The caller's profile and clinic contact.
 #[utoipa::path(
+    operation_id = "getMe",
     tag = "patient",
     responses((status = 200, body = Me), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
@@ -70,6 +71,7 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 
 /// Changes delivery preferences; future prompts follow the new zone, quiet hours and language.
 #[utoipa::path(
+    operation_id = "updateMe",
     tag = "patient",
     request_body = MePatch,
     responses(
@@ -94,6 +96,7 @@ pub async fn patch_me(
 /// The caller's plan: every prompt (past and future) and the booked next session. Answers
 /// 304 when `If-None-Match` carries the current `ETag`.
 #[utoipa::path(
+    operation_id = "getTimeline",
     tag = "patient",
     responses(
         (status = 200, body = Timeline, headers(("ETag" = String))),

@@ -20,6 +20,7 @@ pub struct Doc;
 /// Acknowledges one of the caller's prompts. Idempotent: a second call keeps the first time.
 /// The timeline then shows it `acknowledged` with `acknowledged_at`.
 #[utoipa::path(
+    operation_id = "acknowledgePrompt",
     tag = "patient",
     params(("id" = String, Path, description = "prompt id")),
     responses(
