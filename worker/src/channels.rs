@@ -258,7 +258,7 @@ impl Fold {
             }
         };
         w.metrics.delivery(channel.as_str(), label.as_str());
-        tracing::info!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
+        tracing::debug!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
         self.attempts.push(Attempt {
             id: new_id(),
             prompt_id: prompt.id.clone(),

@@ -128,6 +128,9 @@ impl Db {
         let pool = Pool::builder()
             .max_size(max_size.max(1))
             .min_idle(Some(1))
+            // No `SELECT 1` on every checkout (a round trip per query on a busy worker): a
+            // connection that breaks fails its query, and `has_broken` drops it.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .error_handler(Box::new(LogErrors))
             .build_unchecked(manager);

@@ -116,8 +116,11 @@ impl FcmClient {
                     "kind": msg.kind,
                     "idempotency_key": msg.idempotency_key,
                 },
+                // A repeat after a crash carries the same key: `collapse_key` replaces it in
+                // FCM's queue, `notification.tag` replaces it on the phone's screen.
                 "android": {
                     "collapse_key": msg.idempotency_key,
+                    "notification": {"tag": msg.idempotency_key},
                     "ttl": format!("{}s", msg.ttl_secs),
                     "priority": "HIGH",
                 },

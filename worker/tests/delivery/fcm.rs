@@ -45,6 +45,7 @@ both_backends! {
         assert_eq!(m["notification"], json!({"title": "Aftercare", "body": "You have a new care reminder"}));
         assert_eq!(m["data"], json!({"prompt_id": first.id, "kind": "aftercare", "idempotency_key": first.idempotency_key}));
         assert_eq!(m["android"]["collapse_key"], first.idempotency_key.as_str());
+        assert_eq!(m["android"]["notification"]["tag"], first.idempotency_key.as_str());
         assert_eq!(m["android"]["ttl"], "43200s");
         assert_eq!(m["android"]["priority"], "HIGH");
         assert_eq!(m["apns"]["headers"]["apns-collapse-id"], first.idempotency_key.as_str());

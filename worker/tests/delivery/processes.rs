@@ -270,6 +270,8 @@ async fn sigkill_during_a_large_drain_loses_nothing_and_repeats_only_in_flight_s
         let key = r.key();
         assert!(expected.contains(key));
         assert_eq!(m["android"]["collapse_key"], key);
+        // The phone replaces a repeated notification instead of showing it twice.
+        assert_eq!(m["android"]["notification"]["tag"], key);
         assert_eq!(m["apns"]["headers"]["apns-collapse-id"], key);
     }
 }
