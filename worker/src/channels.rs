@@ -2,16 +2,20 @@
 //! (android → FCM, ios → APNs), email when the patient chose email or no push can reach them.
 //! Returns what happened; the caller records it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use shared::config::Config;
 use shared::db::deliveries::{Attempt, Resolution};
 use shared::db::devices::{self, Device};
+use shared::db::patients::PatientProfile;
 use shared::db::prompts::Prompt;
+use shared::db::users::User;
 use shared::db::{DbConn, new_id, patients, users};
 use shared::domain::{
-    DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, Platform, UserStatus,
+    DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, PatientId, Platform, UserId,
+    UserStatus,
 };
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
@@ -66,43 +70,73 @@ pub enum Recipient {
     },
 }
 
-/// Applies the skip rules: discharged or erased patients, disabled accounts, both channels off.
-pub fn recipient(conn: &mut DbConn, prompt: &Prompt) -> shared::Result<Recipient> {
-    let user = match users::find(conn, &prompt.patient_id.as_user()) {
-        Ok(u) => u,
-        Err(shared::Error::NotFound) => return Ok(Recipient::Skip("patient_missing")),
-        Err(e) => return Err(e),
+/// Who each prompt of a claimed batch goes to, in the batch's order: three queries for the
+/// whole batch (users, profiles, active devices), not three per prompt. Applies the skip rules:
+/// discharged or erased patients, disabled accounts, both channels off.
+pub fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> shared::Result<Vec<Recipient>> {
+    let mut patient_ids: Vec<&PatientId> = batch.iter().map(|p| &p.patient_id).collect();
+    patient_ids.sort();
+    patient_ids.dedup();
+    let user_ids: Vec<UserId> = patient_ids.iter().map(|p| p.as_user()).collect();
+    let users: HashMap<UserId, User> =
+        users::find_many(conn, &user_ids.iter().collect::<Vec<_>>())?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+    let profiles: HashMap<PatientId, PatientProfile> = patients::find_many(conn, &patient_ids)?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let wants_push: Vec<&PatientId> = profiles
+        .values()
+        .filter(|p| p.push_enabled)
+        .map(|p| &p.user_id)
+        .collect();
+    let mut devices: HashMap<PatientId, Vec<Device>> = HashMap::new();
+    for d in devices::active_for_patients(conn, &wants_push)? {
+        devices.entry(d.patient_id.clone()).or_default().push(d);
+    }
+    Ok(batch
+        .iter()
+        .map(|prompt| {
+            let user = users.get(&prompt.patient_id.as_user());
+            let profile = profiles.get(&prompt.patient_id);
+            recipient(user, profile, devices.get(&prompt.patient_id))
+        })
+        .collect())
+}
+
+fn recipient(
+    user: Option<&User>,
+    profile: Option<&PatientProfile>,
+    devices: Option<&Vec<Device>>,
+) -> Recipient {
+    let (Some(user), Some(profile)) = (user, profile) else {
+        return Recipient::Skip("patient_missing");
     };
     // Invited patients still get their prompts (by email until the app is set up).
     if user.status == UserStatus::Disabled || user.status == UserStatus::Erased {
-        return Ok(Recipient::Skip("patient_inactive"));
+        return Recipient::Skip("patient_inactive");
     }
-    let profile = match patients::find(conn, &prompt.patient_id) {
-        Ok(p) => p,
-        Err(shared::Error::NotFound) => return Ok(Recipient::Skip("patient_missing")),
-        Err(e) => return Err(e),
-    };
     if profile.erased_at.is_some() {
-        return Ok(Recipient::Skip("patient_erased"));
+        return Recipient::Skip("patient_erased");
     }
     if profile.discharged_at.is_some() {
-        return Ok(Recipient::Skip("patient_discharged"));
+        return Recipient::Skip("patient_discharged");
     }
     if !profile.push_enabled && !profile.email_enabled {
-        return Ok(Recipient::Skip("channels_off"));
+        return Recipient::Skip("channels_off");
     }
-    let devices = if profile.push_enabled {
-        devices::active_for_patient(conn, &prompt.patient_id)?
-    } else {
-        Vec::new()
-    };
-    Ok(Recipient::Send {
-        email: user.email,
+    Recipient::Send {
+        email: user.email.clone(),
         preview: profile.lock_screen_preview,
         push_enabled: profile.push_enabled,
         email_enabled: profile.email_enabled,
-        devices,
-    })
+        devices: match devices {
+            Some(d) if profile.push_enabled => d.clone(),
+            _ => Vec::new(),
+        },
+    }
 }
 
 /// The result of sending one prompt: how to resolve it and what to log.

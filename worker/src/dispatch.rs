@@ -1,35 +1,100 @@
-//! Dispatch: claim due prompts, send them, record each outcome. The claim commits before any
-//! network I/O (a lease, not a held transaction), so a slow provider never holds locks; each
-//! outcome is recorded right after its own send, so a crash repeats at most the prompts that
-//! were in flight, and the repeat carries the same idempotency key.
+//! Dispatch: a pipeline from the queue to the providers and back.
+//!
+//! 1. **Claim** a batch of due prompts (a lease, committed before any network I/O, so a slow
+//!    provider never holds locks) and read every recipient of the batch in one go.
+//! 2. **Send** with at most `AFTERCARE_SENDS_IN_FLIGHT` prompts in flight; a prompt waits for a
+//!    free slot, not for its batch, and the next batch is claimed while the last sends of this
+//!    one are still out. Memory is bounded by the window, not the batch size.
+//! 3. **Record** outcomes in groups ([`recorder`]): whatever finished while the previous group
+//!    was committing goes into the next one, so a busy drain commits once per group, not once
+//!    per prompt. Each outcome is still guarded by its own lease.
+//!
+//! A crash repeats at most the prompts in flight plus those finished but not yet committed
+//! (the window, the recorder's queue and the group being written: 3 × the window), and every repeat carries the
+//! prompt's idempotency key, which the phone uses to replace the first notification.
+
+use std::sync::Arc;
 
 use chrono::Duration;
-use shared::db::deliveries::{self, Resolution};
+use shared::db::deliveries::{Outcome, Resolution};
 use shared::db::prompts::{self, Prompt};
 use shared::time::now;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::Worker;
 use crate::channels::{self, Recipient};
 
-/// Prompts of one batch sent at the same time.
-pub const CONCURRENCY: usize = 8;
+mod recorder;
+
+use recorder::Finished;
 
 /// Claims and sends batches until nothing is due or `stop` is set. Returns how many prompts
 /// were resolved (sent, retried, failed or cancelled).
 pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, shared::Error> {
     w.metrics.dispatch_ticks.inc();
-    let mut resolved = 0;
+    let in_flight_max = w.config.worker.sends_in_flight;
+    let (outcomes, recorded) = recorder::start(w.clone(), in_flight_max);
+    let window = Arc::new(Semaphore::new(in_flight_max));
+    let mut in_flight = JoinSet::new();
+    let claimed = feed(w, stop, &outcomes, &window, &mut in_flight).await;
+    while let Some(done) = in_flight.join_next().await {
+        reap(w, done);
+    }
+    drop(outcomes);
+    let resolved = recorded.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "outcome recorder stopped");
+        0
+    });
+    claimed.map(|()| resolved)
+}
+
+/// Claims batches and starts their sends until the queue runs dry, `stop` is set, or the
+/// database fails (what is in flight still finishes and is recorded).
+async fn feed(
+    w: &Worker,
+    stop: &watch::Receiver<bool>,
+    outcomes: &mpsc::Sender<Finished>,
+    window: &Arc<Semaphore>,
+    in_flight: &mut JoinSet<()>,
+) -> Result<(), shared::Error> {
     loop {
         if *stop.borrow() {
-            return Ok(resolved);
+            return Ok(());
         }
         let batch = claim(w).await?;
         let claimed = batch.len();
-        resolved += send_batch(w, batch, stop).await;
-        if (claimed as i64) < w.config.worker.batch_size {
-            return Ok(resolved);
+        let recipients = {
+            let batch = batch.clone();
+            w.db.run(move |c| channels::recipients(c, &batch)).await?
+        };
+        for (prompt, to) in batch.into_iter().zip(recipients) {
+            let Ok(slot) = window.clone().acquire_owned().await else {
+                return Ok(());
+            };
+            while let Some(done) = in_flight.try_join_next() {
+                reap(w, done);
+            }
+            let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
+            in_flight.spawn(async move {
+                let outcome = process(&w, prompt, to, &stop).await;
+                // Closed only when the drain is over, and it waits for every send first.
+                let _ = outcomes.send(outcome).await;
+                drop(slot);
+            });
         }
+        if (claimed as i64) < w.config.worker.batch_size {
+            return Ok(());
+        }
+    }
+}
+
+fn reap(w: &Worker, done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        // A panicking send records nothing: its lease expires and the prompt returns to the
+        // queue.
+        w.metrics.dispatch_errors.inc();
+        tracing::error!(error = %e, "prompt send panicked");
     }
 }
 
@@ -46,70 +111,43 @@ async fn claim(w: &Worker) -> Result<Vec<Prompt>, shared::Error> {
     Ok(batch)
 }
 
-async fn send_batch(w: &Worker, batch: Vec<Prompt>, stop: &watch::Receiver<bool>) -> usize {
-    crate::bounded::run(batch, CONCURRENCY, "prompt", |prompt| {
-        let (w, stop) = (w.clone(), stop.clone());
-        async move {
-            let id = prompt.id.clone();
-            match process(&w, prompt, &stop).await {
-                Ok(done) => done,
-                Err(e) => {
-                    // The lease expires and the prompt returns to the queue.
-                    w.metrics.dispatch_errors.inc();
-                    tracing::error!(prompt_id = %id, error = %e, "could not process prompt");
-                    false
-                }
-            }
-        }
-    })
-    .await
-}
-
-/// Sends one leased prompt and records the outcome. `false` when it was handed back unsent.
+/// Sends one leased prompt and says how to resolve it.
 async fn process(
     w: &Worker,
     prompt: Prompt,
+    to: Recipient,
     stop: &watch::Receiver<bool>,
-) -> Result<bool, shared::Error> {
+) -> Finished {
+    let due_at = prompt.due_at;
+    Finished {
+        outcome: send_one(w, prompt, to, stop).await,
+        due_at,
+    }
+}
+
+async fn send_one(
+    w: &Worker,
+    prompt: Prompt,
+    to: Recipient,
+    stop: &watch::Receiver<bool>,
+) -> Outcome {
     // Stopping, or too little lease left to finish a send before another worker may take the
-    // prompt: hand it back unsent rather than risk two live sends.
+    // prompt (it waited for a slot): hand it back unsent rather than risk two live sends.
     let margin = Duration::seconds((w.config.worker.lease_secs / 2).min(40));
     let lease_left = prompt.lease_expires_at.map(|t| t - now());
     if *stop.borrow() || lease_left.is_none_or(|left| left < margin) {
-        record(w, &prompt, Resolution::Release, Vec::new()).await?;
-        return Ok(false);
+        return Outcome {
+            prompt_id: prompt.id,
+            resolution: Resolution::Release,
+            attempts: Vec::new(),
+        };
     }
-    let p = prompt.clone();
-    let to: Recipient = w.db.run(move |c| channels::recipient(c, &p)).await?;
     let delivery = channels::send(w, &prompt, to).await;
-    record(w, &prompt, delivery.resolution, delivery.attempts).await?;
-    Ok(true)
-}
-
-async fn record(
-    w: &Worker,
-    prompt: &Prompt,
-    resolution: Resolution,
-    attempts: Vec<deliveries::Attempt>,
-) -> Result<(), shared::Error> {
-    let (id, worker_id) = (prompt.id.clone(), w.config.worker.worker_id.clone());
-    let label = match &resolution {
-        Resolution::Sent { .. } => "sent",
-        Resolution::Retry { .. } => "retry",
-        Resolution::Failed { .. } => "failed",
-        Resolution::Cancelled { .. } => "cancelled",
-        Resolution::Release => "released",
-    };
-    let owned =
-        w.db.run(move |c| deliveries::resolve(c, &id, &worker_id, &resolution, &attempts, now()))
-            .await?;
-    if owned {
-        tracing::debug!(prompt_id = %prompt.id, resolution = label, "prompt resolved");
-    } else {
-        // Our lease expired and another worker re-claimed the prompt; its record stands.
-        tracing::warn!(prompt_id = %prompt.id, resolution = label, "lease lost before recording; outcome dropped");
+    Outcome {
+        prompt_id: prompt.id,
+        resolution: delivery.resolution,
+        attempts: delivery.attempts,
     }
-    Ok(())
 }
 
 /// Returns expired leases to the queue.

@@ -65,6 +65,9 @@ pub struct WorkerConfig {
     pub prune_cron: cron::Schedule,
     /// Prompts claimed per dispatch tick, 1..=10000.
     pub batch_size: i64,
+    /// Prompt sends in flight at once, 1..=1000: the drain's memory is bounded by this window,
+    /// not by the batch size.
+    pub sends_in_flight: usize,
     /// Lease length in seconds, at least 10.
     pub lease_secs: i64,
     /// Attempts before a prompt is `failed`, at least 1.

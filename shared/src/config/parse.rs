@@ -231,12 +231,16 @@ fn worker(v: &Vars<'_>) -> Result<WorkerConfig, ConfigError> {
         digest_cron: v.cron(&s::DIGEST_CRON)?,
         prune_cron: v.cron(&s::PRUNE_CRON)?,
         batch_size: v.parse(&s::BATCH_SIZE)?,
+        sends_in_flight: v.parse(&s::SENDS_IN_FLIGHT)?,
         lease_secs: v.parse(&s::LEASE_SECS)?,
         max_attempts: v.parse(&s::MAX_ATTEMPTS)?,
         prune_after_days: v.parse(&s::PRUNE_AFTER_DAYS)?,
     };
     if !(1..=10_000).contains(&worker.batch_size) {
         return Err(err(&s::BATCH_SIZE, "must be between 1 and 10000"));
+    }
+    if !(1..=1000).contains(&worker.sends_in_flight) {
+        return Err(err(&s::SENDS_IN_FLIGHT, "must be between 1 and 1000"));
     }
     if worker.lease_secs < 10 {
         return Err(err(&s::LEASE_SECS, "must be at least 10"));

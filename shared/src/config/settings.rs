@@ -173,6 +173,11 @@ pub const BATCH_SIZE: Setting = Setting::with_default(
     "100",
     "prompts claimed per dispatch tick",
 );
+pub const SENDS_IN_FLIGHT: Setting = Setting::with_default(
+    "AFTERCARE_SENDS_IN_FLIGHT",
+    "32",
+    "prompt sends a worker keeps in flight at once (1-1000)",
+);
 pub const LEASE_SECS: Setting = Setting::with_default(
     "AFTERCARE_LEASE_SECS",
     "120",
@@ -270,6 +275,7 @@ pub const SETTINGS: &[&Setting] = &[
     &DIGEST_CRON,
     &PRUNE_CRON,
     &BATCH_SIZE,
+    &SENDS_IN_FLIGHT,
     &LEASE_SECS,
     &MAX_ATTEMPTS,
     &PRUNE_AFTER_DAYS,

@@ -4,8 +4,11 @@
 //! it: a worker whose lease expired (and whose prompt another worker re-claimed) changes nothing,
 //! not even the attempt log, so the prompt has exactly one recorded history.
 
+use std::collections::HashSet;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
 use rand::Rng;
 
 use super::DbConn;
@@ -15,7 +18,7 @@ use crate::domain::{DeviceId, PromptId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = delivery_attempts)]
+#[diesel(table_name = delivery_attempts, treat_none_as_default_value = false)]
 pub struct Attempt {
     pub id: String,
     pub prompt_id: PromptId,
@@ -47,6 +50,14 @@ pub enum Resolution {
     Release,
 }
 
+/// One leased prompt's outcome, as the worker records it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub prompt_id: PromptId,
+    pub resolution: Resolution,
+    pub attempts: Vec<Attempt>,
+}
+
 /// Applies `resolution` to the prompt and appends `attempts`, in one transaction, if `worker`
 /// still holds the lease. Returns `false` (and writes nothing) when it no longer does.
 pub fn resolve(
@@ -58,70 +69,201 @@ pub fn resolve(
     now: NaiveDateTime,
 ) -> Result<bool> {
     super::write_transaction(conn, |conn| {
-        let owned = prompts::table
-            .filter(prompts::id.eq(prompt_id))
-            .filter(prompts::status.eq(PromptStatus::Sending))
-            .filter(prompts::lease_owner.eq(worker));
-        let released = (
-            prompts::lease_owner.eq(None::<String>),
-            prompts::lease_expires_at.eq(None::<NaiveDateTime>),
-            prompts::updated_at.eq(now),
-        );
-        let n = match resolution {
-            // Acknowledged in the app while it was being sent: delivered and read.
-            Resolution::Sent { channel } => diesel::update(owned)
-                .set((
-                    prompts::status.eq(diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
-                        prompts::acknowledged_at.is_null(),
-                        PromptStatus::Sent,
-                    )
-                    .otherwise(PromptStatus::Acknowledged)),
-                    prompts::channel.eq(*channel),
-                    prompts::sent_at.eq(now),
-                    prompts::last_error.eq(None::<String>),
-                    prompts::attempts.eq(prompts::attempts + 1),
-                    released,
-                ))
-                .execute(conn)?,
-            Resolution::Retry { at, error } => diesel::update(owned)
-                .set((
-                    prompts::status.eq(PromptStatus::Scheduled),
-                    prompts::available_at.eq(at),
-                    prompts::last_error.eq(error),
-                    prompts::attempts.eq(prompts::attempts + 1),
-                    released,
-                ))
-                .execute(conn)?,
-            Resolution::Failed { error } => diesel::update(owned)
-                .set((
-                    prompts::status.eq(PromptStatus::Failed),
-                    prompts::last_error.eq(error),
-                    prompts::attempts.eq(prompts::attempts + 1),
-                    released,
-                ))
-                .execute(conn)?,
-            Resolution::Cancelled { reason } => diesel::update(owned)
-                .set((
-                    prompts::status.eq(PromptStatus::Cancelled),
-                    prompts::cancelled_at.eq(now),
-                    prompts::last_error.eq(reason),
-                    released,
-                ))
-                .execute(conn)?,
-            Resolution::Release => diesel::update(owned)
-                .set((prompts::status.eq(PromptStatus::Scheduled), released))
-                .execute(conn)?,
-        };
-        if n == 0 {
-            return Ok(false);
+        let owned = resolve_one(conn, prompt_id, worker, resolution, now)?;
+        if owned {
+            insert_attempts(conn, attempts.iter())?;
         }
-        for a in attempts {
-            diesel::insert_into(delivery_attempts::table)
-                .values(a)
-                .execute(conn)?;
-        }
-        Ok(true)
+        Ok(owned)
     })
+}
+
+/// Records a group of outcomes in one transaction: one commit (and one WAL flush) for the
+/// group instead of one per prompt. Each outcome is still guarded by its own lease, as in
+/// [`resolve`]; the answer says, in order, which ones this worker still owned.
+pub fn resolve_group(
+    conn: &mut DbConn,
+    worker: &str,
+    outcomes: &[Outcome],
+    now: NaiveDateTime,
+) -> Result<Vec<bool>> {
+    super::write_transaction(conn, |conn| {
+        // The common case, delivered, is one statement for the whole group; the rest (retries,
+        // dead letters, skips, hand-backs) one each.
+        let sent: Vec<(&PromptId, DeliveryChannel)> = outcomes
+            .iter()
+            .filter_map(|o| match o.resolution {
+                Resolution::Sent { channel } => Some((&o.prompt_id, channel)),
+                _ => None,
+            })
+            .collect();
+        let mut sent_owned = HashSet::new();
+        for chunk in sent.chunks(1000) {
+            sent_owned.extend(mark_sent(conn, worker, chunk, now)?);
+        }
+        let mut owned = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            owned.push(match o.resolution {
+                Resolution::Sent { .. } => sent_owned.contains(o.prompt_id.as_str()),
+                _ => resolve_one(conn, &o.prompt_id, worker, &o.resolution, now)?,
+            });
+        }
+        let kept = outcomes
+            .iter()
+            .zip(&owned)
+            .filter(|(_, owned)| **owned)
+            .flat_map(|(o, _)| o.attempts.iter());
+        insert_attempts(conn, kept)?;
+        Ok(owned)
+    })
+}
+
+/// Marks delivered prompts `sent` (or `acknowledged`, when the app acknowledged one while it
+/// was being sent) with one `UPDATE … FROM (VALUES …)`, each row still guarded by its lease
+/// owner and found by primary key. Returns the ids this worker still owned.
+fn mark_sent(
+    conn: &mut DbConn,
+    worker: &str,
+    sent: &[(&PromptId, DeliveryChannel)],
+    now: NaiveDateTime,
+) -> Result<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Owned {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    if sent.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = |param: &dyn Fn(usize) -> String| {
+        let values: Vec<String> = (0..sent.len())
+            .map(|i| format!("({}, {})", param(3 + 2 * i), param(4 + 2 * i)))
+            .collect();
+        format!(
+            "UPDATE prompts SET status = CASE WHEN prompts.acknowledged_at IS NULL \
+             THEN 'sent' ELSE 'acknowledged' END, channel = v.column2, sent_at = {now}, \
+             last_error = NULL, attempts = prompts.attempts + 1, lease_owner = NULL, \
+             lease_expires_at = NULL, updated_at = {now} \
+             FROM (VALUES {values}) AS v \
+             WHERE prompts.id = v.column1 AND prompts.lease_owner = {worker} \
+             RETURNING prompts.id",
+            now = param(1),
+            worker = param(2),
+            values = values.join(", "),
+        )
+    };
+    let rows: Vec<Owned> = match conn {
+        DbConn::Pg(pg) => {
+            let mut q = diesel::sql_query(statement(&|i| format!("${i}")))
+                .into_boxed::<diesel::pg::Pg>()
+                .bind::<Timestamp, _>(now)
+                .bind::<Text, _>(worker);
+            for (id, channel) in sent {
+                q = q
+                    .bind::<Text, _>(id.as_str())
+                    .bind::<Text, _>(channel.as_str());
+            }
+            q.load(pg)?
+        }
+        DbConn::Sqlite(lite) => {
+            let mut q = diesel::sql_query(statement(&|i| format!("?{i}")))
+                .into_boxed::<diesel::sqlite::Sqlite>()
+                .bind::<Timestamp, _>(now)
+                .bind::<Text, _>(worker);
+            for (id, channel) in sent {
+                q = q
+                    .bind::<Text, _>(id.as_str())
+                    .bind::<Text, _>(channel.as_str());
+            }
+            q.load(lite)?
+        }
+    };
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+fn insert_attempts<'a>(
+    conn: &mut DbConn,
+    attempts: impl Iterator<Item = &'a Attempt>,
+) -> Result<()> {
+    let rows: Vec<&Attempt> = attempts.collect();
+    // One multi-row INSERT per chunk; the chunk keeps SQLite under its bind-parameter limit.
+    for chunk in rows.chunks(500) {
+        let values: Vec<Attempt> = chunk.iter().copied().cloned().collect();
+        let insert = diesel::insert_into(delivery_attempts::table).values(values);
+        // The multi-backend connection has no batch insert; each backend has its own.
+        match conn {
+            DbConn::Pg(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(lite) => insert.execute(lite)?,
+        };
+    }
+    Ok(())
+}
+
+/// The lease guard is the owner alone, so the update is found by primary key. `lease_owner` is
+/// set only while a prompt is `sending` and cleared by every way out of it (this function and
+/// `prompts::release_expired_leases`), so owning the lease implies the status; adding
+/// `status = 'sending'` would steer PostgreSQL onto the partial index `prompts_leased`, which
+/// reads every leased row of the batch for each resolve.
+fn resolve_one(
+    conn: &mut DbConn,
+    prompt_id: &PromptId,
+    worker: &str,
+    resolution: &Resolution,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let owned = prompts::table
+        .filter(prompts::id.eq(prompt_id))
+        .filter(prompts::lease_owner.eq(worker));
+    let released = (
+        prompts::lease_owner.eq(None::<String>),
+        prompts::lease_expires_at.eq(None::<NaiveDateTime>),
+        prompts::updated_at.eq(now),
+    );
+    let n = match resolution {
+        // Acknowledged in the app while it was being sent: delivered and read.
+        Resolution::Sent { channel } => diesel::update(owned)
+            .set((
+                prompts::status.eq(diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
+                    prompts::acknowledged_at.is_null(),
+                    PromptStatus::Sent,
+                )
+                .otherwise(PromptStatus::Acknowledged)),
+                prompts::channel.eq(*channel),
+                prompts::sent_at.eq(now),
+                prompts::last_error.eq(None::<String>),
+                prompts::attempts.eq(prompts::attempts + 1),
+                released,
+            ))
+            .execute(conn)?,
+        Resolution::Retry { at, error } => diesel::update(owned)
+            .set((
+                prompts::status.eq(PromptStatus::Scheduled),
+                prompts::available_at.eq(at),
+                prompts::last_error.eq(error),
+                prompts::attempts.eq(prompts::attempts + 1),
+                released,
+            ))
+            .execute(conn)?,
+        Resolution::Failed { error } => diesel::update(owned)
+            .set((
+                prompts::status.eq(PromptStatus::Failed),
+                prompts::last_error.eq(error),
+                prompts::attempts.eq(prompts::attempts + 1),
+                released,
+            ))
+            .execute(conn)?,
+        Resolution::Cancelled { reason } => diesel::update(owned)
+            .set((
+                prompts::status.eq(PromptStatus::Cancelled),
+                prompts::cancelled_at.eq(now),
+                prompts::last_error.eq(reason),
+                released,
+            ))
+            .execute(conn)?,
+        Resolution::Release => diesel::update(owned)
+            .set((prompts::status.eq(PromptStatus::Scheduled), released))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
 }
 
 pub fn for_prompt(conn: &mut DbConn, prompt_id: &PromptId) -> Result<Vec<Attempt>> {

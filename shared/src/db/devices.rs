@@ -120,6 +120,16 @@ pub fn active_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<V
         .load(conn)?)
 }
 
+/// The active devices of all `patients`, oldest first: one query for a worker's batch.
+pub fn active_for_patients(conn: &mut DbConn, patients: &[&PatientId]) -> Result<Vec<Device>> {
+    Ok(devices::table
+        .filter(devices::patient_id.eq_any(patients))
+        .filter(devices::active.eq(true))
+        .order(devices::created_at.asc())
+        .select(Device::as_select())
+        .load(conn)?)
+}
+
 pub fn find(conn: &mut DbConn, id: &DeviceId) -> Result<Device> {
     Ok(devices::table
         .find(id)

@@ -115,6 +115,14 @@ pub fn find(conn: &mut DbConn, user_id: &PatientId) -> Result<PatientProfile> {
         .first(conn)?)
 }
 
+/// The profiles among `ids` that exist, in no particular order: one query for a worker's batch.
+pub fn find_many(conn: &mut DbConn, ids: &[&PatientId]) -> Result<Vec<PatientProfile>> {
+    Ok(patient_profiles::table
+        .filter(patient_profiles::user_id.eq_any(ids))
+        .select(PatientProfile::as_select())
+        .load(conn)?)
+}
+
 /// A patient of the given clinic; another clinic's patient is `NotFound`.
 pub fn find_in_clinic(
     conn: &mut DbConn,

@@ -44,6 +44,14 @@ pub fn find(conn: &mut DbConn, id: &UserId) -> Result<User> {
         .first(conn)?)
 }
 
+/// The users among `ids` that exist, in no particular order: one query for a worker's batch.
+pub fn find_many(conn: &mut DbConn, ids: &[&UserId]) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
 /// A user of the given clinic; another clinic's user is `NotFound`.
 pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &ClinicId, id: &UserId) -> Result<User> {
     Ok(users::table

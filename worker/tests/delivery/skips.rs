@@ -1,6 +1,7 @@
 //! Prompts that must never be sent, the lease guard on outcomes, and stopping.
 
 use chrono::Duration;
+use diesel::prelude::*;
 use shared::db::deliveries::{self, Resolution};
 use shared::db::prompts;
 use shared::time::now;
@@ -9,6 +10,20 @@ use tokio::sync::watch;
 use crate::both_backends;
 use crate::fakes::FakeFcm;
 use crate::helpers::drain;
+
+fn patient_id(
+    c: &mut shared::db::DbConn,
+    id: &shared::domain::PromptId,
+) -> shared::domain::PatientId {
+    use shared::db::schema::prompts as p;
+    p::table
+        .find(id.as_str())
+        .select(p::patient_id)
+        .first::<String>(c)
+        .unwrap()
+        .as_str()
+        .into()
+}
 
 both_backends! {
     async fn discharged_erased_disabled_and_silenced_patients_get_nothing(env) {
@@ -60,6 +75,59 @@ both_backends! {
         assert!(!stale_won);
         let p = env.reload(&prompt.id).await;
         assert_eq!((p.status.as_str(), p.lease_owner.as_deref()), ("sending", Some("b")));
+    }
+
+    async fn a_group_of_outcomes_is_guarded_prompt_by_prompt(env) {
+        let (clinic, patient) = env.patient().await;
+        let mut ids = Vec::new();
+        for _ in 0..4 {
+            ids.push(env.prompt(&clinic.id, &patient.id).await.id);
+        }
+        let g = ids.clone();
+        let owned = env.run(move |c| {
+            use shared::db::deliveries::{Attempt, Outcome};
+            use shared::domain::{DeliveryChannel, DeliveryOutcome};
+            let t = now();
+            assert_eq!(prompts::claim_due(c, "a", t, t + Duration::seconds(10), 10).unwrap().len(), 4);
+            // The third prompt's lease passes to "b" before "a" records its group.
+            diesel::update(shared::db::schema::prompts::table.find(g[2].as_str()))
+                .set(shared::db::schema::prompts::lease_owner.eq("b"))
+                .execute(c)
+                .unwrap();
+            // The app acknowledged the second while it was being sent.
+            let owner = patient_id(c, &g[1]);
+            prompts::acknowledge(c, &owner, &g[1], t).unwrap();
+            let fcm = DeliveryChannel::Fcm;
+            let attempt = |id: &shared::domain::PromptId| Attempt {
+                id: shared::db::new_id(),
+                prompt_id: id.clone(),
+                device_id: None,
+                channel: fcm,
+                outcome: DeliveryOutcome::Sent,
+                status_code: Some(200),
+                error: None,
+                provider_id: None,
+                worker_id: "a".into(),
+                attempted_at: t,
+            };
+            let outcomes = vec![
+                Outcome { prompt_id: g[0].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[0])] },
+                Outcome { prompt_id: g[1].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[1])] },
+                Outcome { prompt_id: g[2].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[2])] },
+                Outcome { prompt_id: g[3].clone(), resolution: Resolution::Failed { error: "gone".into() }, attempts: vec![] },
+            ];
+            deliveries::resolve_group(c, "a", &outcomes, t).unwrap()
+        }).await;
+        assert_eq!(owned, vec![true, true, false, true]);
+        let (a, b) = (env.reload(&ids[0]).await, env.reload(&ids[1]).await);
+        let (c, d) = (env.reload(&ids[2]).await, env.reload(&ids[3]).await);
+        assert_eq!((a.status.as_str(), a.channel.map(|c| c.as_str()), a.lease_owner), ("sent", Some("fcm"), None));
+        assert_eq!(a.attempts, 1);
+        assert_eq!(b.status.as_str(), "acknowledged");
+        assert_eq!((c.status.as_str(), c.lease_owner.as_deref()), ("sending", Some("b")));
+        assert_eq!(d.status.as_str(), "failed");
+        assert_eq!(env.attempts(&ids[0]).await.len(), 1);
+        assert!(env.attempts(&ids[2]).await.is_empty(), "a lost lease writes no attempt");
     }
 
     async fn a_stopping_worker_claims_nothing(env) {

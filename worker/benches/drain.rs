@@ -1,0 +1,432 @@
+//! Drain benchmark: the release `worker` binary sends a backlog of due prompts to a loopback
+//! fake of FCM, and the bench reports throughput, lateness, database commits and WAL flushes
+//! per prompt, the worker's peak RSS, the fake's own capacity, and the database's raw limit for
+//! the same write set. Run with
+//!
+//! ```sh
+//! cargo bench -p worker --bench drain -- [prompts] [patients] [sqlite|postgres] [batch] [in_flight]
+//! ```
+//!
+//! (defaults: 100,000 prompts for 10,000 patients with one Android device each, postgres,
+//! batches of 1,000, 64 sends in flight). Figures are in BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::convert::Infallible;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Double, Text, Timestamp};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use shared::db::deliveries::{self, Attempt, Outcome, Resolution};
+use shared::db::{Backend, Db, DbConn, migrate, new_id, prompts};
+use shared::domain::{DeliveryChannel, DeliveryOutcome};
+use shared::testing::{TestDatabase, fixtures};
+use shared::time::now;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let arg = |i: usize, default: i64| -> i64 {
+        args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+    };
+    let (total, patients) = (arg(0, 100_000), arg(1, 10_000));
+    let backend = match args.get(2).map(String::as_str) {
+        Some("sqlite") => Backend::Sqlite,
+        _ => Backend::Postgres,
+    };
+    let (batch, in_flight) = (arg(3, 1_000), arg(4, 64));
+    let Some(t) = TestDatabase::new(backend) else {
+        eprintln!("PostgreSQL unreachable; nothing measured");
+        return;
+    };
+    let db = Db::connect(&t.url, 2).unwrap();
+    let mut conn = db.get().unwrap();
+    migrate::run_pending(&mut conn).unwrap();
+
+    let started = Instant::now();
+    let clinic = fixtures::clinic(&mut conn, "Bench");
+    conn.transaction::<_, diesel::result::Error, _>(|c| {
+        for _ in 0..patients {
+            fixtures::patient(c, &clinic.id, "Europe/Madrid");
+        }
+        Ok(())
+    })
+    .unwrap();
+    let due = now() - Span::seconds(1);
+    fill(&mut conn, clinic.id.as_str(), total, due);
+    println!(
+        "{backend}: {total} due prompts for {patients} patients (one android device each) \
+         inserted in {:.1?}",
+        started.elapsed()
+    );
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(FakeFcm::start());
+    let alone = rt.block_on(fake.measure_alone(20_000, in_flight as usize));
+    println!(
+        "fake FCM alone: {alone:.0} requests/s with {in_flight} in flight (HTTP/1.1 keep-alive)"
+    );
+    let before = Counters::read(&mut conn);
+
+    // The release worker, polling every second; the bench waits until every prompt is sent.
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", t.url_string())
+        .env("RUST_LOG", "warn")
+        .env("AFTERCARE_DB_POOL_SIZE", "4")
+        .env("AFTERCARE_DISPATCH_CRON", "* * * * * *")
+        .env("AFTERCARE_BATCH_SIZE", batch.to_string())
+        .env("AFTERCARE_SENDS_IN_FLIGHT", in_flight.to_string())
+        .env("AFTERCARE_FCM_PROJECT_ID", "bench-project")
+        .env("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", &fake.service_account)
+        .env("AFTERCARE_FCM_BASE_URL", &fake.url)
+        .env("AFTERCARE_FCM_TOKEN_URL", format!("{}/token", fake.url))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut polls = 0;
+    let mut peak_rss_kib = 0;
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(worker.id()));
+        polls += 1;
+        if sent(&mut conn) >= total {
+            break;
+        }
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "the worker exited before the drain finished"
+        );
+    }
+    let after = Counters::read(&mut conn);
+    let _ = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status();
+    let _ = worker.wait();
+
+    let (first, last) = span(&mut conn);
+    let secs = (last - first).num_microseconds().unwrap_or(1).max(1) as f64 / 1e6;
+    let (p50, p99) = lateness(&mut conn);
+    println!(
+        "drain: {total} prompts in {secs:.2} s = {:.0} prompts/s (batch {batch}, {in_flight} in \
+         flight); fake received {}",
+        total as f64 / secs,
+        fake.count()
+    );
+    println!("lateness (sent - due): p50 {p50:.2} s, p99 {p99:.2} s");
+    println!("worker peak RSS: {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+    if let (Some(b), Some(a)) = (before, after) {
+        // The bench's own polls are one transaction each.
+        let commits = (a.commits - b.commits - polls - 1) as f64;
+        println!(
+            "database: {:.3} commits and {:.3} WAL flushes per prompt ({} WAL bytes per prompt)",
+            commits / total as f64,
+            (a.wal_syncs - b.wal_syncs) as f64 / total as f64,
+            (a.wal_bytes - b.wal_bytes) / total
+        );
+    }
+    raw_limit(&mut conn, total, batch);
+}
+
+/// The product's write set without the worker: lease a batch with the real claim, then resolve
+/// it as sent with one attempt row each, in groups of the same size, on one connection.
+fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
+    sql_query(
+        "UPDATE prompts SET status = 'scheduled', sent_at = NULL, channel = NULL, attempts = 0",
+    )
+    .execute(conn)
+    .unwrap();
+    sql_query("DELETE FROM delivery_attempts")
+        .execute(conn)
+        .unwrap();
+    let started = Instant::now();
+    let mut done = 0;
+    loop {
+        let t = now();
+        let leased = prompts::claim_due(conn, "raw", t, t + Span::minutes(2), batch).unwrap();
+        if leased.is_empty() {
+            break;
+        }
+        let outcomes: Vec<Outcome> = leased
+            .iter()
+            .map(|p| Outcome {
+                prompt_id: p.id.clone(),
+                resolution: Resolution::Sent {
+                    channel: DeliveryChannel::Fcm,
+                },
+                attempts: vec![Attempt {
+                    id: new_id(),
+                    prompt_id: p.id.clone(),
+                    device_id: None,
+                    channel: DeliveryChannel::Fcm,
+                    outcome: DeliveryOutcome::Sent,
+                    status_code: Some(200),
+                    error: None,
+                    provider_id: Some("projects/bench/messages/1".into()),
+                    worker_id: "raw".into(),
+                    attempted_at: t,
+                }],
+            })
+            .collect();
+        deliveries::resolve_group(conn, "raw", &outcomes, now()).unwrap();
+        done += leased.len() as i64;
+    }
+    assert_eq!(done, total);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "raw write-set limit (claim {batch} + group resolve + attempt rows, 1 connection): \
+         {:.0} prompts/s",
+        total as f64 / secs
+    );
+}
+
+/// Inserts `n` prompts due at `at`, spread over every patient, with set-based SQL; gives each
+/// patient one active Android device.
+fn fill(conn: &mut DbConn, clinic: &str, n: i64, at: chrono::NaiveDateTime) {
+    const COLUMNS: &str = "INSERT INTO prompts (id, clinic_id, patient_id, kind, prompt_key, day, urgent, \
+        idempotency_key, title, body, locale, timezone, local_date, local_time, due_at, available_at, \
+        status, attempts, created_at, updated_at)";
+    const PATIENTS: &str = "(SELECT user_id, row_number() OVER (ORDER BY user_id) - 1 AS rn, \
+        count(*) OVER () AS n FROM patient_profiles)";
+    sql_query(
+        "INSERT INTO devices (id, patient_id, platform, token, active, created_at, updated_at) \
+         SELECT 'dev-' || user_id, user_id, 'android', 'token-' || user_id, true, created_at, \
+         created_at FROM patient_profiles",
+    )
+    .execute(conn)
+    .unwrap();
+    match conn {
+        DbConn::Pg(pg) => {
+            sql_query(format!(
+                "{COLUMNS} SELECT 'b' || g, $1, p.user_id, 'aftercare', 'k', 1, false, 'b' || g, \
+                 'Ice and rest', 'Redness like a mild sunburn is expected today.', 'en', \
+                 'Europe/Madrid', '2026-01-01', '09:00', $2, $2, 'scheduled', 0, $2, $2 \
+                 FROM generate_series(1, $3) AS g JOIN {PATIENTS} p ON p.rn = g % p.n"
+            ))
+            .bind::<Text, _>(clinic)
+            .bind::<Timestamp, _>(at)
+            .bind::<BigInt, _>(n)
+            .execute(pg)
+            .unwrap();
+            pg.batch_execute("ANALYZE").unwrap();
+        }
+        DbConn::Sqlite(lite) => {
+            let at = at.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+            sql_query(format!(
+                "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?3) \
+                 {COLUMNS} SELECT 'b' || x, ?1, p.user_id, 'aftercare', 'k', 1, 0, 'b' || x, \
+                 'Ice and rest', 'Redness like a mild sunburn is expected today.', 'en', \
+                 'Europe/Madrid', '2026-01-01', '09:00', ?2, ?2, 'scheduled', 0, ?2, ?2 \
+                 FROM g JOIN {PATIENTS} p ON p.rn = x % p.n"
+            ))
+            .bind::<Text, _>(clinic)
+            .bind::<Text, _>(at)
+            .bind::<BigInt, _>(n)
+            .execute(lite)
+            .unwrap();
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn sent(conn: &mut DbConn) -> i64 {
+    sql_query("SELECT count(*) AS n FROM prompts WHERE status = 'sent'")
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+fn span(conn: &mut DbConn) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+    #[derive(QueryableByName)]
+    struct Span {
+        #[diesel(sql_type = Timestamp)]
+        first: chrono::NaiveDateTime,
+        #[diesel(sql_type = Timestamp)]
+        last: chrono::NaiveDateTime,
+    }
+    let s: Span = sql_query("SELECT min(sent_at) AS first, max(sent_at) AS last FROM prompts")
+        .get_result(conn)
+        .unwrap();
+    (s.first, s.last)
+}
+
+/// p50 and p99 of sent − due, in seconds.
+fn lateness(conn: &mut DbConn) -> (f64, f64) {
+    let rows: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> = {
+        use shared::db::schema::prompts::dsl as p;
+        p::prompts
+            .select((p::due_at, p::sent_at.assume_not_null()))
+            .load(conn)
+            .unwrap()
+    };
+    let mut late: Vec<f64> = rows
+        .iter()
+        .map(|(due, sent)| (*sent - *due).num_milliseconds() as f64 / 1e3)
+        .collect();
+    late.sort_by(f64::total_cmp);
+    let pct = |q: f64| late[((late.len() - 1) as f64 * q) as usize];
+    (pct(0.5), pct(0.99))
+}
+
+/// PostgreSQL's counters for this database (commits) and the cluster (WAL); `None` on SQLite.
+struct Counters {
+    commits: i64,
+    wal_syncs: i64,
+    wal_bytes: i64,
+}
+
+impl Counters {
+    fn read(conn: &mut DbConn) -> Option<Self> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = BigInt)]
+            commits: i64,
+            #[diesel(sql_type = BigInt)]
+            wal_syncs: i64,
+            #[diesel(sql_type = Double)]
+            wal_bytes: f64,
+        }
+        let DbConn::Pg(pg) = conn else {
+            return None;
+        };
+        // Statistics are flushed lazily; make this backend's own visible first.
+        let r: Row = sql_query(
+            "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) \
+             AS commits, wal_sync AS wal_syncs, wal_bytes::float8 AS wal_bytes FROM pg_stat_wal",
+        )
+        .get_result(pg)
+        .unwrap();
+        Some(Self {
+            commits: r.commits,
+            wal_syncs: r.wal_syncs,
+            wal_bytes: r.wal_bytes as i64,
+        })
+    }
+}
+
+/// Peak resident set of a process (`VmHWM`), in KiB.
+fn vm_hwm_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A minimal FCM: the OAuth token endpoint and `messages:send`, answering at once.
+struct FakeFcm {
+    url: String,
+    service_account: String,
+    received: Arc<AtomicU64>,
+}
+
+impl FakeFcm {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let received = Arc::new(AtomicU64::new(0));
+        let count = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                let count = count.clone();
+                let svc = service_fn(move |req: hyper::Request<Incoming>| {
+                    let count = count.clone();
+                    async move {
+                        let token = req.uri().path() == "/token";
+                        let _ = req.into_body().collect().await;
+                        let body = if token {
+                            json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"})
+                        } else {
+                            let n = count.fetch_add(1, Ordering::Relaxed);
+                            json!({"name": format!("projects/bench-project/messages/{n}")})
+                        };
+                        Ok::<_, Infallible>(
+                            hyper::Response::builder()
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from(body.to_string())))
+                                .unwrap(),
+                        )
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        let dir = std::env::temp_dir().join(format!("drain-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = format!(
+            "{}/tests/delivery/keys/fcm_test_rsa.pem",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sa = json!({
+            "type": "service_account",
+            "project_id": "bench-project",
+            "private_key_id": "bench-key",
+            "private_key": std::fs::read_to_string(key).unwrap(),
+            "client_email": "worker@bench-project.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        });
+        let path = dir.join("service-account.json");
+        std::fs::write(&path, sa.to_string()).unwrap();
+        Self {
+            url,
+            service_account: path.to_string_lossy().into_owned(),
+            received,
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    /// Requests per second the fake answers on its own, from a client like the worker's.
+    async fn measure_alone(&self, n: usize, in_flight: usize) -> f64 {
+        let client = reqwest::Client::new();
+        let url = format!("{}/v1/projects/bench-project/messages:send", self.url);
+        let started = Instant::now();
+        let next = Arc::new(AtomicU64::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..in_flight {
+            let (client, url, next) = (client.clone(), url.clone(), next.clone());
+            tasks.spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < n as u64 {
+                    let body = json!({"message": {"token": "t", "data": {"k": "v"}}});
+                    client.post(&url).json(&body).send().await.unwrap();
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        let rate = n as f64 / started.elapsed().as_secs_f64();
+        self.received.store(0, Ordering::Relaxed);
+        rate
+    }
+}

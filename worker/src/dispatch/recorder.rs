@@ -1,0 +1,89 @@
+//! Group commit of delivery outcomes. Outcomes queue up while a group is being written; the
+//! next group takes everything queued (up to the send window), so the number of commits follows
+//! the database's pace, not the number of prompts, and an idle drain still records each
+//! outcome at once (a group of one).
+
+use chrono::NaiveDateTime;
+use shared::db::deliveries::{self, Outcome, Resolution};
+use shared::time::now;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::Worker;
+
+/// A prompt's outcome with what the metrics need of the prompt.
+pub(super) struct Finished {
+    pub outcome: Outcome,
+    /// When the prompt was due (lateness is measured against it).
+    pub due_at: NaiveDateTime,
+}
+
+/// Starts the recorder. A group holds at most `window` outcomes and so does the queue, so at
+/// most 2 × `window` finished sends are unrecorded at any moment (3 × `window` counting those
+/// in flight): that bounds the repeats a crash can cause. Dropping every sender ends the
+/// recorder; the handle yields how many prompts were resolved (everything but hand-backs).
+pub(super) fn start(w: Worker, window: usize) -> (mpsc::Sender<Finished>, JoinHandle<usize>) {
+    let (tx, rx) = mpsc::channel(window.max(1));
+    (tx, tokio::spawn(run(w, rx, window.max(1))))
+}
+
+async fn run(w: Worker, mut rx: mpsc::Receiver<Finished>, window: usize) -> usize {
+    let mut resolved = 0;
+    let mut group = Vec::with_capacity(window);
+    while rx.recv_many(&mut group, window).await > 0 {
+        let batch = std::mem::take(&mut group);
+        resolved += write(&w, batch).await;
+    }
+    resolved
+}
+
+/// Writes one group; returns how many of its outcomes were resolutions (not hand-backs).
+async fn write(w: &Worker, group: Vec<Finished>) -> usize {
+    let worker_id = w.config.worker.worker_id.clone();
+    let labels: Vec<(String, &'static str, NaiveDateTime)> = group
+        .iter()
+        .map(|f| {
+            let id = f.outcome.prompt_id.to_string();
+            (id, label(&f.outcome.resolution), f.due_at)
+        })
+        .collect();
+    let group: Vec<Outcome> = group.into_iter().map(|f| f.outcome).collect();
+    let written =
+        w.db.run(move |c| deliveries::resolve_group(c, &worker_id, &group, now()))
+            .await;
+    let owned = match written {
+        Ok(owned) => owned,
+        Err(e) => {
+            // Nothing of the group was written: the leases expire and the prompts are sent
+            // again, with the same idempotency keys.
+            w.metrics.dispatch_errors.inc();
+            tracing::error!(error = %e, prompts = labels.len(), "could not record delivery outcomes");
+            return 0;
+        }
+    };
+    let mut resolved = 0;
+    let written_at = now();
+    for ((prompt_id, resolution, due_at), owned) in labels.iter().zip(owned) {
+        if owned {
+            let late_ms = (written_at - *due_at).num_milliseconds();
+            tracing::debug!(prompt_id = %prompt_id, resolution, late_ms, "prompt resolved");
+        } else {
+            // Our lease expired and another worker re-claimed the prompt; its record stands.
+            tracing::warn!(prompt_id = %prompt_id, resolution, "lease lost before recording; outcome dropped");
+        }
+        if *resolution != "released" {
+            resolved += 1;
+        }
+    }
+    resolved
+}
+
+fn label(r: &Resolution) -> &'static str {
+    match r {
+        Resolution::Sent { .. } => "sent",
+        Resolution::Retry { .. } => "retry",
+        Resolution::Failed { .. } => "failed",
+        Resolution::Cancelled { .. } => "cancelled",
+        Resolution::Release => "released",
+    }
+}
