@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => api::cli::migrate(&config).await,
+        Command::Healthcheck { path } => api::cli::healthcheck(&config, &path),
         Command::Clinic {
             command: ClinicCommand::Create(args),
         } => api::cli::create_clinic(&config, args).await,

@@ -25,6 +25,8 @@ pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, sh
             return Ok(resolved);
         }
         let batch = claim(w).await?;
+        // A claim that went through, even an empty one, is the loop's proof of life.
+        w.health.beat();
         let claimed = batch.len();
         resolved += send_batch(w, batch, stop).await;
         if (claimed as i64) < w.config.worker.batch_size {
@@ -93,6 +95,10 @@ async fn record(
     attempts: Vec<deliveries::Attempt>,
 ) -> Result<(), shared::Error> {
     let (id, worker_id) = (prompt.id.clone(), w.config.worker.worker_id.clone());
+    let sent_on = match &resolution {
+        Resolution::Sent { channel } => Some(*channel),
+        _ => None,
+    };
     let label = match &resolution {
         Resolution::Sent { .. } => "sent",
         Resolution::Retry { .. } => "retry",
@@ -103,6 +109,10 @@ async fn record(
     let owned =
         w.db.run(move |c| deliveries::resolve(c, &id, &worker_id, &resolution, &attempts, now()))
             .await?;
+    if let (true, Some(channel)) = (owned, sent_on) {
+        let late = (now() - prompt.due_at).num_milliseconds() as f64 / 1000.0;
+        w.metrics.delivered_late(channel.as_str(), late);
+    }
     if owned {
         tracing::debug!(prompt_id = %prompt.id, resolution = label, "prompt resolved");
     } else {
@@ -117,6 +127,7 @@ pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
     let n =
         w.db.run(|conn| prompts::release_expired_leases(conn, now()))
             .await?;
+    w.metrics.leases_recovered("prompts", n);
     if n > 0 {
         tracing::warn!(
             count = n,

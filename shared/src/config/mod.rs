@@ -3,13 +3,15 @@
 //! Every setting is declared once in [`settings`] (name, default, meaning); the parser in
 //! `parse.rs` takes its defaults from there, the README table repeats the declarations, and a
 //! misspelt `AFTERCARE_*` variable stops start-up. Secrets are held in [`Secret`], so a `{:?}` of
-//! the configuration never shows them.
+//! the configuration never shows them; each may come from a file instead (`NAME_FILE`, see
+//! `files.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::db::DatabaseUrl;
 
+mod files;
 mod parse;
 mod secret;
 pub mod settings;
