@@ -161,3 +161,27 @@ fn demo_profile(
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::banner;
+
+    #[test]
+    fn the_banner_shows_the_address_the_api_listens_on() {
+        let shown = banner(([0, 0, 0, 0], 9000).into());
+        assert!(
+            shown.contains("curl -s http://127.0.0.1:9000/v1/auth/login"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("API docs: http://127.0.0.1:9000/docs/"),
+            "{shown}"
+        );
+        assert!(!shown.contains(":8080"), "{shown}");
+        let shown = banner(([192, 0, 2, 7], 8443).into());
+        assert!(
+            shown.contains("http://192.0.2.7:8443/v1/clinic/patients"),
+            "{shown}"
+        );
+    }
+}

@@ -118,3 +118,54 @@ async fn readyz_without_an_embedded_loop_has_no_worker_field() {
     let body: Value = app.get("/readyz", None).await.json().await.unwrap();
     assert!(body.get("worker").is_none(), "{body}");
 }
+
+/// `api healthcheck` (the image's HEALTHCHECK) against the real binary: exit 0 while the API
+/// on AFTERCARE_BIND is ready, 1 with a one-line reason when it is not or nothing listens.
+#[tokio::test]
+async fn api_healthcheck_exits_0_when_ready_and_1_otherwise() {
+    let app = crate::helpers::TestApp::spawn(shared::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    let probe = |bind: String, args: &'static [&'static str]| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_api"))
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("AFTERCARE_BIND", bind)
+                .env("RUST_LOG", "warn")
+                .arg("healthcheck")
+                .args(args)
+                .output()
+                .unwrap()
+        })
+    };
+    let bind = app.address.trim_start_matches("http://").to_owned();
+    let out = probe(bind.clone(), &[]).await.unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "healthy: /readyz answered 200\n"
+    );
+
+    // A path the API answers 404 to is unhealthy.
+    let out = probe(bind, &["--path", "/nowhere"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: http://127.0.0.1:")
+            && stderr.ends_with("/nowhere answered 404\n"),
+        "{stderr}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = probe(format!("0.0.0.0:{port}"), &[]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("error: http://127.0.0.1:{port}/readyz: ")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

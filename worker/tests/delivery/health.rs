@@ -144,3 +144,52 @@ both_backends! {
         server.stop(true).await;
     }
 }
+
+fn worker_healthcheck(bind: Option<&str>) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_worker"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .arg("healthcheck");
+    if let Some(bind) = bind {
+        cmd.env("AFTERCARE_WORKER_METRICS_BIND", bind);
+    }
+    cmd.output().unwrap()
+}
+
+/// `worker healthcheck` (the compose file's health check) against the real binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_healthcheck_follows_healthz() {
+    let env = crate::helpers::Env::new(shared::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    let w = env.worker();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = listener.local_addr().unwrap().to_string();
+    let server = worker::http::serve(listener, &w).unwrap();
+
+    let b = bind.clone();
+    let out = tokio::task::spawn_blocking(move || worker_healthcheck(Some(&b)))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "healthy: /healthz answered 200\n"
+    );
+
+    server.stop(true).await;
+    let out = tokio::task::spawn_blocking(move || worker_healthcheck(Some(&bind)))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+
+    let out = tokio::task::spawn_blocking(|| worker_healthcheck(None))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: AFTERCARE_WORKER_METRICS_BIND is not set: the worker serves no health endpoint\n"
+    );
+}
