@@ -16,6 +16,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match startup::configure() {
         Ok(config) => Arc::new(config),
+        // A health check answers 0 or 1 only (Docker reserves 2).
+        Err(_) if matches!(cli.command, Some(Command::Healthcheck { .. })) => {
+            return ExitCode::FAILURE;
+        }
         Err(code) => return code,
     };
     let result = match cli.command.unwrap_or(Command::Run) {

@@ -59,7 +59,7 @@ pub struct JwtConfig {
 pub struct WorkerConfig {
     pub embedded: EmbeddedWorker,
     pub worker_id: String,
-    /// Where a standalone worker serves `/metrics` and `/healthz` (off when `None`).
+    /// Where a standalone worker serves `/metrics`, `/healthz` and `/readyz` (off when `None`).
     pub metrics_bind: Option<SocketAddr>,
     pub dispatch_cron: cron::Schedule,
     pub recovery_cron: cron::Schedule,

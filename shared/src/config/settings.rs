@@ -154,7 +154,7 @@ pub const WORKER_ID: Setting = Setting::derived(
 pub const WORKER_METRICS_BIND: Setting = Setting::derived(
     "AFTERCARE_WORKER_METRICS_BIND",
     "off",
-    "address where a separate worker process serves /metrics and /healthz, e.g. 0.0.0.0:9090",
+    "address where a separate worker process serves /metrics, /healthz and /readyz, e.g. 0.0.0.0:9090",
 );
 pub const DISPATCH_CRON: Setting = Setting::with_default(
     "AFTERCARE_DISPATCH_CRON",

@@ -184,6 +184,13 @@ async fn worker_healthcheck_follows_healthz() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 
+    // A bad setting is unhealthy too: exit 1, not the configuration error's 2 (Docker
+    // reserves 2 in health checks).
+    let out = tokio::task::spawn_blocking(|| worker_healthcheck(Some("port 9090")))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+
     let out = tokio::task::spawn_blocking(|| worker_healthcheck(None))
         .await
         .unwrap();
