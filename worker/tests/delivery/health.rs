@@ -200,3 +200,22 @@ async fn worker_healthcheck_follows_healthz() {
         "error: AFTERCARE_WORKER_METRICS_BIND is not set: the worker serves no health endpoint\n"
     );
 }
+
+both_backends! {
+    async fn lease_recoveries_are_counted_by_queue(env) {
+        let (clinic, patient) = env.patient().await;
+        env.prompt(&clinic.id, &patient.id).await;
+        // Another worker's claim whose lease has already run out.
+        env.run(|c| {
+            let t = now();
+            prompts::claim_due(c, "gone-worker", t, t - Span::seconds(1), 10).unwrap()
+        })
+        .await;
+        let w = env.worker();
+        assert_eq!(worker::dispatch::recover_leases(&w).await.unwrap(), 1);
+        worker::alerts::recover_leases(&w).await.unwrap();
+        let text = w.metrics.render();
+        assert_eq!(sample(&text, r#"aftercare_lease_recoveries_total{queue="prompts"}"#), Some(1.0), "{text}");
+        assert_eq!(sample(&text, r#"aftercare_lease_recoveries_total{queue="clinic_alerts"}"#), Some(0.0), "{text}");
+    }
+}
