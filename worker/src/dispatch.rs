@@ -54,7 +54,12 @@ async fn send_batch(w: &Worker, batch: Vec<Prompt>, stop: &watch::Receiver<bool>
         async move {
             let id = prompt.id.clone();
             match process(&w, prompt, &stop).await {
-                Ok(done) => done,
+                Ok(done) => {
+                    // A recorded outcome is progress too: a long drain of slow sends must not
+                    // look like a stalled loop.
+                    w.health.beat();
+                    done
+                }
                 Err(e) => {
                     // The lease expires and the prompt returns to the queue.
                     w.metrics.dispatch_errors.inc();

@@ -1,7 +1,8 @@
 //! Whether the delivery loop is alive, as `/healthz` (the worker's) and `/readyz` (the API's, when
 //! the loop is embedded) report it: healthy while a dispatch tick has made progress — claimed a
-//! batch, even an empty one — within three tick intervals. One failed or slow tick is tolerated;
-//! a dead database, a stuck tick or a stopped loop turns it unhealthy within three intervals.
+//! batch, even an empty one, or recorded a prompt's outcome — within three tick intervals. One
+//! failed or slow tick is tolerated; a dead database, a stuck tick or a stopped loop turns it
+//! unhealthy within three intervals.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
