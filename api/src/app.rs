@@ -42,7 +42,7 @@ impl Application {
             shared::protocol::Protocol::load(config.protocol_dir.as_deref())
                 .map_err(|e| anyhow::anyhow!("AFTERCARE_PROTOCOL_DIR: {e:#}"))?,
         );
-        let state = AppState::new(
+        let mut state = AppState::new(
             db.clone(),
             config.clone(),
             metrics.clone(),
@@ -52,16 +52,25 @@ impl Application {
         if config.demo {
             demo::seed(&state).await?;
         }
+        // The embedded loop's heartbeat goes into the state before the server takes its copy,
+        // so `/readyz` reports the loop too.
+        let embedded = config
+            .runs_embedded_worker()
+            .then(|| worker::Worker::new(db, config.clone(), metrics, mailer));
+        state.worker_health = embedded.as_ref().map(|w| w.health.clone());
 
         let listener = TcpListener::bind(config.bind).map_err(|e| {
             anyhow::anyhow!("AFTERCARE_BIND: cannot listen on {}: {e}", config.bind)
         })?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
         let server = server(listener, state.clone())?;
+        if config.demo {
+            println!("{}", demo::banner(bound));
+        }
 
-        let worker = config.runs_embedded_worker().then(|| {
+        let worker = embedded.map(|w| {
             let (tx, rx) = watch::channel(false);
-            let w = worker::Worker::new(db, config.clone(), metrics, mailer);
             (tx, tokio::spawn(w.run(rx)))
         });
         tracing::info!(

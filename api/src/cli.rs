@@ -1,4 +1,4 @@
-//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`.
+//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`, `api healthcheck`.
 
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations;
@@ -27,6 +27,13 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Probe the running API on AFTERCARE_BIND (`/readyz` unless `--path` says otherwise):
+    /// exit 0 when it answers 2xx, 1 otherwise. For container health checks (no curl needed).
+    Healthcheck {
+        /// The path to probe, e.g. /healthz for liveness only.
+        #[arg(long, default_value = "/readyz")]
+        path: String,
+    },
     /// Manage clinics (tenants).
     Clinic {
         #[command(subcommand)]
@@ -115,5 +122,12 @@ pub async fn create_clinic(
         Ok(()) => println!("No SMTP server is configured: give the admin the code above."),
         Err(e) => println!("The email could not be sent ({e}); give the admin the code above."),
     }
+    Ok(())
+}
+
+/// Probes the API this configuration describes (see [`Command::Healthcheck`]); prints one line.
+pub fn healthcheck(config: &shared::config::Config, path: &str) -> anyhow::Result<()> {
+    let status = shared::healthcheck::probe(config.bind, path).map_err(|e| anyhow::anyhow!(e))?;
+    println!("healthy: {path} answered {status}");
     Ok(())
 }

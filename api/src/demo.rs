@@ -78,8 +78,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         })
         .await?;
     seed_treatment(state).await?;
-    let base = &state.config.public_url;
-    println!(
+    Ok(())
+}
+
+/// How to try the demo, for the API listening on `bound` (the address `AFTERCARE_BIND` gave,
+/// with a wildcard such as `0.0.0.0` shown as the loopback a local client uses).
+pub fn banner(bound: std::net::SocketAddr) -> String {
+    let base = format!("http://{}", shared::healthcheck::local_address(bound));
+    format!(
         "\nDemo mode: a demo clinic is ready.\n\
          \x20 staff (clinic admin): {STAFF_EMAIL} / {PASSWORD}\n\
          \x20 patient:              {PATIENT_EMAIL} / {PASSWORD}\n\
@@ -88,8 +94,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
          \x20      -d '{{\"email\":\"{STAFF_EMAIL}\",\"password\":\"{PASSWORD}\"}}'\n\
          \x20 then call {base}/v1/clinic/patients with 'Authorization: Bearer <access_token>'.\n\
          API docs: {base}/docs/\n"
-    );
-    Ok(())
+    )
 }
 
 /// Gives the demo patient a session recorded two days ago (face, 1.0 mm pen, session 1 of 3)
@@ -154,5 +159,29 @@ fn demo_profile(
             shared::domain::Locale::En,
             t,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::banner;
+
+    #[test]
+    fn the_banner_shows_the_address_the_api_listens_on() {
+        let shown = banner(([0, 0, 0, 0], 9000).into());
+        assert!(
+            shown.contains("curl -s http://127.0.0.1:9000/v1/auth/login"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("API docs: http://127.0.0.1:9000/docs/"),
+            "{shown}"
+        );
+        assert!(!shown.contains(":8080"), "{shown}");
+        let shown = banner(([192, 0, 2, 7], 8443).into());
+        assert!(
+            shown.contains("http://192.0.2.7:8443/v1/clinic/patients"),
+            "{shown}"
+        );
     }
 }

@@ -10,11 +10,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match startup::configure() {
         Ok(config) => config,
+        // A health check answers 0 or 1 only (Docker reserves 2).
+        Err(_) if matches!(cli.command, Some(Command::Healthcheck { .. })) => {
+            return ExitCode::FAILURE;
+        }
         Err(code) => return code,
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => api::cli::migrate(&config).await,
+        Command::Healthcheck { path } => api::cli::healthcheck(&config, &path),
         Command::Clinic {
             command: ClinicCommand::Create(args),
         } => api::cli::create_clinic(&config, args).await,

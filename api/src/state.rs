@@ -8,6 +8,7 @@ use shared::db::Db;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::protocol::Protocol;
+use worker::health::Heartbeat;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +18,9 @@ pub struct AppState {
     pub metrics: Metrics,
     pub mailer: Mailer,
     pub protocol: Arc<Protocol>,
+    /// The embedded delivery loop's heartbeat, which `/readyz` reports; `None` when this
+    /// process runs no loop.
+    pub worker_health: Option<Heartbeat>,
 }
 
 impl AppState {
@@ -34,6 +38,7 @@ impl AppState {
             metrics,
             mailer,
             protocol,
+            worker_health: None,
         }
     }
 }

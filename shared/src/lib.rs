@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod mail;
 pub mod metrics;
 pub mod protocol;

@@ -1,12 +1,26 @@
-//! Prometheus metrics shared by the API and the delivery loop.
+//! Metrics shared by the API and the delivery loop, served as OpenMetrics 1.0 text
+//! ([`CONTENT_TYPE`]). Names follow the OpenMetrics conventions: the `aftercare_` prefix, base
+//! units in the name (`_seconds`, with a `# UNIT` line), `_total` on counters.
+//!
+//! Counters and histograms are recorded where things happen. The three queue gauges (backlog,
+//! outbox depth, open escalations) are computed at scrape time by [`Metrics::refresh`], three
+//! `COUNT`s on partial indexes ([`crate::db::gauges`]), so every scrape of any process (API
+//! replica or worker) shows the database's present state even while every worker is down.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::db::Db;
+
+/// The media type of [`Metrics::render`]'s output (OpenMetrics 1.0, §"Overall structure").
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -22,16 +36,40 @@ pub struct DeliveryLabels {
     pub outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChannelLabels {
+    /// `fcm`, `apns`, `email` or `log`.
+    pub channel: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QueueLabels {
+    /// `prompts` or `clinic_alerts`.
+    pub queue: String,
+}
+
 /// Cheap to clone; every clone records into the same registry.
 #[derive(Clone)]
 pub struct Metrics {
     registry: Arc<Registry>,
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_duration: Family<HttpLabels, Histogram>,
+    /// Provider requests (one per device push or email) by channel and outcome.
     pub deliveries: Family<DeliveryLabels, Counter>,
+    /// How long one provider request took, by channel.
+    pub provider_duration: Family<ChannelLabels, Histogram>,
+    /// Sent − due of each prompt delivered, by the channel that delivered it.
+    pub lateness: Family<ChannelLabels, Histogram>,
     pub dispatch_ticks: Counter,
     pub dispatch_errors: Counter,
+    /// Unix time of the dispatch loop's last progress (see `worker::health`).
+    pub dispatch_last_success: Gauge<f64, AtomicU64>,
     pub prompts_claimed: Counter,
+    /// Expired leases handed back to their queue.
+    pub lease_recoveries: Family<QueueLabels, Counter>,
+    pub backlog: Gauge,
+    pub outbox_depth: Gauge,
+    pub open_escalations: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -46,65 +84,133 @@ impl Default for Metrics {
     }
 }
 
+/// Seconds, from 5 ms to a minute: HTTP answers and provider calls.
+const REQUEST_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+/// Seconds late, from 1 s to 6 h: a tick is 15 s, a retry backs off up to an hour.
+const LATENESS_BUCKETS: [f64; 12] = [
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0,
+];
+
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("aftercare");
-        let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_duration = Family::<HttpLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
-        });
-        let deliveries = Family::<DeliveryLabels, Counter>::default();
-        let dispatch_ticks = Counter::default();
-        let dispatch_errors = Counter::default();
-        let prompts_claimed = Counter::default();
-        registry.register(
+        let mut r = Registry::with_prefix("aftercare");
+        let m = Self {
+            registry: Arc::default(),
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
+            deliveries: Family::default(),
+            provider_duration: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
+            lateness: Family::new_with_constructor(|| Histogram::new(LATENESS_BUCKETS)),
+            dispatch_ticks: Counter::default(),
+            dispatch_errors: Counter::default(),
+            dispatch_last_success: Gauge::default(),
+            prompts_claimed: Counter::default(),
+            lease_recoveries: Family::default(),
+            backlog: Gauge::default(),
+            outbox_depth: Gauge::default(),
+            open_escalations: Gauge::default(),
+        };
+        r.register(
             "http_requests",
             "HTTP requests served",
-            http_requests.clone(),
+            m.http_requests.clone(),
         );
-        registry.register(
-            "http_request_duration_seconds",
+        r.register_with_unit(
+            "http_request_duration",
             "HTTP request latency",
-            http_duration.clone(),
+            Unit::Seconds,
+            m.http_duration.clone(),
         );
-        registry.register(
+        r.register(
             "deliveries",
-            "Delivery attempts by channel and outcome",
-            deliveries.clone(),
+            "Provider requests by channel and outcome",
+            m.deliveries.clone(),
         );
-        registry.register(
+        r.register_with_unit(
+            "provider_request_duration",
+            "Provider request latency by channel",
+            Unit::Seconds,
+            m.provider_duration.clone(),
+        );
+        r.register_with_unit(
+            "delivery_lateness",
+            "Sent minus due of delivered prompts, by channel",
+            Unit::Seconds,
+            m.lateness.clone(),
+        );
+        r.register(
             "dispatch_ticks",
             "Dispatch ticks run",
-            dispatch_ticks.clone(),
+            m.dispatch_ticks.clone(),
         );
-        registry.register(
+        r.register(
             "dispatch_errors",
-            "Dispatch ticks that failed",
-            dispatch_errors.clone(),
+            "Prompts whose processing failed",
+            m.dispatch_errors.clone(),
         );
-        registry.register(
+        r.register_with_unit(
+            "dispatch_last_success_timestamp",
+            "Unix time of the dispatch loop's last progress",
+            Unit::Seconds,
+            m.dispatch_last_success.clone(),
+        );
+        r.register(
             "prompts_claimed",
             "Prompts leased for delivery",
-            prompts_claimed.clone(),
+            m.prompts_claimed.clone(),
+        );
+        r.register(
+            "lease_recoveries",
+            "Expired leases returned to their queue",
+            m.lease_recoveries.clone(),
+        );
+        r.register(
+            "prompt_backlog",
+            "Prompts due and waiting to be claimed (at scrape time)",
+            m.backlog.clone(),
+        );
+        r.register(
+            "clinic_alert_outbox_depth",
+            "Urgent clinic alerts not yet emailed (at scrape time)",
+            m.outbox_depth.clone(),
+        );
+        r.register(
+            "open_escalations",
+            "Escalations not yet resolved by their clinic (at scrape time)",
+            m.open_escalations.clone(),
         );
         Self {
-            registry: Arc::new(registry),
-            http_requests,
-            http_duration,
-            deliveries,
-            dispatch_ticks,
-            dispatch_errors,
-            prompts_claimed,
+            registry: Arc::new(r),
+            ..m
         }
     }
 
-    /// The Prometheus text exposition.
+    /// The OpenMetrics text exposition (serve it as [`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();
         }
         out
+    }
+
+    /// Sets the queue gauges from the database. A failed query leaves them as they were and is
+    /// logged: the scrape still answers, and the health endpoints report the database.
+    pub async fn refresh(&self, db: &Db) {
+        let now = crate::time::now();
+        match db
+            .run(move |conn| crate::db::gauges::snapshot(conn, now))
+            .await
+        {
+            Ok(g) => {
+                self.backlog.set(g.backlog);
+                self.outbox_depth.set(g.outbox);
+                self.open_escalations.set(g.open_escalations);
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: queue gauges not refreshed"),
+        }
     }
 
     pub fn delivery(&self, channel: &str, outcome: &str) {
@@ -114,5 +220,32 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    fn channel(family: &Family<ChannelLabels, Histogram>, channel: &str, value: f64) {
+        family
+            .get_or_create(&ChannelLabels {
+                channel: channel.to_owned(),
+            })
+            .observe(value);
+    }
+
+    /// One provider request on `channel` took `seconds`.
+    pub fn provider_request(&self, channel: &str, seconds: f64) {
+        Self::channel(&self.provider_duration, channel, seconds);
+    }
+
+    /// A prompt due at some time was delivered on `channel` `seconds` later (0 when early).
+    pub fn delivered_late(&self, channel: &str, seconds: f64) {
+        Self::channel(&self.lateness, channel, seconds.max(0.0));
+    }
+
+    /// `count` expired leases of `queue` went back to it.
+    pub fn leases_recovered(&self, queue: &str, count: usize) {
+        self.lease_recoveries
+            .get_or_create(&QueueLabels {
+                queue: queue.to_owned(),
+            })
+            .inc_by(count as u64);
     }
 }

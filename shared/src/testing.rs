@@ -88,6 +88,52 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Takes the database away from under whoever uses it, to test what they report: a
+    /// PostgreSQL database is dropped (its connections are cut, reconnecting fails); a SQLite
+    /// file cannot be taken from open connections, so its tables are dropped instead (every
+    /// query then fails, and the migrations count as not applied).
+    pub fn destroy(&self) {
+        match &self.kind {
+            Kind::Postgres { name } => {
+                let mut conn = PgConnection::establish(&admin_url())
+                    .unwrap_or_else(|e| panic!("connecting to drop {name}: {e}"));
+                sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .unwrap_or_else(|e| panic!("dropping {name}: {e}"));
+            }
+            Kind::Sqlite(_) => {
+                use diesel::connection::SimpleConnection;
+                let DatabaseUrl::Sqlite(path) = &self.url else {
+                    return;
+                };
+                let mut conn = SqliteConnection::establish(path)
+                    .unwrap_or_else(|e| panic!("opening {path}: {e}"));
+                let tables: Vec<String> = sql_query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .load::<TableName>(&mut conn)
+                .unwrap_or_else(|e| panic!("listing tables: {e}"))
+                .into_iter()
+                .map(|t| t.name)
+                .collect();
+                let mut drop = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;".to_owned();
+                for table in tables {
+                    drop.push_str(&format!(" DROP TABLE \"{table}\";"));
+                }
+                conn.batch_execute(&drop)
+                    .unwrap_or_else(|e| panic!("dropping tables: {e}"));
+            }
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.kind {

@@ -134,7 +134,8 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
     let (mut accepted, mut temporary, mut refused) = (0usize, Vec::new(), Vec::new());
     for address in &to.emails {
         let mail = clinic_alert_email(address, &to.clinic_name, &w.config.public_url);
-        let label = match w.mailer.send_with_message_id(&mail, &message_id).await {
+        let sending = w.mailer.send_with_message_id(&mail, &message_id);
+        let label = match w.timed(CHANNEL, sending).await {
             Ok(()) => {
                 accepted += 1;
                 "sent"
@@ -220,6 +221,7 @@ pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
     let n =
         w.db.run(|conn| alerts::release_expired_leases(conn, now()))
             .await?;
+    w.metrics.leases_recovered("clinic_alerts", n);
     if n > 0 {
         tracing::warn!(
             count = n,

@@ -181,8 +181,13 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 ttl_secs: PUSH_TTL_SECS,
             };
             let (channel, outcome) = match (device.platform, &w.push.fcm, &w.push.apns) {
-                (Platform::Android, Some(fcm), _) => (DeliveryChannel::Fcm, fcm.send(&msg).await),
-                (Platform::Ios, _, Some(apns)) => (DeliveryChannel::Apns, apns.send(&msg).await),
+                (Platform::Android, Some(fcm), _) => {
+                    (DeliveryChannel::Fcm, w.timed("fcm", fcm.send(&msg)).await)
+                }
+                (Platform::Ios, _, Some(apns)) => (
+                    DeliveryChannel::Apns,
+                    w.timed("apns", apns.send(&msg)).await,
+                ),
                 _ => continue,
             };
             if let PushOutcome::InvalidToken { reason, .. } = &outcome {
@@ -208,7 +213,7 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
         } else {
             DeliveryChannel::Log
         };
-        let outcome = match w.mailer.send(&mail).await {
+        let outcome = match w.timed(channel.as_str(), w.mailer.send(&mail)).await {
             Ok(()) => PushOutcome::Sent { provider_id: None },
             Err(MailError::Transient(e)) => PushOutcome::Retry {
                 status: None,

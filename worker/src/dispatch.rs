@@ -63,6 +63,8 @@ async fn feed(
             return Ok(());
         }
         let batch = claim(w).await?;
+        // A claim that went through, even an empty one, is the loop's proof of life.
+        w.health.beat();
         let claimed = batch.len();
         let recipients = {
             let batch = batch.clone();
@@ -155,6 +157,7 @@ pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
     let n =
         w.db.run(|conn| prompts::release_expired_leases(conn, now()))
             .await?;
+    w.metrics.leases_recovered("prompts", n);
     if n > 0 {
         tracing::warn!(
             count = n,

@@ -1,36 +1,78 @@
-//! A standalone worker's own small HTTP listener: `/metrics` (the worker's Prometheus counters:
-//! claims, deliveries by channel and outcome, ticks) and `/healthz`. The API serves the same
-//! counters when the loop is embedded in it; a separate worker would otherwise have none.
+//! A standalone worker's own small HTTP listener (`AFTERCARE_WORKER_METRICS_BIND`):
+//! - `/healthz`: 200 while the dispatch loop made progress within three tick intervals, 503
+//!   otherwise (see [`crate::health`]); a liveness probe restarts a stalled worker.
+//! - `/readyz`: 200 when the database answers and is migrated, 503 otherwise.
+//! - `/metrics`: the worker's OpenMetrics (claims, deliveries, lateness, provider latency, lease
+//!   recoveries) and the queue gauges. The API serves the same when the loop is embedded in it.
 
-use std::net::SocketAddr;
+use std::net::TcpListener;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use shared::metrics::Metrics;
+use serde_json::json;
+use shared::db::migrate;
 
-/// Starts serving on `addr`; the returned handle stops the listener. Signals are left to the
-/// caller, which stops the delivery loop and this listener together.
-pub fn serve(addr: SocketAddr, metrics: Metrics) -> std::io::Result<ServerHandle> {
+use crate::Worker;
+
+/// Starts serving on `listener`; the returned handle stops it. Signals are left to the caller,
+/// which stops the delivery loop and this listener together.
+pub fn serve(listener: TcpListener, worker: &Worker) -> std::io::Result<ServerHandle> {
+    let data = web::Data::new(worker.clone());
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(web::Data::new(metrics.clone()))
-            .route("/metrics", web::get().to(render))
-            .route(
-                "/healthz",
-                web::get().to(|| async { HttpResponse::Ok().body("ok") }),
-            )
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(metrics))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
     })
     .workers(1)
     .disable_signals()
-    .bind(addr)?
+    .listen(listener)?
     .run();
     let handle = server.handle();
     tokio::spawn(server);
     Ok(handle)
 }
 
-async fn render(metrics: web::Data<Metrics>) -> HttpResponse {
+async fn healthz(w: web::Data<Worker>) -> HttpResponse {
+    let status = w.health.status();
+    let body = json!({
+        "status": if status.healthy { "ok" } else { "stalled" },
+        "last_dispatch_secs_ago": status.since_secs,
+    });
+    if status.healthy {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn readyz(w: web::Data<Worker>) -> HttpResponse {
+    let database = database_state(&w.db).await;
+    let body = json!({ "status": if database == "ok" { "ok" } else { "unavailable" }, "database": database });
+    if database == "ok" {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// `ok`, `migrations pending` or `unreachable`: what `/readyz` says of the database (the API's
+/// `/readyz` says the same words).
+pub async fn database_state(db: &shared::db::Db) -> &'static str {
+    match db.run(migrate::is_up_to_date).await {
+        Ok(true) => "ok",
+        Ok(false) => "migrations pending",
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            "unreachable"
+        }
+    }
+}
+
+async fn metrics(w: web::Data<Worker>) -> HttpResponse {
+    w.metrics.refresh(&w.db).await;
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .content_type(shared::metrics::CONTENT_TYPE)
+        .body(w.metrics.render())
 }

@@ -5,12 +5,16 @@
 pub mod alerts;
 mod bounded;
 pub mod channels;
+pub mod cli;
 pub mod dispatch;
+pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod scheduler;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use shared::config::Config;
 use shared::db::Db;
@@ -20,6 +24,7 @@ use shared::push::PushSetupError;
 use tokio::sync::watch;
 
 use crate::channels::Push;
+use crate::health::Heartbeat;
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]
@@ -29,6 +34,8 @@ pub struct Worker {
     pub metrics: Metrics,
     pub mailer: Mailer,
     pub push: Push,
+    /// The dispatch loop's progress, for `/healthz` (and the API's `/readyz` when embedded).
+    pub health: Heartbeat,
 }
 
 impl Worker {
@@ -42,6 +49,7 @@ impl Worker {
     ) -> Result<Self, PushSetupError> {
         let push = Push::from_config(&config)?;
         Ok(Self {
+            health: Heartbeat::new(&config.worker.dispatch_cron, metrics.clone()),
             db,
             config,
             metrics,
@@ -58,6 +66,7 @@ impl Worker {
             Push::default()
         });
         Self {
+            health: Heartbeat::new(&config.worker.dispatch_cron, metrics.clone()),
             db,
             config,
             metrics,
@@ -119,6 +128,15 @@ impl Worker {
         ];
         scheduler::run(jobs, shutdown).await;
         tracing::info!("delivery worker stopped");
+    }
+
+    /// Awaits one provider request (a push, an email) and records its latency under `channel`.
+    pub(crate) async fn timed<T>(&self, channel: &str, request: impl Future<Output = T>) -> T {
+        let started = Instant::now();
+        let answer = request.await;
+        self.metrics
+            .provider_request(channel, started.elapsed().as_secs_f64());
+        answer
     }
 
     fn job(

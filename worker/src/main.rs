@@ -1,34 +1,49 @@
-//! The delivery worker process: `worker` (runs until SIGTERM/SIGINT).
+//! The delivery worker process: `worker` (runs until SIGTERM/SIGINT) and `worker healthcheck`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::Parser;
 use shared::config::Config;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::startup;
 use tokio::sync::watch;
+use worker::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     let config = match startup::configure() {
         Ok(config) => Arc::new(config),
+        // A health check answers 0 or 1 only (Docker reserves 2).
+        Err(_) if matches!(cli.command, Some(Command::Healthcheck { .. })) => {
+            return ExitCode::FAILURE;
+        }
         Err(code) => return code,
     };
-    startup::exit_code(run(config).await)
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => run(config).await,
+        Command::Healthcheck { path } => worker::cli::healthcheck(&config, &path),
+    };
+    startup::exit_code(result)
 }
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, _) = startup::open_database(&config.database_url, config.db_pool_size).await?;
     let mailer = Mailer::from_config(&config.mail)?;
-    let metrics = Metrics::new();
-    let listener = match config.worker.metrics_bind {
-        Some(addr) => Some(worker::http::serve(addr, metrics.clone()).map_err(|e| {
-            anyhow::anyhow!("AFTERCARE_WORKER_METRICS_BIND: cannot listen on {addr}: {e}")
-        })?),
+    let metrics_bind = config.worker.metrics_bind;
+    let worker = worker::Worker::try_new(db, config, Metrics::new(), mailer)?;
+    let listener = match metrics_bind {
+        Some(addr) => {
+            let cannot = |e: std::io::Error| {
+                anyhow::anyhow!("AFTERCARE_WORKER_METRICS_BIND: cannot listen on {addr}: {e}")
+            };
+            let socket = std::net::TcpListener::bind(addr).map_err(cannot)?;
+            Some(worker::http::serve(socket, &worker).map_err(cannot)?)
+        }
         None => None,
     };
-    let worker = worker::Worker::try_new(db, config, metrics, mailer)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(worker.run(stop_rx));
     wait_for_signal().await;

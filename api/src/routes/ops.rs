@@ -1,7 +1,6 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
 use actix_web::{HttpResponse, get, web};
-use shared::db::migrate;
 
 use crate::state::AppState;
 use crate::views::ops::{Health, Readiness};
@@ -22,7 +21,8 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The database is reachable and fully migrated.
+/// The database is reachable and fully migrated, and the embedded delivery loop (if this
+/// process runs one) made progress within three dispatch intervals.
 #[utoipa::path(
     operation_id = "getReadiness",
     security(()),
@@ -31,18 +31,16 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let check = state.db.run(migrate::is_up_to_date).await;
-    let (ok, database) = match check {
-        Ok(true) => (true, "ok"),
-        Ok(false) => (false, "migrations pending"),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (false, "unreachable")
-        }
-    };
+    let database = worker::http::database_state(&state.db).await;
+    let worker = state
+        .worker_health
+        .as_ref()
+        .map(|h| if h.status().healthy { "ok" } else { "stalled" });
+    let ok = database == "ok" && worker.is_none_or(|w| w == "ok");
     let body = Readiness {
         status: if ok { "ok" } else { "unavailable" },
         database,
+        worker,
     };
     if ok {
         HttpResponse::Ok().json(body)
@@ -51,16 +49,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text exposition.
+/// OpenMetrics text exposition; the queue gauges are counted at the scrape.
 #[utoipa::path(
     operation_id = "getMetrics",
     security(()),
     tag = "ops",
-    responses((status = 200, content_type = "text/plain", body = String))
+    responses((status = 200, content_type = "application/openmetrics-text", body = String))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    state.metrics.refresh(&state.db).await;
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type(shared::metrics::CONTENT_TYPE)
         .body(state.metrics.render())
 }

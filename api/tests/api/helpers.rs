@@ -68,6 +68,11 @@ impl TestApp {
         })
     }
 
+    /// Takes the database away from under the running server ([`TestDatabase::destroy`]).
+    pub fn destroy_database(&self) {
+        self._database.destroy();
+    }
+
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         let rb = self
             .client

@@ -13,6 +13,7 @@ mod cli;
 mod clinic;
 mod config_files;
 mod contract;
+mod deploy;
 mod devices;
 mod errors;
 mod faults;

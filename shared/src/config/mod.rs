@@ -3,13 +3,15 @@
 //! Every setting is declared once in [`settings`] (name, default, meaning); the parser in
 //! `parse.rs` takes its defaults from there, the README table repeats the declarations, and a
 //! misspelt `AFTERCARE_*` variable stops start-up. Secrets are held in [`Secret`], so a `{:?}` of
-//! the configuration never shows them.
+//! the configuration never shows them; each may come from a file instead (`NAME_FILE`, see
+//! `files.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::db::DatabaseUrl;
 
+mod files;
 mod parse;
 mod secret;
 pub mod settings;
@@ -57,7 +59,7 @@ pub struct JwtConfig {
 pub struct WorkerConfig {
     pub embedded: EmbeddedWorker,
     pub worker_id: String,
-    /// Where a standalone worker serves `/metrics` and `/healthz` (off when `None`).
+    /// Where a standalone worker serves `/metrics`, `/healthz` and `/readyz` (off when `None`).
     pub metrics_bind: Option<SocketAddr>,
     pub dispatch_cron: cron::Schedule,
     pub recovery_cron: cron::Schedule,

@@ -81,7 +81,6 @@ impl Vars<'_> {
 }
 
 pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigError> {
-    let v = Vars(map);
     for name in map.keys().filter(|k| k.starts_with("AFTERCARE_")) {
         if s::find(name).is_none() {
             return Err(ConfigError {
@@ -90,6 +89,8 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
             });
         }
     }
+    let resolved = super::files::resolve(map)?;
+    let v = Vars(&resolved);
 
     let env = v.choice(
         &s::ENV,

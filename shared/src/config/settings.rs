@@ -71,6 +71,10 @@ pub const DATABASE_URL: Setting = Setting::with_default(
     "sqlite://aftercare.db",
     "sqlite://PATH or postgres://USER:PASS@HOST/DB",
 );
+pub const DATABASE_URL_FILE: Setting = Setting::optional(
+    "DATABASE_URL_FILE",
+    "file holding DATABASE_URL (a Docker or Kubernetes secret); setting both is an error",
+);
 pub const ENV: Setting = Setting::with_default(
     "AFTERCARE_ENV",
     "development",
@@ -107,6 +111,10 @@ pub const JWT_SECRET: Setting = Setting::derived(
     "AFTERCARE_JWT_SECRET",
     "random per process in development",
     "HMAC key for access tokens, at least 32 bytes; required in production",
+);
+pub const JWT_SECRET_FILE: Setting = Setting::optional(
+    "AFTERCARE_JWT_SECRET_FILE",
+    "file holding AFTERCARE_JWT_SECRET (a Docker or Kubernetes secret); setting both is an error",
 );
 pub const JWT_ISSUER: Setting = Setting::with_default(
     "AFTERCARE_JWT_ISSUER",
@@ -146,7 +154,7 @@ pub const WORKER_ID: Setting = Setting::derived(
 pub const WORKER_METRICS_BIND: Setting = Setting::derived(
     "AFTERCARE_WORKER_METRICS_BIND",
     "off",
-    "address where a separate worker process serves /metrics and /healthz, e.g. 0.0.0.0:9090",
+    "address where a separate worker process serves /metrics, /healthz and /readyz, e.g. 0.0.0.0:9090",
 );
 pub const DISPATCH_CRON: Setting = Setting::with_default(
     "AFTERCARE_DISPATCH_CRON",
@@ -244,6 +252,10 @@ pub const SMTP_TLS: Setting =
     Setting::with_default("AFTERCARE_SMTP_TLS", "starttls", "none / starttls / tls");
 pub const SMTP_USERNAME: Setting = Setting::optional("AFTERCARE_SMTP_USERNAME", "SMTP user");
 pub const SMTP_PASSWORD: Setting = Setting::optional("AFTERCARE_SMTP_PASSWORD", "SMTP password");
+pub const SMTP_PASSWORD_FILE: Setting = Setting::optional(
+    "AFTERCARE_SMTP_PASSWORD_FILE",
+    "file holding AFTERCARE_SMTP_PASSWORD (a Docker or Kubernetes secret); setting both is an error",
+);
 pub const MAIL_FROM: Setting = Setting::with_default(
     "AFTERCARE_MAIL_FROM",
     "Aftercare <no-reply@aftercare.local>",
@@ -253,6 +265,7 @@ pub const MAIL_FROM: Setting = Setting::with_default(
 /// Every setting, in the README table's order.
 pub const SETTINGS: &[&Setting] = &[
     &DATABASE_URL,
+    &DATABASE_URL_FILE,
     &ENV,
     &BIND,
     &LOG_FORMAT,
@@ -262,6 +275,7 @@ pub const SETTINGS: &[&Setting] = &[
     &CORS_ORIGINS,
     &PUBLIC_URL,
     &JWT_SECRET,
+    &JWT_SECRET_FILE,
     &JWT_ISSUER,
     &JWT_AUDIENCE,
     &ACCESS_TOKEN_TTL_SECS,
@@ -295,7 +309,16 @@ pub const SETTINGS: &[&Setting] = &[
     &SMTP_TLS,
     &SMTP_USERNAME,
     &SMTP_PASSWORD,
+    &SMTP_PASSWORD_FILE,
     &MAIL_FROM,
+];
+
+/// Secrets that may instead be read from a file (`NAME_FILE`, the Docker and Kubernetes secrets
+/// convention): the plain setting and its file form. Setting both is a start-up error.
+pub const FROM_FILE: &[(&Setting, &Setting)] = &[
+    (&DATABASE_URL, &DATABASE_URL_FILE),
+    (&JWT_SECRET, &JWT_SECRET_FILE),
+    (&SMTP_PASSWORD, &SMTP_PASSWORD_FILE),
 ];
 
 /// The declaration named `name`, if the service reads such a variable.

@@ -69,7 +69,7 @@ fn declarations_are_unique_and_fit_the_readme_table() {
         );
         assert!(
             setting.name.starts_with("AFTERCARE_")
-                || ["DATABASE_URL", "RUST_LOG"].contains(&setting.name),
+                || ["DATABASE_URL", "DATABASE_URL_FILE", "RUST_LOG"].contains(&setting.name),
             "{}",
             setting.name
         );
@@ -221,4 +221,127 @@ fn cors_origins_are_bare_origins() {
         let e = Config::from_vars(&vars(&[("AFTERCARE_CORS_ORIGINS", bad)])).unwrap_err();
         assert_eq!(e.name, "AFTERCARE_CORS_ORIGINS", "{bad}");
     }
+}
+
+/// A file in a fresh temporary directory, removed with it.
+struct SecretFile(std::path::PathBuf);
+
+impl SecretFile {
+    fn new(content: &[u8]) -> Self {
+        let dir = std::env::temp_dir().join(format!("aftercare-secret-{}", crate::db::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secret");
+        std::fs::write(&path, content).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[test]
+fn secrets_come_from_files_like_docker_and_kubernetes_mount_them() {
+    let jwt = SecretFile::new(b"jwt-from-file-0123456789abcdef0123456789\n");
+    let smtp = SecretFile::new(b"smtp pass with spaces\r\n");
+    let url = SecretFile::new(b"postgres://app:pg-file-pass@db:5432/aftercare\n");
+    let c = Config::from_vars(&vars(&[
+        ("AFTERCARE_ENV", "production"),
+        ("AFTERCARE_JWT_SECRET_FILE", jwt.path()),
+        ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+        ("AFTERCARE_SMTP_PASSWORD_FILE", smtp.path()),
+        ("DATABASE_URL_FILE", url.path()),
+    ]))
+    .unwrap();
+    // One trailing line break is the file's, not the secret's.
+    assert_eq!(
+        c.jwt.secret.expose().as_slice(),
+        b"jwt-from-file-0123456789abcdef0123456789"
+    );
+    let password = c.mail.smtp.as_ref().and_then(|s| s.password.clone());
+    assert_eq!(
+        password.map(|p| p.expose().clone()),
+        Some("smtp pass with spaces".to_owned())
+    );
+    assert_eq!(
+        c.database_url,
+        DatabaseUrl::Postgres("postgres://app:pg-file-pass@db:5432/aftercare".into())
+    );
+    let shown = format!("{c:?}");
+    assert!(
+        !shown.contains("pg-file-pass") && !shown.contains("jwt-from-file"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_secret_set_both_ways_stops_start_up() {
+    let file = SecretFile::new(b"0123456789abcdef0123456789abcdef");
+    for (plain, file_setting, value) in [
+        (
+            "AFTERCARE_JWT_SECRET",
+            "AFTERCARE_JWT_SECRET_FILE",
+            "0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "AFTERCARE_SMTP_PASSWORD",
+            "AFTERCARE_SMTP_PASSWORD_FILE",
+            "pw",
+        ),
+        ("DATABASE_URL", "DATABASE_URL_FILE", "sqlite://a.db"),
+    ] {
+        let e = Config::from_vars(&vars(&[
+            ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+            (plain, value),
+            (file_setting, file.path()),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.name, file_setting);
+        assert_eq!(
+            e.message,
+            format!("set either {plain} or {file_setting}, not both")
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_or_empty_secret_file_is_named_without_its_content() {
+    let empty = SecretFile::new(b"\n");
+    let e = Config::from_vars(&vars(&[("AFTERCARE_JWT_SECRET_FILE", empty.path())])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("AFTERCARE_JWT_SECRET_FILE: {:?} is empty", empty.path())
+    );
+
+    let e = Config::from_vars(&vars(&[(
+        "DATABASE_URL_FILE",
+        "/nonexistent/aftercare-url",
+    )]))
+    .unwrap_err();
+    assert_eq!(e.name, "DATABASE_URL_FILE");
+    assert!(
+        e.message
+            .starts_with(r#"cannot read "/nonexistent/aftercare-url": "#),
+        "{e}"
+    );
+
+    // The file's content goes through the same checks as the variable, without being quoted.
+    let short = SecretFile::new(b"short-secret-7f3a");
+    let e = Config::from_vars(&vars(&[("AFTERCARE_JWT_SECRET_FILE", short.path())])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "AFTERCARE_JWT_SECRET: must be at least 32 bytes"
+    );
+    let bad = SecretFile::new(b"mysql://root:mysql-pass-9c1d@db/x");
+    let e = Config::from_vars(&vars(&[("DATABASE_URL_FILE", bad.path())])).unwrap_err();
+    assert_eq!(e.name, "DATABASE_URL");
+    assert!(!e.message.contains("mysql-pass-9c1d"), "{e}");
 }

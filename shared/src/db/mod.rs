@@ -12,6 +12,7 @@ pub mod clinics;
 pub mod deliveries;
 pub mod devices;
 pub mod escalations;
+pub mod gauges;
 pub mod invitations;
 pub mod jobs;
 pub mod migrate;

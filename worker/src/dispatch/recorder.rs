@@ -5,6 +5,7 @@
 
 use chrono::NaiveDateTime;
 use shared::db::deliveries::{self, Outcome, Resolution};
+use shared::domain::DeliveryChannel;
 use shared::time::now;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -40,11 +41,15 @@ async fn run(w: Worker, mut rx: mpsc::Receiver<Finished>, window: usize) -> usiz
 /// Writes one group; returns how many of its outcomes were resolutions (not hand-backs).
 async fn write(w: &Worker, group: Vec<Finished>) -> usize {
     let worker_id = w.config.worker.worker_id.clone();
-    let labels: Vec<(String, &'static str, NaiveDateTime)> = group
+    let labels: Vec<(String, &'static str, NaiveDateTime, Option<DeliveryChannel>)> = group
         .iter()
         .map(|f| {
             let id = f.outcome.prompt_id.to_string();
-            (id, label(&f.outcome.resolution), f.due_at)
+            let channel = match f.outcome.resolution {
+                Resolution::Sent { channel } => Some(channel),
+                _ => None,
+            };
+            (id, label(&f.outcome.resolution), f.due_at, channel)
         })
         .collect();
     let group: Vec<Outcome> = group.into_iter().map(|f| f.outcome).collect();
@@ -62,11 +67,17 @@ async fn write(w: &Worker, group: Vec<Finished>) -> usize {
         }
     };
     let mut resolved = 0;
+    // A recorded group is progress: a long drain of slow sends must not look like a stalled
+    // loop.
+    w.health.beat();
     let written_at = now();
-    for ((prompt_id, resolution, due_at), owned) in labels.iter().zip(owned) {
+    for ((prompt_id, resolution, due_at, channel), owned) in labels.iter().zip(owned) {
         if owned {
-            let late_ms = (written_at - *due_at).num_milliseconds();
-            tracing::debug!(prompt_id = %prompt_id, resolution, late_ms, "prompt resolved");
+            let late = (written_at - *due_at).num_milliseconds() as f64 / 1000.0;
+            if let Some(channel) = channel {
+                w.metrics.delivered_late(channel.as_str(), late);
+            }
+            tracing::debug!(prompt_id = %prompt_id, resolution, late, "prompt resolved");
         } else {
             // Our lease expired and another worker re-claimed the prompt; its record stands.
             tracing::warn!(prompt_id = %prompt_id, resolution, "lease lost before recording; outcome dropped");

@@ -10,6 +10,7 @@ mod alerts;
 mod apns;
 mod email;
 mod fcm;
+mod health;
 mod jobs;
 mod processes;
 mod skips;
