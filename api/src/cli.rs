@@ -1,4 +1,5 @@
-//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`.
+//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`,
+//! `api invitation resend --email E`.
 
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations;
@@ -32,6 +33,25 @@ pub enum Command {
         #[command(subcommand)]
         command: ClinicCommand,
     },
+    /// Manage invitations of accounts not yet activated.
+    Invitation {
+        #[command(subcommand)]
+        command: InvitationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitationCommand {
+    /// Revoke the invitation code of every not-yet-activated account with this email, issue a
+    /// new one, print it and email it.
+    Resend(ResendInvitation),
+}
+
+#[derive(Debug, Args)]
+pub struct ResendInvitation {
+    /// The email the account was invited with.
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +134,40 @@ pub async fn create_clinic(
         Ok(()) if mailer.is_smtp() => println!("The code was emailed to {admin_email}."),
         Ok(()) => println!("No SMTP server is configured: give the admin the code above."),
         Err(e) => println!("The email could not be sent ({e}); give the admin the code above."),
+    }
+    Ok(())
+}
+
+/// Resends the invitation of every account with `--email` still waiting for activation
+/// (`shared::care::invitations::resend_by_email`) and prints each new code.
+pub async fn resend_invitation(
+    config: &shared::config::Config,
+    args: ResendInvitation,
+) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|m| anyhow::anyhow!("--email {m}"))?;
+    let mailer = Mailer::from_config(&config.mail)?;
+    let (db, _) = open_database(&config.database_url, 1).await?;
+    let resent = match invitations::resend_by_email(&db, &mailer, &email, now()).await {
+        Err(shared::Error::NotFound) => anyhow::bail!("--email: no account has the email {email}"),
+        Err(shared::Error::Conflict(_)) => {
+            anyhow::bail!("--email: the account of {email} is already active; nothing to resend")
+        }
+        other => other?,
+    };
+    for r in resent {
+        println!(
+            "New invitation for {email} (user id {}, clinic id {}); the old code no longer works.",
+            r.user_id, r.clinic_id
+        );
+        println!(
+            "One-time invitation code (valid {} hours): {}",
+            INVITATION_TTL_HOURS, r.code
+        );
+        match r.emailed {
+            Ok(()) if mailer.is_smtp() => println!("The code was emailed to {email}."),
+            Ok(()) => println!("No SMTP server is configured: give the code above in person."),
+            Err(e) => println!("The email could not be sent ({e}); give the code above in person."),
+        }
     }
     Ok(())
 }

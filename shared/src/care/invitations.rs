@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 use crate::mail::account::{self, Audience};
 use crate::mail::{MailError, Mailer};
 
+mod resend;
+
+pub use resend::{Resent, Whose, resend, resend_by_email};
+
 /// A patient to enrol (CONTRACT.md `POST /v1/clinic/patients`), parsed.
 #[derive(Debug, Clone)]
 pub struct Enrolment {
@@ -80,7 +84,15 @@ pub async fn enrol_patient(
         audience: Audience::Patient,
         patient_id: Some(&id),
     };
-    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    deliver_or_undo(
+        db,
+        mailer,
+        &audited(actor),
+        invitee,
+        &code,
+        Undo::DeleteAccount,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -103,7 +115,15 @@ pub async fn invite_staff(
         audience: Audience::Staff,
         patient_id: None,
     };
-    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    deliver_or_undo(
+        db,
+        mailer,
+        &audited(actor),
+        invitee,
+        &code,
+        Undo::DeleteAccount,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -308,12 +328,40 @@ pub async fn send(
     result
 }
 
+/// Who an invitation's audit entries name: the clinic, and the staff member acting (`None`
+/// for the operator's CLI).
+#[derive(Debug, Clone)]
+struct Auditor {
+    clinic_id: ClinicId,
+    actor_id: Option<UserId>,
+}
+
+fn audited(actor: &StaffActor) -> Auditor {
+    Auditor {
+        clinic_id: actor.clinic_id.clone(),
+        actor_id: Some(actor.user_id.clone()),
+    }
+}
+
+/// How an undeliverable invitation is taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undo {
+    /// A new account nobody could activate: deleted (while still `invited`), so its email does
+    /// not block a retry with 409.
+    DeleteAccount,
+    /// A resent code nobody received: revoked; the account stays invited for another resend.
+    RevokeCode,
+}
+
+/// Emails the code; when that fails, takes the invitation back (audited `invitation.undone`)
+/// and answers `Unavailable` (503) for the caller to retry.
 async fn deliver_or_undo(
     db: &Db,
     mailer: &Mailer,
-    actor: &StaffActor,
+    by: &Auditor,
     invitee: Invitee<'_>,
     code: &str,
+    undo: Undo,
 ) -> Result<()> {
     let sent = send(
         mailer,
@@ -327,16 +375,23 @@ async fn deliver_or_undo(
     if sent.is_ok() {
         return Ok(());
     }
-    let actor = actor.clone();
-    let undo = invitee.user_id.clone();
+    let by = by.clone();
+    let user_id = invitee.user_id.clone();
     let patient = invitee.patient_id.cloned();
     let at = crate::time::now();
     db.transaction(move |c| {
-        users::delete_if_invited(c, &undo)?;
+        match undo {
+            Undo::DeleteAccount => {
+                users::delete_if_invited(c, &user_id)?;
+            }
+            Undo::RevokeCode => {
+                codes::consume_all(c, &user_id, InvitationPurpose::Invitation, at)?;
+            }
+        }
         audit::record(
             c,
-            &actor.clinic_id,
-            Some(&actor.user_id),
+            &by.clinic_id,
+            by.actor_id.as_ref(),
             "invitation.undone",
             patient.as_ref(),
             at,

@@ -12,4 +12,5 @@ mod email;
 mod fcm;
 mod jobs;
 mod processes;
+mod providers;
 mod skips;
