@@ -74,7 +74,7 @@ both_backends_with_smtp! {
         let (_, stranger) = app.staff("clinic_admin").await;
         let other = enrol(&app, &admin, "otro@example.test").await;
         problem(resend(&app, &stranger, "patients", &other).await, 404).await;
-        problem(resend(&app, &admin, "patients", &admin_user.id.to_string()).await, 404).await;
+        problem(resend(&app, &admin, "patients", admin_user.id.as_str()).await, 404).await;
         problem(resend(&app, &admin, "patients", "no-such-id").await, 404).await;
     }
 
