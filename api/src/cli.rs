@@ -126,16 +126,26 @@ pub async fn create_clinic(
         created.clinic_id
     );
     println!("First admin: {admin_email} (user id {})", created.admin_id);
-    println!(
-        "One-time invitation code (valid {} hours): {}",
-        INVITATION_TTL_HOURS, created.code
-    );
-    match created.emailed {
-        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {admin_email}."),
-        Ok(()) => println!("No SMTP server is configured: give the admin the code above."),
-        Err(e) => println!("The email could not be sent ({e}); give the admin the code above."),
-    }
+    print_code(&mailer, &created.code, &created.emailed, &admin_email);
     Ok(())
+}
+
+/// Prints a one-time code for the operator and whether it reached `email`: when it did not,
+/// the operator hands it over.
+fn print_code(
+    mailer: &Mailer,
+    code: &str,
+    emailed: &Result<(), shared::mail::MailError>,
+    email: &Email,
+) {
+    println!("One-time invitation code (valid {INVITATION_TTL_HOURS} hours): {code}");
+    match emailed {
+        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {email}."),
+        Ok(()) => println!("No SMTP server is configured: hand the code above over in person."),
+        Err(e) => {
+            println!("The email could not be sent ({e}); hand the code above over in person.")
+        }
+    }
 }
 
 /// Resends the invitation of every account with `--email` still waiting for activation
@@ -159,15 +169,7 @@ pub async fn resend_invitation(
             "New invitation for {email} (user id {}, clinic id {}); the old code no longer works.",
             r.user_id, r.clinic_id
         );
-        println!(
-            "One-time invitation code (valid {} hours): {}",
-            INVITATION_TTL_HOURS, r.code
-        );
-        match r.emailed {
-            Ok(()) if mailer.is_smtp() => println!("The code was emailed to {email}."),
-            Ok(()) => println!("No SMTP server is configured: give the code above in person."),
-            Err(e) => println!("The email could not be sent ({e}); give the code above in person."),
-        }
+        print_code(&mailer, &r.code, &r.emailed, &email);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{TestApp, problem};
-use crate::treatments::{record, rfc, treatment_body};
+use crate::treatments::{put_session, record, treatment_body};
 
 /// Commas, semicolons, a backslash and letters of several scripts: all of it must survive
 /// escaping and folding.
@@ -15,17 +15,7 @@ const CLINIC: &str =
     "Clínica São João, Piel; Láser y Más — Ærøskøbing Ñandú Straße \\ Дерматология 皮膚科";
 
 async fn book(app: &TestApp, token: &str, patient: &str, at: chrono::DateTime<Utc>) {
-    let r = app
-        .request(
-            Method::PUT,
-            &format!("/v1/clinic/patients/{patient}/next-session"),
-            Some(token),
-        )
-        .json(&json!({ "starts_at": rfc(at) }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(put_session(app, token, patient, at).await.status(), 200);
 }
 
 /// RFC 5545 §3.3.11, undone.

@@ -15,11 +15,14 @@ use crate::db::{Db, DbConn, audit, clinics, users};
 use crate::domain::{ClinicId, PatientId, UserId};
 use crate::domain::{Email, InvitationPurpose, Locale, Role, TimeZone, UserStatus};
 use crate::error::{Error, Result};
-use crate::mail::account::{self, Audience};
+use crate::mail::account::Audience;
 use crate::mail::{MailError, Mailer};
 
+mod delivery;
 mod resend;
 
+pub use delivery::send;
+use delivery::{Invitee, deliver_new_account};
 pub use resend::{Resent, Whose, resend, resend_by_email};
 
 /// A patient to enrol (CONTRACT.md `POST /v1/clinic/patients`), parsed.
@@ -84,15 +87,7 @@ pub async fn enrol_patient(
         audience: Audience::Patient,
         patient_id: Some(&id),
     };
-    deliver_or_undo(
-        db,
-        mailer,
-        &audited(actor),
-        invitee,
-        &code,
-        Undo::DeleteAccount,
-    )
-    .await?;
+    deliver_new_account(db, mailer, actor, invitee, &code).await?;
     Ok(id)
 }
 
@@ -115,15 +110,7 @@ pub async fn invite_staff(
         audience: Audience::Staff,
         patient_id: None,
     };
-    deliver_or_undo(
-        db,
-        mailer,
-        &audited(actor),
-        invitee,
-        &code,
-        Undo::DeleteAccount,
-    )
-    .await?;
+    deliver_new_account(db, mailer, actor, invitee, &code).await?;
     Ok(id)
 }
 
@@ -292,113 +279,4 @@ async fn create_invited(
             e
         }
     })
-}
-
-/// Who is invited, and how to tell them.
-struct Invitee<'a> {
-    user_id: &'a UserId,
-    email: &'a Email,
-    locale: Locale,
-    audience: Audience,
-    /// The patient the account is for (audit), when it is a patient's.
-    patient_id: Option<&'a PatientId>,
-}
-
-/// Emails an invitation code. The log records the user id and outcome only.
-pub async fn send(
-    mailer: &Mailer,
-    user_id: &UserId,
-    to: &Email,
-    locale: Locale,
-    audience: Audience,
-    code: &str,
-) -> std::result::Result<(), MailError> {
-    let mail = account::invitation(
-        to.as_str(),
-        locale,
-        audience,
-        code,
-        codes::INVITATION_TTL_HOURS,
-    );
-    let result = mailer.send(&mail).await;
-    match &result {
-        Ok(()) => tracing::info!(%user_id, "invitation emailed"),
-        Err(_) => tracing::warn!(%user_id, "invitation email failed"),
-    }
-    result
-}
-
-/// Who an invitation's audit entries name: the clinic, and the staff member acting (`None`
-/// for the operator's CLI).
-#[derive(Debug, Clone)]
-struct Auditor {
-    clinic_id: ClinicId,
-    actor_id: Option<UserId>,
-}
-
-fn audited(actor: &StaffActor) -> Auditor {
-    Auditor {
-        clinic_id: actor.clinic_id.clone(),
-        actor_id: Some(actor.user_id.clone()),
-    }
-}
-
-/// How an undeliverable invitation is taken back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Undo {
-    /// A new account nobody could activate: deleted (while still `invited`), so its email does
-    /// not block a retry with 409.
-    DeleteAccount,
-    /// A resent code nobody received: revoked; the account stays invited for another resend.
-    RevokeCode,
-}
-
-/// Emails the code; when that fails, takes the invitation back (audited `invitation.undone`)
-/// and answers `Unavailable` (503) for the caller to retry.
-async fn deliver_or_undo(
-    db: &Db,
-    mailer: &Mailer,
-    by: &Auditor,
-    invitee: Invitee<'_>,
-    code: &str,
-    undo: Undo,
-) -> Result<()> {
-    let sent = send(
-        mailer,
-        invitee.user_id,
-        invitee.email,
-        invitee.locale,
-        invitee.audience,
-        code,
-    )
-    .await;
-    if sent.is_ok() {
-        return Ok(());
-    }
-    let by = by.clone();
-    let user_id = invitee.user_id.clone();
-    let patient = invitee.patient_id.cloned();
-    let at = crate::time::now();
-    db.transaction(move |c| {
-        match undo {
-            Undo::DeleteAccount => {
-                users::delete_if_invited(c, &user_id)?;
-            }
-            Undo::RevokeCode => {
-                codes::consume_all(c, &user_id, InvitationPurpose::Invitation, at)?;
-            }
-        }
-        audit::record(
-            c,
-            &by.clinic_id,
-            by.actor_id.as_ref(),
-            "invitation.undone",
-            patient.as_ref(),
-            at,
-        )
-    })
-    .await?;
-    Err(Error::Unavailable(
-        "the invitation email could not be sent".into(),
-    ))
 }

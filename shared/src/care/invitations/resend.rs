@@ -6,7 +6,8 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Invitee, Undo, audited, deliver_or_undo, mail_locale, send};
+use super::delivery::{Invitee, Undo, audited, deliver_or_undo, send};
+use super::mail_locale;
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::{Db, DbConn, audit, users};
