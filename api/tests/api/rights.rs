@@ -6,7 +6,9 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use shared::db::schema::{audit_log, check_ins, devices, prompts, sessions, treatments, users};
+use shared::db::schema::{
+    audit_log, check_ins, devices, login_throttle, prompts, sessions, treatments, users,
+};
 use shared::testing::fixtures::FIXTURE_PASSWORD;
 
 use crate::auth_support::{login, refresh, str_of, tokens};
@@ -124,8 +126,16 @@ both_backends! {
         // A second login: every session of the patient ends, not only the caller's.
         let other = str_of(&tokens(login(&app, &email, FIXTURE_PASSWORD).await).await, "access_token");
 
+        // A mistyped password leaves a failure counter keyed by a hash of the email.
+        problem(login(&app, &email, "not-the-password").await, 401).await;
+        let key = shared::db::throttle::account_key(&email);
+        let k = key.clone();
+        assert_eq!(count(&app, move |c| login_throttle::table.find(&k).count().get_result::<i64>(c)).await, 1);
+
         let r = app.request(Method::DELETE, "/v1/me", Some(&token)).send().await.unwrap();
         assert_eq!(r.status(), 204);
+        let k = key.clone();
+        assert_eq!(count(&app, move |c| login_throttle::table.find(&k).count().get_result::<i64>(c)).await, 0);
 
         // The old access tokens are dead now, not when they expire; a second erasure is 401.
         problem(app.get("/v1/me", Some(&token)).await, 401).await;

@@ -13,7 +13,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
-use crate::db::{Db, bookings, clinics, patients, plans, sessions, users};
+use crate::db::{Db, bookings, clinics, patients, plans, sessions, throttle, users};
 use crate::domain::PatientId;
 use crate::error::Result;
 
@@ -64,14 +64,18 @@ pub struct Erased {
 }
 
 /// Erases the patient in one transaction: personal fields (profile and account), devices,
-/// sessions with their refresh tokens, one-time codes, the booked session and every prompt not
-/// yet sent. The audit entry names only the pseudonymous id. Discharged patients may erase too.
+/// sessions with their refresh tokens, one-time codes, the failed-login counter of their email,
+/// the booked session and every prompt not yet sent. The audit entry names only the pseudonymous id. Discharged patients may erase too.
 /// Errors: `NotFound` for an unknown or already erased patient.
 pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Result<Erased> {
     let patient_id = patient_id.to_owned();
     db.transaction(move |conn| {
         let profile = patients::lock_patient(conn, &patient_id, None)?;
         let user_id = patient_id.as_user();
+        // The login and reset counters are keyed by a hash of the email: they go with it.
+        let email = users::find(conn, &user_id)?.email;
+        throttle::reset(conn, &throttle::account_key(&email))?;
+        throttle::reset(conn, &throttle::reset_request_key(&email))?;
         patients::erase(conn, &patient_id, now)?;
         users::erase(conn, &user_id, now)?;
         let devices = devices::delete_for_patient(conn, &patient_id)?;
