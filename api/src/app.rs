@@ -109,6 +109,7 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let openapi = crate::openapi::document();
     Ok(HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::extract::authenticate))
             .wrap(from_fn(crate::security::headers))
             .wrap(from_fn(observe))
             .wrap(TracingLogger::<RouteSpan>::new())

@@ -1,4 +1,5 @@
-//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`, `api healthcheck`.
+//! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`,
+//! `api invitation resend --email E`, `api healthcheck`.
 
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations;
@@ -39,6 +40,25 @@ pub enum Command {
         #[command(subcommand)]
         command: ClinicCommand,
     },
+    /// Manage invitations of accounts not yet activated.
+    Invitation {
+        #[command(subcommand)]
+        command: InvitationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitationCommand {
+    /// Revoke the invitation code of every not-yet-activated account with this email, issue a
+    /// new one, print it and email it.
+    Resend(ResendInvitation),
+}
+
+#[derive(Debug, Args)]
+pub struct ResendInvitation {
+    /// The email the account was invited with.
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,14 +133,50 @@ pub async fn create_clinic(
         created.clinic_id
     );
     println!("First admin: {admin_email} (user id {})", created.admin_id);
-    println!(
-        "One-time invitation code (valid {} hours): {}",
-        INVITATION_TTL_HOURS, created.code
-    );
-    match created.emailed {
-        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {admin_email}."),
-        Ok(()) => println!("No SMTP server is configured: give the admin the code above."),
-        Err(e) => println!("The email could not be sent ({e}); give the admin the code above."),
+    print_code(&mailer, &created.code, &created.emailed, &admin_email);
+    Ok(())
+}
+
+/// Prints a one-time code for the operator and whether it reached `email`: when it did not,
+/// the operator hands it over.
+fn print_code(
+    mailer: &Mailer,
+    code: &str,
+    emailed: &Result<(), shared::mail::MailError>,
+    email: &Email,
+) {
+    println!("One-time invitation code (valid {INVITATION_TTL_HOURS} hours): {code}");
+    match emailed {
+        Ok(()) if mailer.is_smtp() => println!("The code was emailed to {email}."),
+        Ok(()) => println!("No SMTP server is configured: hand the code above over in person."),
+        Err(e) => {
+            println!("The email could not be sent ({e}); hand the code above over in person.")
+        }
+    }
+}
+
+/// Resends the invitation of every account with `--email` still waiting for activation
+/// (`shared::care::invitations::resend_by_email`) and prints each new code.
+pub async fn resend_invitation(
+    config: &shared::config::Config,
+    args: ResendInvitation,
+) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|m| anyhow::anyhow!("--email {m}"))?;
+    let mailer = Mailer::from_config(&config.mail)?;
+    let (db, _) = open_database(&config.database_url, 1).await?;
+    let resent = match invitations::resend_by_email(&db, &mailer, &email, now()).await {
+        Err(shared::Error::NotFound) => anyhow::bail!("--email: no account has the email {email}"),
+        Err(shared::Error::Conflict(_)) => {
+            anyhow::bail!("--email: the account of {email} is already active; nothing to resend")
+        }
+        other => other?,
+    };
+    for r in resent {
+        println!(
+            "New invitation for {email} (user id {}, clinic id {}); the old code no longer works.",
+            r.user_id, r.clinic_id
+        );
+        print_code(&mailer, &r.code, &r.emailed, &email);
     }
     Ok(())
 }

@@ -1,12 +1,20 @@
 //! Request extractors: the authenticated caller, by audience, and the client's address. Handlers take `Staff`, `Admin` or
 //! `PatientUser` and never look at roles themselves; a missing or bad token is 401, a valid
 //! token of the wrong role 403.
+//!
+//! An access token is only as good as its login session: besides the signature, every request
+//! with a token looks its session up by primary key ([`authenticate`], a middleware), so
+//! logout, a password reset, a revoked refresh family or the erasure of the account end its
+//! access tokens at once rather than when they expire.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use shared::Error;
 use shared::auth::AccessClaims;
 use shared::care::StaffActor;
@@ -51,24 +59,71 @@ impl From<AccessClaims> for AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError(Error::Internal(anyhow::anyhow!("app state missing"))))?;
-    let header = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError(Error::Unauthorized))?;
+/// Who the request's bearer token says is calling, settled by [`authenticate`] before any
+/// extractor runs: the caller, or why there is none.
+#[derive(Debug, Clone)]
+enum Caller {
+    Known(AuthUser),
+    /// No token, a bad one, or one whose session was revoked or deleted.
+    Unauthorized,
+    /// The session could not be looked up (the database is unavailable).
+    Unavailable,
+}
+
+/// The middleware (`from_fn`) that checks a bearer token and its session once per request,
+/// before the handler's extractors run, so a dead session answers 401 before a malformed body
+/// could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
+/// the async executor. The extractors below read its verdict; requests without a token cost
+/// nothing.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(AUTHORIZATION) {
+        let caller = match verify(req.request()) {
+            None => Caller::Unauthorized,
+            Some((user, state)) => {
+                let (session, owner) = (user.session_id.clone(), user.user_id.clone());
+                let live = state
+                    .db
+                    .run(move |c| shared::db::sessions::is_live(c, &session, &owner))
+                    .await;
+                match live {
+                    Ok(true) => Caller::Known(user),
+                    Ok(false) => Caller::Unauthorized,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "session lookup failed");
+                        Caller::Unavailable
+                    }
+                }
+            }
+        };
+        req.extensions_mut().insert(caller);
+    }
+    next.call(req).await
+}
+
+/// Checks the token itself (signature, algorithm, expiry, issuer, audience).
+fn verify(req: &HttpRequest) -> Option<(AuthUser, web::Data<AppState>)> {
+    let state = req.app_data::<web::Data<AppState>>().cloned()?;
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let token = header
         .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .ok_or(ApiError(Error::Unauthorized))?;
-    state
-        .tokens
-        .verify(token.trim())
-        .map(AuthUser::from)
-        .ok_or(ApiError(Error::Unauthorized))
+        .or_else(|| header.strip_prefix("bearer "))?;
+    let user = state.tokens.verify(token.trim()).map(AuthUser::from)?;
+    Some((user, state))
+}
+
+/// The verdict of [`authenticate`]; without it (no token, or the middleware is not mounted)
+/// the caller is unknown: 401, failing closed.
+fn caller(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    match req.extensions().get::<Caller>() {
+        Some(Caller::Known(user)) => Ok(user.clone()),
+        Some(Caller::Unavailable) => Err(ApiError(Error::Unavailable(
+            "the session could not be checked".into(),
+        ))),
+        Some(Caller::Unauthorized) | None => Err(ApiError(Error::Unauthorized)),
+    }
 }
 
 impl FromRequest for AuthUser {
@@ -76,7 +131,7 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(caller(req))
     }
 }
 
@@ -99,7 +154,7 @@ macro_rules! role_extractor {
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
                 let allowed: fn(Role) -> bool = $allowed;
-                ready(authenticate(req).and_then(|user| {
+                ready(caller(req).and_then(|user| {
                     if allowed(user.role) {
                         Ok($name(user))
                     } else {

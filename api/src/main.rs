@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{Cli, ClinicCommand, Command};
+use api::cli::{Cli, ClinicCommand, Command, InvitationCommand};
 use clap::Parser;
 use shared::config::Config;
 use shared::startup;
@@ -23,6 +23,9 @@ async fn main() -> ExitCode {
         Command::Clinic {
             command: ClinicCommand::Create(args),
         } => api::cli::create_clinic(&config, args).await,
+        Command::Invitation {
+            command: InvitationCommand::Resend(args),
+        } => api::cli::resend_invitation(&config, args).await,
     };
     startup::exit_code(result)
 }

@@ -1,5 +1,6 @@
 //! Choosing and using the channels for one prompt: push to every active device of the patient
-//! (android → FCM, ios → APNs), email when the patient chose email or no push can reach them.
+//! through the service its token belongs to (`devices.provider`: FCM, or APNs on the device's
+//! production or sandbox host), email when the patient chose email or no push can reach them.
 //! Returns what happened; the caller records it.
 
 use std::collections::HashMap;
@@ -14,8 +15,8 @@ use shared::db::prompts::Prompt;
 use shared::db::users::User;
 use shared::db::{DbConn, new_id, patients, users};
 use shared::domain::{
-    DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, PatientId, Platform, UserId,
-    UserStatus,
+    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, PatientId,
+    PushProvider, UserId, UserStatus,
 };
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
@@ -28,7 +29,8 @@ use crate::Worker;
 /// How long a provider keeps trying to reach an offline phone: a care reminder is stale after.
 const PUSH_TTL_SECS: u64 = 12 * 3600;
 
-/// The configured push providers; a platform without one cannot be reached by push.
+/// The configured push providers; a device whose provider is not configured cannot be reached
+/// by push.
 #[derive(Clone, Default)]
 pub struct Push {
     pub fcm: Option<Arc<FcmClient>>,
@@ -49,10 +51,10 @@ impl Push {
         })
     }
 
-    fn reaches(&self, platform: Platform) -> bool {
-        match platform {
-            Platform::Android => self.fcm.is_some(),
-            Platform::Ios => self.apns.is_some(),
+    fn reaches(&self, provider: PushProvider) -> bool {
+        match provider {
+            PushProvider::Fcm => self.fcm.is_some(),
+            PushProvider::Apns => self.apns.is_some(),
         }
     }
 }
@@ -171,7 +173,7 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
 
     if push_enabled {
         let visible = visible_text(preview, locale, &prompt.title, &prompt.body);
-        for device in devices.iter().filter(|d| w.push.reaches(d.platform)) {
+        for device in devices.iter().filter(|d| w.push.reaches(d.provider)) {
             let msg = PushMessage {
                 device_token: device.token.clone(),
                 visible: visible.clone(),
@@ -180,14 +182,20 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 idempotency_key: prompt.idempotency_key.clone(),
                 ttl_secs: PUSH_TTL_SECS,
             };
-            let (channel, outcome) = match (device.platform, &w.push.fcm, &w.push.apns) {
-                (Platform::Android, Some(fcm), _) => {
+            let (channel, outcome) = match (device.provider, &w.push.fcm, &w.push.apns) {
+                (PushProvider::Fcm, Some(fcm), _) => {
                     (DeliveryChannel::Fcm, w.timed("fcm", fcm.send(&msg)).await)
                 }
-                (Platform::Ios, _, Some(apns)) => (
-                    DeliveryChannel::Apns,
-                    w.timed("apns", apns.send(&msg)).await,
-                ),
+                (PushProvider::Apns, _, Some(apns)) => {
+                    // Rows from before providers were recorded are APNs production tokens.
+                    let env = device
+                        .apns_environment
+                        .unwrap_or(ApnsEnvironment::Production);
+                    (
+                        DeliveryChannel::Apns,
+                        w.timed("apns", apns.send(&msg, env)).await,
+                    )
+                }
                 _ => continue,
             };
             if let PushOutcome::InvalidToken { reason, .. } = &outcome {

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration;
 use shared::Error;
 use shared::auth::password;
-use shared::crypto::token_hash;
 use shared::db::throttle::{self, Limit};
 use shared::db::{DbConn, sessions, users};
 use shared::domain::{Email, SessionId};
@@ -109,10 +108,6 @@ fn token_response_at(
     })
 }
 
-fn account_key(email: &str) -> String {
-    format!("email:{}", token_hash(email))
-}
-
 /// The client's address ([`crate::extract::client_ip`]: the TCP peer, or the forwarded-for
 /// client when the peer is a trusted proxy).
 fn address_key(req: &HttpRequest, state: &AppState) -> String {
@@ -157,7 +152,7 @@ pub async fn login(
     // An unparsable email is just an unknown one: same work, same answer.
     let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
     let keys = vec![
-        account_key(email.as_deref().unwrap_or_default()),
+        throttle::account_key(email.as_deref().unwrap_or_default()),
         address_key(&req, &state),
     ];
     let t = now();

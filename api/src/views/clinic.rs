@@ -76,7 +76,7 @@ impl EnrolPatient {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
-    /// `invited`, `active` or `discharged`.
+    /// `invited`, `active`, `discharged` or `erased`.
     pub status: Option<String>,
     /// Part of a name or email.
     pub q: Option<String>,

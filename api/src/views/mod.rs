@@ -4,8 +4,10 @@
 //! is unique in the OpenAPI document (a test holds it so).
 
 pub mod auth;
+pub mod calendar;
 pub mod check_in;
 pub mod clinic;
+pub mod export;
 pub mod ops;
 pub mod patient;
 pub mod prompt;

@@ -2,8 +2,10 @@
 //! devices.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use shared::db::devices::{Device, NewDevice};
 use shared::db::patients::{PatientProfile, PreferencesUpdate};
 use shared::db::{bookings, clinics};
+use shared::domain::{ApnsEnvironment, PushProvider};
 use shared::domain::{BookingId, DeviceId, PatientId};
 use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours, TimeZone};
 use shared::{Error, FieldError};
@@ -18,10 +20,16 @@ pub struct RegisterDevice {
     /// The FCM registration token or APNs device token.
     pub token: String,
     pub app_version: Option<String>,
+    /// `fcm` or `apns`: the service the token belongs to (Flutter and React Native apps
+    /// register FCM tokens on iOS). Default: `fcm` on android, `apns` on ios.
+    pub provider: Option<String>,
+    /// `production` or `sandbox` (builds installed from Xcode); APNs devices only. Default:
+    /// `production`.
+    pub apns_environment: Option<String>,
 }
 
 impl RegisterDevice {
-    pub fn parse(self) -> Result<(Platform, String, Option<String>), Error> {
+    pub fn parse(self) -> Result<NewDevice, Error> {
         let mut errors = Vec::new();
         let platform = Platform::parse(self.platform.trim());
         if platform.is_none() {
@@ -33,8 +41,50 @@ impl RegisterDevice {
         let app_version = validate::optional_text(self.app_version.as_deref(), 64)
             .map_err(|m| errors.push(FieldError::new("app_version", m)))
             .unwrap_or_default();
-        match platform {
-            Some(p) if errors.is_empty() => Ok((p, token, app_version)),
+        let provider = match self.provider.as_deref().map(str::trim) {
+            None => platform.map(PushProvider::default_for),
+            Some(p) => {
+                let parsed = PushProvider::parse(p);
+                if parsed.is_none() {
+                    errors.push(FieldError::new("provider", "must be fcm or apns"));
+                }
+                parsed
+            }
+        };
+        if platform == Some(Platform::Android) && provider == Some(PushProvider::Apns) {
+            errors.push(FieldError::new(
+                "provider",
+                "APNs cannot reach an android device",
+            ));
+        }
+        let apns_environment = match self.apns_environment.as_deref().map(str::trim) {
+            None => (provider == Some(PushProvider::Apns)).then_some(ApnsEnvironment::Production),
+            Some(e) => match ApnsEnvironment::parse(e) {
+                None => {
+                    errors.push(FieldError::new(
+                        "apns_environment",
+                        "must be production or sandbox",
+                    ));
+                    None
+                }
+                Some(_) if provider == Some(PushProvider::Fcm) => {
+                    errors.push(FieldError::new(
+                        "apns_environment",
+                        "applies to APNs devices only",
+                    ));
+                    None
+                }
+                env => env,
+            },
+        };
+        match (platform, provider) {
+            (Some(platform), Some(provider)) if errors.is_empty() => Ok(NewDevice {
+                platform,
+                token,
+                app_version,
+                provider,
+                apns_environment,
+            }),
             _ => Err(Error::Validation(errors)),
         }
     }
@@ -46,6 +96,22 @@ pub struct DeviceView {
     pub platform: Platform,
     pub app_version: Option<String>,
     pub active: bool,
+    pub provider: PushProvider,
+    /// `null` for FCM devices.
+    pub apns_environment: Option<ApnsEnvironment>,
+}
+
+impl From<Device> for DeviceView {
+    fn from(d: Device) -> Self {
+        Self {
+            id: d.id,
+            platform: d.platform,
+            app_version: d.app_version,
+            active: d.active,
+            provider: d.provider,
+            apns_environment: d.apns_environment,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]

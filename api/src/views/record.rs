@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::db::check_ins::CheckIn;
+use shared::db::escalations::Escalation;
 use shared::db::roster::{PatientRecord, PatientSummary};
+use shared::db::treatments::Treatment;
 use shared::domain::{
     BookingId, CheckInId, EscalationId, PatientId, PromptId, TreatmentId, UserId,
 };
@@ -18,7 +20,7 @@ pub struct PatientSummaryView {
     pub id: PatientId,
     pub given_name: String,
     pub family_name: Option<String>,
-    /// `invited`, `active` or `discharged`.
+    /// `invited`, `active`, `discharged` or `erased` (an erased patient's names are empty).
     pub status: String,
     pub last_treatment_at: Option<DateTime<Utc>>,
     pub next_session_at: Option<DateTime<Utc>>,
@@ -124,6 +126,43 @@ pub struct RecordNextSession {
     pub starts_at: DateTime<Utc>,
 }
 
+impl From<Treatment> for RecordTreatment {
+    fn from(t: Treatment) -> Self {
+        Self {
+            performed_at: to_utc(t.performed_at),
+            areas: codes(&t.areas),
+            combined_with: codes(&t.combined_with),
+            contraindications: codes(&t.contraindications),
+            needle_depth_mm: t.needle_depth_mm,
+            device: t.device.as_str().to_owned(),
+            session_number: t.session_number,
+            planned_sessions: t.planned_sessions,
+            interval_weeks: t.interval_weeks,
+            override_reason: t.override_reason,
+            notes: t.notes,
+            protocol_version: t.protocol_version,
+            recorded_by: t.recorded_by,
+            id: t.id,
+        }
+    }
+}
+
+/// An escalation without the clinic's resolution note or who resolved it: what both staff
+/// lists and the patient's own export show.
+impl From<Escalation> for RecordEscalation {
+    fn from(e: Escalation) -> Self {
+        Self {
+            id: e.id,
+            check_in_id: e.check_in_id,
+            reason: e.reason,
+            severity: e.severity.as_str().to_owned(),
+            status: e.status.as_str().to_owned(),
+            resolved_at: e.resolved_at.map(to_utc),
+            created_at: to_utc(e.created_at),
+        }
+    }
+}
+
 impl From<CheckIn> for RecordCheckIn {
     fn from(c: CheckIn) -> Self {
         Self {
@@ -169,7 +208,7 @@ pub struct PatientRecordView {
     pub next_session: Option<RecordNextSession>,
 }
 
-fn codes<T: Copy + std::fmt::Display>(list: &[T]) -> Vec<String> {
+pub(crate) fn codes<T: Copy + std::fmt::Display>(list: &[T]) -> Vec<String> {
     list.iter().map(T::to_string).collect()
 }
 
@@ -179,22 +218,7 @@ impl From<PatientRecord> for PatientRecordView {
         let treatments = r
             .treatments
             .into_iter()
-            .map(|t| RecordTreatment {
-                performed_at: to_utc(t.performed_at),
-                areas: codes(&t.areas),
-                combined_with: codes(&t.combined_with),
-                contraindications: codes(&t.contraindications),
-                needle_depth_mm: t.needle_depth_mm,
-                device: t.device.as_str().to_owned(),
-                session_number: t.session_number,
-                planned_sessions: t.planned_sessions,
-                interval_weeks: t.interval_weeks,
-                override_reason: t.override_reason,
-                notes: t.notes,
-                protocol_version: t.protocol_version,
-                recorded_by: t.recorded_by,
-                id: t.id,
-            })
+            .map(RecordTreatment::from)
             .collect();
         let prompts = r
             .prompts
@@ -216,15 +240,7 @@ impl From<PatientRecord> for PatientRecordView {
         let escalations = r
             .escalations
             .into_iter()
-            .map(|e| RecordEscalation {
-                id: e.id,
-                check_in_id: e.check_in_id,
-                reason: e.reason,
-                severity: e.severity.as_str().to_owned(),
-                status: e.status.as_str().to_owned(),
-                resolved_at: e.resolved_at.map(to_utc),
-                created_at: to_utc(e.created_at),
-            })
+            .map(RecordEscalation::from)
             .collect();
         Self {
             id: p.user_id,

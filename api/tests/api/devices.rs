@@ -81,4 +81,42 @@ both_backends! {
         let resp = app.request(Method::DELETE, &path, Some(&owner)).send().await.unwrap();
         problem(resp, 404).await;
     }
+
+    async fn devices_say_which_push_service_and_apns_host_they_use(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (patient, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let register = |body: Value| {
+            let (app, token) = (&app, token.clone());
+            async move { app.post_json("/v1/me/devices", Some(&token), &body).await }
+        };
+        let cases = [
+            (json!({"platform": "ios", "token": "ios-default"}), "apns", json!("production")),
+            (json!({"platform": "android", "token": "android-default"}), "fcm", Value::Null),
+            (json!({"platform": "ios", "token": "flutter-ios", "provider": "fcm"}), "fcm", Value::Null),
+            (json!({"platform": "ios", "token": "xcode", "apns_environment": "sandbox"}), "apns", json!("sandbox")),
+        ];
+        for (body, provider, environment) in cases {
+            let r = register(body.clone()).await;
+            assert_eq!(r.status().as_u16(), 201, "{body}");
+            let d: Value = r.json().await.unwrap();
+            assert_eq!((d["provider"].as_str(), &d["apns_environment"]), (Some(provider), &environment), "{body}");
+        }
+        // Re-registering a token with another provider moves it to that service.
+        let d: Value = register(json!({"platform": "ios", "token": "ios-default", "provider": "fcm"})).await.json().await.unwrap();
+        assert_eq!((d["provider"].as_str(), &d["apns_environment"]), (Some("fcm"), &Value::Null));
+        let pid = patient.id.as_patient();
+        let stored = app.db.run(move |c| shared::db::devices::for_patient(c, &pid)).await.unwrap();
+        let xcode = stored.iter().find(|d| d.token == "xcode").unwrap();
+        assert_eq!(xcode.apns_environment, Some(shared::domain::ApnsEnvironment::Sandbox));
+
+        for (body, field) in [
+            (json!({"platform": "android", "token": "a1", "provider": "apns"}), "provider"),
+            (json!({"platform": "ios", "token": "a2", "provider": "webpush"}), "provider"),
+            (json!({"platform": "ios", "token": "a3", "provider": "fcm", "apns_environment": "sandbox"}), "apns_environment"),
+            (json!({"platform": "ios", "token": "a4", "apns_environment": "staging"}), "apns_environment"),
+        ] {
+            let p = problem(register(body.clone()).await, 422).await;
+            assert_eq!(p["errors"][0]["field"], field, "{body}");
+        }
+    }
 }

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub config: Config,
+    /// The database's URL, for the operator CLI run against the same database.
+    pub database_url: String,
     // Dropped last: the database outlives the server using it.
     _database: TestDatabase,
 }
@@ -64,6 +66,7 @@ impl TestApp {
                 .unwrap(),
             db,
             config,
+            database_url: database.url_string(),
             _database: database,
         })
     }
@@ -125,14 +128,18 @@ impl TestApp {
         (user, token)
     }
 
-    /// Mints an access token as login would (no session row: enough for authorisation).
+    /// Mints an access token as login would, with a live session row (every request checks
+    /// it).
     pub fn token_for(&self, user: &shared::db::users::User) -> String {
+        let mut conn = self.db.get().unwrap();
+        let session =
+            shared::db::sessions::create(&mut conn, &user.id, shared::time::now()).unwrap();
         let keys = shared::auth::TokenKeys::new(&self.config.jwt);
         keys.issue(
             user.id.as_str(),
             user.role,
             user.clinic_id.as_str(),
-            "test-session",
+            session.as_str(),
             chrono::Utc::now().timestamp(),
         )
     }

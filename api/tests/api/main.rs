@@ -8,6 +8,7 @@ mod log_privacy;
 
 mod acks;
 mod auth;
+mod calendar;
 mod check_ins;
 mod cli;
 mod clinic;
@@ -24,6 +25,8 @@ mod ops;
 mod parsers;
 mod proxies;
 mod refresh_reuse;
+mod reinvite;
+mod rights;
 mod schema;
 mod schema_names;
 mod security_headers;

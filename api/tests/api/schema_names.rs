@@ -75,6 +75,7 @@ fn fragments_agree_on_every_shared_schema() {
         ("patient::devices", patient::devices::Doc::openapi()),
         ("patient::prompts", patient::prompts::Doc::openapi()),
         ("patient::check_ins", patient::check_ins::Doc::openapi()),
+        ("patient::rights", patient::rights::Doc::openapi()),
         ("clinic::escalations", clinic::escalations::Doc::openapi()),
     ];
     let mut seen: BTreeMap<String, (&str, serde_json::Value)> = BTreeMap::new();

@@ -75,7 +75,7 @@ fn assert_unique_keys(rows: &[Prompt]) {
     assert_eq!(keys.len(), rows.len());
 }
 
-async fn put_session(
+pub async fn put_session(
     app: &TestApp,
     token: &str,
     patient: &str,

@@ -15,8 +15,15 @@ use crate::db::{Db, DbConn, audit, clinics, users};
 use crate::domain::{ClinicId, PatientId, UserId};
 use crate::domain::{Email, InvitationPurpose, Locale, Role, TimeZone, UserStatus};
 use crate::error::{Error, Result};
-use crate::mail::account::{self, Audience};
+use crate::mail::account::Audience;
 use crate::mail::{MailError, Mailer};
+
+mod delivery;
+mod resend;
+
+pub use delivery::send;
+use delivery::{Invitee, deliver_new_account};
+pub use resend::{Resent, Whose, resend, resend_by_email};
 
 /// A patient to enrol (CONTRACT.md `POST /v1/clinic/patients`), parsed.
 #[derive(Debug, Clone)]
@@ -80,7 +87,7 @@ pub async fn enrol_patient(
         audience: Audience::Patient,
         patient_id: Some(&id),
     };
-    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    deliver_new_account(db, mailer, actor, invitee, &code).await?;
     Ok(id)
 }
 
@@ -103,7 +110,7 @@ pub async fn invite_staff(
         audience: Audience::Staff,
         patient_id: None,
     };
-    deliver_or_undo(db, mailer, actor, invitee, &code).await?;
+    deliver_new_account(db, mailer, actor, invitee, &code).await?;
     Ok(id)
 }
 
@@ -272,78 +279,4 @@ async fn create_invited(
             e
         }
     })
-}
-
-/// Who is invited, and how to tell them.
-struct Invitee<'a> {
-    user_id: &'a UserId,
-    email: &'a Email,
-    locale: Locale,
-    audience: Audience,
-    /// The patient the account is for (audit), when it is a patient's.
-    patient_id: Option<&'a PatientId>,
-}
-
-/// Emails an invitation code. The log records the user id and outcome only.
-pub async fn send(
-    mailer: &Mailer,
-    user_id: &UserId,
-    to: &Email,
-    locale: Locale,
-    audience: Audience,
-    code: &str,
-) -> std::result::Result<(), MailError> {
-    let mail = account::invitation(
-        to.as_str(),
-        locale,
-        audience,
-        code,
-        codes::INVITATION_TTL_HOURS,
-    );
-    let result = mailer.send(&mail).await;
-    match &result {
-        Ok(()) => tracing::info!(%user_id, "invitation emailed"),
-        Err(_) => tracing::warn!(%user_id, "invitation email failed"),
-    }
-    result
-}
-
-async fn deliver_or_undo(
-    db: &Db,
-    mailer: &Mailer,
-    actor: &StaffActor,
-    invitee: Invitee<'_>,
-    code: &str,
-) -> Result<()> {
-    let sent = send(
-        mailer,
-        invitee.user_id,
-        invitee.email,
-        invitee.locale,
-        invitee.audience,
-        code,
-    )
-    .await;
-    if sent.is_ok() {
-        return Ok(());
-    }
-    let actor = actor.clone();
-    let undo = invitee.user_id.clone();
-    let patient = invitee.patient_id.cloned();
-    let at = crate::time::now();
-    db.transaction(move |c| {
-        users::delete_if_invited(c, &undo)?;
-        audit::record(
-            c,
-            &actor.clinic_id,
-            Some(&actor.user_id),
-            "invitation.undone",
-            patient.as_ref(),
-            at,
-        )
-    })
-    .await?;
-    Err(Error::Unavailable(
-        "the invitation email could not be sent".into(),
-    ))
 }

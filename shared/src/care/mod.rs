@@ -10,6 +10,7 @@
 //! - [`roster`] — staff reading their patients (each read audited).
 //! - [`invitations`] — invite staff, enrol a patient, create a clinic with its first admin; an
 //!   invitation that cannot be delivered is taken back.
+//! - [`rights`] — the patient's own export of their data, and erasure.
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
 //!
@@ -19,6 +20,7 @@ pub mod check_ins;
 pub mod invitations;
 pub mod preferences;
 pub mod prompts;
+pub mod rights;
 pub mod roster;
 pub mod treatments;
 

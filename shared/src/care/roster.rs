@@ -36,8 +36,9 @@ pub async fn list(
     .await
 }
 
-/// One patient's whole record, with a `patient.read` audit entry. Errors: `NotFound` for a
-/// patient of another clinic, an unknown or erased one.
+/// One patient's whole record, with a `patient.read` audit entry; an erased patient's is the
+/// de-identified clinical record. Errors: `NotFound` for a patient of another clinic or an
+/// unknown one.
 pub async fn record(
     db: &Db,
     actor: &StaffActor,

@@ -92,6 +92,8 @@ pub struct ApnsConfig {
     pub team_id: String,
     pub topic: String,
     pub base_url: String,
+    /// The host for `sandbox` device tokens.
+    pub sandbox_base_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

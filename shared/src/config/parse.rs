@@ -290,6 +290,7 @@ fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {
             team_id,
             topic,
             base_url: v.value(&s::APNS_BASE_URL).to_owned(),
+            sandbox_base_url: v.value(&s::APNS_SANDBOX_BASE_URL).to_owned(),
         })),
         [None, None, None, None] => Ok(None),
         _ => Err(err(

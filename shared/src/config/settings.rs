@@ -243,6 +243,11 @@ pub const APNS_BASE_URL: Setting = Setting::with_default(
     "https://api.push.apple.com",
     "APNs provider API endpoint",
 );
+pub const APNS_SANDBOX_BASE_URL: Setting = Setting::with_default(
+    "AFTERCARE_APNS_SANDBOX_BASE_URL",
+    "https://api.sandbox.push.apple.com",
+    "APNs endpoint for devices registered with apns_environment sandbox (builds from Xcode)",
+);
 pub const SMTP_HOST: Setting = Setting::optional(
     "AFTERCARE_SMTP_HOST",
     "SMTP server; unset means email is written to the log instead",
@@ -304,6 +309,7 @@ pub const SETTINGS: &[&Setting] = &[
     &APNS_TEAM_ID,
     &APNS_TOPIC,
     &APNS_BASE_URL,
+    &APNS_SANDBOX_BASE_URL,
     &SMTP_HOST,
     &SMTP_PORT,
     &SMTP_TLS,

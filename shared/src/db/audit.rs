@@ -64,3 +64,17 @@ pub fn list(
     }
     Ok(query.load(conn)?)
 }
+
+/// Every entry naming the patient in their clinic's log, newest first (the patient's export).
+pub fn for_patient(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+) -> Result<Vec<AuditEntry>> {
+    Ok(audit_log::table
+        .filter(audit_log::clinic_id.eq(clinic_id))
+        .filter(audit_log::patient_id.eq(patient_id))
+        .order(audit_log::id.desc())
+        .select(AuditEntry::as_select())
+        .load(conn)?)
+}

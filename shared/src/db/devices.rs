@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::devices;
-use crate::domain::Platform;
+use crate::domain::{ApnsEnvironment, Platform, PushProvider};
 use crate::domain::{DeviceId, PatientId};
 use crate::error::Result;
 
@@ -23,6 +23,36 @@ pub struct Device {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub provider: PushProvider,
+    /// The APNs host the token is valid on; `None` for FCM devices.
+    pub apns_environment: Option<ApnsEnvironment>,
+}
+
+/// A phone registering for push (CONTRACT.md `POST /v1/me/devices`), parsed: `provider` and
+/// `apns_environment` already defaulted (FCM on android, APNs production on ios) and consistent
+/// (an environment only for APNs).
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub platform: Platform,
+    pub token: String,
+    pub app_version: Option<String>,
+    pub provider: PushProvider,
+    pub apns_environment: Option<ApnsEnvironment>,
+}
+
+impl NewDevice {
+    /// A device with the defaults of its platform.
+    pub fn of_platform(platform: Platform, token: &str, app_version: Option<&str>) -> Self {
+        let provider = PushProvider::default_for(platform);
+        Self {
+            platform,
+            token: token.to_owned(),
+            app_version: app_version.map(str::to_owned),
+            provider,
+            apns_environment: (provider == PushProvider::Apns)
+                .then_some(ApnsEnvironment::Production),
+        }
+    }
 }
 
 /// Whether a registration created a device or re-used the token's existing one.
@@ -37,24 +67,24 @@ pub enum Registered {
 pub fn register(
     conn: &mut DbConn,
     patient_id: &PatientId,
-    platform: Platform,
-    token: &str,
-    app_version: Option<&str>,
+    new: &NewDevice,
     now: NaiveDateTime,
 ) -> Result<(Device, Registered)> {
-    if let Some(d) = reactivate(conn, patient_id, platform, token, app_version, now)? {
+    if let Some(d) = reactivate(conn, patient_id, new, now)? {
         return Ok((d, Registered::Existing));
     }
     let device = Device {
         id: DeviceId::new(),
         patient_id: patient_id.to_owned(),
-        platform,
-        token: token.to_owned(),
-        app_version: app_version.map(str::to_owned),
+        platform: new.platform,
+        token: new.token.clone(),
+        app_version: new.app_version.clone(),
         active: true,
         last_error: None,
         created_at: now,
         updated_at: now,
+        provider: new.provider,
+        apns_environment: new.apns_environment,
     };
     match diesel::insert_into(devices::table)
         .values(&device)
@@ -65,7 +95,7 @@ pub fn register(
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => reactivate(conn, patient_id, platform, token, app_version, now)?
+        )) => reactivate(conn, patient_id, new, now)?
             .map(|d| (d, Registered::Existing))
             .ok_or(crate::Error::Conflict("device token".into())),
         Err(e) => Err(e.into()),
@@ -75,16 +105,16 @@ pub fn register(
 fn reactivate(
     conn: &mut DbConn,
     patient_id: &PatientId,
-    platform: Platform,
-    token: &str,
-    app_version: Option<&str>,
+    new: &NewDevice,
     now: NaiveDateTime,
 ) -> Result<Option<Device>> {
-    let n = diesel::update(devices::table.filter(devices::token.eq(token)))
+    let n = diesel::update(devices::table.filter(devices::token.eq(&new.token)))
         .set((
             devices::patient_id.eq(patient_id),
-            devices::platform.eq(platform.as_str()),
-            devices::app_version.eq(app_version),
+            devices::platform.eq(new.platform),
+            devices::app_version.eq(&new.app_version),
+            devices::provider.eq(new.provider),
+            devices::apns_environment.eq(new.apns_environment),
             devices::active.eq(true),
             devices::last_error.eq(None::<String>),
             devices::updated_at.eq(now),
@@ -94,7 +124,7 @@ fn reactivate(
         return Ok(None);
     }
     Ok(devices::table
-        .filter(devices::token.eq(token))
+        .filter(devices::token.eq(&new.token))
         .select(Device::as_select())
         .first(conn)
         .optional()?)
@@ -109,6 +139,20 @@ pub fn delete_own(conn: &mut DbConn, patient_id: &PatientId, id: &DeviceId) -> R
     )
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Every device of the patient, live or not, oldest first (the patient's data export).
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Device>> {
+    Ok(devices::table
+        .filter(devices::patient_id.eq(patient_id))
+        .order(devices::created_at.asc())
+        .select(Device::as_select())
+        .load(conn)?)
+}
+
+/// Deletes every device of the patient (erasure); returns how many.
+pub fn delete_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<usize> {
+    Ok(diesel::delete(devices::table.filter(devices::patient_id.eq(patient_id))).execute(conn)?)
 }
 
 pub fn active_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Device>> {

@@ -136,6 +136,14 @@ pub fn consume_all(
     Ok(())
 }
 
+/// Deletes every code of the user, spent or not (erasure).
+pub fn delete_for_user(conn: &mut DbConn, user_id: &UserId) -> Result<usize> {
+    Ok(
+        diesel::delete(invitations::table.filter(invitations::user_id.eq(user_id)))
+            .execute(conn)?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

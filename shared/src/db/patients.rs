@@ -185,6 +185,28 @@ impl Preferences {
     }
 }
 
+/// Erases the profile's personal fields (names, phone, quiet hours, the folded search text),
+/// turns both channels off and marks it erased. What remains is the pseudonymous id, the
+/// clinic, the zone and language the clinical record's local times were planned in, and the
+/// enrolment and discharge times.
+pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> Result<()> {
+    diesel::update(patient_profiles::table.find(patient_id))
+        .set((
+            patient_profiles::given_name.eq(""),
+            patient_profiles::family_name.eq(None::<String>),
+            patient_profiles::phone.eq(None::<String>),
+            patient_profiles::quiet_start.eq(None::<String>),
+            patient_profiles::quiet_end.eq(None::<String>),
+            patient_profiles::push_enabled.eq(false),
+            patient_profiles::email_enabled.eq(false),
+            patient_profiles::search_text.eq(""),
+            patient_profiles::erased_at.eq(now),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Marks the patient discharged (or re-admitted with `None`).
 pub fn set_discharged(
     conn: &mut DbConn,

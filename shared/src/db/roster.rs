@@ -30,6 +30,7 @@ pub enum ListStatus {
     Invited,
     Active,
     Discharged,
+    Erased,
 }
 
 impl ListStatus {
@@ -38,6 +39,7 @@ impl ListStatus {
             "invited" => Some(Self::Invited),
             "active" => Some(Self::Active),
             "discharged" => Some(Self::Discharged),
+            "erased" => Some(Self::Erased),
             _ => None,
         }
     }
@@ -58,7 +60,7 @@ pub struct PatientSummary {
     pub id: PatientId,
     pub given_name: String,
     pub family_name: Option<String>,
-    /// `invited`, `active` or `discharged`.
+    /// `invited`, `active`, `discharged` or `erased` (then without names).
     pub status: String,
     pub last_treatment_at: Option<DateTime<Utc>>,
     pub next_session_at: Option<DateTime<Utc>>,
@@ -68,27 +70,32 @@ pub struct PatientSummary {
 }
 
 fn status_of(user_status: &str, profile: &PatientProfile) -> String {
-    if profile.discharged_at.is_some() {
+    if profile.erased_at.is_some() {
+        "erased".to_owned()
+    } else if profile.discharged_at.is_some() {
         "discharged".to_owned()
     } else {
         user_status.to_owned()
     }
 }
 
-/// One page of the clinic's patients (at most `limit`, newest first).
+/// One page of the clinic's patients (at most `limit`, newest first). Erased patients are
+/// listed (their clinical record stays) with empty names, and no search matches them.
 pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Vec<PatientSummary>> {
     let mut query = patient_profiles::table
         .inner_join(users::table)
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .filter(users::clinic_id.eq(clinic_id))
-        .filter(patient_profiles::erased_at.is_null())
         .select((users::status, PatientProfile::as_select()))
         .order(patient_profiles::user_id.desc())
         .limit(q.limit)
         .into_boxed::<Backend>();
     match q.status {
+        Some(ListStatus::Erased) => query = query.filter(patient_profiles::erased_at.is_not_null()),
         Some(ListStatus::Discharged) => {
-            query = query.filter(patient_profiles::discharged_at.is_not_null())
+            query = query
+                .filter(patient_profiles::erased_at.is_null())
+                .filter(patient_profiles::discharged_at.is_not_null())
         }
         Some(s) => {
             let wanted = if s == ListStatus::Invited {
@@ -97,6 +104,7 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
                 "active"
             };
             query = query
+                .filter(patient_profiles::erased_at.is_null())
                 .filter(patient_profiles::discharged_at.is_null())
                 .filter(users::status.eq(wanted));
         }
@@ -104,7 +112,8 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&fold(text)));
-        query = query.filter(
+        // The placeholder email of an erased account is no one's to find.
+        query = query.filter(patient_profiles::erased_at.is_null()).filter(
             patient_profiles::search_text
                 .like(pattern.clone())
                 .escape('\\')

@@ -172,6 +172,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        provider -> Text,
+        apns_environment -> Nullable<Text>,
     }
 }
 

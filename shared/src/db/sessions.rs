@@ -231,6 +231,27 @@ pub fn revoke_all_for_user(
     .execute(conn)?)
 }
 
+/// Whether `session_id` is `user_id`'s and neither revoked nor deleted: what every request's
+/// access token is checked against (a primary-key lookup).
+pub fn is_live(conn: &mut DbConn, session_id: &SessionId, user_id: &UserId) -> Result<bool> {
+    let owner: Option<(UserId, Option<NaiveDateTime>)> = sessions::table
+        .find(session_id)
+        .select((sessions::user_id, sessions::revoked_at))
+        .first(conn)
+        .optional()?;
+    Ok(matches!(owner, Some((owner, None)) if &owner == user_id))
+}
+
+/// Deletes every session of the user with its refresh tokens (erasure); returns how many.
+pub fn delete_all_for_user(conn: &mut DbConn, user_id: &UserId) -> Result<usize> {
+    let ids = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::id);
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(ids)))
+        .execute(conn)?;
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)
+}
+
 pub fn find(conn: &mut DbConn, session_id: &SessionId) -> Result<Session> {
     Ok(sessions::table
         .find(session_id)

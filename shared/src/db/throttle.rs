@@ -84,6 +84,17 @@ pub fn record_failure(
     Ok(())
 }
 
+/// The key counting one account's failures: `email:` and the SHA-256 of the normalised email,
+/// so the table never holds an address.
+pub fn account_key(email: &str) -> String {
+    format!("email:{}", crate::crypto::token_hash(email))
+}
+
+/// The key counting one account's password-reset requests.
+pub fn reset_request_key(email: &str) -> String {
+    format!("reset:{}", account_key(email))
+}
+
 /// Forgets a key's failures (after a successful login).
 pub fn reset(conn: &mut DbConn, key: &str) -> Result<()> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;

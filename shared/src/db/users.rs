@@ -104,3 +104,20 @@ pub fn delete_if_invited(conn: &mut DbConn, id: &UserId) -> Result<bool> {
     .execute(conn)?;
     Ok(n > 0)
 }
+
+/// Erases an account: the email becomes a placeholder that can reach no one
+/// (`erased-<id>@erased.invalid`, RFC 2606 reserves `.invalid`) and stays unique in its clinic,
+/// the name is emptied, the password hash dropped (no login can succeed) and the status set to
+/// `erased`.
+pub fn erase(conn: &mut DbConn, id: &UserId, now: NaiveDateTime) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(format!("erased-{id}@erased.invalid")),
+            users::name.eq(""),
+            users::password_hash.eq(None::<String>),
+            users::status.eq(UserStatus::Erased),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

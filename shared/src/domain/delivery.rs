@@ -55,6 +55,31 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// The push service a device's token belongs to (`devices.provider`). Apps built with
+    /// Flutter or React Native register FCM tokens on iOS too, so the platform alone does not
+    /// tell; a device that does not say gets FCM on android and APNs on ios.
+    PushProvider { Fcm => "fcm", Apns => "apns" }
+);
+
+impl PushProvider {
+    /// What a device of `platform` that names no provider uses.
+    pub fn default_for(platform: super::Platform) -> Self {
+        match platform {
+            super::Platform::Android => PushProvider::Fcm,
+            super::Platform::Ios => PushProvider::Apns,
+        }
+    }
+}
+
+code_enum!(
+    /// Which APNs host an APNs token is valid on (`devices.apns_environment`): builds installed
+    /// from Xcode get `sandbox` tokens, which only `api.sandbox.push.apple.com` accepts
+    /// (Apple, "Sending notification requests to APNs"); App Store and TestFlight builds get
+    /// `production` ones.
+    ApnsEnvironment { Production => "production", Sandbox => "sandbox" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,9 @@ mod people;
 mod sql;
 
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
-pub use delivery::{DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus};
+pub use delivery::{
+    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
+};
 pub use escalation::{ClinicAlertStatus, EscalationStatus};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,

@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 
 use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
 use crate::config::ApnsConfig;
+use crate::domain::ApnsEnvironment;
 
 /// A provider token is replaced once this old…
 pub const REFRESH_AFTER_SECS: u64 = 50 * 60;
@@ -78,6 +79,7 @@ impl ProviderToken {
 pub struct ApnsClient {
     http: reqwest::Client,
     base_url: String,
+    sandbox_base_url: String,
     topic: String,
     token: Mutex<ProviderToken>,
 }
@@ -86,6 +88,7 @@ impl std::fmt::Debug for ApnsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApnsClient")
             .field("base_url", &self.base_url)
+            .field("sandbox_base_url", &self.sandbox_base_url)
             .field("topic", &self.topic)
             .finish()
     }
@@ -128,12 +131,13 @@ impl ApnsClient {
             ))
         })?;
         let base_url = cfg.base_url.trim_end_matches('/').to_owned();
+        let sandbox_base_url = cfg.sandbox_base_url.trim_end_matches('/').to_owned();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30));
         // APNs speaks HTTP/2 only: over TLS it is negotiated by ALPN; plain http (test fakes)
         // needs prior knowledge.
-        if base_url.starts_with("http://") {
+        if base_url.starts_with("http://") || sandbox_base_url.starts_with("http://") {
             builder = builder.http2_prior_knowledge();
         }
         let http = builder
@@ -142,6 +146,7 @@ impl ApnsClient {
         Ok(Self {
             http,
             base_url,
+            sandbox_base_url,
             topic: cfg.topic.clone(),
             token: Mutex::new(ProviderToken::new(key, &cfg.key_id, &cfg.team_id)),
         })
@@ -160,7 +165,13 @@ impl ApnsClient {
         })
     }
 
-    pub async fn send(&self, msg: &PushMessage) -> PushOutcome {
+    /// Sends to the host the device token is valid on: a sandbox token is rejected by the
+    /// production host (`BadDeviceToken`) and the other way round.
+    pub async fn send(&self, msg: &PushMessage, env: ApnsEnvironment) -> PushOutcome {
+        let base_url = match env {
+            ApnsEnvironment::Production => &self.base_url,
+            ApnsEnvironment::Sandbox => &self.sandbox_base_url,
+        };
         let now = unix_now();
         let jwt = match self.token.lock().await.get(now) {
             Ok(t) => t,
@@ -173,7 +184,7 @@ impl ApnsClient {
         };
         let resp = match self
             .http
-            .post(format!("{}/3/device/{}", self.base_url, msg.device_token))
+            .post(format!("{base_url}/3/device/{}", msg.device_token))
             .header("authorization", format!("bearer {jwt}"))
             .header("apns-topic", &self.topic)
             .header("apns-push-type", "alert")

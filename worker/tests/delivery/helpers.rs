@@ -90,16 +90,22 @@ impl Env {
         .await
     }
 
+    /// A device with its platform's default provider (FCM on android, APNs production on ios).
     pub async fn device(&self, patient_id: impl AsRef<str>, platform: &str, token: &str) -> Device {
+        let platform = shared::domain::Platform::parse(platform).unwrap();
+        let new = devices::NewDevice::of_platform(platform, token, Some("1.0.0"));
+        self.device_with(patient_id, new).await
+    }
+
+    /// A device registered as `new` says (provider, APNs environment).
+    pub async fn device_with(
+        &self,
+        patient_id: impl AsRef<str>,
+        new: devices::NewDevice,
+    ) -> Device {
         let p = PatientId::from(patient_id.as_ref());
-        let (platform, token) = (platform.to_owned(), token.to_owned());
-        self.run(move |c| {
-            let platform = shared::domain::Platform::parse(&platform).unwrap();
-            devices::register(c, &p, platform, &token, Some("1.0.0"), now())
-                .unwrap()
-                .0
-        })
-        .await
+        self.run(move |c| devices::register(c, &p, &new, now()).unwrap().0)
+            .await
     }
 
     /// Changes the patient's profile in place.

@@ -13,4 +13,5 @@ mod fcm;
 mod health;
 mod jobs;
 mod processes;
+mod providers;
 mod skips;

@@ -121,15 +121,13 @@ async fn seed(env: &Env, patients: usize, per_patient: usize) -> Vec<Prompt> {
         let mut all = Vec::new();
         for i in 0..patients {
             let (user, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
-            shared::db::devices::register(
-                c,
-                &user.id.as_patient(),
+            let device = shared::db::devices::NewDevice::of_platform(
                 shared::domain::Platform::Android,
                 &format!("load-token-{i}"),
                 None,
-                shared::time::now(),
-            )
-            .unwrap();
+            );
+            shared::db::devices::register(c, &user.id.as_patient(), &device, shared::time::now())
+                .unwrap();
             for _ in 0..per_patient {
                 all.push(new_prompt(
                     &clinic.id,

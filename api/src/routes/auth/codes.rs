@@ -10,7 +10,7 @@ use shared::db::{sessions, users};
 use shared::domain::{Email, InvitationPurpose, UserStatus};
 use shared::time::now;
 
-use super::{account_key, address_key, blocking, open_session, token_response};
+use super::{address_key, blocking, open_session, token_response};
 use crate::error::{ApiError, ApiResult, invalid};
 use crate::state::AppState;
 use crate::views::auth::{
@@ -129,7 +129,7 @@ pub async fn request_password_reset(
 }
 
 async fn send_reset(state: &AppState, email: Email, address: String) -> ApiResult<()> {
-    let account = format!("reset:{}", account_key(email.as_str()));
+    let account = throttle::reset_request_key(email.as_str());
     let to = email.clone();
     let codes = state
         .db
@@ -218,7 +218,7 @@ pub async fn confirm_password_reset(
             }
             users::set_password(c, &user.id, &hash, t)?;
             sessions::revoke_all_for_user(c, &user.id, sessions::reason::PASSWORD_RESET, t)?;
-            throttle::reset(c, &account_key(&user.email))?;
+            throttle::reset(c, &throttle::account_key(&user.email))?;
             Ok(true)
         })
         .await?;

@@ -16,12 +16,15 @@ use crate::views::clinic::{Created, EnrolPatient, ListParams, PatientPage};
 use crate::views::record::{PatientRecordView, PatientSummaryView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(enrol).service(list).service(detail);
+    cfg.service(enrol)
+        .service(list)
+        .service(detail)
+        .service(resend_invitation);
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enrol, list, detail),
+    paths(enrol, list, detail, resend_invitation),
     components(schemas(
         EnrolPatient,
         Created,
@@ -80,7 +83,7 @@ pub async fn list(
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(ListStatus::parse(s).ok_or_else(|| {
-            crate::error::invalid("status", "must be invited, active or discharged")
+            crate::error::invalid("status", "must be invited, active, discharged or erased")
         })?),
     };
     let query = ListQuery {
@@ -113,4 +116,31 @@ pub async fn detail(
 ) -> ApiResult<web::Json<PatientRecordView>> {
     let record = roster::record(&state.db, &staff.actor(), &id, now()).await?;
     Ok(web::Json(PatientRecordView::from(record)))
+}
+
+/// Emails a patient who has not activated the app yet a new invitation code (the old one, used
+/// or expired or not, stops working).
+#[utoipa::path(
+    operation_id = "resendPatientInvitation",
+    tag = "clinic",
+    params(("id" = String, Path, description = "patient id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "a new invitation was emailed"),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "the account is already active (or erased)", body = crate::error::Problem),
+        (status = 503, description = "the email could not be sent; try again"),
+    )
+)]
+#[post("/v1/clinic/patients/{id}/invitation")]
+pub async fn resend_invitation(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<PatientId>,
+) -> ApiResult<HttpResponse> {
+    let whose = invitations::Whose::Patient(id.into_inner());
+    invitations::resend(&state.db, &state.mailer, &staff.actor(), whose, now()).await?;
+    Ok(HttpResponse::Accepted().finish())
 }

@@ -6,7 +6,7 @@ use shared::Error;
 use shared::care::invitations;
 use shared::db::{audit, clinics, users};
 use shared::domain::UserStatus;
-use shared::domain::{PatientId, Role};
+use shared::domain::{PatientId, Role, UserId};
 use shared::time::{now, to_utc};
 
 use crate::error::ApiResult;
@@ -18,12 +18,13 @@ use crate::views::clinic::{AuditItem, AuditPage, AuditParams, ClinicView, Create
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_clinic)
         .service(invite_staff)
+        .service(resend_staff_invitation)
         .service(audit_log);
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_clinic, invite_staff, audit_log),
+    paths(get_clinic, invite_staff, resend_staff_invitation, audit_log),
     components(schemas(ClinicView, InviteStaff, AuditItem, AuditPage))
 )]
 pub struct Doc;
@@ -73,6 +74,33 @@ pub async fn invite_staff(
         id: id.into_string(),
         status: UserStatus::Invited,
     }))
+}
+
+/// Emails a colleague who has not activated their account yet a new invitation code (admins
+/// only; the old code stops working).
+#[utoipa::path(
+    operation_id = "resendStaffInvitation",
+    tag = "clinic",
+    params(("id" = String, Path, description = "staff user id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "a new invitation was emailed"),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "the account is already active", body = crate::error::Problem),
+        (status = 503, description = "the email could not be sent; try again"),
+    )
+)]
+#[post("/v1/clinic/staff/{id}/invitation")]
+pub async fn resend_staff_invitation(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let whose = invitations::Whose::Staff(id.into_inner());
+    invitations::resend(&state.db, &state.mailer, &admin.actor(), whose, now()).await?;
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Who read or changed which patient's data, newest first (admins only).

@@ -15,7 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Registers this phone for push. Re-registering a known token returns it (200), moved to the
-/// caller and re-activated.
+/// caller and re-activated. `provider` says which service the token belongs to (default: FCM
+/// on android, APNs on ios) and `apns_environment` which APNs host (default: production).
 #[utoipa::path(
     operation_id = "registerDevice",
     tag = "patient",
@@ -33,27 +34,13 @@ pub async fn register(
     me: PatientUser,
     body: web::Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
-    let (platform, token, app_version) = body.into_inner().parse()?;
+    let new = body.into_inner().parse()?;
     let patient_id = me.patient_id();
     let (device, how) = state
         .db
-        .run(move |c| {
-            devices::register(
-                c,
-                &patient_id,
-                platform,
-                &token,
-                app_version.as_deref(),
-                shared::time::now(),
-            )
-        })
+        .run(move |c| devices::register(c, &patient_id, &new, shared::time::now()))
         .await?;
-    let view = DeviceView {
-        id: device.id,
-        platform,
-        app_version: device.app_version,
-        active: device.active,
-    };
+    let view = DeviceView::from(device);
     Ok(match how {
         Registered::Created => HttpResponse::Created().json(view),
         Registered::Existing => HttpResponse::Ok().json(view),

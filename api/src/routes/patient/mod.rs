@@ -4,6 +4,7 @@ pub mod check_ins;
 pub mod devices;
 pub mod me;
 pub mod prompts;
+pub mod rights;
 
 use actix_web::web;
 
@@ -12,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     devices::configure(cfg);
     prompts::configure(cfg);
+    rights::configure(cfg);
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -20,5 +22,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(devices::Doc::openapi());
     doc.merge(prompts::Doc::openapi());
     doc.merge(check_ins::Doc::openapi());
+    doc.merge(rights::Doc::openapi());
     doc
 }

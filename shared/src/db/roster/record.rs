@@ -18,8 +18,9 @@ use crate::error::Result;
 /// A patient's record: the rows, each list in the order staff read it.
 #[derive(Debug, Clone)]
 pub struct PatientRecord {
+    /// Empty for an erased patient.
     pub email: String,
-    /// `invited`, `active` or `discharged`.
+    /// `invited`, `active`, `discharged` or `erased`.
     pub status: String,
     pub profile: PatientProfile,
     /// Newest first.
@@ -33,7 +34,8 @@ pub struct PatientRecord {
     pub next_session: Option<Booking>,
 }
 
-/// One patient's record, or `NotFound` when they are not this clinic's (or were erased).
+/// One patient's record, or `NotFound` when they are not this clinic's. An erased patient's
+/// record is the de-identified clinical record: no names, phone or email.
 pub fn record(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
@@ -44,7 +46,6 @@ pub fn record(
         .filter(patient_profiles::user_id.eq(patient_id))
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .filter(users::clinic_id.eq(clinic_id))
-        .filter(patient_profiles::erased_at.is_null())
         .select((users::email, users::status, PatientProfile::as_select()))
         .first(conn)?;
     let treatments = treatments::table
@@ -67,7 +68,11 @@ pub fn record(
         .first(conn)
         .optional()?;
     Ok(PatientRecord {
-        email,
+        email: if profile.erased_at.is_some() {
+            String::new()
+        } else {
+            email
+        },
         status: status_of(&user_status, &profile),
         check_ins: check_ins::for_patient(conn, clinic_id, patient_id)?,
         escalations: escalations::for_patient(conn, clinic_id, patient_id)?,

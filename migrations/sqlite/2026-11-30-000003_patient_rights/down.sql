@@ -1,0 +1,2 @@
+ALTER TABLE devices DROP COLUMN apns_environment;
+ALTER TABLE devices DROP COLUMN provider;

@@ -1,0 +1,133 @@
+//! Delivering an invitation code by email, and taking the invitation back when it cannot be
+//! delivered: a new account nobody could activate is deleted (its email would block a retry
+//! with 409), a resent code nobody received is revoked. Each undo is audited and the caller
+//! gets `Unavailable` (503) to retry.
+
+use crate::care::StaffActor;
+use crate::db::invitations as codes;
+use crate::db::{Db, audit, users};
+use crate::domain::{ClinicId, Email, InvitationPurpose, Locale, PatientId, UserId};
+use crate::error::{Error, Result};
+use crate::mail::account::{self, Audience};
+use crate::mail::{MailError, Mailer};
+
+/// Who is invited, and how to tell them.
+pub(super) struct Invitee<'a> {
+    pub(super) user_id: &'a UserId,
+    pub(super) email: &'a Email,
+    pub(super) locale: Locale,
+    pub(super) audience: Audience,
+    /// The patient the account is for (audit), when it is a patient's.
+    pub(super) patient_id: Option<&'a PatientId>,
+}
+
+/// Emails an invitation code. The log records the user id and outcome only.
+pub async fn send(
+    mailer: &Mailer,
+    user_id: &UserId,
+    to: &Email,
+    locale: Locale,
+    audience: Audience,
+    code: &str,
+) -> std::result::Result<(), MailError> {
+    let mail = account::invitation(
+        to.as_str(),
+        locale,
+        audience,
+        code,
+        codes::INVITATION_TTL_HOURS,
+    );
+    let result = mailer.send(&mail).await;
+    match &result {
+        Ok(()) => tracing::info!(%user_id, "invitation emailed"),
+        Err(_) => tracing::warn!(%user_id, "invitation email failed"),
+    }
+    result
+}
+
+/// Who an invitation's audit entries name: the clinic, and the staff member acting (`None`
+/// for the operator's CLI).
+#[derive(Debug, Clone)]
+pub(super) struct Auditor {
+    clinic_id: ClinicId,
+    actor_id: Option<UserId>,
+}
+
+pub(super) fn audited(actor: &StaffActor) -> Auditor {
+    Auditor {
+        clinic_id: actor.clinic_id.clone(),
+        actor_id: Some(actor.user_id.clone()),
+    }
+}
+
+/// How an undeliverable invitation is taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Undo {
+    /// A new account nobody could activate: deleted (while still `invited`), so its email does
+    /// not block a retry with 409.
+    DeleteAccount,
+    /// A resent code nobody received: revoked; the account stays invited for another resend.
+    RevokeCode,
+}
+
+/// A new account's invitation: delivered, or the account is deleted again.
+pub(super) async fn deliver_new_account(
+    db: &Db,
+    mailer: &Mailer,
+    actor: &StaffActor,
+    invitee: Invitee<'_>,
+    code: &str,
+) -> Result<()> {
+    let by = audited(actor);
+    deliver_or_undo(db, mailer, &by, invitee, code, Undo::DeleteAccount).await
+}
+
+/// Emails the code; when that fails, takes the invitation back (audited `invitation.undone`)
+/// and answers `Unavailable` (503) for the caller to retry.
+pub(super) async fn deliver_or_undo(
+    db: &Db,
+    mailer: &Mailer,
+    by: &Auditor,
+    invitee: Invitee<'_>,
+    code: &str,
+    undo: Undo,
+) -> Result<()> {
+    let sent = send(
+        mailer,
+        invitee.user_id,
+        invitee.email,
+        invitee.locale,
+        invitee.audience,
+        code,
+    )
+    .await;
+    if sent.is_ok() {
+        return Ok(());
+    }
+    let by = by.clone();
+    let user_id = invitee.user_id.clone();
+    let patient = invitee.patient_id.cloned();
+    let at = crate::time::now();
+    db.transaction(move |c| {
+        match undo {
+            Undo::DeleteAccount => {
+                users::delete_if_invited(c, &user_id)?;
+            }
+            Undo::RevokeCode => {
+                codes::consume_all(c, &user_id, InvitationPurpose::Invitation, at)?;
+            }
+        }
+        audit::record(
+            c,
+            &by.clinic_id,
+            by.actor_id.as_ref(),
+            "invitation.undone",
+            patient.as_ref(),
+            at,
+        )
+    })
+    .await?;
+    Err(Error::Unavailable(
+        "the invitation email could not be sent".into(),
+    ))
+}
