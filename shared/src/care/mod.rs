@@ -10,6 +10,7 @@
 //! - [`roster`] — staff reading their patients (each read audited).
 //! - [`invitations`] — invite staff, enrol a patient, create a clinic with its first admin; an
 //!   invitation that cannot be delivered is taken back.
+//! - [`staff`] — the clinic's staff list and deactivation (admin).
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
 //!
@@ -20,6 +21,7 @@ pub mod invitations;
 pub mod preferences;
 pub mod prompts;
 pub mod roster;
+pub mod staff;
 pub mod treatments;
 
 use crate::domain::{ClinicId, UserId};

@@ -50,6 +50,18 @@ pub fn list(
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>> {
+    list_filtered(conn, clinic_id, patient_id, None, before_id, limit)
+}
+
+/// As [`list`], also narrowed to one `action` (`patient.read`, …) when given.
+pub fn list_filtered(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: Option<&PatientId>,
+    action: Option<&str>,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
     let mut query = audit_log::table
         .filter(audit_log::clinic_id.eq(clinic_id))
         .order(audit_log::id.desc())
@@ -58,6 +70,9 @@ pub fn list(
         .into_boxed::<<DbConn as diesel::Connection>::Backend>();
     if let Some(p) = patient_id {
         query = query.filter(audit_log::patient_id.eq(p.to_owned()));
+    }
+    if let Some(a) = action {
+        query = query.filter(audit_log::action.eq(a.to_owned()));
     }
     if let Some(b) = before_id {
         query = query.filter(audit_log::id.lt(b.to_owned()));
