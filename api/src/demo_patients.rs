@@ -112,6 +112,10 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
         let Some(days) = treated else { continue };
         let at = t - Duration::days(*days) - Duration::hours(2);
         treat(state, &actor, id, at, i).await?;
+        if i == 0 {
+            // Lucía's first prompt is now the earliest due one: her push fails for good.
+            fail_one_delivery(state).await?;
+        }
     }
     // Lucía: redness settles, then rises again and stays high past day 5.
     let lucia = &ids[0].0;
@@ -135,7 +139,6 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
         .await?;
     // Beatriz finished her course.
     care::treatments::discharge(&state.db, &actor, &ids[10].0, t).await?;
-    fail_one_delivery(state).await?;
     Ok(())
 }
 

@@ -56,6 +56,21 @@ pub fn band(protocol: &Protocol, last: i32) -> Vec<(i32, i32)> {
         .collect()
 }
 
+/// The band as a step outline: a day's ceiling holds from that day until the next, so the
+/// drop on day 5 is drawn at day 5, not as a slope from day 4.
+fn steps(band: &[(i32, i32)]) -> Vec<(i32, i32)> {
+    let mut out = Vec::with_capacity(band.len() * 2);
+    for (i, &(day, ceiling)) in band.iter().enumerate() {
+        if let Some(&(_, before)) = i.checked_sub(1).and_then(|j| band.get(j)) {
+            if before != ceiling {
+                out.push((day, before));
+            }
+        }
+        out.push((day, ceiling));
+    }
+    out
+}
+
 /// The last day the chart shows.
 pub fn last_day(points: &[Point]) -> i32 {
     points
@@ -125,8 +140,7 @@ pub fn svg(
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(
-                AreaSeries::new(band.iter().copied(), 0, BAND.mix(0.18))
-                    .border_style(BAND.mix(0.6)),
+                AreaSeries::new(steps(band), 0, BAND.mix(0.18)).border_style(BAND.mix(0.6)),
             )
             .map_err(|e| e.to_string())?
             .label("Expected redness")

@@ -131,7 +131,13 @@ async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
         .click()
         .await
         .unwrap();
-    wait(c).for_element(Locator::Id("roster")).await.unwrap();
+    if wait(c).for_element(Locator::Id("q")).await.is_err() {
+        let url = c.current_url().await.unwrap();
+        panic!(
+            "no roster after signing in at {url}: {}",
+            c.source().await.unwrap()
+        );
+    }
 }
 
 #[tokio::test]
