@@ -21,6 +21,9 @@ const BAND: RGBColor = RGBColor(40, 150, 80);
 const URGENT: RGBColor = RGBColor(170, 0, 0);
 const ROUTINE: RGBColor = RGBColor(215, 130, 0);
 
+/// A plotted score: its legend label, colour and value.
+type Series = (&'static str, RGBColor, fn(&Point) -> i32);
+
 /// One plotted check-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Point {
@@ -145,7 +148,7 @@ pub fn svg(
             .map_err(|e| e.to_string())?
             .label("Expected redness")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], BAND.mix(0.3).filled()));
-        let series: [(&str, RGBColor, fn(&Point) -> i32); 3] = [
+        let series: [Series; 3] = [
             ("Redness", REDNESS, |p| p.redness),
             ("Swelling", SWELLING, |p| p.swelling),
             ("Pain", PAIN, |p| p.pain),
