@@ -69,3 +69,11 @@ pub fn end(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<()> {
     }
     Ok(())
 }
+
+/// Deletes console sessions that expired before `now` (the daily prune job); returns how many.
+pub fn prune(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
+    Ok(
+        diesel::delete(console_sessions::table.filter(console_sessions::expires_at.le(now)))
+            .execute(conn)?,
+    )
+}
