@@ -258,10 +258,22 @@ impl FieldErrors {
     }
 }
 
-/// The field errors of a validation failure; any other error stays an error (its page).
+/// The field errors of a validation failure; any other error stays an error (its page). The
+/// API's parsers speak of RFC 3339 times; the console's date-time inputs are local, so that
+/// message is said the console's way.
 pub fn field_errors(e: Error) -> Result<FieldErrors, ConsoleError> {
     match e {
-        Error::Validation(errors) => Ok(FieldErrors(errors)),
+        Error::Validation(errors) => Ok(FieldErrors(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.message.contains("RFC 3339") {
+                        e.message = texts().date_time_needed.to_owned();
+                    }
+                    e
+                })
+                .collect(),
+        )),
         other => Err(ConsoleError(other)),
     }
 }

@@ -10,7 +10,6 @@ use shared::care;
 use shared::db::roster::PatientRecord;
 use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
 use shared::time::now;
-use shared::{Error, FieldError};
 
 use super::chart;
 use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
@@ -314,12 +313,12 @@ pub async fn book(
     let at = now();
     let starts = match (NextSession { starts_at }).parse(at) {
         Ok(s) => s,
-        Err(Error::Validation(errors)) => {
+        Err(e) => {
+            let errors = page::field_errors(e)?;
             let mut page = render(&state, &user, &id).await?;
-            page.booking_error = errors.first().map(|e: &FieldError| e.message.clone());
+            page.booking_error = errors.get("starts_at");
             return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        Err(e) => return Err(e.into()),
     };
     care::treatments::book_next_session(&state.db, &state.protocol, &user.actor(), &id, starts, at)
         .await?;

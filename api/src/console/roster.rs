@@ -47,7 +47,8 @@ pub struct RosterPage {
     pub rows: Vec<Row>,
     /// The next page's query string, when there is one.
     pub next: Option<String>,
-    pub paged: bool,
+    /// The first page's query string, on a later page.
+    pub first: Option<String>,
 }
 
 /// Treatment day as the patient counts it (`Day 0` is the day of the treatment), in the
@@ -145,28 +146,33 @@ pub async fn render(
         .into_iter()
         .map(|s| row(t, s, &user.clinic_tz, today))
         .collect();
-    let next = match (got.more, rows.last()) {
-        (true, Some(last)) => {
-            let mut qs = form_urlencoded::Serializer::new(String::new());
-            if let Some(q) = &view.q {
-                qs.append_pair("q", q);
-            }
-            let status = status_code(view.status);
-            if !status.is_empty() {
-                qs.append_pair("status", status);
-            }
-            if view.open_escalations {
-                qs.append_pair("open", "1");
-            }
-            if view.low_adherence {
-                qs.append_pair("low", "1");
-            }
-            qs.append_pair("sort", view.sort.code());
-            qs.append_pair("after", &last.id);
-            Some(qs.finish())
+    // The filters as a query string, for the pager's links.
+    let filters = |after: Option<&str>| {
+        let mut qs = form_urlencoded::Serializer::new(String::new());
+        if let Some(q) = &view.q {
+            qs.append_pair("q", q);
         }
+        let status = status_code(view.status);
+        if !status.is_empty() {
+            qs.append_pair("status", status);
+        }
+        if view.open_escalations {
+            qs.append_pair("open", "1");
+        }
+        if view.low_adherence {
+            qs.append_pair("low", "1");
+        }
+        qs.append_pair("sort", view.sort.code());
+        if let Some(after) = after {
+            qs.append_pair("after", after);
+        }
+        qs.finish()
+    };
+    let next = match (got.more, rows.last()) {
+        (true, Some(last)) => Some(filters(Some(&last.id))),
         _ => None,
     };
+    let first = view.after.is_some().then(|| filters(None));
     let page = RosterPage {
         t,
         nav: Nav::of(user),
@@ -178,7 +184,7 @@ pub async fn render(
         sort: view.sort.code(),
         rows,
         next,
-        paged: view.after.is_some(),
+        first,
     };
     page.render()
         .map_err(|e| ConsoleError::internal(&format!("template: {e}")))

@@ -117,6 +117,7 @@ pub struct Strings {
     pub treatment_saved: &'static str,
     pub generated_plan: &'static str,
     pub fix_errors: &'static str,
+    pub date_time_needed: &'static str,
 
     pub queue_title: &'static str,
     pub show_open: &'static str,
@@ -267,6 +268,7 @@ pub static EN: Strings = Strings {
     treatment_saved: "Treatment recorded. The aftercare plan below was generated from it.",
     generated_plan: "Generated plan",
     fix_errors: "Please correct the fields marked below.",
+    date_time_needed: "must be a date and a time",
 
     queue_title: "Escalations",
     show_open: "Open",

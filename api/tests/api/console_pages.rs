@@ -184,6 +184,10 @@ both_backends! {
         let r = b.submit(&record, &format!("{record}/next-session"), &[("starts_at", "2001-01-01T10:00")]).await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("must be in the future"));
+        let r = b.submit(&record, &format!("{record}/next-session"), &[("starts_at", "next tuesday")]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"starts_at-error\">must be a date and a time"), "{html}");
 
         let r = b.submit(&record, &format!("{record}/next-session/cancel"), &[]).await;
         assert_eq!(r.status(), 303);
