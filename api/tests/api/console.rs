@@ -197,3 +197,21 @@ both_backends_with_smtp! {
         assert_eq!(r.status(), 422);
     }
 }
+
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let Some(app) = crate::helpers::TestApp::spawn_with(
+        shared::db::Backend::Sqlite,
+        &[("AFTERCARE_PUBLIC_URL", "https://clinic.example.com")],
+    )
+    .await
+    else {
+        return;
+    };
+    let r = app.get("/console/sign-in", None).await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("aftercare_console_pre="), "{cookie}");
+    for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+}
