@@ -47,16 +47,15 @@ pub async fn browse(
     let actor = actor.clone();
     db.transaction(move |c| {
         let page = roster::browse(c, &actor.clinic_id, &query)?;
-        for r in &page.rows {
-            audit::record(
-                c,
-                &actor.clinic_id,
-                Some(&actor.user_id),
-                "patient.list",
-                Some(&r.id),
-                now,
-            )?;
-        }
+        let shown: Vec<&PatientId> = page.rows.iter().map(|r| &r.id).collect();
+        audit::record_each(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "patient.list",
+            &shown,
+            now,
+        )?;
         Ok(page)
     })
     .await
