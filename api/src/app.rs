@@ -118,6 +118,7 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(extractors_config::path())
             .app_data(extractors_config::query())
             .configure(routes::configure)
+            .configure(crate::console::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
             .route(
                 "/docs",

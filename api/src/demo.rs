@@ -78,6 +78,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         })
         .await?;
     seed_treatment(state).await?;
+    crate::demo_patients::seed(state, CLINIC_NAME, STAFF_EMAIL).await?;
     Ok(())
 }
 

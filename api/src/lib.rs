@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod console;
 pub mod demo;
+pub mod demo_patients;
 pub mod error;
 pub mod extract;
 pub mod extractors_config;

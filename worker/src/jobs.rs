@@ -109,7 +109,8 @@ async fn send_digest(w: &Worker, d: &Digest) -> usize {
     accepted
 }
 
-/// Deletes delivery attempt records older than `AFTERCARE_PRUNE_AFTER_DAYS`.
+/// Deletes delivery attempt records older than `AFTERCARE_PRUNE_AFTER_DAYS`, and expired
+/// console sessions.
 pub async fn prune(w: &Worker) -> Result<(), shared::Error> {
     const JOB: &str = "prune_deliveries";
     let Some(period) = claim_today(w, JOB).await? else {
@@ -118,5 +119,9 @@ pub async fn prune(w: &Worker) -> Result<(), shared::Error> {
     let before = now() - Duration::days(w.config.worker.prune_after_days);
     let n = w.db.run(move |c| deliveries::prune(c, before)).await?;
     tracing::info!(deleted = n, "old delivery records pruned");
+    let n =
+        w.db.run(|c| shared::db::console_sessions::prune(c, now()))
+            .await?;
+    tracing::info!(deleted = n, "expired console sessions pruned");
     finish(w, JOB, period).await
 }

@@ -23,6 +23,8 @@ use crate::views::auth::{
 
 mod codes;
 
+pub(crate) use codes::activate_invitation;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login)
         .service(refresh)
@@ -65,7 +67,7 @@ const ADDRESS_LIMIT: Limit = Limit {
 };
 
 /// Opens a session for `user` and issues its first token pair (inside the caller's transaction).
-fn open_session(
+pub(crate) fn open_session(
     conn: &mut DbConn,
     ttl_days: i64,
     user: users::User,
@@ -118,7 +120,9 @@ fn address_key(req: &HttpRequest, state: &AppState) -> String {
 }
 
 /// Runs argon2 off the async executor.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
     web::block(f).await.map_err(|e| {
         ApiError(Error::Internal(anyhow::anyhow!(
             "blocking task failed: {e}"
@@ -149,11 +153,42 @@ pub async fn login(
         password: given,
         clinic_id,
     } = body.into_inner();
+    let accept = move |u: &users::User| clinic_id.as_deref().is_none_or(|c| u.clinic_id == c);
+    let Some((user, account)) = check_credentials(&state, &req, &email, given, accept).await?
+    else {
+        return Err(ApiError(Error::Unauthorized));
+    };
+    let ttl = state.config.jwt.refresh_ttl_days;
+    let opened = state
+        .db
+        .transaction(move |c| {
+            throttle::reset(c, &account)?;
+            open_session(c, ttl, user)
+        })
+        .await?;
+    tracing::info!(user_id = %opened.0.id, "login succeeded");
+    Ok(web::Json(token_response(&state, opened)?))
+}
+
+/// Checks an email and password as every sign-in does (the API's login and the console's):
+/// refused outright while the account or the client address is locked (429), one full argon2
+/// verification per candidate account whatever its state, and a failure counted against both
+/// keys, in the database, so the limits hold across replicas. `accept` narrows which active
+/// account may sign in here (a clinic, a role); a refused one counts as a failure. On success
+/// returns the account and its throttle key, which the caller resets in the transaction that
+/// opens the session. `None` is a failed attempt (one answer for every cause).
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    req: &HttpRequest,
+    email: &str,
+    given: String,
+    accept: impl Fn(&users::User) -> bool + Send + 'static,
+) -> ApiResult<Option<(users::User, String)>> {
     // An unparsable email is just an unknown one: same work, same answer.
-    let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
+    let email = Email::parse(email).map(|e| e.as_str().to_owned()).ok();
     let keys = vec![
         throttle::account_key(email.as_deref().unwrap_or_default()),
-        address_key(&req, &state),
+        address_key(req, state),
     ];
     let t = now();
     let probe = keys.clone();
@@ -183,25 +218,12 @@ pub async fn login(
                     false
                 }
             };
-            ok && u.is_active() && clinic_id.as_deref().is_none_or(|c| u.clinic_id == c)
+            ok && u.is_active() && accept(u)
         })
     })
     .await?;
-
-    let ttl = state.config.jwt.refresh_ttl_days;
     match matched {
-        Some(user) => {
-            let key = keys[0].clone();
-            let opened = state
-                .db
-                .transaction(move |c| {
-                    throttle::reset(c, &key)?;
-                    open_session(c, ttl, user)
-                })
-                .await?;
-            tracing::info!(user_id = %opened.0.id, "login succeeded");
-            Ok(web::Json(token_response(&state, opened)?))
-        }
+        Some(user) => Ok(Some((user, keys[0].clone()))),
         None => {
             state
                 .db
@@ -211,7 +233,7 @@ pub async fn login(
                 })
                 .await?;
             tracing::info!("login failed");
-            Err(ApiError(Error::Unauthorized))
+            Ok(None)
         }
     }
 }

@@ -194,16 +194,15 @@ pub async fn queue(
         let page = escalations::list(conn, &actor.clinic_id, status, before_id.as_deref(), limit)?;
         let ids: Vec<&CheckInId> = page.iter().filter_map(|e| e.check_in_id.as_ref()).collect();
         let mut found = check_ins::by_ids(conn, &actor.clinic_id, &ids)?;
-        for e in page.iter().take(audited) {
-            audit::record(
-                conn,
-                &actor.clinic_id,
-                Some(&actor.user_id),
-                "escalation.list",
-                Some(&e.patient_id),
-                now,
-            )?;
-        }
+        let shown: Vec<&PatientId> = page.iter().take(audited).map(|e| &e.patient_id).collect();
+        audit::record_each(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "escalation.list",
+            &shown,
+            now,
+        )?;
         Ok(page
             .into_iter()
             .map(|e| {

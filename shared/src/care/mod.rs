@@ -11,6 +11,7 @@
 //! - [`invitations`] — invite staff, enrol a patient, create a clinic with its first admin; an
 //!   invitation that cannot be delivered is taken back.
 //! - [`rights`] — the patient's own export of their data, and erasure.
+//! - [`staff`] — the clinic's staff list and deactivation (admin).
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
 //!
@@ -22,6 +23,7 @@ pub mod preferences;
 pub mod prompts;
 pub mod rights;
 pub mod roster;
+pub mod staff;
 pub mod treatments;
 
 use crate::domain::{ClinicId, UserId};

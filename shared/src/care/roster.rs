@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary};
+use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary, RosterPage, RosterQuery};
 use crate::db::{Db, audit};
 use crate::domain::PatientId;
 use crate::error::Result;
@@ -36,6 +36,31 @@ pub async fn list(
     .await
 }
 
+/// One page of the console's roster (filters, sort and cursor in `query`); each row shown gets
+/// a `patient.list` audit entry, as in [`list`].
+pub async fn browse(
+    db: &Db,
+    actor: &StaffActor,
+    query: RosterQuery,
+    now: NaiveDateTime,
+) -> Result<RosterPage> {
+    let actor = actor.clone();
+    db.transaction(move |c| {
+        let page = roster::browse(c, &actor.clinic_id, &query)?;
+        let shown: Vec<&PatientId> = page.rows.iter().map(|r| &r.id).collect();
+        audit::record_each(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "patient.list",
+            &shown,
+            now,
+        )?;
+        Ok(page)
+    })
+    .await
+}
+
 /// One patient's whole record, with a `patient.read` audit entry; an erased patient's is the
 /// de-identified clinical record. Errors: `NotFound` for a patient of another clinic or an
 /// unknown one.
@@ -59,4 +84,16 @@ pub async fn record(
         Ok(record)
     })
     .await
+}
+
+/// The display names of the actor's clinic's patients among `ids` (for lists that show whose
+/// row it is, such as the escalation queue, whose read is audited by its own use case).
+pub async fn names(
+    db: &Db,
+    actor: &StaffActor,
+    ids: Vec<PatientId>,
+) -> Result<std::collections::HashMap<PatientId, String>> {
+    let clinic_id = actor.clinic_id.clone();
+    db.run(move |c| crate::db::patients::display_names(c, &clinic_id, &ids))
+        .await
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bookings;
 pub mod check_ins;
 pub mod clinics;
+pub mod console_sessions;
 pub mod deliveries;
 pub mod devices;
 pub mod escalations;

@@ -262,3 +262,32 @@ pub fn update_preferences(
         .execute(conn)?;
     Ok(())
 }
+
+/// The display names ("given family") of the clinic's patients among `ids`; erased patients
+/// and other clinics' ids are left out.
+pub fn display_names(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    ids: &[PatientId],
+) -> Result<std::collections::HashMap<PatientId, String>> {
+    let rows: Vec<(PatientId, String, Option<String>)> = patient_profiles::table
+        .filter(patient_profiles::clinic_id.eq(clinic_id))
+        .filter(patient_profiles::user_id.eq_any(ids))
+        .filter(patient_profiles::erased_at.is_null())
+        .select((
+            patient_profiles::user_id,
+            patient_profiles::given_name,
+            patient_profiles::family_name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, given, family)| {
+            let name = match family {
+                Some(f) => format!("{given} {f}"),
+                None => given,
+            };
+            (id, name)
+        })
+        .collect())
+}

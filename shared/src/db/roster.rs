@@ -11,8 +11,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
+mod browse;
 mod record;
 
+pub use browse::*;
 pub use record::*;
 
 use super::DbConn;
@@ -82,15 +84,38 @@ fn status_of(user_status: &str, profile: &PatientProfile) -> String {
 /// One page of the clinic's patients (at most `limit`, newest first). Erased patients are
 /// listed (their clinical record stays) with empty names, and no search matches them.
 pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Vec<PatientSummary>> {
+    let rows = matching(
+        conn,
+        clinic_id,
+        q.status,
+        q.q.as_deref(),
+        q.before_id.as_deref(),
+        Some(q.limit),
+    )?;
+    summarize(conn, clinic_id, rows)
+}
+
+/// The clinic's patients passing the status and text filters, newest first: `(user status,
+/// profile)`, below `before_id` and at most `limit` when given.
+fn matching(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    status: Option<ListStatus>,
+    text: Option<&str>,
+    before_id: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<(String, PatientProfile)>> {
     let mut query = patient_profiles::table
         .inner_join(users::table)
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .filter(users::clinic_id.eq(clinic_id))
         .select((users::status, PatientProfile::as_select()))
         .order(patient_profiles::user_id.desc())
-        .limit(q.limit)
         .into_boxed::<Backend>();
-    match q.status {
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    match status {
         Some(ListStatus::Erased) => query = query.filter(patient_profiles::erased_at.is_not_null()),
         Some(ListStatus::Discharged) => {
             query = query
@@ -110,7 +135,7 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
         }
         None => {}
     }
-    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&fold(text)));
         // The placeholder email of an erased account is no one's to find.
         query = query.filter(patient_profiles::erased_at.is_null()).filter(
@@ -120,28 +145,21 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
                 .or(users::email.like(pattern).escape('\\')),
         );
     }
-    if let Some(before) = &q.before_id {
-        query = query.filter(patient_profiles::user_id.lt(before.clone()));
+    if let Some(before) = before_id {
+        query = query.filter(patient_profiles::user_id.lt(before.to_owned()));
     }
-    let rows: Vec<(String, PatientProfile)> = query.load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|(_, p)| p.user_id.as_str()).collect();
+    Ok(query.load(conn)?)
+}
 
-    let last_treatment: HashMap<String, Option<NaiveDateTime>> = treatments::table
-        .filter(treatments::clinic_id.eq(clinic_id))
-        .filter(treatments::patient_id.eq_any(&ids))
-        .group_by(treatments::patient_id)
-        .select((treatments::patient_id, max(treatments::performed_at)))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let next_session: HashMap<String, NaiveDateTime> = session_bookings::table
-        .filter(session_bookings::clinic_id.eq(clinic_id))
-        .filter(session_bookings::patient_id.eq_any(&ids))
-        .filter(session_bookings::cancelled_at.is_null())
-        .select((session_bookings::patient_id, session_bookings::starts_at))
-        .load(conn)?
-        .into_iter()
-        .collect();
+/// The computed columns of the given rows, in their order.
+fn summarize(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    rows: Vec<(String, PatientProfile)>,
+) -> Result<Vec<PatientSummary>> {
+    let ids: Vec<&str> = rows.iter().map(|(_, p)| p.user_id.as_str()).collect();
+    let last_treatment = last_treatments(conn, clinic_id, Some(&ids))?;
+    let next_session = next_sessions(conn, clinic_id, Some(&ids))?;
     let open: HashMap<String, i64> = escalations::table
         .filter(escalations::clinic_id.eq(clinic_id))
         .filter(escalations::patient_id.eq_any(&ids))
@@ -151,21 +169,7 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
         .load(conn)?
         .into_iter()
         .collect();
-    let mut delivered: HashMap<String, (i64, i64)> = HashMap::new();
-    let counts: Vec<(String, PromptStatus, i64)> = prompts::table
-        .filter(prompts::clinic_id.eq(clinic_id))
-        .filter(prompts::patient_id.eq_any(&ids))
-        .filter(prompts::status.eq_any([PromptStatus::Sent, PromptStatus::Acknowledged]))
-        .group_by((prompts::patient_id, prompts::status))
-        .select((prompts::patient_id, prompts::status, count_star()))
-        .load(conn)?;
-    for (patient, status, n) in counts {
-        let e = delivered.entry(patient).or_default();
-        if status == PromptStatus::Acknowledged {
-            e.0 += n;
-        }
-        e.1 += n;
-    }
+    let adherence = adherence(conn, clinic_id, Some(&ids))?;
 
     Ok(rows
         .into_iter()
@@ -174,18 +178,85 @@ pub fn list(conn: &mut DbConn, clinic_id: &ClinicId, q: &ListQuery) -> Result<Ve
             let key = id.as_str();
             PatientSummary {
                 status: status_of(&user_status, &p),
-                last_treatment_at: last_treatment.get(key).copied().flatten().map(to_utc),
+                last_treatment_at: last_treatment.get(key).copied().map(to_utc),
                 next_session_at: next_session.get(key).copied().map(to_utc),
                 open_escalations: open.get(key).copied().unwrap_or(0),
-                adherence: delivered
-                    .get(key)
-                    .filter(|(_, total)| *total > 0)
-                    .map(|(acked, total)| *acked as f64 / *total as f64),
+                adherence: adherence.get(key).copied(),
                 given_name: p.given_name,
                 family_name: p.family_name,
                 id,
             }
         })
+        .collect())
+}
+
+/// Each patient's latest treatment time (UTC), for `ids` or the whole clinic.
+fn last_treatments(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    ids: Option<&[&str]>,
+) -> Result<HashMap<String, NaiveDateTime>> {
+    let mut query = treatments::table
+        .filter(treatments::clinic_id.eq(clinic_id))
+        .group_by(treatments::patient_id)
+        .select((treatments::patient_id, max(treatments::performed_at)))
+        .into_boxed::<Backend>();
+    if let Some(ids) = ids {
+        query = query.filter(treatments::patient_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(String, Option<NaiveDateTime>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect())
+}
+
+/// Each patient's booked next session (UTC), for `ids` or the whole clinic.
+fn next_sessions(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    ids: Option<&[&str]>,
+) -> Result<HashMap<String, NaiveDateTime>> {
+    let mut query = session_bookings::table
+        .filter(session_bookings::clinic_id.eq(clinic_id))
+        .filter(session_bookings::cancelled_at.is_null())
+        .select((session_bookings::patient_id, session_bookings::starts_at))
+        .into_boxed::<Backend>();
+    if let Some(ids) = ids {
+        query = query.filter(session_bookings::patient_id.eq_any(ids.to_vec()));
+    }
+    Ok(query.load(conn)?.into_iter().collect())
+}
+
+/// Each patient's adherence: acknowledged / delivered prompts, 0–1, for patients with at least
+/// one delivered prompt, for `ids` or the whole clinic.
+fn adherence(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    ids: Option<&[&str]>,
+) -> Result<HashMap<String, f64>> {
+    let mut query = prompts::table
+        .filter(prompts::clinic_id.eq(clinic_id))
+        .filter(prompts::status.eq_any([PromptStatus::Sent, PromptStatus::Acknowledged]))
+        .group_by((prompts::patient_id, prompts::status))
+        .select((prompts::patient_id, prompts::status, count_star()))
+        .into_boxed::<Backend>();
+    if let Some(ids) = ids {
+        query = query.filter(prompts::patient_id.eq_any(ids.to_vec()));
+    }
+    let counts: Vec<(String, PromptStatus, i64)> = query.load(conn)?;
+    let mut delivered: HashMap<String, (i64, i64)> = HashMap::new();
+    for (patient, status, n) in counts {
+        let e = delivered.entry(patient).or_default();
+        if status == PromptStatus::Acknowledged {
+            e.0 += n;
+        }
+        e.1 += n;
+    }
+    Ok(delivered
+        .into_iter()
+        .filter(|(_, (_, total))| *total > 0)
+        .map(|(id, (acked, total))| (id, acked as f64 / total as f64))
         .collect())
 }
 

@@ -62,6 +62,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Text,
@@ -252,6 +261,7 @@ diesel::joinable!(patient_profiles -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(console_sessions -> sessions (session_id));
 diesel::joinable!(treatments -> clinics (clinic_id));
 diesel::joinable!(prompts -> treatments (treatment_id));
 diesel::joinable!(delivery_attempts -> prompts (prompt_id));
@@ -280,6 +290,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     patient_profiles,
     invitations,
     sessions,
+    console_sessions,
     refresh_tokens,
     login_throttle,
     treatments,

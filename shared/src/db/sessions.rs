@@ -21,6 +21,7 @@ pub mod reason {
     pub const LOGOUT: &str = "logout";
     pub const REUSE: &str = "reuse";
     pub const PASSWORD_RESET: &str = "password_reset";
+    pub const DEACTIVATED: &str = "deactivated";
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

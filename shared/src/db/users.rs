@@ -121,3 +121,26 @@ pub fn erase(conn: &mut DbConn, id: &UserId, now: NaiveDateTime) -> Result<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// The clinic's staff accounts (admins and clinicians, any status), by name.
+pub fn staff_of(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::clinic_id.eq(clinic_id))
+        .filter(users::role.eq_any([Role::ClinicAdmin, Role::Clinician]))
+        .order((users::name.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Sets an account's status (deactivation: `disabled`).
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &UserId,
+    status: UserStatus,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((users::status.eq(status), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -34,7 +34,7 @@ use chrono::Duration;
 pub use adapt::{Adaptations, CheckInSignal};
 pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
 pub use schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
-pub use triage::{CheckInFacts, PreviousCheckIn, Triage, TriageSet};
+pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
 
 use format::FileDoc;
 

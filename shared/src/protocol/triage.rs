@@ -41,6 +41,15 @@ pub struct Triage {
     pub guidance: Vec<String>,
 }
 
+/// The highest score of each kind that is expected healing on one day (see
+/// [`Protocol::expected_ceiling`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedCeiling {
+    pub redness: i32,
+    pub swelling: i32,
+    pub pain: i32,
+}
+
 /// An inclusive band on one number; an absent bound always holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Band {
@@ -232,6 +241,37 @@ impl Protocol {
             rules: fired.iter().map(|r| r.id.clone()).collect(),
             reason,
             guidance,
+        }
+    }
+
+    /// The expected healing band on treatment `day`: for redness, swelling and pain, the highest
+    /// score (0–10) that, reported alone (the other scores 0, no symptoms, no trend), triggers
+    /// no rule. Read from the rules themselves, so the console's chart draws what triage
+    /// enforces (with the built-in protocol, redness up to 10 before day 5 and up to 5 from
+    /// then on: "fading by day 5", FACTS.md "Expected recovery").
+    pub fn expected_ceiling(&self, day: i32) -> ExpectedCeiling {
+        let highest_calm = |facts: fn(i32) -> CheckInFacts| {
+            (0..=10)
+                .rev()
+                .find(|s| {
+                    let f = CheckInFacts { day, ..facts(*s) };
+                    self.triage(&f, None, Locale::En, None).severity == Severity::None
+                })
+                .unwrap_or(0)
+        };
+        ExpectedCeiling {
+            redness: highest_calm(|s| CheckInFacts {
+                redness: s,
+                ..Default::default()
+            }),
+            swelling: highest_calm(|s| CheckInFacts {
+                swelling: s,
+                ..Default::default()
+            }),
+            pain: highest_calm(|s| CheckInFacts {
+                pain: s,
+                ..Default::default()
+            }),
         }
     }
 

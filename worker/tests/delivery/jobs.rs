@@ -2,6 +2,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use shared::db::console_sessions;
 use shared::db::deliveries::Attempt;
 use shared::db::schema::{clinics, delivery_attempts, escalations};
 use shared::db::{new_id, prompts};
@@ -170,5 +171,26 @@ both_backends! {
 
         let left: i64 = env.run(|c| delivery_attempts::table.count().get_result(c).unwrap()).await;
         assert_eq!(left, 1, "AFTERCARE_PRUNE_AFTER_DAYS=90 keeps the 10-day-old record only");
+    }
+
+    async fn prune_deletes_expired_console_sessions(env) {
+        let (clinic, _) = env.patient().await;
+        let (live, expired) = env.run(move |c| {
+            let staff = fixtures::user(c, &clinic.id, "clinician");
+            let sid = shared::db::sessions::create(c, &staff.id, now()).unwrap();
+            let live = console_sessions::create(c, &sid, Duration::hours(12), now()).unwrap();
+            let expired = console_sessions::create(c, &sid, Duration::hours(12), now() - Duration::hours(13)).unwrap();
+            (live, expired)
+        }).await;
+
+        worker::jobs::prune(&env.worker()).await.unwrap();
+
+        let left: i64 = env.run(|c| shared::db::schema::console_sessions::table.count().get_result(c).unwrap()).await;
+        assert_eq!(left, 1, "only the live console session is kept");
+        let found = env.run(move |c| {
+            (console_sessions::find(c, &live, now()).unwrap().is_some(),
+             console_sessions::find(c, &expired, now()).unwrap().is_some())
+        }).await;
+        assert_eq!(found, (true, false));
     }
 }

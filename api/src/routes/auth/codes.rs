@@ -7,7 +7,7 @@ use shared::auth::password;
 use shared::db::invitations;
 use shared::db::throttle::{self, Limit};
 use shared::db::{sessions, users};
-use shared::domain::{Email, InvitationPurpose, UserStatus};
+use shared::domain::{Email, InvitationPurpose, SessionId, UserStatus};
 use shared::time::now;
 
 use super::{address_key, blocking, open_session, token_response};
@@ -73,8 +73,20 @@ pub async fn accept_invitation(
         code,
         password: new,
     } = body.into_inner();
+    let opened = activate_invitation(&state, code, new).await?;
+    Ok(web::Json(token_response(&state, opened)?))
+}
+
+/// Activates an invited account with its code and a new password and opens its first session
+/// (the API's acceptance and the console's). Errors: 422 for a weak password or a code that is
+/// unknown, used or expired.
+pub(crate) async fn activate_invitation(
+    state: &AppState,
+    code: String,
+    new: String,
+) -> ApiResult<(users::User, SessionId, String)> {
     let (inv, user) = find_code(
-        &state,
+        state,
         code,
         InvitationPurpose::Invitation,
         &[UserStatus::Invited],
@@ -98,7 +110,7 @@ pub async fn accept_invitation(
         .await?
         .ok_or_else(bad_code)?;
     tracing::info!(user_id = %opened.0.id, "invitation accepted");
-    Ok(web::Json(token_response(&state, opened)?))
+    Ok(opened)
 }
 
 /// Emails a reset code to every active account with this email. Always 202, whether or not

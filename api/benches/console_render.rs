@@ -1,0 +1,219 @@
+//! Console render benchmark: server-side time to build the roster page and a patient's record
+//! (queries, audit writes, chart and template) with 1,000 patients in the clinic. Run with
+//!
+//! ```sh
+//! cargo bench -p api --bench console_render -- [patients] [sqlite|postgres]
+//! ```
+//!
+//! (defaults: 1,000 patients, sqlite). Target: p99 ≤ 50 ms. Figures are in BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use chrono::Duration as Span;
+use shared::care::check_ins::CheckInForm;
+use shared::care::treatments::TreatmentForm;
+use shared::care::{self, StaffActor};
+use shared::config::Config;
+use shared::db::roster::{RosterQuery, RosterSort};
+use shared::db::{Backend, Db, migrate};
+use shared::domain::{Area, Device, NeedleDepth, PatientId, Role, TimeZone};
+use shared::testing::{TestDatabase, fixtures};
+use shared::time::now;
+
+use api::console::patient;
+use api::console::roster::{self, PAGE_SIZE};
+use api::console::session::ConsoleUser;
+use api::state::AppState;
+
+const RUNS: usize = 200;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let patients: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let backend = match args.get(1).map(String::as_str) {
+        Some("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(patients, backend));
+}
+
+async fn run(patients: usize, backend: Backend) {
+    let Some(t) = TestDatabase::new(backend) else {
+        eprintln!("PostgreSQL unreachable; nothing measured");
+        return;
+    };
+    let vars: HashMap<String, String> = [
+        ("DATABASE_URL", t.url_string()),
+        (
+            "AFTERCARE_JWT_SECRET",
+            "bench-secret-0123456789abcdef0123456789abcdef".into(),
+        ),
+        ("AFTERCARE_DB_POOL_SIZE", "4".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = Arc::new(Config::from_vars(&vars).unwrap());
+    let db = Db::connect(&config.database_url, 4).unwrap();
+    migrate::run_pending(&mut db.get().unwrap()).unwrap();
+    let state = AppState::new(
+        db.clone(),
+        config.clone(),
+        shared::metrics::Metrics::new(),
+        shared::mail::Mailer::from_config(&config.mail).unwrap(),
+        Arc::new(shared::protocol::Protocol::builtin().unwrap()),
+    );
+    let (clinic, staff) = db
+        .run(|c| {
+            let clinic = fixtures::clinic(c, "Bench");
+            let staff = fixtures::user(c, &clinic.id, "clinician");
+            Ok((clinic, staff))
+        })
+        .await
+        .unwrap();
+    let actor = StaffActor {
+        clinic_id: clinic.id.clone(),
+        user_id: staff.id.clone(),
+    };
+
+    let started = Instant::now();
+    let mut ids: Vec<PatientId> = Vec::new();
+    for i in 0..patients {
+        let cid = clinic.id.clone();
+        let (u, _) = db
+            .run(move |c| Ok(fixtures::patient(c, &cid, "Europe/Madrid")))
+            .await
+            .unwrap();
+        let id = u.id.as_patient();
+        let at = now() - Span::days((i % 30) as i64) - Span::hours(1);
+        let form = TreatmentForm {
+            performed_at: at,
+            areas: vec![Area::Face],
+            depth: NeedleDepth::parse(1.0).unwrap(),
+            device: Device::Pen,
+            combined_with: Vec::new(),
+            session_number: 1,
+            planned_sessions: 3,
+            interval_weeks: 4,
+            contraindications: Vec::new(),
+            override_reason: None,
+            notes: None,
+        };
+        care::treatments::record(&db, &state.protocol, &actor, &id, form, at)
+            .await
+            .unwrap();
+        if i % 10 == 0 {
+            for day in [1, 3, 5] {
+                let form = CheckInForm {
+                    redness: 8 - day,
+                    swelling: 3,
+                    pain: 2,
+                    peeling: day > 2,
+                    symptoms: vec![],
+                };
+                let when = at + Span::days(day.into());
+                if when < now() {
+                    care::check_ins::record(&db, &state.protocol, &id, form, when)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        if i % 7 == 0 {
+            care::treatments::book_next_session(
+                &db,
+                &state.protocol,
+                &actor,
+                &id,
+                now() + Span::days(10 + (i % 20) as i64),
+                now(),
+            )
+            .await
+            .unwrap();
+        }
+        ids.push(id);
+    }
+    println!(
+        "{backend}: {patients} patients (treatments, plans, check-ins, bookings) in {:.1?}",
+        started.elapsed()
+    );
+
+    let user = ConsoleUser {
+        user_id: staff.id.clone(),
+        clinic_id: clinic.id.clone(),
+        role: Role::Clinician,
+        name: staff.name.clone(),
+        clinic_name: clinic.name.clone(),
+        clinic_tz: TimeZone::parse("Europe/Madrid").unwrap(),
+        csrf: "bench".into(),
+    };
+    let newest = RosterQuery {
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    let sorted = RosterQuery {
+        sort: RosterSort::NextSession,
+        low_adherence: false,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    let search = RosterQuery {
+        q: Some("ana".into()),
+        sort: RosterSort::LastTreatment,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+
+    let mut report = Vec::new();
+    for (label, query) in [
+        ("roster, newest", newest),
+        ("roster, by next session", sorted),
+        ("roster, search + by last treatment", search),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let t0 = Instant::now();
+            let html = roster::render(&state, &user, query.clone()).await.unwrap();
+            times.push(t0.elapsed());
+            assert!(html.contains("<table"));
+        }
+        report.push((label, times));
+    }
+    let mut times = Vec::new();
+    for i in 0..RUNS {
+        let id = &ids[(i * 10) % ids.len()];
+        let t0 = Instant::now();
+        let page = patient::render(&state, &user, id).await.unwrap();
+        let html = page.render().unwrap();
+        times.push(t0.elapsed());
+        assert!(html.contains("<svg"));
+    }
+    report.push(("patient record (with chart)", times));
+    println!("| page | p50 | p99 | max |");
+    println!("|---|---:|---:|---:|");
+    for (label, mut times) in report {
+        times.sort();
+        let pick = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+        println!(
+            "| {label} | {} | {} | {} |",
+            ms(pick(0.5)),
+            ms(pick(0.99)),
+            ms(*times.last().unwrap())
+        );
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}

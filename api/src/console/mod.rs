@@ -1,0 +1,98 @@
+//! The clinic console: server-rendered pages for clinic staff at `/console/`, served by the API
+//! binary (same origin, nothing else to deploy). Plain HTML forms, no script at all; one
+//! stylesheet embedded in the binary. Every page reads and writes through the use cases in
+//! `shared::care`, scoped to the signer's clinic; another clinic's ids are the 404 page.
+//!
+//! - [`session`]: the cookie session and the CSRF token on every form;
+//! - [`auth`]: sign in, sign out, a new staff member's invitation;
+//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`forms`], [`escalations`], [`admin`]:
+//!   the pages;
+//! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
+//!
+//! The console is not part of the OpenAPI document: it serves HTML to people, not JSON to apps.
+
+mod admin;
+mod auth;
+pub mod chart;
+mod escalations;
+mod forms;
+pub mod page;
+pub mod patient;
+mod plan;
+pub mod roster;
+pub mod session;
+pub mod strings;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+/// The console's stylesheet, compiled in.
+const CSS: &str = include_str!("../../assets/console.css");
+
+async fn stylesheet() -> HttpResponse {
+    let mut resp = HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(CSS);
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(page::CSP),
+    );
+    resp
+}
+
+/// `/console` without the slash.
+async fn to_root() -> HttpResponse {
+    page::see_other("/console/")
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{get, post, resource};
+    cfg.route("/console", get().to(to_root)).service(
+        web::scope("/console")
+            .route("/", get().to(roster::roster))
+            .route("/assets/console.css", get().to(stylesheet))
+            .service(
+                resource("/sign-in")
+                    .get(auth::sign_in_form)
+                    .post(auth::sign_in),
+            )
+            .route("/sign-out", post().to(auth::sign_out))
+            .service(
+                resource("/invitation")
+                    .get(auth::invitation_form)
+                    .post(auth::accept_invitation),
+            )
+            .service(
+                resource("/patients/new")
+                    .get(forms::enrol_form)
+                    .post(forms::enrol),
+            )
+            .route("/patients/{id}", get().to(patient::show))
+            .route("/patients/{id}/next-session", post().to(patient::book))
+            .route(
+                "/patients/{id}/next-session/cancel",
+                post().to(patient::cancel_booking),
+            )
+            .service(
+                resource("/patients/{id}/discharge")
+                    .get(patient::confirm_discharge)
+                    .post(patient::discharge),
+            )
+            .service(
+                resource("/patients/{id}/treatments/new")
+                    .get(forms::treatment_form)
+                    .post(forms::record_treatment),
+            )
+            .route(
+                "/patients/{id}/treatments/{treatment}",
+                get().to(plan::show),
+            )
+            .route("/escalations", get().to(escalations::queue))
+            .route("/escalations/{id}/resolve", post().to(escalations::resolve))
+            .route("/audit", get().to(admin::audit))
+            .service(resource("/staff").get(admin::staff).post(admin::invite))
+            .route("/staff/{id}/deactivate", post().to(admin::deactivate))
+            .default_service(web::to(page::not_found)),
+    );
+}

@@ -1,0 +1,380 @@
+//! One patient's record (`shared::care::roster::record`, audited as `patient.read`), with the
+//! recovery chart, and the course actions on it: book, move or cancel the next session,
+//! discharge after a confirmation step. Each action is one use case, then a redirect back.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone as _, Utc};
+use shared::care;
+use shared::db::roster::PatientRecord;
+use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
+use shared::time::now;
+
+use super::chart;
+use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
+use super::roster::recovery_day;
+use super::session::{ConsoleUser, SessionForm};
+use super::strings::Strings;
+use crate::state::AppState;
+use crate::views::treatment::NextSession;
+
+pub struct TreatmentRow {
+    pub performed: String,
+    pub areas: String,
+    pub depth: String,
+    pub device: &'static str,
+    pub session: String,
+    pub contraindications: String,
+    pub override_reason: String,
+    pub notes: String,
+}
+
+pub struct PromptRow {
+    pub when: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub status: &'static str,
+    pub failed: bool,
+    pub acknowledged: String,
+    pub channel: String,
+    pub failure: String,
+}
+
+pub struct CheckInRow {
+    pub when: String,
+    pub day: String,
+    pub redness: i32,
+    pub swelling: i32,
+    pub pain: i32,
+    pub expected: String,
+    pub symptoms: String,
+    pub severity: &'static str,
+}
+
+pub struct EscalationRow {
+    pub id: String,
+    pub opened: String,
+    pub severity: &'static str,
+    pub urgent: bool,
+    pub reason: String,
+    pub open: bool,
+    pub open_for: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/patient.html")]
+pub struct RecordPage {
+    pub t: &'static Strings,
+    pub nav: Option<Nav>,
+    pub title: String,
+    pub csrf: String,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub status: &'static str,
+    pub discharged: bool,
+    pub timezone: String,
+    pub language: &'static str,
+    pub recovery: String,
+    pub clinic_tz: &'static str,
+    pub notice: Option<String>,
+    pub booking_error: Option<String>,
+    pub next_session: Option<String>,
+    pub booking_value: String,
+    pub chart_svg: String,
+    pub treatments: Vec<TreatmentRow>,
+    pub timeline: Vec<PromptRow>,
+    pub check_ins: Vec<CheckInRow>,
+    pub escalations: Vec<EscalationRow>,
+}
+
+fn or_none(t: &Strings, s: Option<String>) -> String {
+    s.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| t.none.to_owned())
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn status_label(t: &Strings, s: PromptStatus) -> &'static str {
+    match s {
+        PromptStatus::Scheduled => "scheduled",
+        PromptStatus::Sending => "sending",
+        PromptStatus::Sent => "sent",
+        PromptStatus::Acknowledged => t.acknowledged,
+        PromptStatus::Cancelled => "cancelled",
+        PromptStatus::Failed => "failed",
+    }
+}
+
+/// The record page's content for `record`, the clinic's zone `tz` and `protocol`.
+#[allow(clippy::too_many_lines)]
+pub fn view(
+    t: &'static Strings,
+    user: &ConsoleUser,
+    record: PatientRecord,
+    protocol: &shared::protocol::Protocol,
+    at: NaiveDateTime,
+) -> RecordPage {
+    let tz: &TimeZone = &user.clinic_tz;
+    let p = &record.profile;
+    let name = match &p.family_name {
+        Some(f) => format!("{} {f}", p.given_name),
+        None => p.given_name.clone(),
+    };
+    let discharged = record.status == "discharged";
+    let last = record
+        .treatments
+        .first()
+        .map(|tr| tr.performed_at.and_utc());
+    let recovery = match recovery_day(last, at.and_utc(), tz) {
+        Some(d) if !discharged => format!("{} {d}", t.day),
+        _ => t.none.to_owned(),
+    };
+    // The chart follows the current treatment's check-ins (days count from it).
+    let current = record.treatments.first().map(|tr| tr.id.clone());
+    let charted: Vec<_> = record
+        .check_ins
+        .iter()
+        .filter(|c| current.is_none() || c.treatment_id == current)
+        .cloned()
+        .collect();
+    let points = chart::points(&charted);
+    let band = chart::band(protocol, chart::last_day(&points));
+    let desc = chart::describe(&points, &band);
+    let chart_svg = chart::svg(&points, &band, t.chart_title, &desc).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "recovery chart not drawn");
+        String::new()
+    });
+    RecordPage {
+        t,
+        nav: Nav::of(user),
+        title: name.clone(),
+        csrf: user.csrf.clone(),
+        id: p.user_id.to_string(),
+        email: record.email.clone(),
+        phone: or_none(t, p.phone.clone()),
+        status: match record.status.as_str() {
+            "invited" => t.invited,
+            "discharged" => t.discharged,
+            _ => t.active,
+        },
+        discharged,
+        timezone: p.timezone.name().to_owned(),
+        language: p.locale.as_str(),
+        recovery,
+        clinic_tz: tz.name(),
+        notice: None,
+        booking_error: None,
+        next_session: record.next_session.as_ref().map(|b| local(b.starts_at, tz)),
+        booking_value: record
+            .next_session
+            .as_ref()
+            .map(|b| {
+                b.starts_at
+                    .and_utc()
+                    .with_timezone(&tz.0)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        chart_svg,
+        treatments: record
+            .treatments
+            .iter()
+            .map(|tr| TreatmentRow {
+                performed: local(tr.performed_at, tz),
+                areas: join(&tr.areas.0),
+                depth: format!("{:.1} mm", tr.needle_depth_mm),
+                device: tr.device.as_str(),
+                session: format!("{} / {}", tr.session_number, tr.planned_sessions),
+                contraindications: or_none(t, Some(join(&tr.contraindications.0))),
+                override_reason: or_none(t, tr.override_reason.clone()),
+                notes: or_none(t, tr.notes.clone()),
+            })
+            .collect(),
+        timeline: record
+            .prompts
+            .iter()
+            .map(|pr| PromptRow {
+                when: format!("{} {}", pr.local_date, pr.local_time),
+                kind: pr.kind.as_str(),
+                title: pr.title.clone(),
+                status: status_label(t, pr.status),
+                failed: pr.status == PromptStatus::Failed,
+                acknowledged: or_none(t, pr.acknowledged_at.map(|a| local(a, tz))),
+                channel: or_none(t, pr.channel.map(|c| c.as_str().to_owned())),
+                failure: or_none(t, pr.last_error.clone()),
+            })
+            .collect(),
+        check_ins: record
+            .check_ins
+            .iter()
+            .map(|c| CheckInRow {
+                when: local(c.created_at, tz),
+                day: or_none(t, c.day.map(|d| d.to_string())),
+                redness: c.redness,
+                swelling: c.swelling,
+                pain: c.pain,
+                expected: c
+                    .day
+                    .map(|d| protocol.expected_ceiling(d).redness.to_string())
+                    .unwrap_or_else(|| t.none.to_owned()),
+                symptoms: or_none(t, Some(join(&c.symptoms.0))),
+                severity: c.severity.as_str(),
+            })
+            .collect(),
+        escalations: record
+            .escalations
+            .iter()
+            .map(|e| escalation_row(t, e, tz, at))
+            .collect(),
+        name,
+    }
+}
+
+/// An escalation as the record and the queue print it.
+pub fn escalation_row(
+    t: &Strings,
+    e: &shared::db::escalations::Escalation,
+    tz: &TimeZone,
+    at: NaiveDateTime,
+) -> EscalationRow {
+    let open = e.status == EscalationStatus::Open;
+    EscalationRow {
+        id: e.id.to_string(),
+        opened: local(e.created_at, tz),
+        severity: e.severity.as_str(),
+        urgent: e.severity == shared::domain::Severity::Urgent,
+        reason: e.reason.replace('_', " "),
+        open,
+        open_for: if open {
+            elapsed(e.created_at, at)
+        } else {
+            e.resolved_at
+                .map(|r| format!("{} {}", t.resolved, local(r, tz)))
+                .unwrap_or_default()
+        },
+        note: or_none(t, e.resolution_note.clone()),
+    }
+}
+
+/// Renders the record page for `id` (shared by the handler and the benchmark).
+pub async fn render(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &PatientId,
+) -> Result<RecordPage, ConsoleError> {
+    let at = now();
+    let record = care::roster::record(&state.db, &user.actor(), id, at).await?;
+    Ok(view(page::texts(), user, record, &state.protocol, at))
+}
+
+/// `GET /console/patients/{id}`
+pub async fn show(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    let page = render(&state, &user, &PatientId::from(id.into_inner())).await?;
+    page::ok(&page)
+}
+
+/// A `datetime-local` value (`2026-12-01T10:30`) in the clinic's zone, as RFC 3339 UTC, or the
+/// raw text when it is not one (the shared parser then names the field's error).
+pub fn local_input_to_rfc3339(raw: &str, tz: &TimeZone) -> String {
+    let parsed = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|n| tz.0.from_local_datetime(&n).earliest());
+    match parsed {
+        Some(t) => t.with_timezone(&Utc).to_rfc3339(),
+        None => raw.to_owned(),
+    }
+}
+
+/// `POST /console/patients/{id}/next-session`: books or moves the next session.
+pub async fn book(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    SessionForm(form): SessionForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = PatientId::from(id.into_inner());
+    let starts_at =
+        local_input_to_rfc3339(form.get("starts_at").unwrap_or_default(), &user.clinic_tz);
+    let at = now();
+    let starts = match (NextSession { starts_at }).parse(at) {
+        Ok(s) => s,
+        Err(e) => {
+            let errors = page::field_errors(e)?;
+            let mut page = render(&state, &user, &id).await?;
+            page.booking_error = errors.get("starts_at");
+            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    care::treatments::book_next_session(&state.db, &state.protocol, &user.actor(), &id, starts, at)
+        .await?;
+    Ok(see_other(&format!("/console/patients/{id}")))
+}
+
+/// `POST /console/patients/{id}/next-session/cancel`
+pub async fn cancel_booking(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    _form: SessionForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = PatientId::from(id.into_inner());
+    care::treatments::cancel_next_session(&state.db, &state.protocol, &user.actor(), &id, now())
+        .await?;
+    Ok(see_other(&format!("/console/patients/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "console/discharge.html")]
+struct DischargePage {
+    t: &'static Strings,
+    nav: Option<Nav>,
+    title: String,
+    csrf: String,
+    id: String,
+    name: String,
+}
+
+/// `GET /console/patients/{id}/discharge`: the confirmation step.
+pub async fn confirm_discharge(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    let record = render(&state, &user, &PatientId::from(id.into_inner())).await?;
+    let t = page::texts();
+    page::ok(&DischargePage {
+        t,
+        nav: Nav::of(&user),
+        title: t.discharge_title.to_owned(),
+        csrf: user.csrf.clone(),
+        id: record.id,
+        name: record.name,
+    })
+}
+
+/// `POST /console/patients/{id}/discharge`
+pub async fn discharge(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    _form: SessionForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = PatientId::from(id.into_inner());
+    care::treatments::discharge(&state.db, &user.actor(), &id, now()).await?;
+    Ok(see_other(&format!("/console/patients/{id}")))
+}

@@ -1,0 +1,80 @@
+//! The clinic's staff as an admin manages them: the list, and deactivation. (Inviting is
+//! [`super::invitations::invite_staff`].)
+
+use chrono::NaiveDateTime;
+
+use super::StaffActor;
+use crate::db::{Db, audit, invitations, sessions, users};
+use crate::domain::{InvitationPurpose, UserId, UserStatus};
+use crate::error::{Error, Result};
+
+/// The actor's clinic's staff accounts (admins and clinicians, any status), by name.
+pub async fn list(db: &Db, actor: &StaffActor) -> Result<Vec<users::User>> {
+    let clinic_id = actor.clinic_id.clone();
+    db.run(move |c| users::staff_of(c, &clinic_id)).await
+}
+
+/// Deactivates a staff account of the actor's clinic: it can no longer sign in, every session
+/// it holds (API tokens' refresh families and console sessions) is revoked, and an unused
+/// invitation is withdrawn. Idempotent on an account already disabled. Audited as
+/// `staff.deactivate`. Errors: `NotFound` for an unknown id, another clinic's account or a
+/// patient; `Conflict` for the actor's own account (an admin cannot lock the clinic out by
+/// disabling themself, so the clinic always keeps one admin).
+pub async fn deactivate(
+    db: &Db,
+    actor: &StaffActor,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let (actor, id) = (actor.clone(), user_id.clone());
+    db.transaction(move |c| {
+        let user = users::find_in_clinic(c, &actor.clinic_id, &id)?;
+        if !user.role.is_staff() {
+            return Err(Error::NotFound);
+        }
+        if user.id == actor.user_id {
+            return Err(Error::Conflict(
+                "you cannot deactivate your own account".into(),
+            ));
+        }
+        if user.status != UserStatus::Disabled {
+            users::set_status(c, &id, UserStatus::Disabled, now)?;
+        }
+        sessions::revoke_all_for_user(c, &id, sessions::reason::DEACTIVATED, now)?;
+        invitations::consume_all(c, &id, InvitationPurpose::Invitation, now)?;
+        audit::record(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            "staff.deactivate",
+            None,
+            now,
+        )
+    })
+    .await
+}
+
+/// One page of the actor's clinic's audit log (admins' reading), newest first, narrowed to a
+/// patient and an action when given; `before_id` is the keyset cursor. The log holds ids and
+/// action names only, so reading it is not itself audited.
+pub async fn audit_log(
+    db: &Db,
+    actor: &StaffActor,
+    patient_id: Option<crate::domain::PatientId>,
+    action: Option<String>,
+    before_id: Option<String>,
+    limit: i64,
+) -> Result<Vec<audit::AuditEntry>> {
+    let clinic_id = actor.clinic_id.clone();
+    db.run(move |c| {
+        audit::list_filtered(
+            c,
+            &clinic_id,
+            patient_id.as_ref(),
+            action.as_deref(),
+            before_id.as_deref(),
+            limit,
+        )
+    })
+    .await
+}
