@@ -31,8 +31,10 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home aftercare \
  && install -d -o 10001 -g 10001 -m 0750 /data
 COPY --from=build /usr/local/bin/api /usr/local/bin/worker /usr/local/bin/
-ENV DATABASE_URL=sqlite:///data/aftercare.db \
-    AFTERCARE_BIND=0.0.0.0:8080
+# No DATABASE_URL here: the default `sqlite://aftercare.db` is relative to WORKDIR /data, and a
+# deployment that passes DATABASE_URL_FILE (Kubernetes, Docker secrets) must not also inherit a
+# DATABASE_URL from the image (setting both is a start-up error).
+ENV AFTERCARE_BIND=0.0.0.0:8080
 VOLUME ["/data"]
 WORKDIR /data
 USER 10001:10001

@@ -1,7 +1,7 @@
 //! The admin pages: the audit log with filters, and staff management (invite, deactivate).
 //! A clinician asking for either gets the 403 page.
 //!
-//! Resending a staff invitation is the use case `POST /v1/clinic/staff/{id}/invitation` will
+//! Resending a staff invitation goes through the same use case as
 //! call; its button belongs on the staff page's rows whose status is invited, with a
 //! `POST /console/staff/{id}/invitation` route beside `deactivate` here.
 
@@ -33,6 +33,7 @@ const ACTIONS: &[&str] = &[
     "staff.deactivate",
     "check_in.create",
     "invitation.undone",
+    "invitation.resend",
 ];
 
 /// Audit rows per page.
@@ -142,6 +143,8 @@ pub struct StaffRow {
     pub role: &'static str,
     pub status: &'static str,
     pub can_deactivate: bool,
+    /// Still waiting for activation: a new invitation can be sent.
+    pub can_resend: bool,
     pub is_self: bool,
 }
 
@@ -179,6 +182,7 @@ async fn staff_page(
             .map(|s| StaffRow {
                 is_self: s.id == user.user_id,
                 can_deactivate: s.id != user.user_id && s.status != UserStatus::Disabled,
+                can_resend: s.status == UserStatus::Invited,
                 id: s.id.to_string(),
                 role: if s.role == Role::ClinicAdmin {
                     t.clinic_admin
@@ -266,6 +270,30 @@ pub async fn invite(
     let (status, errors) = failed;
     let page = staff_page(&state, &user, &form, errors, None).await?;
     page::html(status, &page)
+}
+
+/// `POST /console/staff/{id}/invitation`: revokes the colleague's earlier codes and emails a new
+/// one (the use case of `POST /v1/clinic/staff/{id}/invitation`); an account already active is
+/// the 409 page, another clinic's id the 404 page.
+pub async fn resend(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    _form: SessionForm,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require_admin()?;
+    let whose = care::invitations::Whose::Staff(UserId::from(id.into_inner()));
+    care::invitations::resend(&state.db, &state.mailer, &user.actor(), whose, now()).await?;
+    let notice = Some(page::texts().resent_note.to_owned());
+    let page = staff_page(
+        &state,
+        &user,
+        &Fields::default(),
+        FieldErrors::default(),
+        notice,
+    )
+    .await?;
+    page::ok(&page)
 }
 
 /// `POST /console/staff/{id}/deactivate`

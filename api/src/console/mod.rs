@@ -93,6 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/audit", get().to(admin::audit))
             .service(resource("/staff").get(admin::staff).post(admin::invite))
             .route("/staff/{id}/deactivate", post().to(admin::deactivate))
+            .route("/staff/{id}/invitation", post().to(admin::resend))
             .default_service(web::to(page::not_found)),
     );
 }

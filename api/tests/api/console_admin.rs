@@ -1,4 +1,5 @@
-//! The console's admin pages: the audit log with filters and staff deactivation, admins only.
+//! The console's admin pages: the audit log with filters, staff invitations (sent again) and
+//! deactivation, admins only.
 
 use shared::testing::fixtures::FIXTURE_PASSWORD;
 
@@ -61,6 +62,33 @@ both_backends! {
         // An admin cannot lock themself out.
         let r = admin
             .submit("/console/staff", &format!("/console/staff/{}/deactivate", staff.id), &[])
+            .await;
+        assert_eq!(r.status(), 409);
+    }
+
+    async fn an_invited_colleague_can_be_sent_a_new_invitation(app) {
+        let (mut admin, staff) = signed_in(&app, "clinic_admin").await;
+        let r = admin
+            .submit("/console/staff", "/console/staff", &[("email", "new.clinician@clinic.test"), ("name", "Nadia Roy"), ("role", "clinician")])
+            .await;
+        assert_eq!(r.status(), 200);
+        let (_, html) = admin.page("/console/staff").await;
+        // Only the invited row offers a resend.
+        let action = html
+            .split("action=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .find(|a| a.ends_with("/invitation"))
+            .unwrap()
+            .to_owned();
+        assert_eq!(html.matches("/invitation\"").count(), 1, "{html}");
+        let r = admin.submit("/console/staff", &action, &[]).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("A new invitation was emailed"));
+
+        // An active account has nothing to resend.
+        let r = admin
+            .submit("/console/staff", &format!("/console/staff/{}/invitation", staff.id), &[])
             .await;
         assert_eq!(r.status(), 409);
     }

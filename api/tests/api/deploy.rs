@@ -74,12 +74,19 @@ fn the_image_runs_its_documented_default() {
             env.insert(k.to_owned(), v.to_owned());
         }
     }
-    // SQLite in the volume, listening on every interface (a container's loopback is its own).
-    let url = shared::db::DatabaseUrl::parse(&env["DATABASE_URL"]).unwrap();
-    assert_eq!(
-        url,
-        shared::db::DatabaseUrl::Sqlite("/data/aftercare.db".into())
+    // SQLite in the volume (the default path is relative, and the working directory is the
+    // volume), listening on every interface (a container's loopback is its own).
+    assert!(
+        !env.contains_key("DATABASE_URL"),
+        "an image DATABASE_URL would clash with a deployment's DATABASE_URL_FILE"
     );
+    for secret in ["AFTERCARE_JWT_SECRET", "AFTERCARE_SMTP_PASSWORD"] {
+        assert!(!env.contains_key(secret), "{secret} in the image");
+    }
+    let url =
+        shared::db::DatabaseUrl::parse(shared::config::settings::DATABASE_URL.default.unwrap())
+            .unwrap();
+    assert_eq!(url, shared::db::DatabaseUrl::Sqlite("aftercare.db".into()));
     let bind: std::net::SocketAddr = env["AFTERCARE_BIND"].parse().unwrap();
     assert!(bind.ip().is_unspecified(), "{bind}");
     let of = |op: &str| -> Vec<&str> {
@@ -91,6 +98,11 @@ fn the_image_runs_its_documented_default() {
     };
     assert_eq!(of("EXPOSE"), [bind.port().to_string()]);
     assert_eq!(of("VOLUME"), [r#"["/data"]"#]);
+    assert_eq!(
+        of("WORKDIR"),
+        ["/data"],
+        "the default SQLite file lands in the volume"
+    );
     let user = of("USER");
     assert!(
         user.len() == 1 && !user[0].starts_with("root") && !user[0].starts_with("0"),

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::db::schema::{
-    audit_log, check_ins, devices, login_throttle, prompts, sessions, treatments, users,
+    audit_log, check_ins, delivery_attempts, devices, login_throttle, prompts, sessions,
+    treatments, users,
 };
 use shared::testing::fixtures::FIXTURE_PASSWORD;
 
@@ -132,8 +133,35 @@ both_backends! {
         let k = key.clone();
         assert_eq!(count(&app, move |c| login_throttle::table.find(&k).count().get_result::<i64>(c)).await, 1);
 
+        // A mail server's rejection, kept as a delivery record, quotes the address.
+        let (p, rejected) = (pid.clone(), format!("550 5.1.1 <{email}>: Recipient address rejected"));
+        count(&app, move |c| {
+            let prompt: String = prompts::table.filter(prompts::patient_id.eq(&p)).select(prompts::id).first(c)?;
+            diesel::insert_into(delivery_attempts::table)
+                .values((
+                    delivery_attempts::id.eq("attempt-rejected"),
+                    delivery_attempts::prompt_id.eq(&prompt),
+                    delivery_attempts::channel.eq("email"),
+                    delivery_attempts::outcome.eq("failed"),
+                    delivery_attempts::error.eq(&rejected),
+                    delivery_attempts::worker_id.eq("w"),
+                    delivery_attempts::attempted_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(c)?;
+            diesel::update(prompts::table.find(&prompt)).set(prompts::last_error.eq(&rejected)).execute(c)
+        })
+        .await;
+
         let r = app.request(Method::DELETE, "/v1/me", Some(&token)).send().await.unwrap();
         assert_eq!(r.status(), 204);
+        let (kept, last_errors) = count(&app, |c| {
+            let kept = delivery_attempts::table.find("attempt-rejected").select((delivery_attempts::outcome, delivery_attempts::error)).first::<(String, Option<String>)>(c)?;
+            let last = prompts::table.filter(prompts::last_error.like("%Recipient%")).count().get_result::<i64>(c)?;
+            Ok::<_, diesel::result::Error>((kept, last))
+        })
+        .await;
+        assert_eq!(kept, ("failed".to_owned(), None), "the outcome stays, the quoted address goes");
+        assert_eq!(last_errors, 0);
         let k = key.clone();
         assert_eq!(count(&app, move |c| login_throttle::table.find(&k).count().get_result::<i64>(c)).await, 0);
 

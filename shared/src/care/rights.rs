@@ -13,7 +13,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
-use crate::db::{Db, bookings, clinics, patients, plans, sessions, throttle, users};
+use crate::db::{Db, bookings, clinics, deliveries, patients, plans, sessions, throttle, users};
 use crate::domain::PatientId;
 use crate::error::Result;
 
@@ -65,7 +65,8 @@ pub struct Erased {
 
 /// Erases the patient in one transaction: personal fields (profile and account), devices,
 /// sessions with their refresh tokens, one-time codes, the failed-login counter of their email,
-/// the booked session and every prompt not yet sent. The audit entry names only the pseudonymous id. Discharged patients may erase too.
+/// the booked session, every prompt not yet sent, and the provider error texts of the delivery
+/// records kept (a mail server's rejection quotes the address). The audit entry names only the pseudonymous id. Discharged patients may erase too.
 /// Errors: `NotFound` for an unknown or already erased patient.
 pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Result<Erased> {
     let patient_id = patient_id.to_owned();
@@ -83,6 +84,8 @@ pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resul
         codes::delete_for_user(conn, &user_id)?;
         bookings::cancel_live(conn, &patient_id, now)?;
         let cancelled_prompts = plans::cancel_pending(conn, &patient_id, now)?;
+        // A mail server's rejection, stored as the attempt's error, quotes the address.
+        deliveries::redact_errors_for_patient(conn, &patient_id)?;
         audit::record(
             conn,
             &profile.clinic_id,

@@ -14,7 +14,7 @@ use rand::Rng;
 use super::DbConn;
 use super::schema::{delivery_attempts, prompts};
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
-use crate::domain::{DeviceId, PromptId};
+use crate::domain::{DeviceId, PatientId, PromptId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -264,6 +264,30 @@ fn resolve_one(
             .execute(conn)?,
     };
     Ok(n == 1)
+}
+
+/// Blanks the provider and mail-server error texts of a patient's prompts and delivery
+/// attempts (a mail server's rejection quotes the address). The outcomes, channels and times
+/// stay with the de-identified record. Returns how many attempt rows were touched.
+pub fn redact_errors_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<usize> {
+    let of_patient = prompts::table
+        .filter(prompts::patient_id.eq(patient_id))
+        .select(prompts::id);
+    let n = diesel::update(
+        delivery_attempts::table
+            .filter(delivery_attempts::prompt_id.eq_any(of_patient))
+            .filter(delivery_attempts::error.is_not_null()),
+    )
+    .set(delivery_attempts::error.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(
+        prompts::table
+            .filter(prompts::patient_id.eq(patient_id))
+            .filter(prompts::last_error.is_not_null()),
+    )
+    .set(prompts::last_error.eq(None::<String>))
+    .execute(conn)?;
+    Ok(n)
 }
 
 pub fn for_prompt(conn: &mut DbConn, prompt_id: &PromptId) -> Result<Vec<Attempt>> {

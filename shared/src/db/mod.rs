@@ -61,8 +61,10 @@ pub struct DbManager {
     url: DatabaseUrl,
 }
 
+// `secure_delete`: an erased patient's old rows are overwritten with zeros when their pages
+// are freed, not left readable in the file.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
 
 impl ManageConnection for DbManager {
     type Connection = DbConn;
