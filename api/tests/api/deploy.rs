@@ -384,6 +384,45 @@ fn the_alert_rules_cover_what_on_call_needs() {
     let dashboard: serde_json::Value =
         serde_json::from_str(&read("deploy/grafana/aftercare.json")).unwrap();
     assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
+
+    // Every job the rules and the dashboard select on is a scrape job we ship, keeping the pods
+    // of a Deployment that exists (otherwise "worker down" fires for ever).
+    let scrape = &manifests("deploy/prometheus/scrape.yml")[0];
+    let jobs: BTreeSet<String> = scrape
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_name"].as_str().unwrap().to_owned())
+        .collect();
+    let kept: Vec<String> = scrape
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|j| j["relabel_configs"].as_sequence().unwrap())
+        .filter(|r| r["action"].as_str() == Some("keep"))
+        .map(|r| r["regex"].as_str().unwrap().to_owned())
+        .collect();
+    let text = read("deploy/prometheus/alerts.yml") + &read("deploy/grafana/aftercare.json");
+    for named in text.split("job=").skip(1) {
+        let name = named
+            .trim_start_matches(['"', '\\', '~'])
+            .split(['"', '\\'])
+            .next()
+            .unwrap();
+        assert!(
+            jobs.contains(name),
+            "job {name} is not in deploy/prometheus/scrape.yml"
+        );
+    }
+    for job in &jobs {
+        assert!(kept.contains(job), "{job} keeps no pods by name");
+        let deployment = job.trim_start_matches("aftercare-");
+        let manifest = read(&format!("deploy/kubernetes/{deployment}.yaml"));
+        assert!(
+            manifest.contains(&format!("app.kubernetes.io/name: {job}")),
+            "{job}"
+        );
+    }
 }
 
 #[test]
