@@ -11,6 +11,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -89,19 +90,54 @@ async fn browser(profile: &std::path::Path) -> Option<(Driver, Client)> {
     }
 }
 
-/// Waits up to ten seconds for an element (a page load after a click).
-fn wait(c: &Client) -> fantoccini::wait::Wait<'_> {
-    c.wait().at_most(Duration::from_secs(10))
+/// How long a page may take to appear after a click or a `goto`.
+const PAGE_WAIT: Duration = Duration::from_secs(10);
+
+/// Finds an element, retrying for [`PAGE_WAIT`]: while a page loads, Chromium answers commands
+/// with errors that only mean "not yet" ("no such element", "aborted by navigation").
+async fn el(c: &Client, locator: Locator<'_>) -> Element {
+    let started = Instant::now();
+    loop {
+        match c.find(locator).await {
+            Ok(e) => return e,
+            Err(e) if started.elapsed() > PAGE_WAIT => {
+                let url = c.current_url().await.map(|u| u.to_string());
+                panic!("{locator:?} not found on {url:?}: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }
 
 async fn text(c: &Client, css: &str) -> String {
-    wait(c)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    el(c, Locator::Css(css)).await.text().await.unwrap()
+}
+
+/// Clicks a link or a submit button and returns once the page it leads to has loaded: the old
+/// document's root is stale (a `text` read before that could see the old page) and the new
+/// document's `readyState` is `complete`.
+async fn click_through(c: &Client, target: Element) {
+    let old_root = el(c, Locator::Css("html")).await;
+    // A click that starts a navigation may itself answer "aborted by navigation".
+    let _ = target.click().await;
+    let started = Instant::now();
+    loop {
+        let replaced = old_root
+            .tag_name()
+            .await
+            .is_err_and(|e| e.is_stale_element_reference());
+        if replaced {
+            let state = c.execute("return document.readyState", vec![]).await;
+            if state.is_ok_and(|s| s == "complete") {
+                return;
+            }
+        }
+        assert!(
+            started.elapsed() < PAGE_WAIT,
+            "no new page within {PAGE_WAIT:?} of the click"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
@@ -113,25 +149,18 @@ async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
             .path()
             .ends_with("/console/sign-in")
     );
-    c.find(Locator::Id("email"))
+    el(c, Locator::Id("email"))
         .await
-        .unwrap()
         .send_keys(email)
         .await
         .unwrap();
-    c.find(Locator::Id("password"))
+    el(c, Locator::Id("password"))
         .await
-        .unwrap()
         .send_keys(password)
         .await
         .unwrap();
-    c.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    if wait(c).for_element(Locator::Id("q")).await.is_err() {
+    click_through(c, el(c, Locator::Id("sign-in")).await).await;
+    if c.find(Locator::Id("q")).await.is_err() {
         let url = c.current_url().await.unwrap();
         panic!(
             "no roster after signing in at {url}: {}",
@@ -160,28 +189,18 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
     sign_in(c, base, api::demo::STAFF_EMAIL, api::demo::PASSWORD).await;
 
     // Search the roster (case and accents as typed by a hurried receptionist).
-    let q = c.find(Locator::Id("q")).await.unwrap();
+    let q = el(c, Locator::Id("q")).await;
     q.send_keys("LUCÍA").await.unwrap();
-    c.find(Locator::Id("apply"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_through(c, el(c, Locator::Id("apply")).await).await;
     let roster = text(c, "#roster").await;
     assert!(roster.contains("Lucía Fernández"), "{roster}");
     assert!(!roster.contains("Zoë"), "{roster}");
     // The search term is not in the page's outgoing requests' referrer.
-    c.find(Locator::LinkText("Lucía Fernández"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_through(c, el(c, Locator::LinkText("Lucía Fernández")).await).await;
 
     // The record, with its chart.
     assert_eq!(text(c, "#patient-name").await, "Lucía Fernández");
-    let chart = c.find(Locator::Css("svg.chart")).await.unwrap();
+    let chart = el(c, Locator::Css("svg.chart")).await;
     let label = chart.attr("aria-labelledby").await.unwrap();
     assert_eq!(label.as_deref(), Some("chart-title chart-desc"));
     let desc = c
@@ -215,37 +234,25 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
     c.set_window_size(1280, 900).await.unwrap();
 
     // A treatment with a screening finding needs an override reason.
-    c.find(Locator::Id("record-treatment"))
+    click_through(c, el(c, Locator::Id("record-treatment")).await).await;
+    el(c, Locator::Id("treatment-form")).await;
+    el(c, Locator::Css("input[name=areas][value=face]"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    wait(c)
-        .for_element(Locator::Id("treatment-form"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=areas][value=face]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=contraindications][value=rosacea]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("save-treatment"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    el(
+        c,
+        Locator::Css("input[name=contraindications][value=rosacea]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    click_through(c, el(c, Locator::Id("save-treatment")).await).await;
     let error = text(c, "#override_reason-error").await;
     assert!(error.contains("required"), "{error}");
-    let reason = c.find(Locator::Id("override_reason")).await.unwrap();
+    let reason = el(c, Locator::Id("override_reason")).await;
     assert_eq!(
         reason.attr("aria-invalid").await.unwrap().as_deref(),
         Some("true")
@@ -254,12 +261,7 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
         .send_keys("Stable rosacea; shallow depth agreed")
         .await
         .unwrap();
-    c.find(Locator::Id("save-treatment"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_through(c, el(c, Locator::Id("save-treatment")).await).await;
     assert!(
         text(c, "#treatment-saved")
             .await
@@ -281,10 +283,7 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
         urgent_before >= 1,
         "the demo has an open urgent escalation on top"
     );
-    let first = c
-        .find(Locator::Css("#queue tbody tr:first-child"))
-        .await
-        .unwrap();
+    let first = el(c, Locator::Css("#queue tbody tr:first-child")).await;
     assert_eq!(
         first.attr("class").await.unwrap().as_deref(),
         Some("urgent")
@@ -296,14 +295,7 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
         .send_keys("Phoned; seen today, swab taken")
         .await
         .unwrap();
-    first
-        .find(Locator::Css("button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait(c).for_element(Locator::Css("nav.tabs")).await.unwrap();
+    click_through(c, first.find(Locator::Css("button")).await.unwrap()).await;
     let urgent_after = c
         .find_all(Locator::Css("#queue tr.urgent"))
         .await
@@ -312,13 +304,8 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
     assert_eq!(urgent_after, urgent_before - 1);
 
     // Sign out: back to the sign-in page, and the record is out of reach.
-    c.find(Locator::Id("sign-out"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait(c).for_element(Locator::Id("sign-in")).await.unwrap();
+    click_through(c, el(c, Locator::Id("sign-out")).await).await;
+    el(c, Locator::Id("sign-in")).await;
     c.goto(&patient_url).await.unwrap();
     assert!(
         c.current_url()
