@@ -82,6 +82,8 @@ struct Run {
     conn: diesel::r2d2::PooledConnection<shared::db::DbManager>,
     patient: (String, String),
     worker: Child,
+    /// Makes this run's idempotency keys its own (the fake outlives runs).
+    tag: String,
     _db: TestDatabase,
 }
 
@@ -116,6 +118,11 @@ impl Run {
             conn,
             patient: (clinic.id.into_string(), patient.id.into_string()),
             worker,
+            tag: format!(
+                "{}-{}",
+                std::process::id(),
+                if listen { "on" } else { "off" }
+            ),
             _db: t,
         };
         run.settle(listen && backend == Backend::Postgres);
@@ -191,7 +198,7 @@ impl Run {
         let mut waits = Vec::new();
         for i in 0..n {
             std::thread::sleep(Duration::from_millis(rng.gen_range(0..1500)));
-            let key = format!("due-{}-{i}", std::process::id());
+            let key = format!("due-{}-{i}", self.tag);
             let row = self.prompt(&key, now());
             prompts::insert(&mut self.conn, &[row]).unwrap();
             let committed = Utc::now();
@@ -208,7 +215,7 @@ impl Run {
         let rows: Vec<Prompt> = (0..n)
             .map(|i| {
                 let due = base + Span::milliseconds(rng.gen_range(20_000..35_000));
-                self.prompt(&format!("ahead-{}-{i}", std::process::id()), due)
+                self.prompt(&format!("ahead-{}-{i}", self.tag), due)
             })
             .collect();
         prompts::insert(&mut self.conn, &rows).unwrap();
