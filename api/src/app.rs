@@ -58,6 +58,7 @@ impl Application {
             .runs_embedded_worker()
             .then(|| worker::Worker::new(db, config.clone(), metrics, mailer));
         state.worker_health = embedded.as_ref().map(|w| w.health.clone());
+        state.worker_wakes = embedded.as_ref().map(|w| w.wakes.clone());
 
         let listener = TcpListener::bind(config.bind).map_err(|e| {
             anyhow::anyhow!("AFTERCARE_BIND: cannot listen on {}: {e}", config.bind)

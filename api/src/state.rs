@@ -9,6 +9,7 @@ use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::protocol::Protocol;
 use worker::health::Heartbeat;
+use worker::wake::Wakes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,6 +22,10 @@ pub struct AppState {
     /// The embedded delivery loop's heartbeat, which `/readyz` reports; `None` when this
     /// process runs no loop.
     pub worker_health: Option<Heartbeat>,
+    /// Rings the embedded delivery loop when a request writes work due now (an urgent
+    /// check-in's clinic alert), so SQLite, which has no notifications, need not wait for the
+    /// tick; `None` when this process runs no loop.
+    pub worker_wakes: Option<Wakes>,
 }
 
 impl AppState {
@@ -39,6 +44,7 @@ impl AppState {
             mailer,
             protocol,
             worker_health: None,
+            worker_wakes: None,
         }
     }
 }

@@ -48,6 +48,15 @@ pub struct QueueLabels {
     pub queue: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WakeupLabels {
+    /// The worker's job: `dispatch` or `clinic_alerts` (the others run on their cron only).
+    pub job: String,
+    /// `cron` (its schedule), `due` (the earliest waiting item's time came), `notify` (a
+    /// PostgreSQL notification) or `catch_up` (at start, and when the listener (re)connects).
+    pub reason: String,
+}
+
 /// Cheap to clone; every clone records into the same registry.
 #[derive(Clone)]
 pub struct Metrics {
@@ -65,6 +74,10 @@ pub struct Metrics {
     /// Unix time of the dispatch loop's last progress (see `worker::health`).
     pub dispatch_last_success: Gauge<f64, AtomicU64>,
     pub prompts_claimed: Counter,
+    /// Why the dispatch and clinic-alert jobs ran (see [`WakeupLabels`]).
+    pub worker_wakeups: Family<WakeupLabels, Counter>,
+    /// 1 while the worker's LISTEN connection is up (PostgreSQL), else 0.
+    pub worker_listening: Gauge,
     /// Expired leases handed back to their queue.
     pub lease_recoveries: Family<QueueLabels, Counter>,
     pub backlog: Gauge,
@@ -107,6 +120,8 @@ impl Metrics {
             dispatch_errors: Counter::default(),
             dispatch_last_success: Gauge::default(),
             prompts_claimed: Counter::default(),
+            worker_wakeups: Family::default(),
+            worker_listening: Gauge::default(),
             lease_recoveries: Family::default(),
             backlog: Gauge::default(),
             outbox_depth: Gauge::default(),
@@ -160,6 +175,16 @@ impl Metrics {
             "prompts_claimed",
             "Prompts leased for delivery",
             m.prompts_claimed.clone(),
+        );
+        r.register(
+            "worker_wakeups",
+            "Runs of the dispatch and clinic-alert jobs, by what woke them",
+            m.worker_wakeups.clone(),
+        );
+        r.register(
+            "worker_listening",
+            "1 while the worker listens for PostgreSQL notifications, else 0",
+            m.worker_listening.clone(),
         );
         r.register(
             "lease_recoveries",
@@ -238,6 +263,26 @@ impl Metrics {
     /// A prompt due at some time was delivered on `channel` `seconds` later (0 when early).
     pub fn delivered_late(&self, channel: &str, seconds: f64) {
         Self::channel(&self.lateness, channel, seconds.max(0.0));
+    }
+
+    /// The job `job` was woken for `reason` (see [`WakeupLabels`]).
+    pub fn wakeup(&self, job: &str, reason: &str) {
+        self.worker_wakeups
+            .get_or_create(&WakeupLabels {
+                job: job.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// How often `job` was woken for `reason` so far.
+    pub fn wakeups(&self, job: &str, reason: &str) -> u64 {
+        self.worker_wakeups
+            .get_or_create(&WakeupLabels {
+                job: job.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .get()
     }
 
     /// `count` expired leases of `queue` went back to it.

@@ -1,6 +1,7 @@
 //! Clinic alerts: an urgent escalation's email to the clinic's active admins and clinicians,
 //! drained from the `clinic_alerts` outbox on every dispatch tick (every 15 s by default, so an
-//! alert goes out well within a minute of the check-in).
+//! alert goes out well within a minute of the check-in) and, on PostgreSQL, as soon as the
+//! check-in commits (the `aftercare_clinic_alerts_due` notification, [`crate::listener`]).
 //!
 //! The prompt path's discipline (`crate::dispatch`): the claim commits before any SMTP I/O, each
 //! alert's outcome is recorded right after its own round of emails, guarded by the lease. A
@@ -214,6 +215,12 @@ async fn record(
         tracing::warn!(alert_id = %alert.id, resolution = label, "lease lost before recording; outcome dropped");
     }
     Ok(())
+}
+
+/// When the earliest pending alert becomes due (UTC): a retry's backoff ends between ticks, and
+/// the scheduler runs the job again then if that comes before the next tick.
+pub async fn next_due(w: &Worker) -> Result<Option<chrono::NaiveDateTime>, shared::Error> {
+    w.db.run(alerts::next_available_at).await
 }
 
 /// Returns alerts with expired leases to the queue.

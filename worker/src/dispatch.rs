@@ -152,6 +152,14 @@ async fn send_one(
     }
 }
 
+/// When the earliest scheduled prompt becomes due (UTC), for the scheduler to run dispatch
+/// again then if that comes before the next cron tick: a prompt planned for 10:00:00 goes out
+/// at 10:00:00, not at the first tick after it. Asked after every drain, so it also covers
+/// retries this drain recorded.
+pub async fn next_due(w: &Worker) -> Result<Option<chrono::NaiveDateTime>, shared::Error> {
+    w.db.run(prompts::next_available_at).await
+}
+
 /// Returns expired leases to the queue.
 pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
     let n =

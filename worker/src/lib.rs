@@ -1,6 +1,11 @@
-//! The delivery worker: cron-driven jobs that claim due prompts and urgent clinic alerts through
-//! the database, send them by FCM, APNs or email, and record the outcome; and the clinics' daily
+//! The delivery worker: jobs that claim due prompts and urgent clinic alerts through the
+//! database, send them by FCM, APNs or email, and record the outcome; and the clinics' daily
 //! digest. Any number of workers may run against one PostgreSQL.
+//!
+//! The dispatch and clinic-alert jobs run on `AFTERCARE_DISPATCH_CRON`, and also: at once when
+//! PostgreSQL notifies that something became due ([`listener`]; PostgreSQL only, unless
+//! `AFTERCARE_WORKER_LISTEN=off`), when the earliest waiting prompt or alert becomes due (asked
+//! after every drain, on both backends), and once at start.
 
 pub mod alerts;
 mod bounded;
@@ -10,14 +15,16 @@ pub mod dispatch;
 pub mod health;
 pub mod http;
 pub mod jobs;
+pub mod listener;
 pub mod scheduler;
+pub mod wake;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use shared::config::Config;
-use shared::db::Db;
+use shared::db::{DatabaseUrl, Db};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::push::PushSetupError;
@@ -25,6 +32,7 @@ use tokio::sync::watch;
 
 use crate::channels::Push;
 use crate::health::Heartbeat;
+use crate::wake::Wakes;
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]
@@ -36,6 +44,8 @@ pub struct Worker {
     pub push: Push,
     /// The dispatch loop's progress, for `/healthz` (and the API's `/readyz` when embedded).
     pub health: Heartbeat,
+    /// Rings the dispatch and clinic-alert jobs before their cron time.
+    pub wakes: Wakes,
 }
 
 impl Worker {
@@ -55,6 +65,7 @@ impl Worker {
             metrics,
             mailer,
             push,
+            wakes: Wakes::default(),
         })
     }
 
@@ -72,35 +83,67 @@ impl Worker {
             metrics,
             mailer,
             push,
+            wakes: Wakes::default(),
         }
     }
 
     /// Runs every job on its schedule until `shutdown` turns true, then lets in-flight work
     /// finish (sends complete and are recorded; unsent claims are handed back) and returns.
+    /// On PostgreSQL (with `AFTERCARE_WORKER_LISTEN` on) a listener thread wakes the dispatch
+    /// and clinic-alert jobs as soon as something becomes due; the cron tick stays the fallback.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let w = &self.config.worker;
+        let listener = match &self.config.database_url {
+            DatabaseUrl::Postgres(url) if w.listen => {
+                let started = listener::spawn(
+                    url.clone(),
+                    self.wakes.clone(),
+                    self.metrics.clone(),
+                    shutdown.clone(),
+                );
+                started
+                    .inspect_err(|e| tracing::error!(error = %e, "notification listener could not start; dispatch runs on the cron tick"))
+                    .ok()
+            }
+            _ => None,
+        };
         tracing::info!(
             worker_id = %w.worker_id,
             fcm = self.push.fcm.is_some(),
             apns = self.push.apns.is_some(),
             smtp = self.mailer.is_smtp(),
+            listen = listener.is_some(),
             "delivery worker started"
         );
+        // What became due while no worker ran goes out now, not at the first tick.
+        self.wakes.catch_up();
         let jobs = vec![
             self.job(
                 "dispatch",
                 w.dispatch_cron.clone(),
                 &shutdown,
-                |me, stop| Box::pin(async move { dispatch::drain(&me, &stop).await.map(|_| ()) }),
-            ),
+                |me, stop| {
+                    Box::pin(async move {
+                        dispatch::drain(&me, &stop).await?;
+                        dispatch::next_due(&me).await
+                    })
+                },
+            )
+            .woken_by(self.wakes.dispatch.clone()),
             // Urgent clinic alerts run as their own job on the same schedule, so a long prompt
             // drain never holds one back past its minute.
             self.job(
                 "clinic_alerts",
                 w.dispatch_cron.clone(),
                 &shutdown,
-                |me, stop| Box::pin(async move { alerts::drain(&me, &stop).await.map(|_| ()) }),
-            ),
+                |me, stop| {
+                    Box::pin(async move {
+                        alerts::drain(&me, &stop).await?;
+                        alerts::next_due(&me).await
+                    })
+                },
+            )
+            .woken_by(self.wakes.clinic_alerts.clone()),
             self.job(
                 "lease_recovery",
                 w.recovery_cron.clone(),
@@ -109,7 +152,7 @@ impl Worker {
                     Box::pin(async move {
                         let alerts = alerts::recover_leases(&me).await;
                         let prompts = dispatch::recover_leases(&me).await;
-                        alerts.and(prompts).map(|_| ())
+                        alerts.and(prompts).map(|_| None)
                     })
                 },
             ),
@@ -117,16 +160,20 @@ impl Worker {
                 "escalation_digest",
                 w.digest_cron.clone(),
                 &shutdown,
-                |me, _| Box::pin(async move { jobs::digest(&me).await }),
+                |me, _| Box::pin(async move { jobs::digest(&me).await.map(|()| None) }),
             ),
             self.job(
                 "prune_deliveries",
                 w.prune_cron.clone(),
                 &shutdown,
-                |me, _| Box::pin(async move { jobs::prune(&me).await }),
+                |me, _| Box::pin(async move { jobs::prune(&me).await.map(|()| None) }),
             ),
         ];
-        scheduler::run(jobs, shutdown).await;
+        scheduler::run(jobs, shutdown, self.metrics.clone()).await;
+        if let Some(thread) = listener {
+            // It sees the stop within one poll.
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
         tracing::info!("delivery worker stopped");
     }
 

@@ -262,3 +262,27 @@ both_backends! {
         assert!(!p.to_string().contains("bleeding"), "what the patient typed is not echoed: {p}");
     }
 }
+
+/// The delivery loop embedded in the API (the single-node SQLite set-up, which has no database
+/// notifications) emails an urgent check-in's clinic alert at once: the API rings the loop after
+/// the check-in commits, instead of leaving it to the next tick (which never comes here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_loop_emails_an_urgent_check_in_without_waiting_for_its_tick() {
+    let smtp = shared::testing::smtp::SmtpServer::start().await;
+    let mut settings = smtp.settings();
+    settings.push(("AFTERCARE_EMBEDDED_WORKER", "on".to_owned()));
+    settings.push(("AFTERCARE_DISPATCH_CRON", "0 0 0 1 1 * 2099".to_owned()));
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::spawn_with(shared::db::Backend::Sqlite, &pairs)
+        .await
+        .unwrap();
+    let (staff, staff_token) = app.staff("clinician").await;
+    let (patient, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+    treated_days_ago(&app, &staff_token, patient.id.as_str(), 1).await;
+
+    let c = check_in(&app, &token, &report(3, 2, false, &["fever"])).await;
+    assert_eq!(c["severity"], "urgent");
+
+    let mails = smtp.wait_for(&staff.email, 1).await;
+    assert_eq!(mails.len(), 1, "the clinic is emailed once, without a tick");
+}

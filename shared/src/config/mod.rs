@@ -62,6 +62,9 @@ pub struct WorkerConfig {
     /// Where a standalone worker serves `/metrics`, `/healthz` and `/readyz` (off when `None`).
     pub metrics_bind: Option<SocketAddr>,
     pub dispatch_cron: cron::Schedule,
+    /// On PostgreSQL, whether the worker listens for due-work notifications
+    /// (`AFTERCARE_WORKER_LISTEN`; see `crate::db::notify`).
+    pub listen: bool,
     pub recovery_cron: cron::Schedule,
     pub digest_cron: cron::Schedule,
     pub prune_cron: cron::Schedule,

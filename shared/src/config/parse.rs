@@ -228,6 +228,7 @@ fn worker(v: &Vars<'_>) -> Result<WorkerConfig, ConfigError> {
             Some(_) => Some(v.parse(&s::WORKER_METRICS_BIND)?),
         },
         dispatch_cron: v.cron(&s::DISPATCH_CRON)?,
+        listen: v.switch(&s::WORKER_LISTEN)?,
         recovery_cron: v.cron(&s::RECOVERY_CRON)?,
         digest_cron: v.cron(&s::DIGEST_CRON)?,
         prune_cron: v.cron(&s::PRUNE_CRON)?,

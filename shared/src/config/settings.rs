@@ -161,6 +161,11 @@ pub const DISPATCH_CRON: Setting = Setting::with_default(
     "*/15 * * * * *",
     "when due prompts are claimed and sent (sec min hour day month weekday)",
 );
+pub const WORKER_LISTEN: Setting = Setting::with_default(
+    "AFTERCARE_WORKER_LISTEN",
+    "on",
+    "on / off: on PostgreSQL, a worker also runs dispatch at once when notified (LISTEN/NOTIFY) that a prompt or clinic alert became due; off behind a proxy that pools by transaction (LISTEN needs its own session)",
+);
 pub const RECOVERY_CRON: Setting = Setting::with_default(
     "AFTERCARE_RECOVERY_CRON",
     "0 * * * * *",
@@ -290,6 +295,7 @@ pub const SETTINGS: &[&Setting] = &[
     &WORKER_ID,
     &WORKER_METRICS_BIND,
     &DISPATCH_CRON,
+    &WORKER_LISTEN,
     &RECOVERY_CRON,
     &DIGEST_CRON,
     &PRUNE_CRON,

@@ -263,6 +263,18 @@ pub fn resolve(
     Ok(n == 1)
 }
 
+/// When the earliest pending alert becomes claimable (UTC; it may already be past: a retry's
+/// backoff over), or `None` when none is pending. One probe of the partial index
+/// `clinic_alerts_pending`.
+pub fn next_available_at(conn: &mut DbConn) -> Result<Option<NaiveDateTime>> {
+    Ok(clinic_alerts::table
+        .filter(status_is(ClinicAlertStatus::Pending))
+        .order(clinic_alerts::available_at.asc())
+        .select(clinic_alerts::available_at)
+        .first(conn)
+        .optional()?)
+}
+
 /// Returns alerts whose lease expired (the worker died mid-send) to the queue, due now. Their
 /// attempt count is kept. Returns how many.
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {

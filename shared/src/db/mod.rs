@@ -17,6 +17,7 @@ pub mod gauges;
 pub mod invitations;
 pub mod jobs;
 pub mod migrate;
+pub mod notify;
 pub mod patients;
 pub mod plans;
 pub mod prompts;

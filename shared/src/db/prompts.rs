@@ -107,6 +107,19 @@ pub fn claim_due(
     Ok(rows)
 }
 
+/// When the earliest scheduled prompt becomes claimable (UTC; it may already be past), or `None`
+/// when none is scheduled. One probe of the partial index `prompts_pending`, whatever the number
+/// of future rows: the worker asks after each drain and sleeps until then if that comes before
+/// its next cron tick.
+pub fn next_available_at(conn: &mut DbConn) -> Result<Option<NaiveDateTime>> {
+    Ok(prompts::table
+        .filter(status_is(PromptStatus::Scheduled))
+        .order(prompts::available_at.asc())
+        .select(prompts::available_at)
+        .first(conn)
+        .optional()?)
+}
+
 /// Returns prompts whose lease expired (the worker died mid-send) to the queue. Their attempt
 /// count is kept, so a prompt that kills workers still reaches its limit.
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {

@@ -15,3 +15,4 @@ mod jobs;
 mod processes;
 mod providers;
 mod skips;
+mod wakeup;

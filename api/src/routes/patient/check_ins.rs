@@ -2,12 +2,14 @@
 
 use actix_web::{HttpResponse, post, web};
 use shared::care::check_ins;
+use shared::domain::Severity;
 use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::PatientUser;
 use crate::state::AppState;
 use crate::views::check_in::{CheckInCreated, NewCheckIn};
+use worker::wake::Reason;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create);
@@ -41,5 +43,14 @@ pub async fn create(
     let form = body.parse()?;
     let recorded =
         check_ins::record(&state.db, &state.protocol, &me.patient_id(), form, now()).await?;
+    let urgent = recorded
+        .escalation
+        .as_ref()
+        .is_some_and(|e| e.severity == Severity::Urgent);
+    if let (true, Some(wakes)) = (urgent, &state.worker_wakes) {
+        // The clinic's alert and the "your clinic has been told" prompt are due now.
+        wakes.clinic_alerts.ring(Reason::Notify);
+        wakes.dispatch.ring(Reason::Notify);
+    }
     Ok(HttpResponse::Created().json(CheckInCreated::from(recorded)))
 }
