@@ -25,7 +25,8 @@ if (!opts["database-url"] || !opts["fcm-url"] || !["plain", "batched"].includes(
 const connectionString = opts["database-url"];
 const fcmUrl = opts["fcm-url"].replace(/\/$/, "");
 const jobs = Number(opts.jobs ?? 100000);
-const concurrency = Number(opts.concurrency ?? 32);
+// Best of 32 and 64 in each mode (BENCHMARKS.md).
+const concurrency = Number(opts.concurrency ?? (mode === "plain" ? 64 : 32));
 // Batched defaults are the best of the values tried (BENCHMARKS.md, drain section).
 const localQueue = Number(opts["local-queue"] ?? 1000);
 const batchDelay = Number(opts["batch-delay"] ?? 250);
