@@ -8,7 +8,9 @@
 //! ```
 //!
 //! (defaults: 100,000 prompts for 10,000 patients with one Android device each, postgres,
-//! batches of 1,000, 64 sends in flight). Figures are in BENCHMARKS.md.
+//! batches of 1,000, 64 sends in flight). With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker
+//! then drains the same number of jobs on the same fake (`benches/graphile/`). Figures are in
+//! BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
@@ -143,6 +145,62 @@ fn main() {
         );
     }
     raw_limit(&mut conn, total, batch);
+    if backend == Backend::Postgres && std::env::var_os("DRAIN_GRAPHILE").is_some() {
+        graphile(&t.url_string(), &fake.url, total, total as f64 / secs);
+    }
+}
+
+/// The issue's peer on the same database server and the same fake (still serving on `rt`):
+/// graphile-worker 0.18 draining `total` push jobs from its own schema, plain then batched
+/// (`benches/graphile/run.mjs`), and our drain's rate over its batched rate. Needs `node` and
+/// `npm`; `DRAIN_GRAPHILE_ARGS` adds arguments to both runs (e.g. `--concurrency 64`).
+fn graphile(database_url: &str, fcm_url: &str, total: i64, drain_rate: f64) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/graphile");
+    if !dir.join("node_modules").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "npm ci failed in {}", dir.display());
+    }
+    let extra = std::env::var("DRAIN_GRAPHILE_ARGS").unwrap_or_default();
+    let mut batched = None;
+    for mode in ["plain", "batched"] {
+        let out = Command::new("node")
+            .arg("run.mjs")
+            .args([
+                "--database-url",
+                database_url,
+                "--fcm-url",
+                fcm_url,
+                "--mode",
+                mode,
+            ])
+            .args(["--jobs", &total.to_string()])
+            .args(extra.split_whitespace())
+            .current_dir(&dir)
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "graphile-worker {mode} run failed");
+        let line = String::from_utf8_lossy(&out.stdout);
+        let line = line.lines().last().unwrap_or_default().to_owned();
+        println!("{line}");
+        let rate = line
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("rate="))
+            .and_then(|r| r.parse::<f64>().ok());
+        if mode == "batched" {
+            batched = rate;
+        }
+    }
+    if let Some(rate) = batched {
+        println!(
+            "drain / graphile-worker batched: {drain_rate:.0} / {rate:.0} = {:.2}x (target >= 4x)",
+            drain_rate / rate
+        );
+    }
 }
 
 /// The product's write set without the worker: lease a batch with the real claim, then resolve
