@@ -8,7 +8,8 @@
 //! ```
 //!
 //! (defaults: 100,000 prompts for 10,000 patients with one Android device each, postgres,
-//! batches of 1,000, 64 sends in flight). With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker
+//! batches of 1,000, 64 sends in flight). `DRAIN_FUTURE_ROWS=N` (PostgreSQL) adds N prompts planned
+//! over the next year beside the due ones. With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker
 //! then drains the same number of jobs on the same fake (`benches/graphile/`). Figures are in
 //! BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -68,6 +69,13 @@ fn main() {
     .unwrap();
     let due = now() - Span::seconds(1);
     fill(&mut conn, clinic.id.as_str(), total, due);
+    let future = std::env::var("DRAIN_FUTURE_ROWS")
+        .ok()
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or(0);
+    if future > 0 {
+        fill_future(&mut conn, clinic.id.as_str(), future);
+    }
     println!(
         "{backend}: {total} due prompts for {patients} patients (one android device each) \
          inserted in {:.1?}",
@@ -207,7 +215,8 @@ fn graphile(database_url: &str, fcm_url: &str, total: i64, drain_rate: f64) {
 /// it as sent with one attempt row each, in groups of the same size, on one connection.
 fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
     sql_query(
-        "UPDATE prompts SET status = 'scheduled', sent_at = NULL, channel = NULL, attempts = 0",
+        "UPDATE prompts SET status = 'scheduled', sent_at = NULL, channel = NULL, attempts = 0 \
+         WHERE status <> 'scheduled'",
     )
     .execute(conn)
     .unwrap();
@@ -335,6 +344,7 @@ fn lateness(conn: &mut DbConn) -> (f64, f64) {
     let rows: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> = {
         use shared::db::schema::prompts::dsl as p;
         p::prompts
+            .filter(p::sent_at.is_not_null())
             .select((p::due_at, p::sent_at.assume_not_null()))
             .load(conn)
             .unwrap()
@@ -346,6 +356,52 @@ fn lateness(conn: &mut DbConn) -> (f64, f64) {
     late.sort_by(f64::total_cmp);
     let pct = |q: f64| late[((late.len() - 1) as f64 * q) as usize];
     (pct(0.5), pct(0.99))
+}
+
+/// Adds `n` prompts planned over the coming year (the outbox of a large fleet: every patient's
+/// plan written ahead), in chunks of a million with set-based SQL, then `VACUUM ANALYZE`s so
+/// the drain meets a settled table. PostgreSQL only: on SQLite it says so and adds nothing.
+fn fill_future(conn: &mut DbConn, clinic: &str, n: i64) {
+    let DbConn::Pg(pg) = conn else {
+        println!("DRAIN_FUTURE_ROWS is measured on PostgreSQL only; none added");
+        return;
+    };
+    let patient: String = {
+        use shared::db::schema::patient_profiles::dsl as p;
+        p::patient_profiles
+            .select(p::user_id)
+            .first::<shared::domain::PatientId>(pg)
+            .unwrap()
+            .to_string()
+    };
+    let started = Instant::now();
+    let tomorrow = now() + Span::days(1);
+    const CHUNK: i64 = 1_000_000;
+    for from in (0..n).step_by(CHUNK as usize) {
+        let to = (from + CHUNK).min(n);
+        sql_query(
+            "INSERT INTO prompts (id, clinic_id, patient_id, kind, prompt_key, day, urgent, \
+             idempotency_key, title, body, locale, timezone, local_date, local_time, due_at, \
+             available_at, status, attempts, created_at, updated_at) \
+             SELECT 'f' || g, $1, $2, 'aftercare', 'k', 1, false, 'f' || g, 't', 'b', 'en', \
+             'Europe/Madrid', '2026-01-01', '09:00', $3 + (g % 31536000) * interval '1 second', \
+             $3 + (g % 31536000) * interval '1 second', 'scheduled', 0, $3, $3 \
+             FROM generate_series($4 + 1, $5) AS g",
+        )
+        .bind::<Text, _>(clinic)
+        .bind::<Text, _>(&patient)
+        .bind::<Timestamp, _>(tomorrow)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .execute(pg)
+        .unwrap();
+        eprintln!("  {to} future prompts after {:.0?}", started.elapsed());
+    }
+    pg.batch_execute("VACUUM ANALYZE prompts").unwrap();
+    println!(
+        "{n} future prompts (due over the next year) beside the due ones, filled in {:.1?}",
+        started.elapsed()
+    );
 }
 
 /// PostgreSQL's counters for this database (commits) and the cluster (WAL); `None` on SQLite.
