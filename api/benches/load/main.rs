@@ -120,19 +120,21 @@ fn main() {
         tokens: tokens_file,
         dir: dir.clone(),
     };
-    let mut rows: Vec<(String, Tool)> = Vec::new();
     let static_route = load.wrk(&api, "GET", "/healthz", None, false);
-    rows.push(("API GET /healthz (no database)".into(), static_route));
     let timeline = load.wrk(&api, "GET", "/v1/me/timeline", None, true);
-    rows.push(("API GET /v1/me/timeline".into(), timeline));
-    let pg_timeline = load.pgbench(&url, &timeline_script);
-    rows.push(("pgbench, the timeline's SQL".into(), pg_timeline));
     let check_in = load.wrk(&api, "POST", "/v1/me/check-ins", Some(CHECK_IN_BODY), true);
-    rows.push(("API POST /v1/me/check-ins".into(), check_in));
-    let pg_check_in = load.pgbench(&url, &check_in_script);
-    rows.push(("pgbench, the check-in's SQL".into(), pg_check_in));
+    // pgbench's connections and the API's pool would not fit together under a default
+    // `max_connections` of 100.
     api.stop();
-
+    let pg_timeline = load.pgbench(&url, &timeline_script);
+    let pg_check_in = load.pgbench(&url, &check_in_script);
+    let rows: Vec<(&str, Tool)> = vec![
+        ("API GET /healthz (no database)", static_route),
+        ("API GET /v1/me/timeline", timeline),
+        ("pgbench, the timeline's SQL", pg_timeline),
+        ("API POST /v1/me/check-ins", check_in),
+        ("pgbench, the check-in's SQL", pg_check_in),
+    ];
     println!(
         "\n{patients} patients, {connections} connections, {secs} s each; {}",
         procs::machine()

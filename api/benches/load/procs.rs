@@ -38,7 +38,8 @@ pub struct Api {
 }
 
 impl Api {
-    /// Starts the API (settings: the bench's own `AFTERCARE_*` and `RUST_LOG` variables, then
+    /// Starts the API (settings: the bench's own `AFTERCARE_*`, `RUST_LOG` and glibc's
+    /// `MALLOC_*` variables, then
     /// the database, a free port, a fixed JWT key and hour-long access tokens) and waits until
     /// `/readyz` answers 200. Its output goes to `log`.
     pub fn start(database_url: &str, log: &Path) -> Self {
@@ -51,7 +52,7 @@ impl Api {
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in std::env::vars() {
-            if k.starts_with("AFTERCARE_") || k == "RUST_LOG" {
+            if k.starts_with("AFTERCARE_") || k.starts_with("MALLOC_") || k == "RUST_LOG" {
                 cmd.env(k, v);
             }
         }
@@ -307,9 +308,24 @@ end
         for (k, v) in &script.defines {
             cmd.arg("-D").arg(format!("{k}={v}"));
         }
-        let box0 = box_jiffies();
-        let out = cmd.arg(url).output().unwrap();
-        let box1 = box_jiffies();
+        cmd.arg(url);
+        // Other clients of a shared server may hold connections for a moment: retry a few
+        // times rather than fail the whole bench.
+        let (mut box0, mut box1, mut out);
+        let mut tries = 0;
+        loop {
+            box0 = box_jiffies();
+            out = cmd.output().unwrap();
+            box1 = box_jiffies();
+            tries += 1;
+            let full = String::from_utf8_lossy(&out.stderr).contains("too many clients");
+            if !full || tries == 10 {
+                break;
+            }
+            eprintln!("pgbench: the server has too many clients; retrying in 5 s");
+            let _ = transaction_log(&prefix);
+            std::thread::sleep(Duration::from_secs(5));
+        }
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let number = |key: &str| -> Option<f64> {
