@@ -91,12 +91,10 @@ impl Api {
         self.child.id()
     }
 
-    /// SIGTERM, then waits for the graceful stop.
-    pub fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+    /// SIGTERM, then waits for the graceful stop (also on drop, so a failing bench leaves no
+    /// server behind).
+    pub fn stop(self) {
+        drop(self);
     }
 
     /// Resets the peak resident set (`VmHWM`) to the current one, so a run's peak is its own
@@ -127,6 +125,15 @@ impl Api {
             .map(|x| x.parse().unwrap_or(0))
             .collect();
         (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
     }
 }
 
