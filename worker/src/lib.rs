@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod health;
 pub mod http;
 pub mod jobs;
+pub mod quota;
 pub mod scheduler;
 
 use std::future::Future;

@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod patients;
 pub mod plans;
 pub mod prompts;
+pub mod quotas;
 pub mod roster;
 pub mod schema;
 pub mod sessions;

@@ -14,4 +14,5 @@ mod health;
 mod jobs;
 mod processes;
 mod providers;
+mod quota;
 mod skips;
