@@ -69,6 +69,15 @@ pub struct Metrics {
     pub provider_duration: Family<ChannelLabels, Histogram>,
     /// Sent − due of each prompt delivered, by the channel that delivered it.
     pub lateness: Family<ChannelLabels, Histogram>,
+    /// How long a prompt's sends waited for the provider's shared send permits (a spent
+    /// window, a 429 pause), by channel.
+    pub quota_wait: Family<ChannelLabels, Histogram>,
+    /// 429 answers from a provider; each pauses its project for every worker.
+    pub throttled: Family<ChannelLabels, Counter>,
+    /// Prompts put back unsent because the provider's permits would come after their lease.
+    pub quota_deferred: Family<ChannelLabels, Counter>,
+    /// Unix time until which this process saw the provider's project paused (0: never).
+    pub paused_until: Family<ChannelLabels, Gauge<f64, AtomicU64>>,
     pub dispatch_ticks: Counter,
     pub dispatch_errors: Counter,
     /// Unix time of the dispatch loop's last progress (see `worker::health`).
@@ -102,6 +111,10 @@ const REQUEST_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 /// Seconds late, from 1 s to 6 h: a tick is 15 s, a retry backs off up to an hour.
+/// Seconds waited for send permits, from 1 ms (a free permit) to the 5-minute pause cap.
+const QUOTA_WAIT_BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0, 300.0,
+];
 const LATENESS_BUCKETS: [f64; 12] = [
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0,
 ];
@@ -116,6 +129,10 @@ impl Metrics {
             deliveries: Family::default(),
             provider_duration: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
             lateness: Family::new_with_constructor(|| Histogram::new(LATENESS_BUCKETS)),
+            quota_wait: Family::new_with_constructor(|| Histogram::new(QUOTA_WAIT_BUCKETS)),
+            throttled: Family::default(),
+            quota_deferred: Family::default(),
+            paused_until: Family::default(),
             dispatch_ticks: Counter::default(),
             dispatch_errors: Counter::default(),
             dispatch_last_success: Gauge::default(),
@@ -154,6 +171,28 @@ impl Metrics {
             "Sent minus due of delivered prompts, by channel",
             Unit::Seconds,
             m.lateness.clone(),
+        );
+        r.register_with_unit(
+            "push_quota_wait",
+            "Time a prompt's sends waited for the provider's shared send permits, by channel",
+            Unit::Seconds,
+            m.quota_wait.clone(),
+        );
+        r.register(
+            "push_throttled",
+            "429 answers from a push provider (each pauses the project for every worker)",
+            m.throttled.clone(),
+        );
+        r.register(
+            "push_quota_deferred",
+            "Prompts put back unsent because the provider's permits would come after their lease",
+            m.quota_deferred.clone(),
+        );
+        r.register_with_unit(
+            "push_paused_until_timestamp",
+            "Unix time until which this process saw the provider's project paused by a 429",
+            Unit::Seconds,
+            m.paused_until.clone(),
         );
         r.register(
             "dispatch_ticks",
@@ -283,6 +322,11 @@ impl Metrics {
                 reason: reason.to_owned(),
             })
             .get()
+    }
+
+    /// A prompt's sends on `channel` waited `seconds` for send permits.
+    pub fn quota_waited(&self, channel: &str, seconds: f64) {
+        Self::channel(&self.quota_wait, channel, seconds);
     }
 
     /// `count` expired leases of `queue` went back to it.

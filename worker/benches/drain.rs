@@ -4,19 +4,25 @@
 //! the same write set. Run with
 //!
 //! ```sh
-//! cargo bench -p worker --bench drain -- [prompts] [patients] [sqlite|postgres] [batch] [in_flight]
+//! [WORKERS=n] [QUOTA_PER_MINUTE=q] cargo bench -p worker --bench drain -- [prompts] [patients] \
+//!     [sqlite|postgres] [batch] [in_flight]
 //! ```
 //!
 //! (defaults: 100,000 prompts for 10,000 patients with one Android device each, postgres,
-//! batches of 1,000, 64 sends in flight). `DRAIN_FUTURE_ROWS=N` (PostgreSQL) adds N prompts planned
-//! over the next year beside the due ones. With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker
-//! then drains the same number of jobs on the same fake (`benches/graphile/`). Figures are in
-//! BENCHMARKS.md.
+//! batches of 1,000, 64 sends in flight, one worker, no quota). `WORKERS` starts that many
+//! worker processes on the one database. `QUOTA_PER_MINUTE` sets the workers'
+//! `AFTERCARE_FCM_QUOTA_PER_MINUTE` and makes the fake enforce it as FCM would, strictly: at
+//! most `q / 60` messages in each wall-clock second, a 429 with `Retry-After: 1` above that; the
+//! bench then reports the 429s (the target is none), the busiest second and the achieved rate
+//! against the quota. `DRAIN_FUTURE_ROWS=N` (PostgreSQL) adds N prompts planned over the next
+//! year beside the due ones. With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker then drains
+//! the same number of jobs on the same fake (`benches/graphile/`). Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -50,6 +56,9 @@ fn main() {
         _ => Backend::Postgres,
     };
     let (batch, in_flight) = (arg(3, 1_000), arg(4, 64));
+    let env_number = |name: &str| -> Option<u64> { std::env::var(name).ok()?.parse().ok() };
+    let workers = env_number("WORKERS").unwrap_or(1).max(1);
+    let quota_per_minute = env_number("QUOTA_PER_MINUTE");
     let Some(t) = TestDatabase::new(backend) else {
         eprintln!("PostgreSQL unreachable; nothing measured");
         return;
@@ -92,56 +101,86 @@ fn main() {
     println!(
         "fake FCM alone: {alone:.0} requests/s with {in_flight} in flight (HTTP/1.1 keep-alive)"
     );
+    if let Some(q) = quota_per_minute {
+        fake.enforce(q / 60);
+        println!("fake FCM enforces {q}/min as at most {} per second", q / 60);
+    }
     let before = Counters::read(&mut conn);
 
-    // The release worker, polling every second; the bench waits until every prompt is sent.
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", t.url_string())
-        .env("RUST_LOG", "warn")
-        .env("AFTERCARE_DB_POOL_SIZE", "4")
-        .env("AFTERCARE_DISPATCH_CRON", "* * * * * *")
-        .env("AFTERCARE_BATCH_SIZE", batch.to_string())
-        .env("AFTERCARE_SENDS_IN_FLIGHT", in_flight.to_string())
-        .env("AFTERCARE_FCM_PROJECT_ID", "bench-project")
-        .env("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", &fake.service_account)
-        .env("AFTERCARE_FCM_BASE_URL", &fake.url)
-        .env("AFTERCARE_FCM_TOKEN_URL", format!("{}/token", fake.url))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    // The release workers, polling every second; the bench waits until every prompt is sent.
+    let mut procs: Vec<_> = (0..workers)
+        .map(|i| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+            cmd.env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("DATABASE_URL", t.url_string())
+                .env("RUST_LOG", "warn")
+                .env("AFTERCARE_WORKER_ID", format!("bench-{i}"))
+                .env("AFTERCARE_DB_POOL_SIZE", "4")
+                .env("AFTERCARE_DISPATCH_CRON", "* * * * * *")
+                .env("AFTERCARE_BATCH_SIZE", batch.to_string())
+                .env("AFTERCARE_SENDS_IN_FLIGHT", in_flight.to_string())
+                .env("AFTERCARE_FCM_PROJECT_ID", "bench-project")
+                .env("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", &fake.service_account)
+                .env("AFTERCARE_FCM_BASE_URL", &fake.url)
+                .env("AFTERCARE_FCM_TOKEN_URL", format!("{}/token", fake.url))
+                .stdout(Stdio::null());
+            if let Some(q) = quota_per_minute {
+                cmd.env("AFTERCARE_FCM_QUOTA_PER_MINUTE", q.to_string());
+            }
+            cmd.spawn().unwrap()
+        })
+        .collect();
     let mut polls = 0;
     let mut peak_rss_kib = 0;
     loop {
         std::thread::sleep(Duration::from_millis(250));
-        peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(worker.id()));
+        for p in &procs {
+            peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(p.id()));
+        }
         polls += 1;
         if sent(&mut conn) >= total {
             break;
         }
-        assert!(
-            worker.try_wait().unwrap().is_none(),
-            "the worker exited before the drain finished"
-        );
+        for p in &mut procs {
+            assert!(
+                p.try_wait().unwrap().is_none(),
+                "a worker exited before the drain finished"
+            );
+        }
     }
     let after = Counters::read(&mut conn);
-    let _ = Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
-        .status();
-    let _ = worker.wait();
+    for p in &mut procs {
+        let _ = Command::new("kill")
+            .args(["-TERM", &p.id().to_string()])
+            .status();
+        let _ = p.wait();
+    }
 
     let (first, last) = span(&mut conn);
     let secs = (last - first).num_microseconds().unwrap_or(1).max(1) as f64 / 1e6;
     let (p50, p99) = lateness(&mut conn);
     println!(
-        "drain: {total} prompts in {secs:.2} s = {:.0} prompts/s (batch {batch}, {in_flight} in \
-         flight); fake received {}",
+        "drain: {total} prompts in {secs:.2} s = {:.0} prompts/s ({workers} worker(s), batch \
+         {batch}, {in_flight} in flight); fake accepted {}",
         total as f64 / secs,
         fake.count()
     );
+    if let Some(q) = quota_per_minute {
+        let (throttled, busiest) = fake.quota_figures();
+        let per_second = (q / 60) as f64;
+        println!(
+            "quota {q}/min ({per_second:.0}/s): fake answered {throttled} x 429; busiest second \
+             {busiest}/{per_second:.0}; achieved {:.0}/s = {:.1}% of the quota",
+            total as f64 / secs,
+            100.0 * total as f64 / secs / per_second
+        );
+    }
     println!("lateness (sent - due): p50 {p50:.2} s, p99 {p99:.2} s");
-    println!("worker peak RSS: {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+    println!(
+        "worker peak RSS (largest of {workers}): {:.1} MiB",
+        peak_rss_kib as f64 / 1024.0
+    );
     if let (Some(b), Some(a)) = (before, after) {
         // The bench's own polls are one transaction each.
         let commits = (a.commits - b.commits - polls - 1) as f64;
@@ -452,11 +491,47 @@ fn vm_hwm_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// A minimal FCM: the OAuth token endpoint and `messages:send`, answering at once.
+/// A minimal FCM: the OAuth token endpoint and `messages:send`, answering at once; once told to
+/// ([`FakeFcm::enforce`]), at most so many messages a wall-clock second, 429 above.
 struct FakeFcm {
     url: String,
     service_account: String,
     received: Arc<AtomicU64>,
+    quota: Arc<Mutex<Quota>>,
+}
+
+/// The fake's per-second limit (0: none) and what it saw of it.
+#[derive(Default)]
+struct Quota {
+    per_second: u64,
+    second: u64,
+    in_second: u64,
+    busiest: u64,
+    throttled: u64,
+}
+
+impl Quota {
+    /// Counts one message against the current second; `false` when it is over the limit.
+    fn admit(&mut self) -> bool {
+        if self.per_second == 0 {
+            return true;
+        }
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        if second != self.second {
+            self.second = second;
+            self.in_second = 0;
+        }
+        if self.in_second >= self.per_second {
+            self.throttled += 1;
+            return false;
+        }
+        self.in_second += 1;
+        self.busiest = self.busiest.max(self.in_second);
+        true
+    }
 }
 
 impl FakeFcm {
@@ -464,25 +539,39 @@ impl FakeFcm {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(AtomicU64::new(0));
-        let count = received.clone();
+        let quota: Arc<Mutex<Quota>> = Arc::default();
+        let (count, limit) = (received.clone(), quota.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
-                let count = count.clone();
+                let (count, limit) = (count.clone(), limit.clone());
                 let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                    let count = count.clone();
+                    let (count, limit) = (count.clone(), limit.clone());
                     async move {
                         let token = req.uri().path() == "/token";
                         let _ = req.into_body().collect().await;
-                        let body = if token {
-                            json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"})
-                        } else {
+                        let answer =
+                            hyper::Response::builder().header("content-type", "application/json");
+                        let (answer, body) = if token {
+                            (
+                                answer,
+                                json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"}),
+                            )
+                        } else if limit.lock().unwrap().admit() {
                             let n = count.fetch_add(1, Ordering::Relaxed);
-                            json!({"name": format!("projects/bench-project/messages/{n}")})
+                            (
+                                answer,
+                                json!({"name": format!("projects/bench-project/messages/{n}")}),
+                            )
+                        } else {
+                            (
+                                answer.status(429).header("retry-after", "1"),
+                                json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                                    "details": [{"errorCode": "QUOTA_EXCEEDED"}]}}),
+                            )
                         };
                         Ok::<_, Infallible>(
-                            hyper::Response::builder()
-                                .header("content-type", "application/json")
+                            answer
                                 .body(Full::new(Bytes::from(body.to_string())))
                                 .unwrap(),
                         )
@@ -515,7 +604,22 @@ impl FakeFcm {
             url,
             service_account: path.to_string_lossy().into_owned(),
             received,
+            quota,
         }
+    }
+
+    /// From now on, at most `per_second` messages a wall-clock second.
+    fn enforce(&self, per_second: u64) {
+        *self.quota.lock().unwrap() = Quota {
+            per_second,
+            ..Quota::default()
+        };
+    }
+
+    /// 429s answered and the most messages accepted in one second.
+    fn quota_figures(&self) -> (u64, u64) {
+        let q = self.quota.lock().unwrap();
+        (q.throttled, q.busiest)
     }
 
     fn count(&self) -> u64 {

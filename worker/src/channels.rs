@@ -25,6 +25,7 @@ use shared::push::{PushMessage, PushOutcome, PushSetupError, visible_text};
 use shared::time::now;
 
 use crate::Worker;
+use crate::quota::Gate;
 
 /// How long a provider keeps trying to reach an offline phone: a care reminder is stale after.
 const PUSH_TTL_SECS: u64 = 12 * 3600;
@@ -35,6 +36,8 @@ const PUSH_TTL_SECS: u64 = 12 * 3600;
 pub struct Push {
     pub fcm: Option<Arc<FcmClient>>,
     pub apns: Option<Arc<ApnsClient>>,
+    /// The FCM project's send rate shared with every other worker (with `fcm`).
+    pub fcm_quota: Option<Arc<Gate>>,
 }
 
 impl Push {
@@ -48,6 +51,7 @@ impl Push {
                 Some(c) => Some(Arc::new(ApnsClient::from_config(c)?)),
                 None => None,
             },
+            fcm_quota: Gate::fcm(config),
         })
     }
 
@@ -70,6 +74,20 @@ pub enum Recipient {
         email_enabled: bool,
         devices: Vec<Device>,
     },
+}
+
+impl Recipient {
+    /// How many FCM requests sending to this recipient makes: one per device on FCM, when FCM
+    /// is configured (each takes a permit of the project's shared rate).
+    pub fn fcm_sends(&self, push: &Push) -> usize {
+        match self {
+            Recipient::Send { devices, .. } if push.fcm.is_some() => devices
+                .iter()
+                .filter(|d| d.provider == PushProvider::Fcm)
+                .count(),
+            _ => 0,
+        }
+    }
 }
 
 /// Who each prompt of a claimed batch goes to, in the batch's order: three queries for the
@@ -184,7 +202,19 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
             };
             let (channel, outcome) = match (device.provider, &w.push.fcm, &w.push.apns) {
                 (PushProvider::Fcm, Some(fcm), _) => {
-                    (DeliveryChannel::Fcm, w.timed("fcm", fcm.send(&msg)).await)
+                    let outcome = w.timed("fcm", fcm.send(&msg)).await;
+                    if let (
+                        PushOutcome::Retry {
+                            status: Some(429),
+                            after,
+                            ..
+                        },
+                        Some(gate),
+                    ) = (&outcome, &w.push.fcm_quota)
+                    {
+                        gate.throttled(w, *after).await;
+                    }
+                    (DeliveryChannel::Fcm, outcome)
                 }
                 (PushProvider::Apns, _, Some(apns)) => {
                     // Rows from before providers were recorded are APNs production tokens.

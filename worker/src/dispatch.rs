@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::Worker;
 use crate::channels::{self, Recipient};
+use crate::quota;
 
 mod recorder;
 
@@ -137,10 +138,24 @@ async fn send_one(
     // prompt (it waited for a slot): hand it back unsent rather than risk two live sends.
     let margin = Duration::seconds((w.config.worker.lease_secs / 2).min(40));
     let lease_left = prompt.lease_expires_at.map(|t| t - now());
-    if *stop.borrow() || lease_left.is_none_or(|left| left < margin) {
+    let deadline = match prompt.lease_expires_at {
+        Some(expires) if !*stop.borrow() && lease_left.is_some_and(|left| left >= margin) => {
+            expires - margin
+        }
+        _ => {
+            return Outcome {
+                prompt_id: prompt.id,
+                resolution: Resolution::Release,
+                attempts: Vec::new(),
+            };
+        }
+    };
+    // Every FCM permit the prompt needs is taken before any of its sends start, so a prompt
+    // that must wait past its lease goes back unsent rather than half sent.
+    if let Err(resolution) = quota::permits(w, to.fcm_sends(&w.push), deadline, stop).await {
         return Outcome {
             prompt_id: prompt.id,
-            resolution: Resolution::Release,
+            resolution,
             attempts: Vec::new(),
         };
     }

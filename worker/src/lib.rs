@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod listener;
+pub mod quota;
 pub mod scheduler;
 pub mod wake;
 

@@ -86,6 +86,10 @@ pub struct FcmConfig {
     pub service_account_file: String,
     pub base_url: String,
     pub token_url: Option<String>,
+    /// Messages a minute the project may send, all workers together, 60..=100,000,000
+    /// (`AFTERCARE_FCM_QUOTA_PER_MINUTE`; FCM's default quota is 600,000 a minute per project,
+    /// firebase.google.com/docs/cloud-messaging/throttling-and-quotas).
+    pub quota_per_minute: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -268,6 +268,7 @@ fn fcm(v: &Vars<'_>) -> Result<Option<FcmConfig>, ConfigError> {
             service_account_file,
             base_url: v.value(&s::FCM_BASE_URL).to_owned(),
             token_url: v.owned(&s::FCM_TOKEN_URL),
+            quota_per_minute: quota_per_minute(v)?,
         })),
         (None, None) => Ok(None),
         _ => Err(err(
@@ -275,6 +276,17 @@ fn fcm(v: &Vars<'_>) -> Result<Option<FcmConfig>, ConfigError> {
             "set both AFTERCARE_FCM_PROJECT_ID and AFTERCARE_FCM_SERVICE_ACCOUNT_FILE, or neither",
         )),
     }
+}
+
+fn quota_per_minute(v: &Vars<'_>) -> Result<i64, ConfigError> {
+    let quota: i64 = v.parse(&s::FCM_QUOTA_PER_MINUTE)?;
+    if !(60..=100_000_000).contains(&quota) {
+        return Err(err(
+            &s::FCM_QUOTA_PER_MINUTE,
+            "must be between 60 and 100000000",
+        ));
+    }
+    Ok(quota)
 }
 
 fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {

@@ -234,6 +234,11 @@ pub const FCM_TOKEN_URL: Setting = Setting::derived(
     "from the service account",
     "OAuth2 token endpoint override",
 );
+pub const FCM_QUOTA_PER_MINUTE: Setting = Setting::with_default(
+    "AFTERCARE_FCM_QUOTA_PER_MINUTE",
+    "600000",
+    "FCM messages per minute for the project, shared by every worker through the database (FCM's default quota; 60-100000000, set a raised quota's figure)",
+);
 pub const APNS_KEY_FILE: Setting = Setting::optional(
     "AFTERCARE_APNS_KEY_FILE",
     "path to the APNs .p8 signing key; with key id, team id and topic, enables APNs",
@@ -310,6 +315,7 @@ pub const SETTINGS: &[&Setting] = &[
     &FCM_SERVICE_ACCOUNT_FILE,
     &FCM_BASE_URL,
     &FCM_TOKEN_URL,
+    &FCM_QUOTA_PER_MINUTE,
     &APNS_KEY_FILE,
     &APNS_KEY_ID,
     &APNS_TEAM_ID,

@@ -117,6 +117,14 @@ fn each_bad_setting_is_named() {
             "AFTERCARE_ACCESS_TOKEN_TTL_SECS",
         ),
         (&[("AFTERCARE_BATCH_SIZE", "0")], "AFTERCARE_BATCH_SIZE"),
+        (
+            &[
+                ("AFTERCARE_FCM_PROJECT_ID", "p"),
+                ("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", "sa.json"),
+                ("AFTERCARE_FCM_QUOTA_PER_MINUTE", "59"),
+            ],
+            "AFTERCARE_FCM_QUOTA_PER_MINUTE",
+        ),
     ];
     for (pairs, name) in cases {
         let e = Config::from_vars(&vars(pairs)).unwrap_err();

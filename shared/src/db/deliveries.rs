@@ -48,6 +48,10 @@ pub enum Resolution {
     /// Back to the queue now without counting an attempt (nothing was sent: stopping, or the
     /// lease is too short to finish a send).
     Release,
+    /// Back to the queue at `at` without counting an attempt: nothing was sent because the
+    /// provider may not be sent to before then (its project is paused after a 429, or its
+    /// quota is spent for longer than the lease allows a send to wait).
+    Defer { at: NaiveDateTime },
 }
 
 /// One leased prompt's outcome, as the worker records it.
@@ -261,6 +265,13 @@ fn resolve_one(
             .execute(conn)?,
         Resolution::Release => diesel::update(owned)
             .set((prompts::status.eq(PromptStatus::Scheduled), released))
+            .execute(conn)?,
+        Resolution::Defer { at } => diesel::update(owned)
+            .set((
+                prompts::status.eq(PromptStatus::Scheduled),
+                prompts::available_at.eq(at),
+                released,
+            ))
             .execute(conn)?,
     };
     Ok(n == 1)

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod patients;
 pub mod plans;
 pub mod prompts;
+pub mod quotas;
 pub mod roster;
 pub mod schema;
 pub mod sessions;

@@ -103,6 +103,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    push_quotas (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        used -> BigInt,
+        granted -> BigInt,
+        paused_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     treatments (id) {
         id -> Text,
         clinic_id -> Text,
@@ -293,6 +303,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_sessions,
     refresh_tokens,
     login_throttle,
+    push_quotas,
     treatments,
     session_bookings,
     prompts,

@@ -82,7 +82,7 @@ async fn write(w: &Worker, group: Vec<Finished>) -> usize {
             // Our lease expired and another worker re-claimed the prompt; its record stands.
             tracing::warn!(prompt_id = %prompt_id, resolution, "lease lost before recording; outcome dropped");
         }
-        if *resolution != "released" {
+        if *resolution != "released" && *resolution != "deferred" {
             resolved += 1;
         }
     }
@@ -96,5 +96,6 @@ fn label(r: &Resolution) -> &'static str {
         Resolution::Failed { .. } => "failed",
         Resolution::Cancelled { .. } => "cancelled",
         Resolution::Release => "released",
+        Resolution::Defer { .. } => "deferred",
     }
 }

@@ -31,6 +31,8 @@ pub fn key_path(name: &str) -> String {
 pub struct FcmRequest {
     pub authorization: String,
     pub body: Value,
+    /// When the fake received it (UTC, as `shared::time::now`).
+    pub at: chrono::NaiveDateTime,
 }
 
 impl FcmRequest {
@@ -63,6 +65,7 @@ impl Respond for FcmResponder {
             log.push(FcmRequest {
                 authorization,
                 body,
+                at: shared::time::now(),
             });
             log.len()
         };

@@ -14,5 +14,6 @@ mod health;
 mod jobs;
 mod processes;
 mod providers;
+mod quota;
 mod skips;
 mod wakeup;
