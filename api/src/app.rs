@@ -106,11 +106,6 @@ impl Application {
 }
 
 fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    // Every blocking task is database work that needs one of the pool's connections, so more
-    // threads than connections only wait inside the pool (r2d2 wakes its waiters in no
-    // particular order), each with its own stack. Capped at the pool size, excess requests
-    // queue first-come first-served in tokio instead (BENCHMARKS.md, "The API under load").
-    let blocking = state.config.db_pool_size.max(1) as usize;
     let data = web::Data::new(state);
     let openapi = crate::openapi::document();
     Ok(HttpServer::new(move || {
@@ -138,7 +133,6 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 Err::<HttpResponse, _>(ApiError(shared::Error::NotFound))
             }))
     })
-    .worker_max_blocking_threads(blocking)
     .listen(listener)?
     .shutdown_timeout(30)
     .run())

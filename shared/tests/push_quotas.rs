@@ -67,3 +67,22 @@ fn a_pause_grants_nothing_until_it_ends_and_only_lengthens() {
         assert_eq!(reserve(c, "fcm:p", 5, 10, after, after).unwrap().granted, 5);
     });
 }
+
+#[test]
+fn a_clock_far_ahead_cannot_stall_the_others() {
+    each_backend(|c| {
+        let t0 = shared::time::now();
+        // A worker whose clock runs an hour ahead opens its window and sets a pause.
+        let ahead = t0 + Duration::hours(1);
+        assert_eq!(reserve(c, "fcm:p", 4, 10, ahead, ahead).unwrap().granted, 4);
+        let bogus = ahead + Duration::seconds(60);
+        assert_eq!(pause(c, "fcm:p", bogus, ahead).unwrap(), bogus);
+        // A worker on time is neither held to that window nor to that pause.
+        let g = reserve(c, "fcm:p", 4, 10, t0, t0).unwrap();
+        assert_eq!((g.granted, g.window_start, g.paused_until), (4, t0, None));
+        // A pause it sets itself replaces a bogus one rather than keeping it.
+        pause(c, "fcm:p", bogus, ahead).unwrap();
+        let mine = t0 + Duration::seconds(30);
+        assert_eq!(pause(c, "fcm:p", mine, t0).unwrap(), mine);
+    });
+}

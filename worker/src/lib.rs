@@ -172,8 +172,15 @@ impl Worker {
         ];
         scheduler::run(jobs, shutdown, self.metrics.clone()).await;
         if let Some(thread) = listener {
-            // It sees the stop within one poll.
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            // It sees the stop within one poll, unless it is stuck on a dead connection (at
+            // most the connect and TCP timeouts of `notify::Listener`): don't wait that long.
+            let joined = tokio::task::spawn_blocking(move || thread.join());
+            if tokio::time::timeout(std::time::Duration::from_secs(2), joined)
+                .await
+                .is_err()
+            {
+                tracing::warn!("notification listener still busy at stop; left behind");
+            }
         }
         tracing::info!("delivery worker stopped");
     }

@@ -40,7 +40,7 @@ const RECHECK_SECS: i64 = 10;
 const DEFAULT_PAUSE_SECS: u64 = 60;
 /// A `Retry-After` above this is capped: a wrong header must not stop every worker's FCM sends
 /// for hours; a project still over its quota answers 429 again and pauses again.
-const MAX_PAUSE_SECS: u64 = 300;
+const MAX_PAUSE_SECS: u64 = quotas::MAX_PAUSE_SECS.unsigned_abs();
 
 /// One provider project's shared send rate as one worker sees it.
 #[derive(Debug)]
@@ -62,6 +62,9 @@ struct Local {
     window: NaiveDateTime,
     /// Nothing is to be had before this instant (the window is spent, or the project paused).
     closed_until: NaiveDateTime,
+    /// The end of a pause this worker saw itself (a 429), which stands even when the row could
+    /// not be written.
+    paused_until: NaiveDateTime,
     /// When the row was last read.
     checked_at: NaiveDateTime,
 }
@@ -96,7 +99,9 @@ pub enum Permit {
 impl Gate {
     /// The FCM project's gate, when FCM is configured. A chunk is the send window
     /// (`AFTERCARE_SENDS_IN_FLIGHT`), or a sixteenth of the window when that is more, so a
-    /// large quota costs a few round trips a second and a small one is shared fairly.
+    /// large quota costs a few round trips a second; but never more than a quarter of the
+    /// window, so a small quota is shared by at least four reservations a second (one worker
+    /// cannot take a whole second's permits for one send).
     pub fn fcm(config: &Config) -> Option<Arc<Self>> {
         let fcm = config.fcm.as_ref()?;
         let capacity = (fcm.quota_per_minute / 60).max(1);
@@ -104,11 +109,12 @@ impl Gate {
         Some(Arc::new(Self {
             key: format!("fcm:{}", fcm.project_id),
             capacity,
-            chunk: in_flight.max(capacity / 16).clamp(1, capacity),
+            chunk: in_flight.max(capacity / 16).min(capacity / 4).max(1),
             local: Mutex::new(Local {
                 left: 0,
                 window: NaiveDateTime::MIN,
                 closed_until: NaiveDateTime::MIN,
+                paused_until: NaiveDateTime::MIN,
                 checked_at: NaiveDateTime::MIN,
             }),
         }))
@@ -133,6 +139,9 @@ impl Gate {
                 return Permit::Stopped;
             }
             let wait = match self.try_take(w).await {
+                // Waiting for the gate (other sends' reservations) may itself have run past
+                // the deadline: a permit that late would eat into the lease's margin.
+                None if now() > deadline => return Permit::NotBefore(now()),
                 None => return Permit::Go,
                 Some(wait) => wait,
             };
@@ -193,7 +202,14 @@ impl Gate {
         // pause.
         w.health.beat();
         local.checked_at = t;
-        if let Some(until) = grant.paused_until.filter(|u| *u > t) {
+        // A pause this worker saw but could not write stands until it ends, whatever the
+        // row says.
+        let paused_until = grant
+            .paused_until
+            .into_iter()
+            .chain((local.paused_until > t).then_some(local.paused_until))
+            .max();
+        if let Some(until) = paused_until.filter(|u| *u > t) {
             self.show_pause(w, until);
             local.left = 0;
             local.closed_until = until;
@@ -248,6 +264,7 @@ impl Gate {
         let mut local = self.local.lock().await;
         local.left = 0;
         local.closed_until = local.closed_until.max(until);
+        local.paused_until = local.paused_until.max(until);
         local.checked_at = now();
     }
 

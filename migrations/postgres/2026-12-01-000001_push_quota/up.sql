@@ -1,6 +1,5 @@
 -- Send permits shared by every worker (issue 13): one row per provider project, e.g.
--- `fcm:<project_id>`. A window (`window_start`, one second long, or one minute for quotas under
--- 60 a minute) holds `used` permits out of the configured share; workers reserve them in chunks
+-- `fcm:<project_id>`. A window (`window_start`, one second long) holds `used` permits out of the configured share; workers reserve them in chunks
 -- with one upsert, which also returns `granted`, the size of that chunk. `paused_until` is set
 -- from a provider's 429 `Retry-After`: no worker sends to the project before it.
 CREATE TABLE push_quotas (

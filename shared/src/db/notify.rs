@@ -4,8 +4,10 @@
 //! [`PROMPTS_DUE`] when a write makes a prompt claimable now (inserted due, a lease handed back
 //! or expired, re-timed by a re-plan) and on [`CLINIC_ALERTS_DUE`] when it makes a clinic alert
 //! claimable (an urgent escalation's alert, a lease handed back). "Now" is the database's clock
-//! plus 10 seconds. Recording an outcome never notifies: the claim and every resolution either
-//! leave the queue or come back with a backoff of 15 s or more. PostgreSQL delivers a
+//! plus 10 seconds. The claim and the sent, failed, cancelled and retried outcomes never notify:
+//! they leave the queue or come back with a backoff of 15 s or more. A prompt handed back
+//! unsent (a stop, a short lease margin, a spent FCM quota window) is due again within seconds
+//! and does notify, so any worker picks it up. PostgreSQL delivers a
 //! notification at commit, to the sessions listening at that moment, and folds identical ones
 //! of one transaction into one.
 //!
@@ -49,12 +51,35 @@ impl std::fmt::Debug for Listener {
     }
 }
 
+/// libpq settings that keep the listener from hanging on a dead peer: a connect gives up after
+/// 5 s, and TCP keepalives plus a 20 s user timeout end a connection whose server vanished
+/// without a word (a partition, a NAT that forgot it), so the listener reconnects instead of
+/// blocking in its `SELECT 1` for the kernel's ~15 minutes. A setting the URL already names wins.
+fn with_timeouts(url: &str) -> String {
+    const SETTINGS: [(&str, &str); 6] = [
+        ("connect_timeout", "5"),
+        ("keepalives", "1"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_count", "3"),
+        ("tcp_user_timeout", "20000"),
+    ];
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let named = |k: &str| query.split('&').any(|kv| kv.split('=').next() == Some(k));
+    let mut out = url.to_owned();
+    for (k, v) in SETTINGS.iter().filter(|(k, _)| !named(k)) {
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(&format!("{k}={v}"));
+    }
+    out
+}
+
 impl Listener {
     /// Opens a connection to the PostgreSQL `url` (the full `postgres://` URL) and listens on
     /// both channels. Errors: the server cannot be reached or refuses the connection
     /// ([`Error::Unavailable`], in one line, without the URL), or a statement fails.
     pub fn connect(url: &str) -> Result<Self> {
-        let mut conn = PgConnection::establish(url)
+        let mut conn = PgConnection::establish(&with_timeouts(url))
             .map_err(|e| Error::Unavailable(super::one_line(&e.to_string())))?;
         conn.batch_execute(&format!(
             "SET application_name = '{APPLICATION_NAME}'; \
@@ -83,5 +108,25 @@ impl Listener {
     /// read). Notifications that arrive meanwhile stay queued for [`Listener::poll`].
     pub fn ping(&mut self) -> Result<()> {
         Ok(self.conn.batch_execute("SELECT 1")?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_timeouts;
+
+    #[test]
+    fn timeouts_are_added_unless_named() {
+        let u = with_timeouts("postgres://h/db");
+        assert!(
+            u.starts_with("postgres://h/db?connect_timeout=5&keepalives=1"),
+            "{u}"
+        );
+        let u = with_timeouts("postgres://h/db?sslmode=require&connect_timeout=30");
+        assert!(
+            u.contains("sslmode=require&connect_timeout=30&keepalives=1"),
+            "{u}"
+        );
+        assert_eq!(u.matches("connect_timeout").count(), 1);
     }
 }

@@ -16,6 +16,19 @@ use super::DbConn;
 use super::schema::push_quotas;
 use crate::error::Result;
 
+/// How far ahead of a reserving worker's window the row's window may be and still be obeyed.
+pub const MAX_SKEW_SECS: i64 = 5;
+
+/// The longest pause a 429 sets (its `Retry-After`, capped); a pause ending later than this
+/// from a worker's `now` was set by a clock that runs ahead and is ignored.
+pub const MAX_PAUSE_SECS: i64 = 300;
+
+/// The latest pause end a worker whose clock reads `now` obeys: the longest pause, plus the
+/// skew allowed between workers' clocks.
+fn latest_pause(now: NaiveDateTime) -> NaiveDateTime {
+    now + chrono::Duration::seconds(MAX_PAUSE_SECS + MAX_SKEW_SECS)
+}
+
 /// The answer to one reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
 pub struct Grant {
@@ -37,8 +50,13 @@ pub struct Grant {
 ///
 /// One atomic upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`): a row whose window is
 /// older starts the new window with this reservation; a row already in this window (or a later
-/// one) grants what is left of it; a paused project grants nothing. Windows never move back, so
-/// a worker whose clock lags gets permits of the later window and must wait for its start.
+/// one, up to [`MAX_SKEW_SECS`] ahead) grants what is left of it; a paused project grants
+/// nothing. Within that skew windows never move back, so a worker whose clock lags a little
+/// gets permits of the later window and must wait for its start. A window further ahead, or a
+/// pause ending more than [`MAX_PAUSE_SECS`] from `now`, was written by a clock that is wrong:
+/// it is replaced rather than obeyed, so one bad clock cannot stall every worker (while such a
+/// clock keeps writing, the windows flip between the two clocks and the quota can be exceeded
+/// up to twofold; `aftercare_push_throttled_total` then shows 429s).
 ///
 /// # Errors
 /// A database error; nothing is reserved then.
@@ -51,24 +69,33 @@ pub fn reserve(
     now: NaiveDateTime,
 ) -> Result<Grant> {
     // SET expressions all read the row as it was, so `granted` is this reservation's share.
+    // $6: the latest window obeyed; $7: the latest pause end obeyed.
     const PG: &str = "INSERT INTO push_quotas AS q (key, window_start, used, granted, paused_until) \
         VALUES ($1, $2, LEAST($3, $4), LEAST($3, $4), NULL) ON CONFLICT (key) DO UPDATE SET \
-        granted = CASE WHEN q.paused_until > $5 THEN 0 WHEN q.window_start < $2 THEN LEAST($3, $4) \
+        granted = CASE WHEN q.paused_until > $5 AND q.paused_until <= $7 THEN 0 \
+            WHEN q.window_start < $2 OR q.window_start > $6 THEN LEAST($3, $4) \
             ELSE GREATEST(0, LEAST($3, $4 - q.used)) END, \
-        used = CASE WHEN q.paused_until > $5 THEN q.used WHEN q.window_start < $2 THEN LEAST($3, $4) \
+        used = CASE WHEN q.paused_until > $5 AND q.paused_until <= $7 THEN q.used \
+            WHEN q.window_start < $2 OR q.window_start > $6 THEN LEAST($3, $4) \
             ELSE q.used + GREATEST(0, LEAST($3, $4 - q.used)) END, \
-        window_start = CASE WHEN q.paused_until > $5 THEN q.window_start \
-            WHEN q.window_start < $2 THEN $2 ELSE q.window_start END \
+        window_start = CASE WHEN q.paused_until > $5 AND q.paused_until <= $7 THEN q.window_start \
+            WHEN q.window_start < $2 OR q.window_start > $6 THEN $2 ELSE q.window_start END, \
+        paused_until = CASE WHEN q.paused_until > $7 THEN NULL ELSE q.paused_until END \
         RETURNING granted, window_start, paused_until";
     const SQLITE: &str = "INSERT INTO push_quotas AS q (key, window_start, used, granted, paused_until) \
         VALUES (?1, ?2, min(?3, ?4), min(?3, ?4), NULL) ON CONFLICT (key) DO UPDATE SET \
-        granted = CASE WHEN q.paused_until > ?5 THEN 0 WHEN q.window_start < ?2 THEN min(?3, ?4) \
+        granted = CASE WHEN q.paused_until > ?5 AND q.paused_until <= ?7 THEN 0 \
+            WHEN q.window_start < ?2 OR q.window_start > ?6 THEN min(?3, ?4) \
             ELSE max(0, min(?3, ?4 - q.used)) END, \
-        used = CASE WHEN q.paused_until > ?5 THEN q.used WHEN q.window_start < ?2 THEN min(?3, ?4) \
+        used = CASE WHEN q.paused_until > ?5 AND q.paused_until <= ?7 THEN q.used \
+            WHEN q.window_start < ?2 OR q.window_start > ?6 THEN min(?3, ?4) \
             ELSE q.used + max(0, min(?3, ?4 - q.used)) END, \
-        window_start = CASE WHEN q.paused_until > ?5 THEN q.window_start \
-            WHEN q.window_start < ?2 THEN ?2 ELSE q.window_start END \
+        window_start = CASE WHEN q.paused_until > ?5 AND q.paused_until <= ?7 THEN q.window_start \
+            WHEN q.window_start < ?2 OR q.window_start > ?6 THEN ?2 ELSE q.window_start END, \
+        paused_until = CASE WHEN q.paused_until > ?7 THEN NULL ELSE q.paused_until END \
         RETURNING granted, window_start, paused_until";
+    let latest_window = window_start + chrono::Duration::seconds(MAX_SKEW_SECS);
+    let latest_pause = latest_pause(now);
     let want = want.max(0);
     Ok(match conn {
         DbConn::Pg(pg) => sql_query(PG)
@@ -77,6 +104,8 @@ pub fn reserve(
             .bind::<BigInt, _>(want)
             .bind::<BigInt, _>(capacity)
             .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(latest_window)
+            .bind::<Timestamp, _>(latest_pause)
             .get_result(pg)?,
         DbConn::Sqlite(lite) => sql_query(SQLITE)
             .bind::<Text, _>(key)
@@ -84,12 +113,15 @@ pub fn reserve(
             .bind::<BigInt, _>(want)
             .bind::<BigInt, _>(capacity)
             .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(latest_window)
+            .bind::<Timestamp, _>(latest_pause)
             .get_result(lite)?,
     })
 }
 
 /// Pauses project `key` until `until` for every worker, or keeps a later pause already set (a
-/// short `Retry-After` never cuts a longer one). Returns the pause in force.
+/// short `Retry-After` never cuts a longer one, but a pause too far ahead to be real, see
+/// [`reserve`], is replaced). Returns the pause in force.
 ///
 /// # Errors
 /// A database error; the pause is then only this worker's.
@@ -106,20 +138,24 @@ pub fn pause(
     }
     const PG: &str = "INSERT INTO push_quotas AS q (key, window_start, used, granted, paused_until) \
         VALUES ($1, $2, 0, 0, $3) ON CONFLICT (key) DO UPDATE SET paused_until = \
-        CASE WHEN q.paused_until > $3 THEN q.paused_until ELSE $3 END RETURNING paused_until";
+        CASE WHEN q.paused_until > $3 AND q.paused_until <= $4 THEN q.paused_until ELSE $3 END \
+        RETURNING paused_until";
     const SQLITE: &str = "INSERT INTO push_quotas AS q (key, window_start, used, granted, paused_until) \
         VALUES (?1, ?2, 0, 0, ?3) ON CONFLICT (key) DO UPDATE SET paused_until = \
-        CASE WHEN q.paused_until > ?3 THEN q.paused_until ELSE ?3 END RETURNING paused_until";
+        CASE WHEN q.paused_until > ?3 AND q.paused_until <= ?4 THEN q.paused_until ELSE ?3 END \
+        RETURNING paused_until";
     let row: Paused = match conn {
         DbConn::Pg(pg) => sql_query(PG)
             .bind::<Text, _>(key)
             .bind::<Timestamp, _>(now)
             .bind::<Timestamp, _>(until)
+            .bind::<Timestamp, _>(latest_pause(now))
             .get_result(pg)?,
         DbConn::Sqlite(lite) => sql_query(SQLITE)
             .bind::<Text, _>(key)
             .bind::<Timestamp, _>(now)
             .bind::<Timestamp, _>(until)
+            .bind::<Timestamp, _>(latest_pause(now))
             .get_result(lite)?,
     };
     Ok(row.paused_until)

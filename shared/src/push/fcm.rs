@@ -199,8 +199,10 @@ impl FcmClient {
         if !resp.status().is_success() {
             // Credentials trouble is not the prompt's fault: retry, so nothing is lost while an
             // operator fixes the service account.
+            // No status: a throttled token endpoint is Google's OAuth service, not the
+            // project's FCM quota, and must not pause every worker's sends.
             return Err(PushOutcome::Retry {
-                status: Some(status),
+                status: None,
                 after: retry_after(resp.headers()),
                 reason: format!("token endpoint answered {status}"),
             });
