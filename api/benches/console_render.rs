@@ -8,21 +8,19 @@
 //! (defaults: 1,000 patients, sqlite). Target: p99 ≤ 50 ms. Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/clinic.rs"]
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use chrono::Duration as Span;
-use shared::care::check_ins::CheckInForm;
-use shared::care::treatments::TreatmentForm;
-use shared::care::{self, StaffActor};
 use shared::config::Config;
 use shared::db::roster::{RosterQuery, RosterSort};
 use shared::db::{Backend, Db, migrate};
-use shared::domain::{Area, Device, NeedleDepth, PatientId, Role, TimeZone};
-use shared::testing::{TestDatabase, fixtures};
-use shared::time::now;
+use shared::domain::{PatientId, Role, TimeZone};
+use shared::testing::TestDatabase;
 
 use api::console::patient;
 use api::console::roster::{self, PAGE_SIZE};
@@ -74,76 +72,10 @@ async fn run(patients: usize, backend: Backend) {
         shared::mail::Mailer::from_config(&config.mail).unwrap(),
         Arc::new(shared::protocol::Protocol::builtin().unwrap()),
     );
-    let (clinic, staff) = db
-        .run(|c| {
-            let clinic = fixtures::clinic(c, "Bench");
-            let staff = fixtures::user(c, &clinic.id, "clinician");
-            Ok((clinic, staff))
-        })
-        .await
-        .unwrap();
-    let actor = StaffActor {
-        clinic_id: clinic.id.clone(),
-        user_id: staff.id.clone(),
-    };
-
     let started = Instant::now();
-    let mut ids: Vec<PatientId> = Vec::new();
-    for i in 0..patients {
-        let cid = clinic.id.clone();
-        let (u, _) = db
-            .run(move |c| Ok(fixtures::patient(c, &cid, "Europe/Madrid")))
-            .await
-            .unwrap();
-        let id = u.id.as_patient();
-        let at = now() - Span::days((i % 30) as i64) - Span::hours(1);
-        let form = TreatmentForm {
-            performed_at: at,
-            areas: vec![Area::Face],
-            depth: NeedleDepth::parse(1.0).unwrap(),
-            device: Device::Pen,
-            combined_with: Vec::new(),
-            session_number: 1,
-            planned_sessions: 3,
-            interval_weeks: 4,
-            contraindications: Vec::new(),
-            override_reason: None,
-            notes: None,
-        };
-        care::treatments::record(&db, &state.protocol, &actor, &id, form, at)
-            .await
-            .unwrap();
-        if i % 10 == 0 {
-            for day in [1, 3, 5] {
-                let form = CheckInForm {
-                    redness: 8 - day,
-                    swelling: 3,
-                    pain: 2,
-                    peeling: day > 2,
-                    symptoms: vec![],
-                };
-                let when = at + Span::days(day.into());
-                if when < now() {
-                    care::check_ins::record(&db, &state.protocol, &id, form, when)
-                        .await
-                        .unwrap();
-                }
-            }
-        }
-        if i % 7 == 0 {
-            care::treatments::book_next_session(
-                &db,
-                &state.protocol,
-                &actor,
-                &id,
-                now() + Span::days(10 + (i % 20) as i64),
-                now(),
-            )
-            .await
-            .unwrap();
-        }
-        ids.push(id);
-    }
+    let seeded = common::clinic(&db, &state.protocol, patients).await;
+    let (clinic, staff) = (seeded.clinic, seeded.staff);
+    let ids: Vec<PatientId> = seeded.patients.into_iter().map(|(id, _)| id).collect();
     println!(
         "{backend}: {patients} patients (treatments, plans, check-ins, bookings) in {:.1?}",
         started.elapsed()

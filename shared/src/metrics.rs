@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::{Registry, Unit};
+use prometheus_client::registry::{Metric, Registry, Unit};
 
 use crate::db::Db;
 
@@ -106,6 +108,23 @@ impl Default for Metrics {
     }
 }
 
+/// One row of the registration table: name, help, unit, the metric.
+type Registration = (&'static str, &'static str, Option<Unit>, Box<dyn Metric>);
+
+/// A metric of any kind, so the families can be registered from one table.
+#[derive(Debug)]
+struct Boxed(Box<dyn Metric>);
+
+impl EncodeMetric for Boxed {
+    fn encode(&self, encoder: MetricEncoder<'_>) -> Result<(), std::fmt::Error> {
+        self.0.encode(encoder)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        self.0.metric_type()
+    }
+}
+
 /// Seconds, from 5 ms to a minute: HTTP answers and provider calls.
 const REQUEST_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -144,107 +163,129 @@ impl Metrics {
             outbox_depth: Gauge::default(),
             open_escalations: Gauge::default(),
         };
-        r.register(
-            "http_requests",
-            "HTTP requests served",
-            m.http_requests.clone(),
-        );
-        r.register_with_unit(
-            "http_request_duration",
-            "HTTP request latency",
-            Unit::Seconds,
-            m.http_duration.clone(),
-        );
-        r.register(
-            "deliveries",
-            "Provider requests by channel and outcome",
-            m.deliveries.clone(),
-        );
-        r.register_with_unit(
-            "provider_request_duration",
-            "Provider request latency by channel",
-            Unit::Seconds,
-            m.provider_duration.clone(),
-        );
-        r.register_with_unit(
-            "delivery_lateness",
-            "Sent minus due of delivered prompts, by channel",
-            Unit::Seconds,
-            m.lateness.clone(),
-        );
-        r.register_with_unit(
-            "push_quota_wait",
-            "Time a prompt's sends waited for the provider's shared send permits, by channel",
-            Unit::Seconds,
-            m.quota_wait.clone(),
-        );
-        r.register(
-            "push_throttled",
-            "429 answers from a push provider (each pauses the project for every worker)",
-            m.throttled.clone(),
-        );
-        r.register(
-            "push_quota_deferred",
-            "Prompts put back unsent because the provider's permits would come after their lease",
-            m.quota_deferred.clone(),
-        );
-        r.register_with_unit(
-            "push_paused_until_timestamp",
-            "Unix time until which this process saw the provider's project paused by a 429",
-            Unit::Seconds,
-            m.paused_until.clone(),
-        );
-        r.register(
-            "dispatch_ticks",
-            "Dispatch ticks run",
-            m.dispatch_ticks.clone(),
-        );
-        r.register(
-            "dispatch_errors",
-            "Prompts whose processing failed",
-            m.dispatch_errors.clone(),
-        );
-        r.register_with_unit(
-            "dispatch_last_success_timestamp",
-            "Unix time of the dispatch loop's last progress",
-            Unit::Seconds,
-            m.dispatch_last_success.clone(),
-        );
-        r.register(
-            "prompts_claimed",
-            "Prompts leased for delivery",
-            m.prompts_claimed.clone(),
-        );
-        r.register(
-            "worker_wakeups",
-            "Runs of the dispatch and clinic-alert jobs, by what woke them",
-            m.worker_wakeups.clone(),
-        );
-        r.register(
-            "worker_listening",
-            "1 while the worker listens for PostgreSQL notifications, else 0",
-            m.worker_listening.clone(),
-        );
-        r.register(
-            "lease_recoveries",
-            "Expired leases returned to their queue",
-            m.lease_recoveries.clone(),
-        );
-        r.register(
-            "prompt_backlog",
-            "Prompts due and waiting to be claimed (at scrape time)",
-            m.backlog.clone(),
-        );
-        r.register(
-            "clinic_alert_outbox_depth",
-            "Urgent clinic alerts not yet emailed (at scrape time)",
-            m.outbox_depth.clone(),
-        );
-        r.register(
-            "open_escalations",
-            "Escalations not yet resolved by their clinic (at scrape time)",
-            m.open_escalations.clone(),
-        );
+        // (name, help, unit, metric): the exposition lists them in this order.
+        let families: Vec<Registration> = vec![
+            (
+                "http_requests",
+                "HTTP requests served",
+                None,
+                Box::new(m.http_requests.clone()),
+            ),
+            (
+                "http_request_duration",
+                "HTTP request latency",
+                Some(Unit::Seconds),
+                Box::new(m.http_duration.clone()),
+            ),
+            (
+                "deliveries",
+                "Provider requests by channel and outcome",
+                None,
+                Box::new(m.deliveries.clone()),
+            ),
+            (
+                "provider_request_duration",
+                "Provider request latency by channel",
+                Some(Unit::Seconds),
+                Box::new(m.provider_duration.clone()),
+            ),
+            (
+                "delivery_lateness",
+                "Sent minus due of delivered prompts, by channel",
+                Some(Unit::Seconds),
+                Box::new(m.lateness.clone()),
+            ),
+            (
+                "push_quota_wait",
+                "Time a prompt's sends waited for the provider's shared send permits, by channel",
+                Some(Unit::Seconds),
+                Box::new(m.quota_wait.clone()),
+            ),
+            (
+                "push_throttled",
+                "429 answers from a push provider (each pauses the project for every worker)",
+                None,
+                Box::new(m.throttled.clone()),
+            ),
+            (
+                "push_quota_deferred",
+                "Prompts put back unsent because the provider's permits would come after their lease",
+                None,
+                Box::new(m.quota_deferred.clone()),
+            ),
+            (
+                "push_paused_until_timestamp",
+                "Unix time until which this process saw the provider's project paused by a 429",
+                Some(Unit::Seconds),
+                Box::new(m.paused_until.clone()),
+            ),
+            (
+                "dispatch_ticks",
+                "Dispatch ticks run",
+                None,
+                Box::new(m.dispatch_ticks.clone()),
+            ),
+            (
+                "dispatch_errors",
+                "Prompts whose processing failed",
+                None,
+                Box::new(m.dispatch_errors.clone()),
+            ),
+            (
+                "dispatch_last_success_timestamp",
+                "Unix time of the dispatch loop's last progress",
+                Some(Unit::Seconds),
+                Box::new(m.dispatch_last_success.clone()),
+            ),
+            (
+                "prompts_claimed",
+                "Prompts leased for delivery",
+                None,
+                Box::new(m.prompts_claimed.clone()),
+            ),
+            (
+                "worker_wakeups",
+                "Runs of the dispatch and clinic-alert jobs, by what woke them",
+                None,
+                Box::new(m.worker_wakeups.clone()),
+            ),
+            (
+                "worker_listening",
+                "1 while the worker listens for PostgreSQL notifications, else 0",
+                None,
+                Box::new(m.worker_listening.clone()),
+            ),
+            (
+                "lease_recoveries",
+                "Expired leases returned to their queue",
+                None,
+                Box::new(m.lease_recoveries.clone()),
+            ),
+            (
+                "prompt_backlog",
+                "Prompts due and waiting to be claimed (at scrape time)",
+                None,
+                Box::new(m.backlog.clone()),
+            ),
+            (
+                "clinic_alert_outbox_depth",
+                "Urgent clinic alerts not yet emailed (at scrape time)",
+                None,
+                Box::new(m.outbox_depth.clone()),
+            ),
+            (
+                "open_escalations",
+                "Escalations not yet resolved by their clinic (at scrape time)",
+                None,
+                Box::new(m.open_escalations.clone()),
+            ),
+        ];
+        for (name, help, unit, metric) in families {
+            match unit {
+                Some(unit) => r.register_with_unit(name, help, unit, Boxed(metric)),
+                None => r.register(name, help, Boxed(metric)),
+            }
+        }
         Self {
             registry: Arc::new(r),
             ..m

@@ -19,11 +19,10 @@
 //! the same number of jobs on the same fake (`benches/graphile/`). Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::convert::Infallible;
+#[path = "common/fake_fcm.rs"]
+mod fake_fcm;
+
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
@@ -31,16 +30,13 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use serde_json::json;
 use shared::db::deliveries::{self, Attempt, Outcome, Resolution};
 use shared::db::{Backend, Db, DbConn, migrate, new_id, prompts};
 use shared::domain::{DeliveryChannel, DeliveryOutcome};
 use shared::testing::{TestDatabase, fixtures};
 use shared::time::now;
+
+use fake_fcm::FakeFcm;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -96,7 +92,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let fake = rt.block_on(FakeFcm::start());
+    let fake = rt.block_on(FakeFcm::start("drain-bench", false));
     let alone = rt.block_on(fake.measure_alone(20_000, in_flight as usize));
     println!(
         "fake FCM alone: {alone:.0} requests/s with {in_flight} in flight (HTTP/1.1 keep-alive)"
@@ -437,6 +433,10 @@ fn fill_future(conn: &mut DbConn, clinic: &str, n: i64) {
         eprintln!("  {to} future prompts after {:.0?}", started.elapsed());
     }
     pg.batch_execute("VACUUM ANALYZE prompts").unwrap();
+    // The fill writes gigabytes of WAL; without a checkpoint here the drain would run during the
+    // one it triggers, paying full-page images for every page it touches first.
+    pg.batch_execute("CHECKPOINT").unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(10));
     println!(
         "{n} future prompts (due over the next year) beside the due ones, filled in {:.1?}",
         started.elapsed()
@@ -489,162 +489,4 @@ fn vm_hwm_kib(pid: u32) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
-}
-
-/// A minimal FCM: the OAuth token endpoint and `messages:send`, answering at once; once told to
-/// ([`FakeFcm::enforce`]), at most so many messages a wall-clock second, 429 above.
-struct FakeFcm {
-    url: String,
-    service_account: String,
-    received: Arc<AtomicU64>,
-    quota: Arc<Mutex<Quota>>,
-}
-
-/// The fake's per-second limit (0: none) and what it saw of it.
-#[derive(Default)]
-struct Quota {
-    per_second: u64,
-    second: u64,
-    in_second: u64,
-    busiest: u64,
-    throttled: u64,
-}
-
-impl Quota {
-    /// Counts one message against the current second; `false` when it is over the limit.
-    fn admit(&mut self) -> bool {
-        if self.per_second == 0 {
-            return true;
-        }
-        let second = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        if second != self.second {
-            self.second = second;
-            self.in_second = 0;
-        }
-        if self.in_second >= self.per_second {
-            self.throttled += 1;
-            return false;
-        }
-        self.in_second += 1;
-        self.busiest = self.busiest.max(self.in_second);
-        true
-    }
-}
-
-impl FakeFcm {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let received = Arc::new(AtomicU64::new(0));
-        let quota: Arc<Mutex<Quota>> = Arc::default();
-        let (count, limit) = (received.clone(), quota.clone());
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                let (count, limit) = (count.clone(), limit.clone());
-                let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                    let (count, limit) = (count.clone(), limit.clone());
-                    async move {
-                        let token = req.uri().path() == "/token";
-                        let _ = req.into_body().collect().await;
-                        let answer =
-                            hyper::Response::builder().header("content-type", "application/json");
-                        let (answer, body) = if token {
-                            (
-                                answer,
-                                json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"}),
-                            )
-                        } else if limit.lock().unwrap().admit() {
-                            let n = count.fetch_add(1, Ordering::Relaxed);
-                            (
-                                answer,
-                                json!({"name": format!("projects/bench-project/messages/{n}")}),
-                            )
-                        } else {
-                            (
-                                answer.status(429).header("retry-after", "1"),
-                                json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
-                                    "details": [{"errorCode": "QUOTA_EXCEEDED"}]}}),
-                            )
-                        };
-                        Ok::<_, Infallible>(
-                            answer
-                                .body(Full::new(Bytes::from(body.to_string())))
-                                .unwrap(),
-                        )
-                    }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-        let dir = std::env::temp_dir().join(format!("drain-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = format!(
-            "{}/tests/delivery/keys/fcm_test_rsa.pem",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sa = json!({
-            "type": "service_account",
-            "project_id": "bench-project",
-            "private_key_id": "bench-key",
-            "private_key": std::fs::read_to_string(key).unwrap(),
-            "client_email": "worker@bench-project.iam.gserviceaccount.com",
-            "token_uri": "https://oauth2.googleapis.com/token",
-        });
-        let path = dir.join("service-account.json");
-        std::fs::write(&path, sa.to_string()).unwrap();
-        Self {
-            url,
-            service_account: path.to_string_lossy().into_owned(),
-            received,
-            quota,
-        }
-    }
-
-    /// From now on, at most `per_second` messages a wall-clock second.
-    fn enforce(&self, per_second: u64) {
-        *self.quota.lock().unwrap() = Quota {
-            per_second,
-            ..Quota::default()
-        };
-    }
-
-    /// 429s answered and the most messages accepted in one second.
-    fn quota_figures(&self) -> (u64, u64) {
-        let q = self.quota.lock().unwrap();
-        (q.throttled, q.busiest)
-    }
-
-    fn count(&self) -> u64 {
-        self.received.load(Ordering::Relaxed)
-    }
-
-    /// Requests per second the fake answers on its own, from a client like the worker's.
-    async fn measure_alone(&self, n: usize, in_flight: usize) -> f64 {
-        let client = reqwest::Client::new();
-        let url = format!("{}/v1/projects/bench-project/messages:send", self.url);
-        let started = Instant::now();
-        let next = Arc::new(AtomicU64::new(0));
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..in_flight {
-            let (client, url, next) = (client.clone(), url.clone(), next.clone());
-            tasks.spawn(async move {
-                while next.fetch_add(1, Ordering::Relaxed) < n as u64 {
-                    let body = json!({"message": {"token": "t", "data": {"k": "v"}}});
-                    client.post(&url).json(&body).send().await.unwrap();
-                }
-            });
-        }
-        while tasks.join_next().await.is_some() {}
-        let rate = n as f64 / started.elapsed().as_secs_f64();
-        self.received.store(0, Ordering::Relaxed);
-        rate
-    }
 }

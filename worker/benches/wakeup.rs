@@ -18,28 +18,25 @@
 //! in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
-use std::convert::Infallible;
+#[path = "common/fake_fcm.rs"]
+mod fake_fcm;
+
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::BigInt;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use rand::Rng;
-use serde_json::{Value, json};
 use shared::db::devices::{self, NewDevice};
 use shared::db::prompts::{self, Prompt};
 use shared::db::{Backend, Db, migrate, notify};
 use shared::domain::{Locale, PatientId, Platform, PromptId, PromptKind, PromptStatus, TimeZone};
 use shared::testing::{TestDatabase, fixtures};
 use shared::time::now;
+
+use fake_fcm::FakeFcm;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -59,7 +56,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let fake = rt.block_on(FakeFcm::start());
+    let fake = rt.block_on(FakeFcm::start("wakeup-bench", true));
     for listen in [true, false] {
         if listen && backend == Backend::Sqlite {
             continue;
@@ -256,90 +253,4 @@ fn summary(mut s: Vec<f64>) -> String {
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-/// A minimal FCM (OAuth token endpoint and `messages:send`) noting when each idempotency key
-/// arrived.
-struct FakeFcm {
-    url: String,
-    service_account: String,
-    arrived: Arc<Mutex<HashMap<String, chrono::DateTime<Utc>>>>,
-}
-
-impl FakeFcm {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let arrived = Arc::new(Mutex::new(HashMap::new()));
-        let log = arrived.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                let log = log.clone();
-                let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                    let log = log.clone();
-                    async move {
-                        let token = req.uri().path() == "/token";
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let at = Utc::now();
-                        let answer = if token {
-                            json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"})
-                        } else {
-                            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                            let key = v["message"]["data"]["idempotency_key"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_owned();
-                            log.lock().unwrap().entry(key).or_insert(at);
-                            json!({"name": "projects/bench-project/messages/1"})
-                        };
-                        Ok::<_, Infallible>(
-                            hyper::Response::builder()
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from(answer.to_string())))
-                                .unwrap(),
-                        )
-                    }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-        let dir = std::env::temp_dir().join(format!("wakeup-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = format!(
-            "{}/tests/delivery/keys/fcm_test_rsa.pem",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sa = json!({
-            "type": "service_account",
-            "project_id": "bench-project",
-            "private_key_id": "bench-key",
-            "private_key": std::fs::read_to_string(key).unwrap(),
-            "client_email": "worker@bench-project.iam.gserviceaccount.com",
-            "token_uri": "https://oauth2.googleapis.com/token",
-        });
-        let path = dir.join("service-account.json");
-        std::fs::write(&path, sa.to_string()).unwrap();
-        Self {
-            url,
-            service_account: path.to_string_lossy().into_owned(),
-            arrived,
-        }
-    }
-
-    /// When `key` arrived, waiting for it up to `limit`.
-    fn wait_for(&self, key: &str, limit: Duration) -> chrono::DateTime<Utc> {
-        let started = Instant::now();
-        loop {
-            if let Some(at) = self.arrived.lock().unwrap().get(key) {
-                return *at;
-            }
-            assert!(started.elapsed() < limit, "{key} never reached the fake");
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
 }

@@ -9,7 +9,7 @@
 //! two polls ring once. When the connection is lost it reconnects with backoff (from
 //! [`BACKOFF_MIN`], doubling to [`BACKOFF_MAX`]); meanwhile the cron tick is the fallback, and
 //! after each (re)connect both jobs run once, since notifications sent while nobody listened
-//! are lost.
+//! are lost. A panic inside the driver is caught and handled like a lost connection.
 
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -61,32 +61,63 @@ fn sleep(d: Duration, stop: &watch::Receiver<bool>) -> bool {
 fn run(url: &str, wakes: &Wakes, metrics: &Metrics, stop: &watch::Receiver<bool>) {
     let mut backoff = BACKOFF_MIN;
     while !stopped(stop) {
-        match Listener::connect(url) {
-            Ok(mut listener) => {
-                backoff = BACKOFF_MIN;
-                metrics.worker_listening.set(1);
-                tracing::info!("listening for due prompts and clinic alerts");
-                wakes.catch_up();
-                let lost = listen(&mut listener, wakes, stop);
-                metrics.worker_listening.set(0);
-                match lost {
-                    Some(e) => tracing::warn!(
-                        error = %e,
-                        "notification listener lost its connection; the cron tick runs dispatch until it reconnects"
-                    ),
-                    None => return,
-                }
-            }
-            Err(e) => tracing::warn!(
+        // A panic in the driver (connect, poll or ping) costs this connection, not the thread:
+        // it is counted as a lost connection and retried with the same backoff.
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            connect_and_listen(url, wakes, metrics, stop, &mut backoff)
+        }));
+        metrics.worker_listening.set(0);
+        match attempt {
+            Ok(Attempt::Stopped) => return,
+            Ok(Attempt::Lost(e)) => tracing::warn!(
+                error = %e,
+                "notification listener lost its connection; the cron tick runs dispatch until it reconnects"
+            ),
+            Ok(Attempt::NotConnected(e)) => tracing::warn!(
                 error = %e,
                 retry_in_ms = backoff.as_millis() as u64,
                 "notification listener cannot connect; the cron tick runs dispatch meanwhile"
+            ),
+            Err(_) => tracing::error!(
+                retry_in_ms = backoff.as_millis() as u64,
+                "notification listener panicked; the cron tick runs dispatch until it reconnects"
             ),
         }
         if !sleep(backoff, stop) {
             return;
         }
         backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// How one connection's life ended.
+enum Attempt {
+    /// Stopped on request.
+    Stopped,
+    /// Connected, then lost the connection.
+    Lost(shared::Error),
+    /// Could not connect.
+    NotConnected(shared::Error),
+}
+
+fn connect_and_listen(
+    url: &str,
+    wakes: &Wakes,
+    metrics: &Metrics,
+    stop: &watch::Receiver<bool>,
+    backoff: &mut Duration,
+) -> Attempt {
+    let mut listener = match Listener::connect(url) {
+        Ok(listener) => listener,
+        Err(e) => return Attempt::NotConnected(e),
+    };
+    *backoff = BACKOFF_MIN;
+    metrics.worker_listening.set(1);
+    tracing::info!("listening for due prompts and clinic alerts");
+    wakes.catch_up();
+    match listen(&mut listener, wakes, stop) {
+        Some(e) => Attempt::Lost(e),
+        None => Attempt::Stopped,
     }
 }
 

@@ -27,6 +27,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod capture;
+#[path = "../common/clinic.rs"]
+mod common;
 mod procs;
 mod seed;
 

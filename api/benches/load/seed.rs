@@ -2,92 +2,29 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as Span;
 use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::Text;
-use shared::care::check_ins::CheckInForm;
-use shared::care::treatments::TreatmentForm;
-use shared::care::{self, StaffActor};
 use shared::db::Db;
-use shared::domain::{Area, Device, NeedleDepth};
 use shared::protocol::Protocol;
 use shared::testing::fixtures;
-use shared::time::now;
 
 pub struct Clinic {
     /// Every patient's sign-in email (password `fixtures::FIXTURE_PASSWORD`).
     pub emails: Vec<String>,
 }
 
-/// One clinic of `patients`, as the console bench seeds it: each with a treatment in the last
-/// 30 days and its planned prompts, every tenth with check-ins on days 1, 3 and 5, every
-/// seventh with a booked next session.
+/// One clinic of `patients`, as the console bench seeds it (`benches/common/clinic.rs`).
 pub async fn clinic(db: &Db, patients: usize) -> Clinic {
     let protocol = Arc::new(Protocol::builtin().unwrap());
-    let (clinic, staff) = db
-        .run(|c| {
-            let clinic = fixtures::clinic(c, "Bench");
-            let staff = fixtures::user(c, &clinic.id, "clinician");
-            Ok((clinic, staff))
-        })
-        .await
-        .unwrap();
-    let actor = StaffActor {
-        clinic_id: clinic.id.clone(),
-        user_id: staff.id.clone(),
-    };
-    let mut emails = Vec::with_capacity(patients);
-    for i in 0..patients {
-        let cid = clinic.id.clone();
-        let (u, _) = db
-            .run(move |c| Ok(fixtures::patient(c, &cid, "Europe/Madrid")))
-            .await
-            .unwrap();
-        let id = u.id.as_patient();
-        let at = now() - Span::days((i % 30) as i64) - Span::hours(1);
-        let form = TreatmentForm {
-            performed_at: at,
-            areas: vec![Area::Face],
-            depth: NeedleDepth::parse(1.0).unwrap(),
-            device: Device::Pen,
-            combined_with: Vec::new(),
-            session_number: 1,
-            planned_sessions: 3,
-            interval_weeks: 4,
-            contraindications: Vec::new(),
-            override_reason: None,
-            notes: None,
-        };
-        care::treatments::record(db, &protocol, &actor, &id, form, at)
-            .await
-            .unwrap();
-        if i % 10 == 0 {
-            for day in [1, 3, 5] {
-                let when = at + Span::days(day.into());
-                if when < now() {
-                    let form = CheckInForm {
-                        redness: 8 - day,
-                        swelling: 3,
-                        pain: 2,
-                        peeling: day > 2,
-                        symptoms: vec![],
-                    };
-                    care::check_ins::record(db, &protocol, &id, form, when)
-                        .await
-                        .unwrap();
-                }
-            }
-        }
-        if i % 7 == 0 {
-            let at = now() + Span::days(10 + (i % 20) as i64);
-            care::treatments::book_next_session(db, &protocol, &actor, &id, at, now())
-                .await
-                .unwrap();
-        }
-        emails.push(u.email);
+    let seeded = crate::common::clinic(db, &protocol, patients).await;
+    Clinic {
+        emails: seeded
+            .patients
+            .into_iter()
+            .map(|(_, email)| email)
+            .collect(),
     }
-    Clinic { emails }
 }
 
 /// Signs every patient in through `POST /v1/auth/login`, two at a time (argon2 is the cost);

@@ -8,10 +8,11 @@ use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::Text;
 use rand::Rng;
 
 use super::DbConn;
+use super::raw::{self, Param, Sql};
 use super::schema::{delivery_attempts, prompts};
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
 use crate::domain::{DeviceId, PatientId, PromptId};
@@ -155,32 +156,22 @@ fn mark_sent(
             values = values.join(", "),
         )
     };
-    let rows: Vec<Owned> = match conn {
-        DbConn::Pg(pg) => {
-            let mut q = diesel::sql_query(statement(&|i| format!("${i}")))
-                .into_boxed::<diesel::pg::Pg>()
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(worker);
-            for (id, channel) in sent {
-                q = q
-                    .bind::<Text, _>(id.as_str())
-                    .bind::<Text, _>(channel.as_str());
-            }
-            q.load(pg)?
-        }
-        DbConn::Sqlite(lite) => {
-            let mut q = diesel::sql_query(statement(&|i| format!("?{i}")))
-                .into_boxed::<diesel::sqlite::Sqlite>()
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(worker);
-            for (id, channel) in sent {
-                q = q
-                    .bind::<Text, _>(id.as_str())
-                    .bind::<Text, _>(channel.as_str());
-            }
-            q.load(lite)?
-        }
-    };
+    let mut params = vec![Param::Timestamp(now), Param::Text(worker)];
+    for (id, channel) in sent {
+        params.extend([Param::Text(id.as_str()), Param::Text(channel.as_str())]);
+    }
+    let (pg, sqlite) = (
+        statement(&|i| format!("${i}")),
+        statement(&|i| format!("?{i}")),
+    );
+    let rows: Vec<Owned> = raw::load(
+        conn,
+        Sql {
+            pg: &pg,
+            sqlite: &sqlite,
+        },
+        &params,
+    )?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 

@@ -22,6 +22,7 @@ pub mod patients;
 pub mod plans;
 pub mod prompts;
 pub mod quotas;
+mod raw;
 pub mod roster;
 pub mod schema;
 pub mod sessions;

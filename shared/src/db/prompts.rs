@@ -7,10 +7,10 @@
 use chrono::NaiveDateTime;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
+use diesel::sql_types::Bool;
 
 use super::DbConn;
+use super::raw::{self, Param, Sql};
 use super::schema::prompts;
 use crate::domain::{BookingId, ClinicId, PatientId, PromptId, TreatmentId};
 use crate::domain::{DeliveryChannel, Locale, PromptKind, PromptStatus, TimeZone};
@@ -89,20 +89,19 @@ pub fn claim_due(
         WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= ?3 \
                      ORDER BY available_at LIMIT ?4) \
         RETURNING *";
-    let mut rows: Vec<Prompt> = match conn {
-        DbConn::Pg(pg) => sql_query(PG)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(pg)?,
-        DbConn::Sqlite(lite) => sql_query(SQLITE)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(lite)?,
-    };
+    let mut rows: Vec<Prompt> = raw::load(
+        conn,
+        Sql {
+            pg: PG,
+            sqlite: SQLITE,
+        },
+        &[
+            Param::Text(worker),
+            Param::Timestamp(lease_until),
+            Param::Timestamp(now),
+            Param::BigInt(limit),
+        ],
+    )?;
     rows.sort_by_key(|p| p.available_at);
     Ok(rows)
 }

@@ -9,10 +9,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
 use super::DbConn;
+use super::raw::{self, Param, Sql};
 use super::schema::push_quotas;
 use crate::error::Result;
 
@@ -97,26 +97,22 @@ pub fn reserve(
     let latest_window = window_start + chrono::Duration::seconds(MAX_SKEW_SECS);
     let latest_pause = latest_pause(now);
     let want = want.max(0);
-    Ok(match conn {
-        DbConn::Pg(pg) => sql_query(PG)
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(window_start)
-            .bind::<BigInt, _>(want)
-            .bind::<BigInt, _>(capacity)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(latest_window)
-            .bind::<Timestamp, _>(latest_pause)
-            .get_result(pg)?,
-        DbConn::Sqlite(lite) => sql_query(SQLITE)
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(window_start)
-            .bind::<BigInt, _>(want)
-            .bind::<BigInt, _>(capacity)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(latest_window)
-            .bind::<Timestamp, _>(latest_pause)
-            .get_result(lite)?,
-    })
+    Ok(raw::get_result(
+        conn,
+        Sql {
+            pg: PG,
+            sqlite: SQLITE,
+        },
+        &[
+            Param::Text(key),
+            Param::Timestamp(window_start),
+            Param::BigInt(want),
+            Param::BigInt(capacity),
+            Param::Timestamp(now),
+            Param::Timestamp(latest_window),
+            Param::Timestamp(latest_pause),
+        ],
+    )?)
 }
 
 /// Pauses project `key` until `until` for every worker, or keeps a later pause already set (a
@@ -144,20 +140,19 @@ pub fn pause(
         VALUES (?1, ?2, 0, 0, ?3) ON CONFLICT (key) DO UPDATE SET paused_until = \
         CASE WHEN q.paused_until > ?3 AND q.paused_until <= ?4 THEN q.paused_until ELSE ?3 END \
         RETURNING paused_until";
-    let row: Paused = match conn {
-        DbConn::Pg(pg) => sql_query(PG)
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(latest_pause(now))
-            .get_result(pg)?,
-        DbConn::Sqlite(lite) => sql_query(SQLITE)
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(latest_pause(now))
-            .get_result(lite)?,
-    };
+    let row: Paused = raw::get_result(
+        conn,
+        Sql {
+            pg: PG,
+            sqlite: SQLITE,
+        },
+        &[
+            Param::Text(key),
+            Param::Timestamp(now),
+            Param::Timestamp(until),
+            Param::Timestamp(latest_pause(now)),
+        ],
+    )?;
     Ok(row.paused_until)
 }
 
