@@ -329,6 +329,11 @@ both_backends! {
 
         let running = Running::start(env.worker());
         wait_until("the prompt reaches FCM", || async { fcm.count() == 1 }).await;
+        // FCM has it before the worker records the outcome (outcomes are written in groups).
+        wait_until("the prompt is recorded sent", || async {
+            env.reload(&prompt.id).await.sent_at.is_some()
+        })
+        .await;
         let sent = env.reload(&prompt.id).await;
         assert!(sent.sent_at.unwrap() >= prompt.available_at, "never before it is due");
         assert!(running.wakeups("dispatch", "due") >= 1);
