@@ -1,13 +1,15 @@
 use std::process::ExitCode;
 
 use api::cli::{Cli, ClinicCommand, Command, InvitationCommand};
-use clap::Parser;
 use shared::config::Config;
 use shared::startup;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match startup::parse_cli::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let config = match startup::configure() {
         Ok(config) => config,
         // A health check answers 0 or 1 only (Docker reserves 2).

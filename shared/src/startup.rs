@@ -40,6 +40,23 @@ pub async fn open_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<
     Ok((db, applied))
 }
 
+/// Parses the command line into `C`. A usage error ends the process with clap's message and
+/// code 2 (`--help` and `--version` with 0), except under `healthcheck`, which answers 0 or 1
+/// only (Docker reserves 2 for health checks): there the message is printed and the code is 1.
+pub fn parse_cli<C: clap::Parser>() -> Result<C, ExitCode> {
+    C::try_parse().map_err(|e| {
+        let healthcheck = std::env::args_os()
+            .nth(1)
+            .is_some_and(|arg| arg == "healthcheck");
+        if healthcheck && e.use_stderr() {
+            let _ = e.print();
+            ExitCode::FAILURE
+        } else {
+            e.exit()
+        }
+    })
+}
+
 /// The process exit code for what `main` ran: success, or the error printed in one line
 /// (`error: …` with its causes, never a panic or a backtrace) and exit code 1.
 pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {

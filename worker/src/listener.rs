@@ -7,7 +7,8 @@
 //! blocking every [`POLL`] (a `recv` on a local buffer, no round trip) and sends a `SELECT 1`
 //! every [`PING`] to notice a connection that died silently. Notifications that arrive between
 //! two polls ring once. When the connection is lost it reconnects with backoff (from
-//! [`BACKOFF_MIN`], doubling to [`BACKOFF_MAX`]); meanwhile the cron tick is the fallback, and
+//! [`BACKOFF_MIN`], doubling to [`BACKOFF_MAX`], back to the minimum only after a connection
+//! that stayed up for [`HEALTHY`]); meanwhile the cron tick is the fallback, and
 //! after each (re)connect both jobs run once, since notifications sent while nobody listened
 //! are lost. A panic inside the driver is caught and handled like a lost connection.
 
@@ -63,23 +64,28 @@ fn run(url: &str, wakes: &Wakes, metrics: &Metrics, stop: &watch::Receiver<bool>
     while !stopped(stop) {
         // A panic in the driver (connect, poll or ping) costs this connection, not the thread:
         // it is counted as a lost connection and retried with the same backoff.
+        let mut connected_at = None;
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            connect_and_listen(url, wakes, metrics, stop, &mut backoff)
+            connect_and_listen(url, wakes, metrics, stop, &mut connected_at)
         }));
         metrics.worker_listening.set(0);
+        backoff = wait_before_retry(backoff, connected_at.map(|at: Instant| at.elapsed()));
+        let retry_in_ms = backoff.as_millis() as u64;
         match attempt {
             Ok(Attempt::Stopped) => return,
             Ok(Attempt::Lost(e)) => tracing::warn!(
                 error = %e,
+                retry_in_ms,
                 "notification listener lost its connection; the cron tick runs dispatch until it reconnects"
             ),
             Ok(Attempt::NotConnected(e)) => tracing::warn!(
                 error = %e,
-                retry_in_ms = backoff.as_millis() as u64,
+                retry_in_ms,
                 "notification listener cannot connect; the cron tick runs dispatch meanwhile"
             ),
-            Err(_) => tracing::error!(
-                retry_in_ms = backoff.as_millis() as u64,
+            Err(payload) => tracing::error!(
+                panic = panic_message(payload.as_ref()),
+                retry_in_ms,
                 "notification listener panicked; the cron tick runs dispatch until it reconnects"
             ),
         }
@@ -88,6 +94,30 @@ fn run(url: &str, wakes: &Wakes, metrics: &Metrics, stop: &watch::Receiver<bool>
         }
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
+}
+
+/// The wait before the next attempt, given the current backoff and how long the last connection
+/// stayed up (`None`: it never connected). Only a connection that stayed up for [`HEALTHY`]
+/// earns a quick retry; one that fails at once (a panic on the first poll, a server that drops
+/// every session) keeps backing off.
+fn wait_before_retry(backoff: Duration, connected_for: Option<Duration>) -> Duration {
+    if connected_for.is_some_and(|d| d >= HEALTHY) {
+        BACKOFF_MIN
+    } else {
+        backoff
+    }
+}
+
+/// A connection that stayed up this long resets the backoff to [`BACKOFF_MIN`].
+pub const HEALTHY: Duration = PING;
+
+/// The text of a panic's payload (`panic!` with a literal or a formatted message).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a non-text panic payload)")
 }
 
 /// How one connection's life ended.
@@ -100,18 +130,19 @@ enum Attempt {
     NotConnected(shared::Error),
 }
 
+/// Connects (noting the time in `connected_at`) and listens until stopped or lost.
 fn connect_and_listen(
     url: &str,
     wakes: &Wakes,
     metrics: &Metrics,
     stop: &watch::Receiver<bool>,
-    backoff: &mut Duration,
+    connected_at: &mut Option<Instant>,
 ) -> Attempt {
     let mut listener = match Listener::connect(url) {
         Ok(listener) => listener,
         Err(e) => return Attempt::NotConnected(e),
     };
-    *backoff = BACKOFF_MIN;
+    *connected_at = Some(Instant::now());
     metrics.worker_listening.set(1);
     tracing::info!("listening for due prompts and clinic alerts");
     wakes.catch_up();
@@ -155,5 +186,29 @@ fn listen(
         if !sleep(POLL, stop) {
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_connection_that_stayed_up_resets_the_backoff() {
+        let long = Duration::from_secs(8);
+        assert_eq!(wait_before_retry(long, None), long);
+        assert_eq!(
+            wait_before_retry(long, Some(Duration::from_millis(3))),
+            long
+        );
+        assert_eq!(wait_before_retry(long, Some(HEALTHY)), BACKOFF_MIN);
+    }
+
+    #[test]
+    fn panic_payloads_are_read_as_text() {
+        let literal = std::panic::catch_unwind(|| panic!("driver state")).unwrap_err();
+        assert_eq!(panic_message(literal.as_ref()), "driver state");
+        let formatted = std::panic::catch_unwind(|| panic!("code {}", 7)).unwrap_err();
+        assert_eq!(panic_message(formatted.as_ref()), "code 7");
     }
 }

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use shared::config::Config;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
@@ -13,7 +12,10 @@ use worker::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match startup::parse_cli::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let config = match startup::configure() {
         Ok(config) => Arc::new(config),
         // A health check answers 0 or 1 only (Docker reserves 2).

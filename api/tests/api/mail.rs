@@ -52,6 +52,11 @@ async fn refused_recipients_are_reported_as_permanent_or_transient() {
     smtp.refuse_recipients(550, "no such user");
     assert!(matches!(
         mailer.send(&email).await,
+        Err(shared::mail::MailError::RecipientRefused(_))
+    ));
+    smtp.refuse_recipients(554, "transaction failed");
+    assert!(matches!(
+        mailer.send(&email).await,
         Err(shared::mail::MailError::Permanent(_))
     ));
     smtp.refuse_recipients(451, "try later");

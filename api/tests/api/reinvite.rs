@@ -104,6 +104,8 @@ both_backends_with_smtp! {
         let id = enrol(&app, &admin, "maya@example.test").await;
         nth_code(&smtp, "maya@example.test", 1).await;
         smtp.refuse_recipients(550, "no such mailbox");
+        problem(resend(&app, &admin, "patients", &id).await, 422).await;
+        smtp.refuse_recipients(421, "service not available");
         problem(resend(&app, &admin, "patients", &id).await, 503).await;
         smtp.accept_recipients();
         assert_eq!(resend(&app, &admin, "patients", &id).await.status(), 202);

@@ -2,8 +2,10 @@
 //! as PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`).
 
 use std::cell::Cell;
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{
     Output, ParamsString, PasswordHash, Salt, SaltString, rand_core::OsRng,
@@ -108,8 +110,9 @@ pub fn hash(password: &str) -> Result<String, Error> {
 
 /// Constant-work verification against a stored PHC string: its algorithm, version, parameters
 /// and salt are used, and the outputs are compared in constant time. An unparsable stored hash,
-/// or one asking for more than [`MAX_MEMORY_BLOCKS`], simply fails. Computed on a hasher thread,
-/// like [`hash`].
+/// or one asking for more than [`MAX_MEMORY_BLOCKS`], [`MAX_TIME_COST`] passes or
+/// [`MAX_PARALLELISM`] lanes, simply fails (and an over-limit one is logged as a warning, without
+/// the hash). Computed on a hasher thread, like [`hash`].
 pub fn verify(password: &str, stored: &str) -> bool {
     let (password, stored) = (Zeroizing::new(password.to_owned()), stored.to_owned());
     on_hasher(move || {
@@ -141,6 +144,13 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// The most working memory a stored hash may ask for: 64 MiB in 1 KiB argon2 blocks.
 pub const MAX_MEMORY_BLOCKS: usize = 64 * 1024;
+/// The most passes over memory a stored hash may ask for (`t`; ours use 2). With
+/// [`MAX_MEMORY_BLOCKS`] this bounds one verification to 640 MiB of memory traffic, about a
+/// second on one core.
+pub const MAX_TIME_COST: u32 = 10;
+/// The most lanes a stored hash may ask for (`p`; ours use 1). Lanes are computed one after the
+/// other here, so this bounds bookkeeping, not threads.
+pub const MAX_PARALLELISM: u32 = 16;
 
 /// The address space reserved for a hasher's working memory: more than glibc's largest dynamic
 /// mmap threshold (32 MiB on 64-bit, mallopt(3) `M_MMAP_THRESHOLD`), in 1 KiB blocks. An
@@ -148,12 +158,13 @@ pub const MAX_MEMORY_BLOCKS: usize = 64 * 1024;
 /// raises the threshold; only the blocks argon2 writes (19 MiB with the default parameters)
 /// become resident. Allocating just the 19 MiB instead makes glibc raise its threshold to
 /// 19 MiB at the first free, after which every thread's arena keeps what it frees: 178–193 MiB
-/// resident under load (BENCHMARKS.md, "The API under load").
+/// resident under load (BENCHMARKS.md, "The API under load"). The blocks are not zeroed when
+/// given back: unmapped pages return to the kernel, which zero-fills them before any reuse.
 const RESERVED_BLOCKS: usize = 33 * 1024;
 
 /// How long a hasher thread keeps its working memory after its last hash: a burst of sign-ins
-/// reuses it (mapping and faulting in 19 MiB afresh for each hash made sign-ins 1.8 times
-/// slower), and an idle process gives it back.
+/// reuses it (mapping and faulting in 19 MiB afresh for each hash made sign-ins 1.7 times
+/// slower), and a hasher that stays idle this long gives it back.
 pub const KEEP_MEMORY: Duration = Duration::from_secs(1);
 
 thread_local! {
@@ -162,8 +173,17 @@ thread_local! {
     static IS_HASHER: Cell<bool> = const { Cell::new(false) };
 }
 
+/// How many hasher threads hold working memory right now (0 ..= [`HASHERS`]).
+static HOLDING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many of the [`HASHERS`] threads currently keep working memory; each gives it back after
+/// [`KEEP_MEMORY`] without work.
+pub fn hashers_holding_memory() -> usize {
+    HOLDING.load(Ordering::Relaxed)
+}
+
 /// Runs argon2 over `password` and `salt`, in the hasher thread's [`MEMORY`] (allocated at
-/// [`RESERVED_BLOCKS`] when it has none).
+/// [`RESERVED_BLOCKS`], or at the hash's need if larger, when what it has is too small).
 fn compute(
     algorithm: Algorithm,
     version: Version,
@@ -172,23 +192,32 @@ fn compute(
     salt: &[u8],
 ) -> Result<Output, Error> {
     let blocks = params.block_count();
-    if blocks > MAX_MEMORY_BLOCKS {
-        return Err(hashing_failed(format!(
-            "{blocks} KiB of working memory asked, at most {MAX_MEMORY_BLOCKS}"
-        )));
+    if blocks > MAX_MEMORY_BLOCKS
+        || params.t_cost() > MAX_TIME_COST
+        || params.p_cost() > MAX_PARALLELISM
+    {
+        tracing::warn!(
+            memory_kib = blocks,
+            time_cost = params.t_cost(),
+            parallelism = params.p_cost(),
+            "a stored password hash asks for more than this service computes; the sign-in fails"
+        );
+        return Err(hashing_failed(
+            "the stored hash's parameters are over the limits",
+        ));
     }
     let mut memory = MEMORY.take();
-    if memory.len() < blocks {
+    if memory.capacity() < blocks {
         // Give back the smaller buffer before taking the larger one.
         drop(std::mem::take(&mut memory));
         memory = Vec::with_capacity(blocks.max(RESERVED_BLOCKS));
-        memory.resize(blocks, Block::new());
     }
+    memory.resize(blocks, Block::new());
     let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
     let argon2 = Argon2::new(algorithm, version, params.clone());
     let output = Output::init_with(len, |out| {
         argon2
-            .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+            .hash_password_into_with_memory(password, salt, out, &mut memory[..])
             .map_err(Into::into)
     })
     .map_err(hashing_failed);
@@ -202,56 +231,110 @@ fn hashing_failed(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("password hashing failed: {e}"))
 }
 
-/// How many argon2 computations run at once in a process, each in 19 MiB of working memory
-/// ([`RESERVED_BLOCKS`], kept for [`KEEP_MEMORY`]): a burst of sign-ins queues for two dedicated threads instead of
-/// taking every thread of the caller's blocking pool (and 19 MiB for each), and a process
-/// never holds more than 2 × 19 MiB for hashing.
+/// How many argon2 computations run at once in a process. A burst of sign-ins queues for these
+/// dedicated threads instead of taking every thread of the caller's blocking pool. Each keeps its
+/// working memory for [`KEEP_MEMORY`] after its last hash: 19 MiB resident with our parameters,
+/// at most [`MAX_MEMORY_BLOCKS`] (64 MiB) for a stored hash with larger ones, so hashing never
+/// holds more than 2 × 64 MiB and usually 2 × 19 MiB.
 pub const HASHERS: usize = 2;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashers' shared queue. Waiting threads sleep on the condition variable, which releases
+/// the lock, so every idle hasher times out on its own and gives its memory back.
+struct Queue {
+    jobs: Mutex<VecDeque<Job>>,
+    ready: Condvar,
+}
+
+impl Queue {
+    /// The next job; `None` once this thread has waited [`KEEP_MEMORY`] with nothing to do (or
+    /// the lock is poisoned, which no job can cause: jobs run outside it).
+    fn next(&self, patience: Option<Duration>) -> Result<Option<Job>, ()> {
+        let mut jobs = self.jobs.lock().map_err(drop)?;
+        let deadline = patience.map(|p| Instant::now() + p);
+        loop {
+            if let Some(job) = jobs.pop_front() {
+                return Ok(Some(job));
+            }
+            jobs = match deadline {
+                None => self.ready.wait(jobs).map_err(drop)?,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(None);
+                    }
+                    self.ready.wait_timeout(jobs, left).map_err(drop)?.0
+                }
+            };
+        }
+    }
+
+    fn push(&self, job: Job) -> Result<(), Job> {
+        match self.jobs.lock() {
+            Ok(mut jobs) => jobs.push_back(job),
+            Err(_) => return Err(job),
+        }
+        self.ready.notify_one();
+        Ok(())
+    }
+}
+
+/// A hasher thread: runs jobs; after [`KEEP_MEMORY`] without one, gives its memory back and
+/// waits without a deadline.
+fn hasher(queue: &Queue) {
+    IS_HASHER.set(true);
+    let mut holding = false;
+    loop {
+        match queue.next(holding.then_some(KEEP_MEMORY)) {
+            // A panicking job loses its answer, not the thread.
+            Ok(Some(job)) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+            Ok(None) => drop(MEMORY.take()),
+            Err(()) => return,
+        }
+        let memory = MEMORY.take();
+        let holds = memory.capacity() > 0;
+        MEMORY.set(memory);
+        if holds != holding {
+            if holds {
+                HOLDING.fetch_add(1, Ordering::Relaxed);
+            } else {
+                HOLDING.fetch_sub(1, Ordering::Relaxed);
+            }
+            holding = holds;
+        }
+    }
+}
 
 /// Runs `work` on one of the [`HASHERS`] threads and waits for its answer; `None` when the
 /// work panicked. If the threads cannot be started, the work runs on the calling thread.
 fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    type Job = Box<dyn FnOnce() + Send>;
-    static QUEUE: OnceLock<Option<mpsc::Sender<Job>>> = OnceLock::new();
+    static QUEUE: OnceLock<Option<Arc<Queue>>> = OnceLock::new();
     let queue = QUEUE.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
+        let queue = Arc::new(Queue {
+            jobs: Mutex::new(VecDeque::new()),
+            ready: Condvar::new(),
+        });
         let started = (0..HASHERS)
             .filter(|i| {
-                let rx = rx.clone();
+                let queue = queue.clone();
                 std::thread::Builder::new()
                     .name(format!("argon2-{i}"))
-                    .spawn(move || {
-                        IS_HASHER.set(true);
-                        loop {
-                            // The lock is held only while waiting for the next job.
-                            let next = match rx.lock() {
-                                Ok(rx) => rx.recv_timeout(KEEP_MEMORY),
-                                Err(_) => return,
-                            };
-                            match next {
-                                // A panicking job loses its answer, not the thread.
-                                Ok(job) => {
-                                    let _ =
-                                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                                }
-                                Err(mpsc::RecvTimeoutError::Timeout) => drop(MEMORY.take()),
-                                Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                            }
-                        }
-                    })
+                    .spawn(move || hasher(&queue))
                     .is_ok()
             })
             .count();
-        (started > 0).then_some(tx)
+        (started > 0).then_some(queue)
     });
     let (answer_tx, answer_rx) = mpsc::sync_channel(1);
     let job: Job = Box::new(move || {
         let _ = answer_tx.send(work());
     });
     match queue {
-        Some(tx) => {
-            if let Err(mpsc::SendError(job)) = tx.send(job) {
+        Some(queue) => {
+            if let Err(job) = queue.push(job) {
                 job();
             }
         }
@@ -314,6 +397,8 @@ mod tests {
             ours.replace("$argon2id$", "$argon2x$"),
             ours.replace("v=19", "v=7"),
             ours.replace("t=2", "t=0"),
+            ours.replace("t=2", "t=11"),
+            ours.replace("p=1", "p=17"),
             ours[..ours.len() - 4].to_owned() + "!!!!",
         ] {
             assert!(!verify("correct horse battery", &bad), "{bad}");
@@ -353,6 +438,39 @@ mod tests {
             .collect();
         for c in checks {
             assert!(c.join().unwrap());
+        }
+    }
+
+    #[test]
+    fn idle_hashers_give_their_memory_back() {
+        // Both hashers get work at once, so both take working memory ...
+        let stored = hash("correct horse battery").unwrap();
+        let checks: Vec<_> = (0..6)
+            .map(|_| {
+                let stored = stored.clone();
+                std::thread::spawn(move || verify("correct horse battery", &stored))
+            })
+            .collect();
+        for c in checks {
+            assert!(c.join().unwrap());
+        }
+        let until = Instant::now() + KEEP_MEMORY / 2;
+        while hashers_holding_memory() == 0 {
+            assert!(
+                Instant::now() < until,
+                "no hasher kept its memory between hashes"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // ... and each gives it back on its own once idle (other tests in this binary may hash
+        // meanwhile, so wait for a quiet moment rather than an exact time).
+        let until = Instant::now() + KEEP_MEMORY * 10;
+        while hashers_holding_memory() > 0 {
+            assert!(
+                Instant::now() < until,
+                "a hasher kept its memory while idle"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

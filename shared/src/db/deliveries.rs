@@ -139,7 +139,8 @@ fn mark_sent(
     if sent.is_empty() {
         return Ok(Vec::new());
     }
-    let statement = |param: &dyn Fn(usize) -> String| {
+    let statement = {
+        let param = |i| raw::placeholder(conn, i);
         let values: Vec<String> = (0..sent.len())
             .map(|i| format!("({}, {})", param(3 + 2 * i), param(4 + 2 * i)))
             .collect();
@@ -160,18 +161,7 @@ fn mark_sent(
     for (id, channel) in sent {
         params.extend([Param::Text(id.as_str()), Param::Text(channel.as_str())]);
     }
-    let (pg, sqlite) = (
-        statement(&|i| format!("${i}")),
-        statement(&|i| format!("?{i}")),
-    );
-    let rows: Vec<Owned> = raw::load(
-        conn,
-        Sql {
-            pg: &pg,
-            sqlite: &sqlite,
-        },
-        &params,
-    )?;
+    let rows: Vec<Owned> = raw::load(conn, Sql::built(&statement), &params)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 

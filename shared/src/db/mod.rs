@@ -32,11 +32,13 @@ pub mod types;
 mod url;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use tokio::sync::Semaphore;
 
 pub use self::url::{Backend, DatabaseUrl};
 use crate::error::Error;
@@ -105,6 +107,10 @@ impl ManageConnection for DbManager {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<DbManager>,
+    /// One permit per pooled connection, handed out first come, first served: [`Db::run`] waits
+    /// for one on the async side, so requests get connections in arrival order (r2d2's own wait
+    /// is not fair) and no more blocking threads are parked than there are connections.
+    permits: Arc<Semaphore>,
     backend: Backend,
 }
 
@@ -143,6 +149,7 @@ impl Db {
             .build_unchecked(manager);
         Ok(Self {
             pool,
+            permits: Arc::new(Semaphore::new(max_size.max(1) as usize)),
             backend: url.backend(),
         })
     }
@@ -156,14 +163,23 @@ impl Db {
         self.pool.get().map_err(Error::from)
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work on the blocking thread pool, once a connection is free
+    /// (callers are served in arrival order). The permit travels with the work, so a caller that
+    /// goes away (a client hanging up) frees it only when the work is done.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("database permits closed: {e}")))?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get().map_err(Error::from)?;
             f(&mut conn)
         })

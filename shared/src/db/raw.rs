@@ -27,6 +27,25 @@ pub struct Sql<'s> {
     pub sqlite: &'s str,
 }
 
+impl<'s> Sql<'s> {
+    /// A statement built for the connection's own dialect (with [`placeholder`]), used as is.
+    pub fn built(sql: &'s str) -> Self {
+        Self {
+            pg: sql,
+            sqlite: sql,
+        }
+    }
+}
+
+/// The `i`th (1-based) parameter placeholder in the connection's dialect: `$i` on PostgreSQL,
+/// `?i` on SQLite. For statements whose length depends on the data, built once per call.
+pub fn placeholder(conn: &DbConn, i: usize) -> String {
+    match conn {
+        DbConn::Pg(_) => format!("${i}"),
+        DbConn::Sqlite(_) => format!("?{i}"),
+    }
+}
+
 /// A boxed `sql_query` for `$backend` with every value of `$params` bound.
 macro_rules! bound {
     ($sql:expr, $backend:ty, $params:expr) => {{

@@ -28,7 +28,12 @@ pub enum MailError {
     Address(String),
     #[error("could not build the message: {0}")]
     Build(String),
-    /// The server refused permanently (5xx).
+    /// The server refused the recipient's mailbox permanently: 550 (mailbox unavailable), 551
+    /// (user not local) or 553 (mailbox name not allowed), RFC 5321 §4.2.2. Retrying will not
+    /// help; the address needs correcting.
+    #[error("recipient refused: {0}")]
+    RecipientRefused(String),
+    /// The server refused permanently for another reason (another 5xx).
     #[error("rejected: {0}")]
     Permanent(String),
     /// Network failure or a 4xx: worth retrying later.
@@ -152,7 +157,10 @@ impl Mailer {
                 Ok(())
             }
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
-                if e.is_permanent() {
+                let code = e.status().map(u16::from);
+                if e.is_permanent() && matches!(code, Some(550 | 551 | 553)) {
+                    MailError::RecipientRefused(e.to_string())
+                } else if e.is_permanent() {
                     MailError::Permanent(e.to_string())
                 } else {
                     MailError::Transient(e.to_string())

@@ -179,6 +179,7 @@ async fn worker_healthcheck_follows_healthz() {
     );
 
     server.stop(true).await;
+    let stopped = bind.clone();
     let out = tokio::task::spawn_blocking(move || worker_healthcheck(Some(&bind)))
         .await
         .unwrap();
@@ -190,6 +191,24 @@ async fn worker_healthcheck_follows_healthz() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
+
+    // So is a mistyped flag: clap's usage error, printed, with exit 1 instead of its 2.
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_worker"));
+        cmd.env("AFTERCARE_WORKER_METRICS_BIND", stopped).args([
+            "healthcheck",
+            "--paht",
+            "/healthz",
+        ]);
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--paht"),
+        "{out:?}"
+    );
 
     let out = tokio::task::spawn_blocking(|| worker_healthcheck(None))
         .await

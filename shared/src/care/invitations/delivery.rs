@@ -1,7 +1,8 @@
 //! Delivering an invitation code by email, and taking the invitation back when it cannot be
 //! delivered: a new account nobody could activate is deleted (its email would block a retry
 //! with 409), a resent code nobody received is revoked. Each undo is audited and the caller
-//! gets `Unavailable` (503) to retry.
+//! gets `Unavailable` (503) to retry, or, when the recipient's server refused the mailbox
+//! itself (SMTP 550/551/553), `Validation` (422) on `email`: retrying the same address is futile.
 
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
@@ -83,7 +84,8 @@ pub(super) async fn deliver_new_account(
 }
 
 /// Emails the code; when that fails, takes the invitation back (audited `invitation.undone`)
-/// and answers `Unavailable` (503) for the caller to retry.
+/// and answers `Unavailable` (503) for the caller to retry, or `Validation` (422, `email`) when
+/// the recipient's mailbox was refused.
 pub(super) async fn deliver_or_undo(
     db: &Db,
     mailer: &Mailer,
@@ -101,9 +103,10 @@ pub(super) async fn deliver_or_undo(
         code,
     )
     .await;
-    if sent.is_ok() {
-        return Ok(());
-    }
+    let refused = match sent {
+        Ok(()) => return Ok(()),
+        Err(e) => matches!(e, MailError::RecipientRefused(_)),
+    };
     let by = by.clone();
     let user_id = invitee.user_id.clone();
     let patient = invitee.patient_id.cloned();
@@ -127,6 +130,12 @@ pub(super) async fn deliver_or_undo(
         )
     })
     .await?;
+    if refused {
+        return Err(Error::invalid(
+            "email",
+            "the recipient's mail server refuses this address; check it for typos",
+        ));
+    }
     Err(Error::Unavailable(
         "the invitation email could not be sent".into(),
     ))
