@@ -8,7 +8,7 @@
 //! every [`PING`] to notice a connection that died silently. Notifications that arrive between
 //! two polls ring once. When the connection is lost it reconnects with backoff (from
 //! [`BACKOFF_MIN`], doubling to [`BACKOFF_MAX`], back to the minimum only after a connection
-//! that stayed up for [`HEALTHY`]); meanwhile the cron tick is the fallback, and
+//! that answered at least one ping); meanwhile the cron tick is the fallback, and
 //! after each (re)connect both jobs run once, since notifications sent while nobody listened
 //! are lost. A panic inside the driver is caught and handled like a lost connection.
 
@@ -64,12 +64,12 @@ fn run(url: &str, wakes: &Wakes, metrics: &Metrics, stop: &watch::Receiver<bool>
     while !stopped(stop) {
         // A panic in the driver (connect, poll or ping) costs this connection, not the thread:
         // it is counted as a lost connection and retried with the same backoff.
-        let mut connected_at = None;
+        let mut proven = false;
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            connect_and_listen(url, wakes, metrics, stop, &mut connected_at)
+            connect_and_listen(url, wakes, metrics, stop, &mut proven)
         }));
         metrics.worker_listening.set(0);
-        backoff = wait_before_retry(backoff, connected_at.map(|at: Instant| at.elapsed()));
+        backoff = wait_before_retry(backoff, proven);
         let retry_in_ms = backoff.as_millis() as u64;
         match attempt {
             Ok(Attempt::Stopped) => return,
@@ -96,20 +96,13 @@ fn run(url: &str, wakes: &Wakes, metrics: &Metrics, stop: &watch::Receiver<bool>
     }
 }
 
-/// The wait before the next attempt, given the current backoff and how long the last connection
-/// stayed up (`None`: it never connected). Only a connection that stayed up for [`HEALTHY`]
-/// earns a quick retry; one that fails at once (a panic on the first poll, a server that drops
-/// every session) keeps backing off.
-fn wait_before_retry(backoff: Duration, connected_for: Option<Duration>) -> Duration {
-    if connected_for.is_some_and(|d| d >= HEALTHY) {
-        BACKOFF_MIN
-    } else {
-        backoff
-    }
+/// The wait before the next attempt, given the current backoff and whether the last connection
+/// proved healthy (answered at least one [`PING`]). Only a proven connection earns a quick
+/// retry; one that fails at once (a panic on the first poll, a server that drops every session)
+/// or dies silently before its first ping keeps backing off.
+fn wait_before_retry(backoff: Duration, proven: bool) -> Duration {
+    if proven { BACKOFF_MIN } else { backoff }
 }
-
-/// A connection that stayed up this long resets the backoff to [`BACKOFF_MIN`].
-pub const HEALTHY: Duration = PING;
 
 /// The text of a panic's payload (`panic!` with a literal or a formatted message).
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
@@ -130,33 +123,34 @@ enum Attempt {
     NotConnected(shared::Error),
 }
 
-/// Connects (noting the time in `connected_at`) and listens until stopped or lost.
+/// Connects and listens until stopped or lost; `proven` turns true at the first answered ping.
 fn connect_and_listen(
     url: &str,
     wakes: &Wakes,
     metrics: &Metrics,
     stop: &watch::Receiver<bool>,
-    connected_at: &mut Option<Instant>,
+    proven: &mut bool,
 ) -> Attempt {
     let mut listener = match Listener::connect(url) {
         Ok(listener) => listener,
         Err(e) => return Attempt::NotConnected(e),
     };
-    *connected_at = Some(Instant::now());
     metrics.worker_listening.set(1);
     tracing::info!("listening for due prompts and clinic alerts");
     wakes.catch_up();
-    match listen(&mut listener, wakes, stop) {
+    match listen(&mut listener, wakes, stop, proven) {
         Some(e) => Attempt::Lost(e),
         None => Attempt::Stopped,
     }
 }
 
-/// Polls until stopped (`None`) or the connection fails (the error).
+/// Polls until stopped (`None`) or the connection fails (the error); sets `proven` once a ping
+/// was answered.
 fn listen(
     listener: &mut Listener,
     wakes: &Wakes,
     stop: &watch::Receiver<bool>,
+    proven: &mut bool,
 ) -> Option<shared::Error> {
     let mut pinged = Instant::now();
     loop {
@@ -181,6 +175,7 @@ fn listen(
             if let Err(e) = listener.ping() {
                 return Some(e);
             }
+            *proven = true;
             pinged = Instant::now();
         }
         if !sleep(POLL, stop) {
@@ -194,14 +189,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_connection_that_stayed_up_resets_the_backoff() {
+    fn only_a_connection_that_answered_a_ping_resets_the_backoff() {
         let long = Duration::from_secs(8);
-        assert_eq!(wait_before_retry(long, None), long);
-        assert_eq!(
-            wait_before_retry(long, Some(Duration::from_millis(3))),
-            long
-        );
-        assert_eq!(wait_before_retry(long, Some(HEALTHY)), BACKOFF_MIN);
+        assert_eq!(wait_before_retry(long, false), long);
+        assert_eq!(wait_before_retry(long, true), BACKOFF_MIN);
     }
 
     #[test]

@@ -116,11 +116,17 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
+    // A browser that signs in again (another person at a shared clinic computer, say) ends the
+    // session it held: its secret stops working on every replica, not only in this browser.
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let secret = state
         .db
         .transaction(move |c| {
             throttle::reset(c, &account)?;
             let t = now();
+            if let Some(previous) = previous {
+                console_sessions::end(c, &previous, t)?;
+            }
             let sid = shared::db::sessions::create(c, &user.id, t)?;
             console_sessions::create(c, &sid, SESSION_TTL, t)
         })
@@ -204,9 +210,16 @@ pub async fn accept_invitation(
         return Ok(see_other(SIGN_IN_PATH));
     }
     let ttl = SESSION_TTL;
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let secret = state
         .db
-        .transaction(move |c| console_sessions::create(c, &sid, ttl, now()))
+        .transaction(move |c| {
+            let t = now();
+            if let Some(previous) = previous {
+                console_sessions::end(c, &previous, t)?;
+            }
+            console_sessions::create(c, &sid, ttl, t)
+        })
         .await?;
     signed_in(&state, secret)
 }

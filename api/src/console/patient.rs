@@ -13,7 +13,7 @@ use shared::time::now;
 
 use super::chart;
 use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
-use super::roster::recovery_day;
+use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, SessionForm};
 use super::strings::Strings;
 use crate::state::AppState;
@@ -126,11 +126,8 @@ pub fn view(
 ) -> RecordPage {
     let tz: &TimeZone = &user.clinic_tz;
     let p = &record.profile;
-    let name = match &p.family_name {
-        Some(f) => format!("{} {f}", p.given_name),
-        None => p.given_name.clone(),
-    };
-    let discharged = record.status == "discharged";
+    let name = roster::display_name(t, &record.status, &p.given_name, p.family_name.as_deref());
+    let discharged = roster::out_of_care(&record.status);
     let last = record
         .treatments
         .first()
@@ -162,11 +159,7 @@ pub fn view(
         id: p.user_id.to_string(),
         email: record.email.clone(),
         phone: or_none(t, p.phone.clone()),
-        status: match record.status.as_str() {
-            "invited" => t.invited,
-            "discharged" => t.discharged,
-            _ => t.active,
-        },
+        status: roster::status_label(t, &record.status),
         discharged,
         timezone: p.timezone.name().to_owned(),
         language: p.locale.as_str(),

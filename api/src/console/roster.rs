@@ -66,22 +66,35 @@ pub fn recovery_day(
     )
 }
 
-fn status_label(t: &Strings, status: &str) -> &'static str {
+/// The label of a roster status code (`invited`, `active`, `discharged`, `erased`).
+pub fn status_label(t: &Strings, status: &str) -> &'static str {
     match status {
         "invited" => t.invited,
         "discharged" => t.discharged,
+        "erased" => t.erased,
         _ => t.active,
+    }
+}
+
+/// Whether a patient of this status is out of care: no recovery day, no discharge button.
+pub fn out_of_care(status: &str) -> bool {
+    matches!(status, "discharged" | "erased")
+}
+
+/// A patient's name as the console prints it; an erased patient has none left.
+pub fn display_name(t: &Strings, status: &str, given: &str, family: Option<&str>) -> String {
+    match family {
+        _ if status == "erased" => t.erased_name.to_owned(),
+        Some(f) => format!("{given} {f}"),
+        None => given.to_owned(),
     }
 }
 
 /// A summary as the roster prints it.
 pub fn row(t: &Strings, s: PatientSummary, tz: &TimeZone, today: DateTime<Utc>) -> Row {
-    let name = match &s.family_name {
-        Some(f) => format!("{} {f}", s.given_name),
-        None => s.given_name.clone(),
-    };
+    let name = display_name(t, &s.status, &s.given_name, s.family_name.as_deref());
     let recovery = match recovery_day(s.last_treatment_at, today, tz) {
-        Some(d) if s.status != "discharged" => format!("{} {d}", t.day),
+        Some(d) if !out_of_care(&s.status) => format!("{} {d}", t.day),
         _ => t.none.to_owned(),
     };
     Row {

@@ -35,6 +35,9 @@ pub struct Strings {
     pub invited: &'static str,
     pub active: &'static str,
     pub discharged: &'static str,
+    pub erased: &'static str,
+    /// Shown for the name of a patient whose personal data was erased.
+    pub erased_name: &'static str,
     pub only_open_escalations: &'static str,
     pub only_low_adherence: &'static str,
     pub sort_by: &'static str,
@@ -188,6 +191,8 @@ pub static EN: Strings = Strings {
     invited: "Invited",
     active: "Active",
     discharged: "Discharged",
+    erased: "Erased",
+    erased_name: "Erased patient",
     only_open_escalations: "Open escalations only",
     only_low_adherence: "Low adherence only (under 50%)",
     sort_by: "Sort by",

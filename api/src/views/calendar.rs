@@ -20,9 +20,11 @@ pub const EVENT_MINUTES: i64 = 60;
 /// The calendar file's media type.
 pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
-/// The calendar with one VEVENT for the booking. Its UID is the booking's id at `host` (stable
-/// for the booking; a rebooking is a new event), DTSTAMP the booking's creation, DTSTART and
-/// DTEND in UTC; SUMMARY and LOCATION carry the clinic's name (and phone) in the patient's
+/// The calendar with one VEVENT for the booking. Its UID is the booking's id at `host`, stable
+/// while the session is moved (RFC 5545 §3.8.4.7), so a calendar that imports the file again
+/// updates its event instead of adding a second; SEQUENCE counts the moves (§3.8.7.4) and
+/// DTSTAMP is the last change (§3.8.7.2: the booking's move, else its creation). DTSTART and
+/// DTEND are in UTC; SUMMARY and LOCATION carry the clinic's name (and phone) in the patient's
 /// language.
 pub fn next_session(booking: &Booking, clinic: &Clinic, locale: Locale, host: &str) -> String {
     let starts: DateTime<Utc> = booking.starts_at.and_utc();
@@ -36,7 +38,8 @@ pub fn next_session(booking: &Booking, clinic: &Clinic, locale: Locale, host: &s
     };
     let event = Event::new()
         .uid(&format!("{}@{host}", booking.id))
-        .timestamp(booking.created_at.and_utc())
+        .timestamp(booking.changed_at().and_utc())
+        .sequence(u32::try_from(booking.revision).unwrap_or(0))
         .starts(starts)
         .ends(starts + Duration::minutes(EVENT_MINUTES))
         .summary(&summary)

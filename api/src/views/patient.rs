@@ -17,7 +17,8 @@ use crate::validate;
 pub struct RegisterDevice {
     /// `ios` or `android`.
     pub platform: String,
-    /// The FCM registration token or APNs device token.
+    /// The FCM registration token (32–4096 characters of `A-Za-z0-9_-:.`) or the APNs device
+    /// token (64–200 hexadecimal digits), depending on `provider`.
     pub token: String,
     pub app_version: Option<String>,
     /// `fcm` or `apns`: the service the token belongs to (Flutter and React Native apps
@@ -35,9 +36,6 @@ impl RegisterDevice {
         if platform.is_none() {
             errors.push(FieldError::new("platform", "must be ios or android"));
         }
-        let token = validate::token(&self.token, 4096)
-            .map_err(|m| errors.push(FieldError::new("token", m)))
-            .unwrap_or_default();
         let app_version = validate::optional_text(self.app_version.as_deref(), 64)
             .map_err(|m| errors.push(FieldError::new("app_version", m)))
             .unwrap_or_default();
@@ -51,6 +49,9 @@ impl RegisterDevice {
                 parsed
             }
         };
+        let token = validate::push_token(&self.token, provider)
+            .map_err(|m| errors.push(FieldError::new("token", m)))
+            .unwrap_or_default();
         if platform == Some(Platform::Android) && provider == Some(PushProvider::Apns) {
             errors.push(FieldError::new(
                 "provider",

@@ -396,10 +396,14 @@ both_backends_with_smtp! {
         let patient = json!({"email": "ines@example.test", "given_name": "Inés",
                              "timezone": "Europe/Madrid", "locale": "es"});
         let staff = json!({"email": "leo@example.test", "name": "Leo", "role": "clinician"});
-        // A refused mailbox is the address's fault (422 on `email`); a server that says "later"
-        // is worth a retry (503).
-        for (code, status) in [(550, 422), (451, 503)] {
-            smtp.refuse_recipients(code, "no such mailbox");
+        // A refused mailbox (RFC 3463 5.1.1) is the address's fault (422 on `email`); a relay
+        // refusing us is our own to fix and a server that says "later" is worth a retry (503).
+        for (code, text, status) in [
+            (550, "5.1.1 no such mailbox", 422),
+            (550, "5.7.1 Relaying denied", 503),
+            (451, "4.3.0 try later", 503),
+        ] {
+            smtp.refuse_recipients(code, text);
             for (path, body) in [("/v1/clinic/patients", &patient), ("/v1/clinic/staff", &staff)] {
                 let p = problem(app.post_json(path, Some(&token), body).await, status).await;
                 if status == 422 {
@@ -421,7 +425,7 @@ both_backends_with_smtp! {
             .iter()
             .filter(|e| e["action"] == "invitation.undone")
             .count();
-        assert_eq!(undone, 4, "{audit}");
+        assert_eq!(undone, 6, "{audit}");
         assert_eq!(smtp.to("ines@example.test").len(), 1);
     }
 }

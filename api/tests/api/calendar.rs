@@ -91,9 +91,24 @@ both_backends! {
         let uid = prop("UID");
         assert!(uid.ends_with("@127.0.0.1:8080"), "{uid}");
 
+        assert_eq!(prop("SEQUENCE"), "0");
+
         // Stable: the same booking is the same event.
         let again = ics(&app, &token).await.text().await.unwrap();
         assert!(again.contains(&format!("UID:{uid}")));
+
+        // Moved: still the same event (a calendar importing it again updates it rather than
+        // adding a second), one revision on (RFC 5545 §3.8.7.4), at the new time.
+        let later = at + Duration::days(2);
+        book(&app, &staff, &pid, later).await;
+        let moved = ics(&app, &token).await.text().await.unwrap();
+        let parsed: Vec<_> = ical::IcalParser::new(moved.as_bytes()).collect::<Result<_, _>>().unwrap();
+        let event = &parsed[0].events[0];
+        let value = |name: &str| event.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone());
+        assert_eq!(value("UID").as_deref(), Some(uid.as_str()), "{moved}");
+        assert_eq!(value("SEQUENCE").as_deref(), Some("1"), "{moved}");
+        assert_eq!(value("DTSTART"), Some(later.format("%Y%m%dT%H%M%SZ").to_string()));
+        assert!(value("DTSTAMP").unwrap() >= prop("DTSTAMP"), "{moved}");
 
         // The clinic cancels: no calendar any more.
         let r = app

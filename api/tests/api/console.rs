@@ -70,6 +70,22 @@ both_backends! {
         assert_eq!(b.get("/console/").await.status(), 303);
     }
 
+    async fn signing_in_again_ends_the_browsers_earlier_session(app) {
+        let (mut b, first) = signed_in(&app, "clinician").await;
+        let earlier = b.cookie("aftercare_console").unwrap();
+        // Someone else signs in at the same computer: their session replaces the first one,
+        // which stops working everywhere, not only in this browser.
+        let (second, _) = app.staff_in(&first.clinic_id, "clinician").await;
+        assert_eq!(b.sign_in(&second.email, FIXTURE_PASSWORD).await.status(), 303);
+        let current = b.cookie("aftercare_console").unwrap();
+        assert_ne!(current, earlier);
+        assert_eq!(b.get("/console/").await.status(), 200);
+        b.set_cookie("aftercare_console", &earlier);
+        assert_eq!(b.get("/console/").await.status(), 303, "the earlier session still opens pages");
+        b.set_cookie("aftercare_console", &current);
+        assert_eq!(b.get("/console/").await.status(), 200);
+    }
+
     async fn the_stylesheet_is_served_from_the_binary(app) {
         let r = app.get("/console/assets/console.css", None).await;
         assert_eq!(r.status(), 200);

@@ -203,6 +203,35 @@ both_backends! {
         assert!(html.contains("<dd>Discharged</dd>"));
     }
 
+    async fn an_erased_patient_is_listed_as_erased_without_a_name(app) {
+        let (mut b, staff) = signed_in(&app, "clinician").await;
+        let kept = patient_named(&app, &staff.clinic_id, "Kept", "Here").await;
+        let (gone, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let r = app.request(reqwest::Method::DELETE, "/v1/me", Some(&token)).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+
+        let row = |html: &str, id: &str| {
+            let at = html.find(&format!("/console/patients/{id}\"")).unwrap_or_else(|| panic!("{id} not listed: {html}"));
+            html[at..].split("</tr>").next().unwrap().to_owned()
+        };
+        let (_, html) = b.page("/console/").await;
+        let erased = row(&html, gone.id.as_ref());
+        assert!(erased.contains("Erased patient") && erased.contains("<td>Erased</td>"), "{erased}");
+        assert!(row(&html, kept.id.as_ref()).contains("Kept Here"));
+        let (_, html) = b.page("/console/?status=erased").await;
+        assert!(html.contains("<option value=\"erased\" selected>"), "{html}");
+        assert!(html.contains(&gone.id.to_string()) && !html.contains(&kept.id.to_string()));
+        let (_, html) = b.page("/console/?status=active").await;
+        assert!(!html.contains(&gone.id.to_string()));
+
+        // The record: no name, no booking or discharge forms for someone no longer in care.
+        let record = format!("/console/patients/{}", gone.id);
+        let (status, html) = b.page(&record).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<dd>Erased</dd>") && html.contains("Erased patient"), "{html}");
+        assert!(!html.contains(&format!("{record}/discharge")) && !html.contains(&format!("{record}/next-session")));
+    }
+
     async fn the_queue_puts_urgent_first_and_resolves_with_a_note(app) {
         let (mut b, staff) = signed_in(&app, "clinician").await;
         let token = app.token_for(&staff);

@@ -4,13 +4,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::problem;
+use crate::helpers::{apns_token, fcm_token, problem};
 
 both_backends! {
     async fn registering_a_device_then_again_is_201_then_200(app) {
         let (admin, _) = app.staff("clinic_admin").await;
         let (patient, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
-        let body = json!({"platform": "android", "token": "fcm-token-1", "app_version": "1.2.0"});
+        let body = json!({"platform": "android", "token": fcm_token("1"), "app_version": "1.2.0"});
         let resp = app.post_json("/v1/me/devices", Some(&token), &body).await;
         assert_eq!(resp.status().as_u16(), 201);
         let first: Value = resp.json().await.unwrap();
@@ -31,7 +31,7 @@ both_backends! {
         let (admin, _) = app.staff("clinic_admin").await;
         let (first, first_token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
         let (second, second_token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
-        let body = json!({"platform": "ios", "token": "apns-shared-phone"});
+        let body = json!({"platform": "ios", "token": apns_token("shared-phone")});
         let created: Value = app.post_json("/v1/me/devices", Some(&first_token), &body).await.json().await.unwrap();
         let id = created["id"].as_str().unwrap().to_owned();
         let dead = shared::domain::DeviceId::from(id.as_str());
@@ -70,7 +70,7 @@ both_backends! {
         let (_, owner) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
         let (_, other) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
         let created: Value = app
-            .post_json("/v1/me/devices", Some(&owner), &json!({"platform": "android", "token": "del-1"}))
+            .post_json("/v1/me/devices", Some(&owner), &json!({"platform": "android", "token": fcm_token("del-1")}))
             .await.json().await.unwrap();
         let path = format!("/v1/me/devices/{}", created["id"].as_str().unwrap());
 
@@ -90,10 +90,10 @@ both_backends! {
             async move { app.post_json("/v1/me/devices", Some(&token), &body).await }
         };
         let cases = [
-            (json!({"platform": "ios", "token": "ios-default"}), "apns", json!("production")),
-            (json!({"platform": "android", "token": "android-default"}), "fcm", Value::Null),
-            (json!({"platform": "ios", "token": "flutter-ios", "provider": "fcm"}), "fcm", Value::Null),
-            (json!({"platform": "ios", "token": "xcode", "apns_environment": "sandbox"}), "apns", json!("sandbox")),
+            (json!({"platform": "ios", "token": apns_token("ios-default")}), "apns", json!("production")),
+            (json!({"platform": "android", "token": fcm_token("android-default")}), "fcm", Value::Null),
+            (json!({"platform": "ios", "token": fcm_token("flutter-ios"), "provider": "fcm"}), "fcm", Value::Null),
+            (json!({"platform": "ios", "token": apns_token("xcode"), "apns_environment": "sandbox"}), "apns", json!("sandbox")),
         ];
         for (body, provider, environment) in cases {
             let r = register(body.clone()).await;
@@ -102,21 +102,37 @@ both_backends! {
             assert_eq!((d["provider"].as_str(), &d["apns_environment"]), (Some(provider), &environment), "{body}");
         }
         // Re-registering a token with another provider moves it to that service.
-        let d: Value = register(json!({"platform": "ios", "token": "ios-default", "provider": "fcm"})).await.json().await.unwrap();
+        let d: Value = register(json!({"platform": "ios", "token": apns_token("ios-default"), "provider": "fcm"})).await.json().await.unwrap();
         assert_eq!((d["provider"].as_str(), &d["apns_environment"]), (Some("fcm"), &Value::Null));
         let pid = patient.id.as_patient();
         let stored = app.db.run(move |c| shared::db::devices::for_patient(c, &pid)).await.unwrap();
-        let xcode = stored.iter().find(|d| d.token == "xcode").unwrap();
+        let xcode = stored.iter().find(|d| d.token == apns_token("xcode")).unwrap();
         assert_eq!(xcode.apns_environment, Some(shared::domain::ApnsEnvironment::Sandbox));
 
         for (body, field) in [
-            (json!({"platform": "android", "token": "a1", "provider": "apns"}), "provider"),
-            (json!({"platform": "ios", "token": "a2", "provider": "webpush"}), "provider"),
-            (json!({"platform": "ios", "token": "a3", "provider": "fcm", "apns_environment": "sandbox"}), "apns_environment"),
-            (json!({"platform": "ios", "token": "a4", "apns_environment": "staging"}), "apns_environment"),
+            (json!({"platform": "android", "token": apns_token("a1"), "provider": "apns"}), "provider"),
+            (json!({"platform": "ios", "token": fcm_token("a2"), "provider": "webpush"}), "provider"),
+            (json!({"platform": "ios", "token": fcm_token("a3"), "provider": "fcm", "apns_environment": "sandbox"}), "apns_environment"),
+            (json!({"platform": "ios", "token": apns_token("a4"), "apns_environment": "staging"}), "apns_environment"),
         ] {
             let p = problem(register(body.clone()).await, 422).await;
             assert_eq!(p["errors"][0]["field"], field, "{body}");
+        }
+
+        // A token must have its provider's shape: nothing but hex digits reaches the APNs
+        // URL path, and junk is not stored as an FCM token.
+        let apns = apns_token("shape");
+        for body in [
+            json!({"platform": "ios", "token": format!("{apns}/../../3/device/x")}),
+            json!({"platform": "ios", "token": format!("{apns}?x=1")}),
+            json!({"platform": "ios", "token": &apns[..40]}),
+            json!({"platform": "ios", "token": fcm_token("not-apns")}),
+            json!({"platform": "android", "token": "t"}),
+            json!({"platform": "android", "token": format!("{} x", fcm_token("space"))}),
+            json!({"platform": "android", "token": format!("{}/x", fcm_token("slash"))}),
+        ] {
+            let p = problem(register(body.clone()).await, 422).await;
+            assert_eq!(p["errors"][0]["field"], "token", "{body}");
         }
     }
 }

@@ -101,7 +101,7 @@ async fn concurrent_writes_never_fail(app: &TestApp) {
             app.request(Method::POST, "/v1/me/check-ins", Some(&patient_token)).json(&json!({
                 "redness": 3, "swelling": 2, "pain": 2 + (i % 2) * 6, "peeling": false, "symptoms": []})),
             app.request(Method::POST, "/v1/me/devices", Some(&patient_token))
-                .json(&json!({"platform": "android", "token": format!("crowd-token-{i}")})),
+                .json(&json!({"platform": "android", "token": crate::helpers::fcm_token(&format!("crowd-{i}"))})),
             app.request(Method::POST, &format!("/v1/me/prompts/{prompt}/ack"), Some(&patient_token)),
         ];
         for (n, r) in requests.into_iter().enumerate() {
@@ -266,7 +266,7 @@ both_backends! {
             let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
             assert_eq!(p["errors"][0]["field"], "token", "{token:?}");
         }
-        let body = json!({"platform": "android", "token": "ok-token", "app_version": "1.0\u{0}"});
+        let body = json!({"platform": "android", "token": crate::helpers::fcm_token("ok"), "app_version": "1.0\u{0}"});
         let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
         assert_eq!(p["errors"][0]["field"], "app_version");
         let path = format!("/v1/clinic/patients/{patient}/treatments");

@@ -148,13 +148,22 @@ async fn api_healthcheck_exits_0_when_ready_and_1_otherwise() {
     );
 
     // A path the API answers 404 to is unhealthy.
-    let out = probe(bind, &["--path", "/nowhere"]).await.unwrap();
+    let out = probe(bind.clone(), &["--path", "/nowhere"]).await.unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.starts_with("error: http://127.0.0.1:")
             && stderr.ends_with("/nowhere answered 404\n"),
         "{stderr}"
+    );
+
+    // A mistyped flag is clap's usage error, printed, with exit 1 instead of its 2 (Docker
+    // reserves 2 in health checks).
+    let out = probe(bind, &["--paht", "/readyz"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--paht"),
+        "{out:?}"
     );
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -103,8 +103,9 @@ both_backends_with_smtp! {
         let (_, admin) = app.staff("clinic_admin").await;
         let id = enrol(&app, &admin, "maya@example.test").await;
         nth_code(&smtp, "maya@example.test", 1).await;
-        smtp.refuse_recipients(550, "no such mailbox");
-        problem(resend(&app, &admin, "patients", &id).await, 422).await;
+        smtp.refuse_recipients(550, "5.1.1 no such mailbox");
+        let p = problem(resend(&app, &admin, "patients", &id).await, 422).await;
+        assert_eq!(p["errors"][0]["field"], "email", "{p}");
         smtp.refuse_recipients(421, "service not available");
         problem(resend(&app, &admin, "patients", &id).await, 503).await;
         smtp.accept_recipients();

@@ -228,19 +228,42 @@ both_backends! {
         let again: Value = put_session(&app, &staff, &patient, at).await.json().await.unwrap();
         assert_eq!(again["id"], booked["id"]);
         assert_eq!(rows(&app, &patient).await.len(), stored.len());
-        // Moving it replaces the reminders.
+        // Moving it keeps the booking (the patient's calendar event is updated, not doubled) and
+        // replaces the reminders.
         let moved: Value = put_session(&app, &staff, &patient, at + Duration::days(3)).await.json().await.unwrap();
-        assert_ne!(moved["id"], booked["id"]);
+        assert_eq!(moved["id"], booked["id"]);
+        assert_eq!(moved["reminders"].as_array().unwrap().len(), 2, "{moved}");
         let stored = rows(&app, &patient).await;
         assert_unique_keys(&stored);
         let live: Vec<_> = stored.iter().filter(|p| p.kind.as_str() == "session_reminder" && p.status.as_str() == "scheduled").collect();
         assert_eq!(live.len(), 2);
         assert!(live.iter().all(|p| p.booking_id.as_ref().map(|b| b.as_str()) == moved["id"].as_str()));
+        assert!(live.iter().all(|p| p.due_at > (at + Duration::days(3) - Duration::days(8)).naive_utc()));
+        // A reminder already sent for the old time does not stand in for the new time's.
+        let day_before = live.iter().find(|p| p.prompt_key == "session_reminder_1d").unwrap().id.clone();
+        app.db
+            .run(move |c| {
+                diesel::update(prompts::table.find(day_before.as_str()))
+                    .set((prompts::status.eq("sent"), prompts::sent_at.eq(Some(Utc::now().naive_utc()))))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let again: Value = put_session(&app, &staff, &patient, at + Duration::days(10)).await.json().await.unwrap();
+        assert_eq!(again["id"], booked["id"]);
+        let keys: Vec<&str> = again["reminders"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["session_reminder_7d", "session_reminder_1d"], "{again}");
+        let stored = rows(&app, &patient).await;
+        assert_unique_keys(&stored);
+        assert_eq!(keys_with_status(&stored, "sent"), ["session_reminder_1d"]);
         // Cancelling it cancels its reminders and brings the rebook nudge back.
         let r = app.request(Method::DELETE, &format!("/v1/clinic/patients/{patient}/next-session"), Some(&staff)).send().await.unwrap();
         assert_eq!(r.status(), 204);
         let stored = rows(&app, &patient).await;
-        assert!(stored.iter().filter(|p| p.kind.as_str() == "session_reminder").all(|p| p.status.as_str() == "cancelled"));
+        let reminders: Vec<_> = stored.iter().filter(|p| p.kind.as_str() == "session_reminder").collect();
+        assert!(reminders.iter().all(|p| matches!(p.status.as_str(), "cancelled" | "sent")), "{reminders:?}");
+        assert_eq!(reminders.iter().filter(|p| p.status.as_str() == "sent").count(), 1, "what was sent stays sent");
         let rebook = stored.iter().find(|p| p.prompt_key == "rebook").unwrap();
         assert_eq!((rebook.status.as_str(), rebook.cancelled_at), ("scheduled", None));
         assert_unique_keys(&stored);

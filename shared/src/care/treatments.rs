@@ -14,7 +14,7 @@ use crate::db::bookings::{self, Booking};
 use crate::db::prompts::{self, Prompt};
 use crate::db::{Db, DbConn, audit, patients, plans, treatments};
 use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
-use crate::domain::{BookingId, PatientId, TreatmentId};
+use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 
@@ -122,7 +122,8 @@ pub struct Booked {
 
 /// Books (or moves) the patient's next session to `starts_at` (UTC, checked by the caller to be
 /// in the future); its reminders replace any earlier ones and the rebook nudge is withdrawn.
-/// Booking the same time again changes nothing. Errors: `NotFound` as for [`record`];
+/// A move keeps the booking (its id, so the patient's calendar event is updated rather than
+/// doubled) and counts the move in its `revision`. Booking the same time again changes nothing. Errors: `NotFound` as for [`record`];
 /// `Conflict` for a discharged patient.
 pub async fn book_next_session(
     db: &Db,
@@ -140,8 +141,8 @@ pub async fn book_next_session(
         }
         let booking = match bookings::live(conn, &patient_id)? {
             Some(b) if b.starts_at == starts_at => b,
-            _ => {
-                bookings::cancel_live(conn, &patient_id, now)?;
+            Some(b) => bookings::move_live(conn, &b, starts_at, now)?,
+            None => {
                 let b = Booking {
                     id: BookingId::new(),
                     clinic_id: actor.clinic_id.clone(),
@@ -150,6 +151,8 @@ pub async fn book_next_session(
                     created_by: actor.user_id.clone(),
                     created_at: now,
                     cancelled_at: None,
+                    revision: 0,
+                    moved_at: None,
                 };
                 bookings::insert(conn, &b)?;
                 b
@@ -164,9 +167,14 @@ pub async fn book_next_session(
             Some(&patient_id),
             now,
         )?;
+        // This revision's reminders: a move cancelled the earlier ones, and any sent before it
+        // were for the old time.
+        let owner = format!(":{}:", booking.input().owner());
         let reminders = prompts::for_patient(conn, &patient_id)?
             .into_iter()
             .filter(|p| p.booking_id.as_ref() == Some(&booking.id))
+            .filter(|p| p.idempotency_key.contains(&owner))
+            .filter(|p| p.status != PromptStatus::Cancelled)
             .collect();
         Ok(Booked { booking, reminders })
     })

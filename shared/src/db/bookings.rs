@@ -20,6 +20,11 @@ pub struct Booking {
     pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
+    /// How many times the session was moved: its calendar event's SEQUENCE (RFC 5545
+    /// §3.8.7.4).
+    pub revision: i32,
+    /// When it was last moved, if ever.
+    pub moved_at: Option<NaiveDateTime>,
 }
 
 impl Booking {
@@ -27,7 +32,13 @@ impl Booking {
         BookingInput {
             id: self.id.to_string(),
             starts_at: self.starts_at.and_utc(),
+            revision: self.revision,
         }
+    }
+
+    /// When the booking last changed: its move, or its creation.
+    pub fn changed_at(&self) -> NaiveDateTime {
+        self.moved_at.unwrap_or(self.created_at)
     }
 }
 
@@ -46,6 +57,30 @@ pub fn live(conn: &mut DbConn, patient_id: &PatientId) -> Result<Option<Booking>
         .select(Booking::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Moves the live booking `b` to `starts_at` in place (same id, so the same calendar event),
+/// counting the move in `revision`; returns it as stored.
+pub fn move_live(
+    conn: &mut DbConn,
+    b: &Booking,
+    starts_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Booking> {
+    let moved = Booking {
+        starts_at,
+        revision: b.revision + 1,
+        moved_at: Some(now),
+        ..b.clone()
+    };
+    diesel::update(session_bookings::table.find(&b.id))
+        .set((
+            session_bookings::starts_at.eq(moved.starts_at),
+            session_bookings::revision.eq(moved.revision),
+            session_bookings::moved_at.eq(moved.moved_at),
+        ))
+        .execute(conn)?;
+    Ok(moved)
 }
 
 /// Cancels the live booking; returns whether there was one.

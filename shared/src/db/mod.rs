@@ -111,8 +111,16 @@ pub struct Db {
     /// for one on the async side, so requests get connections in arrival order (r2d2's own wait
     /// is not fair) and no more blocking threads are parked than there are connections.
     permits: Arc<Semaphore>,
+    /// How long [`Db::run`] waits for a connection, queueing included, before it answers
+    /// [`Error::Unavailable`].
+    wait: Duration,
     backend: Backend,
 }
+
+/// How long a caller waits for a pooled connection before giving up with
+/// [`Error::Unavailable`] (503): the pool's own checkout timeout, and [`Db::run`]'s whole budget
+/// (queueing for a permit plus the checkout).
+pub const CONNECTION_WAIT: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -144,12 +152,13 @@ impl Db {
             // No `SELECT 1` on every checkout (a round trip per query on a busy worker): a
             // connection that breaks fails its query, and `has_broken` drops it.
             .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(CONNECTION_WAIT)
             .error_handler(Box::new(LogErrors))
             .build_unchecked(manager);
         Ok(Self {
             pool,
             permits: Arc::new(Semaphore::new(max_size.max(1) as usize)),
+            wait: CONNECTION_WAIT,
             backend: url.backend(),
         })
     }
@@ -163,24 +172,44 @@ impl Db {
         self.pool.get().map_err(Error::from)
     }
 
+    /// The same pool with another connection wait than [`CONNECTION_WAIT`] (tests use a short
+    /// one).
+    pub fn with_connection_wait(mut self, wait: Duration) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Runs blocking database work on the blocking thread pool, once a connection is free
     /// (callers are served in arrival order). The permit travels with the work, so a caller that
     /// goes away (a client hanging up) frees it only when the work is done.
+    ///
+    /// Errors: [`Error::Unavailable`] when no connection came free within the connection wait
+    /// (queueing and checkout together; the database may be down or saturated), whatever `f`
+    /// returns otherwise.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let permit = tokio::time::timeout_at(deadline, self.permits.clone().acquire_owned())
             .await
+            .map_err(|_| {
+                Error::Unavailable(format!(
+                    "no database connection came free within {} s",
+                    self.wait.as_secs_f64()
+                ))
+            })?
             .map_err(|e| Error::Internal(anyhow::anyhow!("database permits closed: {e}")))?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get().map_err(Error::from)?;
+            // What is left of the budget, at least a moment: a free permit means a connection is
+            // idle or can be opened.
+            let left = deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .max(Duration::from_millis(100));
+            let mut conn = pool.get_timeout(left).map_err(Error::from)?;
             f(&mut conn)
         })
         .await

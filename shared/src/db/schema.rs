@@ -143,6 +143,8 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        revision -> Integer,
+        moved_at -> Nullable<Timestamp>,
     }
 }
 

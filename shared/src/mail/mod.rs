@@ -28,9 +28,12 @@ pub enum MailError {
     Address(String),
     #[error("could not build the message: {0}")]
     Build(String),
-    /// The server refused the recipient's mailbox permanently: 550 (mailbox unavailable), 551
-    /// (user not local) or 553 (mailbox name not allowed), RFC 5321 §4.2.2. Retrying will not
-    /// help; the address needs correcting.
+    /// The server refused the recipient's address permanently, and said so with an enhanced
+    /// status code of the addressing class, `5.1.x` (RFC 3463 §3.2; not `5.1.7`/`5.1.8`, which
+    /// are about our own sender address): no such mailbox, bad syntax, no such domain, moved.
+    /// Retrying will not help; the address needs correcting. A bare 550 without that code may
+    /// just as well be our relay refusing us (`550 5.7.1 Relaying denied`) and stays
+    /// [`MailError::Permanent`].
     #[error("recipient refused: {0}")]
     RecipientRefused(String),
     /// The server refused permanently for another reason (another 5xx).
@@ -157,8 +160,8 @@ impl Mailer {
                 Ok(())
             }
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
-                let code = e.status().map(u16::from);
-                if e.is_permanent() && matches!(code, Some(550 | 551 | 553)) {
+                let reply = std::error::Error::source(&e).map(ToString::to_string);
+                if e.is_permanent() && reply.as_deref().is_some_and(refuses_the_address) {
                     MailError::RecipientRefused(e.to_string())
                 } else if e.is_permanent() {
                     MailError::Permanent(e.to_string())
@@ -166,6 +169,68 @@ impl Mailer {
                     MailError::Transient(e.to_string())
                 }
             }),
+        }
+    }
+}
+
+impl MailError {
+    /// A short, fixed name for the log (`address`, `build`, `recipient_refused`, `permanent`,
+    /// `transient`): the error's text may quote the recipient's address, which is not logged.
+    pub fn class(&self) -> &'static str {
+        match self {
+            MailError::Address(_) => "address",
+            MailError::Build(_) => "build",
+            MailError::RecipientRefused(_) => "recipient_refused",
+            MailError::Permanent(_) => "permanent",
+            MailError::Transient(_) => "transient",
+        }
+    }
+}
+
+/// Whether an SMTP reply's text starts with a permanent enhanced status code about the
+/// destination address (RFC 3463 §3.2, `5.1.x`), other than the two about the sender's own
+/// address (`5.1.7` bad sender's mailbox syntax, `5.1.8` bad sender's system address).
+/// Each line of a multi-line reply carries the code, so the first is enough.
+fn refuses_the_address(reply: &str) -> bool {
+    let Some(code) = reply.split_whitespace().next() else {
+        return false;
+    };
+    let mut parts = code.split('.');
+    let (Some(class), Some(subject), Some(detail), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let is_number = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    class == "5" && subject == "1" && is_number(detail) && !matches!(detail, "7" | "8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuses_the_address;
+
+    #[test]
+    fn only_addressing_codes_blame_the_address() {
+        for reply in [
+            "5.1.1 <ana@example.test>: Recipient address rejected: User unknown",
+            "5.1.2 Bad destination system address",
+            "5.1.3 Bad destination mailbox address syntax",
+            "5.1.10 Recipient address has null MX",
+        ] {
+            assert!(refuses_the_address(reply), "{reply}");
+        }
+        for reply in [
+            "5.7.1 Relaying denied",
+            "5.1.7 Sender address rejected: bad syntax",
+            "5.1.8 Sender address rejected: Domain not found",
+            "4.1.1 Mailbox temporarily unavailable",
+            "no such user",
+            "5.1 incomplete",
+            "5.1.1.1 too long",
+            "5.1.x not a number",
+            "",
+        ] {
+            assert!(!refuses_the_address(reply), "{reply}");
         }
     }
 }

@@ -60,6 +60,23 @@ impl TreatmentInput {
 pub struct BookingInput {
     pub id: String,
     pub starts_at: DateTime<Utc>,
+    /// How many times the session was moved (0 for a new booking). A moved session stays the
+    /// same booking (and calendar event), but its reminders are keyed by this too, so they are
+    /// planned afresh for the new time: a reminder already sent for the old time does not stand
+    /// in for the one before the new time.
+    pub revision: i32,
+}
+
+impl BookingInput {
+    /// What the booking's reminders' idempotency keys name it by: its id, then `~revision`
+    /// once it has been moved.
+    pub fn owner(&self) -> String {
+        if self.revision == 0 {
+            self.id.clone()
+        } else {
+            format!("{}~{}", self.id, self.revision)
+        }
+    }
 }
 
 /// Everything a plan depends on. Channel choices are deliberately not an input: a patient with
@@ -253,6 +270,7 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
     }
 
     candidates.sort_by_key(|c| (c.due, c.intended, c.order));
+    let booking_owner = req.booking.map(BookingInput::owner);
     let mut previous: Option<DateTime<Utc>> = None;
     for c in &mut candidates {
         if let Some(prev) = previous {
@@ -289,7 +307,7 @@ pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
             let owner = c
                 .check_in_id
                 .as_deref()
-                .or(c.booking_id.as_deref())
+                .or(c.booking_id.as_ref().and(booking_owner.as_deref()))
                 .or(c.treatment_id.as_deref())
                 .unwrap_or_default();
             PlannedPrompt {

@@ -1,8 +1,9 @@
 //! Delivering an invitation code by email, and taking the invitation back when it cannot be
 //! delivered: a new account nobody could activate is deleted (its email would block a retry
 //! with 409), a resent code nobody received is revoked. Each undo is audited and the caller
-//! gets `Unavailable` (503) to retry, or, when the recipient's server refused the mailbox
-//! itself (SMTP 550/551/553), `Validation` (422) on `email`: retrying the same address is futile.
+//! gets `Unavailable` (503) to retry, or, when the recipient's server refused the address itself
+//! (an RFC 3463 `5.1.x` code, [`MailError::RecipientRefused`]), `Validation` (422) on `email`:
+//! retrying the same address is futile.
 
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
@@ -41,7 +42,7 @@ pub async fn send(
     let result = mailer.send(&mail).await;
     match &result {
         Ok(()) => tracing::info!(%user_id, "invitation emailed"),
-        Err(_) => tracing::warn!(%user_id, "invitation email failed"),
+        Err(e) => tracing::warn!(%user_id, class = e.class(), "invitation email failed"),
     }
     result
 }
@@ -133,7 +134,8 @@ pub(super) async fn deliver_or_undo(
     if refused {
         return Err(Error::invalid(
             "email",
-            "the recipient's mail server refuses this address; check it for typos",
+            "the recipient's mail server refuses this email address; check the address on the \
+             account for typos",
         ));
     }
     Err(Error::Unavailable(

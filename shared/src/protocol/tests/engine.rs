@@ -102,6 +102,7 @@ fn a_booking_brings_reminders_and_removes_the_rebook_nudge() {
     let mut req = Req::new(Madrid, treatment("2026-06-10T08:00:00Z"));
     // Next session 2026-07-08 at 11:30 local (09:30Z).
     req.booking = Some(BookingInput {
+        revision: 0,
         id: "b1".into(),
         starts_at: utc("2026-07-08T09:30:00Z"),
     });
@@ -125,6 +126,7 @@ fn a_booking_brings_reminders_and_removes_the_rebook_nudge() {
     // Booked for early tomorrow morning before 09:00? The day-before reminder still goes out
     // the day before; one that would land at or after the session is dropped.
     req.booking = Some(BookingInput {
+        revision: 0,
         id: "b2".into(),
         starts_at: utc("2026-07-06T06:30:00Z"),
     });
@@ -137,6 +139,7 @@ fn a_booking_without_a_treatment_gets_unconditional_reminders_only() {
     let mut req = Req::new(Madrid, treatment("2026-06-10T08:00:00Z"));
     req.treatment = None;
     req.booking = Some(BookingInput {
+        revision: 0,
         id: "b1".into(),
         starts_at: utc("2026-07-08T09:30:00Z"),
     });
@@ -218,6 +221,7 @@ fn spanish_patients_get_spanish_text() {
     let mut req = Req::new(Madrid, treatment("2026-06-10T08:00:00Z"));
     req.locale = Locale::Es;
     req.booking = Some(BookingInput {
+        revision: 0,
         id: "b1".into(),
         starts_at: utc("2026-07-08T09:30:00Z"),
     });

@@ -121,6 +121,7 @@ prop_compose! {
             interval_weeks: interval,
         };
         let booking = booking.map(|(days, m)| BookingInput {
+            revision: 0,
             id: "b".into(),
             starts_at: resolve(
                 tz,
