@@ -70,14 +70,17 @@ fn bounded(raw: &str, max: usize, multiline: bool) -> Result<String, String> {
 /// - FCM: 32 to 4,096 characters of `A-Z a-z 0-9 _ - : .` (a registration token is URL-safe
 ///   base64 with `:` separators, about 150 characters today; FCM documents no fixed length).
 ///
-/// `None` for the provider (it was itself invalid) checks only the FCM character set.
+/// `None` for the provider (it was itself invalid) checks the FCM shape.
 pub fn push_token(raw: &str, provider: Option<PushProvider>) -> Result<String, String> {
     let s = raw.trim();
     match provider {
         Some(PushProvider::Apns) => {
-            let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
-            if !hex || !(64..=200).contains(&s.len()) || s.len() % 2 != 0 {
-                return Err("must be an APNs device token: 64 to 200 hexadecimal digits".into());
+            if !shared::push::apns::is_device_token(s) {
+                return Err(
+                    "must be an APNs device token: 64 to 200 hexadecimal digits (an app \
+                            that registers an FCM token on iOS sets provider to fcm)"
+                        .into(),
+                );
             }
         }
         Some(PushProvider::Fcm) | None => {

@@ -2,7 +2,9 @@
 //! a caller that waits longer than the connection wait gets `Unavailable` instead of hanging.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use shared::db::{Backend, Db};
@@ -45,23 +47,22 @@ async fn waiting_callers_get_the_connection_in_arrival_order() {
     for (_t, db) in one_connection_pools() {
         let (release, holder) = hold_the_connection(&db).await;
         let served = Arc::new(Mutex::new(Vec::new()));
+        // Each caller is polled once, so it is queued, before the next one is made.
         let mut waiting = Vec::new();
         for i in 0..6 {
-            let (db, served) = (db.clone(), served.clone());
-            waiting.push(tokio::spawn(async move {
-                db.run(move |_| {
-                    served.lock().unwrap().push(i);
-                    Ok(())
-                })
-                .await
+            let served = served.clone();
+            let mut call = Box::pin(db.run(move |_| {
+                served.lock().unwrap().push(i);
+                Ok(())
             }));
-            // Each caller is queued before the next one arrives.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            let queued = call.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(queued.is_pending(), "served while the connection is held");
+            waiting.push(call);
         }
         release.send(()).unwrap();
         holder.await.unwrap();
-        for w in waiting {
-            w.await.unwrap().unwrap();
+        for call in waiting {
+            call.await.unwrap();
         }
         assert_eq!(*served.lock().unwrap(), vec![0, 1, 2, 3, 4, 5]);
     }

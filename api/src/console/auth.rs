@@ -206,11 +206,10 @@ pub async fn accept_invitation(
         }
     };
     let (user, sid, _refresh): (_, SessionId, _) = opened;
-    if !user.role.is_staff() {
-        return Ok(see_other(SIGN_IN_PATH));
-    }
-    let ttl = SESSION_TTL;
+    // Whoever held this browser before is signed out, as at sign-in.
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let staff = user.role.is_staff();
+    let ttl = SESSION_TTL;
     let secret = state
         .db
         .transaction(move |c| {
@@ -218,8 +217,18 @@ pub async fn accept_invitation(
             if let Some(previous) = previous {
                 console_sessions::end(c, &previous, t)?;
             }
-            console_sessions::create(c, &sid, ttl, t)
+            staff
+                .then(|| console_sessions::create(c, &sid, ttl, t))
+                .transpose()
         })
         .await?;
-    signed_in(&state, secret)
+    match secret {
+        Some(secret) => signed_in(&state, secret),
+        None => {
+            let mut resp = see_other(SIGN_IN_PATH);
+            resp.add_removal_cookie(&session::removal(&state, SESSION_COOKIE))
+                .map_err(|_| ConsoleError::internal("cookie"))?;
+            Ok(resp)
+        }
+    }
 }

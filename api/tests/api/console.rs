@@ -84,6 +84,11 @@ both_backends! {
         assert_eq!(b.get("/console/").await.status(), 303, "the earlier session still opens pages");
         b.set_cookie("aftercare_console", &current);
         assert_eq!(b.get("/console/").await.status(), 200);
+
+        // A cookie that names no session (expired, forged) is no obstacle to signing in.
+        b.set_cookie("aftercare_console", "not-a-session");
+        assert_eq!(b.sign_in(&first.email, FIXTURE_PASSWORD).await.status(), 303);
+        assert_eq!(b.get("/console/").await.status(), 200);
     }
 
     async fn the_stylesheet_is_served_from_the_binary(app) {

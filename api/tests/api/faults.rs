@@ -261,7 +261,9 @@ both_backends! {
         use crate::treatments::{setup, treatment_body};
 
         let (staff, patient, patient_token) = setup(&app).await;
-        for token in ["abc\u{0}def", "abc\ndef", "abc\u{1b}def"] {
+        for control in ["\u{0}", "\n", "\u{1b}"] {
+            // Well-formed but for the control character in its middle.
+            let token = crate::helpers::fcm_token("ctl").replacen(':', &format!("{control}:"), 1);
             let body = json!({"platform": "android", "token": token});
             let p = problem(app.post_json("/v1/me/devices", Some(&patient_token), &body).await, 422).await;
             assert_eq!(p["errors"][0]["field"], "token", "{token:?}");

@@ -193,20 +193,4 @@ macro_rules! both_backends {
     };
 }
 
-/// A well-formed FCM registration token, distinct per `seed` (letters, digits, `-`, `:`).
-pub fn fcm_token(seed: &str) -> String {
-    format!(
-        "{}:APA91b{}",
-        seed.replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
-        &apns_token(seed)[..32]
-    )
-}
-
-/// A well-formed APNs device token, distinct per `seed` (64 hexadecimal digits).
-pub fn apns_token(seed: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(seed.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use shared::testing::fixtures::{apns_token, fcm_token};

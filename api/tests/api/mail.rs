@@ -69,6 +69,11 @@ async fn refused_recipients_are_reported_as_permanent_or_transient() {
             "5.1.8 Sender address rejected: Domain not found",
             false,
         ),
+        (
+            550,
+            "5.1.0 <noreply@clinic.test>: Sender address rejected: User unknown",
+            false,
+        ),
         (550, "no such user", false),
         (554, "5.1.1 transaction failed", true),
         (554, "transaction failed", false),

@@ -123,8 +123,8 @@ pub struct Booked {
 /// Books (or moves) the patient's next session to `starts_at` (UTC, checked by the caller to be
 /// in the future); its reminders replace any earlier ones and the rebook nudge is withdrawn.
 /// A move keeps the booking (its id, so the patient's calendar event is updated rather than
-/// doubled) and counts the move in its `revision`. Booking the same time again changes nothing. Errors: `NotFound` as for [`record`];
-/// `Conflict` for a discharged patient.
+/// doubled) and counts the move in its `revision`. Booking the same time again changes
+/// nothing. Errors: `NotFound` as for [`record`]; `Conflict` for a discharged patient.
 pub async fn book_next_session(
     db: &Db,
     protocol: &Arc<Protocol>,
@@ -169,11 +169,11 @@ pub async fn book_next_session(
         )?;
         // This revision's reminders: a move cancelled the earlier ones, and any sent before it
         // were for the old time.
-        let owner = format!(":{}:", booking.input().owner());
+        let keyed = format!("{patient_id}:{}:", booking.input().owner());
         let reminders = prompts::for_patient(conn, &patient_id)?
             .into_iter()
             .filter(|p| p.booking_id.as_ref() == Some(&booking.id))
-            .filter(|p| p.idempotency_key.contains(&owner))
+            .filter(|p| p.idempotency_key.starts_with(&keyed))
             .filter(|p| p.status != PromptStatus::Cancelled)
             .collect();
         Ok(Booked { booking, reminders })

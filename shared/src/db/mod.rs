@@ -184,14 +184,19 @@ impl Db {
     /// goes away (a client hanging up) frees it only when the work is done.
     ///
     /// Errors: [`Error::Unavailable`] when no connection came free within the connection wait
-    /// (queueing and checkout together; the database may be down or saturated), whatever `f`
-    /// returns otherwise.
+    /// (queueing and checkout together, give or take a blocking thread's start and a 100 ms
+    /// floor for the checkout; the database may be down or saturated), whatever `f` returns
+    /// otherwise.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
-        let deadline = tokio::time::Instant::now() + self.wait;
+        let started = tokio::time::Instant::now();
+        // A wait too long to add up (`Duration::MAX`) is a day: longer than any caller waits.
+        let deadline = started
+            .checked_add(self.wait)
+            .unwrap_or(started + Duration::from_secs(86_400));
         let permit = tokio::time::timeout_at(deadline, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| {

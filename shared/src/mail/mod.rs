@@ -30,7 +30,8 @@ pub enum MailError {
     Build(String),
     /// The server refused the recipient's address permanently, and said so with an enhanced
     /// status code of the addressing class, `5.1.x` (RFC 3463 §3.2; not `5.1.7`/`5.1.8`, which
-    /// are about our own sender address): no such mailbox, bad syntax, no such domain, moved.
+    /// are about our own sender address, nor the vague `5.1.0`): no such mailbox, bad syntax,
+    /// no such domain, moved.
     /// Retrying will not help; the address needs correcting. A bare 550 without that code may
     /// just as well be our relay refusing us (`550 5.7.1 Relaying denied`) and stays
     /// [`MailError::Permanent`].
@@ -189,7 +190,9 @@ impl MailError {
 
 /// Whether an SMTP reply's text starts with a permanent enhanced status code about the
 /// destination address (RFC 3463 §3.2, `5.1.x`), other than the two about the sender's own
-/// address (`5.1.7` bad sender's mailbox syntax, `5.1.8` bad sender's system address).
+/// address (`5.1.7` bad sender's mailbox syntax, `5.1.8` bad sender's system address) and the
+/// vague `5.1.0` ("other address status"), which servers also use to refuse our sender
+/// (`550 5.1.0 <from>: Sender address rejected`).
 /// Each line of a multi-line reply carries the code, so the first is enough.
 fn refuses_the_address(reply: &str) -> bool {
     let Some(code) = reply.split_whitespace().next() else {
@@ -202,7 +205,7 @@ fn refuses_the_address(reply: &str) -> bool {
         return false;
     };
     let is_number = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-    class == "5" && subject == "1" && is_number(detail) && !matches!(detail, "7" | "8")
+    class == "5" && subject == "1" && is_number(detail) && !matches!(detail, "0" | "7" | "8")
 }
 
 #[cfg(test)]
@@ -221,6 +224,7 @@ mod tests {
         }
         for reply in [
             "5.7.1 Relaying denied",
+            "5.1.0 <noreply@clinic.test>: Sender address rejected: User unknown",
             "5.1.7 Sender address rejected: bad syntax",
             "5.1.8 Sender address rejected: Domain not found",
             "4.1.1 Mailbox temporarily unavailable",

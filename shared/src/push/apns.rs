@@ -168,6 +168,14 @@ impl ApnsClient {
     /// Sends to the host the device token is valid on: a sandbox token is rejected by the
     /// production host (`BadDeviceToken`) and the other way round.
     pub async fn send(&self, msg: &PushMessage, env: ApnsEnvironment) -> PushOutcome {
+        // The token becomes part of the URL path: anything but hex (a row stored before the
+        // API checked tokens' shape) is refused here as APNs would, and the device retired.
+        if !is_device_token(&msg.device_token) {
+            return PushOutcome::InvalidToken {
+                status: 400,
+                reason: "BadDeviceToken: not a hexadecimal device token (not sent)".into(),
+            };
+        }
         let base_url = match env {
             ApnsEnvironment::Production => &self.base_url,
             ApnsEnvironment::Sandbox => &self.sandbox_base_url,
@@ -249,6 +257,14 @@ pub fn classify(
             reason: reason_or_status,
         },
     }
+}
+
+/// An APNs device token as the provider API takes it in `/3/device/<token>`: an even number
+/// of hexadecimal digits, 64 to 200 (the API's own check, `api::validate::push_token`).
+pub fn is_device_token(token: &str) -> bool {
+    (64..=200).contains(&token.len())
+        && token.len() % 2 == 0
+        && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]

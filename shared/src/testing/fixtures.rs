@@ -70,3 +70,18 @@ pub fn patient(
     patients::insert(conn, &p).unwrap_or_else(|e| panic!("{e}"));
     (u, p)
 }
+
+/// A well-formed APNs device token, distinct per `seed` (64 hexadecimal digits).
+pub fn apns_token(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A well-formed FCM registration token, distinct per `seed` (letters, digits, `-`, `:`).
+pub fn fcm_token(seed: &str) -> String {
+    let name = seed.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    format!("{name}:APA91b{}", &apns_token(seed)[..32])
+}

@@ -3,6 +3,8 @@
 //! the database's pace, not the number of prompts, and an idle drain still records each
 //! outcome at once (a group of one).
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 use shared::db::deliveries::{self, Outcome, Resolution};
 use shared::domain::DeliveryChannel;
@@ -38,6 +40,10 @@ async fn run(w: Worker, mut rx: mpsc::Receiver<Finished>, window: usize) -> usiz
     resolved
 }
 
+/// How many times a group is offered to a database that answers `Unavailable` (each waits up
+/// to the connection wait, `shared::db::CONNECTION_WAIT`).
+const RECORD_TRIES: u32 = 3;
+
 /// Writes one group; returns how many of its outcomes were resolutions (not hand-backs).
 async fn write(w: &Worker, group: Vec<Finished>) -> usize {
     let worker_id = w.config.worker.worker_id.clone();
@@ -52,10 +58,25 @@ async fn write(w: &Worker, group: Vec<Finished>) -> usize {
             (id, label(&f.outcome.resolution), f.due_at, channel)
         })
         .collect();
-    let group: Vec<Outcome> = group.into_iter().map(|f| f.outcome).collect();
-    let written =
-        w.db.run(move |c| deliveries::resolve_group(c, &worker_id, &group, now()))
-            .await;
+    let group: Arc<Vec<Outcome>> = Arc::new(group.into_iter().map(|f| f.outcome).collect());
+    // A pool that stays saturated past the connection wait answers `Unavailable` before the
+    // group was written; the sends are done, so the group is offered again (the lease-owner
+    // guard still refuses rows another worker took meanwhile) rather than sent twice.
+    let mut tries = 0;
+    let written = loop {
+        tries += 1;
+        let (worker_id, group) = (worker_id.clone(), group.clone());
+        match w
+            .db
+            .run(move |c| deliveries::resolve_group(c, &worker_id, &group, now()))
+            .await
+        {
+            Err(shared::Error::Unavailable(e)) if tries < RECORD_TRIES => {
+                tracing::warn!(error = %e, tries, "database busy; recording the group again");
+            }
+            other => break other,
+        }
+    };
     let owned = match written {
         Ok(owned) => owned,
         Err(e) => {

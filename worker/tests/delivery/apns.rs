@@ -3,6 +3,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 use shared::push::apns::apns_id;
+use shared::testing::fixtures::apns_token;
 
 use crate::both_backends;
 use crate::fakes::{APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC, FakeApns, FakeFcm, key_path};
@@ -13,7 +14,7 @@ both_backends! {
         let apns = FakeApns::start().await;
         env.set(apns.settings());
         let (clinic, patient) = env.patient().await;
-        env.device(&patient.id, "ios", "ios-token-1").await;
+        env.device(&patient.id, "ios", &apns_token("ios-token-1")).await;
         let first = env.prompt(&clinic.id, &patient.id).await;
         let second = env.prompt(&clinic.id, &patient.id).await;
         let before = chrono::Utc::now().timestamp();
@@ -29,7 +30,7 @@ both_backends! {
         assert_eq!(reqs.len(), 2);
         let r = reqs.iter().find(|r| r.headers["apns-collapse-id"] == first.idempotency_key).unwrap();
         assert_eq!(r.version, hyper::Version::HTTP_2);
-        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/3/device/ios-token-1"));
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", format!("/3/device/{}", apns_token("ios-token-1")).as_str()));
         assert_eq!(r.headers["apns-topic"], APNS_TOPIC);
         assert_eq!(r.headers["apns-push-type"], "alert");
         assert_eq!(r.headers["apns-priority"], "10");
@@ -61,7 +62,7 @@ both_backends! {
         env.set(apns.settings());
         env.set(fcm.settings());
         let (clinic, patient) = env.patient().await;
-        let ios = env.device(&patient.id, "ios", "ios-gone").await;
+        let ios = env.device(&patient.id, "ios", &apns_token("ios-gone")).await;
         env.device(&patient.id, "android", "android-ok").await;
         let prompt = env.prompt(&clinic.id, &patient.id).await;
         apns.answer([(410, Some("Unregistered"), vec![])]);
@@ -73,20 +74,33 @@ both_backends! {
         assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("fcm")));
 
         let (clinic2, patient2) = env.patient().await;
-        let bad = env.device(&patient2.id, "ios", "ios-bad").await;
+        let bad = env.device(&patient2.id, "ios", &apns_token("ios-bad")).await;
         env.profile(&patient2.id, |p| p.email_enabled = false).await;
         let prompt2 = env.prompt(&clinic2.id, &patient2.id).await;
         apns.answer([(400, Some("BadDeviceToken"), vec![])]);
         drain(&env.worker()).await;
         assert_eq!(env.device_row(&bad.id).await.last_error.as_deref(), Some("BadDeviceToken"));
         assert_eq!(env.reload(&prompt2.id).await.status.as_str(), "failed");
+
+        // A stored token that is not hex (registered before the API checked the shape) never
+        // reaches the URL path: retired as APNs would retire it, with no request made.
+        let (clinic3, patient3) = env.patient().await;
+        let hostile = env.device(&patient3.id, "ios", "../../3/device/x?y=1").await;
+        env.profile(&patient3.id, |p| p.email_enabled = false).await;
+        let prompt3 = env.prompt(&clinic3.id, &patient3.id).await;
+        let requests = apns.requests().len();
+        drain(&env.worker()).await;
+        assert_eq!(apns.requests().len(), requests, "a request was made");
+        let row = env.device_row(&hostile.id).await;
+        assert!(!row.active && row.last_error.as_deref().is_some_and(|e| e.starts_with("BadDeviceToken")), "{row:?}");
+        assert_eq!(env.reload(&prompt3.id).await.status.as_str(), "failed");
     }
 
     async fn unavailable_apns_is_retried_after_its_retry_after(env) {
         let apns = FakeApns::start().await;
         env.set(apns.settings());
         let (clinic, patient) = env.patient().await;
-        env.device(&patient.id, "ios", "ios-busy").await;
+        env.device(&patient.id, "ios", &apns_token("ios-busy")).await;
         let prompt = env.prompt(&clinic.id, &patient.id).await;
         apns.answer([(503, Some("ServiceUnavailable"), vec![("retry-after", "600".to_owned())])]);
         let before = shared::time::now();

@@ -4,6 +4,7 @@
 
 use shared::db::devices::NewDevice;
 use shared::domain::{ApnsEnvironment, Platform, PushProvider};
+use shared::testing::fixtures::apns_token;
 use shared::testing::smtp::SmtpServer;
 use shared::time::now;
 
@@ -53,16 +54,16 @@ both_backends! {
         env.set(production.settings());
         env.set([("AFTERCARE_APNS_SANDBOX_BASE_URL", sandbox.url.clone())]);
         let (clinic, patient) = env.patient().await;
-        let dev = env.device_with(&patient.id, device(Platform::Ios, "xcode-token", PushProvider::Apns, Some(ApnsEnvironment::Sandbox))).await;
-        let store = env.device(&patient.id, "ios", "app-store-token").await;
+        let dev = env.device_with(&patient.id, device(Platform::Ios, &apns_token("xcode-token"), PushProvider::Apns, Some(ApnsEnvironment::Sandbox))).await;
+        let store = env.device(&patient.id, "ios", &apns_token("app-store-token")).await;
         assert_eq!(store.apns_environment, Some(ApnsEnvironment::Production));
         env.prompt(&clinic.id, &patient.id).await;
 
         assert_eq!(drain(&env.worker()).await, 1);
 
         let paths = |f: &FakeApns| f.requests().into_iter().map(|r| r.path).collect::<Vec<_>>();
-        assert_eq!(paths(&sandbox), ["/3/device/xcode-token"]);
-        assert_eq!(paths(&production), ["/3/device/app-store-token"]);
+        assert_eq!(paths(&sandbox), [format!("/3/device/{}", apns_token("xcode-token"))]);
+        assert_eq!(paths(&production), [format!("/3/device/{}", apns_token("app-store-token"))]);
         assert!(env.device_row(&dev.id).await.active && env.device_row(&store.id).await.active);
     }
 
@@ -75,7 +76,7 @@ both_backends! {
         env.set(smtp.settings());
         let (clinic, patient) = env.patient().await;
         env.device(&patient.id, "android", "former-android").await;
-        env.device(&patient.id, "ios", "former-iphone").await;
+        env.device(&patient.id, "ios", &apns_token("former-iphone")).await;
         let due = env.prompt(&clinic.id, &patient.id).await;
         let also_due = env.prompt(&clinic.id, &patient.id).await;
 

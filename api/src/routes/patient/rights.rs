@@ -40,7 +40,8 @@ pub struct Doc;
     tag = "patient",
     responses(
         (status = 200, content_type = "text/calendar", body = String,
-            description = "one VEVENT: UID, DTSTAMP, DTSTART/DTEND (UTC), SUMMARY, LOCATION"),
+            description = "one VEVENT: UID (stable while the session is moved), SEQUENCE (the \
+                           number of moves), DTSTAMP, DTSTART/DTEND (UTC), SUMMARY, LOCATION"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, description = "no session is booked", body = Problem),
     ),

@@ -118,6 +118,19 @@ fn a_booking_brings_reminders_and_removes_the_rebook_nudge() {
     assert!(r7.body.contains("Wednesday 8 July at 11:30"), "{}", r7.body);
     let r1 = find(&plan, "session_reminder_1d");
     assert_eq!((r1.day, r1.due_at), (27, utc("2026-07-07T07:00:00Z")));
+    // Moved (a second revision of the same booking): its reminders get their own keys, still
+    // tied to the same booking.
+    let original = req.booking.replace(BookingInput {
+        revision: 2,
+        id: "b1".into(),
+        starts_at: utc("2026-07-15T09:30:00Z"),
+    });
+    let plan = req.run(&builtin());
+    req.booking = original;
+    let m7 = find(&plan, "session_reminder_7d");
+    assert_eq!(m7.idempotency_key, "p1:b1~2:session_reminder_7d");
+    assert_eq!(m7.booking_id.as_deref(), Some("b1"));
+    assert_eq!(m7.due_at, utc("2026-07-08T07:00:00Z"));
     // Booked for three days ahead: the week-before reminder is already past and dropped.
     req.now = utc("2026-07-05T12:00:00Z");
     let plan = req.run(&builtin());
