@@ -35,7 +35,7 @@ use recorder::Finished;
 pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, shared::Error> {
     w.metrics.dispatch_ticks.inc();
     let in_flight_max = w.config.worker.sends_in_flight;
-    let (outcomes, recorded) = recorder::start(w.clone(), in_flight_max);
+    let (outcomes, recorded) = recorder::start(w.clone(), in_flight_max, stop.clone());
     let window = Arc::new(Semaphore::new(in_flight_max));
     let mut in_flight = JoinSet::new();
     let claimed = feed(w, stop, &outcomes, &window, &mut in_flight).await;
@@ -121,10 +121,11 @@ async fn process(
     to: Recipient,
     stop: &watch::Receiver<bool>,
 ) -> Finished {
-    let due_at = prompt.due_at;
+    let (due_at, lease_expires_at) = (prompt.due_at, prompt.lease_expires_at);
     Finished {
         outcome: send_one(w, prompt, to, stop).await,
         due_at,
+        lease_expires_at,
     }
 }
 

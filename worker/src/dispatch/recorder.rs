@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use shared::db::deliveries::{self, Outcome, Resolution};
 use shared::domain::DeliveryChannel;
 use shared::time::now;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::Worker;
@@ -19,33 +19,47 @@ pub(super) struct Finished {
     pub outcome: Outcome,
     /// When the prompt was due (lateness is measured against it).
     pub due_at: NaiveDateTime,
+    /// When this worker's lease on it ends: after that its outcome is refused anyway.
+    pub lease_expires_at: Option<NaiveDateTime>,
 }
 
 /// Starts the recorder. A group holds at most `window` outcomes and so does the queue, so at
 /// most 2 × `window` finished sends are unrecorded at any moment (3 × `window` counting those
 /// in flight): that bounds the repeats a crash can cause. Dropping every sender ends the
 /// recorder; the handle yields how many prompts were resolved (everything but hand-backs).
-pub(super) fn start(w: Worker, window: usize) -> (mpsc::Sender<Finished>, JoinHandle<usize>) {
+pub(super) fn start(
+    w: Worker,
+    window: usize,
+    stop: watch::Receiver<bool>,
+) -> (mpsc::Sender<Finished>, JoinHandle<usize>) {
     let (tx, rx) = mpsc::channel(window.max(1));
-    (tx, tokio::spawn(run(w, rx, window.max(1))))
+    (tx, tokio::spawn(run(w, rx, window.max(1), stop)))
 }
 
-async fn run(w: Worker, mut rx: mpsc::Receiver<Finished>, window: usize) -> usize {
+async fn run(
+    w: Worker,
+    mut rx: mpsc::Receiver<Finished>,
+    window: usize,
+    stop: watch::Receiver<bool>,
+) -> usize {
     let mut resolved = 0;
     let mut group = Vec::with_capacity(window);
     while rx.recv_many(&mut group, window).await > 0 {
         let batch = std::mem::take(&mut group);
-        resolved += write(&w, batch).await;
+        resolved += write(&w, batch, &stop).await;
     }
     resolved
 }
 
-/// How many times a group is offered to a database that answers `Unavailable` (each waits up
-/// to the connection wait, `shared::db::CONNECTION_WAIT`).
+/// How many times a group is offered to a database that answers `Unavailable` (each try waits
+/// up to the connection wait, `shared::db::CONNECTION_WAIT`, and on SQLite up to the busy
+/// timeout too). Retries stop once the worker is stopping (the first try always happens) or the
+/// group's earliest lease has ended (the outcome would be refused).
 const RECORD_TRIES: u32 = 3;
 
 /// Writes one group; returns how many of its outcomes were resolutions (not hand-backs).
-async fn write(w: &Worker, group: Vec<Finished>) -> usize {
+async fn write(w: &Worker, group: Vec<Finished>, stop: &watch::Receiver<bool>) -> usize {
+    let lease_ends = group.iter().filter_map(|f| f.lease_expires_at).min();
     let worker_id = w.config.worker.worker_id.clone();
     let labels: Vec<(String, &'static str, NaiveDateTime, Option<DeliveryChannel>)> = group
         .iter()
@@ -71,7 +85,11 @@ async fn write(w: &Worker, group: Vec<Finished>) -> usize {
             .run(move |c| deliveries::resolve_group(c, &worker_id, &group, now()))
             .await
         {
-            Err(shared::Error::Unavailable(e)) if tries < RECORD_TRIES => {
+            Err(shared::Error::Unavailable(e))
+                if tries < RECORD_TRIES
+                    && !*stop.borrow()
+                    && lease_ends.is_none_or(|end| now() < end) =>
+            {
                 tracing::warn!(error = %e, tries, "database busy; recording the group again");
             }
             other => break other,
