@@ -83,8 +83,10 @@ pub fn out_of_care(status: &str) -> bool {
 
 /// A patient's name as the console prints it; an erased patient has none left.
 pub fn display_name(t: &Strings, status: &str, given: &str, family: Option<&str>) -> String {
+    if status == "erased" {
+        return t.erased_name.to_owned();
+    }
     match family {
-        _ if status == "erased" => t.erased_name.to_owned(),
         Some(f) => format!("{given} {f}"),
         None => given.to_owned(),
     }

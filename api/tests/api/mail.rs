@@ -51,46 +51,26 @@ async fn refused_recipients_are_reported_as_permanent_or_transient() {
     };
     // Only an addressing code (RFC 3463 5.1.x) blames the address; a bare 550, a relay refusal
     // or a complaint about our own sender address is ours to fix.
+    use shared::mail::MailError::{Permanent, RecipientRefused};
     for (code, text, blames_address) in [
-        (
-            550,
-            "5.1.1 <ana@example.test>: Recipient address rejected: User unknown",
-            true,
-        ),
-        (
-            551,
-            "5.1.6 User not local; please try <ana@elsewhere.test>",
-            true,
-        ),
+        (550, "5.1.1 <ana@example.test>: User unknown", true),
+        (551, "5.1.6 User not local", true),
         (553, "5.1.3 Bad destination mailbox address syntax", true),
-        (550, "5.7.1 Relaying denied", false),
-        (
-            553,
-            "5.1.8 Sender address rejected: Domain not found",
-            false,
-        ),
-        (
-            550,
-            "5.1.0 <noreply@clinic.test>: Sender address rejected: User unknown",
-            false,
-        ),
-        (550, "no such user", false),
         (554, "5.1.1 transaction failed", true),
+        (550, "5.7.1 Relaying denied", false),
+        (553, "5.1.8 Sender address rejected", false),
+        (550, "5.1.0 <noreply@clinic.test>: Sender rejected", false),
+        (550, "no such user", false),
         (554, "transaction failed", false),
     ] {
         smtp.refuse_recipients(code, text);
         let got = mailer.send(&email).await;
-        if blames_address {
-            assert!(
-                matches!(got, Err(shared::mail::MailError::RecipientRefused(_))),
-                "{code} {text}: {got:?}"
-            );
-        } else {
-            assert!(
-                matches!(got, Err(shared::mail::MailError::Permanent(_))),
-                "{code} {text}: {got:?}"
-            );
-        }
+        let as_expected = match &got {
+            Err(RecipientRefused(_)) => blames_address,
+            Err(Permanent(_)) => !blames_address,
+            _ => false,
+        };
+        assert!(as_expected, "{code} {text}: {got:?}");
     }
     smtp.refuse_recipients(451, "try later");
     assert!(matches!(
