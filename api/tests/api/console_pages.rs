@@ -230,6 +230,7 @@ both_backends! {
         assert_eq!(status, 200);
         assert!(html.contains("<dd>Erased</dd>") && html.contains("Erased patient"), "{html}");
         assert!(!html.contains(&format!("{record}/discharge")) && !html.contains(&format!("{record}/next-session")));
+        assert!(!html.contains(&format!("{record}/treatments/new")), "nothing to record for an erased patient");
     }
 
     async fn the_queue_puts_urgent_first_and_resolves_with_a_note(app) {
