@@ -3,9 +3,12 @@
 //! token of the wrong role 403.
 //!
 //! An access token is only as good as its login session: besides the signature, every request
-//! with a token looks its session up by primary key ([`authenticate`], a middleware), so
-//! logout, a password reset, a revoked refresh family or the erasure of the account end its
-//! access tokens at once rather than when they expire.
+//! with a token looks its session up by primary key, so logout, a password reset, a revoked
+//! refresh family or the erasure of the account end its access tokens at once rather than when
+//! they expire. The lookup is made by [`authenticate`], a middleware, except on the few hot
+//! routes listed in [`CHECKED_BY_HANDLER`]: there the handler takes a [`Deferred`] caller, which
+//! hands the caller out only inside a database call that first checks the session on the same
+//! connection checkout (one trip to the blocking pool per request instead of two).
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -19,6 +22,7 @@ use shared::Error;
 use shared::auth::AccessClaims;
 use shared::care::StaffActor;
 use shared::config::IpNet;
+use shared::db::{Db, DbConn};
 use shared::domain::{ClinicId, PatientId, Role, SessionId, UserId};
 
 use crate::error::ApiError;
@@ -64,24 +68,39 @@ impl From<AccessClaims> for AuthUser {
 #[derive(Debug, Clone)]
 enum Caller {
     Known(AuthUser),
+    /// A good token on a route of [`CHECKED_BY_HANDLER`]: its session is not checked yet, so
+    /// only a [`Deferred`] extractor accepts it (and checks it); the others answer 401.
+    Claimed(AuthUser),
     /// No token, a bad one, or one whose session was revoked or deleted.
     Unauthorized,
     /// The session could not be looked up (the database is unavailable).
     Unavailable,
 }
 
+/// The routes (method, exact path) whose handlers check the session themselves, through a
+/// [`Deferred`] caller: hot reads without a body, where the check can ride on the handler's own
+/// connection checkout. A route listed here whose handler takes an ordinary extractor answers
+/// 401 to everyone (fails closed); a [`Deferred`] handler on a route not listed here checks the
+/// session twice (correct, only slower).
+pub const CHECKED_BY_HANDLER: &[(&str, &str)] = &[("GET", "/v1/me/timeline")];
+
 /// The middleware (`from_fn`) that checks a bearer token and its session once per request,
 /// before the handler's extractors run, so a dead session answers 401 before a malformed body
 /// could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
 /// the async executor. The extractors below read its verdict; requests without a token cost
-/// nothing.
+/// nothing. On a route of [`CHECKED_BY_HANDLER`] it checks the token only and leaves the
+/// session to the handler.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.headers().contains_key(AUTHORIZATION) {
+        let deferred = CHECKED_BY_HANDLER
+            .iter()
+            .any(|&(method, path)| req.method().as_str() == method && req.path() == path);
         let caller = match verify(req.request()) {
             None => Caller::Unauthorized,
+            Some((user, _)) if deferred => Caller::Claimed(user),
             Some((user, state)) => {
                 let (session, owner) = (user.session_id.clone(), user.user_id.clone());
                 let live = state
@@ -122,7 +141,9 @@ fn caller(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         Some(Caller::Unavailable) => Err(ApiError(Error::Unavailable(
             "the session could not be checked".into(),
         ))),
-        Some(Caller::Unauthorized) | None => Err(ApiError(Error::Unauthorized)),
+        Some(Caller::Claimed(_) | Caller::Unauthorized) | None => {
+            Err(ApiError(Error::Unauthorized))
+        }
     }
 }
 
@@ -153,17 +174,74 @@ macro_rules! role_extractor {
             type Future = Ready<Result<Self, ApiError>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(caller(req).and_then(<$name as ByRole>::admit))
+            }
+        }
+
+        impl ByRole for $name {
+            fn admit(user: AuthUser) -> Result<Self, ApiError> {
                 let allowed: fn(Role) -> bool = $allowed;
-                ready(caller(req).and_then(|user| {
-                    if allowed(user.role) {
-                        Ok($name(user))
-                    } else {
-                        Err(ApiError(Error::Forbidden))
-                    }
-                }))
+                if allowed(user.role) {
+                    Ok($name(user))
+                } else {
+                    Err(ApiError(Error::Forbidden))
+                }
+            }
+
+            fn user(&self) -> &AuthUser {
+                &self.0
             }
         }
     };
+}
+
+/// An extractor that admits a caller by role (403 for another role).
+pub trait ByRole: Sized {
+    fn admit(user: AuthUser) -> Result<Self, ApiError>;
+    fn user(&self) -> &AuthUser;
+}
+
+/// A caller of role `R` whose token is good but whose session the middleware left unchecked
+/// (a route of [`CHECKED_BY_HANDLER`]). The caller is only handed out inside [`Deferred::run`],
+/// after the session is found live on that call's connection, so the handler cannot read on the
+/// caller's behalf without the check. A token of another role answers 403 before any lookup.
+#[derive(Debug)]
+pub struct Deferred<R>(R);
+
+impl<R: ByRole + Clone + Send + 'static> Deferred<R> {
+    /// Runs `f` with the caller on one connection checkout, after checking the caller's session
+    /// (a primary-key read) on it.
+    ///
+    /// Errors: [`Error::Unauthorized`] when the session was revoked or deleted (sign-out, a
+    /// password reset, erasure), [`Error::Unavailable`] as [`Db::run`], or whatever `f` returns.
+    pub async fn run<T, F>(&self, db: &Db, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &R) -> Result<T, Error> + Send + 'static,
+    {
+        let caller = self.0.clone();
+        db.run(move |conn| {
+            let user = caller.user();
+            if !shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)? {
+                return Err(Error::Unauthorized);
+            }
+            f(conn, &caller)
+        })
+        .await
+    }
+}
+
+impl<R: ByRole> FromRequest for Deferred<R> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = match req.extensions().get::<Caller>() {
+            Some(Caller::Claimed(user) | Caller::Known(user)) => Ok(user.clone()),
+            _ => caller(req),
+        };
+        ready(user.and_then(R::admit).map(Deferred))
+    }
 }
 
 role_extractor!(
@@ -210,4 +288,57 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
         }
     }
     Some(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn patient() -> AuthUser {
+        AuthUser {
+            user_id: UserId::new(),
+            role: Role::Patient,
+            clinic_id: ClinicId::new(),
+            session_id: SessionId::new(),
+        }
+    }
+
+    async fn extract<T: FromRequest>(caller: Option<Caller>) -> Result<T, T::Error> {
+        let req = TestRequest::default().to_http_request();
+        if let Some(caller) = caller {
+            req.extensions_mut().insert(caller);
+        }
+        T::extract(&req).await
+    }
+
+    fn status<T>(r: Result<T, ApiError>) -> u16 {
+        r.err()
+            .map_or(200, |e| actix_web::ResponseError::status_code(&e).as_u16())
+    }
+
+    #[actix_web::test]
+    async fn an_unchecked_session_reaches_only_a_deferred_extractor() {
+        // The middleware left the session to the handler: ordinary extractors fail closed.
+        let claimed = || Some(Caller::Claimed(patient()));
+        assert_eq!(status(extract::<PatientUser>(claimed()).await), 401);
+        assert_eq!(status(extract::<AuthUser>(claimed()).await), 401);
+        assert_eq!(
+            status(extract::<Deferred<PatientUser>>(claimed()).await),
+            200
+        );
+        // The role is still checked before any lookup.
+        assert_eq!(status(extract::<Deferred<Staff>>(claimed()).await), 403);
+        // Off the list, a deferred handler takes the middleware's verdict (and checks again).
+        let known = Some(Caller::Known(patient()));
+        assert_eq!(status(extract::<Deferred<PatientUser>>(known).await), 200);
+        for verdict in [None, Some(Caller::Unauthorized)] {
+            assert_eq!(status(extract::<Deferred<PatientUser>>(verdict).await), 401);
+        }
+        assert_eq!(
+            status(extract::<Deferred<PatientUser>>(Some(Caller::Unavailable)).await),
+            503
+        );
+    }
 }

@@ -168,6 +168,7 @@ both_backends! {
 
         // The old access tokens are dead now, not when they expire; a second erasure is 401.
         problem(app.get("/v1/me", Some(&token)).await, 401).await;
+        problem(app.get("/v1/me/timeline", Some(&token)).await, 401).await;
         problem(app.get("/v1/me/export", Some(&other)).await, 401).await;
         problem(app.request(Method::DELETE, "/v1/me", Some(&token)).send().await.unwrap(), 401).await;
         problem(refresh(&app, &str_of(&session, "refresh_token")).await, 401).await;
@@ -237,8 +238,11 @@ both_backends! {
         let (admin, _) = app.staff("clinic_admin").await;
         let (_, _, _, session) = rich_patient(&app, &admin.clinic_id).await;
         let token = str_of(&session, "access_token");
+        assert_eq!(app.get("/v1/me/timeline", Some(&token)).await.status(), 200);
         let r = app.post_json("/v1/auth/logout", Some(&token), &json!({"refresh_token": str_of(&session, "refresh_token")})).await;
         assert_eq!(r.status(), 204);
         problem(app.get("/v1/me", Some(&token)).await, 401).await;
+        // The timeline checks the session in its own handler (`CHECKED_BY_HANDLER`): as dead.
+        problem(app.get("/v1/me/timeline", Some(&token)).await, 401).await;
     }
 }

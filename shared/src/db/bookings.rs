@@ -51,12 +51,12 @@ pub fn insert(conn: &mut DbConn, b: &Booking) -> Result<()> {
 
 /// The patient's live booking, if any.
 pub fn live(conn: &mut DbConn, patient_id: &PatientId) -> Result<Option<Booking>> {
-    Ok(session_bookings::table
+    Ok(super::on_backend!(conn, |c| session_bookings::table
         .filter(session_bookings::patient_id.eq(patient_id))
         .filter(session_bookings::cancelled_at.is_null())
         .select(Booking::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional()?))
 }
 
 /// Moves the live booking `b` to `starts_at` in place (same id, so the same calendar event),

@@ -50,6 +50,20 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs a diesel query on the backend's own connection instead of through the multi-backend
+/// wrapper, for the hot reads: the result is the same, but the statement is found again in
+/// diesel's statement cache by its type, where through the wrapper its SQL is built afresh on
+/// every call. `$body` is written once and compiled for each backend.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 impl DbConn {
     pub fn backend(&self) -> Backend {
         match self {

@@ -138,11 +138,11 @@ pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<u
 
 /// The patient's prompts in delivery order, for the timeline and the clinic's view.
 pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Prompt>> {
-    Ok(prompts::table
+    Ok(super::on_backend!(conn, |c| prompts::table
         .filter(prompts::patient_id.eq(patient_id))
         .order((prompts::due_at.asc(), prompts::id.asc()))
         .select(Prompt::as_select())
-        .load(conn)?)
+        .load(c)?))
 }
 
 /// What acknowledging a prompt did.

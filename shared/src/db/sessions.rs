@@ -235,11 +235,11 @@ pub fn revoke_all_for_user(
 /// Whether `session_id` is `user_id`'s and neither revoked nor deleted: what every request's
 /// access token is checked against (a primary-key lookup).
 pub fn is_live(conn: &mut DbConn, session_id: &SessionId, user_id: &UserId) -> Result<bool> {
-    let owner: Option<(UserId, Option<NaiveDateTime>)> = sessions::table
+    let query = sessions::table
         .find(session_id)
-        .select((sessions::user_id, sessions::revoked_at))
-        .first(conn)
-        .optional()?;
+        .select((sessions::user_id, sessions::revoked_at));
+    let owner: Option<(UserId, Option<NaiveDateTime>)> =
+        super::on_backend!(conn, |c| query.first(c).optional()?);
     Ok(matches!(owner, Some((owner, None)) if &owner == user_id))
 }
 

@@ -14,7 +14,7 @@ use shared::domain::PatientId;
 use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::PatientUser;
+use crate::extract::{Deferred, PatientUser};
 use crate::state::AppState;
 use crate::views::patient::{
     Channels, ChannelsPatch, ClinicContact, Me, MePatch, NextSessionView, QuietHoursBody, Timeline,
@@ -106,14 +106,14 @@ pub async fn patch_me(
 )]
 #[get("/v1/me/timeline")]
 pub async fn timeline(
-    me: PatientUser,
+    me: Deferred<PatientUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let patient_id = me.patient_id();
-    let (rows, booking) = state
-        .db
-        .run(move |conn| {
+    // The session is checked on the same checkout as the two reads (`CHECKED_BY_HANDLER`).
+    let (rows, booking) = me
+        .run(&state.db, move |conn, me| {
+            let patient_id = me.patient_id();
             let rows = prompts::for_patient(conn, &patient_id)?;
             let booking = bookings::live(conn, &patient_id)?;
             Ok((rows, booking))
