@@ -11,6 +11,7 @@
 //! connection checkout (one trip to the blocking pool per request instead of two).
 
 use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use std::net::IpAddr;
 
 use actix_web::body::MessageBody;
@@ -78,14 +79,16 @@ enum Caller {
 }
 
 /// The routes (method, exact path) whose handlers check the session themselves, through a
-/// [`Deferred`] caller: hot reads without a body, where the check can ride on the handler's own
-/// connection checkout. A route listed here whose handler takes an ordinary extractor answers
-/// 401 to everyone (fails closed); a [`Deferred`] handler on a route not listed here checks the
-/// session twice (correct, only slower).
+/// [`Deferred`] caller: hot reads without a body or query parameters (nothing an extractor could
+/// refuse with a 422 before the 401 of a dead session), where the check can ride on the
+/// handler's own connection checkout. A route listed here whose handler takes an ordinary
+/// extractor answers 401 to everyone (fails closed); a [`Deferred`] handler on a route not listed
+/// here, or reached by another spelling of the path (`%74imeline`), checks the session twice
+/// (correct, only slower).
 pub const CHECKED_BY_HANDLER: &[(&str, &str)] = &[("GET", "/v1/me/timeline")];
 
-/// The middleware (`from_fn`) that checks a bearer token and its session once per request,
-/// before the handler's extractors run, so a dead session answers 401 before a malformed body
+/// The middleware (`from_fn`) that checks a bearer token and its session, at most once per
+/// request, before the handler's extractors run, so a dead session answers 401 before a malformed body
 /// could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
 /// the async executor. The extractors below read its verdict; requests without a token cost
 /// nothing. On a route of [`CHECKED_BY_HANDLER`] it checks the token only and leaves the
@@ -187,10 +190,6 @@ macro_rules! role_extractor {
                     Err(ApiError(Error::Forbidden))
                 }
             }
-
-            fn user(&self) -> &AuthUser {
-                &self.0
-            }
         }
     };
 }
@@ -198,33 +197,43 @@ macro_rules! role_extractor {
 /// An extractor that admits a caller by role (403 for another role).
 pub trait ByRole: Sized {
     fn admit(user: AuthUser) -> Result<Self, ApiError>;
-    fn user(&self) -> &AuthUser;
 }
 
 /// A caller of role `R` whose token is good but whose session the middleware left unchecked
 /// (a route of [`CHECKED_BY_HANDLER`]). The caller is only handed out inside [`Deferred::run`],
 /// after the session is found live on that call's connection, so the handler cannot read on the
-/// caller's behalf without the check. A token of another role answers 403 before any lookup.
+/// caller's behalf without the check. The role is checked after the session, as the middleware
+/// and the ordinary extractors do: a dead session is 401 whatever its role.
 #[derive(Debug)]
-pub struct Deferred<R>(R);
+pub struct Deferred<R> {
+    user: AuthUser,
+    role: PhantomData<fn() -> R>,
+}
 
-impl<R: ByRole + Clone + Send + 'static> Deferred<R> {
+impl<R: ByRole + Send + 'static> Deferred<R> {
     /// Runs `f` with the caller on one connection checkout, after checking the caller's session
-    /// (a primary-key read) on it.
+    /// (a primary-key read) and then its role.
     ///
     /// Errors: [`Error::Unauthorized`] when the session was revoked or deleted (sign-out, a
-    /// password reset, erasure), [`Error::Unavailable`] as [`Db::run`], or whatever `f` returns.
+    /// password reset, erasure), [`Error::Forbidden`] for a caller of another role,
+    /// [`Error::Unavailable`] when the session could not be looked up (as the middleware answers)
+    /// or no connection came free ([`Db::run`]), or whatever `f` returns.
     pub async fn run<T, F>(&self, db: &Db, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn, &R) -> Result<T, Error> + Send + 'static,
     {
-        let caller = self.0.clone();
+        let user = self.user.clone();
         db.run(move |conn| {
-            let user = caller.user();
-            if !shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)? {
+            let live = shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "session lookup failed");
+                    Error::Unavailable("the session could not be checked".into())
+                })?;
+            if !live {
                 return Err(Error::Unauthorized);
             }
+            let caller = R::admit(user).map_err(|e| e.0)?;
             f(conn, &caller)
         })
         .await
@@ -240,7 +249,10 @@ impl<R: ByRole> FromRequest for Deferred<R> {
             Some(Caller::Claimed(user) | Caller::Known(user)) => Ok(user.clone()),
             _ => caller(req),
         };
-        ready(user.and_then(R::admit).map(Deferred))
+        ready(user.map(|user| Deferred {
+            user,
+            role: PhantomData,
+        }))
     }
 }
 
@@ -328,8 +340,9 @@ mod tests {
             status(extract::<Deferred<PatientUser>>(claimed()).await),
             200
         );
-        // The role is still checked before any lookup.
-        assert_eq!(status(extract::<Deferred<Staff>>(claimed()).await), 403);
+        // The role is checked in `run`, after the session (API test
+        // `routes_that_check_their_own_session_answer_as_the_others`: 401, then 403).
+        assert_eq!(status(extract::<Deferred<Staff>>(claimed()).await), 200);
         // Off the list, a deferred handler takes the middleware's verdict (and checks again).
         let known = Some(Caller::Known(patient()));
         assert_eq!(status(extract::<Deferred<PatientUser>>(known).await), 200);

@@ -145,4 +145,33 @@ both_backends! {
         assert!(body["next_session"]["starts_at"].as_str().unwrap().ends_with('Z'));
         problem(app.get("/v1/me/timeline", Some(&staff)).await, 403).await;
     }
+
+    async fn routes_that_check_their_own_session_answer_as_the_others(app) {
+        // `CHECKED_BY_HANDLER` routes: a live patient is served (so each listed handler takes
+        // a deferred caller), a dead session is 401 before its role is looked at (403 only for
+        // a live one), as on every other route.
+        let (staff, staff_token) = app.staff("clinician").await;
+        let (patient, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        for &(method, path) in api::extract::CHECKED_BY_HANDLER {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let answer = |t: &str| app.request(method.clone(), path, Some(t)).send();
+            assert_eq!(answer(&token).await.unwrap().status(), 200, "{path}");
+            assert_eq!(answer(&staff_token).await.unwrap().status(), 403, "{path}");
+        }
+        let (p, s) = (patient.id.clone(), staff.id.clone());
+        app.db.run(move |c| {
+            let t = shared::time::now();
+            shared::db::sessions::revoke_all_for_user(c, &p, "test", t)?;
+            shared::db::sessions::revoke_all_for_user(c, &s, "test", t)
+        }).await.unwrap();
+        for &(method, path) in api::extract::CHECKED_BY_HANDLER {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            for t in [&token, &staff_token] {
+                let r = app.request(method.clone(), path, Some(t)).send().await.unwrap();
+                problem(r, 401).await;
+            }
+        }
+        // The same order on a route the middleware checks.
+        problem(app.get("/v1/me", Some(&staff_token)).await, 401).await;
+    }
 }

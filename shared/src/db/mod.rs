@@ -51,9 +51,10 @@ pub enum DbConn {
 }
 
 /// Runs a diesel query on the backend's own connection instead of through the multi-backend
-/// wrapper, for the hot reads: the result is the same, but the statement is found again in
-/// diesel's statement cache by its type, where through the wrapper its SQL is built afresh on
-/// every call. `$body` is written once and compiled for each backend.
+/// wrapper, for the hot reads: the same SQL and result, without the wrapper's cost of building
+/// the statement's SQL text afresh on every call (it walks the query through the inner backend
+/// to collect its binds, even when the prepared statement is then found in diesel's statement
+/// cache by the query's type). `$body` is written once and compiled for each backend.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
