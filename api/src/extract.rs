@@ -1,6 +1,7 @@
-//! Request extractors: the authenticated caller, by audience, and the client's address. Handlers take `Staff`, `Admin` or
-//! `PatientUser` and never look at roles themselves; a missing or bad token is 401, a valid
-//! token of the wrong role 403.
+//! Request extractors: the authenticated caller, by audience, and the client's address.
+//! Handlers take `Staff`, `Admin` or `PatientUser` (or a [`Deferred`] one) and never look at
+//! roles themselves; a missing or bad token, or a dead session, is 401, a valid token of the
+//! wrong role 403.
 //!
 //! An access token is only as good as its login session: besides the signature, every request
 //! with a token looks its session up by primary key, so logout, a password reset, a revoked
@@ -88,8 +89,8 @@ enum Caller {
 pub const CHECKED_BY_HANDLER: &[(&str, &str)] = &[("GET", "/v1/me/timeline")];
 
 /// The middleware (`from_fn`) that checks a bearer token and its session, at most once per
-/// request, before the handler's extractors run, so a dead session answers 401 before a malformed body
-/// could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
+/// request, before the handler's extractors run, so a dead session answers 401 before a
+/// malformed body could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
 /// the async executor. The extractors below read its verdict; requests without a token cost
 /// nothing. On a route of [`CHECKED_BY_HANDLER`] it checks the token only and leaves the
 /// session to the handler.
