@@ -168,32 +168,47 @@ CHECKPOINT;
 \endif
 
 \if :drain
-SELECT pg_stat_force_next_flush() \g /dev/null
-SELECT pg_current_wal_lsn() AS lsn, clock_timestamp() AS t0,
-       (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'c_prompts') AS upd,
-       (SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'c_prompts') AS hot \gset
-CALL drain_current(:batch);
-SELECT clock_timestamp() AS t1, pg_current_wal_lsn() AS lsn1 \gset
-SELECT pg_stat_force_next_flush() \g /dev/null
-SELECT 'current' AS layout, :future AS future_rows,
-       (SELECT count(*) FROM c_attempts) AS drained,
-       round(:due / extract(epoch FROM :'t1'::timestamptz - :'t0'::timestamptz)) AS prompts_per_s,
-       round(pg_wal_lsn_diff(:'lsn1', :'lsn') / :due) AS wal_bytes_per_prompt,
-       (SELECT n_tup_upd - :upd FROM pg_stat_user_tables WHERE relname = 'c_prompts') AS updates,
-       (SELECT n_tup_hot_upd - :hot FROM pg_stat_user_tables WHERE relname = 'c_prompts') AS hot_updates;
+-- One layout's drain, timed by the server's own clock, with the WAL it wrote; the figures go
+-- into `layout_results`. Update counters are read around both drains from psql (a backend
+-- reports its counts when it goes idle, not inside a procedure).
+CREATE TABLE IF NOT EXISTS layout_results (
+    layout TEXT, future_rows BIGINT, drained BIGINT, prompts_per_s NUMERIC,
+    wal_bytes_per_prompt NUMERIC
+);
+CREATE TABLE IF NOT EXISTS layout_counters (at TEXT, relname NAME, upd BIGINT, hot BIGINT);
+CREATE OR REPLACE PROCEDURE measure(layout TEXT, future BIGINT, due INT, batch INT)
+LANGUAGE plpgsql AS $$
+DECLARE
+    lsn pg_lsn;
+    t0 TIMESTAMPTZ;
+    secs FLOAT8;
+    wal NUMERIC;
+    drained BIGINT;
+BEGIN
+    lsn := pg_current_wal_lsn();
+    t0 := clock_timestamp();
+    IF layout = 'current' THEN
+        CALL drain_current(batch);
+    ELSE
+        CALL drain_queue(batch);
+    END IF;
+    secs := extract(epoch FROM clock_timestamp() - t0);
+    wal := pg_wal_lsn_diff(pg_current_wal_lsn(), lsn);
+    EXECUTE format('SELECT count(*) FROM %I', left(layout, 1) || '_attempts') INTO drained;
+    INSERT INTO layout_results VALUES (layout, future, drained, round(due / secs), round(wal / due));
+    PERFORM pg_stat_force_next_flush();
+END $$;
 
+TRUNCATE layout_results, layout_counters;
+SELECT pg_stat_force_next_flush() \g /dev/null
+INSERT INTO layout_counters SELECT 'before', relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables;
 CHECKPOINT;
-SELECT pg_stat_force_next_flush() \g /dev/null
-SELECT pg_current_wal_lsn() AS lsn, clock_timestamp() AS t0,
-       (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'q_prompts') AS upd,
-       (SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'q_prompts') AS hot \gset
-CALL drain_queue(:batch);
-SELECT clock_timestamp() AS t1, pg_current_wal_lsn() AS lsn1 \gset
-SELECT pg_stat_force_next_flush() \g /dev/null
-SELECT 'queue' AS layout, :future AS future_rows,
-       (SELECT count(*) FROM q_attempts) AS drained,
-       round(:due / extract(epoch FROM :'t1'::timestamptz - :'t0'::timestamptz)) AS prompts_per_s,
-       round(pg_wal_lsn_diff(:'lsn1', :'lsn') / :due) AS wal_bytes_per_prompt,
-       (SELECT n_tup_upd - :upd FROM pg_stat_user_tables WHERE relname = 'q_prompts') AS updates,
-       (SELECT n_tup_hot_upd - :hot FROM pg_stat_user_tables WHERE relname = 'q_prompts') AS hot_updates;
+CALL measure('current', :future, :due, :batch);
+CHECKPOINT;
+CALL measure('queue', :future, :due, :batch);
+INSERT INTO layout_counters SELECT 'after', relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables;
+SELECT r.*, a.upd - b.upd AS prompt_updates, a.hot - b.hot AS hot_updates
+FROM layout_results r
+JOIN layout_counters b ON b.at = 'before' AND b.relname = left(r.layout, 1) || '_prompts'
+JOIN layout_counters a ON a.at = 'after' AND a.relname = b.relname;
 \endif
