@@ -90,9 +90,9 @@ pub const CHECKED_BY_HANDLER: &[(&str, &str)] = &[("GET", "/v1/me/timeline")];
 
 /// The middleware (`from_fn`) that checks a bearer token and its session, at most once per
 /// request, before the handler's extractors run, so a dead session answers 401 before a
-/// malformed body could answer 422, and the session lookup (a primary-key read) runs on the blocking pool, off
-/// the async executor. The extractors below read its verdict; requests without a token cost
-/// nothing. On a route of [`CHECKED_BY_HANDLER`] it checks the token only and leaves the
+/// malformed body could answer 422, and the session lookup (a primary-key read) runs on the
+/// blocking pool, off the async executor. The extractors below read its verdict; requests
+/// without a token cost nothing. On a route of [`CHECKED_BY_HANDLER`] it checks the token only and leaves the
 /// session to the handler.
 pub async fn authenticate(
     req: ServiceRequest,
@@ -106,16 +106,12 @@ pub async fn authenticate(
             None => Caller::Unauthorized,
             Some((user, _)) if deferred => Caller::Claimed(user),
             Some((user, state)) => {
-                let (session, owner) = (user.session_id.clone(), user.user_id.clone());
-                let live = state
-                    .db
-                    .run(move |c| shared::db::sessions::is_live(c, &session, &owner))
-                    .await;
-                match live {
-                    Ok(true) => Caller::Known(user),
-                    Ok(false) => Caller::Unauthorized,
+                let checking = user.clone();
+                match state.db.run(move |c| check_session(c, &checking)).await {
+                    Ok(()) => Caller::Known(user),
+                    Err(Error::Unauthorized) => Caller::Unauthorized,
                     Err(e) => {
-                        tracing::warn!(error = %e, "session lookup failed");
+                        log_lookup_failure(&e);
                         Caller::Unavailable
                     }
                 }
@@ -124,6 +120,25 @@ pub async fn authenticate(
         req.extensions_mut().insert(caller);
     }
     next.call(req).await
+}
+
+/// Checks `user`'s session on `conn` (a primary-key read). Errors: [`Error::Unauthorized`] when
+/// it was revoked or deleted, the database's error when it could not be read.
+fn check_session(conn: &mut DbConn, user: &AuthUser) -> Result<(), Error> {
+    if shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)? {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized)
+    }
+}
+
+fn log_lookup_failure(cause: &Error) {
+    tracing::warn!(error = %cause, "session lookup failed");
+}
+
+/// What a caller is told when their session could not be checked (503).
+fn session_unavailable() -> Error {
+    Error::Unavailable("the session could not be checked".into())
 }
 
 /// Checks the token itself (signature, algorithm, expiry, issuer, audience).
@@ -142,9 +157,7 @@ fn verify(req: &HttpRequest) -> Option<(AuthUser, web::Data<AppState>)> {
 fn caller(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     match req.extensions().get::<Caller>() {
         Some(Caller::Known(user)) => Ok(user.clone()),
-        Some(Caller::Unavailable) => Err(ApiError(Error::Unavailable(
-            "the session could not be checked".into(),
-        ))),
+        Some(Caller::Unavailable) => Err(ApiError(session_unavailable())),
         Some(Caller::Claimed(_) | Caller::Unauthorized) | None => {
             Err(ApiError(Error::Unauthorized))
         }
@@ -226,14 +239,13 @@ impl<R: ByRole + Send + 'static> Deferred<R> {
     {
         let user = self.user.clone();
         db.run(move |conn| {
-            let live = shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)
-                .map_err(|e| {
-                    tracing::warn!(error = %e, "session lookup failed");
-                    Error::Unavailable("the session could not be checked".into())
-                })?;
-            if !live {
-                return Err(Error::Unauthorized);
-            }
+            check_session(conn, &user).map_err(|e| match e {
+                Error::Unauthorized => e,
+                cause => {
+                    log_lookup_failure(&cause);
+                    session_unavailable()
+                }
+            })?;
             let caller = R::admit(user).map_err(|e| e.0)?;
             f(conn, &caller)
         })
@@ -247,7 +259,7 @@ impl<R: ByRole> FromRequest for Deferred<R> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let user = match req.extensions().get::<Caller>() {
-            Some(Caller::Claimed(user) | Caller::Known(user)) => Ok(user.clone()),
+            Some(Caller::Claimed(user)) => Ok(user.clone()),
             _ => caller(req),
         };
         ready(user.map(|user| Deferred {
