@@ -90,8 +90,8 @@ impl Recipient {
     }
 }
 
-/// Who each prompt of a claimed batch goes to, in the batch's order: three queries for the
-/// whole batch (users, profiles, active devices), not three per prompt. Applies the skip rules:
+/// Who each prompt of a read window goes to, in the window's order: three queries for the
+/// whole window (users, profiles, active devices), not three per prompt. Applies the skip rules:
 /// discharged or erased patients, disabled accounts, both channels off.
 pub fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> shared::Result<Vec<Recipient>> {
     let mut patient_ids: Vec<&PatientId> = batch.iter().map(|p| &p.patient_id).collect();

@@ -1,10 +1,12 @@
 //! Dispatch: a pipeline from the queue to the providers and back.
 //!
 //! 1. **Claim** a batch of due prompts (a lease, committed before any network I/O, so a slow
-//!    provider never holds locks) and read every recipient of the batch in one go.
+//!    provider never holds locks; the claim returns ids only), then read the prompts and their
+//!    recipients a window at a time, one trip per window.
 //! 2. **Send** with at most `AFTERCARE_SENDS_IN_FLIGHT` prompts in flight; a prompt waits for a
 //!    free slot, not for its batch, and the next batch is claimed while the last sends of this
-//!    one are still out. Memory is bounded by the window, not the batch size.
+//!    one are still out. Memory is bounded by the windows (the read window, the send window and
+//!    the recorder's queue), not the batch size: a batch costs only its ids.
 //! 3. **Record** outcomes in groups ([`recorder`]): whatever finished while the previous group
 //!    was committing goes into the next one, so a busy drain commits once per group, not once
 //!    per prompt. Each outcome is still guarded by its own lease.
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use shared::db::deliveries::{Outcome, Resolution};
 use shared::db::prompts::{self, Prompt};
+use shared::domain::PromptId;
 use shared::time::now;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -67,24 +70,30 @@ async fn feed(
         // A claim that went through, even an empty one, is the loop's proof of life.
         w.health.beat();
         let claimed = batch.len();
-        let recipients = {
-            let batch = batch.clone();
-            w.db.run(move |c| channels::recipients(c, &batch)).await?
-        };
-        for (prompt, to) in batch.into_iter().zip(recipients) {
-            let Ok(slot) = window.clone().acquire_owned().await else {
-                return Ok(());
-            };
-            while let Some(done) = in_flight.try_join_next() {
-                reap(w, done);
+        for ids in batch.chunks(read_window(w)) {
+            let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
+            let (prompts, recipients) =
+                w.db.run(move |c| {
+                    let prompts = prompts::leased(c, &worker_id, &ids)?;
+                    let recipients = channels::recipients(c, &prompts)?;
+                    Ok((prompts, recipients))
+                })
+                .await?;
+            for (prompt, to) in prompts.into_iter().zip(recipients) {
+                let Ok(slot) = window.clone().acquire_owned().await else {
+                    return Ok(());
+                };
+                while let Some(done) = in_flight.try_join_next() {
+                    reap(w, done);
+                }
+                let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
+                in_flight.spawn(async move {
+                    let outcome = process(&w, prompt, to, &stop).await;
+                    // Closed only when the drain is over, and it waits for every send first.
+                    let _ = outcomes.send(outcome).await;
+                    drop(slot);
+                });
             }
-            let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
-            in_flight.spawn(async move {
-                let outcome = process(&w, prompt, to, &stop).await;
-                // Closed only when the drain is over, and it waits for every send first.
-                let _ = outcomes.send(outcome).await;
-                drop(slot);
-            });
         }
         if (claimed as i64) < w.config.worker.batch_size {
             return Ok(());
@@ -101,13 +110,25 @@ fn reap(w: &Worker, done: Result<(), tokio::task::JoinError>) {
     }
 }
 
-async fn claim(w: &Worker) -> Result<Vec<Prompt>, shared::Error> {
+/// How many leased prompts are read (with their recipients) in one trip to the database: the
+/// send window, and never fewer than [`READ_WINDOW_MIN`] so a small window does not turn the
+/// reads into one trip per few prompts. What a worker holds in memory follows this and the
+/// send window, whatever the batch size.
+fn read_window(w: &Worker) -> usize {
+    w.config.worker.sends_in_flight.max(READ_WINDOW_MIN)
+}
+
+/// The fewest leased prompts read in one trip (see [`read_window`]).
+const READ_WINDOW_MIN: usize = 256;
+
+/// Leases a batch; only the ids are held until their window is read.
+async fn claim(w: &Worker) -> Result<Vec<PromptId>, shared::Error> {
     let worker_id = w.config.worker.worker_id.clone();
     let (limit, lease) = (w.config.worker.batch_size, w.config.worker.lease_secs);
     let batch =
         w.db.run(move |conn| {
             let t = now();
-            prompts::claim_due(conn, &worker_id, t, t + Duration::seconds(lease), limit)
+            prompts::lease_due(conn, &worker_id, t, t + Duration::seconds(lease), limit)
         })
         .await?;
     w.metrics.prompts_claimed.inc_by(batch.len() as u64);

@@ -69,27 +69,39 @@ pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
     Ok(())
 }
 
-/// Leases up to `limit` due prompts to `worker` until `lease_until`. One statement on each
-/// backend, so the claim is atomic and commits before any network I/O. PostgreSQL skips rows
-/// another worker is claiming right now (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
-pub fn claim_due(
+/// A prompt a claim leased: its id and when it became claimable, nothing more, so a claim of
+/// thousands of rows holds a few hundred kilobytes, not the prompts' texts.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[diesel(table_name = prompts)]
+pub struct Lease {
+    pub id: PromptId,
+    pub available_at: NaiveDateTime,
+}
+
+/// Leases up to `limit` due prompts to `worker` until `lease_until` and returns their ids,
+/// earliest claimable first. One statement on each backend, so the claim is atomic and commits
+/// before any network I/O. PostgreSQL skips rows another worker is claiming right now (`FOR
+/// UPDATE SKIP LOCKED`); SQLite serialises writers. The prompts themselves are read a window
+/// at a time with [`leased`], so a worker's memory follows what it sends at once, not the
+/// batch size.
+pub fn lease_due(
     conn: &mut DbConn,
     worker: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<Prompt>> {
+) -> Result<Vec<PromptId>> {
     const PG: &str = "UPDATE prompts SET status = 'sending', lease_owner = $1, \
         lease_expires_at = $2, updated_at = $3 \
         WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= $3 \
                      ORDER BY available_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-        RETURNING *";
+        RETURNING id, available_at";
     const SQLITE: &str = "UPDATE prompts SET status = 'sending', lease_owner = ?1, \
         lease_expires_at = ?2, updated_at = ?3 \
         WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= ?3 \
                      ORDER BY available_at LIMIT ?4) \
-        RETURNING *";
-    let mut rows: Vec<Prompt> = raw::load(
+        RETURNING id, available_at";
+    let mut rows: Vec<Lease> = raw::load(
         conn,
         Sql {
             pg: PG,
@@ -102,8 +114,39 @@ pub fn claim_due(
             Param::BigInt(limit),
         ],
     )?;
-    rows.sort_by_key(|p| p.available_at);
+    rows.sort_by_key(|l| l.available_at);
+    Ok(rows.into_iter().map(|l| l.id).collect())
+}
+
+/// The prompts among `ids` that `worker` still holds a lease on, in the order of `ids`. A
+/// prompt cancelled, erased or re-leased by another worker since the claim is left out: there
+/// is nothing left for this worker to send. One query; `ids` is a send window (hundreds), not
+/// a whole batch.
+pub fn leased(conn: &mut DbConn, worker: &str, ids: &[PromptId]) -> Result<Vec<Prompt>> {
+    let mut rows: Vec<Prompt> = super::on_backend!(conn, |c| prompts::table
+        .filter(prompts::id.eq_any(ids))
+        .filter(status_is(PromptStatus::Sending))
+        .filter(prompts::lease_owner.eq(worker))
+        .select(Prompt::as_select())
+        .load(c)?);
+    let order: std::collections::HashMap<&PromptId, usize> =
+        ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
+    rows.sort_by_key(|p| order.get(&p.id).copied().unwrap_or(usize::MAX));
     Ok(rows)
+}
+
+/// [`lease_due`], then [`leased`] for the whole claim: the prompts themselves, earliest
+/// claimable first. For callers that lease a handful (tools, tests, the demo); the worker reads
+/// a window at a time instead.
+pub fn claim_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Prompt>> {
+    let ids = lease_due(conn, worker, now, lease_until, limit)?;
+    leased(conn, worker, &ids)
 }
 
 /// When the earliest scheduled prompt becomes claimable (UTC; it may already be past), or `None`

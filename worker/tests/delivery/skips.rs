@@ -142,4 +142,54 @@ both_backends! {
         assert_eq!(env.reload(&prompt.id).await.status.as_str(), "scheduled");
         assert_eq!(fcm.count(), 0);
     }
+
+    async fn a_prompt_cancelled_or_taken_after_the_claim_is_not_read_for_sending(env) {
+        let (clinic, patient) = env.patient().await;
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(env.prompt(&clinic.id, &patient.id).await.id);
+        }
+        let g = ids.clone();
+        let read = env.run(move |c| {
+            use shared::db::schema::prompts as p;
+            let t = now();
+            let leased = prompts::lease_due(c, "a", t, t + Duration::seconds(60), 10).unwrap();
+            assert_eq!(leased.len(), 3, "the claim returns every leased id");
+            // Between the claim and the read: the clinic cancels one, another worker holds one.
+            diesel::update(p::table.find(g[0].as_str()))
+                .set(p::status.eq("cancelled"))
+                .execute(c)
+                .unwrap();
+            diesel::update(p::table.find(g[1].as_str()))
+                .set(p::lease_owner.eq("b"))
+                .execute(c)
+                .unwrap();
+            prompts::leased(c, "a", &leased).unwrap()
+        }).await;
+        let read: Vec<_> = read.into_iter().map(|p| p.id).collect();
+        assert_eq!(read, vec![ids[2].clone()]);
+    }
+
+    async fn a_batch_larger_than_the_read_window_is_sent_whole_and_once(env) {
+        let fcm = FakeFcm::start().await;
+        env.set(fcm.settings());
+        // 600 prompts in one claim: three read windows of up to 256, four sends in flight.
+        env.set([("AFTERCARE_BATCH_SIZE", "600".to_owned()), ("AFTERCARE_SENDS_IN_FLIGHT", "4".to_owned())]);
+        let mut rows = Vec::new();
+        for i in 0..20 {
+            let (clinic, patient) = env.patient().await;
+            env.device(&patient.id, "android", &format!("tok-window-{i}")).await;
+            for k in 0..30 {
+                rows.push(crate::helpers::new_prompt(&clinic.id, &patient.id, &format!("window-{i}-{k}")));
+            }
+        }
+        env.run(move |c| prompts::insert(c, &rows).unwrap()).await;
+        assert_eq!(drain(&env.worker()).await, 600);
+        assert_eq!(fcm.count(), 600, "each prompt reached the provider once");
+        let sent = env.run(|c| {
+            use shared::db::schema::prompts as p;
+            p::table.filter(p::status.eq("sent")).count().get_result::<i64>(c).unwrap()
+        }).await;
+        assert_eq!(sent, 600);
+    }
 }
