@@ -75,7 +75,7 @@ fn main() {
     loop {
         let t = Instant::now();
         let batch =
-            prompts::claim_due(&mut conn, "bench", now(), now() + Span::minutes(2), 100).unwrap();
+            prompts::lease_due(&mut conn, "bench", now(), now() + Span::minutes(2), 100).unwrap();
         timings.push(t.elapsed());
         if batch.is_empty() {
             break;
@@ -89,7 +89,7 @@ fn main() {
     timings.sort();
     let pct = |p: f64| timings[((timings.len() - 1) as f64 * p) as usize];
     println!(
-        "claim_due(batch=100): {} calls, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        "lease_due(batch=100): {} calls, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
         timings.len(),
         pct(0.5),
         pct(0.99),

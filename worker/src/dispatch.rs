@@ -2,7 +2,8 @@
 //!
 //! 1. **Claim** a batch of due prompts (a lease, committed before any network I/O, so a slow
 //!    provider never holds locks; the claim returns ids only), then read the prompts and their
-//!    recipients a window at a time, one trip per window.
+//!    recipients a window at a time, one trip per window. Claims the drain will not reach (it
+//!    stops, or a read fails) are handed back at once, not left to their lease.
 //! 2. **Send** with at most `AFTERCARE_SENDS_IN_FLIGHT` prompts in flight; a prompt waits for a
 //!    free slot, not for its batch, and the next batch is claimed while the last sends of this
 //!    one are still out. Memory is bounded by the windows (the read window, the send window and
@@ -12,8 +13,10 @@
 //!    per prompt. Each outcome is still guarded by its own lease.
 //!
 //! A crash repeats at most the prompts in flight plus those finished but not yet committed
-//! (the window, the recorder's queue and the group being written: 3 × the window), and every repeat carries the
-//! prompt's idempotency key, which the phone uses to replace the first notification.
+//! (the send window, the recorder's queue and the group being written: 3 × the send window;
+//! prompts read but not yet sent were never sent, so they are not repeats), and every repeat
+//! carries the prompt's idempotency key, which the phone uses to replace the first
+//! notification.
 
 use std::sync::Arc;
 
@@ -70,15 +73,24 @@ async fn feed(
         // A claim that went through, even an empty one, is the loop's proof of life.
         w.health.beat();
         let claimed = batch.len();
-        for ids in batch.chunks(read_window(w)) {
-            let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
-            let (prompts, recipients) =
-                w.db.run(move |c| {
-                    let prompts = prompts::leased(c, &worker_id, &ids)?;
-                    let recipients = channels::recipients(c, &prompts)?;
-                    Ok((prompts, recipients))
-                })
-                .await?;
+        let mut start = 0;
+        while start < claimed {
+            // Claims this drain will not reach (it is stopping, or cannot read them) go back to
+            // the queue at once rather than wait out their lease.
+            let rest = &batch[start..];
+            if *stop.borrow() {
+                hand_back(w, rest).await;
+                return Ok(());
+            }
+            let ids = &rest[..rest.len().min(read_window(w))];
+            let (prompts, recipients) = match read(w, ids, stop).await {
+                Ok(read) => read,
+                Err(e) => {
+                    hand_back(w, rest).await;
+                    return Err(e);
+                }
+            };
+            start += ids.len();
             for (prompt, to) in prompts.into_iter().zip(recipients) {
                 let Ok(slot) = window.clone().acquire_owned().await else {
                     return Ok(());
@@ -120,6 +132,52 @@ fn read_window(w: &Worker) -> usize {
 
 /// The fewest leased prompts read in one trip (see [`read_window`]).
 const READ_WINDOW_MIN: usize = 256;
+
+/// How many times a window is read from a database that answers `Unavailable` (each try waits
+/// up to the connection wait), as the recorder does for a group; not once the worker stops.
+const READ_TRIES: u32 = 3;
+
+/// The prompts among `ids` this worker still holds, and who each goes to: one trip, four
+/// queries (`prompts::leased`, then `channels::recipients`).
+async fn read(
+    w: &Worker,
+    ids: &[PromptId],
+    stop: &watch::Receiver<bool>,
+) -> Result<(Vec<Prompt>, Vec<Recipient>), shared::Error> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
+        let read = w.db.run(move |c| {
+            let prompts = prompts::leased(c, &worker_id, &ids)?;
+            let recipients = channels::recipients(c, &prompts)?;
+            Ok((prompts, recipients))
+        });
+        match read.await {
+            Err(shared::Error::Unavailable(e)) if tries < READ_TRIES && !*stop.borrow() => {
+                tracing::warn!(error = %e, tries, "database busy; reading the window again");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Hands claimed prompts this drain will not reach back to the queue (`prompts::release`). A
+/// failure is only logged: their leases expire and the recovery job returns them anyway.
+async fn hand_back(w: &Worker, ids: &[PromptId]) {
+    let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
+    match w
+        .db
+        .run(move |c| prompts::release(c, &worker_id, &ids, now()))
+        .await
+    {
+        Ok(n) => tracing::debug!(prompts = n, "unread claims handed back"),
+        Err(e) => {
+            w.metrics.dispatch_errors.inc();
+            tracing::warn!(error = %e, "could not hand back unread claims; their leases will expire");
+        }
+    }
+}
 
 /// Leases a batch; only the ids are held until their window is read.
 async fn claim(w: &Worker) -> Result<Vec<PromptId>, shared::Error> {

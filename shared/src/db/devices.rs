@@ -164,7 +164,7 @@ pub fn active_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<V
         .load(conn)?)
 }
 
-/// The active devices of all `patients`, oldest first: one query for a worker's batch.
+/// The active devices of all `patients`, oldest first: one query for a worker's read window.
 pub fn active_for_patients(conn: &mut DbConn, patients: &[&PatientId]) -> Result<Vec<Device>> {
     Ok(devices::table
         .filter(devices::patient_id.eq_any(patients))

@@ -115,7 +115,7 @@ pub fn find(conn: &mut DbConn, user_id: &PatientId) -> Result<PatientProfile> {
         .first(conn)?)
 }
 
-/// The profiles among `ids` that exist, in no particular order: one query for a worker's batch.
+/// The profiles among `ids` that exist, in no particular order: one query for a worker's read window.
 pub fn find_many(conn: &mut DbConn, ids: &[&PatientId]) -> Result<Vec<PatientProfile>> {
     Ok(patient_profiles::table
         .filter(patient_profiles::user_id.eq_any(ids))

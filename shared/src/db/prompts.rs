@@ -119,25 +119,71 @@ pub fn lease_due(
 }
 
 /// The prompts among `ids` that `worker` still holds a lease on, in the order of `ids`. A
-/// prompt cancelled, erased or re-leased by another worker since the claim is left out: there
-/// is nothing left for this worker to send. One query; `ids` is a send window (hundreds), not
-/// a whole batch.
+/// prompt whose lease expired and went to another worker since the claim is left out: there is
+/// nothing left for this worker to send. One query, found by primary key: the guard is the
+/// owner alone, as in `deliveries::resolve_group` (`lease_owner` is set only while a prompt is
+/// `sending`, and naming `status = 'sending'` would steer PostgreSQL onto the partial index
+/// `prompts_leased`, which holds every leased row of every worker). The drain passes a read
+/// window (hundreds of ids); any length works on both backends (PostgreSQL binds one array,
+/// bundled SQLite allows 32,766 parameters).
 pub fn leased(conn: &mut DbConn, worker: &str, ids: &[PromptId]) -> Result<Vec<Prompt>> {
     let mut rows: Vec<Prompt> = super::on_backend!(conn, |c| prompts::table
         .filter(prompts::id.eq_any(ids))
-        .filter(status_is(PromptStatus::Sending))
         .filter(prompts::lease_owner.eq(worker))
         .select(Prompt::as_select())
         .load(c)?);
+    rows.retain(|p| p.status == PromptStatus::Sending);
     let order: std::collections::HashMap<&PromptId, usize> =
         ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
     rows.sort_by_key(|p| order.get(&p.id).copied().unwrap_or(usize::MAX));
     Ok(rows)
 }
 
+/// Hands the prompts among `ids` that `worker` still holds back to the queue, unsent and with
+/// their attempt count kept, so another worker (or this one) may claim them at once instead of
+/// after their lease expires; returns how many. For a drain that stops, or cannot read, before
+/// it reached them. Guarded by the owner alone, like [`leased`].
+pub fn release(
+    conn: &mut DbConn,
+    worker: &str,
+    ids: &[PromptId],
+    now: NaiveDateTime,
+) -> Result<usize> {
+    Ok(diesel::update(
+        prompts::table
+            .filter(prompts::id.eq_any(ids))
+            .filter(prompts::lease_owner.eq(worker)),
+    )
+    .set(Requeue::at(now))
+    .execute(conn)?)
+}
+
+/// A leased prompt back in the queue: `scheduled`, no owner, no lease (the attempt count is
+/// kept).
+#[derive(AsChangeset)]
+#[diesel(table_name = prompts, treat_none_as_null = true)]
+struct Requeue {
+    status: PromptStatus,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl Requeue {
+    fn at(now: NaiveDateTime) -> Self {
+        Self {
+            status: PromptStatus::Scheduled,
+            lease_owner: None,
+            lease_expires_at: None,
+            updated_at: now,
+        }
+    }
+}
+
 /// [`lease_due`], then [`leased`] for the whole claim: the prompts themselves, earliest
-/// claimable first. For callers that lease a handful (tools, tests, the demo); the worker reads
-/// a window at a time instead.
+/// claimable first. For callers that want the rows at once (tools, tests, the demo, the drain
+/// bench's raw line); the worker reads a window at a time instead, so its memory does not
+/// follow the batch.
 pub fn claim_due(
     conn: &mut DbConn,
     worker: &str,
@@ -170,12 +216,7 @@ pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<u
             .filter(status_is(PromptStatus::Sending))
             .filter(prompts::lease_expires_at.lt(now)),
     )
-    .set((
-        prompts::status.eq(PromptStatus::Scheduled),
-        prompts::lease_owner.eq(None::<String>),
-        prompts::lease_expires_at.eq(None::<NaiveDateTime>),
-        prompts::updated_at.eq(now),
-    ))
+    .set(Requeue::at(now))
     .execute(conn)?)
 }
 

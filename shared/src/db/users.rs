@@ -44,7 +44,7 @@ pub fn find(conn: &mut DbConn, id: &UserId) -> Result<User> {
         .first(conn)?)
 }
 
-/// The users among `ids` that exist, in no particular order: one query for a worker's batch.
+/// The users among `ids` that exist, in no particular order: one query for a worker's read window.
 pub fn find_many(conn: &mut DbConn, ids: &[&UserId]) -> Result<Vec<User>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))

@@ -350,7 +350,16 @@ async fn sigterm_finishes_in_flight_sends_records_them_and_exits() {
         .unwrap()
         .port();
     let bind = format!("127.0.0.1:{port}");
-    let proc = spawn(&env, &fcm, &[("AFTERCARE_WORKER_METRICS_BIND", &bind)]);
+    // One batch of all 500: the stop comes while the first read window (256) is being sent, so
+    // the second is handed back unread.
+    let proc = spawn(
+        &env,
+        &fcm,
+        &[
+            ("AFTERCARE_WORKER_METRICS_BIND", &bind),
+            ("AFTERCARE_BATCH_SIZE", "500"),
+        ],
+    );
     wait_for(
         Duration::from_secs(60),
         "the drain to start",

@@ -143,31 +143,39 @@ both_backends! {
         assert_eq!(fcm.count(), 0);
     }
 
-    async fn a_prompt_cancelled_or_taken_after_the_claim_is_not_read_for_sending(env) {
+    async fn a_claim_lost_or_handed_back_before_its_window_is_not_read_for_sending(env) {
         let (clinic, patient) = env.patient().await;
         let mut ids = Vec::new();
         for _ in 0..3 {
             ids.push(env.prompt(&clinic.id, &patient.id).await.id);
         }
         let g = ids.clone();
-        let read = env.run(move |c| {
+        let (read, stolen) = env.run(move |c| {
             use shared::db::schema::prompts as p;
             let t = now();
             let leased = prompts::lease_due(c, "a", t, t + Duration::seconds(60), 10).unwrap();
             assert_eq!(leased.len(), 3, "the claim returns every leased id");
-            // Between the claim and the read: the clinic cancels one, another worker holds one.
+            // Before "a" reads its window: one lease runs out and another worker takes the
+            // prompt; "a" hands another back itself.
             diesel::update(p::table.find(g[0].as_str()))
-                .set(p::status.eq("cancelled"))
+                .set(p::lease_expires_at.eq(Some(t - Duration::seconds(1))))
                 .execute(c)
                 .unwrap();
-            diesel::update(p::table.find(g[1].as_str()))
-                .set(p::lease_owner.eq("b"))
-                .execute(c)
-                .unwrap();
-            prompts::leased(c, "a", &leased).unwrap()
+            assert_eq!(prompts::release_expired_leases(c, t).unwrap(), 1);
+            let b = prompts::lease_due(c, "b", t, t + Duration::seconds(60), 10).unwrap();
+            assert_eq!(b, vec![g[0].clone()]);
+            assert_eq!(prompts::release(c, "a", &[g[1].clone()], t).unwrap(), 1);
+            // The hand-back is guarded by the owner: "a" cannot release what "b" holds.
+            let stolen = prompts::release(c, "a", &[g[0].clone()], t).unwrap();
+            (prompts::leased(c, "a", &leased).unwrap(), stolen)
         }).await;
+        assert_eq!(stolen, 0);
         let read: Vec<_> = read.into_iter().map(|p| p.id).collect();
         assert_eq!(read, vec![ids[2].clone()]);
+        let handed_back = env.reload(&ids[1]).await;
+        assert_eq!(handed_back.status.as_str(), "scheduled");
+        assert_eq!(handed_back.lease_owner, None);
+        assert_eq!(env.reload(&ids[0]).await.lease_owner.as_deref(), Some("b"));
     }
 
     async fn a_batch_larger_than_the_read_window_is_sent_whole_and_once(env) {
