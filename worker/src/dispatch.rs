@@ -133,33 +133,56 @@ fn read_window(w: &Worker) -> usize {
 /// The fewest leased prompts read in one trip (see [`read_window`]).
 const READ_WINDOW_MIN: usize = 256;
 
-/// How many times a window is read from a database that answers `Unavailable` (each try waits
-/// up to the connection wait), as the recorder does for a group; not once the worker stops.
-const READ_TRIES: u32 = 3;
+/// How many times work is offered to a database that answers `Unavailable` (each try waits up
+/// to the connection wait, `shared::db::CONNECTION_WAIT`, and on SQLite up to the busy timeout
+/// too), for work that is safe to offer again: a window's read, a group's record.
+const DB_TRIES: u32 = 3;
+
+/// Runs `op` on the database, and again while it answers `Unavailable` (no connection came
+/// free), up to [`DB_TRIES`] tries in all and only while `again()` holds; the first try always
+/// happens. `what` names the work in the log line.
+async fn run_retrying<T, F>(
+    w: &Worker,
+    what: &'static str,
+    again: impl Fn() -> bool,
+    op: F,
+) -> Result<T, shared::Error>
+where
+    T: Send + 'static,
+    F: Fn(&mut shared::db::DbConn) -> Result<T, shared::Error> + Clone + Send + 'static,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match w.db.run(op.clone()).await {
+            Err(shared::Error::Unavailable(e)) if tries < DB_TRIES && again() => {
+                tracing::warn!(error = %e, tries, what, "database busy; trying again");
+            }
+            other => return other,
+        }
+    }
+}
 
 /// The prompts among `ids` this worker still holds, and who each goes to: one trip, four
-/// queries (`prompts::leased`, then `channels::recipients`).
+/// queries (`prompts::leased`, then `channels::recipients`), retried while the database is busy
+/// and the worker is not stopping.
 async fn read(
     w: &Worker,
     ids: &[PromptId],
     stop: &watch::Receiver<bool>,
 ) -> Result<(Vec<Prompt>, Vec<Recipient>), shared::Error> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
-        let read = w.db.run(move |c| {
+    let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
+    run_retrying(
+        w,
+        "reading a window",
+        || !*stop.borrow(),
+        move |c| {
             let prompts = prompts::leased(c, &worker_id, &ids)?;
             let recipients = channels::recipients(c, &prompts)?;
             Ok((prompts, recipients))
-        });
-        match read.await {
-            Err(shared::Error::Unavailable(e)) if tries < READ_TRIES && !*stop.borrow() => {
-                tracing::warn!(error = %e, tries, "database busy; reading the window again");
-            }
-            other => return other,
-        }
-    }
+        },
+    )
+    .await
 }
 
 /// Hands claimed prompts this drain will not reach back to the queue (`prompts::release`). A

@@ -71,11 +71,11 @@ pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
 
 /// A prompt a claim leased: its id and when it became claimable, nothing more, so a claim of
 /// thousands of rows holds a few hundred kilobytes, not the prompts' texts.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(QueryableByName)]
 #[diesel(table_name = prompts)]
-pub struct Lease {
-    pub id: PromptId,
-    pub available_at: NaiveDateTime,
+struct Lease {
+    id: PromptId,
+    available_at: NaiveDateTime,
 }
 
 /// Leases up to `limit` due prompts to `worker` until `lease_until` and returns their ids,

@@ -51,12 +51,6 @@ async fn run(
     resolved
 }
 
-/// How many times a group is offered to a database that answers `Unavailable` (each try waits
-/// up to the connection wait, `shared::db::CONNECTION_WAIT`, and on SQLite up to the busy
-/// timeout too). Retries stop once the worker is stopping (the first try always happens) or the
-/// group's earliest lease has ended (the outcome would be refused).
-const RECORD_TRIES: u32 = 3;
-
 /// Writes one group; returns how many of its outcomes were resolutions (not hand-backs).
 async fn write(w: &Worker, group: Vec<Finished>, stop: &watch::Receiver<bool>) -> usize {
     let lease_ends = group.iter().filter_map(|f| f.lease_expires_at).min();
@@ -76,25 +70,13 @@ async fn write(w: &Worker, group: Vec<Finished>, stop: &watch::Receiver<bool>) -
     // A pool that stays saturated past the connection wait answers `Unavailable` before the
     // group was written; the sends are done, so the group is offered again (the lease-owner
     // guard still refuses rows another worker took meanwhile) rather than sent twice.
-    let mut tries = 0;
-    let written = loop {
-        tries += 1;
-        let (worker_id, group) = (worker_id.clone(), group.clone());
-        match w
-            .db
-            .run(move |c| deliveries::resolve_group(c, &worker_id, &group, now()))
-            .await
-        {
-            Err(shared::Error::Unavailable(e))
-                if tries < RECORD_TRIES
-                    && !*stop.borrow()
-                    && lease_ends.is_none_or(|end| now() < end) =>
-            {
-                tracing::warn!(error = %e, tries, "database busy; recording the group again");
-            }
-            other => break other,
-        }
-    };
+    // Retries stop once the worker is stopping or the group's earliest lease has ended (the
+    // outcome would be refused).
+    let again = || !*stop.borrow() && lease_ends.is_none_or(|end| now() < end);
+    let written = super::run_retrying(w, "recording the group", again, move |c| {
+        deliveries::resolve_group(c, &worker_id, &group, now())
+    })
+    .await;
     let owned = match written {
         Ok(owned) => owned,
         Err(e) => {
