@@ -1,5 +1,5 @@
 //! The served OpenAPI document. Every route module lists its handlers here; a test holds the
-//! document to CONTRACT.md's paths, and another holds every operation to an `operationId`, a
+//! document to docs/CONTRACT.md's paths, and another holds every operation to an `operationId`, a
 //! declared security and `application/problem+json` errors (`api/tests/api/contract.rs`).
 
 use utoipa::openapi::path::Operation;

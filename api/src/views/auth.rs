@@ -1,4 +1,4 @@
-//! Bodies of `/v1/auth/*` (CONTRACT.md "Auth").
+//! Bodies of `/v1/auth/*` (docs/CONTRACT.md "Auth").
 
 use serde::{Deserialize, Serialize};
 use shared::domain::Role;

@@ -1,4 +1,4 @@
-//! The booked next session as a calendar file (CONTRACT.md `GET /v1/me/next-session.ics`),
+//! The booked next session as a calendar file (docs/CONTRACT.md `GET /v1/me/next-session.ics`),
 //! written by the `icalendar` crate: RFC 5545 content lines with CRLF, folded at 75 octets on
 //! UTF-8 boundaries (§3.1), TEXT values escaped (§3.3.11).
 //!
@@ -13,7 +13,7 @@ use shared::db::clinics::Clinic;
 use shared::domain::Locale;
 
 /// How long the event blocks in the calendar. A session takes from 15 minutes to a few hours
-/// by area (FACTS.md "The treatment", numbing cream included); the booking holds only its
+/// by area (docs/FACTS.md "The treatment", numbing cream included); the booking holds only its
 /// start, so the calendar shows an hour.
 pub const EVENT_MINUTES: i64 = 60;
 

@@ -1,4 +1,4 @@
-//! Bodies of the clinical loop: a patient's check-in (CONTRACT.md `POST /v1/me/check-ins`) and
+//! Bodies of the clinical loop: a patient's check-in (docs/CONTRACT.md `POST /v1/me/check-ins`) and
 //! the clinic's escalation queue (`GET /v1/clinic/escalations`,
 //! `POST /v1/clinic/escalations/{id}/resolve`).
 

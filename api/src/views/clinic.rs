@@ -1,4 +1,4 @@
-//! Bodies of the clinic's routes (CONTRACT.md "Clinic"): the clinic, staff, enrolment, the
+//! Bodies of the clinic's routes (docs/CONTRACT.md "Clinic"): the clinic, staff, enrolment, the
 //! roster and the audit log.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The patient's copy of their data (CONTRACT.md `GET /v1/me/export`): one JSON document with
+//! The patient's copy of their data (docs/CONTRACT.md `GET /v1/me/export`): one JSON document with
 //! everything held about them. Device tokens are shown by their last four characters only: a
 //! full push token in a file the patient may forward would let anyone who holds it, and the
 //! app's push credentials, reach that phone.

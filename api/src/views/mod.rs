@@ -1,5 +1,5 @@
 //! The wire types: every request and response body of the JSON API, in one place, as
-//! CONTRACT.md fixes them. Request bodies parse themselves into the domain values the use cases
+//! docs/CONTRACT.md fixes them. Request bodies parse themselves into the domain values the use cases
 //! take (`shared::care`); responses are built from what the use cases return. Each schema name
 //! is unique in the OpenAPI document (a test holds it so).
 

@@ -1,4 +1,4 @@
-//! Bodies of the patient's routes (CONTRACT.md "Patient"): profile, preferences, timeline,
+//! Bodies of the patient's routes (docs/CONTRACT.md "Patient"): profile, preferences, timeline,
 //! devices.
 
 use serde::{Deserialize, Deserializer, Serialize};

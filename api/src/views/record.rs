@@ -1,5 +1,5 @@
 //! What staff read about patients: a roster row and one patient's whole record
-//! (CONTRACT.md `GET /v1/clinic/patients`, `GET /v1/clinic/patients/{id}`).
+//! (docs/CONTRACT.md `GET /v1/clinic/patients`, `GET /v1/clinic/patients/{id}`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,5 +1,5 @@
 //! A refresh token presented twice: within the reuse interval the duplicate gets the same
-//! successor pair; after it, the reuse revokes the whole session (CONTRACT.md).
+//! successor pair; after it, the reuse revokes the whole session (docs/CONTRACT.md).
 
 use shared::testing::fixtures::FIXTURE_PASSWORD;
 

@@ -175,7 +175,7 @@ fn a_broken_protocol_stops_start_up_naming_the_file_and_prompt() {
         "broken.toml",
         "\"day1\"",
         "no es text",
-        "FACTS.md",
+        "docs/FACTS.md",
     ] {
         assert!(lines[0].contains(needle), "{needle}: {stderr}");
     }

@@ -21,14 +21,14 @@ use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 use crate::protocol::triage::{CheckInFacts, PreviousCheckIn, Triage};
 
-/// What the patient reports (CONTRACT.md `POST /v1/me/check-ins`), range-checked: scores 0–10.
+/// What the patient reports (docs/CONTRACT.md `POST /v1/me/check-ins`), range-checked: scores 0–10.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInForm {
     pub redness: i32,
     pub swelling: i32,
     pub pain: i32,
     pub peeling: bool,
-    /// Distinct warning signs, each a red flag (FACTS.md "Warning signs").
+    /// Distinct warning signs, each a red flag (docs/FACTS.md "Warning signs").
     pub symptoms: Vec<Symptom>,
 }
 

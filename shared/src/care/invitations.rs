@@ -25,7 +25,7 @@ pub use delivery::send;
 use delivery::{Invitee, deliver_new_account};
 pub use resend::{Resent, Whose, resend, resend_by_email};
 
-/// A patient to enrol (CONTRACT.md `POST /v1/clinic/patients`), parsed.
+/// A patient to enrol (docs/CONTRACT.md `POST /v1/clinic/patients`), parsed.
 #[derive(Debug, Clone)]
 pub struct Enrolment {
     pub email: Email,
@@ -36,7 +36,7 @@ pub struct Enrolment {
     pub locale: Locale,
 }
 
-/// A staff member to invite (CONTRACT.md `POST /v1/clinic/staff`), parsed; `role` is a staff
+/// A staff member to invite (docs/CONTRACT.md `POST /v1/clinic/staff`), parsed; `role` is a staff
 /// role.
 #[derive(Debug, Clone)]
 pub struct StaffInvitation {

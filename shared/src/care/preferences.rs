@@ -1,4 +1,4 @@
-//! The patient's own delivery settings (CONTRACT.md `PATCH /v1/me`).
+//! The patient's own delivery settings (docs/CONTRACT.md `PATCH /v1/me`).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The patient's side of a prompt: acknowledging it (CONTRACT.md
+//! The patient's side of a prompt: acknowledging it (docs/CONTRACT.md
 //! `POST /v1/me/prompts/{id}/ack`).
 
 use chrono::NaiveDateTime;

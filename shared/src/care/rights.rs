@@ -1,4 +1,4 @@
-//! The patient's rights over their own data (CONTRACT.md `GET /v1/me/export`, `DELETE /v1/me`):
+//! The patient's rights over their own data (docs/CONTRACT.md `GET /v1/me/export`, `DELETE /v1/me`):
 //! a copy of everything held about them, and erasure.
 //!
 //! Erasure removes what identifies the patient and everything that could reach them — names,

@@ -18,7 +18,7 @@ use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 
-/// A treatment as the clinic records it, parsed and range-checked (CONTRACT.md
+/// A treatment as the clinic records it, parsed and range-checked (docs/CONTRACT.md
 /// `POST /v1/clinic/patients/{id}/treatments`).
 #[derive(Debug, Clone)]
 pub struct TreatmentForm {
@@ -31,7 +31,7 @@ pub struct TreatmentForm {
     /// 1 ≤ session_number ≤ planned_sessions ≤ 6.
     pub session_number: i32,
     pub planned_sessions: i32,
-    /// 3–8 weeks (FACTS.md, "The course").
+    /// 3–8 weeks (docs/FACTS.md, "The course").
     pub interval_weeks: i32,
     /// Screening findings; non-empty only with an `override_reason`.
     pub contraindications: Vec<Contraindication>,

@@ -28,7 +28,7 @@ pub struct Device {
     pub apns_environment: Option<ApnsEnvironment>,
 }
 
-/// A phone registering for push (CONTRACT.md `POST /v1/me/devices`), parsed: `provider` and
+/// A phone registering for push (docs/CONTRACT.md `POST /v1/me/devices`), parsed: `provider` and
 /// `apns_environment` already defaulted (FCM on android, APNs production on ios) and consistent
 /// (an environment only for APNs).
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::code_enum;
 
 code_enum!(
-    /// Treated areas (FACTS.md: face most often; also neck, chest, hands, back, legs).
+    /// Treated areas (docs/FACTS.md: face most often; also neck, chest, hands, back, legs).
     Area {
         Face => "face", Neck => "neck", Chest => "chest", Hands => "hands",
         Back => "back", Legs => "legs", Scalp => "scalp",
@@ -13,12 +13,12 @@ code_enum!(
 code_enum!(Device { Pen => "pen", Roller => "roller", Stamp => "stamp" });
 
 code_enum!(
-    /// Treatments a session may be combined with (FACTS.md: PRP).
+    /// Treatments a session may be combined with (docs/FACTS.md: PRP).
     CombinedWith { Prp => "prp" }
 );
 
 code_enum!(
-    /// Screening findings that defer or call for caution (FACTS.md, "Who should not be treated").
+    /// Screening findings that defer or call for caution (docs/FACTS.md, "Who should not be treated").
     Contraindication {
         ActiveAcne => "active_acne",
         Isotretinoin => "isotretinoin",
@@ -41,7 +41,7 @@ code_enum!(
 );
 
 code_enum!(
-    /// Symptoms a patient can report in a check-in; every one is a warning sign (FACTS.md).
+    /// Symptoms a patient can report in a check-in; every one is a warning sign (docs/FACTS.md).
     Symptom {
         Pus => "pus", Fever => "fever", SpreadingRedness => "spreading_redness",
         Blisters => "blisters", ColdSore => "cold_sore", SeverePain => "severe_pain",
@@ -49,13 +49,13 @@ code_enum!(
 );
 
 code_enum!(
-    /// How soon a check-in needs the clinic: the triage result (CONTRACT.md
+    /// How soon a check-in needs the clinic: the triage result (docs/CONTRACT.md
     /// `POST /v1/me/check-ins` → `severity`; the rules are in `protocol/v1/triage.toml`).
     /// Ordered `None < Routine < Urgent`, so the most severe of several findings is the `max`.
     Severity { None => "none", Routine => "routine", Urgent => "urgent" }
 );
 
-/// Needle depth in millimetres, within the 0.5–2.5 mm range FACTS.md gives for the devices.
+/// Needle depth in millimetres, within the 0.5–2.5 mm range docs/FACTS.md gives for the devices.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NeedleDepth(f64);
@@ -63,7 +63,7 @@ pub struct NeedleDepth(f64);
 impl NeedleDepth {
     pub const MIN_MM: f64 = 0.5;
     pub const MAX_MM: f64 = 2.5;
-    /// At or beyond this depth pinpoint bleeding and bruising are more likely (FACTS.md).
+    /// At or beyond this depth pinpoint bleeding and bruising are more likely (docs/FACTS.md).
     pub const DEEP_MM: f64 = 1.5;
 
     pub fn parse(mm: f64) -> Result<Self, String> {

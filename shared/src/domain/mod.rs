@@ -1,5 +1,5 @@
 //! Domain types. Each `parse` constructor validates once, so code holding one never re-checks.
-//! Wire names (`serde`) are the ones fixed by CONTRACT.md; the same codes and names are what the
+//! Wire names (`serde`) are the ones fixed by docs/CONTRACT.md; the same codes and names are what the
 //! database stores, so row structs can hold these types directly (see [`CorruptValue`]).
 
 mod clinical;

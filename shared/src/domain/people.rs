@@ -22,7 +22,7 @@ impl Role {
 
 code_enum!(
     /// Where an account stands (`users.status`). `invited` has not accepted its invitation yet;
-    /// `disabled` and `erased` (personal data erased, CONTRACT.md `DELETE /v1/me`) get nothing sent.
+    /// `disabled` and `erased` (personal data erased, docs/CONTRACT.md `DELETE /v1/me`) get nothing sent.
     UserStatus {
         Invited => "invited", Active => "active", Disabled => "disabled", Erased => "erased",
     }

@@ -273,7 +273,7 @@ pub(super) fn check_facts(
 ) {
     if named.is_empty() {
         errs.push(format!(
-            "{label}: names no FACTS.md line it rests on (facts = [...])"
+            "{label}: names no docs/FACTS.md line it rests on (facts = [...])"
         ));
     }
     for f in named {

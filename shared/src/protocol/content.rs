@@ -1,4 +1,4 @@
-//! The protocol files: what a prompt says, when, to whom, and which FACTS.md lines it rests on.
+//! The protocol files: what a prompt says, when, to whom, and which docs/FACTS.md lines it rests on.
 //! Parsed from TOML and validated once at start; a broken file stops start-up with every
 //! problem listed.
 
@@ -105,7 +105,7 @@ impl PromptDef {
     }
 }
 
-/// A FACTS.md bullet a prompt rests on: `text` is quoted from FACTS.md (whitespace aside).
+/// A docs/FACTS.md bullet a prompt rests on: `text` is quoted from docs/FACTS.md (whitespace aside).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
     pub text: String,
@@ -154,7 +154,7 @@ pub(super) fn validate_prompt(
         err(format!("time {:?} is not HH:MM", doc.time));
     }
     if doc.facts.is_empty() {
-        err("names no FACTS.md line it rests on (facts = [...])".into());
+        err("names no docs/FACTS.md line it rests on (facts = [...])".into());
     }
     for f in &doc.facts {
         if !facts.contains_key(f) {
@@ -272,7 +272,7 @@ pub(super) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
-/// Fact ids are referenced from prompts; their texts are checked against FACTS.md by a test.
+/// Fact ids are referenced from prompts; their texts are checked against docs/FACTS.md by a test.
 pub(super) fn validate_fact(id: &str, doc: FactDoc, errors: &mut Vec<String>) -> Option<Fact> {
     let text = doc.text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {

@@ -2,10 +2,10 @@
 //! treatment into a day-by-day plan.
 //!
 //! - `shared/protocol/v1/*.toml` — the content: every prompt (day, local time, conditions, en/es
-//!   text) and the FACTS.md lines it rests on. Built into the binary; `AFTERCARE_PROTOCOL_DIR`
+//!   text) and the docs/FACTS.md lines it rests on. Built into the binary; `AFTERCARE_PROTOCOL_DIR`
 //!   replaces it with the `*.toml` files of a directory.
 //! - `shared/protocol/v1/triage.toml` — check-in triage rules, the guidance a patient reads
-//!   after a check-in, and how check-ins adapt the plan; each rule names its FACTS.md lines.
+//!   after a check-in, and how check-ins adapt the plan; each rule names its docs/FACTS.md lines.
 //! - [`content`] — prompts and their validation (a broken file stops start-up); `format` is
 //!   the TOML shape, `checkin_content` and `adapt_content` validate the check-in tables.
 //! - [`schedule`] — the pure schedule engine: treatment + patient + course + check-ins + now →

@@ -1,4 +1,4 @@
-//! Check-in triage: a patient's check-in against the expected healing timeline (FACTS.md,
+//! Check-in triage: a patient's check-in against the expected healing timeline (docs/FACTS.md,
 //! "Expected recovery" and "Warning signs"), and what they read afterwards. Pure and total: no
 //! clock, no database, and no input panics. The thresholds are data (`triage.toml`), not code.
 
@@ -6,7 +6,7 @@ use crate::domain::{Locale, Severity, Symptom};
 
 use super::Protocol;
 
-/// What the patient reported (CONTRACT.md `POST /v1/me/check-ins`) and the day it belongs to.
+/// What the patient reported (docs/CONTRACT.md `POST /v1/me/check-ins`) and the day it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CheckInFacts {
     /// Treatment day: the patient's local date minus the treatment's local date (≥ 0).
@@ -184,7 +184,7 @@ fn score(v: i32) -> i32 {
 }
 
 impl Protocol {
-    /// Triages a check-in (rules in `triage.toml`, each naming the FACTS.md lines it rests on)
+    /// Triages a check-in (rules in `triage.toml`, each naming the docs/FACTS.md lines it rests on)
     /// and writes the patient's guidance in `locale`. `clinic_phone` fills `{clinic_phone}`;
     /// `None` or blank selects the texts written for a clinic without a phone. Total: any
     /// numbers give a result, never a panic.
@@ -248,7 +248,7 @@ impl Protocol {
     /// score (0–10) that, reported alone (the other scores 0, no symptoms, no trend), triggers
     /// no rule. Read from the rules themselves, so the console's chart draws what triage
     /// enforces (with the built-in protocol, redness up to 10 before day 5 and up to 5 from
-    /// then on: "fading by day 5", FACTS.md "Expected recovery").
+    /// then on: "fading by day 5", docs/FACTS.md "Expected recovery").
     pub fn expected_ceiling(&self, day: i32) -> ExpectedCeiling {
         let highest_calm = |facts: fn(i32) -> CheckInFacts| {
             (0..=10)

@@ -83,7 +83,7 @@ pub struct Visible {
     pub body: String,
 }
 
-/// The neutral lock-screen text (CONTRACT.md, Push payloads).
+/// The neutral lock-screen text (docs/CONTRACT.md, Push payloads).
 pub fn neutral_text(locale: Locale) -> Visible {
     match locale {
         Locale::En => Visible {

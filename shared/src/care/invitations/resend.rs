@@ -1,4 +1,4 @@
-//! Resending an invitation (CONTRACT.md `POST /v1/clinic/patients/{id}/invitation`,
+//! Resending an invitation (docs/CONTRACT.md `POST /v1/clinic/patients/{id}/invitation`,
 //! `POST /v1/clinic/staff/{id}/invitation`, the operator's `api invitation resend`). An
 //! invitation expires after [`codes::INVITATION_TTL_HOURS`], and re-enrolling the same email is
 //! a 409, so an account that was never activated needs a new code: the old ones are revoked

@@ -1,7 +1,5 @@
-//! The protocol files: the built-in ones load, rest on real FACTS.md lines, and every kind of
+//! The protocol files: the built-in ones load, rest on real docs/FACTS.md lines, and every kind of
 //! mistake in a file is caught at load with a message naming it.
-
-use std::path::PathBuf;
 
 use super::{builtin_files, protocol_with};
 use crate::domain::Locale;
@@ -30,24 +28,8 @@ fn builtin_protocol_loads_with_every_prompt_in_both_locales() {
     assert!(!p.notes().is_empty(), "the cautious readings are noted");
 }
 
-/// FACTS.md lives in the project's shared folder beside the repository (`../shared` in CI).
-fn facts_md() -> Option<String> {
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    let candidates = std::env::var("FACTS_MD")
-        .ok()
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            PathBuf::from(manifest).join("../../shared/FACTS.md"),
-            PathBuf::from(manifest).join("../../../shared/FACTS.md"),
-        ]);
-    for path in candidates {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return Some(text);
-        }
-    }
-    None
-}
+/// The repository's copy of the clinical facts the content rests on.
+const FACTS_MD: &str = include_str!("../../../../docs/FACTS.md");
 
 fn normalise(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -63,18 +45,11 @@ fn every_prompt_rests_on_facts_that_occur_in_facts_md() {
             assert!(p.facts().contains_key(f), "{}: unknown fact {f}", def.key);
         }
     }
-    let Some(facts_md) = facts_md() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-            panic!("FACTS.md not found beside the repository (../shared) nor at FACTS_MD");
-        }
-        eprintln!("note: FACTS.md not found (set FACTS_MD); skipping the quotation check");
-        return;
-    };
-    let facts_md = normalise(&facts_md);
+    let facts_md = normalise(FACTS_MD);
     for (id, fact) in p.facts() {
         assert!(
             facts_md.contains(&normalise(&fact.text)),
-            "fact {id:?} is not quoted from FACTS.md: {:?}",
+            "fact {id:?} is not quoted from docs/FACTS.md: {:?}",
             fact.text
         );
         for seed in &fact.seeds {
@@ -117,7 +92,7 @@ fn a_well_formed_extra_file_loads() {
 fn broken_files_are_rejected_naming_the_problem() {
     let cases: &[(&str, &str, &str)] = &[
         ("", "day0_expected", "key is used twice"),
-        ("", "extra", "names no FACTS.md line"),
+        ("", "extra", "names no docs/FACTS.md line"),
         ("", "extra", "\"nope\" is not in any [facts]"),
         ("", "extra", "has no es text"),
         ("", "extra", "title and body must not be empty"),

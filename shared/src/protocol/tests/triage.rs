@@ -340,7 +340,7 @@ proptest! {
         let previous = previous.map(|(day, redness)| PreviousCheckIn { day, redness });
         let locale = if es { Locale::Es } else { Locale::En };
         let t = protocol().triage(&input, previous, locale, phone.as_deref());
-        // Every symptom a patient can report is a warning sign (FACTS.md).
+        // Every symptom a patient can report is a warning sign (docs/FACTS.md).
         prop_assert_eq!(t.severity == Severity::Urgent, !input.symptoms.is_empty());
         let fired = protocol()
             .triage_rules()

@@ -140,7 +140,7 @@ fn broken_triage_tables_are_rejected_naming_file_and_rule() {
         (rule("severity = \"routine\"", "severity = \"none\""), "strong_swelling", "must be routine or urgent"),
         (rule("when.day_min = 2\nwhen.swelling_min = 8", ""), "strong_swelling", "has no conditions"),
         (rule("[\"same_day\"]", "[\"gossip\"]"), "strong_swelling", "\"gossip\" is not in any [facts]"),
-        (rule("facts = [\"same_day\"]", ""), "strong_swelling", "names no FACTS.md line"),
+        (rule("facts = [\"same_day\"]", ""), "strong_swelling", "names no docs/FACTS.md line"),
         (rule("id = \"strong_swelling\"", "id = \"warning_sign\""), "warning_sign", "id is used twice"),
         (rule("reason = \"strong_swelling\"", "reason = \"Swollen!\""), "strong_swelling", "lower-case"),
         (rule("swelling_min = 8", "swelling_min = 11"), "strong_swelling", "11 is outside 0–10"),
