@@ -26,6 +26,9 @@ pub mod roster;
 pub mod staff;
 pub mod treatments;
 
+/// The database handle every use case takes; callers hold it and pass it in, and never reach
+/// `crate::db` themselves.
+pub use crate::db::{Backend, DatabaseUrl, Db};
 use crate::domain::{ClinicId, UserId};
 
 /// A staff member acting in their clinic: every use case a clinic calls is scoped to
