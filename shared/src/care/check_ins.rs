@@ -16,6 +16,7 @@ use super::StaffActor;
 use crate::db::check_ins::{self, CheckIn};
 use crate::db::escalations::{self, Escalation};
 use crate::db::{Db, DbConn, alerts, audit, clinics, patients, plans, treatments};
+use crate::domain::AuditAction;
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
@@ -165,7 +166,7 @@ fn record_in(
         conn,
         &profile.clinic_id,
         Some(&patient_id.as_user()),
-        "check_in.create",
+        AuditAction::CheckInCreate,
         Some(patient_id),
         now,
     )?;
@@ -199,7 +200,7 @@ pub async fn queue(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "escalation.list",
+            AuditAction::EscalationList,
             &shown,
             now,
         )?;
@@ -244,7 +245,7 @@ pub async fn resolve(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "escalation.resolve",
+            AuditAction::EscalationResolve,
             Some(&current.patient_id),
             now,
         )?;

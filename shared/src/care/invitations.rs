@@ -12,6 +12,7 @@ use super::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::patients::{self, PatientProfile};
 use crate::db::{Db, DbConn, audit, clinics, users};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, PatientId, UserId};
 use crate::domain::{Email, InvitationPurpose, Locale, Role, TimeZone, UserStatus};
 use crate::error::{Error, Result};
@@ -79,7 +80,7 @@ pub async fn enrol_patient(
         )
     };
     let user_id = user.id.clone();
-    let code = create_invited(db, actor, user, Some(profile), "patient.enrol").await?;
+    let code = create_invited(db, actor, user, Some(profile), AuditAction::PatientEnrol).await?;
     let invitee = Invitee {
         user_id: &user_id,
         email: &p.email,
@@ -102,7 +103,7 @@ pub async fn invite_staff(
 ) -> Result<UserId> {
     let user = invited_user(&actor.clinic_id, &s.email, s.name, s.role, now);
     let id = user.id.clone();
-    let code = create_invited(db, actor, user, None, "staff.invite").await?;
+    let code = create_invited(db, actor, user, None, AuditAction::StaffInvite).await?;
     let invitee = Invitee {
         user_id: &id,
         email: &s.email,
@@ -243,7 +244,7 @@ async fn create_invited(
     actor: &StaffActor,
     user: users::User,
     profile: Option<PatientProfile>,
-    action: &'static str,
+    action: AuditAction,
 ) -> Result<String> {
     let actor = actor.clone();
     db.transaction(move |c| {

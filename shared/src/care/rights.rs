@@ -14,6 +14,7 @@ use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
 use crate::db::{Db, bookings, clinics, deliveries, patients, plans, sessions, throttle, users};
+use crate::domain::AuditAction;
 use crate::domain::PatientId;
 use crate::error::Result;
 
@@ -41,7 +42,7 @@ pub async fn export(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resu
             conn,
             &clinic_id,
             Some(&patient_id.as_user()),
-            "patient.export",
+            AuditAction::PatientExport,
             Some(&patient_id),
             now,
         )?;
@@ -90,7 +91,7 @@ pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resul
             conn,
             &profile.clinic_id,
             Some(&user_id),
-            "patient.erase",
+            AuditAction::PatientErase,
             Some(&patient_id),
             now,
         )?;

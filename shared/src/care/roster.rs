@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary, RosterPage, RosterQuery};
 use crate::db::{Db, audit};
+use crate::domain::AuditAction;
 use crate::domain::PatientId;
 use crate::error::Result;
 
@@ -26,7 +27,7 @@ pub async fn list(
                 c,
                 &actor.clinic_id,
                 Some(&actor.user_id),
-                "patient.list",
+                AuditAction::PatientList,
                 Some(&r.id),
                 now,
             )?;
@@ -52,7 +53,7 @@ pub async fn browse(
             c,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "patient.list",
+            AuditAction::PatientList,
             &shown,
             now,
         )?;
@@ -77,7 +78,7 @@ pub async fn record(
             c,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "patient.read",
+            AuditAction::PatientRead,
             Some(&id),
             now,
         )?;

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::StaffActor;
 use crate::db::{Db, audit, invitations, sessions, users};
+use crate::domain::AuditAction;
 use crate::domain::{InvitationPurpose, UserId, UserStatus};
 use crate::error::{Error, Result};
 
@@ -46,7 +47,7 @@ pub async fn deactivate(
             c,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "staff.deactivate",
+            AuditAction::StaffDeactivate,
             None,
             now,
         )

@@ -13,6 +13,7 @@ use super::StaffActor;
 use crate::db::bookings::{self, Booking};
 use crate::db::prompts::{self, Prompt};
 use crate::db::{Db, DbConn, audit, patients, plans, treatments};
+use crate::domain::AuditAction;
 use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
@@ -98,7 +99,7 @@ fn record_in(
         conn,
         &actor.clinic_id,
         Some(&actor.user_id),
-        "treatment.create",
+        AuditAction::TreatmentCreate,
         Some(patient_id),
         now,
     )?;
@@ -163,7 +164,7 @@ pub async fn book_next_session(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "booking.set",
+            AuditAction::BookingSet,
             Some(&patient_id),
             now,
         )?;
@@ -199,7 +200,7 @@ pub async fn cancel_next_session(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "booking.cancel",
+            AuditAction::BookingCancel,
             Some(&patient_id),
             now,
         )
@@ -241,7 +242,7 @@ pub async fn discharge(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),
-            "patient.discharge",
+            AuditAction::PatientDischarge,
             Some(&patient_id),
             now,
         )?;

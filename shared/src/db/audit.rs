@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::audit_log;
 use super::{DbConn, new_id};
-use crate::domain::{ClinicId, PatientId, UserId};
+use crate::domain::{AuditAction, ClinicId, PatientId, UserId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -24,7 +24,7 @@ pub fn record(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     actor_id: Option<&UserId>,
-    action: &str,
+    action: AuditAction,
     patient_id: Option<&PatientId>,
     at: NaiveDateTime,
 ) -> Result<()> {
@@ -33,7 +33,7 @@ pub fn record(
             id: new_id(),
             clinic_id: clinic_id.to_owned(),
             actor_id: actor_id.cloned(),
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
             patient_id: patient_id.cloned(),
             at,
         })
@@ -47,7 +47,7 @@ pub fn record_each(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     actor_id: Option<&UserId>,
-    action: &str,
+    action: AuditAction,
     patient_ids: &[&PatientId],
     at: NaiveDateTime,
 ) -> Result<()> {
@@ -60,7 +60,7 @@ pub fn record_each(
             id: new_id(),
             clinic_id: clinic_id.to_owned(),
             actor_id: actor_id.cloned(),
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
             patient_id: Some((*p).clone()),
             at,
         })

@@ -2,6 +2,7 @@
 //! Wire names (`serde`) are the ones fixed by docs/CONTRACT.md; the same codes and names are what the
 //! database stores, so row structs can hold these types directly (see [`CorruptValue`]).
 
+mod audit;
 mod clinical;
 mod delivery;
 mod escalation;
@@ -9,6 +10,7 @@ mod ids;
 mod people;
 mod sql;
 
+pub use audit::AuditAction;
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
 pub use delivery::{
     ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
@@ -28,14 +30,14 @@ pub use sql::CorruptValue;
 /// mapping (the code is what is stored; an unknown stored code is a [`CorruptValue`]) for a
 /// closed set of codes.
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:tt),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema,
                  diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
         #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
-            $(#[serde(rename = $code)] $variant),+
+            $($(#[$vmeta])* #[serde(rename = $code)] $variant),+
         }
 
         impl $name {

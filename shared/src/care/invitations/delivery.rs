@@ -8,6 +8,7 @@
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::{Db, audit, users};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, Email, InvitationPurpose, Locale, PatientId, UserId};
 use crate::error::{Error, Result};
 use crate::mail::account::{self, Audience};
@@ -125,7 +126,7 @@ pub(super) async fn deliver_or_undo(
             c,
             &by.clinic_id,
             by.actor_id.as_ref(),
-            "invitation.undone",
+            AuditAction::InvitationUndone,
             patient.as_ref(),
             at,
         )

@@ -11,6 +11,7 @@ use super::mail_locale;
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::{Db, DbConn, audit, users};
+use crate::domain::AuditAction;
 use crate::domain::{
     ClinicId, Email, InvitationPurpose, Locale, PatientId, Role, UserId, UserStatus,
 };
@@ -166,7 +167,7 @@ fn reissue(
         c,
         &user.clinic_id,
         actor,
-        "invitation.resend",
+        AuditAction::InvitationResend,
         patient.as_ref(),
         now,
     )?;

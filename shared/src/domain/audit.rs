@@ -1,0 +1,57 @@
+//! What the audit log records: which use case read or changed a patient's (or the clinic's)
+//! data. The codes are the stored `audit_log.action` strings; no health content is ever part of
+//! an entry.
+
+use super::code_enum;
+
+code_enum!(
+    /// The use case behind an audit entry (`audit_log.action`), `<aggregate>.<verb>`.
+    AuditAction {
+        /// A staff member opened a patient's record.
+        PatientRead => "patient.read",
+        /// A staff member listed patients (one entry per patient on the page).
+        PatientList => "patient.list",
+        /// A patient was enrolled (invited) by the clinic.
+        PatientEnrol => "patient.enrol",
+        /// A patient was discharged: every future prompt cancelled.
+        PatientDischarge => "patient.discharge",
+        /// The patient exported their own data.
+        PatientExport => "patient.export",
+        /// The patient's personal data was erased at their request.
+        PatientErase => "patient.erase",
+        /// A treatment was recorded (and the aftercare planned).
+        TreatmentCreate => "treatment.create",
+        /// The next session was booked or moved.
+        BookingSet => "booking.set",
+        /// The next session's booking was cancelled.
+        BookingCancel => "booking.cancel",
+        /// A staff member listed the escalation queue (one entry per patient on the page).
+        EscalationList => "escalation.list",
+        /// A staff member resolved an escalation.
+        EscalationResolve => "escalation.resolve",
+        /// An admin invited a staff member.
+        StaffInvite => "staff.invite",
+        /// An admin deactivated a staff member.
+        StaffDeactivate => "staff.deactivate",
+        /// A patient checked in (and was triaged).
+        CheckInCreate => "check_in.create",
+        /// An invitation that could not be delivered was taken back.
+        InvitationUndone => "invitation.undone",
+        /// An invitation was sent again with a new code.
+        InvitationResend => "invitation.resend",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_unknown_ones_are_refused() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+        }
+        assert_eq!(AuditAction::ALL.len(), 16);
+        assert_eq!(AuditAction::parse("patient.delete"), None);
+    }
+}
