@@ -22,9 +22,9 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use shared::Error;
 use shared::auth::AccessClaims;
-use shared::care::StaffActor;
+use shared::care::auth::{self, DbConn};
+use shared::care::{Db, StaffActor};
 use shared::config::IpNet;
-use shared::db::{Db, DbConn};
 use shared::domain::{ClinicId, PatientId, Role, SessionId, UserId};
 
 use crate::error::ApiError;
@@ -75,8 +75,9 @@ enum Caller {
     Claimed(AuthUser),
     /// No token, a bad one, or one whose session was revoked or deleted.
     Unauthorized,
-    /// The session could not be looked up (the database is unavailable).
-    Unavailable,
+    /// The session could not be looked up (the database is unavailable): what the caller is
+    /// told (503).
+    Unavailable(String),
 }
 
 /// The routes (method, exact path) whose handlers check the session themselves, through a
@@ -106,39 +107,17 @@ pub async fn authenticate(
             None => Caller::Unauthorized,
             Some((user, _)) if deferred => Caller::Claimed(user),
             Some((user, state)) => {
-                let checking = user.clone();
-                match state.db.run(move |c| check_session(c, &checking)).await {
+                match auth::check_session(&state.db, &user.session_id, &user.user_id).await {
                     Ok(()) => Caller::Known(user),
                     Err(Error::Unauthorized) => Caller::Unauthorized,
-                    Err(e) => {
-                        log_lookup_failure(&e);
-                        Caller::Unavailable
-                    }
+                    Err(Error::Unavailable(told)) => Caller::Unavailable(told),
+                    Err(other) => Caller::Unavailable(other.to_string()),
                 }
             }
         };
         req.extensions_mut().insert(caller);
     }
     next.call(req).await
-}
-
-/// Checks `user`'s session on `conn` (a primary-key read). Errors: [`Error::Unauthorized`] when
-/// it was revoked or deleted, the database's error when it could not be read.
-fn check_session(conn: &mut DbConn, user: &AuthUser) -> Result<(), Error> {
-    if shared::db::sessions::is_live(conn, &user.session_id, &user.user_id)? {
-        Ok(())
-    } else {
-        Err(Error::Unauthorized)
-    }
-}
-
-fn log_lookup_failure(cause: &Error) {
-    tracing::warn!(error = %cause, "session lookup failed");
-}
-
-/// What a caller is told when their session could not be checked (503).
-fn session_unavailable() -> Error {
-    Error::Unavailable("the session could not be checked".into())
 }
 
 /// Checks the token itself (signature, algorithm, expiry, issuer, audience).
@@ -157,7 +136,7 @@ fn verify(req: &HttpRequest) -> Option<(AuthUser, web::Data<AppState>)> {
 fn caller(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     match req.extensions().get::<Caller>() {
         Some(Caller::Known(user)) => Ok(user.clone()),
-        Some(Caller::Unavailable) => Err(ApiError(session_unavailable())),
+        Some(Caller::Unavailable(told)) => Err(ApiError(Error::Unavailable(told.clone()))),
         Some(Caller::Claimed(_) | Caller::Unauthorized) | None => {
             Err(ApiError(Error::Unauthorized))
         }
@@ -226,7 +205,7 @@ pub struct Deferred<R> {
 
 impl<R: ByRole + Send + 'static> Deferred<R> {
     /// Runs `f` with the caller on one connection checkout, after checking the caller's session
-    /// (a primary-key read) and then its role.
+    /// (a primary-key read, [`auth::run_in_session`]) and then its role.
     ///
     /// Errors: [`Error::Unauthorized`] when the session was revoked or deleted (sign-out, a
     /// password reset, erasure), [`Error::Forbidden`] for a caller of another role,
@@ -238,14 +217,8 @@ impl<R: ByRole + Send + 'static> Deferred<R> {
         F: FnOnce(&mut DbConn, &R) -> Result<T, Error> + Send + 'static,
     {
         let user = self.user.clone();
-        db.run(move |conn| {
-            check_session(conn, &user).map_err(|e| match e {
-                Error::Unauthorized => e,
-                cause => {
-                    log_lookup_failure(&cause);
-                    session_unavailable()
-                }
-            })?;
+        let (session_id, user_id) = (user.session_id.clone(), user.user_id.clone());
+        auth::run_in_session(db, &session_id, &user_id, move |conn| {
             let caller = R::admit(user).map_err(|e| e.0)?;
             f(conn, &caller)
         })
@@ -363,7 +336,9 @@ mod tests {
             assert_eq!(status(extract::<Deferred<PatientUser>>(verdict).await), 401);
         }
         assert_eq!(
-            status(extract::<Deferred<PatientUser>>(Some(Caller::Unavailable)).await),
+            status(
+                extract::<Deferred<PatientUser>>(Some(Caller::Unavailable(String::new()))).await
+            ),
             503
         );
     }

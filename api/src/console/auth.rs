@@ -1,20 +1,17 @@
 //! Signing in and out of the console, and a new staff member's first visit (invitation code
-//! and password). Credentials are checked by the API's own login check
-//! (`routes::auth::check_credentials`: same throttle, same timing), narrowed to staff: a
-//! patient's correct password is a failed console sign-in like any other.
+//! and password): the pages and cookies. The workflows are `shared::care::auth::console`'s
+//! (credentials checked as the API's login checks them, narrowed to staff).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use shared::Error;
-use shared::db::{console_sessions, throttle};
-use shared::domain::SessionId;
-use shared::time::now;
+use shared::care::auth::{Credentials, console};
 
 use super::page::{self, ConsoleError, FieldErrors, Nav, SIGN_IN_PATH, field_errors, see_other};
-use super::session::{self, PRE_COOKIE, PublicForm, SESSION_COOKIE, SESSION_TTL};
+use super::session::{self, PRE_COOKIE, PublicForm, SESSION_COOKIE};
 use super::strings::Strings;
-use crate::routes::auth::{activate_invitation, check_credentials};
+use crate::routes::auth::client_address;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -102,37 +99,30 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, ConsoleError> {
     let t = page::texts();
     let email = form.get("email").unwrap_or_default().to_owned();
-    let staff_only = |u: &shared::db::users::User| u.role.is_staff();
-    let checked = check_credentials(&state, &req, &email, form.raw("password"), staff_only).await;
-    let (user, account) = match checked {
-        Ok(Some(found)) => found,
-        Ok(None) => {
+    let credentials = Credentials {
+        email: email.clone(),
+        password: form.raw("password"),
+        address: client_address(&req, &state),
+    };
+    let secret = match console::sign_in(&state.db, credentials, session_secret(&req)).await {
+        Ok(secret) => secret,
+        Err(Error::Unauthorized) => {
             let failed = Some(t.sign_in_failed.to_owned());
             return sign_in_page(&state, &req, StatusCode::UNAUTHORIZED, email, failed);
         }
-        Err(e) if matches!(e.0, Error::TooManyRequests { .. }) => {
+        Err(Error::TooManyRequests { .. }) => {
             let locked = Some(t.sign_in_locked.to_owned());
             return sign_in_page(&state, &req, StatusCode::TOO_MANY_REQUESTS, email, locked);
         }
         Err(e) => return Err(e.into()),
     };
-    // A browser that signs in again (another person at a shared clinic computer, say) ends the
-    // session it held: its secret stops working on every replica, not only in this browser.
-    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let secret = state
-        .db
-        .transaction(move |c| {
-            throttle::reset(c, &account)?;
-            let t = now();
-            if let Some(previous) = previous {
-                console_sessions::end(c, &previous, t)?;
-            }
-            let sid = shared::db::sessions::create(c, &user.id, t)?;
-            console_sessions::create(c, &sid, SESSION_TTL, t)
-        })
-        .await?;
-    tracing::info!("console sign-in");
     signed_in(&state, secret)
+}
+
+/// The secret of the console session this browser holds, if any. Signing in again (another
+/// person at a shared clinic computer, say) ends it, on every replica.
+fn session_secret(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
 /// `POST /console/sign-out`: revokes the session (any replica) and clears the cookie. Needs
@@ -142,11 +132,8 @@ pub async fn sign_out(
     req: HttpRequest,
     _form: session::SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
-    if let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        state
-            .db
-            .transaction(move |c| console_sessions::end(c, &secret, now()))
-            .await?;
+    if let Some(secret) = session_secret(&req) {
+        console::sign_out(&state.db, secret).await?;
     }
     let mut resp = see_other(SIGN_IN_PATH);
     resp.add_removal_cookie(&session::removal(&state, SESSION_COOKIE))
@@ -197,31 +184,23 @@ pub async fn accept_invitation(
     PublicForm(form): PublicForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let code = form.get("code").unwrap_or_default().to_owned();
-    let opened = match activate_invitation(&state, code.clone(), form.raw("password")).await {
-        Ok(opened) => opened,
+    let ttl = state.config.jwt.refresh_ttl_days;
+    let accepted = console::accept_invitation(
+        &state.db,
+        code.clone(),
+        form.raw("password"),
+        ttl,
+        session_secret(&req),
+    )
+    .await;
+    let secret = match accepted {
+        Ok(secret) => secret,
         Err(e) => {
-            let errors = field_errors(e.0)?;
+            let errors = field_errors(e)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return invitation_page(&state, &req, status, code, errors);
         }
     };
-    let (user, sid, _refresh): (_, SessionId, _) = opened;
-    // Whoever held this browser before is signed out, as at sign-in.
-    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let staff = user.role.is_staff();
-    let ttl = SESSION_TTL;
-    let secret = state
-        .db
-        .transaction(move |c| {
-            let t = now();
-            if let Some(previous) = previous {
-                console_sessions::end(c, &previous, t)?;
-            }
-            staff
-                .then(|| console_sessions::create(c, &sid, ttl, t))
-                .transpose()
-        })
-        .await?;
     match secret {
         Some(secret) => signed_in(&state, secret),
         None => {

@@ -2,7 +2,7 @@
 //!
 //! - The session is a cookie holding a random secret (HttpOnly, SameSite=Strict,
 //!   Path=/console, Secure when `AFTERCARE_PUBLIC_URL` is https); the server keeps only its
-//!   hash (`shared::db::console_sessions`), so any API replica can serve any request.
+//!   hash (`shared::care::auth::console`), so any API replica can serve any request.
 //! - CSRF: a synchronizer token bound to the session (OWASP CSRF Prevention Cheat Sheet,
 //!   "Synchronizer Token Pattern"): SHA-256 of the session secret under a fixed label, put in
 //!   every form and compared on every POST. A page cannot read the HttpOnly secret, so it cannot
@@ -16,11 +16,9 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use chrono::Duration;
+use shared::care::auth::console::{self, ConsoleStaff};
 use shared::crypto::{random_token, token_hash};
-use shared::db::{clinics, console_sessions};
 use shared::domain::{ClinicId, Role, TimeZone, UserId};
-use shared::time::now;
 
 use super::page::ConsoleError;
 use crate::state::AppState;
@@ -29,8 +27,6 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "aftercare_console";
 /// The pre-session cookie the sign-in and invitation forms' tokens are bound to.
 pub const PRE_COOKIE: &str = "aftercare_console_pre";
-/// A console session lasts one working day, then staff sign in again.
-pub const SESSION_TTL: Duration = Duration::hours(12);
 /// Largest form body read (the treatment form with every box ticked and long notes fits).
 const FORM_LIMIT: usize = 64 * 1024;
 
@@ -111,22 +107,8 @@ async fn authenticate(req: HttpRequest) -> Result<ConsoleUser, ConsoleError> {
     let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Err(ConsoleError::sign_in());
     };
-    let lookup = secret.clone();
-    let found = state
-        .db
-        .run(move |c| {
-            let Some((_, user)) = console_sessions::find(c, &lookup, now())? else {
-                return Ok(None);
-            };
-            // A deactivated account or a patient never gets a page, whatever its cookie.
-            if !user.is_active() || !user.role.is_staff() {
-                return Ok(None);
-            }
-            let clinic = clinics::find(c, &user.clinic_id)?;
-            Ok(Some((user, clinic)))
-        })
-        .await?;
-    let Some((user, clinic)) = found else {
+    let Some(ConsoleStaff { user, clinic }) = console::session(&state.db, secret.clone()).await?
+    else {
         return Err(ConsoleError::sign_in());
     };
     Ok(ConsoleUser {

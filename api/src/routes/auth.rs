@@ -1,19 +1,15 @@
 //! `/v1/auth/*`: login, token refresh and logout, invitations, password reset.
 //!
-//! Access tokens are short-lived JWTs; refresh tokens are opaque, stored hashed, and rotate on
-//! every use within one session (see `shared::db::sessions`). Login failures are counted in the
-//! database per account and per client address, so the limits hold across API replicas.
+//! Access tokens are short-lived JWTs, signed here; refresh tokens are opaque, stored hashed, and
+//! rotate on every use within one session. The workflows, with the login throttle counted in the
+//! database per account and per client address, are `shared::care::auth`'s.
+
+use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::Duration;
-use shared::Error;
-use shared::auth::password;
-use shared::db::throttle::{self, Limit};
-use shared::db::{DbConn, sessions, users};
-use shared::domain::{Email, SessionId};
-use shared::time::now;
+use shared::care::auth::{self, Credentials, SignedIn};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::AuthUser;
 use crate::state::AppState;
 use crate::views::auth::{
@@ -22,8 +18,6 @@ use crate::views::auth::{
 };
 
 mod codes;
-
-pub(crate) use codes::activate_invitation;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login)
@@ -55,51 +49,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub struct Doc;
 
-/// Failures per account (email) before it is locked for the rest of the window.
-const ACCOUNT_LIMIT: Limit = Limit {
-    max_failures: 5,
-    window: Duration::minutes(15),
-};
-/// Failures from one client address (any accounts) before it is locked.
-const ADDRESS_LIMIT: Limit = Limit {
-    max_failures: 20,
-    window: Duration::minutes(15),
-};
-
-/// Opens a session for `user` and issues its first token pair (inside the caller's transaction).
-pub(crate) fn open_session(
-    conn: &mut DbConn,
-    ttl_days: i64,
-    user: users::User,
-) -> shared::Result<(users::User, SessionId, String)> {
-    let t = now();
-    let sid = sessions::create(conn, &user.id, t)?;
-    let token = sessions::issue_refresh(conn, &sid, ttl_days, t)?;
-    Ok((user, sid, token))
-}
-
-fn token_response(
-    state: &AppState,
-    issued: (users::User, SessionId, String),
-) -> ApiResult<TokenResponse> {
-    token_response_at(state, issued, chrono::Utc::now())
-}
-
-/// The token pair, the access token minted as of `at` (so a duplicate refresh, answered with
-/// the first one's instant, gets the very same pair).
-fn token_response_at(
-    state: &AppState,
-    (user, sid, refresh_token): (users::User, SessionId, String),
-    at: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<TokenResponse> {
+/// The token pair of a session just opened or refreshed, the access token minted as of its
+/// `issued_at` (so a duplicate refresh, answered with the first one's instant, gets the very
+/// same pair).
+fn token_response(state: &AppState, signed_in: SignedIn) -> TokenResponse {
+    let SignedIn {
+        user,
+        session_id,
+        refresh_token,
+        issued_at,
+    } = signed_in;
     let role = user.role;
-    Ok(TokenResponse {
+    TokenResponse {
         access_token: state.tokens.issue(
             user.id.as_str(),
             role,
             user.clinic_id.as_str(),
-            sid.as_str(),
-            at.timestamp(),
+            session_id.as_str(),
+            issued_at.and_utc().timestamp(),
         ),
         refresh_token,
         token_type: "Bearer",
@@ -107,27 +74,13 @@ fn token_response_at(
         role,
         user_id: user.id,
         clinic_id: user.clinic_id,
-    })
+    }
 }
 
-/// The client's address ([`crate::extract::client_ip`]: the TCP peer, or the forwarded-for
-/// client when the peer is a trusted proxy).
-fn address_key(req: &HttpRequest, state: &AppState) -> String {
-    let ip = crate::extract::client_ip(req, &state.config.trusted_proxies)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default();
-    format!("ip:{ip}")
-}
-
-/// Runs argon2 off the async executor.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    web::block(f).await.map_err(|e| {
-        ApiError(Error::Internal(anyhow::anyhow!(
-            "blocking task failed: {e}"
-        )))
-    })
+/// The client's address as the throttles count it ([`crate::extract::client_ip`]: the TCP
+/// peer, or the forwarded-for client when the peer is a trusted proxy).
+pub(crate) fn client_address(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
+    crate::extract::client_ip(req, &state.config.trusted_proxies)
 }
 
 /// Signs in with email and password.
@@ -150,92 +103,17 @@ pub async fn login(
 ) -> ApiResult<web::Json<TokenResponse>> {
     let LoginRequest {
         email,
-        password: given,
+        password,
         clinic_id,
     } = body.into_inner();
-    let accept = move |u: &users::User| clinic_id.as_deref().is_none_or(|c| u.clinic_id == c);
-    let Some((user, account)) = check_credentials(&state, &req, &email, given, accept).await?
-    else {
-        return Err(ApiError(Error::Unauthorized));
+    let credentials = Credentials {
+        email,
+        password,
+        address: client_address(&req, &state),
     };
     let ttl = state.config.jwt.refresh_ttl_days;
-    let opened = state
-        .db
-        .transaction(move |c| {
-            throttle::reset(c, &account)?;
-            open_session(c, ttl, user)
-        })
-        .await?;
-    tracing::info!(user_id = %opened.0.id, "login succeeded");
-    Ok(web::Json(token_response(&state, opened)?))
-}
-
-/// Checks an email and password as every sign-in does (the API's login and the console's):
-/// refused outright while the account or the client address is locked (429), one full argon2
-/// verification per candidate account whatever its state, and a failure counted against both
-/// keys, in the database, so the limits hold across replicas. `accept` narrows which active
-/// account may sign in here (a clinic, a role); a refused one counts as a failure. On success
-/// returns the account and its throttle key, which the caller resets in the transaction that
-/// opens the session. `None` is a failed attempt (one answer for every cause).
-pub(crate) async fn check_credentials(
-    state: &AppState,
-    req: &HttpRequest,
-    email: &str,
-    given: String,
-    accept: impl Fn(&users::User) -> bool + Send + 'static,
-) -> ApiResult<Option<(users::User, String)>> {
-    // An unparsable email is just an unknown one: same work, same answer.
-    let email = Email::parse(email).map(|e| e.as_str().to_owned()).ok();
-    let keys = vec![
-        throttle::account_key(email.as_deref().unwrap_or_default()),
-        address_key(req, state),
-    ];
-    let t = now();
-    let probe = keys.clone();
-    if let Some(retry_after_secs) = state
-        .db
-        .run(move |c| throttle::locked_for(c, &probe, t))
-        .await?
-    {
-        return Err(ApiError(Error::TooManyRequests { retry_after_secs }));
-    }
-    let candidates = match email.clone() {
-        Some(e) => state.db.run(move |c| users::find_by_email(c, &e)).await?,
-        None => Vec::new(),
-    };
-    let matched = blocking(move || {
-        if candidates.is_empty() {
-            password::verify_dummy(&given);
-            return None;
-        }
-        // Every candidate costs one full verification, whatever its state, so an inactive
-        // account answers as slowly as an active one.
-        candidates.into_iter().find(|u| {
-            let ok = match &u.password_hash {
-                Some(h) => password::verify(&given, h),
-                None => {
-                    password::verify_dummy(&given);
-                    false
-                }
-            };
-            ok && u.is_active() && accept(u)
-        })
-    })
-    .await?;
-    match matched {
-        Some(user) => Ok(Some((user, keys[0].clone()))),
-        None => {
-            state
-                .db
-                .transaction(move |c| {
-                    throttle::record_failure(c, &keys[0], ACCOUNT_LIMIT, t)?;
-                    throttle::record_failure(c, &keys[1], ADDRESS_LIMIT, t)
-                })
-                .await?;
-            tracing::info!("login failed");
-            Ok(None)
-        }
-    }
+    let signed_in = auth::login(&state.db, credentials, clinic_id, ttl).await?;
+    Ok(web::Json(token_response(&state, signed_in)))
 }
 
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a spent
@@ -256,46 +134,15 @@ pub async fn refresh(
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let token = body.into_inner().refresh_token;
-    let ttl = state.config.jwt.refresh_ttl_days;
-    let reuse = state.config.jwt.refresh_reuse_secs;
-    // The transaction commits in every outcome: a reuse must leave its session revoked.
-    let outcome = state
-        .db
-        .transaction(move |c| {
-            let t = now();
-            let spent = sessions::spend_refresh(c, &token, t)?;
-            let Some((row, session)) = sessions::find_refresh(c, &token)? else {
-                return Ok(None);
-            };
-            let user = users::find(c, &session.user_id)?;
-            let live = session.revoked_at.is_none() && user.is_active();
-            if !spent {
-                let Some(used_at) = row.used_at else {
-                    return Ok(None);
-                };
-                // A duplicate of a refresh just made gets the same pair (minted at the same
-                // instant); any later reuse means the token was copied.
-                match sessions::kept_successor(c, &token, reuse, t)? {
-                    Some(next) if live => return Ok(Some(((user, session.id, next), used_at))),
-                    _ => {
-                        tracing::warn!(session_id = %session.id, "refresh token reuse: session revoked");
-                        sessions::revoke(c, &session.id, sessions::reason::REUSE, t)?;
-                        return Ok(None);
-                    }
-                }
-            }
-            if !live {
-                return Ok(None);
-            }
-            let next = sessions::issue_refresh(c, &session.id, ttl, t)?;
-            sessions::keep_successor(c, &session.id, &token, &next, reuse, t)?;
-            Ok(Some(((user, session.id, next), t)))
-        })
-        .await?;
-    match outcome {
-        Some((issued, at)) => Ok(web::Json(token_response_at(&state, issued, at.and_utc())?)),
-        None => Err(ApiError(Error::Unauthorized)),
-    }
+    let jwt = &state.config.jwt;
+    let signed_in = auth::refresh(
+        &state.db,
+        token,
+        jwt.refresh_ttl_days,
+        jwt.refresh_reuse_secs,
+    )
+    .await?;
+    Ok(web::Json(token_response(&state, signed_in)))
 }
 
 /// Ends the session the refresh token belongs to (when it is the caller's).
@@ -313,16 +160,6 @@ pub async fn logout(
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
-    state
-        .db
-        .transaction(move |c| {
-            if let Some((_, session)) = sessions::find_refresh(c, &token)? {
-                if session.user_id == user.user_id {
-                    sessions::revoke(c, &session.id, sessions::reason::LOGOUT, now())?;
-                }
-            }
-            Ok(())
-        })
-        .await?;
+    auth::logout(&state.db, &user.user_id, token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,6 +3,9 @@
 //! returns domain values. The API's handlers, the operator CLI, the demo seed and the worker call
 //! these; none of them assembles a transaction of its own.
 //!
+//! - [`auth`] — the app's login, refresh and logout, accepting an invitation, resetting a
+//!   password, the console's sign-in and sessions, and the liveness check of an access token's
+//!   session.
 //! - [`treatments`] — record a treatment (plans the aftercare); book and cancel the next session;
 //!   discharge.
 //! - [`preferences`] — the patient's own delivery settings (re-times the plan).
@@ -17,6 +20,7 @@
 //!
 //! Data flows one way: api / worker → care → db and protocol → domain.
 
+pub mod auth;
 pub mod check_ins;
 pub mod invitations;
 pub mod preferences;

@@ -1,0 +1,77 @@
+//! Signing in and staying signed in: the app's login, token refresh and logout, accepting an
+//! invitation, resetting a password, the clinic console's browser sessions, and the check every
+//! request's access token makes against its login session (docs/CONTRACT.md "Auth").
+//!
+//! A login session is one refresh-token family: each refresh spends the presented token and
+//! issues the next one in the same session, and presenting a spent token revokes the session
+//! (unless it is a duplicate within the reuse interval, which gets the same successor). Login
+//! failures are counted in the database per account and per client address, so the limits hold
+//! across API replicas. Access tokens are signed by the caller (`crate::auth::TokenKeys`) from
+//! the [`SignedIn`] these return; passwords are hashed and verified by `crate::auth::password`
+//! on the blocking pool, never on the async executor.
+//!
+//! - [`login`], [`refresh`], [`logout`] — the app's tokens.
+//! - [`accept_invitation`], [`request_password_reset`], [`confirm_password_reset`] — one-time
+//!   codes.
+//! - [`console`] — the console's sign-in, session lookup, sign-out and first visit.
+//! - [`check_session`], [`run_in_session`] — whether an access token's session is still live.
+//!
+//! None of these writes an audit entry: signing in and out is logged (`tracing`), without
+//! emails or tokens.
+
+use chrono::NaiveDateTime;
+
+use crate::db::sessions;
+use crate::domain::SessionId;
+use crate::error::{Error, Result};
+
+mod codes;
+pub mod console;
+mod login;
+mod refresh;
+mod session;
+
+pub use crate::db::users::User;
+pub use codes::{accept_invitation, confirm_password_reset, request_password_reset};
+pub use login::{Credentials, login};
+pub use refresh::{logout, refresh};
+pub use session::{DbConn, check_session, run_in_session};
+
+/// A login session just opened or refreshed: what the caller turns into a token pair.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account, as it is now (active).
+    pub user: User,
+    pub session_id: SessionId,
+    /// The session's current refresh token, in clear (the database holds only its hash).
+    pub refresh_token: String,
+    /// The instant to mint the access token at (UTC): a duplicate refresh within the reuse
+    /// interval gets the first refresh's instant, so both get the very same pair.
+    pub issued_at: NaiveDateTime,
+}
+
+/// Opens a session for `user` and issues its first refresh token, valid `ttl_days` (inside the
+/// caller's transaction).
+fn open_session(
+    conn: &mut DbConn,
+    ttl_days: i64,
+    user: User,
+    now: NaiveDateTime,
+) -> Result<SignedIn> {
+    let session_id = sessions::create(conn, &user.id, now)?;
+    let refresh_token = sessions::issue_refresh(conn, &session_id, ttl_days, now)?;
+    Ok(SignedIn {
+        user,
+        session_id,
+        refresh_token,
+        issued_at: now,
+    })
+}
+
+/// Runs password hashing or verification (argon2) on the blocking pool, off the async executor.
+/// Errors: `Internal` when the task panicked or was cancelled.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("blocking task failed: {e}")))
+}
