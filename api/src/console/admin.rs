@@ -84,7 +84,8 @@ pub async fn audit(
         limit: AUDIT_PAGE,
     };
     let rows = match care::clinic::audit_log(&state.db, &user.actor(), query).await {
-        // The filter is free text: an id that is no patient of the clinic matches no entry.
+        // The filter is free text: an id the API refuses (no patient of this clinic) shows an
+        // empty page here, not an error page.
         Err(shared::Error::NotFound) if patient.is_some() => Vec::new(),
         other => other?,
     };
