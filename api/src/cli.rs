@@ -2,8 +2,7 @@
 //! `api invitation resend --email E`, `api healthcheck`.
 
 use clap::{Args, Parser, Subcommand};
-use shared::care::invitations;
-use shared::db::invitations::INVITATION_TTL_HOURS;
+use shared::care::invitations::{self, INVITATION_TTL_HOURS};
 use shared::domain::{Email, TimeZone};
 use shared::mail::Mailer;
 use shared::startup::open_database;

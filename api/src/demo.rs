@@ -3,13 +3,11 @@
 
 use shared::Error;
 use shared::auth::password;
+use shared::care;
+use shared::care::demo::{DemoAccount, DemoClinic, DemoPatient};
 use shared::care::treatments::TreatmentForm;
-use shared::care::{self, StaffActor};
 use shared::config::Environment;
-use shared::db::{clinics, patients, treatments, users};
-use shared::domain::{
-    Area, ClinicId, Device, NeedleDepth, PatientId, Role, TimeZone, UserId, UserStatus,
-};
+use shared::domain::{Area, Device, Locale, NeedleDepth, Role, TimeZone, UserStatus};
 use shared::time::now;
 
 use crate::state::AppState;
@@ -24,59 +22,36 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         anyhow::bail!("AFTERCARE_DEMO: demo mode is not allowed when AFTERCARE_ENV=production");
     }
     let hash = password::hash(PASSWORD)?;
-    state
-        .db
-        .transaction(move |conn| {
-            let t = now();
-            let clinic = match clinics::find_by_name(conn, CLINIC_NAME)? {
-                Some(c) => c,
-                None => {
-                    let c = clinics::Clinic {
-                        id: ClinicId::new(),
-                        name: CLINIC_NAME.into(),
-                        timezone: TimeZone(chrono_tz::Europe::Madrid),
-                        contact_phone: Some("+34 600 000 000".into()),
-                        contact_email: Some("clinic@demo.aftercare.local".into()),
-                        created_at: t,
-                        updated_at: t,
-                    };
-                    clinics::insert(conn, &c)?;
-                    c
-                }
-            };
-            for (email, name, role) in [
-                (STAFF_EMAIL, "Demo Clinician", Role::ClinicAdmin),
-                (PATIENT_EMAIL, "Ana", Role::Patient),
-            ] {
-                let user = match users::find_by_email_in_clinic(conn, &clinic.id, email)? {
-                    Some(u) => u,
-                    None => {
-                        let u = users::User {
-                            id: UserId::new(),
-                            clinic_id: clinic.id.clone(),
-                            email: email.into(),
-                            name: name.into(),
-                            role,
-                            status: UserStatus::Active,
-                            password_hash: None,
-                            created_at: t,
-                            updated_at: t,
-                        };
-                        users::insert(conn, &u)?;
-                        if role == Role::Patient {
-                            patients::insert(
-                                conn,
-                                &demo_profile(&u.id.as_patient(), &clinic.id, t),
-                            )?;
-                        }
-                        u
-                    }
-                };
-                users::set_password(conn, &user.id, &hash, t)?;
-            }
-            Ok::<_, Error>(())
-        })
-        .await?;
+    let madrid = TimeZone(chrono_tz::Europe::Madrid);
+    let clinic = DemoClinic {
+        name: CLINIC_NAME.into(),
+        timezone: madrid,
+        contact_phone: Some("+34 600 000 000".into()),
+        contact_email: Some("clinic@demo.aftercare.local".into()),
+    };
+    let accounts = vec![
+        DemoAccount {
+            email: STAFF_EMAIL.into(),
+            name: "Demo Clinician".into(),
+            role: Role::ClinicAdmin,
+            status: UserStatus::Active,
+            patient: None,
+        },
+        DemoAccount {
+            email: PATIENT_EMAIL.into(),
+            name: "Ana".into(),
+            role: Role::Patient,
+            status: UserStatus::Active,
+            patient: Some(DemoPatient {
+                given_name: "Ana".into(),
+                family_name: Some("Demo".into()),
+                phone: None,
+                timezone: madrid,
+                locale: Locale::En,
+            }),
+        },
+    ];
+    care::demo::seed_accounts(&state.db, clinic, accounts, hash, now()).await?;
     seed_treatment(state).await?;
     crate::demo_patients::seed(state, CLINIC_NAME, STAFF_EMAIL).await?;
     Ok(())
@@ -102,32 +77,11 @@ pub fn banner(bound: std::net::SocketAddr) -> String {
 /// through the same use case as the clinic's route, so the timeline has content. Only once: a
 /// patient with any treatment is left alone.
 async fn seed_treatment(state: &AppState) -> Result<(), Error> {
-    let found = state
-        .db
-        .run(|conn| {
-            let Some(clinic) = clinics::find_by_name(conn, CLINIC_NAME)? else {
-                return Ok(None);
-            };
-            let staff = users::find_by_email_in_clinic(conn, &clinic.id, STAFF_EMAIL)?;
-            let patient = users::find_by_email_in_clinic(conn, &clinic.id, PATIENT_EMAIL)?;
-            let (Some(staff), Some(patient)) = (staff, patient) else {
-                return Ok(None);
-            };
-            let patient_id = patient.id.as_patient();
-            if treatments::current(conn, &patient_id)?.is_some() {
-                return Ok(None);
-            }
-            Ok(Some((clinic.id, staff.id, patient_id)))
-        })
-        .await?;
-    let Some((clinic_id, staff_id, patient_id)) = found else {
+    let found = care::demo::untreated(&state.db, CLINIC_NAME, STAFF_EMAIL, PATIENT_EMAIL).await?;
+    let Some((actor, patient_id)) = found else {
         return Ok(());
     };
     let t = now();
-    let actor = StaffActor {
-        clinic_id,
-        user_id: staff_id,
-    };
     let form = TreatmentForm {
         performed_at: t - chrono::Duration::days(2),
         areas: vec![Area::Face],
@@ -143,24 +97,6 @@ async fn seed_treatment(state: &AppState) -> Result<(), Error> {
     };
     care::treatments::record(&state.db, &state.protocol, &actor, &patient_id, form, t).await?;
     Ok(())
-}
-
-fn demo_profile(
-    user_id: &PatientId,
-    clinic_id: &ClinicId,
-    t: chrono::NaiveDateTime,
-) -> patients::PatientProfile {
-    patients::PatientProfile {
-        family_name: Some("Demo".into()),
-        ..patients::PatientProfile::with_defaults(
-            user_id,
-            clinic_id,
-            "Ana",
-            shared::domain::TimeZone(chrono_tz::Europe::Madrid),
-            shared::domain::Locale::En,
-            t,
-        )
-    }
 }
 
 #[cfg(test)]

@@ -8,13 +8,12 @@
 use chrono::{Duration, NaiveDateTime};
 use shared::Error;
 use shared::care::check_ins::CheckInForm;
+use shared::care::demo::{DemoAccount, DemoPatient};
 use shared::care::treatments::TreatmentForm;
 use shared::care::{self, StaffActor};
-use shared::db::deliveries::{self, Attempt, Resolution};
-use shared::db::{clinics, new_id, patients, prompts, users};
 use shared::domain::{
-    Area, Contraindication, DeliveryChannel, DeliveryOutcome, Device, Locale, NeedleDepth,
-    PatientId, Role, Symptom, TimeZone, UserId, UserStatus,
+    Area, Contraindication, Device, Locale, NeedleDepth, PatientId, Role, Symptom, TimeZone,
+    UserStatus,
 };
 use shared::time::now;
 
@@ -47,66 +46,33 @@ const CASELOAD: &[(&str, &str, &str, Option<i64>)] = &[
 ];
 
 pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> anyhow::Result<()> {
-    let (clinic, staff) = (clinic_name.to_owned(), staff_email.to_owned());
-    let created = state
-        .db
-        .transaction(move |conn| {
-            let Some(clinic) = clinics::find_by_name(conn, &clinic)? else {
-                return Ok(None);
-            };
-            let Some(staff) = users::find_by_email_in_clinic(conn, &clinic.id, &staff)? else {
-                return Ok(None);
-            };
-            if users::find_by_email_in_clinic(conn, &clinic.id, CASELOAD[0].2)?.is_some() {
-                return Ok(None);
-            }
-            let t = now();
-            let mut ids = Vec::new();
-            for (given, family, email, treated) in CASELOAD {
-                let u = users::User {
-                    id: UserId::new(),
-                    clinic_id: clinic.id.clone(),
-                    email: (*email).into(),
-                    name: format!("{given} {family}"),
-                    role: Role::Patient,
-                    status: if treated.is_some() {
-                        UserStatus::Active
-                    } else {
-                        UserStatus::Invited
-                    },
-                    password_hash: None,
-                    created_at: t,
-                    updated_at: t,
-                };
-                users::insert(conn, &u)?;
-                let id = u.id.as_patient();
-                patients::insert(
-                    conn,
-                    &patients::PatientProfile {
-                        family_name: Some((*family).into()),
-                        phone: Some("+34 600 111 222".into()),
-                        ..patients::PatientProfile::with_defaults(
-                            &id,
-                            &clinic.id,
-                            given,
-                            TimeZone(chrono_tz::Europe::Madrid),
-                            Locale::Es,
-                            t,
-                        )
-                    },
-                )?;
-                ids.push((id, *treated));
-            }
-            let actor = StaffActor {
-                clinic_id: clinic.id,
-                user_id: staff.id,
-            };
-            Ok::<_, Error>(Some((actor, ids)))
+    let caseload = CASELOAD
+        .iter()
+        .map(|(given, family, email, treated)| DemoAccount {
+            email: (*email).into(),
+            name: format!("{given} {family}"),
+            role: Role::Patient,
+            status: if treated.is_some() {
+                UserStatus::Active
+            } else {
+                UserStatus::Invited
+            },
+            patient: Some(DemoPatient {
+                given_name: (*given).into(),
+                family_name: Some((*family).into()),
+                phone: Some("+34 600 111 222".into()),
+                timezone: TimeZone(chrono_tz::Europe::Madrid),
+                locale: Locale::Es,
+            }),
         })
-        .await?;
+        .collect();
+    let created =
+        care::demo::seed_caseload(&state.db, clinic_name, staff_email, caseload, now()).await?;
     let Some((actor, ids)) = created else {
         return Ok(());
     };
+    let ids: Vec<(PatientId, Option<i64>)> =
+        ids.into_iter().zip(CASELOAD.iter().map(|c| c.3)).collect();
     let t = now();
     for (i, (id, treated)) in ids.iter().enumerate() {
         let Some(days) = treated else { continue };
@@ -203,36 +169,6 @@ async fn check_in(
 /// Marks the earliest due prompt as a dead letter, as the worker does after its last attempt,
 /// so the timeline shows a failed delivery with its reason.
 async fn fail_one_delivery(state: &AppState) -> Result<(), Error> {
-    // `deliveries::resolve` takes its own write transaction.
-    state
-        .db
-        .run(|conn| {
-            let t = now();
-            let claimed = prompts::claim_due(conn, "demo", t, t + Duration::minutes(1), 1)?;
-            for p in claimed {
-                let error = "APNs 410 Unregistered: the device token is no longer valid".to_owned();
-                let attempt = Attempt {
-                    id: new_id(),
-                    prompt_id: p.id.clone(),
-                    device_id: None,
-                    channel: DeliveryChannel::Apns,
-                    outcome: DeliveryOutcome::Failed,
-                    status_code: Some(410),
-                    error: Some(error.clone()),
-                    provider_id: None,
-                    worker_id: "demo".into(),
-                    attempted_at: t,
-                };
-                deliveries::resolve(
-                    conn,
-                    &p.id,
-                    "demo",
-                    &Resolution::Failed { error },
-                    &[attempt],
-                    t,
-                )?;
-            }
-            Ok(())
-        })
-        .await
+    let error = "APNs 410 Unregistered: the device token is no longer valid".to_owned();
+    care::demo::fail_earliest_delivery(&state.db, error, now()).await
 }

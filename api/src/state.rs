@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use shared::auth::TokenKeys;
+use shared::care::Db;
 use shared::config::Config;
-use shared::db::Db;
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::protocol::Protocol;

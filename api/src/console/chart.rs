@@ -5,7 +5,7 @@
 //! readers; the page also prints the same numbers as a table.
 
 use plotters::prelude::*;
-use shared::db::check_ins::CheckIn;
+use shared::care::check_ins::CheckIn;
 use shared::domain::Severity;
 use shared::protocol::Protocol;
 

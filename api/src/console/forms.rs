@@ -206,12 +206,7 @@ pub async fn treatment_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
-    let clinic = user.clinic_id.clone();
-    let lookup = id.clone();
-    state
-        .db
-        .run(move |c| shared::db::patients::find_in_clinic(c, &clinic, &lookup))
-        .await?;
+    care::roster::check_patient(&state.db, &user.actor(), &id).await?;
     page::ok(&treatment_page(
         &user,
         id.as_str(),

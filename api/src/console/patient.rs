@@ -7,7 +7,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use shared::care;
-use shared::db::roster::PatientRecord;
+use shared::care::check_ins::Escalation;
+use shared::care::roster::PatientRecord;
 use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
@@ -240,7 +241,7 @@ pub fn view(
 /// An escalation as the record and the queue print it.
 pub fn escalation_row(
     t: &Strings,
-    e: &shared::db::escalations::Escalation,
+    e: &Escalation,
     tz: &TimeZone,
     at: NaiveDateTime,
 ) -> EscalationRow {

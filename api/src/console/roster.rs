@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use shared::care;
-use shared::db::roster::{ListStatus, PatientSummary, RosterQuery, RosterSort};
+use shared::care::roster::{LOW_ADHERENCE, ListStatus, PatientSummary, RosterQuery, RosterSort};
 use shared::domain::TimeZone;
 use shared::time::now;
 
@@ -108,9 +108,7 @@ pub fn row(t: &Strings, s: PatientSummary, tz: &TimeZone, today: DateTime<Utc>) 
         adherence: s
             .adherence
             .map_or_else(|| t.none.to_owned(), |a| format!("{:.0}%", a * 100.0)),
-        low_adherence: s
-            .adherence
-            .is_some_and(|a| a < shared::db::roster::LOW_ADHERENCE),
+        low_adherence: s.adherence.is_some_and(|a| a < LOW_ADHERENCE),
         last_treatment: s
             .last_treatment_at
             .map_or_else(|| t.none.to_owned(), |at| local_utc(at, tz)),

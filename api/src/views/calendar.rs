@@ -8,8 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
-use shared::db::bookings::Booking;
-use shared::db::clinics::Clinic;
+use shared::care::profile::{Booking, Clinic};
 use shared::domain::Locale;
 
 /// How long the event blocks in the calendar. A session takes from 15 minutes to a few hours

@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::care::check_ins::{CheckInForm, Recorded};
-use shared::db::check_ins::CheckIn;
-use shared::db::escalations::Escalation;
+use shared::care::check_ins::{CheckIn, CheckInForm, Escalation, Recorded};
 use shared::domain::{
     CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom, UserId,
 };

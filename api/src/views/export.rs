@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shared::care::devices::Device;
 use shared::care::rights::Export;
-use shared::db::devices::Device;
 use shared::domain::{ApnsEnvironment, DeviceId, PatientId, Platform, PushProvider};
 use shared::time::to_utc;
 
@@ -162,7 +162,7 @@ impl PatientExport {
                 .into_iter()
                 .map(|a| ExportAccess {
                     at: to_utc(a.at),
-                    action: a.action,
+                    action: a.action.to_string(),
                 })
                 .collect(),
         }

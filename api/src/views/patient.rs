@@ -2,9 +2,9 @@
 //! devices.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::db::devices::{Device, NewDevice};
-use shared::db::patients::{PatientProfile, PreferencesUpdate};
-use shared::db::{bookings, clinics};
+use shared::care::devices::{Device, NewDevice};
+use shared::care::preferences;
+use shared::care::profile::{self, Booking};
 use shared::domain::{ApnsEnvironment, PushProvider};
 use shared::domain::{BookingId, DeviceId, PatientId};
 use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours, TimeZone};
@@ -152,7 +152,12 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn new(p: PatientProfile, email: String, clinic: clinics::Clinic) -> Me {
+    pub fn new(me: profile::Me) -> Me {
+        let profile::Me {
+            profile: p,
+            email,
+            clinic,
+        } = me;
         Me {
             id: p.user_id,
             given_name: p.given_name,
@@ -200,9 +205,9 @@ pub struct MePatch {
 }
 
 impl MePatch {
-    pub fn parse(&self) -> Result<PreferencesUpdate, Error> {
+    pub fn parse(&self) -> Result<preferences::Update, Error> {
         let mut errors = Vec::new();
-        let mut u = PreferencesUpdate::default();
+        let mut u = preferences::Update::default();
         if let Some(tz) = &self.timezone {
             match TimeZone::parse(tz) {
                 Ok(tz) => u.timezone = Some(tz),
@@ -277,7 +282,7 @@ pub struct Timeline {
 }
 
 impl NextSessionView {
-    pub fn new(b: bookings::Booking) -> Self {
+    pub fn new(b: Booking) -> Self {
         Self {
             id: b.id,
             starts_at: rfc3339(b.starts_at),

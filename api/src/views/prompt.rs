@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
-use shared::db::prompts::Prompt;
+use shared::care::prompts::Prompt;
 use shared::domain::PromptId;
 use shared::domain::PromptStatus;
 

@@ -3,10 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::db::check_ins::CheckIn;
-use shared::db::escalations::Escalation;
-use shared::db::roster::{PatientRecord, PatientSummary};
-use shared::db::treatments::Treatment;
+use shared::care::check_ins::{CheckIn, Escalation};
+use shared::care::roster::{PatientRecord, PatientSummary};
+use shared::care::treatments::Treatment;
 use shared::domain::{
     BookingId, CheckInId, EscalationId, PatientId, PromptId, TreatmentId, UserId,
 };

@@ -13,14 +13,17 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::check_ins::{self, CheckIn};
-use crate::db::escalations::{self, Escalation};
-use crate::db::{Db, DbConn, alerts, audit, clinics, patients, plans, treatments};
+use crate::db::{
+    Db, DbConn, alerts, audit, check_ins, clinics, escalations, patients, plans, treatments,
+};
 use crate::domain::AuditAction;
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 use crate::protocol::triage::{CheckInFacts, PreviousCheckIn, Triage};
+
+pub use crate::db::check_ins::CheckIn;
+pub use crate::db::escalations::Escalation;
 
 /// What the patient reports (docs/CONTRACT.md `POST /v1/me/check-ins`), range-checked: scores 0–10.
 #[derive(Debug, Clone, PartialEq, Eq)]

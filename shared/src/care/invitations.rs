@@ -26,6 +26,9 @@ pub use delivery::send;
 use delivery::{Invitee, deliver_new_account};
 pub use resend::{Resent, Whose, resend, resend_by_email};
 
+/// How long a one-time invitation code stays valid, in hours.
+pub use crate::db::invitations::INVITATION_TTL_HOURS;
+
 /// A patient to enrol (docs/CONTRACT.md `POST /v1/clinic/patients`), parsed.
 #[derive(Debug, Clone)]
 pub struct Enrolment {

@@ -17,13 +17,25 @@
 //! - [`staff`] — the clinic's staff list and deactivation (admin).
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
+//! - [`profile`] — the patient reading their own profile, timeline and booked next session.
+//! - [`devices`] — the patient's phones for push: register, remove.
+//! - [`clinic`] — the clinic's details and its audit log.
+//! - [`demo`] — the demo seed's account writes (not a product workflow; the seed's clinical
+//!   history goes through the use cases above).
+//!
+//! Records these return whose rows live in the database layer are re-exported by the module
+//! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
 //!
 //! Data flows one way: api / worker → care → db and protocol → domain.
 
 pub mod auth;
 pub mod check_ins;
+pub mod clinic;
+pub mod demo;
+pub mod devices;
 pub mod invitations;
 pub mod preferences;
+pub mod profile;
 pub mod prompts;
 pub mod rights;
 pub mod roster;

@@ -3,10 +3,11 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::Db;
-use crate::db::prompts::{self, Acknowledged};
+use crate::db::{Db, prompts};
 use crate::domain::{PatientId, PromptId};
 use crate::error::Result;
+
+pub use crate::db::prompts::{Acknowledged, Prompt};
 
 /// Records that the patient acknowledged one of their prompts; idempotent (a second ack keeps
 /// the first time). Errors: `NotFound` for another patient's prompt or an unknown id,

@@ -4,11 +4,16 @@
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::roster::{self, ListQuery, PatientRecord, PatientSummary, RosterPage, RosterQuery};
-use crate::db::{Db, audit};
+use crate::db::roster;
+use crate::db::{Db, audit, patients};
 use crate::domain::AuditAction;
 use crate::domain::PatientId;
 use crate::error::Result;
+
+pub use crate::db::roster::{
+    LOW_ADHERENCE, ListQuery, ListStatus, PatientRecord, PatientSummary, RosterPage, RosterQuery,
+    RosterSort,
+};
 
 /// One page of the actor's clinic's patients (up to `query.limit`, newest first); each of the
 /// first `audited` rows (the ones the caller shows) gets a `patient.list` audit entry.
@@ -87,6 +92,16 @@ pub async fn record(
     .await
 }
 
+/// Checks that `patient_id` is a patient of the actor's clinic (erased ones included), before a
+/// form about them is shown; not audited, as nothing of the patient is read out. Errors:
+/// `NotFound` (404) for another clinic's patient or an unknown id.
+pub async fn check_patient(db: &Db, actor: &StaffActor, patient_id: &PatientId) -> Result<()> {
+    let (clinic_id, id) = (actor.clinic_id.clone(), patient_id.to_owned());
+    db.run(move |c| patients::find_in_clinic(c, &clinic_id, &id))
+        .await?;
+    Ok(())
+}
+
 /// The display names of the actor's clinic's patients among `ids` (for lists that show whose
 /// row it is, such as the escalation queue, whose read is audited by its own use case).
 pub async fn names(
@@ -95,6 +110,6 @@ pub async fn names(
     ids: Vec<PatientId>,
 ) -> Result<std::collections::HashMap<PatientId, String>> {
     let clinic_id = actor.clinic_id.clone();
-    db.run(move |c| crate::db::patients::display_names(c, &clinic_id, &ids))
+    db.run(move |c| patients::display_names(c, &clinic_id, &ids))
         .await
 }

@@ -1,5 +1,5 @@
 //! The clinic's staff as an admin manages them: the list, and deactivation. (Inviting is
-//! [`super::invitations::invite_staff`].)
+//! [`super::invitations::invite_staff`]; the audit log is [`super::clinic::audit_log`].)
 
 use chrono::NaiveDateTime;
 
@@ -9,8 +9,10 @@ use crate::domain::AuditAction;
 use crate::domain::{InvitationPurpose, UserId, UserStatus};
 use crate::error::{Error, Result};
 
+pub use crate::db::users::User;
+
 /// The actor's clinic's staff accounts (admins and clinicians, any status), by name.
-pub async fn list(db: &Db, actor: &StaffActor) -> Result<Vec<users::User>> {
+pub async fn list(db: &Db, actor: &StaffActor) -> Result<Vec<User>> {
     let clinic_id = actor.clinic_id.clone();
     db.run(move |c| users::staff_of(c, &clinic_id)).await
 }
@@ -50,31 +52,6 @@ pub async fn deactivate(
             AuditAction::StaffDeactivate,
             None,
             now,
-        )
-    })
-    .await
-}
-
-/// One page of the actor's clinic's audit log (admins' reading), newest first, narrowed to a
-/// patient and an action when given; `before_id` is the keyset cursor. The log holds ids and
-/// action names only, so reading it is not itself audited.
-pub async fn audit_log(
-    db: &Db,
-    actor: &StaffActor,
-    patient_id: Option<crate::domain::PatientId>,
-    action: Option<String>,
-    before_id: Option<String>,
-    limit: i64,
-) -> Result<Vec<audit::AuditEntry>> {
-    let clinic_id = actor.clinic_id.clone();
-    db.run(move |c| {
-        audit::list_filtered(
-            c,
-            &clinic_id,
-            patient_id.as_ref(),
-            action.as_deref(),
-            before_id.as_deref(),
-            limit,
         )
     })
     .await

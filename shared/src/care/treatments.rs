@@ -10,14 +10,16 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::bookings::{self, Booking};
-use crate::db::prompts::{self, Prompt};
-use crate::db::{Db, DbConn, audit, patients, plans, treatments};
+use crate::db::{Db, DbConn, audit, bookings, patients, plans, prompts, treatments};
 use crate::domain::AuditAction;
 use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
+
+pub use crate::db::bookings::Booking;
+pub use crate::db::prompts::Prompt;
+pub use crate::db::treatments::Treatment;
 
 /// A treatment as the clinic records it, parsed and range-checked (docs/CONTRACT.md
 /// `POST /v1/clinic/patients/{id}/treatments`).
@@ -43,7 +45,7 @@ pub struct TreatmentForm {
 /// A recorded treatment and the prompts planned from it, in delivery order.
 #[derive(Debug, Clone)]
 pub struct Recorded {
-    pub treatment: treatments::Treatment,
+    pub treatment: Treatment,
     pub prompts: Vec<Prompt>,
 }
 

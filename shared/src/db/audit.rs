@@ -1,5 +1,6 @@
-//! The audit log: who read or changed which patient's data, and when. Actions are short names
-//! (`patient.read`, `treatment.create`); no health content is ever written here.
+//! The audit log: who read or changed which patient's data, and when. Actions are
+//! [`AuditAction`] codes (`patient.read`, `treatment.create`); no health content is ever written
+//! here.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,7 +16,7 @@ pub struct AuditEntry {
     pub id: String,
     pub clinic_id: ClinicId,
     pub actor_id: Option<UserId>,
-    pub action: String,
+    pub action: AuditAction,
     pub patient_id: Option<PatientId>,
     pub at: NaiveDateTime,
 }
@@ -33,7 +34,7 @@ pub fn record(
             id: new_id(),
             clinic_id: clinic_id.to_owned(),
             actor_id: actor_id.cloned(),
-            action: action.as_str().to_owned(),
+            action,
             patient_id: patient_id.cloned(),
             at,
         })
@@ -60,7 +61,7 @@ pub fn record_each(
             id: new_id(),
             clinic_id: clinic_id.to_owned(),
             actor_id: actor_id.cloned(),
-            action: action.as_str().to_owned(),
+            action,
             patient_id: Some((*p).clone()),
             at,
         })
@@ -86,12 +87,12 @@ pub fn list(
     list_filtered(conn, clinic_id, patient_id, None, before_id, limit)
 }
 
-/// As [`list`], also narrowed to one `action` (`patient.read`, …) when given.
+/// As [`list`], also narrowed to one `action` when given.
 pub fn list_filtered(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     patient_id: Option<&PatientId>,
-    action: Option<&str>,
+    action: Option<AuditAction>,
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>> {
@@ -105,7 +106,7 @@ pub fn list_filtered(
         query = query.filter(audit_log::patient_id.eq(p.to_owned()));
     }
     if let Some(a) = action {
-        query = query.filter(audit_log::action.eq(a.to_owned()));
+        query = query.filter(audit_log::action.eq(a));
     }
     if let Some(b) = before_id {
         query = query.filter(audit_log::id.lt(b.to_owned()));

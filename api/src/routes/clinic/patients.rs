@@ -3,8 +3,8 @@
 //! transaction as the query.
 
 use actix_web::{HttpResponse, get, post, web};
-use shared::care::{invitations, roster};
-use shared::db::roster::{ListQuery, ListStatus};
+use shared::care::invitations;
+use shared::care::roster::{self, ListQuery, ListStatus};
 use shared::domain::{PatientId, UserStatus};
 use shared::time::now;
 

@@ -2,11 +2,9 @@
 //! (`POST /v1/clinic/staff`) and reading the audit log (`GET /v1/clinic/audit`).
 
 use actix_web::{HttpResponse, get, post, web};
-use shared::Error;
+use shared::care::clinic::{self, AuditQuery};
 use shared::care::invitations;
-use shared::db::{audit, clinics, users};
-use shared::domain::UserStatus;
-use shared::domain::{PatientId, Role, UserId};
+use shared::domain::{PatientId, UserId, UserStatus};
 use shared::time::{now, to_utc};
 
 use crate::error::ApiResult;
@@ -37,8 +35,7 @@ pub async fn get_clinic(
     staff: Staff,
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<ClinicView>> {
-    let id = staff.clinic_id.clone();
-    let c = state.db.run(move |c| clinics::find(c, &id)).await?;
+    let c = clinic::find(&state.db, &staff.actor()).await?;
     Ok(web::Json(ClinicView {
         id: c.id,
         name: c.name,
@@ -124,21 +121,13 @@ pub async fn audit_log(
     let p = params.into_inner();
     let limit = pagination::limit(p.limit)?;
     let before = pagination::decode_cursor(p.cursor.as_deref())?;
-    let clinic = admin.clinic_id.clone();
-    let patient = p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from);
-    let rows = state
-        .db
-        .run(move |c| {
-            if let Some(pid) = &patient {
-                // Another clinic's patient is as unknown here as anywhere else.
-                let u = users::find_in_clinic(c, &clinic, &pid.as_user())?;
-                if u.role != Role::Patient {
-                    return Err(Error::NotFound);
-                }
-            }
-            audit::list(c, &clinic, patient.as_ref(), before.as_deref(), limit + 1)
-        })
-        .await?;
+    let query = AuditQuery {
+        patient_id: p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from),
+        action: None,
+        before_id: before,
+        limit: limit + 1,
+    };
+    let rows = clinic::audit_log(&state.db, &admin.actor(), query).await?;
     let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.clone());
     Ok(web::Json(AuditPage {
         items: rows
@@ -146,7 +135,7 @@ pub async fn audit_log(
             .map(|r| AuditItem {
                 at: to_utc(r.at),
                 actor_id: r.actor_id,
-                action: r.action,
+                action: r.action.to_string(),
                 patient_id: r.patient_id,
             })
             .collect(),

@@ -1,9 +1,9 @@
 //! Push devices: `POST /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
 
 use actix_web::{HttpResponse, delete, post, web};
-use shared::Error;
-use shared::db::devices::{self, Registered};
+use shared::care::devices::{self, Registered};
 use shared::domain::DeviceId;
+use shared::time::now;
 
 use crate::error::ApiResult;
 use crate::extract::PatientUser;
@@ -35,11 +35,7 @@ pub async fn register(
     body: web::Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
     let new = body.into_inner().parse()?;
-    let patient_id = me.patient_id();
-    let (device, how) = state
-        .db
-        .run(move |c| devices::register(c, &patient_id, &new, shared::time::now()))
-        .await?;
+    let (device, how) = devices::register(&state.db, &me.patient_id(), new, now()).await?;
     let view = DeviceView::from(device);
     Ok(match how {
         Registered::Created => HttpResponse::Created().json(view),
@@ -61,16 +57,8 @@ pub async fn remove(
     me: PatientUser,
     id: web::Path<DeviceId>,
 ) -> ApiResult<HttpResponse> {
-    let (patient_id, id) = (me.patient_id(), id.into_inner());
-    let deleted = state
-        .db
-        .run(move |c| devices::delete_own(c, &patient_id, &id))
-        .await?;
-    if deleted {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(Error::NotFound.into())
-    }
+    devices::remove(&state.db, &me.patient_id(), &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(utoipa::OpenApi)]

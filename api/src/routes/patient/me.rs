@@ -7,9 +7,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use sha2::{Digest, Sha256};
-use shared::Error;
-use shared::care::preferences;
-use shared::db::{bookings, clinics, patients, prompts, users};
+use shared::care::{preferences, profile};
 use shared::domain::PatientId;
 use shared::time::now;
 
@@ -43,18 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Doc;
 
 async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
-    Ok(state
-        .db
-        .run(move |conn| {
-            let profile = patients::find(conn, &patient_id)?;
-            if profile.erased_at.is_some() {
-                return Err(Error::NotFound);
-            }
-            let user = users::find(conn, &patient_id.as_user())?;
-            let clinic = clinics::find(conn, &profile.clinic_id)?;
-            Ok(Me::new(profile, user.email, clinic))
-        })
-        .await?)
+    Ok(Me::new(profile::me(&state.db, &patient_id).await?))
 }
 
 /// The caller's profile and clinic contact.
@@ -110,13 +97,13 @@ pub async fn timeline(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    // The session is checked on the same checkout as the two reads (`CHECKED_BY_HANDLER`).
-    let (rows, booking) = me
+    // The session is checked on the same checkout as the read (`CHECKED_BY_HANDLER`).
+    let profile::Timeline {
+        prompts: rows,
+        next_session: booking,
+    } = me
         .run(&state.db, move |conn, me| {
-            let patient_id = me.patient_id();
-            let rows = prompts::for_patient(conn, &patient_id)?;
-            let booking = bookings::live(conn, &patient_id)?;
-            Ok((rows, booking))
+            profile::timeline(conn, &me.patient_id())
         })
         .await?;
     // The tag covers what the response shows: each row's id, status and last change (text

@@ -3,9 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, web};
-use shared::Error;
-use shared::care::rights;
-use shared::db::{bookings, clinics, patients};
+use shared::care::{profile, rights};
 use shared::time::{now, to_utc};
 
 use crate::error::{ApiResult, Problem};
@@ -52,17 +50,13 @@ pub async fn next_session_ics(
     me: PatientUser,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let patient_id = me.patient_id();
-    let (booking, clinic, locale) = state
-        .db
-        .run(move |c| {
-            let profile = patients::find(c, &patient_id)?;
-            let booking = bookings::live(c, &patient_id)?.ok_or(Error::NotFound)?;
-            let clinic = clinics::find(c, &profile.clinic_id)?;
-            Ok((booking, clinic, profile.locale))
-        })
-        .await?;
-    let ics = calendar::next_session(&booking, &clinic, locale, host(&state.config.public_url));
+    let next = profile::next_session(&state.db, &me.patient_id()).await?;
+    let ics = calendar::next_session(
+        &next.booking,
+        &next.clinic,
+        next.locale,
+        host(&state.config.public_url),
+    );
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, calendar::CONTENT_TYPE))
         .insert_header((
