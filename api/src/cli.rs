@@ -114,7 +114,7 @@ pub async fn create_clinic(
     let mailer = Mailer::from_config(&config.mail)?;
 
     let (db, _) = open_database(&config.database_url, 1).await?;
-    let new = invitations::NewClinic {
+    let new = invitations::ClinicForm {
         name: name.clone(),
         timezone,
         contact_phone,

@@ -29,7 +29,7 @@ use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::BigInt;
 use rand::Rng;
-use shared::db::devices::{self, NewDevice};
+use shared::db::devices::{self, DeviceForm};
 use shared::db::prompts::{self, Prompt};
 use shared::db::{Backend, Db, migrate, notify};
 use shared::domain::{Locale, PatientId, Platform, PromptId, PromptKind, PromptStatus, TimeZone};
@@ -92,7 +92,7 @@ impl Run {
         migrate::run_pending(&mut conn).unwrap();
         let clinic = fixtures::clinic(&mut conn, "Bench");
         let (patient, _) = fixtures::patient(&mut conn, &clinic.id, "Europe/Madrid");
-        let device = NewDevice::of_platform(Platform::Android, "bench-token", Some("1.0.0"));
+        let device = DeviceForm::of_platform(Platform::Android, "bench-token", Some("1.0.0"));
         let patient_id = PatientId::from(patient.id.as_str());
         devices::register(&mut conn, &patient_id, &device, now()).unwrap();
 

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use shared::Error;
-use shared::care::auth::{Credentials, console};
+use shared::care::auth::{LogInForm, console};
 
 use super::page::{self, ConsoleError, FieldErrors, Nav, SIGN_IN_PATH, field_errors, see_other};
 use super::session::{self, PRE_COOKIE, PublicForm, SESSION_COOKIE};
@@ -99,7 +99,7 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, ConsoleError> {
     let t = page::texts();
     let email = form.get("email").unwrap_or_default().to_owned();
-    let credentials = Credentials {
+    let credentials = LogInForm {
         email: email.clone(),
         password: form.raw("password"),
         address: client_address(&req, &state),

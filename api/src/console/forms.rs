@@ -1,5 +1,5 @@
 //! Enrolling a patient and recording a treatment. Both parse with the API's own parsers
-//! (`views::clinic::EnrolPatient`, `views::treatment::NewTreatment`), so the console accepts
+//! (`views::clinic::EnrolPatient`, `views::treatment::RecordTreatment`), so the console accepts
 //! exactly what the API accepts, and call the same use cases. Errors are shown next to their
 //! fields; the contraindication screen needs an override reason when anything is ticked.
 
@@ -17,7 +17,7 @@ use super::session::{ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
 use crate::state::AppState;
 use crate::views::clinic::EnrolPatient;
-use crate::views::treatment::NewTreatment;
+use crate::views::treatment::RecordTreatment;
 
 #[derive(Template)]
 #[template(path = "console/enrol.html")]
@@ -229,7 +229,7 @@ pub async fn record_treatment(
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
-    let body = NewTreatment {
+    let body = RecordTreatment {
         performed_at: local_input_to_rfc3339(
             form.get("performed_at").unwrap_or_default(),
             &user.clinic_tz,

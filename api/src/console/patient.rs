@@ -18,7 +18,7 @@ use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, SessionForm};
 use super::strings::Strings;
 use crate::state::AppState;
-use crate::views::treatment::NextSession;
+use crate::views::treatment::BookNextSession;
 
 pub struct TreatmentRow {
     pub performed: String,
@@ -308,7 +308,7 @@ pub async fn book(
     let starts_at =
         local_input_to_rfc3339(form.get("starts_at").unwrap_or_default(), &user.clinic_tz);
     let at = now();
-    let starts = match (NextSession { starts_at }).parse(at) {
+    let starts = match (BookNextSession { starts_at }).parse(at) {
         Ok(s) => s,
         Err(e) => {
             let errors = page::field_errors(e)?;

@@ -7,13 +7,13 @@
 use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use shared::care::auth::{self, Credentials, SignedIn};
+use shared::care::auth::{self, LogInForm, SignedIn};
 
 use crate::error::ApiResult;
 use crate::extract::AuthUser;
 use crate::state::AppState;
 use crate::views::auth::{
-    AcceptInvitation, LoginRequest, PasswordResetConfirm, PasswordResetRequest, RefreshRequest,
+    AcceptInvitation, ConfirmPasswordReset, LogIn, RefreshSession, RequestPasswordReset,
     TokenResponse,
 };
 
@@ -39,12 +39,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         codes::confirm_password_reset
     ),
     components(schemas(
-        LoginRequest,
+        LogIn,
         TokenResponse,
-        RefreshRequest,
+        RefreshSession,
         AcceptInvitation,
-        PasswordResetRequest,
-        PasswordResetConfirm
+        RequestPasswordReset,
+        ConfirmPasswordReset
     ))
 )]
 pub struct Doc;
@@ -88,7 +88,7 @@ pub(crate) fn client_address(req: &HttpRequest, state: &AppState) -> Option<IpAd
     operation_id = "login",
     security(()),
     tag = "auth",
-    request_body = LoginRequest,
+    request_body = LogIn,
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "Unknown email, wrong password or inactive account (one answer for all)", body = crate::error::Problem),
@@ -99,14 +99,14 @@ pub(crate) fn client_address(req: &HttpRequest, state: &AppState) -> Option<IpAd
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: web::Json<LogIn>,
 ) -> ApiResult<web::Json<TokenResponse>> {
-    let LoginRequest {
+    let LogIn {
         email,
         password,
         clinic_id,
     } = body.into_inner();
-    let credentials = Credentials {
+    let credentials = LogInForm {
         email,
         password,
         address: client_address(&req, &state),
@@ -122,7 +122,7 @@ pub async fn login(
     operation_id = "refreshToken",
     security(()),
     tag = "auth",
-    request_body = RefreshRequest,
+    request_body = RefreshSession,
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "Unknown, expired, revoked or already used refresh token", body = crate::error::Problem),
@@ -131,7 +131,7 @@ pub async fn login(
 #[post("/v1/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: web::Json<RefreshSession>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let token = body.into_inner().refresh_token;
     let jwt = &state.config.jwt;
@@ -149,7 +149,7 @@ pub async fn refresh(
 #[utoipa::path(
     operation_id = "logout",
     tag = "auth",
-    request_body = RefreshRequest,
+    request_body = RefreshSession,
     security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::Problem))
 )]
@@ -157,7 +157,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<RefreshRequest>,
+    body: web::Json<RefreshSession>,
 ) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
     auth::logout(&state.db, &user.user_id, token).await?;

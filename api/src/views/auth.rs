@@ -5,7 +5,7 @@ use shared::domain::Role;
 use shared::domain::{ClinicId, UserId};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct LoginRequest {
+pub struct LogIn {
     pub email: String,
     pub password: String,
     /// Only needed when the same email has accounts in several clinics.
@@ -27,7 +27,7 @@ pub struct TokenResponse {
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct RefreshRequest {
+pub struct RefreshSession {
     pub refresh_token: String,
 }
 
@@ -38,12 +38,12 @@ pub struct AcceptInvitation {
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PasswordResetRequest {
+pub struct RequestPasswordReset {
     pub email: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PasswordResetConfirm {
+pub struct ConfirmPasswordReset {
     pub code: String,
     pub new_password: String,
 }

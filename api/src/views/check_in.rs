@@ -12,13 +12,13 @@ use shared::domain::{
 use shared::time::to_utc;
 use shared::{Error, FieldError};
 
-use super::record::RecordCheckIn;
+use super::record::PatientRecordCheckIn;
 
 /// How the skin is today. Every field is required; each invalid or missing one is reported.
 /// Only a JSON object is a check-in (serde would also take a positional array).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "serde_json::Map<String, Value>")]
-pub struct NewCheckIn {
+pub struct CreateCheckIn {
     /// 0 (none) – 10 (worst imaginable).
     #[schema(value_type = i32, minimum = 0, maximum = 10)]
     pub redness: Option<Value>,
@@ -43,7 +43,7 @@ struct CheckInObject {
     symptoms: Option<Value>,
 }
 
-impl TryFrom<serde_json::Map<String, Value>> for NewCheckIn {
+impl TryFrom<serde_json::Map<String, Value>> for CreateCheckIn {
     type Error = serde_json::Error;
 
     fn try_from(map: serde_json::Map<String, Value>) -> Result<Self, Self::Error> {
@@ -75,7 +75,7 @@ fn score(field: &str, v: &Option<Value>, errors: &mut Vec<FieldError>) -> i32 {
     }
 }
 
-impl NewCheckIn {
+impl CreateCheckIn {
     /// Every invalid or missing field is reported at once (422).
     pub fn parse(&self) -> Result<CheckInForm, Error> {
         let mut errors = Vec::new();
@@ -181,7 +181,7 @@ pub struct EscalationItem {
     pub resolution_note: Option<String>,
     /// Seconds from opening to resolution; null while open.
     pub time_to_resolve_secs: Option<i64>,
-    pub check_in: Option<RecordCheckIn>,
+    pub check_in: Option<PatientRecordCheckIn>,
 }
 
 impl EscalationItem {
@@ -197,7 +197,7 @@ impl EscalationItem {
             resolved_at: e.resolved_at.map(to_utc),
             resolved_by: e.resolved_by,
             resolution_note: e.resolution_note,
-            check_in: check_in.map(RecordCheckIn::from),
+            check_in: check_in.map(PatientRecordCheckIn::from),
         }
     }
 }

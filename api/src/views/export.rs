@@ -13,8 +13,8 @@ use shared::time::to_utc;
 use super::patient::ClinicContact;
 use super::prompt::PromptView;
 use super::record::{
-    RecordChannels, RecordCheckIn, RecordEscalation, RecordNextSession, RecordQuietHours,
-    RecordTreatment,
+    PatientRecordChannels, PatientRecordCheckIn, PatientRecordEscalation, PatientRecordNextSession,
+    PatientRecordQuietHours, PatientRecordTreatment,
 };
 
 /// The export's format version, raised when a field changes meaning.
@@ -30,14 +30,14 @@ pub struct PatientExport {
     pub preferences: ExportPreferences,
     pub clinic: ClinicContact,
     /// Newest first.
-    pub treatments: Vec<RecordTreatment>,
-    pub next_session: Option<RecordNextSession>,
+    pub treatments: Vec<PatientRecordTreatment>,
+    pub next_session: Option<PatientRecordNextSession>,
     /// Every prompt, sent or planned, with its status and acknowledgement, in delivery order.
     pub prompts: Vec<PromptView>,
     /// Newest first.
-    pub check_ins: Vec<RecordCheckIn>,
+    pub check_ins: Vec<PatientRecordCheckIn>,
     /// What the clinic was told of, and whether it is resolved; newest first.
-    pub escalations: Vec<RecordEscalation>,
+    pub escalations: Vec<PatientRecordEscalation>,
     pub devices: Vec<ExportDevice>,
     /// Each time the record was read or changed (by the clinic, the app or this export),
     /// newest first.
@@ -63,8 +63,8 @@ pub struct ExportPreferences {
     pub timezone: String,
     /// `en` or `es`.
     pub locale: String,
-    pub quiet_hours: RecordQuietHours,
-    pub channels: RecordChannels,
+    pub quiet_hours: PatientRecordQuietHours,
+    pub channels: PatientRecordChannels,
     /// `private` or `full`.
     pub lock_screen_preview: String,
 }
@@ -126,11 +126,11 @@ impl PatientExport {
             preferences: ExportPreferences {
                 timezone: p.timezone.name().to_owned(),
                 locale: p.locale.as_str().to_owned(),
-                quiet_hours: RecordQuietHours {
+                quiet_hours: PatientRecordQuietHours {
                     start: p.quiet_start,
                     end: p.quiet_end,
                 },
-                channels: RecordChannels {
+                channels: PatientRecordChannels {
                     push: p.push_enabled,
                     email: p.email_enabled,
                 },
@@ -143,18 +143,22 @@ impl PatientExport {
             treatments: r
                 .treatments
                 .into_iter()
-                .map(RecordTreatment::from)
+                .map(PatientRecordTreatment::from)
                 .collect(),
-            next_session: r.next_session.map(|b| RecordNextSession {
+            next_session: r.next_session.map(|b| PatientRecordNextSession {
                 id: b.id,
                 starts_at: to_utc(b.starts_at),
             }),
             prompts: r.prompts.iter().map(PromptView::from).collect(),
-            check_ins: r.check_ins.into_iter().map(RecordCheckIn::from).collect(),
+            check_ins: r
+                .check_ins
+                .into_iter()
+                .map(PatientRecordCheckIn::from)
+                .collect(),
             escalations: r
                 .escalations
                 .into_iter()
-                .map(RecordEscalation::from)
+                .map(PatientRecordEscalation::from)
                 .collect(),
             devices: e.devices.into_iter().map(ExportDevice::from).collect(),
             access_log: e

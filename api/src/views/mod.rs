@@ -2,6 +2,17 @@
 //! docs/CONTRACT.md fixes them. Request bodies parse themselves into the domain values the use cases
 //! take (`shared::care`); responses are built from what the use cases return. Each schema name
 //! is unique in the OpenAPI document (a test holds it so).
+//!
+//! Names, one scheme for every input across the workspace:
+//! - a JSON request body is named for the operation it asks for, verb first, as its
+//!   `operationId` reads (`LogIn`, `RecordTreatment`, `CreateCheckIn`, `UpdateMe`, `InviteStaff`);
+//!   a part of one takes the same verb (`UpdateChannels`);
+//! - a query string is `*Params` (`ListParams`, `AuditParams`);
+//! - what a body parses into, the use case's input, is `*Form` (`shared::care`);
+//! - the schedule engine's inputs are `*Input` (`shared::protocol`);
+//! - a response body is a noun (`Timeline`, `TreatmentCreated`), `*View` where the domain already has
+//!   the plain name (`ClinicView`, `QuietHoursView`), `PatientRecord*` for the parts of the
+//!   patient record.
 
 pub mod auth;
 pub mod calendar;

@@ -2,7 +2,7 @@
 //! devices.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::care::devices::{Device, NewDevice};
+use shared::care::devices::{Device, DeviceForm};
 use shared::care::preferences;
 use shared::care::profile::{self, Booking};
 use shared::domain::{ApnsEnvironment, PushProvider};
@@ -30,7 +30,7 @@ pub struct RegisterDevice {
 }
 
 impl RegisterDevice {
-    pub fn parse(self) -> Result<NewDevice, Error> {
+    pub fn parse(self) -> Result<DeviceForm, Error> {
         let mut errors = Vec::new();
         let platform = Platform::parse(self.platform.trim());
         if platform.is_none() {
@@ -79,7 +79,7 @@ impl RegisterDevice {
             },
         };
         match (platform, provider) {
-            (Some(platform), Some(provider)) if errors.is_empty() => Ok(NewDevice {
+            (Some(platform), Some(provider)) if errors.is_empty() => Ok(DeviceForm {
                 platform,
                 token,
                 app_version,
@@ -117,7 +117,7 @@ impl From<Device> for DeviceView {
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct QuietHoursBody {
+pub struct QuietHoursView {
     /// HH:MM local
     pub start: String,
     /// HH:MM local
@@ -144,7 +144,7 @@ pub struct Me {
     pub timezone: String,
     pub locale: String,
     /// `null` when the patient has no quiet hours.
-    pub quiet_hours: Option<QuietHoursBody>,
+    pub quiet_hours: Option<QuietHoursView>,
     pub channels: Channels,
     /// private | full
     pub lock_screen_preview: String,
@@ -167,7 +167,7 @@ impl Me {
             quiet_hours: p
                 .quiet_start
                 .zip(p.quiet_end)
-                .map(|(start, end)| QuietHoursBody { start, end }),
+                .map(|(start, end)| QuietHoursView { start, end }),
             channels: Channels {
                 push: p.push_enabled,
                 email: p.email_enabled,
@@ -183,28 +183,28 @@ impl Me {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChannelsPatch {
+pub struct UpdateChannels {
     pub push: Option<bool>,
     pub email: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MePatch {
+pub struct UpdateMe {
     /// IANA zone name.
     pub timezone: Option<String>,
     /// en | es
     pub locale: Option<String>,
     /// `{start, end}`; `null` turns quiet hours off.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<QuietHoursBody>)]
-    pub quiet_hours: Option<Option<QuietHoursBody>>,
-    pub channels: Option<ChannelsPatch>,
+    #[schema(value_type = Option<QuietHoursView>)]
+    pub quiet_hours: Option<Option<QuietHoursView>>,
+    pub channels: Option<UpdateChannels>,
     /// private | full
     pub lock_screen_preview: Option<String>,
 }
 
-impl MePatch {
+impl UpdateMe {
     pub fn parse(&self) -> Result<preferences::Update, Error> {
         let mut errors = Vec::new();
         let mut u = preferences::Update::default();

@@ -44,20 +44,20 @@ impl From<PatientSummary> for PatientSummaryView {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordQuietHours {
+pub struct PatientRecordQuietHours {
     /// `HH:MM`, or null when quiet hours are off.
     pub start: Option<String>,
     pub end: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordChannels {
+pub struct PatientRecordChannels {
     pub push: bool,
     pub email: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordTreatment {
+pub struct PatientRecordTreatment {
     pub id: TreatmentId,
     pub performed_at: DateTime<Utc>,
     pub areas: Vec<String>,
@@ -76,7 +76,7 @@ pub struct RecordTreatment {
 
 /// A prompt as staff see it: with its delivery time, not its text body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordPrompt {
+pub struct PatientRecordPrompt {
     pub id: PromptId,
     pub kind: String,
     pub day: i32,
@@ -91,7 +91,7 @@ pub struct RecordPrompt {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordCheckIn {
+pub struct PatientRecordCheckIn {
     pub id: CheckInId,
     pub treatment_id: Option<TreatmentId>,
     /// Days since the treatment.
@@ -109,7 +109,7 @@ pub struct RecordCheckIn {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordEscalation {
+pub struct PatientRecordEscalation {
     pub id: EscalationId,
     pub check_in_id: Option<CheckInId>,
     pub reason: String,
@@ -120,12 +120,12 @@ pub struct RecordEscalation {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordNextSession {
+pub struct PatientRecordNextSession {
     pub id: BookingId,
     pub starts_at: DateTime<Utc>,
 }
 
-impl From<Treatment> for RecordTreatment {
+impl From<Treatment> for PatientRecordTreatment {
     fn from(t: Treatment) -> Self {
         Self {
             performed_at: to_utc(t.performed_at),
@@ -148,7 +148,7 @@ impl From<Treatment> for RecordTreatment {
 
 /// An escalation without the clinic's resolution note or who resolved it: what both staff
 /// lists and the patient's own export show.
-impl From<Escalation> for RecordEscalation {
+impl From<Escalation> for PatientRecordEscalation {
     fn from(e: Escalation) -> Self {
         Self {
             id: e.id,
@@ -162,7 +162,7 @@ impl From<Escalation> for RecordEscalation {
     }
 }
 
-impl From<CheckIn> for RecordCheckIn {
+impl From<CheckIn> for PatientRecordCheckIn {
     fn from(c: CheckIn) -> Self {
         Self {
             symptoms: codes(&c.symptoms),
@@ -191,20 +191,20 @@ pub struct PatientRecordView {
     pub timezone: String,
     pub locale: String,
     pub status: String,
-    pub quiet_hours: RecordQuietHours,
-    pub channels: RecordChannels,
+    pub quiet_hours: PatientRecordQuietHours,
+    pub channels: PatientRecordChannels,
     pub lock_screen_preview: String,
     pub enrolled_at: DateTime<Utc>,
     pub discharged_at: Option<DateTime<Utc>>,
     /// Newest first.
-    pub treatments: Vec<RecordTreatment>,
+    pub treatments: Vec<PatientRecordTreatment>,
     /// In delivery order.
-    pub prompts: Vec<RecordPrompt>,
+    pub prompts: Vec<PatientRecordPrompt>,
     /// Newest first.
-    pub check_ins: Vec<RecordCheckIn>,
+    pub check_ins: Vec<PatientRecordCheckIn>,
     /// Newest first.
-    pub escalations: Vec<RecordEscalation>,
-    pub next_session: Option<RecordNextSession>,
+    pub escalations: Vec<PatientRecordEscalation>,
+    pub next_session: Option<PatientRecordNextSession>,
 }
 
 pub(crate) fn codes<T: Copy + std::fmt::Display>(list: &[T]) -> Vec<String> {
@@ -217,12 +217,12 @@ impl From<PatientRecord> for PatientRecordView {
         let treatments = r
             .treatments
             .into_iter()
-            .map(RecordTreatment::from)
+            .map(PatientRecordTreatment::from)
             .collect();
         let prompts = r
             .prompts
             .into_iter()
-            .map(|r| RecordPrompt {
+            .map(|r| PatientRecordPrompt {
                 status: public_status(r.status).to_owned(),
                 id: r.id,
                 kind: r.kind.as_str().to_owned(),
@@ -235,11 +235,15 @@ impl From<PatientRecord> for PatientRecordView {
                 acknowledged_at: r.acknowledged_at.map(to_utc),
             })
             .collect();
-        let check_ins = r.check_ins.into_iter().map(RecordCheckIn::from).collect();
+        let check_ins = r
+            .check_ins
+            .into_iter()
+            .map(PatientRecordCheckIn::from)
+            .collect();
         let escalations = r
             .escalations
             .into_iter()
-            .map(RecordEscalation::from)
+            .map(PatientRecordEscalation::from)
             .collect();
         Self {
             id: p.user_id,
@@ -250,11 +254,11 @@ impl From<PatientRecord> for PatientRecordView {
             timezone: p.timezone.name().to_owned(),
             locale: p.locale.as_str().to_owned(),
             status: r.status,
-            quiet_hours: RecordQuietHours {
+            quiet_hours: PatientRecordQuietHours {
                 start: p.quiet_start,
                 end: p.quiet_end,
             },
-            channels: RecordChannels {
+            channels: PatientRecordChannels {
                 push: p.push_enabled,
                 email: p.email_enabled,
             },
@@ -265,7 +269,7 @@ impl From<PatientRecord> for PatientRecordView {
             prompts,
             check_ins,
             escalations,
-            next_session: r.next_session.map(|b| RecordNextSession {
+            next_session: r.next_session.map(|b| PatientRecordNextSession {
                 id: b.id,
                 starts_at: to_utc(b.starts_at),
             }),

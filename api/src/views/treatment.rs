@@ -15,7 +15,7 @@ const FUTURE_SKEW_MINUTES: i64 = 5;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewTreatment {
+pub struct RecordTreatment {
     /// RFC 3339; not in the future.
     pub performed_at: String,
     /// face, neck, chest, hands, back, legs, scalp (at least one).
@@ -77,7 +77,7 @@ fn optional_text(
     })
 }
 
-impl NewTreatment {
+impl RecordTreatment {
     /// Every invalid field is reported at once (422); `now` bounds `performed_at`.
     pub fn parse(&self, now: NaiveDateTime) -> Result<TreatmentForm, Error> {
         let mut errors = Vec::new();
@@ -165,12 +165,12 @@ pub struct TreatmentCreated {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NextSession {
+pub struct BookNextSession {
     /// RFC 3339; in the future.
     pub starts_at: String,
 }
 
-impl NextSession {
+impl BookNextSession {
     /// The session's start, UTC: in the future and within two years of `now` (422 otherwise).
     pub fn parse(&self, now: NaiveDateTime) -> Result<NaiveDateTime, Error> {
         match parse_time(&self.starts_at) {

@@ -1,11 +1,11 @@
 //! Property tests for the request parsers a client reaches with any JSON it likes: the body of
-//! recordTreatment (`NewTreatment`), createCheckIn (`NewCheckIn`) and updateMe (`MePatch`).
+//! recordTreatment (`RecordTreatment`), createCheckIn (`CreateCheckIn`) and updateMe (`UpdateMe`).
 //! The server's path is deserialise → `parse`; for any JSON object either step may refuse, but
 //! neither may panic, and every valid body parses.
 
-use api::views::check_in::NewCheckIn;
-use api::views::patient::MePatch;
-use api::views::treatment::NewTreatment;
+use api::views::check_in::CreateCheckIn;
+use api::views::patient::UpdateMe;
+use api::views::treatment::RecordTreatment;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
@@ -207,40 +207,40 @@ proptest! {
 
     #[test]
     fn treatment_bodies_never_panic(body in mixed(valid_treatment, TREATMENT_FIELDS)) {
-        if let Ok(t) = serde_json::from_value::<NewTreatment>(body) {
+        if let Ok(t) = serde_json::from_value::<RecordTreatment>(body) {
             let _ = t.parse(now());
         }
     }
 
     #[test]
     fn valid_treatments_parse(body in valid_treatment()) {
-        let t: NewTreatment = serde_json::from_value(body.clone()).unwrap();
+        let t: RecordTreatment = serde_json::from_value(body.clone()).unwrap();
         prop_assert!(t.parse(now()).is_ok(), "{body} was refused: {:?}", t.parse(now()).err());
     }
 
     #[test]
     fn check_in_bodies_never_panic(body in mixed(valid_check_in, CHECK_IN_FIELDS)) {
-        if let Ok(c) = serde_json::from_value::<NewCheckIn>(body) {
+        if let Ok(c) = serde_json::from_value::<CreateCheckIn>(body) {
             let _ = c.parse();
         }
     }
 
     #[test]
     fn valid_check_ins_parse(body in valid_check_in()) {
-        let c: NewCheckIn = serde_json::from_value(body.clone()).unwrap();
+        let c: CreateCheckIn = serde_json::from_value(body.clone()).unwrap();
         prop_assert!(c.parse().is_ok(), "{body} was refused: {:?}", c.parse().err());
     }
 
     #[test]
     fn preference_bodies_never_panic(body in mixed(valid_me_patch, ME_FIELDS)) {
-        if let Ok(p) = serde_json::from_value::<MePatch>(body) {
+        if let Ok(p) = serde_json::from_value::<UpdateMe>(body) {
             let _ = p.parse();
         }
     }
 
     #[test]
     fn valid_preferences_parse(body in valid_me_patch()) {
-        let p: MePatch = serde_json::from_value(body.clone()).unwrap();
+        let p: UpdateMe = serde_json::from_value(body.clone()).unwrap();
         prop_assert!(p.parse().is_ok(), "{body} was refused: {:?}", p.parse().err());
     }
 }
@@ -259,9 +259,9 @@ fn mixed_bodies_often_reach_the_parsers() {
             })
             .count()
     }
-    let treatments = share::<NewTreatment>(mixed(valid_treatment, TREATMENT_FIELDS));
-    let check_ins = share::<NewCheckIn>(mixed(valid_check_in, CHECK_IN_FIELDS));
-    let patches = share::<MePatch>(mixed(valid_me_patch, ME_FIELDS));
+    let treatments = share::<RecordTreatment>(mixed(valid_treatment, TREATMENT_FIELDS));
+    let check_ins = share::<CreateCheckIn>(mixed(valid_check_in, CHECK_IN_FIELDS));
+    let patches = share::<UpdateMe>(mixed(valid_me_patch, ME_FIELDS));
     for (name, n) in [
         ("treatments", treatments),
         ("check-ins", check_ins),

@@ -33,7 +33,7 @@ mod session;
 
 pub use crate::db::users::User;
 pub use codes::{accept_invitation, confirm_password_reset, request_password_reset};
-pub use login::{Credentials, login};
+pub use login::{LogInForm, login};
 pub use refresh::{logout, refresh};
 pub use session::{DbConn, check_session, run_in_session};
 

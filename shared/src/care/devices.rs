@@ -8,7 +8,7 @@ use crate::db::{Db, devices};
 use crate::domain::{DeviceId, PatientId};
 use crate::error::{Error, Result};
 
-pub use crate::db::devices::{Device, NewDevice, Registered};
+pub use crate::db::devices::{Device, DeviceForm, Registered};
 
 /// Registers a push token (already checked: platform, provider, token shape) for the patient.
 /// A token already known is re-activated and moved to this patient (a phone changes hands, or
@@ -20,7 +20,7 @@ pub use crate::db::devices::{Device, NewDevice, Registered};
 pub async fn register(
     db: &Db,
     patient_id: &PatientId,
-    new: NewDevice,
+    new: DeviceForm,
     now: NaiveDateTime,
 ) -> Result<(Device, Registered)> {
     let patient_id = patient_id.to_owned();

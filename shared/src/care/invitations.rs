@@ -120,7 +120,7 @@ pub async fn invite_staff(
 
 /// A new clinic (the operator's `api clinic create`), parsed.
 #[derive(Debug, Clone)]
-pub struct NewClinic {
+pub struct ClinicForm {
     pub name: String,
     pub timezone: TimeZone,
     pub contact_phone: Option<String>,
@@ -146,7 +146,7 @@ pub struct ClinicCreated {
 pub async fn create_clinic(
     db: &Db,
     mailer: &Mailer,
-    c: NewClinic,
+    c: ClinicForm,
     now: NaiveDateTime,
 ) -> Result<ClinicCreated> {
     let clinic = clinics::Clinic {

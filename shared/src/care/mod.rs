@@ -26,6 +26,9 @@
 //! Records these return whose rows live in the database layer are re-exported by the module
 //! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
 //!
+//! Inputs are `*Form` (values already parsed: `TreatmentForm`, `CheckInForm`, `LogInForm`); the
+//! whole naming scheme is in `api/src/views/mod.rs`.
+//!
 //! Data flows one way: api / worker → care → db and protocol → domain.
 
 pub mod auth;

@@ -32,7 +32,7 @@ pub struct Device {
 /// `apns_environment` already defaulted (FCM on android, APNs production on ios) and consistent
 /// (an environment only for APNs).
 #[derive(Debug, Clone)]
-pub struct NewDevice {
+pub struct DeviceForm {
     pub platform: Platform,
     pub token: String,
     pub app_version: Option<String>,
@@ -40,7 +40,7 @@ pub struct NewDevice {
     pub apns_environment: Option<ApnsEnvironment>,
 }
 
-impl NewDevice {
+impl DeviceForm {
     /// A device with the defaults of its platform.
     pub fn of_platform(platform: Platform, token: &str, app_version: Option<&str>) -> Self {
         let provider = PushProvider::default_for(platform);
@@ -67,7 +67,7 @@ pub enum Registered {
 pub fn register(
     conn: &mut DbConn,
     patient_id: &PatientId,
-    new: &NewDevice,
+    new: &DeviceForm,
     now: NaiveDateTime,
 ) -> Result<(Device, Registered)> {
     if let Some(d) = reactivate(conn, patient_id, new, now)? {
@@ -105,7 +105,7 @@ pub fn register(
 fn reactivate(
     conn: &mut DbConn,
     patient_id: &PatientId,
-    new: &NewDevice,
+    new: &DeviceForm,
     now: NaiveDateTime,
 ) -> Result<Option<Device>> {
     let n = diesel::update(devices::table.filter(devices::token.eq(&new.token)))

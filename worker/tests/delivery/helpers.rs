@@ -93,7 +93,7 @@ impl Env {
     /// A device with its platform's default provider (FCM on android, APNs production on ios).
     pub async fn device(&self, patient_id: impl AsRef<str>, platform: &str, token: &str) -> Device {
         let platform = shared::domain::Platform::parse(platform).unwrap();
-        let new = devices::NewDevice::of_platform(platform, token, Some("1.0.0"));
+        let new = devices::DeviceForm::of_platform(platform, token, Some("1.0.0"));
         self.device_with(patient_id, new).await
     }
 
@@ -101,7 +101,7 @@ impl Env {
     pub async fn device_with(
         &self,
         patient_id: impl AsRef<str>,
-        new: devices::NewDevice,
+        new: devices::DeviceForm,
     ) -> Device {
         let p = PatientId::from(patient_id.as_ref());
         self.run(move |c| devices::register(c, &p, &new, now()).unwrap().0)

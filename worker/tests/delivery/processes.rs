@@ -121,7 +121,7 @@ async fn seed(env: &Env, patients: usize, per_patient: usize) -> Vec<Prompt> {
         let mut all = Vec::new();
         for i in 0..patients {
             let (user, _) = fixtures::patient(c, &clinic.id, "Europe/Madrid");
-            let device = shared::db::devices::NewDevice::of_platform(
+            let device = shared::db::devices::DeviceForm::of_platform(
                 shared::domain::Platform::Android,
                 &format!("load-token-{i}"),
                 None,

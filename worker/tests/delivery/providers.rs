@@ -2,7 +2,7 @@
 //! through FCM, an APNs sandbox token (a build from Xcode) to the sandbox host; and after a
 //! patient's erasure the worker reaches none of their former devices or their address.
 
-use shared::db::devices::NewDevice;
+use shared::db::devices::DeviceForm;
 use shared::domain::{ApnsEnvironment, Platform, PushProvider};
 use shared::testing::fixtures::apns_token;
 use shared::testing::smtp::SmtpServer;
@@ -17,8 +17,8 @@ fn device(
     token: &str,
     provider: PushProvider,
     env: Option<ApnsEnvironment>,
-) -> NewDevice {
-    NewDevice {
+) -> DeviceForm {
+    DeviceForm {
         platform,
         token: token.to_owned(),
         app_version: Some("2.0.0".to_owned()),

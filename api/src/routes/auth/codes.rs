@@ -9,7 +9,7 @@ use super::{client_address, token_response};
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::views::auth::{
-    AcceptInvitation, PasswordResetConfirm, PasswordResetRequest, TokenResponse,
+    AcceptInvitation, ConfirmPasswordReset, RequestPasswordReset, TokenResponse,
 };
 
 /// Activates an invited account (staff or patient): sets its password and signs in.
@@ -40,14 +40,14 @@ pub async fn accept_invitation(
     operation_id = "requestPasswordReset",
     security(()),
     tag = "auth",
-    request_body = PasswordResetRequest,
+    request_body = RequestPasswordReset,
     responses((status = 202))
 )]
 #[post("/v1/auth/password-reset")]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PasswordResetRequest>,
+    body: web::Json<RequestPasswordReset>,
 ) -> HttpResponse {
     let address = client_address(&req, &state);
     if let Ok(email) = Email::parse(&body.email) {
@@ -67,7 +67,7 @@ pub async fn request_password_reset(
     operation_id = "confirmPasswordReset",
     security(()),
     tag = "auth",
-    request_body = PasswordResetConfirm,
+    request_body = ConfirmPasswordReset,
     responses(
         (status = 204),
         (status = 422, description = "Weak password, or a code that is unknown, used or expired", body = crate::error::Problem),
@@ -76,9 +76,9 @@ pub async fn request_password_reset(
 #[post("/v1/auth/password-reset/confirm")]
 pub async fn confirm_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<PasswordResetConfirm>,
+    body: web::Json<ConfirmPasswordReset>,
 ) -> ApiResult<HttpResponse> {
-    let PasswordResetConfirm { code, new_password } = body.into_inner();
+    let ConfirmPasswordReset { code, new_password } = body.into_inner();
     auth::confirm_password_reset(&state.db, code, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

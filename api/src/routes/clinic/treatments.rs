@@ -12,7 +12,7 @@ use crate::extract::Staff;
 use crate::state::AppState;
 use crate::views::prompt::{PromptView, rfc3339};
 use crate::views::treatment::{
-    BookedSession, Discharged, NewTreatment, NextSession, TreatmentCreated,
+    BookNextSession, BookedSession, Discharged, RecordTreatment, TreatmentCreated,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,7 +25,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(create, book_next_session, cancel_next_session, discharge),
-    components(schemas(NewTreatment, TreatmentCreated, NextSession, BookedSession, Discharged))
+    components(schemas(
+        RecordTreatment,
+        TreatmentCreated,
+        BookNextSession,
+        BookedSession,
+        Discharged
+    ))
 )]
 pub struct Doc;
 
@@ -34,7 +40,7 @@ pub struct Doc;
     operation_id = "recordTreatment",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
-    request_body = NewTreatment,
+    request_body = RecordTreatment,
     responses(
         (status = 201, body = TreatmentCreated),
         (status = 401, body = Problem), (status = 403, body = Problem),
@@ -47,7 +53,7 @@ pub async fn create(
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<PatientId>,
-    body: web::Json<NewTreatment>,
+    body: web::Json<RecordTreatment>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let form = body.parse(t)?;
@@ -65,7 +71,7 @@ pub async fn create(
     operation_id = "bookNextSession",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
-    request_body = NextSession,
+    request_body = BookNextSession,
     responses(
         (status = 200, body = BookedSession),
         (status = 401, body = Problem), (status = 403, body = Problem),
@@ -79,7 +85,7 @@ pub async fn book_next_session(
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<PatientId>,
-    body: web::Json<NextSession>,
+    body: web::Json<BookNextSession>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let starts_at = body.parse(t)?;

@@ -8,7 +8,7 @@ use shared::time::now;
 use crate::error::{ApiResult, Problem};
 use crate::extract::PatientUser;
 use crate::state::AppState;
-use crate::views::check_in::{CheckInCreated, NewCheckIn};
+use crate::views::check_in::{CheckInCreated, CreateCheckIn};
 use worker::wake::Reason;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create), components(schemas(NewCheckIn, CheckInCreated)))]
+#[openapi(paths(create), components(schemas(CreateCheckIn, CheckInCreated)))]
 pub struct Doc;
 
 /// Records a check-in for the current treatment and triages it against the expected healing
@@ -25,7 +25,7 @@ pub struct Doc;
 #[utoipa::path(
     operation_id = "createCheckIn",
     tag = "patient",
-    request_body = NewCheckIn,
+    request_body = CreateCheckIn,
     responses(
         (status = 201, body = CheckInCreated),
         (status = 401, body = Problem), (status = 403, body = Problem),
@@ -38,7 +38,7 @@ pub struct Doc;
 pub async fn create(
     me: PatientUser,
     state: web::Data<AppState>,
-    body: web::Json<NewCheckIn>,
+    body: web::Json<CreateCheckIn>,
 ) -> ApiResult<HttpResponse> {
     let form = body.parse()?;
     let recorded =

@@ -15,7 +15,8 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{Deferred, PatientUser};
 use crate::state::AppState;
 use crate::views::patient::{
-    Channels, ChannelsPatch, ClinicContact, Me, MePatch, NextSessionView, QuietHoursBody, Timeline,
+    Channels, ClinicContact, Me, NextSessionView, QuietHoursView, Timeline, UpdateChannels,
+    UpdateMe,
 };
 use crate::views::prompt::PromptView;
 
@@ -28,10 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paths(get_me, patch_me, timeline),
     components(schemas(
         Me,
-        MePatch,
-        QuietHoursBody,
+        UpdateMe,
+        QuietHoursView,
         Channels,
-        ChannelsPatch,
+        UpdateChannels,
         ClinicContact,
         Timeline,
         NextSessionView,
@@ -60,7 +61,7 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 #[utoipa::path(
     operation_id = "updateMe",
     tag = "patient",
-    request_body = MePatch,
+    request_body = UpdateMe,
     responses(
         (status = 200, body = Me), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem),
@@ -71,7 +72,7 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 pub async fn patch_me(
     me: PatientUser,
     state: web::Data<AppState>,
-    body: web::Json<MePatch>,
+    body: web::Json<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
     let update = body.parse()?;
     let outcome =

@@ -10,7 +10,7 @@
 use chrono::Duration;
 
 use super::login::check_credentials;
-use super::{Credentials, User};
+use super::{LogInForm, User};
 use crate::db::{Db, clinics, console_sessions, sessions, throttle};
 use crate::error::{Error, Result};
 use crate::time::now;
@@ -36,11 +36,7 @@ pub struct ConsoleStaff {
 ///
 /// Errors: `Unauthorized` for a failed attempt (one answer for every cause); `TooManyRequests`
 /// while the account or the address is locked.
-pub async fn sign_in(
-    db: &Db,
-    credentials: Credentials,
-    previous: Option<String>,
-) -> Result<String> {
+pub async fn sign_in(db: &Db, credentials: LogInForm, previous: Option<String>) -> Result<String> {
     let staff_only = |u: &User| u.role.is_staff();
     let (user, account) = check_credentials(db, credentials, staff_only)
         .await?

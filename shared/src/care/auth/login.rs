@@ -26,7 +26,7 @@ const ADDRESS_LIMIT: Limit = Limit {
 /// An email and password as typed, and the client's address (the TCP peer, or the client a
 /// trusted proxy forwarded; `None` when unknown, which counts as one shared address).
 #[derive(Debug, Clone)]
-pub struct Credentials {
+pub struct LogInForm {
     pub email: String,
     pub password: String,
     pub address: Option<IpAddr>,
@@ -50,7 +50,7 @@ pub(super) fn address_key(address: Option<IpAddr>) -> String {
 /// the account or the address is locked.
 pub async fn login(
     db: &Db,
-    credentials: Credentials,
+    credentials: LogInForm,
     clinic_id: Option<String>,
     refresh_ttl_days: i64,
 ) -> Result<SignedIn> {
@@ -78,10 +78,10 @@ pub async fn login(
 /// answer for every cause). Errors: `TooManyRequests` while locked.
 pub(super) async fn check_credentials(
     db: &Db,
-    credentials: Credentials,
+    credentials: LogInForm,
     accept: impl Fn(&User) -> bool + Send + 'static,
 ) -> Result<Option<(User, String)>> {
-    let Credentials {
+    let LogInForm {
         email,
         password: given,
         address,
