@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::check_ins::{self, CheckIn};
 use crate::db::escalations::{self, Escalation};
-use crate::db::{Db, DbConn, alerts, audit, clinics, patients, plans, treatments};
+use crate::db::{Db, DbConn, alerts, audit, clinics, patients, treatments};
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
@@ -64,7 +64,7 @@ pub async fn record(
     let replanned = db
         .transaction(move |conn| {
             patients::lock_patient(conn, &id, None)?;
-            plans::replan(conn, &p, &id, now)
+            super::plan::replan(conn, &p, &id, now)
         })
         .await;
     if let Err(e) = replanned {
@@ -251,7 +251,7 @@ pub async fn resolve(
         // An erased patient has no plan left to adapt.
         match patients::lock_patient(conn, &current.patient_id, Some(&actor.clinic_id)) {
             Ok(_) => {
-                plans::replan(conn, &protocol, &current.patient_id, now)?;
+                super::plan::replan(conn, &protocol, &current.patient_id, now)?;
             }
             Err(Error::NotFound) => {}
             Err(e) => return Err(e),

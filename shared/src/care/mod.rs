@@ -19,6 +19,7 @@
 
 pub mod check_ins;
 pub mod invitations;
+pub mod plan;
 pub mod preferences;
 pub mod prompts;
 pub mod rights;

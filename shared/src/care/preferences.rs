@@ -27,7 +27,7 @@ pub async fn update(
     db.transaction(move |conn| {
         let current = patients::lock_patient(conn, &patient_id, None)?;
         patients::update_preferences(conn, &current, &update, now)?;
-        plans::replan(conn, &protocol, &patient_id, now)
+        super::plan::replan(conn, &protocol, &patient_id, now)
     })
     .await
 }

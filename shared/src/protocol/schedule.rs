@@ -21,14 +21,16 @@
 //!    queueing behind one that quiet hours pushed past it;
 //! 7. a session reminder that would land at or after the session is dropped.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::Protocol;
 use super::adapt::CheckInSignal;
-use super::content::{Anchor, Conditions, CourseStage, Kind, PromptDef};
+use super::content::{Anchor, Conditions, CourseStage, PromptDef};
 use super::local_time::{ceil_to_minute, leave_quiet, local_parts, resolve};
 use super::render::{Vars, render};
+/// The plan's rows are plain domain data, so the storage layer can reconcile them.
+pub use crate::domain::PlannedPrompt;
 use crate::domain::{Area, CombinedWith, Device, Locale, NeedleDepth, QuietHours};
 
 /// The treatment a plan is for (the patient's most recent one).
@@ -95,33 +97,6 @@ pub struct PlanRequest<'a> {
     pub signals: &'a [CheckInSignal],
     /// An urgent escalation of this patient is open: `reassuring` prompts are held back.
     pub open_urgent: bool,
-}
-
-/// One row of the plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedPrompt {
-    pub key: String,
-    pub kind: Kind,
-    /// Days since the treatment's local date (the intended date, before quiet-hour moves);
-    /// without a treatment, the protocol's offset from the booking.
-    pub day: i32,
-    pub urgent: bool,
-    pub idempotency_key: String,
-    pub treatment_id: Option<String>,
-    pub booking_id: Option<String>,
-    pub title: String,
-    pub body: String,
-    pub locale: Locale,
-    pub timezone: Tz,
-    /// The local date the prompt was meant for (its anchor date + day).
-    pub intended_date: NaiveDate,
-    /// The local date and time `due_at` shows on the patient's clock.
-    pub local_date: NaiveDate,
-    pub local_time: NaiveTime,
-    pub due_at: DateTime<Utc>,
-    /// Its intended time had passed when planned, so it goes out as soon as allowed. Re-plans
-    /// keep an already planned late prompt's time rather than chasing the clock.
-    pub late: bool,
 }
 
 impl PlannedPrompt {
