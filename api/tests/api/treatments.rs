@@ -302,7 +302,7 @@ both_backends! {
         let outcome = app.db.transaction(move |c| {
             let protocol = shared::protocol::Protocol::builtin().unwrap();
             shared::db::patients::lock_patient(c, &p, None)?;
-            shared::db::plans::replan(c, &protocol, &p, shared::time::now())
+            shared::care::plan::replan(c, &protocol, &p, shared::time::now())
         }).await.unwrap();
         assert!(!outcome.changed(), "{outcome:?}");
         let after = rows(&app, &patient).await;

@@ -13,9 +13,7 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
-use crate::db::{
-    Db, DbConn, alerts, audit, check_ins, clinics, escalations, patients, plans, treatments,
-};
+use crate::db::{Db, DbConn, alerts, audit, check_ins, clinics, escalations, patients, treatments};
 use crate::domain::AuditAction;
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
 use crate::error::{Error, Result};
@@ -68,7 +66,7 @@ pub async fn record(
     let replanned = db
         .transaction(move |conn| {
             patients::lock_patient(conn, &id, None)?;
-            plans::replan(conn, &p, &id, now)
+            super::plan::replan(conn, &p, &id, now)
         })
         .await;
     if let Err(e) = replanned {
@@ -255,7 +253,7 @@ pub async fn resolve(
         // An erased patient has no plan left to adapt.
         match patients::lock_patient(conn, &current.patient_id, Some(&actor.clinic_id)) {
             Ok(_) => {
-                plans::replan(conn, &protocol, &current.patient_id, now)?;
+                super::plan::replan(conn, &protocol, &current.patient_id, now)?;
             }
             Err(Error::NotFound) => {}
             Err(e) => return Err(e),

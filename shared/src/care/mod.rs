@@ -8,6 +8,8 @@
 //!   session.
 //! - [`treatments`] — record a treatment (plans the aftercare); book and cancel the next session;
 //!   discharge.
+//! - [`plan`] — re-planning a patient: loads the inputs, the schedule engine (`protocol`)
+//!   plans, the database reconciles the stored prompts; every change above ends with it.
 //! - [`preferences`] — the patient's own delivery settings (re-times the plan).
 //! - [`prompts`] — the patient acknowledging a prompt.
 //! - [`roster`] — staff reading their patients (each read audited).
@@ -37,6 +39,7 @@ pub mod clinic;
 pub mod demo;
 pub mod devices;
 pub mod invitations;
+pub mod plan;
 pub mod preferences;
 pub mod profile;
 pub mod prompts;

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::db::patients::{self, PreferencesUpdate};
+use crate::db::patients::{self, PreferencesForm};
 use crate::db::{Db, plans};
 use crate::domain::PatientId;
 use crate::error::Result;
 use crate::protocol::Protocol;
 
-pub use crate::db::patients::PreferencesUpdate as Update;
+pub use crate::db::patients::PreferencesForm as Update;
 
 /// Applies the patient's changed settings and re-plans their future prompts in the same
 /// transaction: a new zone or quiet hours re-times them, a new language re-renders them. Turning
@@ -20,14 +20,14 @@ pub async fn update(
     db: &Db,
     protocol: &Arc<Protocol>,
     patient_id: &PatientId,
-    update: PreferencesUpdate,
+    update: PreferencesForm,
     now: NaiveDateTime,
 ) -> Result<plans::Outcome> {
     let (protocol, patient_id) = (protocol.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
         let current = patients::lock_patient(conn, &patient_id, None)?;
         patients::update_preferences(conn, &current, &update, now)?;
-        plans::replan(conn, &protocol, &patient_id, now)
+        super::plan::replan(conn, &protocol, &patient_id, now)
     })
     .await
 }

@@ -96,7 +96,7 @@ fn record_in(
         created_at: now,
     };
     treatments::insert(conn, &row)?;
-    plans::replan(conn, protocol, patient_id, now)?;
+    super::plan::replan(conn, protocol, patient_id, now)?;
     audit::record(
         conn,
         &actor.clinic_id,
@@ -161,7 +161,7 @@ pub async fn book_next_session(
                 b
             }
         };
-        plans::replan(conn, &protocol, &patient_id, now)?;
+        super::plan::replan(conn, &protocol, &patient_id, now)?;
         audit::record(
             conn,
             &actor.clinic_id,
@@ -197,7 +197,7 @@ pub async fn cancel_next_session(
     db.transaction(move |conn| {
         patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
         bookings::cancel_live(conn, &patient_id, now)?;
-        plans::replan(conn, &protocol, &patient_id, now)?;
+        super::plan::replan(conn, &protocol, &patient_id, now)?;
         audit::record(
             conn,
             &actor.clinic_id,

@@ -8,7 +8,6 @@ use super::DbConn;
 use super::schema::session_bookings;
 use crate::domain::{BookingId, ClinicId, PatientId, UserId};
 use crate::error::Result;
-use crate::protocol::BookingInput;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = session_bookings)]
@@ -28,14 +27,6 @@ pub struct Booking {
 }
 
 impl Booking {
-    pub fn input(&self) -> BookingInput {
-        BookingInput {
-            id: self.id.to_string(),
-            starts_at: self.starts_at.and_utc(),
-            revision: self.revision,
-        }
-    }
-
     /// When the booking last changed: its move, or its creation.
     pub fn changed_at(&self) -> NaiveDateTime {
         self.moved_at.unwrap_or(self.created_at)

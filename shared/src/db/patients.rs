@@ -226,7 +226,7 @@ pub fn set_discharged(
 /// The delivery preferences a patient may change themselves; `None` leaves a field as is
 /// (`quiet_hours: Some(None)` clears the window).
 #[derive(Debug, Clone, Default)]
-pub struct PreferencesUpdate {
+pub struct PreferencesForm {
     pub timezone: Option<TimeZone>,
     pub locale: Option<Locale>,
     pub quiet_hours: Option<Option<QuietHours>>,
@@ -239,7 +239,7 @@ pub struct PreferencesUpdate {
 pub fn update_preferences(
     conn: &mut DbConn,
     current: &PatientProfile,
-    u: &PreferencesUpdate,
+    u: &PreferencesForm,
     now: NaiveDateTime,
 ) -> Result<()> {
     let (quiet_start, quiet_end) = match u.quiet_hours {

@@ -1,8 +1,5 @@
-//! Writing and re-planning a patient's prompts (the schedule engine's output).
-//!
-//! One entry point, [`replan`]: whatever changed (a treatment recorded, a session booked or
-//! cancelled, the patient's zone, quiet hours or language, a discharge), the patient's plan is
-//! recomputed from the current state and reconciled with the stored rows:
+//! Reconciling a patient's stored prompts with their plan (`crate::care::plan::replan` makes
+//! the plan and calls [`reconcile`]):
 //! - a planned prompt with no row is inserted;
 //! - a row that is still replaceable — `scheduled` and due in the future, or `cancelled` and
 //!   never sent — is updated to the plan (re-timed, re-rendered, revived), or left alone when
@@ -12,8 +9,8 @@
 //! - a future `scheduled` row the plan no longer contains is cancelled (kept for the record).
 //!
 //! Callers run it inside the transaction that made the change, after
-//! [`patients::lock_patient`], so
-//! concurrent re-plans of one patient queue up instead of racing on idempotency keys.
+//! [`patients::lock_patient`], so concurrent re-plans of one patient queue up instead of racing
+//! on idempotency keys.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,11 +19,10 @@ use diesel::prelude::*;
 
 use super::prompts::{self, Prompt};
 use super::schema::prompts as prompts_t;
-use super::{DbConn, bookings, check_ins, escalations, patients, treatments};
-use crate::domain::{BookingId, PatientId, PromptId, TreatmentId};
+use super::{DbConn, patients};
+use crate::domain::{BookingId, PatientId, PlannedPrompt, PromptId, TreatmentId};
 use crate::domain::{PromptStatus, TimeZone};
 use crate::error::Result;
-use crate::protocol::{CheckInSignal, PlanRequest, PlannedPrompt, Protocol, plan};
 
 /// What a re-plan did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,51 +38,13 @@ impl Outcome {
     }
 }
 
-/// Recomputes the patient's plan and reconciles the stored prompts with it (see the module
-/// documentation). Call inside a transaction, after [`patients::lock_patient`].
-pub fn replan(
-    conn: &mut DbConn,
-    protocol: &Protocol,
-    patient_id: &PatientId,
-    now: NaiveDateTime,
-) -> Result<Outcome> {
-    let profile = patients::find(conn, patient_id)?;
-    let desired = if profile.discharged_at.is_some() || profile.erased_at.is_some() {
-        Vec::new()
-    } else {
-        let prefs = patients::Preferences::of(&profile)?;
-        let current = treatments::current(conn, patient_id)?;
-        let treatment = current.as_ref().map(|t| t.input()).transpose()?;
-        let signals: Vec<CheckInSignal> = match &current {
-            Some(t) => check_ins::signals_for_treatment(conn, &t.id)?
-                .into_iter()
-                .map(|(id, at, severity, peeling)| CheckInSignal {
-                    id: id.into_string(),
-                    at: at.and_utc(),
-                    severity,
-                    peeling,
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let open_urgent = escalations::has_open_urgent(conn, patient_id)?;
-        let booking = bookings::live(conn, patient_id)?.map(|b| b.input());
-        plan(
-            protocol,
-            &PlanRequest {
-                patient_id: patient_id.as_str(),
-                tz: prefs.tz.0,
-                quiet: prefs.quiet,
-                locale: prefs.locale,
-                treatment: treatment.as_ref(),
-                booking: booking.as_ref(),
-                now: now.and_utc(),
-                signals: &signals,
-                open_urgent,
-            },
-        )
-    };
-    reconcile(conn, &profile, &desired, now)
+/// The patient's stored prompts, whatever their status: what [`reconcile`] compares the plan
+/// with.
+pub fn stored(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Prompt>> {
+    Ok(prompts_t::table
+        .filter(prompts_t::patient_id.eq(patient_id))
+        .select(Prompt::as_select())
+        .load(conn)?)
 }
 
 fn replaceable(row: &Prompt, now: NaiveDateTime) -> bool {
@@ -94,44 +52,27 @@ fn replaceable(row: &Prompt, now: NaiveDateTime) -> bool {
         || (row.status == PromptStatus::Cancelled && row.sent_at.is_none())
 }
 
-fn reconcile(
+/// Brings the patient's `stored` prompts (as [`stored`] read them, in this transaction) to the
+/// plan `desired` (see the module documentation), taken as it is: whether a late prompt keeps
+/// its stored instant is the planner's decision.
+pub fn reconcile(
     conn: &mut DbConn,
     profile: &patients::PatientProfile,
+    stored: &[Prompt],
     desired: &[PlannedPrompt],
     now: NaiveDateTime,
 ) -> Result<Outcome> {
-    let existing: Vec<Prompt> = prompts_t::table
-        .filter(prompts_t::patient_id.eq(&profile.user_id))
-        .select(Prompt::as_select())
-        .load(conn)?;
-    let by_key: HashMap<&str, &Prompt> = existing
+    let by_key: HashMap<&str, &Prompt> = stored
         .iter()
         .map(|p| (p.idempotency_key.as_str(), p))
         .collect();
-    let quiet = if desired.is_empty() {
-        None
-    } else {
-        patients::Preferences::of(profile)?.quiet
-    };
     let mut outcome = Outcome::default();
     let mut new_rows = Vec::new();
     for d in desired {
         match by_key.get(d.idempotency_key.as_str()) {
             None => new_rows.push(row_for(profile, d, now)),
             Some(row) if replaceable(row, now) => {
-                // A late prompt already scheduled keeps its instant (a re-plan a minute later
-                // must not chase the clock), shown in the current zone and out of its quiet
-                // hours.
-                let wanted = if d.late && row.status == PromptStatus::Scheduled {
-                    row_for(
-                        profile,
-                        &d.clone().keeping(row.due_at.and_utc(), quiet),
-                        now,
-                    )
-                } else {
-                    row_for(profile, d, now)
-                };
-                if update_row(conn, row, wanted, now)? {
+                if update_row(conn, row, row_for(profile, d, now), now)? {
                     outcome.updated += 1;
                 }
             }
@@ -142,7 +83,7 @@ fn reconcile(
     prompts::insert(conn, &new_rows)?;
 
     let keep: HashSet<&str> = desired.iter().map(|d| d.idempotency_key.as_str()).collect();
-    let stale: Vec<&str> = existing
+    let stale: Vec<&str> = stored
         .iter()
         .filter(|r| r.status == PromptStatus::Scheduled && r.due_at > now)
         .filter(|r| !keep.contains(r.idempotency_key.as_str()))

@@ -7,10 +7,9 @@ use super::DbConn;
 use super::schema::treatments;
 use super::types::JsonList;
 use crate::domain::Contraindication;
-use crate::domain::{Area, CombinedWith, Device, NeedleDepth};
+use crate::domain::{Area, CombinedWith, Device};
 use crate::domain::{ClinicId, PatientId, TreatmentId, UserId};
-use crate::error::{Error, Result};
-use crate::protocol::TreatmentInput;
+use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = treatments)]
@@ -32,27 +31,6 @@ pub struct Treatment {
     pub protocol_version: String,
     pub recorded_by: UserId,
     pub created_at: NaiveDateTime,
-}
-
-impl Treatment {
-    /// What the schedule engine needs. Rows are written from parsed input only, so a row that
-    /// does not parse is corrupt data: an internal error, not the client's.
-    pub fn input(&self) -> Result<TreatmentInput> {
-        let corrupt = |what: &str| {
-            Error::Internal(anyhow::anyhow!("treatment {} has invalid {what}", self.id))
-        };
-        Ok(TreatmentInput {
-            id: self.id.to_string(),
-            performed_at: self.performed_at.and_utc(),
-            areas: self.areas.to_vec(),
-            depth: NeedleDepth::parse(self.needle_depth_mm).map_err(|_| corrupt("depth"))?,
-            device: self.device,
-            combined_with: self.combined_with.to_vec(),
-            session_number: self.session_number,
-            planned_sessions: self.planned_sessions,
-            interval_weeks: self.interval_weeks,
-        })
-    }
 }
 
 pub fn insert(conn: &mut DbConn, t: &Treatment) -> Result<()> {

@@ -8,6 +8,7 @@ mod delivery;
 mod escalation;
 mod ids;
 mod people;
+mod plan;
 mod sql;
 
 pub use audit::AuditAction;
@@ -24,6 +25,7 @@ pub use people::{
     Email, InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role,
     TimeZone, UserStatus,
 };
+pub use plan::PlannedPrompt;
 pub use sql::CorruptValue;
 
 /// Implements `as_str`, `parse`, `ALL`, `Display`, serde, the schema and the `Text` column

@@ -33,7 +33,7 @@ use chrono::Duration;
 
 pub use adapt::{Adaptations, CheckInSignal};
 pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
-pub use schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
+pub use schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
 
 use format::FileDoc;

@@ -21,14 +21,16 @@
 //!    queueing behind one that quiet hours pushed past it;
 //! 7. a session reminder that would land at or after the session is dropped.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::Protocol;
 use super::adapt::CheckInSignal;
-use super::content::{Anchor, Conditions, CourseStage, Kind, PromptDef};
+use super::content::{Anchor, Conditions, CourseStage, PromptDef};
 use super::local_time::{ceil_to_minute, leave_quiet, local_parts, resolve};
 use super::render::{Vars, render};
+/// The plan's rows are plain domain data, so the storage layer can reconcile them.
+pub use crate::domain::PlannedPrompt;
 use crate::domain::{Area, CombinedWith, Device, Locale, NeedleDepth, QuietHours};
 
 /// The treatment a plan is for (the patient's most recent one).
@@ -82,7 +84,7 @@ impl BookingInput {
 /// Everything a plan depends on. Channel choices are deliberately not an input: a patient with
 /// every channel off keeps a plan (shown in the app's timeline); the worker decides delivery.
 #[derive(Debug, Clone)]
-pub struct PlanRequest<'a> {
+pub struct PlanInput<'a> {
     pub patient_id: &'a str,
     pub tz: Tz,
     pub quiet: Option<QuietHours>,
@@ -95,33 +97,6 @@ pub struct PlanRequest<'a> {
     pub signals: &'a [CheckInSignal],
     /// An urgent escalation of this patient is open: `reassuring` prompts are held back.
     pub open_urgent: bool,
-}
-
-/// One row of the plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedPrompt {
-    pub key: String,
-    pub kind: Kind,
-    /// Days since the treatment's local date (the intended date, before quiet-hour moves);
-    /// without a treatment, the protocol's offset from the booking.
-    pub day: i32,
-    pub urgent: bool,
-    pub idempotency_key: String,
-    pub treatment_id: Option<String>,
-    pub booking_id: Option<String>,
-    pub title: String,
-    pub body: String,
-    pub locale: Locale,
-    pub timezone: Tz,
-    /// The local date the prompt was meant for (its anchor date + day).
-    pub intended_date: NaiveDate,
-    /// The local date and time `due_at` shows on the patient's clock.
-    pub local_date: NaiveDate,
-    pub local_time: NaiveTime,
-    pub due_at: DateTime<Utc>,
-    /// Its intended time had passed when planned, so it goes out as soon as allowed. Re-plans
-    /// keep an already planned late prompt's time rather than chasing the clock.
-    pub late: bool,
 }
 
 impl PlannedPrompt {
@@ -194,7 +169,7 @@ impl Frame {
 }
 
 /// The plan for one patient, in delivery order.
-pub fn plan(protocol: &Protocol, req: &PlanRequest<'_>) -> Vec<PlannedPrompt> {
+pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
     let tz = req.tz;
     let today = local_parts(tz, req.now).0;
     let treatment_date = req.treatment.map(|t| local_parts(tz, t.performed_at).0);

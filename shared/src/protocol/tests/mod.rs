@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::adapt::CheckInSignal;
-use super::schedule::{BookingInput, PlanRequest, PlannedPrompt, TreatmentInput, plan};
+use super::schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 use super::{BUILTIN, Protocol};
 use crate::domain::{Area, Device, LocalTime, Locale, NeedleDepth, QuietHours};
 
@@ -91,7 +91,7 @@ impl Req {
     pub fn run(&self, protocol: &Protocol) -> Vec<PlannedPrompt> {
         plan(
             protocol,
-            &PlanRequest {
+            &PlanInput {
                 patient_id: "p1",
                 tz: self.tz,
                 quiet: self.quiet,
