@@ -111,7 +111,7 @@ pub async fn authenticate(
                     Ok(()) => Caller::Known(user),
                     Err(Error::Unauthorized) => Caller::Unauthorized,
                     Err(Error::Unavailable(told)) => Caller::Unavailable(told),
-                    Err(other) => Caller::Unavailable(other.to_string()),
+                    Err(_) => Caller::Unavailable(auth::SESSION_UNAVAILABLE.to_owned()),
                 }
             }
         };

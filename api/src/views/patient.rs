@@ -205,9 +205,9 @@ pub struct UpdateMe {
 }
 
 impl UpdateMe {
-    pub fn parse(&self) -> Result<preferences::Update, Error> {
+    pub fn parse(&self) -> Result<preferences::PreferencesForm, Error> {
         let mut errors = Vec::new();
-        let mut u = preferences::Update::default();
+        let mut u = preferences::PreferencesForm::default();
         if let Some(tz) = &self.timezone {
             match TimeZone::parse(tz) {
                 Ok(tz) => u.timezone = Some(tz),

@@ -165,7 +165,7 @@ async fn zone_change_after_catch_up(app: &TestApp) {
         LocalTime::parse("10:00").unwrap(),
     )
     .unwrap();
-    let settings = |tz: &str| preferences::Update {
+    let settings = |tz: &str| preferences::PreferencesForm {
         timezone: Some(TimeZone::parse(tz).unwrap()),
         quiet_hours: Some(Some(quiet)),
         ..Default::default()

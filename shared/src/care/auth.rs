@@ -35,10 +35,11 @@ pub use crate::db::users::User;
 pub use codes::{accept_invitation, confirm_password_reset, request_password_reset};
 pub use login::{LogInForm, login};
 pub use refresh::{logout, refresh};
-pub use session::{DbConn, check_session, run_in_session};
+pub use session::{DbConn, SESSION_UNAVAILABLE, check_session, run_in_session};
 
-/// A login session just opened or refreshed: what the caller turns into a token pair.
-#[derive(Debug, Clone)]
+/// A login session just opened or refreshed: what the caller turns into a token pair. Its
+/// `Debug` leaves out the refresh token and the account's password hash.
+#[derive(Clone)]
 pub struct SignedIn {
     /// The account, as it is now (active).
     pub user: User,
@@ -48,6 +49,16 @@ pub struct SignedIn {
     /// The instant to mint the access token at (UTC): a duplicate refresh within the reuse
     /// interval gets the first refresh's instant, so both get the very same pair.
     pub issued_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user_id", &self.user.id)
+            .field("session_id", &self.session_id)
+            .field("issued_at", &self.issued_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Opens a session for `user` and issues its first refresh token, valid `ttl_days` (inside the

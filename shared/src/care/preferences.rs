@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::db::patients::{self, PreferencesForm};
+use crate::db::patients;
 use crate::db::{Db, plans};
 use crate::domain::PatientId;
 use crate::error::Result;
 use crate::protocol::Protocol;
 
-pub use crate::db::patients::PreferencesForm as Update;
+pub use crate::db::patients::PreferencesForm;
 
 /// Applies the patient's changed settings and re-plans their future prompts in the same
 /// transaction: a new zone or quiet hours re-times them, a new language re-renders them. Turning

@@ -1,8 +1,10 @@
 //! Database access: one diesel `MultiConnection` over PostgreSQL and SQLite, a pool, embedded
 //! migrations, and the queries grouped by aggregate.
 //!
-//! Queries take `&mut DbConn` so they compose inside one transaction; handlers reach them through
-//! [`Db::run`], which moves the blocking diesel work off the async executor.
+//! Queries take `&mut DbConn` so they compose inside one transaction; only the use cases
+//! (`crate::care`) call them, through [`Db::run`] and [`Db::transaction`], which move the
+//! blocking diesel work off the async executor. The database layer stores and never plans: it
+//! imports nothing of `crate::protocol` (`api/tests/api/architecture.rs` holds both rules).
 
 pub mod alerts;
 pub mod audit;

@@ -123,6 +123,7 @@ pub async fn audit_log(
     let before = pagination::decode_cursor(p.cursor.as_deref())?;
     let query = AuditQuery {
         patient_id: p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from),
+        any_patient_id: false,
         action: None,
         before_id: before,
         limit: limit + 1,

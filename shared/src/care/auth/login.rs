@@ -24,12 +24,21 @@ const ADDRESS_LIMIT: Limit = Limit {
 };
 
 /// An email and password as typed, and the client's address (the TCP peer, or the client a
-/// trusted proxy forwarded; `None` when unknown, which counts as one shared address).
-#[derive(Debug, Clone)]
+/// trusted proxy forwarded; `None` when unknown, which counts as one shared address). Its
+/// `Debug` leaves out the email and the password.
+#[derive(Clone)]
 pub struct LogInForm {
     pub email: String,
     pub password: String,
     pub address: Option<IpAddr>,
+}
+
+impl std::fmt::Debug for LogInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogInForm")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The throttle key of a client address.

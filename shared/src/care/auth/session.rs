@@ -6,6 +6,10 @@ use crate::db::{Db, sessions};
 use crate::domain::{SessionId, UserId};
 use crate::error::{Error, Result};
 
+/// What a 503 says when a session could not be checked: never the error's own text, which could
+/// quote the database.
+pub const SESSION_UNAVAILABLE: &str = "the session could not be checked";
+
 /// The connection a [`run_in_session`] read runs on: the one the session was checked on.
 pub use crate::db::DbConn;
 
@@ -62,7 +66,7 @@ fn unchecked(e: Error) -> Error {
         Error::Unauthorized => e,
         cause => {
             tracing::warn!(error = %cause, "session lookup failed");
-            Error::Unavailable("the session could not be checked".into())
+            Error::Unavailable(SESSION_UNAVAILABLE.into())
         }
     }
 }
