@@ -2,8 +2,9 @@
 //! as PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`).
 //!
 //! Memory, not CPU, is what argon2 costs a small server: 19 MiB of working blocks per hash. So
-//! hashes run on at most [`HASHERS`] threads of their own (a burst of sign-ins queues there
-//! instead of taking the API's blocking pool), each thread allocates its working memory once
+//! hashes run on at most [`HASHERS`] threads of their own (in a burst of sign-ins each caller
+//! waits on its own blocking thread, holding no working memory, while the hashes queue there),
+//! each thread allocates its working memory once
 //! and reuses it for every hash, and a thread idle for [`KEEP_MEMORY`] ends, unmapping it. The
 //! queue, the thread cap and the idle timeout are tokio's blocking pool, on a runtime of its own.
 
