@@ -14,13 +14,20 @@
 //! - [`staff`] — the clinic's staff list and deactivation (admin).
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
+//! - [`readiness`] — what the readiness probes say of the database.
+//! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
+//!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
+//!   devices, the shared FCM quota, digests, pruning, the wake-up listener).
 //!
 //! Data flows one way: api / worker → care → db and protocol → domain.
 
 pub mod check_ins;
+pub mod delivery;
 pub mod invitations;
+pub mod outbox;
 pub mod preferences;
 pub mod prompts;
+pub mod readiness;
 pub mod rights;
 pub mod roster;
 pub mod staff;
