@@ -1,7 +1,8 @@
 //! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts and urgent clinic
 //! alerts, claimed through the database), send them by FCM, APNs or email, and record the
-//! outcome; and the clinics' daily
-//! digest. Any number of workers may run against one PostgreSQL.
+//! outcome; and the clinics' daily digest. Any number of workers may run against one
+//! PostgreSQL. The worker reaches the database only through `shared::care` (`outbox`,
+//! `delivery`).
 //!
 //! The dispatch and clinic-alert jobs run on `AFTERCARE_DISPATCH_CRON`, and also: at once when
 //! PostgreSQL notifies that something became due ([`listener`]; PostgreSQL only, unless
@@ -29,13 +30,13 @@ use std::time::Instant;
 
 use shared::care::{DatabaseUrl, Db};
 use shared::config::Config;
+use shared::delivery::{EmbeddedLoop, Heartbeat, Wakes};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::push::PushSetupError;
 use tokio::sync::watch;
 
 use crate::channels::Push;
-use shared::delivery::{EmbeddedLoop, Heartbeat, Wakes};
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]

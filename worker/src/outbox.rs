@@ -167,9 +167,16 @@ async fn feed<K: Kind>(
                 let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
                 in_flight.spawn(async move {
                     let finished = K::send(&w, item, &stop).await;
-                    let held = K::SLOT_UNTIL_RECORDED.then_some(slot);
-                    // Closed only when the drain is over, and it waits for every send first.
-                    let _ = outcomes.send((finished, held)).await;
+                    // The slot is freed only once the outcome is queued (or, for a kind that
+                    // holds it, written): a recorder that falls behind holds the sends back, so
+                    // what is unrecorded stays within the windows. The channel is closed only
+                    // when the drain is over, and it waits for every send first.
+                    if K::SLOT_UNTIL_RECORDED {
+                        let _ = outcomes.send((finished, Some(slot))).await;
+                    } else {
+                        let _ = outcomes.send((finished, None)).await;
+                        drop(slot);
+                    }
                 });
             }
         }
