@@ -9,7 +9,9 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use shared::care::Db;
 use shared::config::Config;
+use shared::delivery::EmbeddedLoop;
 use shared::mail::Mailer;
 use shared::metrics::{HttpLabels, Metrics};
 use tokio::sync::watch;
@@ -29,10 +31,17 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// Builds the embedded delivery loop from this process's database pool, configuration,
+/// metrics and mailer. The api binary (`src/main.rs`) passes the worker crate's loop, so this
+/// library reaches the loop only through `shared::delivery`.
+pub trait Embed: FnOnce(Db, Arc<Config>, Metrics, Mailer) -> EmbeddedLoop {}
+impl<F: FnOnce(Db, Arc<Config>, Metrics, Mailer) -> EmbeddedLoop> Embed for F {}
+
 impl Application {
     /// Connects, migrates, seeds the demo if asked, binds the listener and (in single-node
-    /// mode) prepares the embedded delivery loop. Nothing is served until `run_until_stopped`.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    /// mode) prepares the embedded delivery loop with `embed`, which is not called otherwise.
+    /// Nothing is served until `run_until_stopped`.
+    pub async fn build(config: Config, embed: impl Embed) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let (db, _) =
             shared::startup::open_database(&config.database_url, config.db_pool_size).await?;
@@ -56,8 +65,8 @@ impl Application {
         // so `/readyz` reports the loop too.
         let embedded = config
             .runs_embedded_worker()
-            .then(|| worker::Worker::new(db, config.clone(), metrics, mailer));
-        state.worker_health = embedded.as_ref().map(|w| w.health.clone());
+            .then(|| embed(db, config.clone(), metrics, mailer));
+        state.worker_health = embedded.as_ref().map(|w| w.heartbeat.clone());
         state.worker_wakes = embedded.as_ref().map(|w| w.wakes.clone());
 
         let listener = TcpListener::bind(config.bind).map_err(|e| {
@@ -72,7 +81,7 @@ impl Application {
 
         let worker = embedded.map(|w| {
             let (tx, rx) = watch::channel(false);
-            (tx, tokio::spawn(w.run(rx)))
+            (tx, tokio::spawn((w.run)(rx)))
         });
         tracing::info!(
             addr = %config.bind,

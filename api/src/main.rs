@@ -33,7 +33,10 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let app = api::app::Application::build(config).await?;
+    let app = api::app::Application::build(config, |db, config, metrics, mailer| {
+        worker::Worker::new(db, config, metrics, mailer).embedded()
+    })
+    .await?;
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

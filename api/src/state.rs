@@ -5,11 +5,10 @@ use std::sync::Arc;
 use shared::auth::TokenKeys;
 use shared::care::Db;
 use shared::config::Config;
+use shared::delivery::{Heartbeat, Wakes};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::protocol::Protocol;
-use worker::health::Heartbeat;
-use worker::wake::Wakes;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -6,6 +6,7 @@ pub mod care;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;

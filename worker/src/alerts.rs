@@ -1,20 +1,22 @@
 //! Clinic alerts: an urgent escalation's email to the clinic's active admins and clinicians,
-//! drained from the `clinic_alerts` outbox on every dispatch tick (every 15 s by default, so an
-//! alert goes out well within a minute of the check-in) and, on PostgreSQL, as soon as the
-//! check-in commits (the `aftercare_clinic_alerts_due` notification, [`crate::listener`]).
+//! the clinic alerts' kind of the outbox ([`crate::outbox`]), drained on every dispatch tick
+//! (every 15 s by default, so an alert goes out well within a minute of the check-in) and, on
+//! PostgreSQL, as soon as the check-in commits (the `aftercare_clinic_alerts_due` notification,
+//! [`crate::listener`]).
 //!
-//! The prompt path's discipline (`crate::dispatch`): the claim commits before any SMTP I/O, each
-//! alert's outcome is recorded right after its own round of emails, guarded by the lease. A
-//! worker killed in between leaves a lease that expires; the alert is then sent again, with the
-//! same `Message-ID`, so the recipients' mail clients see the same message. A round with a
-//! temporary failure is retried whole (with that same id) after a backoff.
+//! The prompts' pipeline and discipline: the claim commits before any SMTP I/O, a window reads
+//! the alerts with their clinics' recipients, and outcomes are recorded guarded by the lease.
+//! A send holds its slot until its outcome is written, so a worker killed in between repeats at
+//! most [`CONCURRENCY`] alerts' rounds; such an alert is sent again, with the same `Message-ID`,
+//! so the recipients' mail clients see the same message. A round with a temporary failure is
+//! retried whole (with that same id) after a backoff.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Duration;
-use shared::db::alerts::{self, AlertOutcome, ClinicAlert, Recipients};
-use shared::domain::ClinicId;
+use chrono::{Duration, NaiveDateTime};
+use shared::care::outbox::{self, AlertOutcome, CLINIC_ALERTS, ClinicAlert, Queue, Recipients};
+use shared::domain::{ClinicAlertId, EscalationId};
 use shared::mail::MailError;
 use shared::mail::alert::{clinic_alert_email, clinic_alert_message_id};
 use shared::time::now;
@@ -22,92 +24,153 @@ use tokio::sync::watch;
 
 use crate::Worker;
 use crate::channels::one_line;
+use crate::outbox::{Finished, Kind};
 
-/// Alerts of one batch sent at the same time (each one email per recipient, in turn).
+/// Alerts sent at the same time (each one email per recipient, in turn).
 pub const CONCURRENCY: usize = 4;
+
+/// Alerts read (with their clinics' recipients) in one trip.
+const READ_WINDOW: usize = 256;
 
 /// Label of the alert emails in `aftercare_deliveries_total`.
 const CHANNEL: &str = "clinic_alert";
 
-/// Claims and sends batches until nothing is due or `stop` is set. Returns how many alerts were
-/// resolved (sent, retried or failed).
-pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, shared::Error> {
-    let mut resolved = 0;
-    loop {
-        if *stop.borrow() {
-            return Ok(resolved);
+/// The clinic-alert outbox.
+pub struct ClinicAlerts;
+
+/// What became of one alert's round, as the recorder writes it.
+pub struct Round {
+    alert_id: ClinicAlertId,
+    escalation_id: EscalationId,
+    outcome: AlertOutcome,
+}
+
+impl Kind for ClinicAlerts {
+    const QUEUE: Queue = CLINIC_ALERTS;
+    const NOUN: &'static str = "clinic alert";
+    const SLOT_UNTIL_RECORDED: bool = true;
+    type Id = ClinicAlertId;
+    type Item = (ClinicAlert, Option<Arc<Recipients>>);
+    type Outcome = Round;
+    type Summary = (ClinicAlertId, EscalationId, &'static str);
+
+    fn window(_: &Worker) -> usize {
+        CONCURRENCY
+    }
+
+    fn read_window(_: &Worker) -> usize {
+        READ_WINDOW
+    }
+
+    fn claimed(_: &Worker, _: usize) {}
+
+    fn progressed(_: &Worker) {}
+
+    async fn read(w: &Worker, ids: Vec<ClinicAlertId>) -> shared::Result<Vec<Self::Item>> {
+        let (alerts, to) = outbox::alert_window(&w.db, &w.config.worker.worker_id, ids).await?;
+        let to: HashMap<_, _> = to.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        Ok(alerts
+            .into_iter()
+            .map(|a| {
+                let r = to.get(&a.clinic_id).cloned();
+                (a, r)
+            })
+            .collect())
+    }
+
+    async fn send(
+        w: &Worker,
+        (alert, to): Self::Item,
+        stop: &watch::Receiver<bool>,
+    ) -> Finished<Self::Outcome> {
+        let (due_at, lease_expires_at) = (alert.available_at, alert.lease_expires_at);
+        let outcome = process(w, &alert, to.as_deref(), stop).await;
+        Finished {
+            outcome: Round {
+                alert_id: alert.id,
+                escalation_id: alert.escalation_id,
+                outcome,
+            },
+            due_at,
+            lease_expires_at,
         }
-        let (batch, to) = claim(w).await?;
-        let claimed = batch.len();
-        resolved += send_batch(w, batch, Arc::new(to), stop).await;
-        if (claimed as i64) < w.config.worker.batch_size {
-            return Ok(resolved);
+    }
+
+    fn summarize(round: &Round) -> Self::Summary {
+        let label = match round.outcome {
+            AlertOutcome::Sent { .. } => "sent",
+            AlertOutcome::Retry { .. } => "retry",
+            AlertOutcome::Failed { .. } => "failed",
+            AlertOutcome::Release => "released",
+        };
+        (round.alert_id.clone(), round.escalation_id.clone(), label)
+    }
+
+    async fn record(w: &Worker, group: Arc<Vec<Round>>) -> shared::Result<Vec<bool>> {
+        // A group is at most `CONCURRENCY` rounds: copying them is nothing beside the write.
+        let group: Vec<_> = group
+            .iter()
+            .map(|r| (r.alert_id.clone(), r.outcome.clone()))
+            .collect();
+        outbox::record_alerts(&w.db, &w.config.worker.worker_id, Arc::new(group), now()).await
+    }
+
+    fn recorded(
+        w: &Worker,
+        (alert_id, escalation_id, label): &Self::Summary,
+        _: NaiveDateTime,
+        owned: bool,
+        _: NaiveDateTime,
+    ) -> bool {
+        if owned && *label == "failed" {
+            // A clinic that never heard about an urgent check-in: the on-call person must know.
+            w.metrics.delivery(CHANNEL, "given_up");
+            tracing::error!(alert_id = %alert_id, escalation_id = %escalation_id, "clinic alert given up: nobody at the clinic was emailed");
+        } else if owned {
+            tracing::debug!(alert_id = %alert_id, resolution = label, "clinic alert resolved");
+        } else {
+            // Our lease expired and another worker re-claimed the alert; its record stands.
+            tracing::warn!(alert_id = %alert_id, resolution = label, "lease lost before recording; outcome dropped");
         }
+        *label != "released"
     }
 }
 
-/// Leases a batch (committed on its own) and reads its clinics' recipients in one query.
-async fn claim(
-    w: &Worker,
-) -> Result<(Vec<ClinicAlert>, HashMap<ClinicId, Recipients>), shared::Error> {
-    let worker_id = w.config.worker.worker_id.clone();
-    let (limit, lease) = (w.config.worker.batch_size, w.config.worker.lease_secs);
-    w.db.run(move |conn| {
-        let t = now();
-        let batch = alerts::claim_due(conn, &worker_id, t, t + Duration::seconds(lease), limit)?;
-        if batch.is_empty() {
-            return Ok((batch, HashMap::new()));
-        }
-        let clinics: BTreeSet<ClinicId> = batch.iter().map(|a| a.clinic_id.clone()).collect();
-        let clinics: Vec<ClinicId> = clinics.into_iter().collect();
-        let to = alerts::recipients(conn, &clinics)?;
-        Ok((batch, to))
-    })
-    .await
+/// Claims and sends alerts until nothing is due or `stop` is set. Returns how many were resolved
+/// (sent, retried or failed).
+pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> shared::Result<usize> {
+    crate::outbox::drain::<ClinicAlerts>(w, stop).await
 }
 
-async fn send_batch(
-    w: &Worker,
-    batch: Vec<ClinicAlert>,
-    to: Arc<HashMap<ClinicId, Recipients>>,
-    stop: &watch::Receiver<bool>,
-) -> usize {
-    crate::bounded::run(batch, CONCURRENCY, "clinic alert", |alert| {
-        let (w, stop, to) = (w.clone(), stop.clone(), to.clone());
-        async move {
-            let id = alert.id.clone();
-            match process(&w, alert, to.as_ref(), &stop).await {
-                Ok(done) => done,
-                Err(e) => {
-                    // The lease expires and the alert returns to the queue.
-                    w.metrics.dispatch_errors.inc();
-                    tracing::error!(alert_id = %id, error = %e, "could not process clinic alert");
-                    false
-                }
-            }
-        }
-    })
-    .await
+/// When the earliest pending alert becomes due (UTC): a retry's backoff ends between ticks, and
+/// the scheduler runs the job again then if that comes before the next tick.
+pub async fn next_due(w: &Worker) -> shared::Result<Option<NaiveDateTime>> {
+    crate::outbox::next_due::<ClinicAlerts>(w).await
 }
 
-/// Sends one leased alert to its clinic and records the outcome. `false` when it was handed
-/// back unsent.
+/// Returns alerts with expired leases to the queue.
+pub async fn recover_leases(w: &Worker) -> shared::Result<usize> {
+    crate::outbox::recover_leases::<ClinicAlerts>(w).await
+}
+
+/// What becomes of one leased alert: its round of emails to `to` (its clinic's recipients;
+/// `None` when the clinic does not exist), or a hand-back when stopping or too little lease is
+/// left.
 async fn process(
     w: &Worker,
-    alert: ClinicAlert,
-    to: &HashMap<ClinicId, Recipients>,
+    alert: &ClinicAlert,
+    to: Option<&Recipients>,
     stop: &watch::Receiver<bool>,
-) -> Result<bool, shared::Error> {
+) -> AlertOutcome {
     // Stopping, or too little lease left to finish before another worker may take the alert:
     // hand it back unsent rather than risk two live rounds.
     let margin = Duration::seconds((w.config.worker.lease_secs / 2).min(40));
     let lease_left = alert.lease_expires_at.map(|t| t - now());
     if *stop.borrow() || lease_left.is_none_or(|left| left < margin) {
-        record(w, &alert, AlertOutcome::Release).await?;
-        return Ok(false);
+        return AlertOutcome::Release;
     }
     let max = w.config.worker.max_attempts;
-    let outcome = match to.get(&alert.clinic_id) {
+    match to {
         // The foreign key makes this corrupt data, not a state to wait out.
         None => AlertOutcome::Failed {
             error: "the alert's clinic does not exist".into(),
@@ -115,17 +178,15 @@ async fn process(
         Some(r) if r.emails.is_empty() => {
             tracing::warn!(alert_id = %alert.id, clinic_id = %alert.clinic_id, "clinic alert waits: the clinic has no active admin or clinician");
             w.metrics.delivery(CHANNEL, "no_recipient");
-            alerts::after_failure(
-                &alert,
+            outbox::after_failure(
+                alert,
                 max,
                 "the clinic has no active admin or clinician".into(),
                 now(),
             )
         }
-        Some(r) => send_round(w, &alert, r).await,
-    };
-    record(w, &alert, outcome).await?;
-    Ok(true)
+        Some(r) => send_round(w, alert, r).await,
+    }
 }
 
 /// One email per recipient, all with the alert's own `Message-ID`. Any temporary failure makes
@@ -166,7 +227,7 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
         format!("{} of {total} recipients {kind}: {first}", errors.len())
     };
     if !temporary.is_empty() {
-        return match alerts::after_failure(
+        return match outbox::after_failure(
             alert,
             w.config.worker.max_attempts,
             note("failed", &temporary),
@@ -187,53 +248,4 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
     AlertOutcome::Sent {
         refused: (!refused.is_empty()).then(|| note("refused", &refused)),
     }
-}
-
-async fn record(
-    w: &Worker,
-    alert: &ClinicAlert,
-    outcome: AlertOutcome,
-) -> Result<(), shared::Error> {
-    let label = match &outcome {
-        AlertOutcome::Sent { .. } => "sent",
-        AlertOutcome::Retry { .. } => "retry",
-        AlertOutcome::Failed { .. } => "failed",
-        AlertOutcome::Release => "released",
-    };
-    let (id, worker_id) = (alert.id.clone(), w.config.worker.worker_id.clone());
-    let owned =
-        w.db.run(move |c| alerts::resolve(c, &id, &worker_id, &outcome, now()))
-            .await?;
-    if owned && label == "failed" {
-        // A clinic that never heard about an urgent check-in: the on-call person must know.
-        w.metrics.delivery(CHANNEL, "given_up");
-        tracing::error!(alert_id = %alert.id, escalation_id = %alert.escalation_id, "clinic alert given up: nobody at the clinic was emailed");
-    } else if owned {
-        tracing::debug!(alert_id = %alert.id, resolution = label, "clinic alert resolved");
-    } else {
-        // Our lease expired and another worker re-claimed the alert; its record stands.
-        tracing::warn!(alert_id = %alert.id, resolution = label, "lease lost before recording; outcome dropped");
-    }
-    Ok(())
-}
-
-/// When the earliest pending alert becomes due (UTC): a retry's backoff ends between ticks, and
-/// the scheduler runs the job again then if that comes before the next tick.
-pub async fn next_due(w: &Worker) -> Result<Option<chrono::NaiveDateTime>, shared::Error> {
-    w.db.run(alerts::next_available_at).await
-}
-
-/// Returns alerts with expired leases to the queue.
-pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
-    let n =
-        w.db.run(|conn| alerts::release_expired_leases(conn, now()))
-            .await?;
-    w.metrics.leases_recovered("clinic_alerts", n);
-    if n > 0 {
-        tracing::warn!(
-            count = n,
-            "returned clinic alerts with expired leases to the queue"
-        );
-    }
-    Ok(n)
 }

@@ -1,23 +1,16 @@
-//! Choosing and using the channels for one prompt: push to every active device of the patient
+//! Choosing and using the channels for one prompt (its recipient, read with its window, is
+//! `shared::care::delivery::Recipient`): push to every active device of the patient
 //! through the service its token belongs to (`devices.provider`: FCM, or APNs on the device's
 //! production or sandbox host), email when the patient chose email or no push can reach them.
 //! Returns what happened; the caller records it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::care::delivery::{self, Device, Recipient, new_id};
+use shared::care::outbox::{Attempt, Prompt, Resolution, backoff};
 use shared::config::Config;
-use shared::db::deliveries::{Attempt, Resolution};
-use shared::db::devices::{self, Device};
-use shared::db::patients::PatientProfile;
-use shared::db::prompts::Prompt;
-use shared::db::users::User;
-use shared::db::{DbConn, new_id, patients, users};
-use shared::domain::{
-    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeviceId, LockScreenPreview, PatientId,
-    PushProvider, UserId, UserStatus,
-};
+use shared::domain::{ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeviceId, PushProvider};
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
 use shared::push::fcm::FcmClient;
@@ -60,102 +53,6 @@ impl Push {
             PushProvider::Fcm => self.fcm.is_some(),
             PushProvider::Apns => self.apns.is_some(),
         }
-    }
-}
-
-/// Who the prompt goes to, read just before sending.
-pub enum Recipient {
-    /// Not to be sent; the reason is recorded on the prompt.
-    Skip(&'static str),
-    Send {
-        email: String,
-        preview: LockScreenPreview,
-        push_enabled: bool,
-        email_enabled: bool,
-        devices: Vec<Device>,
-    },
-}
-
-impl Recipient {
-    /// How many FCM requests sending to this recipient makes: one per device on FCM, when FCM
-    /// is configured (each takes a permit of the project's shared rate).
-    pub fn fcm_sends(&self, push: &Push) -> usize {
-        match self {
-            Recipient::Send { devices, .. } if push.fcm.is_some() => devices
-                .iter()
-                .filter(|d| d.provider == PushProvider::Fcm)
-                .count(),
-            _ => 0,
-        }
-    }
-}
-
-/// Who each prompt of a read window goes to, in the window's order: three queries for the
-/// whole window (users, profiles, active devices), not three per prompt. Applies the skip rules:
-/// discharged or erased patients, disabled accounts, both channels off.
-pub fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> shared::Result<Vec<Recipient>> {
-    let mut patient_ids: Vec<&PatientId> = batch.iter().map(|p| &p.patient_id).collect();
-    patient_ids.sort();
-    patient_ids.dedup();
-    let user_ids: Vec<UserId> = patient_ids.iter().map(|p| p.as_user()).collect();
-    let users: HashMap<UserId, User> =
-        users::find_many(conn, &user_ids.iter().collect::<Vec<_>>())?
-            .into_iter()
-            .map(|u| (u.id.clone(), u))
-            .collect();
-    let profiles: HashMap<PatientId, PatientProfile> = patients::find_many(conn, &patient_ids)?
-        .into_iter()
-        .map(|p| (p.user_id.clone(), p))
-        .collect();
-    let wants_push: Vec<&PatientId> = profiles
-        .values()
-        .filter(|p| p.push_enabled)
-        .map(|p| &p.user_id)
-        .collect();
-    let mut devices: HashMap<PatientId, Vec<Device>> = HashMap::new();
-    for d in devices::active_for_patients(conn, &wants_push)? {
-        devices.entry(d.patient_id.clone()).or_default().push(d);
-    }
-    Ok(batch
-        .iter()
-        .map(|prompt| {
-            let user = users.get(&prompt.patient_id.as_user());
-            let profile = profiles.get(&prompt.patient_id);
-            recipient(user, profile, devices.get(&prompt.patient_id))
-        })
-        .collect())
-}
-
-fn recipient(
-    user: Option<&User>,
-    profile: Option<&PatientProfile>,
-    devices: Option<&Vec<Device>>,
-) -> Recipient {
-    let (Some(user), Some(profile)) = (user, profile) else {
-        return Recipient::Skip("patient_missing");
-    };
-    // Invited patients still get their prompts (by email until the app is set up).
-    if user.status == UserStatus::Disabled || user.status == UserStatus::Erased {
-        return Recipient::Skip("patient_inactive");
-    }
-    if profile.erased_at.is_some() {
-        return Recipient::Skip("patient_erased");
-    }
-    if profile.discharged_at.is_some() {
-        return Recipient::Skip("patient_discharged");
-    }
-    if !profile.push_enabled && !profile.email_enabled {
-        return Recipient::Skip("channels_off");
-    }
-    Recipient::Send {
-        email: user.email.clone(),
-        preview: profile.lock_screen_preview,
-        push_enabled: profile.push_enabled,
-        email_enabled: profile.email_enabled,
-        devices: match devices {
-            Some(d) if profile.push_enabled => d.clone(),
-            _ => Vec::new(),
-        },
     }
 }
 
@@ -269,12 +166,8 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
 }
 
 async fn deactivate(w: &Worker, device: &Device, reason: &str) {
-    let (id, reason) = (device.id.clone(), reason.to_owned());
     tracing::info!(device_id = %device.id, reason = %reason, "device token rejected; deactivated");
-    if let Err(e) =
-        w.db.run(move |c| devices::deactivate(c, &id, &reason, now()))
-            .await
-    {
+    if let Err(e) = delivery::deactivate_device(&w.db, &device.id, reason, now()).await {
         tracing::warn!(error = %e, "could not deactivate device");
     }
 }
@@ -362,7 +255,7 @@ impl Fold {
             } else {
                 let after = after.and_then(|d| chrono::Duration::from_std(d).ok());
                 Resolution::Retry {
-                    at: now() + shared::db::deliveries::backoff(attempt, after),
+                    at: now() + backoff(attempt, after),
                     error: reason,
                 }
             }

@@ -1,234 +1,128 @@
-//! Dispatch: a pipeline from the queue to the providers and back.
+//! Dispatch: the prompts' kind of the outbox ([`crate::outbox`]). A window is the leased prompts
+//! and who each goes to (`shared::care::outbox::prompt_window`, four queries); a send takes the
+//! shared FCM permits it needs ([`crate::quota`]) and goes out on every channel that applies
+//! ([`crate::channels`]); a group's outcomes and attempt logs are one transaction
+//! (`shared::care::outbox::record_prompts`: one `UPDATE … FROM (VALUES …)` for the delivered).
 //!
-//! 1. **Claim** a batch of due prompts (a lease, committed before any network I/O, so a slow
-//!    provider never holds locks; the claim returns ids only), then read the prompts and their
-//!    recipients a window at a time, one trip per window. Claims the drain will not reach (it
-//!    stops, or a read fails) are handed back at once, not left to their lease.
-//! 2. **Send** with at most `AFTERCARE_SENDS_IN_FLIGHT` prompts in flight; a prompt waits for a
-//!    free slot, not for its batch, and the next batch is claimed while the last sends of this
-//!    one are still out. Memory is bounded by the windows (the read window, the send window and
-//!    the recorder's queue), not the batch size: a batch costs only its ids.
-//! 3. **Record** outcomes in groups ([`recorder`]): whatever finished while the previous group
-//!    was committing goes into the next one, so a busy drain commits once per group, not once
-//!    per prompt. Each outcome is still guarded by its own lease.
-//!
-//! A crash repeats at most the prompts in flight plus those finished but not yet committed
-//! (the send window, the recorder's queue and the group being written: 3 × the send window;
-//! prompts read but not yet sent were never sent, so they are not repeats), and every repeat
-//! carries the prompt's idempotency key, which the phone uses to replace the first
+//! A crash repeats at most 3 × `AFTERCARE_SENDS_IN_FLIGHT` prompts (see [`crate::outbox`]), and
+//! every repeat carries the prompt's idempotency key, which the phone uses to replace the first
 //! notification.
 
 use std::sync::Arc;
 
-use chrono::Duration;
-use shared::db::deliveries::{Outcome, Resolution};
-use shared::db::prompts::{self, Prompt};
-use shared::domain::PromptId;
+use chrono::{Duration, NaiveDateTime};
+use shared::care::delivery::Recipient;
+use shared::care::outbox::{self, Outcome, PROMPTS, Prompt, Queue, Resolution};
+use shared::domain::{DeliveryChannel, PromptId};
 use shared::time::now;
-use tokio::sync::{Semaphore, mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use crate::Worker;
-use crate::channels::{self, Recipient};
-use crate::quota;
+use crate::outbox::{Finished, Kind};
+use crate::{channels, quota};
 
-mod recorder;
+/// The prompt outbox.
+pub struct Prompts;
 
-use recorder::Finished;
-
-/// Claims and sends batches until nothing is due or `stop` is set. Returns how many prompts
-/// were resolved (sent, retried, failed or cancelled).
-pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> Result<usize, shared::Error> {
-    w.metrics.dispatch_ticks.inc();
-    let in_flight_max = w.config.worker.sends_in_flight;
-    let (outcomes, recorded) = recorder::start(w.clone(), in_flight_max, stop.clone());
-    let window = Arc::new(Semaphore::new(in_flight_max));
-    let mut in_flight = JoinSet::new();
-    let claimed = feed(w, stop, &outcomes, &window, &mut in_flight).await;
-    while let Some(done) = in_flight.join_next().await {
-        reap(w, done);
-    }
-    drop(outcomes);
-    let resolved = recorded.await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "outcome recorder stopped");
-        0
-    });
-    claimed.map(|()| resolved)
-}
-
-/// Claims batches and starts their sends until the queue runs dry, `stop` is set, or the
-/// database fails (what is in flight still finishes and is recorded).
-async fn feed(
-    w: &Worker,
-    stop: &watch::Receiver<bool>,
-    outcomes: &mpsc::Sender<Finished>,
-    window: &Arc<Semaphore>,
-    in_flight: &mut JoinSet<()>,
-) -> Result<(), shared::Error> {
-    loop {
-        if *stop.borrow() {
-            return Ok(());
-        }
-        let batch = claim(w).await?;
-        // A claim that went through, even an empty one, is the loop's proof of life.
-        w.health.beat();
-        let claimed = batch.len();
-        let mut start = 0;
-        while start < claimed {
-            // Claims this drain will not reach (it is stopping, or cannot read them) go back to
-            // the queue at once rather than wait out their lease.
-            let rest = &batch[start..];
-            if *stop.borrow() {
-                hand_back(w, rest).await;
-                return Ok(());
-            }
-            let ids = &rest[..rest.len().min(read_window(w))];
-            let (prompts, recipients) = match read(w, ids, stop).await {
-                Ok(read) => read,
-                Err(e) => {
-                    hand_back(w, rest).await;
-                    return Err(e);
-                }
-            };
-            start += ids.len();
-            for (prompt, to) in prompts.into_iter().zip(recipients) {
-                let Ok(slot) = window.clone().acquire_owned().await else {
-                    return Ok(());
-                };
-                while let Some(done) = in_flight.try_join_next() {
-                    reap(w, done);
-                }
-                let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
-                in_flight.spawn(async move {
-                    let outcome = process(&w, prompt, to, &stop).await;
-                    // Closed only when the drain is over, and it waits for every send first.
-                    let _ = outcomes.send(outcome).await;
-                    drop(slot);
-                });
-            }
-        }
-        if (claimed as i64) < w.config.worker.batch_size {
-            return Ok(());
-        }
-    }
-}
-
-fn reap(w: &Worker, done: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = done {
-        // A panicking send records nothing: its lease expires and the prompt returns to the
-        // queue.
-        w.metrics.dispatch_errors.inc();
-        tracing::error!(error = %e, "prompt send panicked");
-    }
-}
-
-/// How many leased prompts are read (with their recipients) in one trip to the database: the
-/// send window, and never fewer than [`READ_WINDOW_MIN`] so a small window does not turn the
-/// reads into one trip per few prompts. What a worker holds in memory follows this and the
-/// send window, whatever the batch size.
-fn read_window(w: &Worker) -> usize {
-    w.config.worker.sends_in_flight.max(READ_WINDOW_MIN)
-}
-
-/// The fewest leased prompts read in one trip (see [`read_window`]).
+/// The fewest leased prompts read in one trip: a small send window must not turn the reads into
+/// one trip per few prompts. What a worker holds in memory follows this and the send window,
+/// whatever the batch size.
 const READ_WINDOW_MIN: usize = 256;
 
-/// How many times work is offered to a database that answers `Unavailable` (each try waits up
-/// to the connection wait, `shared::db::CONNECTION_WAIT`, and on SQLite up to the busy timeout
-/// too), for work that is safe to offer again: a window's read, a group's record.
-const DB_TRIES: u32 = 3;
+impl Kind for Prompts {
+    const QUEUE: Queue = PROMPTS;
+    const NOUN: &'static str = "prompt";
+    const SLOT_UNTIL_RECORDED: bool = false;
+    type Id = PromptId;
+    type Item = (Prompt, Recipient);
+    type Outcome = Outcome;
+    type Summary = (PromptId, &'static str, Option<DeliveryChannel>);
 
-/// Runs `op` on the database, and again while it answers `Unavailable` (no connection came
-/// free), up to [`DB_TRIES`] tries in all and only while `again()` holds; the first try always
-/// happens. `what` names the work in the log line.
-async fn run_retrying<T, F>(
-    w: &Worker,
-    what: &'static str,
-    again: impl Fn() -> bool,
-    op: F,
-) -> Result<T, shared::Error>
-where
-    T: Send + 'static,
-    F: Fn(&mut shared::db::DbConn) -> Result<T, shared::Error> + Clone + Send + 'static,
-{
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match w.db.run(op.clone()).await {
-            Err(shared::Error::Unavailable(e)) if tries < DB_TRIES && again() => {
-                tracing::warn!(error = %e, tries, what, "database busy; trying again");
+    fn window(w: &Worker) -> usize {
+        w.config.worker.sends_in_flight
+    }
+
+    fn read_window(w: &Worker) -> usize {
+        w.config.worker.sends_in_flight.max(READ_WINDOW_MIN)
+    }
+
+    fn claimed(w: &Worker, n: usize) {
+        w.metrics.prompts_claimed.inc_by(n as u64);
+        // A claim that went through, even an empty one, is the loop's proof of life.
+        w.health.beat();
+    }
+
+    fn progressed(w: &Worker) {
+        w.health.beat();
+    }
+
+    async fn read(w: &Worker, ids: Vec<PromptId>) -> shared::Result<Vec<(Prompt, Recipient)>> {
+        let (prompts, recipients) =
+            outbox::prompt_window(&w.db, &w.config.worker.worker_id, ids).await?;
+        Ok(prompts.into_iter().zip(recipients).collect())
+    }
+
+    async fn send(
+        w: &Worker,
+        (prompt, to): (Prompt, Recipient),
+        stop: &watch::Receiver<bool>,
+    ) -> Finished<Outcome> {
+        let (due_at, lease_expires_at) = (prompt.due_at, prompt.lease_expires_at);
+        Finished {
+            outcome: send_one(w, prompt, to, stop).await,
+            due_at,
+            lease_expires_at,
+        }
+    }
+
+    fn summarize(o: &Outcome) -> Self::Summary {
+        let channel = match o.resolution {
+            Resolution::Sent { channel } => Some(channel),
+            _ => None,
+        };
+        (o.prompt_id.clone(), label(&o.resolution), channel)
+    }
+
+    async fn record(w: &Worker, group: Arc<Vec<Outcome>>) -> shared::Result<Vec<bool>> {
+        outbox::record_prompts(&w.db, &w.config.worker.worker_id, group, now()).await
+    }
+
+    fn recorded(
+        w: &Worker,
+        (prompt_id, resolution, channel): &Self::Summary,
+        due_at: NaiveDateTime,
+        owned: bool,
+        written_at: NaiveDateTime,
+    ) -> bool {
+        if owned {
+            let late = (written_at - due_at).num_milliseconds() as f64 / 1000.0;
+            if let Some(channel) = channel {
+                w.metrics.delivered_late(channel.as_str(), late);
             }
-            other => return other,
+            tracing::debug!(prompt_id = %prompt_id, resolution, late, "prompt resolved");
+        } else {
+            // Our lease expired and another worker re-claimed the prompt; its record stands.
+            tracing::warn!(prompt_id = %prompt_id, resolution, "lease lost before recording; outcome dropped");
         }
+        *resolution != "released" && *resolution != "deferred"
     }
 }
 
-/// The prompts among `ids` this worker still holds, and who each goes to: one trip, four
-/// queries (`prompts::leased`, then `channels::recipients`), retried while the database is busy
-/// and the worker is not stopping.
-async fn read(
-    w: &Worker,
-    ids: &[PromptId],
-    stop: &watch::Receiver<bool>,
-) -> Result<(Vec<Prompt>, Vec<Recipient>), shared::Error> {
-    let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
-    run_retrying(
-        w,
-        "reading a window",
-        || !*stop.borrow(),
-        move |c| {
-            let prompts = prompts::leased(c, &worker_id, &ids)?;
-            let recipients = channels::recipients(c, &prompts)?;
-            Ok((prompts, recipients))
-        },
-    )
-    .await
+/// Claims and sends prompts until nothing is due or `stop` is set. Returns how many were
+/// resolved (sent, retried, failed or cancelled).
+pub async fn drain(w: &Worker, stop: &watch::Receiver<bool>) -> shared::Result<usize> {
+    w.metrics.dispatch_ticks.inc();
+    crate::outbox::drain::<Prompts>(w, stop).await
 }
 
-/// Hands claimed prompts this drain will not reach back to the queue (`prompts::release`). A
-/// failure is only logged: their leases expire and the recovery job returns them anyway.
-async fn hand_back(w: &Worker, ids: &[PromptId]) {
-    let (worker_id, ids) = (w.config.worker.worker_id.clone(), ids.to_vec());
-    match w
-        .db
-        .run(move |c| prompts::release(c, &worker_id, &ids, now()))
-        .await
-    {
-        Ok(n) => tracing::debug!(prompts = n, "unread claims handed back"),
-        Err(e) => {
-            w.metrics.dispatch_errors.inc();
-            tracing::warn!(error = %e, "could not hand back unread claims; their leases will expire");
-        }
-    }
+/// When the earliest scheduled prompt becomes due (UTC).
+pub async fn next_due(w: &Worker) -> shared::Result<Option<NaiveDateTime>> {
+    crate::outbox::next_due::<Prompts>(w).await
 }
 
-/// Leases a batch; only the ids are held until their window is read.
-async fn claim(w: &Worker) -> Result<Vec<PromptId>, shared::Error> {
-    let worker_id = w.config.worker.worker_id.clone();
-    let (limit, lease) = (w.config.worker.batch_size, w.config.worker.lease_secs);
-    let batch =
-        w.db.run(move |conn| {
-            let t = now();
-            prompts::lease_due(conn, &worker_id, t, t + Duration::seconds(lease), limit)
-        })
-        .await?;
-    w.metrics.prompts_claimed.inc_by(batch.len() as u64);
-    Ok(batch)
-}
-
-/// Sends one leased prompt and says how to resolve it.
-async fn process(
-    w: &Worker,
-    prompt: Prompt,
-    to: Recipient,
-    stop: &watch::Receiver<bool>,
-) -> Finished {
-    let (due_at, lease_expires_at) = (prompt.due_at, prompt.lease_expires_at);
-    Finished {
-        outcome: send_one(w, prompt, to, stop).await,
-        due_at,
-        lease_expires_at,
-    }
+/// Returns prompts with expired leases to the queue.
+pub async fn recover_leases(w: &Worker) -> shared::Result<usize> {
+    crate::outbox::recover_leases::<Prompts>(w).await
 }
 
 async fn send_one(
@@ -237,6 +131,11 @@ async fn send_one(
     to: Recipient,
     stop: &watch::Receiver<bool>,
 ) -> Outcome {
+    let unsent = |prompt_id, resolution| Outcome {
+        prompt_id,
+        resolution,
+        attempts: Vec::new(),
+    };
     // Stopping, or too little lease left to finish a send before another worker may take the
     // prompt (it waited for a slot): hand it back unsent rather than risk two live sends.
     let margin = Duration::seconds((w.config.worker.lease_secs / 2).min(40));
@@ -245,22 +144,17 @@ async fn send_one(
         Some(expires) if !*stop.borrow() && lease_left.is_some_and(|left| left >= margin) => {
             expires - margin
         }
-        _ => {
-            return Outcome {
-                prompt_id: prompt.id,
-                resolution: Resolution::Release,
-                attempts: Vec::new(),
-            };
-        }
+        _ => return unsent(prompt.id, Resolution::Release),
     };
     // Every FCM permit the prompt needs is taken before any of its sends start, so a prompt
     // that must wait past its lease goes back unsent rather than half sent.
-    if let Err(resolution) = quota::permits(w, to.fcm_sends(&w.push), deadline, stop).await {
-        return Outcome {
-            prompt_id: prompt.id,
-            resolution,
-            attempts: Vec::new(),
-        };
+    let fcm_sends = if w.push.fcm.is_some() {
+        to.fcm_devices()
+    } else {
+        0
+    };
+    if let Err(resolution) = quota::permits(w, fcm_sends, deadline, stop).await {
+        return unsent(prompt.id, resolution);
     }
     let delivery = channels::send(w, &prompt, to).await;
     Outcome {
@@ -270,25 +164,13 @@ async fn send_one(
     }
 }
 
-/// When the earliest scheduled prompt becomes due (UTC), for the scheduler to run dispatch
-/// again then if that comes before the next cron tick: a prompt planned for 10:00:00 goes out
-/// at 10:00:00, not at the first tick after it. Asked after every drain, so it also covers
-/// retries this drain recorded.
-pub async fn next_due(w: &Worker) -> Result<Option<chrono::NaiveDateTime>, shared::Error> {
-    w.db.run(prompts::next_available_at).await
-}
-
-/// Returns expired leases to the queue.
-pub async fn recover_leases(w: &Worker) -> Result<usize, shared::Error> {
-    let n =
-        w.db.run(|conn| prompts::release_expired_leases(conn, now()))
-            .await?;
-    w.metrics.leases_recovered("prompts", n);
-    if n > 0 {
-        tracing::warn!(
-            count = n,
-            "returned prompts with expired leases to the queue"
-        );
+fn label(r: &Resolution) -> &'static str {
+    match r {
+        Resolution::Sent { .. } => "sent",
+        Resolution::Retry { .. } => "retry",
+        Resolution::Failed { .. } => "failed",
+        Resolution::Cancelled { .. } => "cancelled",
+        Resolution::Release => "released",
+        Resolution::Defer { .. } => "deferred",
     }
-    Ok(n)
 }

@@ -1,6 +1,6 @@
 //! A standalone worker's own small HTTP listener (`AFTERCARE_WORKER_METRICS_BIND`):
 //! - `/healthz`: 200 while the dispatch loop made progress within three tick intervals, 503
-//!   otherwise (see [`crate::health`]); a liveness probe restarts a stalled worker.
+//!   otherwise (see [`shared::delivery::heartbeat`]); a liveness probe restarts a stalled worker.
 //! - `/readyz`: 200 when the database answers and is migrated, 503 otherwise.
 //! - `/metrics`: the worker's OpenMetrics (claims, deliveries, lateness, provider latency, lease
 //!   recoveries) and the queue gauges. The API serves the same when the loop is embedded in it.
@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
-use shared::db::migrate;
+use shared::care::readiness::database_state;
 
 use crate::Worker;
 
@@ -54,19 +54,6 @@ async fn readyz(w: web::Data<Worker>) -> HttpResponse {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
-    }
-}
-
-/// `ok`, `migrations pending` or `unreachable`: what `/readyz` says of the database (the API's
-/// `/readyz` says the same words).
-pub async fn database_state(db: &shared::db::Db) -> &'static str {
-    match db.run(migrate::is_up_to_date).await {
-        Ok(true) => "ok",
-        Ok(false) => "migrations pending",
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            "unreachable"
-        }
     }
 }
 

@@ -3,8 +3,7 @@
 //! attempt records (one period per UTC day).
 
 use chrono::{Duration, NaiveDateTime, TimeZone as _, Timelike};
-use shared::db::escalations::{self, Digest};
-use shared::db::{deliveries, jobs};
+use shared::care::delivery::{self, Digest};
 use shared::mail::prompt::digest_email;
 use shared::time::now;
 
@@ -22,16 +21,13 @@ pub const DIGEST_HOURS: std::ops::Range<u32> = 7..12;
 /// Claims today's period of `job` for this worker; `None` when another worker has it.
 async fn claim_today(w: &Worker, job: &'static str) -> Result<Option<String>, shared::Error> {
     let period = now().date().format("%Y-%m-%d").to_string();
-    let (p, worker_id) = (period.clone(), w.config.worker.worker_id.clone());
     let won =
-        w.db.run(move |c| jobs::claim(c, job, &p, &worker_id, now()))
-            .await?;
+        delivery::claim_period(&w.db, job, &period, &w.config.worker.worker_id, now()).await?;
     Ok(won.then_some(period))
 }
 
 async fn finish(w: &Worker, job: &'static str, period: String) -> Result<(), shared::Error> {
-    w.db.run(move |c| jobs::finish(c, job, &period, now()))
-        .await
+    delivery::finish_period(&w.db, job, &period, now()).await
 }
 
 /// Runs the digest as of now; see [`digest_at`].
@@ -47,7 +43,7 @@ pub async fn digest(w: &Worker) -> Result<(), shared::Error> {
 /// tick. Returns how many clinics were sent their digest. Errors: database errors, including a
 /// clinic's stored time zone that is not an IANA name (corrupt data).
 pub async fn digest_at(w: &Worker, at: NaiveDateTime) -> Result<usize, shared::Error> {
-    let list = w.db.run(escalations::digests).await?;
+    let list = delivery::digests(&w.db).await?;
     let due: Vec<(Digest, String)> = list
         .into_iter()
         .filter_map(|d| {
@@ -61,31 +57,24 @@ pub async fn digest_at(w: &Worker, at: NaiveDateTime) -> Result<usize, shared::E
         return Ok(0);
     }
     let periods: Vec<String> = due.iter().map(|(_, p)| p.clone()).collect();
-    let taken =
-        w.db.run(move |c| jobs::claimed(c, DIGEST_JOB, &periods))
-            .await?;
+    let taken = delivery::claimed_periods(&w.db, DIGEST_JOB, periods).await?;
     let mut sent = 0;
     for (d, period) in due.into_iter().filter(|(_, p)| !taken.contains(p)) {
-        let (p, worker_id) = (period.clone(), w.config.worker.worker_id.clone());
-        let won =
-            w.db.run(move |c| jobs::claim(c, DIGEST_JOB, &p, &worker_id, at))
-                .await?;
+        let worker_id = &w.config.worker.worker_id;
+        let won = delivery::claim_period(&w.db, DIGEST_JOB, &period, worker_id, at).await?;
         if !won {
             continue;
         }
         let accepted = send_digest(w, &d).await;
-        let (p, worker_id) = (period, w.config.worker.worker_id.clone());
         if accepted == 0 && !d.recipients.is_empty() {
             // Nobody got it: give the day back so a later tick this morning tries again.
-            w.db.run(move |c| jobs::unclaim(c, DIGEST_JOB, &p, &worker_id))
-                .await?;
+            delivery::unclaim_period(&w.db, DIGEST_JOB, &period, worker_id).await?;
             continue;
         }
         if d.recipients.is_empty() {
             tracing::warn!(clinic_id = %d.clinic_id, "digest has no recipient: no contact address and no active admin");
         }
-        w.db.run(move |c| jobs::finish(c, DIGEST_JOB, &p, now()))
-            .await?;
+        delivery::finish_period(&w.db, DIGEST_JOB, &period, now()).await?;
         sent += usize::from(accepted > 0);
     }
     if sent > 0 {
@@ -117,11 +106,9 @@ pub async fn prune(w: &Worker) -> Result<(), shared::Error> {
         return Ok(());
     };
     let before = now() - Duration::days(w.config.worker.prune_after_days);
-    let n = w.db.run(move |c| deliveries::prune(c, before)).await?;
+    let n = delivery::prune_attempts(&w.db, before).await?;
     tracing::info!(deleted = n, "old delivery records pruned");
-    let n =
-        w.db.run(|c| shared::db::console_sessions::prune(c, now()))
-            .await?;
+    let n = delivery::prune_console_sessions(&w.db, now()).await?;
     tracing::info!(deleted = n, "expired console sessions pruned");
     finish(w, JOB, period).await
 }

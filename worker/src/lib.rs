@@ -1,6 +1,8 @@
-//! The delivery worker: jobs that claim due prompts and urgent clinic alerts through the
-//! database, send them by FCM, APNs or email, and record the outcome; and the clinics' daily
-//! digest. Any number of workers may run against one PostgreSQL.
+//! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts and urgent clinic
+//! alerts, claimed through the database), send them by FCM, APNs or email, and record the
+//! outcome; and the clinics' daily digest. Any number of workers may run against one
+//! PostgreSQL. The worker reaches the database only through `shared::care` (`outbox`,
+//! `delivery`).
 //!
 //! The dispatch and clinic-alert jobs run on `AFTERCARE_DISPATCH_CRON`, and also: at once when
 //! PostgreSQL notifies that something became due ([`listener`]; PostgreSQL only, unless
@@ -8,32 +10,33 @@
 //! after every drain, on both backends), and once at start.
 
 pub mod alerts;
-mod bounded;
 pub mod channels;
 pub mod cli;
 pub mod dispatch;
-pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod listener;
+pub mod outbox;
 pub mod quota;
 pub mod scheduler;
-pub mod wake;
+
+/// The heartbeat and the doorbells live in `shared::delivery`, where the API reads and rings
+/// them without depending on this crate.
+pub use shared::delivery::{heartbeat as health, wake};
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use shared::care::{DatabaseUrl, Db};
 use shared::config::Config;
-use shared::db::{DatabaseUrl, Db};
+use shared::delivery::{EmbeddedLoop, Heartbeat, Wakes};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::push::PushSetupError;
 use tokio::sync::watch;
 
 use crate::channels::Push;
-use crate::health::Heartbeat;
-use crate::wake::Wakes;
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]
@@ -85,6 +88,16 @@ impl Worker {
             mailer,
             push,
             wakes: Wakes::default(),
+        }
+    }
+
+    /// This worker as a loop the API runs beside its server (single-node mode): its heartbeat,
+    /// its doorbells and its [`Worker::run`].
+    pub fn embedded(self) -> EmbeddedLoop {
+        EmbeddedLoop {
+            heartbeat: self.health.clone(),
+            wakes: self.wakes.clone(),
+            run: Box::new(move |stop| Box::pin(self.run(stop))),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The PostgreSQL wake-up: one thread holds a dedicated connection that listens on
-//! `aftercare_prompts_due` and `aftercare_clinic_alerts_due` (see `shared::db::notify` for what
-//! sends them) and rings the dispatch or clinic-alert job as soon as one arrives, so work written
+//! `aftercare_prompts_due` and `aftercare_clinic_alerts_due` (the triggers of migration
+//! `2026-12-01-000002_due_notify` send them) and rings the dispatch or clinic-alert job as soon as one arrives, so work written
 //! due now goes out within about [`POLL`] plus the drain instead of at the next cron tick.
 //!
 //! diesel's connection does not hand out its socket, so the thread reads the connection without
@@ -15,7 +15,7 @@
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use shared::db::notify::Listener;
+use shared::care::delivery::Listener;
 use shared::metrics::Metrics;
 use tokio::sync::watch;
 

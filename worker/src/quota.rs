@@ -6,7 +6,7 @@
 //! `Retry-After` above it. Time is cut into one-second windows of `AFTERCARE_FCM_QUOTA_PER_MINUTE
 //! / 60` permits each, so no minute, however aligned to the windows, holds more than the quota.
 //! A worker reserves a window's permits in chunks, one upsert per chunk
-//! ([`shared::db::quotas::reserve`]), and this gate hands them to its own sends in flight; the
+//! ([`shared::care::delivery::reserve_quota`]), and this gate hands them to its own sends in flight; the
 //! database is the only authority between workers, the in-process mutex only orders this
 //! worker's sends. A window that is spent is waited out (a sleep until the next one, no busy
 //! loop). Permits reserved but not used — the window ended first, or the drain did — are lost:
@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, DurationRound, NaiveDateTime};
+use shared::care::delivery::{self, MAX_PAUSE_SECS as QUOTA_MAX_PAUSE_SECS};
+use shared::care::outbox::Resolution;
 use shared::config::Config;
-use shared::db::deliveries::Resolution;
-use shared::db::quotas;
 use shared::time::{now, to_utc};
 use tokio::sync::{Mutex, watch};
 
@@ -40,7 +40,7 @@ const RECHECK_SECS: i64 = 10;
 const DEFAULT_PAUSE_SECS: u64 = 60;
 /// A `Retry-After` above this is capped: a wrong header must not stop every worker's FCM sends
 /// for hours; a project still over its quota answers 429 again and pauses again.
-const MAX_PAUSE_SECS: u64 = quotas::MAX_PAUSE_SECS.unsigned_abs();
+const MAX_PAUSE_SECS: u64 = QUOTA_MAX_PAUSE_SECS.unsigned_abs();
 
 /// One provider project's shared send rate as one worker sees it.
 #[derive(Debug)]
@@ -187,10 +187,8 @@ impl Gate {
         let window = (t + margin)
             .duration_trunc(Duration::seconds(1))
             .unwrap_or(t);
-        let (key, want, capacity) = (self.key.clone(), self.chunk, self.capacity);
         let grant =
-            w.db.run(move |c| quotas::reserve(c, &key, want, capacity, window, t))
-                .await;
+            delivery::reserve_quota(&w.db, &self.key, self.chunk, self.capacity, window, t).await;
         let grant = match grant {
             Ok(g) => g,
             Err(e) => {
@@ -246,8 +244,7 @@ impl Gate {
         let t = now();
         let until = t + Duration::seconds(i64::try_from(secs).unwrap_or(60));
         self.close_until(until).await;
-        let key = self.key.clone();
-        match w.db.run(move |c| quotas::pause(c, &key, until, t)).await {
+        match delivery::pause_quota(&w.db, &self.key, until, t).await {
             Ok(in_force) => {
                 self.close_until(in_force).await;
                 self.show_pause(w, in_force);

@@ -31,7 +31,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = worker::http::database_state(&state.db).await;
+    let database = shared::care::readiness::database_state(&state.db).await;
     let worker = state
         .worker_health
         .as_ref()

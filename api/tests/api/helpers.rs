@@ -52,9 +52,12 @@ impl TestApp {
         if let Ok(filter) = std::env::var("TEST_LOG") {
             shared::telemetry::init(shared::config::LogFormat::Text, &filter);
         }
-        let app = Application::build(config.clone())
-            .await
-            .expect("app builds");
+        // The embedded delivery loop as the api binary builds it (`api/src/main.rs`).
+        let app = Application::build(config.clone(), |db, config, metrics, mailer| {
+            worker::Worker::new(db, config, metrics, mailer).embedded()
+        })
+        .await
+        .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state.db.clone();
         tokio::spawn(app.run_until_stopped());

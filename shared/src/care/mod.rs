@@ -24,6 +24,10 @@
 //! - [`clinic`] — the clinic's details and its audit log.
 //! - [`demo`] — the demo seed's account writes (not a product workflow; the seed's clinical
 //!   history goes through the use cases above).
+//! - [`readiness`] — what the readiness probes say of the database.
+//! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
+//!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
+//!   devices, the shared FCM quota, digests, pruning, the wake-up listener).
 //!
 //! Records these return whose rows live in the database layer are re-exported by the module
 //! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
@@ -36,13 +40,16 @@
 pub mod auth;
 pub mod check_ins;
 pub mod clinic;
+pub mod delivery;
 pub mod demo;
 pub mod devices;
 pub mod invitations;
+pub mod outbox;
 pub mod plan;
 pub mod preferences;
 pub mod profile;
 pub mod prompts;
+pub mod readiness;
 pub mod rights;
 pub mod roster;
 pub mod staff;

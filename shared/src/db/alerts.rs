@@ -2,24 +2,20 @@
 //! one email per active admin and clinician of the clinic.
 //!
 //! The row is written in the check-in's own transaction ([`enqueue`]), so an escalation and its
-//! alert commit together or not at all. The worker then follows the prompt outbox's discipline
-//! (`super::prompts`): [`claim_due`] leases rows and commits before any SMTP I/O, the outcome is
-//! recorded by [`resolve`] only while the lease is still the worker's own, and
+//! alert commit together or not at all. The worker drains it through the same outbox as the
+//! prompts (`super::outbox`, queue [`super::outbox::CLINIC_ALERTS`]): [`lease_due`] leases rows
+//! and commits before any SMTP I/O, [`leased`] reads them a window at a time, outcomes are
+//! recorded by [`resolve_group`] only while the lease is still the worker's own, and
 //! [`release_expired_leases`] returns the rows of a worker that died mid-send. A crash therefore
-//! repeats at most the alerts that were in flight, never loses one. The status predicates spell
-//! out the literals the partial indexes (`clinic_alerts_pending`, `clinic_alerts_leased`) were
-//! built with.
+//! repeats at most the alerts that were in flight, never loses one.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
-use super::DbConn;
 use super::schema::{clinic_alerts, clinics, users};
+use super::{DbConn, outbox};
 use crate::domain::{ClinicAlertId, ClinicAlertStatus, ClinicId, EscalationId, Role, UserStatus};
 use crate::error::Result;
 
@@ -42,12 +38,6 @@ pub struct ClinicAlert {
     pub last_error: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-/// `clinic_alerts.status = '<literal>'` in the SQL text: the planner uses a partial index only
-/// when it sees the literal the index was built with. `s` is a constant, never input.
-fn status_is(s: ClinicAlertStatus) -> SqlLiteral<Bool> {
-    diesel::dsl::sql::<Bool>(&format!("clinic_alerts.status = '{}'", s.as_str()))
 }
 
 /// Queues the alert for an urgent escalation, due at once (an urgent escalation reaches the
@@ -91,9 +81,35 @@ pub fn enqueue(
     Ok(n == 1)
 }
 
-/// Leases up to `limit` due alerts to `worker` until `lease_until`, oldest first. One statement
-/// on each backend, committed before any email is sent. PostgreSQL skips rows another worker is
-/// claiming right now (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
+/// Leases up to `limit` due alerts to `worker` until `lease_until` and returns their ids,
+/// oldest first: the outbox claim ([`super::outbox::lease_due`] on
+/// [`super::outbox::CLINIC_ALERTS`]), committed before any email is sent.
+pub fn lease_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<ClinicAlertId>> {
+    outbox::lease_due(conn, outbox::CLINIC_ALERTS, worker, now, lease_until, limit)
+}
+
+/// The alerts among `ids` that `worker` still holds a lease on, in the order of `ids`; one whose
+/// lease went to another worker since the claim is left out. Found by primary key, guarded by
+/// the owner alone (as `super::prompts::leased`).
+pub fn leased(conn: &mut DbConn, worker: &str, ids: &[ClinicAlertId]) -> Result<Vec<ClinicAlert>> {
+    let mut rows: Vec<ClinicAlert> = clinic_alerts::table
+        .filter(clinic_alerts::id.eq_any(ids))
+        .filter(clinic_alerts::lease_owner.eq(worker))
+        .select(ClinicAlert::as_select())
+        .load(conn)?;
+    rows.retain(|a| a.status == ClinicAlertStatus::Sending);
+    outbox::in_claim_order(&mut rows, ids, |a| a.id.as_str());
+    Ok(rows)
+}
+
+/// [`lease_due`], then [`leased`] for the whole claim: the alerts themselves, oldest first. For
+/// tools and tests; the worker reads a window at a time.
 pub fn claim_due(
     conn: &mut DbConn,
     worker: &str,
@@ -101,32 +117,8 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<ClinicAlert>> {
-    const PG: &str = "UPDATE clinic_alerts SET status = 'sending', lease_owner = $1, \
-        lease_expires_at = $2 \
-        WHERE id IN (SELECT id FROM clinic_alerts WHERE status = 'pending' AND available_at <= $3 \
-                     ORDER BY available_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-        RETURNING *";
-    const SQLITE: &str = "UPDATE clinic_alerts SET status = 'sending', lease_owner = ?1, \
-        lease_expires_at = ?2 \
-        WHERE id IN (SELECT id FROM clinic_alerts WHERE status = 'pending' AND available_at <= ?3 \
-                     ORDER BY available_at LIMIT ?4) \
-        RETURNING *";
-    let mut rows: Vec<ClinicAlert> = match conn {
-        DbConn::Pg(pg) => sql_query(PG)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(pg)?,
-        DbConn::Sqlite(lite) => sql_query(SQLITE)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(lite)?,
-    };
-    rows.sort_by(|a, b| (a.available_at, &a.id).cmp(&(b.available_at, &b.id)));
-    Ok(rows)
+    let ids = lease_due(conn, worker, now, lease_until, limit)?;
+    leased(conn, worker, &ids)
 }
 
 /// Who an alert of one clinic goes to.
@@ -263,32 +255,33 @@ pub fn resolve(
     Ok(n == 1)
 }
 
-/// When the earliest pending alert becomes claimable (UTC; it may already be past: a retry's
-/// backoff over), or `None` when none is pending. One probe of the partial index
-/// `clinic_alerts_pending`.
-pub fn next_available_at(conn: &mut DbConn) -> Result<Option<NaiveDateTime>> {
-    Ok(clinic_alerts::table
-        .filter(status_is(ClinicAlertStatus::Pending))
-        .order(clinic_alerts::available_at.asc())
-        .select(clinic_alerts::available_at)
-        .first(conn)
-        .optional()?)
+/// Records a group of outcomes, `(alert, outcome)`, in one transaction, each guarded by its own
+/// lease as in [`resolve`]; the answer says, in order, which ones `worker` still owned.
+pub fn resolve_group(
+    conn: &mut DbConn,
+    worker: &str,
+    outcomes: &[(ClinicAlertId, AlertOutcome)],
+    now: NaiveDateTime,
+) -> Result<Vec<bool>> {
+    super::write_transaction(conn, |conn| {
+        outcomes
+            .iter()
+            .map(|(id, outcome)| resolve(conn, id, worker, outcome, now))
+            .collect()
+    })
 }
 
-/// Returns alerts whose lease expired (the worker died mid-send) to the queue, due now. Their
-/// attempt count is kept. Returns how many.
+/// When the earliest pending alert becomes claimable (UTC; it may already be past: a retry's
+/// backoff over), or `None` when none is pending: one probe of the partial index
+/// `clinic_alerts_pending` ([`super::outbox::next_available_at`]).
+pub fn next_available_at(conn: &mut DbConn) -> Result<Option<NaiveDateTime>> {
+    outbox::next_available_at(conn, outbox::CLINIC_ALERTS)
+}
+
+/// Returns alerts whose lease expired (the worker died mid-send) to the queue, their attempt
+/// count kept ([`super::outbox::recover_expired`]). Returns how many.
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
-    Ok(diesel::update(
-        clinic_alerts::table
-            .filter(status_is(ClinicAlertStatus::Sending))
-            .filter(clinic_alerts::lease_expires_at.lt(now)),
-    )
-    .set((
-        clinic_alerts::status.eq(ClinicAlertStatus::Pending),
-        clinic_alerts::lease_owner.eq(None::<String>),
-        clinic_alerts::lease_expires_at.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?)
+    outbox::recover_expired(conn, outbox::CLINIC_ALERTS, now)
 }
 
 /// The alert of an escalation, if one was queued.

@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod migrate;
 pub mod notify;
+pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod prompts;

@@ -1,17 +1,16 @@
 //! The prompt outbox: planned messages, claimed by workers through the database.
 //!
-//! Claiming leases rows (status `sending`, owner, expiry) and commits before any network I/O;
-//! the outcome is recorded afterwards. Expired leases go back to `scheduled`. The predicates
-//! spell out the literal statuses the partial indexes were built with.
+//! Claiming, handing back, recovering and the next-due probe are the outbox's
+//! (`super::outbox`, queue [`super::outbox::PROMPTS`]); this module reads the leased prompts a
+//! window at a time, and `super::deliveries` records their outcomes.
 
 use chrono::NaiveDateTime;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::DbConn;
-use super::raw::{self, Param, Sql};
 use super::schema::prompts;
+use super::{DbConn, outbox};
 use crate::domain::{BookingId, ClinicId, PatientId, PromptId, TreatmentId};
 use crate::domain::{DeliveryChannel, Locale, PromptKind, PromptStatus, TimeZone};
 use crate::error::Result;
@@ -69,21 +68,11 @@ pub fn insert(conn: &mut DbConn, rows: &[Prompt]) -> Result<()> {
     Ok(())
 }
 
-/// A prompt a claim leased: its id and when it became claimable, nothing more, so a claim of
-/// thousands of rows holds a few hundred kilobytes, not the prompts' texts.
-#[derive(QueryableByName)]
-#[diesel(table_name = prompts)]
-struct Lease {
-    id: PromptId,
-    available_at: NaiveDateTime,
-}
-
 /// Leases up to `limit` due prompts to `worker` until `lease_until` and returns their ids,
-/// earliest claimable first. One statement on each backend, so the claim is atomic and commits
-/// before any network I/O. PostgreSQL skips rows another worker is claiming right now (`FOR
-/// UPDATE SKIP LOCKED`); SQLite serialises writers. The prompts themselves are read a window
-/// at a time with [`leased`], so a worker's memory follows what it sends at once, not the
-/// batch size.
+/// earliest claimable first: the outbox claim ([`super::outbox::lease_due`] on
+/// [`super::outbox::PROMPTS`]), committed before any network I/O. The prompts themselves are
+/// read a window at a time with [`leased`], so a worker's memory follows what it sends at once,
+/// not the batch size.
 pub fn lease_due(
     conn: &mut DbConn,
     worker: &str,
@@ -91,31 +80,7 @@ pub fn lease_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<PromptId>> {
-    const PG: &str = "UPDATE prompts SET status = 'sending', lease_owner = $1, \
-        lease_expires_at = $2, updated_at = $3 \
-        WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= $3 \
-                     ORDER BY available_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-        RETURNING id, available_at";
-    const SQLITE: &str = "UPDATE prompts SET status = 'sending', lease_owner = ?1, \
-        lease_expires_at = ?2, updated_at = ?3 \
-        WHERE id IN (SELECT id FROM prompts WHERE status = 'scheduled' AND available_at <= ?3 \
-                     ORDER BY available_at LIMIT ?4) \
-        RETURNING id, available_at";
-    let mut rows: Vec<Lease> = raw::load(
-        conn,
-        Sql {
-            pg: PG,
-            sqlite: SQLITE,
-        },
-        &[
-            Param::Text(worker),
-            Param::Timestamp(lease_until),
-            Param::Timestamp(now),
-            Param::BigInt(limit),
-        ],
-    )?;
-    rows.sort_by_key(|l| l.available_at);
-    Ok(rows.into_iter().map(|l| l.id).collect())
+    outbox::lease_due(conn, outbox::PROMPTS, worker, now, lease_until, limit)
 }
 
 /// The prompts among `ids` that `worker` still holds a lease on, in the order of `ids`. A
@@ -133,51 +98,20 @@ pub fn leased(conn: &mut DbConn, worker: &str, ids: &[PromptId]) -> Result<Vec<P
         .select(Prompt::as_select())
         .load(c)?);
     rows.retain(|p| p.status == PromptStatus::Sending);
-    let order: std::collections::HashMap<&PromptId, usize> =
-        ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
-    rows.sort_by_key(|p| order.get(&p.id).copied().unwrap_or(usize::MAX));
+    outbox::in_claim_order(&mut rows, ids, |p| p.id.as_str());
     Ok(rows)
 }
 
 /// Hands the prompts among `ids` that `worker` still holds back to the queue, unsent and with
-/// their attempt count kept, so another worker (or this one) may claim them at once instead of
-/// after their lease expires; returns how many. For a drain that stops, or cannot read, before
-/// it reached them. Guarded by the owner alone, like [`leased`].
+/// their attempt count kept ([`super::outbox::release`]); returns how many. Guarded by the owner
+/// alone, like [`leased`].
 pub fn release(
     conn: &mut DbConn,
     worker: &str,
     ids: &[PromptId],
     now: NaiveDateTime,
 ) -> Result<usize> {
-    Ok(diesel::update(
-        prompts::table
-            .filter(prompts::id.eq_any(ids))
-            .filter(prompts::lease_owner.eq(worker)),
-    )
-    .set(Requeue::at(now))
-    .execute(conn)?)
-}
-
-/// A leased prompt back in the queue: `scheduled`, no owner, no lease (the attempt count is
-/// kept).
-#[derive(AsChangeset)]
-#[diesel(table_name = prompts, treat_none_as_null = true)]
-struct Requeue {
-    status: PromptStatus,
-    lease_owner: Option<String>,
-    lease_expires_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
-}
-
-impl Requeue {
-    fn at(now: NaiveDateTime) -> Self {
-        Self {
-            status: PromptStatus::Scheduled,
-            lease_owner: None,
-            lease_expires_at: None,
-            updated_at: now,
-        }
-    }
+    outbox::release(conn, outbox::PROMPTS, worker, ids, now)
 }
 
 /// [`lease_due`], then [`leased`] for the whole claim: the prompts themselves, earliest
@@ -196,28 +130,16 @@ pub fn claim_due(
 }
 
 /// When the earliest scheduled prompt becomes claimable (UTC; it may already be past), or `None`
-/// when none is scheduled. One probe of the partial index `prompts_pending`, whatever the number
-/// of future rows: the worker asks after each drain and sleeps until then if that comes before
-/// its next cron tick.
+/// when none is scheduled: one probe of the partial index `prompts_pending`
+/// ([`super::outbox::next_available_at`]).
 pub fn next_available_at(conn: &mut DbConn) -> Result<Option<NaiveDateTime>> {
-    Ok(prompts::table
-        .filter(status_is(PromptStatus::Scheduled))
-        .order(prompts::available_at.asc())
-        .select(prompts::available_at)
-        .first(conn)
-        .optional()?)
+    outbox::next_available_at(conn, outbox::PROMPTS)
 }
 
-/// Returns prompts whose lease expired (the worker died mid-send) to the queue. Their attempt
-/// count is kept, so a prompt that kills workers still reaches its limit.
+/// Returns prompts whose lease expired (the worker died mid-send) to the queue, their attempt
+/// count kept ([`super::outbox::recover_expired`]).
 pub fn release_expired_leases(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
-    Ok(diesel::update(
-        prompts::table
-            .filter(status_is(PromptStatus::Sending))
-            .filter(prompts::lease_expires_at.lt(now)),
-    )
-    .set(Requeue::at(now))
-    .execute(conn)?)
+    outbox::recover_expired(conn, outbox::PROMPTS, now)
 }
 
 /// The patient's prompts in delivery order, for the timeline and the clinic's view.

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use shared::care::check_ins;
+use shared::delivery::Reason;
 use shared::domain::Severity;
 use shared::time::now;
 
@@ -9,7 +10,6 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::PatientUser;
 use crate::state::AppState;
 use crate::views::check_in::{CheckInCreated, CreateCheckIn};
-use worker::wake::Reason;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use crate::metrics::Metrics;
 use chrono::Utc;
-use shared::metrics::Metrics;
 
 /// Missed intervals after which the loop counts as stalled.
 pub const STALE_AFTER_TICKS: u32 = 3;

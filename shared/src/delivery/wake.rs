@@ -1,5 +1,5 @@
 //! What runs the dispatch and clinic-alert jobs before their cron time: a PostgreSQL
-//! notification ([`crate::listener`]) or, for the loop embedded in the API, the API itself after
+//! notification (the worker's listener) or, for the loop embedded in the API, the API itself after
 //! an urgent check-in; the earliest waiting item's due time (asked after every drain); and a
 //! catch-up at start and whenever the listener (re)connects.
 

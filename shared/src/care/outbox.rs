@@ -1,0 +1,133 @@
+//! The outbox as the delivery worker drives it: one lease discipline for every kind of message
+//! (prompts, clinic alerts; next Web Push, SMS and a delivery ladder), reached through a
+//! [`Queue`]. A drain claims ids ([`lease_due`]), reads them a window at a time with what
+//! sending them needs ([`prompt_window`], [`alert_window`]), sends, and records the outcomes in
+//! groups ([`record_prompts`], [`record_alerts`]), each guarded by its lease owner; claims it
+//! will not reach go back at once ([`release`]), a dead worker's come back when their lease ends
+//! ([`recover_expired`]), and [`next_available_at`] says when to look again. README.md
+//! ("What runs where", delivery) tells the guarantees: at-least-once with one recorded history.
+//!
+//! Each function is one trip to the database (one statement, or one transaction for a window or
+//! a group) and answers `Unavailable` (503 where an HTTP caller shows it) when no connection came
+//! free within the connection wait, which the worker may offer again; any other error is the
+//! database's (`Internal`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use super::Db;
+use super::delivery::{self, Recipient};
+use crate::db::{alerts, deliveries, outbox, prompts};
+use crate::domain::{ClinicAlertId, ClinicId, PromptId};
+use crate::error::Result;
+
+pub use crate::db::alerts::{AlertOutcome, ClinicAlert, Recipients, after_failure};
+pub use crate::db::deliveries::{Attempt, Outcome, Resolution, backoff};
+pub use crate::db::outbox::{CLINIC_ALERTS, PROMPTS, Queue};
+pub use crate::db::prompts::Prompt;
+
+/// Leases up to `limit` claimable rows of `q` to `worker` until `lease_until`, earliest first,
+/// and returns their ids; committed before the caller sends anything.
+pub async fn lease_due<I: From<String> + Send + 'static>(
+    db: &Db,
+    q: Queue,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<I>> {
+    let worker = worker.to_owned();
+    db.run(move |c| outbox::lease_due(c, q, &worker, now, lease_until, limit))
+        .await
+}
+
+/// Hands the rows among `ids` that `worker` still holds back to `q`, unsent, their attempt
+/// count kept; returns how many.
+pub async fn release<I: AsRef<str> + Send + 'static>(
+    db: &Db,
+    q: Queue,
+    worker: &str,
+    ids: Vec<I>,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let worker = worker.to_owned();
+    db.run(move |c| outbox::release(c, q, &worker, &ids, now))
+        .await
+}
+
+/// Returns the rows of `q` whose lease ended before `now` to the queue; returns how many.
+pub async fn recover_expired(db: &Db, q: Queue, now: NaiveDateTime) -> Result<usize> {
+    db.run(move |c| outbox::recover_expired(c, q, now)).await
+}
+
+/// When the earliest waiting row of `q` becomes claimable (UTC), or `None`.
+pub async fn next_available_at(db: &Db, q: Queue) -> Result<Option<NaiveDateTime>> {
+    db.run(move |c| outbox::next_available_at(c, q)).await
+}
+
+/// The prompts among `ids` that `worker` still holds, in claim order, and who each goes to
+/// (`super::delivery::Recipient`, the skip rules applied): four queries in one trip, whatever
+/// the window's size.
+pub async fn prompt_window(
+    db: &Db,
+    worker: &str,
+    ids: Vec<PromptId>,
+) -> Result<(Vec<Prompt>, Vec<Recipient>)> {
+    let worker = worker.to_owned();
+    db.run(move |c| {
+        let prompts = prompts::leased(c, &worker, &ids)?;
+        let recipients = delivery::recipients(c, &prompts)?;
+        Ok((prompts, recipients))
+    })
+    .await
+}
+
+/// The alerts among `ids` that `worker` still holds, in claim order, and the recipients of
+/// their clinics (a clinic that does not exist is absent from the map): two queries in one trip.
+pub async fn alert_window(
+    db: &Db,
+    worker: &str,
+    ids: Vec<ClinicAlertId>,
+) -> Result<(Vec<ClinicAlert>, HashMap<ClinicId, Recipients>)> {
+    let worker = worker.to_owned();
+    db.run(move |c| {
+        let batch = alerts::leased(c, &worker, &ids)?;
+        if batch.is_empty() {
+            return Ok((batch, HashMap::new()));
+        }
+        let clinics: BTreeSet<ClinicId> = batch.iter().map(|a| a.clinic_id.clone()).collect();
+        let clinics: Vec<ClinicId> = clinics.into_iter().collect();
+        let to = alerts::recipients(c, &clinics)?;
+        Ok((batch, to))
+    })
+    .await
+}
+
+/// Records a group of prompt outcomes with their attempt logs in one transaction, each only if
+/// `worker` still holds its lease; says, in order, which were recorded. The group is shared
+/// (`Arc`) so a caller can offer it again after `Unavailable` without copying it.
+pub async fn record_prompts(
+    db: &Db,
+    worker: &str,
+    group: Arc<Vec<Outcome>>,
+    now: NaiveDateTime,
+) -> Result<Vec<bool>> {
+    let worker = worker.to_owned();
+    db.run(move |c| deliveries::resolve_group(c, &worker, &group, now))
+        .await
+}
+
+/// Records a group of clinic-alert outcomes in one transaction, each only if `worker` still
+/// holds its lease; says, in order, which were recorded.
+pub async fn record_alerts(
+    db: &Db,
+    worker: &str,
+    group: Arc<Vec<(ClinicAlertId, AlertOutcome)>>,
+    now: NaiveDateTime,
+) -> Result<Vec<bool>> {
+    let worker = worker.to_owned();
+    db.run(move |c| alerts::resolve_group(c, &worker, &group, now))
+        .await
+}
