@@ -82,7 +82,7 @@ pub struct Metrics {
     pub paused_until: Family<ChannelLabels, Gauge<f64, AtomicU64>>,
     pub dispatch_ticks: Counter,
     pub dispatch_errors: Counter,
-    /// Unix time of the dispatch loop's last progress (see `worker::health`).
+    /// Unix time of the dispatch loop's last progress (see `crate::delivery::Heartbeat`).
     pub dispatch_last_success: Gauge<f64, AtomicU64>,
     pub prompts_claimed: Counter,
     /// Why the dispatch and clinic-alert jobs ran (see [`WakeupLabels`]).

@@ -1,7 +1,8 @@
 //! The PostgreSQL wake-up: one thread holds a dedicated connection that listens on
 //! `aftercare_prompts_due` and `aftercare_clinic_alerts_due` (the triggers of migration
-//! `2026-12-01-000002_due_notify` send them) and rings the dispatch or clinic-alert job as soon as one arrives, so work written
-//! due now goes out within about [`POLL`] plus the drain instead of at the next cron tick.
+//! `2026-12-01-000002_due_notify` send them) and rings the dispatch or clinic-alert job as soon
+//! as one arrives, so work written due now goes out within about [`POLL`] plus the drain instead
+//! of at the next cron tick.
 //!
 //! diesel's connection does not hand out its socket, so the thread reads the connection without
 //! blocking every [`POLL`] (a `recv` on a local buffer, no round trip) and sends a `SELECT 1`

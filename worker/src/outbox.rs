@@ -117,7 +117,7 @@ pub async fn drain<K: Kind>(w: &Worker, stop: &watch::Receiver<bool>) -> shared:
     }
     drop(outcomes);
     let resolved = recorded.await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, queue = K::QUEUE.table, "outcome recorder stopped");
+        tracing::error!(error = %e, queue = K::QUEUE.table(), "outcome recorder stopped");
         0
     });
     claimed.map(|()| resolved)
@@ -231,12 +231,12 @@ async fn hand_back<K: Kind>(w: &Worker, ids: &[K::Id]) {
     match outbox::release(&w.db, K::QUEUE, worker_id, ids.to_vec(), now()).await {
         Ok(n) => tracing::debug!(
             count = n,
-            queue = K::QUEUE.table,
+            queue = K::QUEUE.table(),
             "unread claims handed back"
         ),
         Err(e) => {
             w.metrics.dispatch_errors.inc();
-            tracing::warn!(error = %e, queue = K::QUEUE.table, "could not hand back unread claims; their leases will expire");
+            tracing::warn!(error = %e, queue = K::QUEUE.table(), "could not hand back unread claims; their leases will expire");
         }
     }
 }
@@ -280,11 +280,11 @@ pub async fn next_due<K: Kind>(w: &Worker) -> shared::Result<Option<NaiveDateTim
 /// Returns rows of `K` whose lease expired to the queue; returns how many.
 pub async fn recover_leases<K: Kind>(w: &Worker) -> shared::Result<usize> {
     let n = outbox::recover_expired(&w.db, K::QUEUE, now()).await?;
-    w.metrics.leases_recovered(K::QUEUE.table, n);
+    w.metrics.leases_recovered(K::QUEUE.table(), n);
     if n > 0 {
         tracing::warn!(
             count = n,
-            queue = K::QUEUE.table,
+            queue = K::QUEUE.table(),
             "returned rows with expired leases to the queue"
         );
     }

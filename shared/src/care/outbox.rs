@@ -7,8 +7,9 @@
 //! ([`recover_expired`]), and [`next_available_at`] says when to look again. README.md
 //! ("What runs where", delivery) tells the guarantees: at-least-once with one recorded history.
 //!
-//! Each function is one trip to the database (one statement, or one transaction for a window or
-//! a group) and answers `Unavailable` (503 where an HTTP caller shows it) when no connection came
+//! Each function is one trip to the blocking pool on one connection checkout (one statement; a
+//! window's few reads, each guarded by the lease owner, so no transaction is needed; a group's
+//! one transaction) and answers `Unavailable` (503 where an HTTP caller shows it) when no connection came
 //! free within the connection wait, which the worker may offer again; any other error is the
 //! database's (`Internal`).
 

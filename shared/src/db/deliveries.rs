@@ -184,8 +184,8 @@ fn insert_attempts<'a>(
 }
 
 /// The lease guard is the owner alone, so the update is found by primary key. `lease_owner` is
-/// set only while a prompt is `sending` and cleared by every way out of it (this function and
-/// `prompts::release_expired_leases`), so owning the lease implies the status; adding
+/// set only while a prompt is `sending` and cleared by every way out of it (this function, and
+/// `super::outbox::release` and `super::outbox::recover_expired`), so owning the lease implies the status; adding
 /// `status = 'sending'` would steer PostgreSQL onto the partial index `prompts_leased`, which
 /// reads every leased row of the batch for each resolve.
 fn resolve_one(

@@ -6,9 +6,10 @@
 //!
 //! A row is claimable while its status is the queue's pending literal and `available_at` has
 //! come. A claim leases it (`sending`, `lease_owner`, `lease_expires_at`) in one statement that
-//! commits before any network I/O; every later write of the lease holder is guarded by
-//! `lease_owner` alone, found by primary key (`lease_owner` is set only while a row is `sending`,
-//! and naming `status = 'sending'` would steer PostgreSQL onto the partial index of leased rows).
+//! commits before any network I/O; every later write of the lease holder is found by primary key
+//! and guarded by `lease_owner` (set only while a row is `sending`; the prompts' writes name no
+//! status at all, since `status = 'sending'` would steer PostgreSQL onto the partial index of
+//! leased rows).
 //! The statements that scan spell out the literal statuses the partial indexes were built with
 //! (`prompts_pending`, `prompts_leased`, `clinic_alerts_pending`, `clinic_alerts_leased`): the
 //! planner uses a partial index only when it sees its literal.
@@ -21,12 +22,13 @@ use super::DbConn;
 use super::raw::{self, Param, Sql};
 use crate::error::Result;
 
-/// One outbox table. Every field is a constant of this module, written into the SQL text, never
-/// input.
+/// One outbox table: [`PROMPTS`] or [`CLINIC_ALERTS`]. Its fields are written into the SQL text,
+/// so they are private and only this module's constants exist: nothing from outside can name a
+/// table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Queue {
     /// The table, and the `queue` label of `aftercare_lease_recoveries_total`.
-    pub table: &'static str,
+    table: &'static str,
     /// The status of a row waiting for a worker (`scheduled`, `pending`).
     pending: &'static str,
     /// Whether the table has an `updated_at` that every write of a lease touches.
@@ -52,6 +54,11 @@ pub const CLINIC_ALERTS: Queue = Queue {
 const IDS_PER_STATEMENT: usize = 1000;
 
 impl Queue {
+    /// The table's name: the `queue` label of metrics and log lines.
+    pub const fn table(&self) -> &'static str {
+        self.table
+    }
+
     fn touch(&self, param: &str) -> String {
         if self.updated_at {
             format!(", updated_at = {param}")

@@ -70,7 +70,7 @@ async fn write<K: Kind>(w: &Worker, group: Vec<Queued<K>>, stop: &watch::Receive
             // Nothing of the group was written: the leases expire and the rows are sent again,
             // with the same idempotency keys.
             w.metrics.dispatch_errors.inc();
-            tracing::error!(error = %e, queue = K::QUEUE.table, count = summaries.len(), "could not record delivery outcomes");
+            tracing::error!(error = %e, queue = K::QUEUE.table(), count = summaries.len(), "could not record delivery outcomes");
             return 0;
         }
     };
