@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use chrono::Duration;
 use diesel::prelude::*;
 use shared::db::alerts::{self, AlertOutcome};
+use shared::db::outbox;
 use shared::db::schema::{clinic_alerts, clinics, users};
 use shared::domain::{ClinicAlertStatus, ClinicId, EscalationId};
 use shared::testing::fixtures;
 use shared::testing::smtp::{ReceivedMail, SmtpServer};
 use shared::time::now;
+use tokio::sync::watch;
 
 use crate::both_backends;
 use crate::helpers::{Env, alert, drain_alerts, escalate};
@@ -191,6 +193,43 @@ both_backends! {
             alerts::resolve(c, &id, "dead-worker", &AlertOutcome::Failed { error: "late".into() }, now()).unwrap()
         }).await;
         assert!(!late);
+        let row = alert(&env, &escalation).await;
+        assert_eq!((row.status, row.attempts), (ClinicAlertStatus::Sent, 1));
+    }
+
+    async fn an_alert_handed_back_or_left_by_a_stopping_worker_keeps_its_attempts(env) {
+        let smtp = SmtpServer::start().await;
+        env.set(smtp.settings());
+        let (clinic_id, staff, patient_id) = staffed_clinic(&env, "Hand-back Clinic").await;
+        let escalation = env.run(move |c| escalate(c, &clinic_id, &patient_id, "urgent")).await;
+
+        // "a" claims it and hands it back unread (as a drain does on stop or a failed read);
+        // the hand-back is guarded by the owner, so "b" cannot release it.
+        let t = now();
+        let (by_other, by_owner) = env.run(move |c| {
+            let ids: Vec<String> =
+                outbox::lease_due(c, outbox::CLINIC_ALERTS, "a", t, t + Duration::seconds(60), 10).unwrap();
+            assert_eq!(ids.len(), 1);
+            (
+                outbox::release(c, outbox::CLINIC_ALERTS, "b", &ids, t).unwrap(),
+                outbox::release(c, outbox::CLINIC_ALERTS, "a", &ids, t).unwrap(),
+            )
+        }).await;
+        assert_eq!((by_other, by_owner), (0, 1));
+        let row = alert(&env, &escalation).await;
+        assert_eq!((row.status, row.attempts, row.lease_owner), (ClinicAlertStatus::Pending, 0, None));
+
+        // A drain that is told to stop before it starts claims and sends nothing.
+        let (tx, rx) = watch::channel(false);
+        tx.send(true).unwrap();
+        assert_eq!(worker::alerts::drain(&env.worker(), &rx).await.unwrap(), 0);
+        assert!(smtp.received().is_empty());
+        let row = alert(&env, &escalation).await;
+        assert_eq!((row.status, row.attempts, row.lease_owner), (ClinicAlertStatus::Pending, 0, None));
+
+        // The next worker sends it, once, as its first attempt.
+        assert_eq!(drain_alerts(&env.worker()).await, 1);
+        assert_eq!(smtp.received().len(), staff.len());
         let row = alert(&env, &escalation).await;
         assert_eq!((row.status, row.attempts), (ClinicAlertStatus::Sent, 1));
     }
