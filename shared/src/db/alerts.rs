@@ -81,19 +81,6 @@ pub fn enqueue(
     Ok(n == 1)
 }
 
-/// Leases up to `limit` due alerts to `worker` until `lease_until` and returns their ids,
-/// oldest first: the outbox claim ([`super::outbox::lease_due`] on
-/// [`super::outbox::CLINIC_ALERTS`]), committed before any email is sent.
-pub fn lease_due(
-    conn: &mut DbConn,
-    worker: &str,
-    now: NaiveDateTime,
-    lease_until: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<ClinicAlertId>> {
-    outbox::lease_due(conn, outbox::CLINIC_ALERTS, worker, now, lease_until, limit)
-}
-
 /// The alerts among `ids` that `worker` still holds a lease on, in the order of `ids`; one whose
 /// lease went to another worker since the claim is left out. Found by primary key, guarded by
 /// the owner alone (as `super::prompts::leased`).
@@ -108,8 +95,9 @@ pub fn leased(conn: &mut DbConn, worker: &str, ids: &[ClinicAlertId]) -> Result<
     Ok(rows)
 }
 
-/// [`lease_due`], then [`leased`] for the whole claim: the alerts themselves, oldest first. For
-/// tools and tests; the worker reads a window at a time.
+/// The outbox claim ([`super::outbox::lease_due`] on [`super::outbox::CLINIC_ALERTS`]), then
+/// [`leased`] for the whole claim: the alerts themselves, oldest first. For tools and tests; the
+/// worker reads a window at a time.
 pub fn claim_due(
     conn: &mut DbConn,
     worker: &str,
@@ -117,7 +105,8 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<ClinicAlert>> {
-    let ids = lease_due(conn, worker, now, lease_until, limit)?;
+    let ids: Vec<ClinicAlertId> =
+        outbox::lease_due(conn, outbox::CLINIC_ALERTS, worker, now, lease_until, limit)?;
     leased(conn, worker, &ids)
 }
 
