@@ -5,24 +5,27 @@
 //!
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
-//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`forms`], [`escalations`], [`admin`]:
+//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`forms`], [`escalations`], [`audit`], [`staff`]:
 //!   the pages;
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
 //!
 //! The console is not part of the OpenAPI document: it serves HTML to people, not JSON to apps.
 
-mod admin;
+mod audit;
 mod auth;
 pub mod chart;
 mod escalations;
 mod forms;
+mod language;
 pub mod page;
 pub mod patient;
 mod plan;
 pub mod roster;
 pub mod session;
+mod staff;
 pub mod strings;
 
+use actix_web::dev::Service;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
@@ -50,7 +53,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, post, resource};
     cfg.route("/console", get().to(to_root)).service(
         web::scope("/console")
+            .wrap_fn(|req, srv| {
+                let lang = req
+                    .headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(strings::Lang::from_accept_language)
+                    .unwrap_or(strings::Lang::En);
+                let path = match req.query_string() {
+                    "" => req.path().to_owned(),
+                    q => format!("{}?{q}", req.path()),
+                };
+                page::in_language(lang, path, srv.call(req))
+            })
             .route("/", get().to(roster::roster))
+            .route("/language", post().to(language::choose))
             .route("/assets/console.css", get().to(stylesheet))
             .service(
                 resource("/sign-in")
@@ -90,10 +107,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/escalations", get().to(escalations::queue))
             .route("/escalations/{id}/resolve", post().to(escalations::resolve))
-            .route("/audit", get().to(admin::audit))
-            .service(resource("/staff").get(admin::staff).post(admin::invite))
-            .route("/staff/{id}/deactivate", post().to(admin::deactivate))
-            .route("/staff/{id}/invitation", post().to(admin::resend))
+            .route("/audit", get().to(audit::audit))
+            .service(resource("/staff").get(staff::staff).post(staff::invite))
+            .route("/staff/{id}/deactivate", post().to(staff::deactivate))
+            .route("/staff/{id}/invitation", post().to(staff::resend))
             .default_service(web::to(page::not_found)),
     );
 }

@@ -10,7 +10,7 @@ use shared::Error;
 use shared::domain::TimeZone;
 
 use super::session::ConsoleUser;
-use super::strings::{EN, Strings};
+use super::strings::{Lang, Strings, strings};
 
 /// Content-Security-Policy of every console answer: the page's own CSS only, no script at all,
 /// never framed.
@@ -22,6 +22,10 @@ pub struct Nav {
     pub clinic_name: String,
     pub is_admin: bool,
     pub csrf: String,
+    /// Where the language picker comes back to: this page.
+    pub back: String,
+    /// The languages the picker offers: (tag, own name, the one in use).
+    pub languages: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl Nav {
@@ -31,13 +35,53 @@ impl Nav {
             clinic_name: user.clinic_name.clone(),
             is_admin: user.is_admin(),
             csrf: user.csrf.clone(),
+            back: current_path(),
+            languages: Lang::ALL
+                .iter()
+                .map(|l| (l.tag(), l.endonym(), *l == texts().lang))
+                .collect(),
         })
     }
 }
 
-/// The console's texts (one language for now).
+/// What the console knows of the request being answered, for every page it renders.
+struct Answering {
+    lang: std::cell::Cell<Lang>,
+    /// The request's path and query, for the language picker to come back to.
+    path: String,
+}
+
+tokio::task_local! {
+    static ANSWERING: Answering;
+}
+
+/// Answers the console request for `path` (path and query) in `lang` (from `Accept-Language`,
+/// by the scope's middleware) unless the signed-in staff member chose another
+/// ([`use_language`]). Every text of the answer, error pages included, comes from [`texts`]
+/// inside this scope.
+pub async fn in_language<F: std::future::Future>(lang: Lang, path: String, answer: F) -> F::Output {
+    let answering = Answering {
+        lang: std::cell::Cell::new(lang),
+        path,
+    };
+    ANSWERING.scope(answering, answer).await
+}
+
+/// Switches the current request to `lang` (the signed-in staff member's choice).
+pub fn use_language(lang: Lang) {
+    let _ = ANSWERING.try_with(|a| a.lang.set(lang));
+}
+
+/// The console's texts in the current request's language (English outside a request).
 pub fn texts() -> &'static Strings {
-    &EN
+    strings(ANSWERING.try_with(|a| a.lang.get()).unwrap_or(Lang::En))
+}
+
+/// The path and query of the page being answered (`/console/` outside a request).
+pub fn current_path() -> String {
+    ANSWERING
+        .try_with(|a| a.path.clone())
+        .unwrap_or_else(|_| "/console/".to_owned())
 }
 
 /// Adds the console's headers: CSP, no caching (pages hold health data), no referrer.

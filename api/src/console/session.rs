@@ -20,7 +20,8 @@ use shared::care::auth::console::{self, ConsoleStaff};
 use shared::crypto::{random_token, token_hash};
 use shared::domain::{ClinicId, Role, TimeZone, UserId};
 
-use super::page::ConsoleError;
+use super::page::{self, ConsoleError};
+use super::strings::Lang;
 use crate::state::AppState;
 
 /// The session cookie.
@@ -107,10 +108,17 @@ async fn authenticate(req: HttpRequest) -> Result<ConsoleUser, ConsoleError> {
     let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Err(ConsoleError::sign_in());
     };
-    let Some(ConsoleStaff { user, clinic }) = console::session(&state.db, secret.clone()).await?
+    let Some(ConsoleStaff {
+        user,
+        clinic,
+        locale,
+    }) = console::session(&state.db, secret.clone()).await?
     else {
         return Err(ConsoleError::sign_in());
     };
+    if let Some(lang) = locale.and_then(|l| Lang::from_tag(l.as_str())) {
+        page::use_language(lang);
+    }
     Ok(ConsoleUser {
         user_id: user.id,
         clinic_id: user.clinic_id,

@@ -1,314 +1,448 @@
-//! Every text of the console in one place, so a Spanish table can follow as a second `Strings`
-//! value (the templates only ever read `t.<name>`). Validation messages come from the parsers
-//! shared with the API (`api/src/views`) and are English for now.
+//! Every text of the console, in one Fluent catalogue per language (Project Fluent, `.ftl`):
+//! `api/locales/<lang>/*.ftl`, compiled into the binary. Each message id is a field of
+//! [`Strings`], declared once in the `catalogue!` list below, so a template reads `t.<id>` and a
+//! missing or misspelt id is a compile error. Both catalogues are checked at start-up and by the
+//! `every_message_in_both_languages` test: an id missing in either language, an extra message or
+//! a message that does not parse fails it.
+//!
+//! Messages with arguments (Fluent variables such as `{ $count }`) are read with
+//! [`Strings::fmt`], which formats them per call; every id passed to `fmt` must be in the list too.
+//!
+//! The language is chosen per request ([`page::texts`](super::page::texts)): the staff member's
+//! own choice once signed in, else the browser's `Accept-Language`, else English.
+//!
+//! Adding a text: add the id to the list in its area's section, then the message to
+//! `api/locales/en/<area>.ftl` and `api/locales/es/<area>.ftl`.
 
-/// The console's texts in one language.
-pub struct Strings {
-    pub app: &'static str,
-    pub skip_to_content: &'static str,
-    pub nav_roster: &'static str,
-    pub nav_enrol: &'static str,
-    pub nav_escalations: &'static str,
-    pub nav_audit: &'static str,
-    pub nav_staff: &'static str,
-    pub sign_out: &'static str,
-    pub signed_in_as: &'static str,
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
-    pub sign_in_title: &'static str,
-    pub email: &'static str,
-    pub password: &'static str,
-    pub sign_in: &'static str,
-    pub sign_in_failed: &'static str,
-    pub sign_in_locked: &'static str,
-    pub first_visit: &'static str,
-    pub invitation_title: &'static str,
-    pub invitation_intro: &'static str,
-    pub invitation_code: &'static str,
-    pub new_password: &'static str,
-    pub activate: &'static str,
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
 
-    pub roster_title: &'static str,
-    pub search: &'static str,
-    pub search_hint: &'static str,
-    pub status: &'static str,
-    pub any: &'static str,
-    pub invited: &'static str,
-    pub active: &'static str,
-    pub discharged: &'static str,
-    pub erased: &'static str,
-    /// Shown for the name of a patient whose personal data was erased.
-    pub erased_name: &'static str,
-    pub only_open_escalations: &'static str,
-    pub only_low_adherence: &'static str,
-    pub sort_by: &'static str,
-    pub sort_newest: &'static str,
-    pub sort_next_session: &'static str,
-    pub sort_last_treatment: &'static str,
-    pub apply: &'static str,
-    pub patient: &'static str,
-    pub recovery: &'static str,
-    pub open_escalations: &'static str,
-    pub adherence: &'static str,
-    pub last_treatment: &'static str,
-    pub next_session: &'static str,
-    pub next_page: &'static str,
-    pub first_page: &'static str,
-    pub no_patients: &'static str,
-    pub none: &'static str,
-
-    pub profile: &'static str,
-    pub phone: &'static str,
-    pub timezone: &'static str,
-    pub language: &'static str,
-    pub treatments: &'static str,
-    pub record_treatment: &'static str,
-    pub timeline: &'static str,
-    pub check_ins: &'static str,
-    pub escalations: &'static str,
-    pub chart_title: &'static str,
-    pub chart_table_caption: &'static str,
-    pub day: &'static str,
-    pub redness: &'static str,
-    pub swelling: &'static str,
-    pub pain: &'static str,
-    pub expected_redness: &'static str,
-    pub severity: &'static str,
-    pub symptoms: &'static str,
-    pub when: &'static str,
-    pub kind: &'static str,
-    pub title: &'static str,
-    pub acknowledged: &'static str,
-    pub channel: &'static str,
-    pub failure_reason: &'static str,
-    pub reason: &'static str,
-    pub opened: &'static str,
-    pub open_for: &'static str,
-    pub note: &'static str,
-    pub resolve: &'static str,
-    pub resolved: &'static str,
-    pub book: &'static str,
-    pub rebook: &'static str,
-    pub cancel_booking: &'static str,
-    pub starts_at: &'static str,
-    pub times_in: &'static str,
-    pub discharge: &'static str,
-    pub discharge_title: &'static str,
-    pub discharge_warning: &'static str,
-    pub discharge_confirm: &'static str,
-    pub back_to_patient: &'static str,
-    pub nothing_yet: &'static str,
-
-    pub enrol_title: &'static str,
-    pub given_name: &'static str,
-    pub family_name: &'static str,
-    pub enrol: &'static str,
-    pub enrolled: &'static str,
-    pub treatment_title: &'static str,
-    pub performed_at: &'static str,
-    pub areas: &'static str,
-    pub needle_depth: &'static str,
-    pub device: &'static str,
-    pub combined_with_prp: &'static str,
-    pub session_number: &'static str,
-    pub planned_sessions: &'static str,
-    pub interval_weeks: &'static str,
-    pub contraindications: &'static str,
-    pub contraindications_hint: &'static str,
-    pub override_reason: &'static str,
-    pub notes: &'static str,
-    pub save_treatment: &'static str,
-    pub treatment_saved: &'static str,
-    pub generated_plan: &'static str,
-    pub fix_errors: &'static str,
-    pub date_time_needed: &'static str,
-
-    pub queue_title: &'static str,
-    pub show_open: &'static str,
-    pub show_resolved: &'static str,
-    pub no_escalations: &'static str,
-
-    pub audit_title: &'static str,
-    pub audit_action: &'static str,
-    pub audit_actor: &'static str,
-    pub audit_patient_id: &'static str,
-    pub audit_filter_action: &'static str,
-
-    pub staff_title: &'static str,
-    pub name: &'static str,
-    pub role: &'static str,
-    pub clinic_admin: &'static str,
-    pub clinician: &'static str,
-    pub invite: &'static str,
-    pub invited_note: &'static str,
-    pub resend_invitation: &'static str,
-    pub resent_note: &'static str,
-    pub deactivate: &'static str,
-    pub deactivated: &'static str,
-    pub you: &'static str,
-
-    pub error_title: &'static str,
-    pub not_found: &'static str,
-    pub forbidden: &'static str,
-    pub csrf_failed: &'static str,
-    pub conflict: &'static str,
-    pub bad_request: &'static str,
-    pub unavailable: &'static str,
-    pub internal: &'static str,
-    pub too_many: &'static str,
-    pub back_to_roster: &'static str,
+/// A language the console speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Es,
 }
 
-/// English, the console's language today.
-pub static EN: Strings = Strings {
-    app: "Aftercare console",
-    skip_to_content: "Skip to content",
-    nav_roster: "Patients",
-    nav_enrol: "Enrol a patient",
-    nav_escalations: "Escalations",
-    nav_audit: "Audit log",
-    nav_staff: "Staff",
-    sign_out: "Sign out",
-    signed_in_as: "Signed in as",
+impl Lang {
+    /// Every language, in the order the language picker lists them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
 
-    sign_in_title: "Sign in",
-    email: "Email",
-    password: "Password",
-    sign_in: "Sign in",
-    sign_in_failed: "That email and password do not match a staff account.",
-    sign_in_locked: "Too many failed attempts. Try again later.",
-    first_visit: "First visit? Activate your invitation",
-    invitation_title: "Activate your invitation",
-    invitation_intro: "Enter the code from your invitation email and choose a password.",
-    invitation_code: "Invitation code",
-    new_password: "New password",
-    activate: "Activate and sign in",
+    /// The BCP 47 tag (also the value stored as the staff member's locale).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
 
-    roster_title: "Patients",
-    search: "Search",
-    search_hint: "Name or email",
-    status: "Status",
-    any: "Any",
-    invited: "Invited",
-    active: "Active",
-    discharged: "Discharged",
-    erased: "Erased",
-    erased_name: "Erased patient",
-    only_open_escalations: "Open escalations only",
-    only_low_adherence: "Low adherence only (under 50%)",
-    sort_by: "Sort by",
-    sort_newest: "Newest enrolment",
-    sort_next_session: "Next session",
-    sort_last_treatment: "Last treatment",
-    apply: "Apply",
-    patient: "Patient",
-    recovery: "Recovery",
-    open_escalations: "Open escalations",
-    adherence: "Adherence",
-    last_treatment: "Last treatment",
-    next_session: "Next session",
-    next_page: "Next page",
-    first_page: "First page",
-    no_patients: "No patients match.",
-    none: "—",
+    /// The language's own name, for the picker.
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Español",
+        }
+    }
 
-    profile: "Profile",
-    phone: "Phone",
-    timezone: "Time zone",
-    language: "Language",
-    treatments: "Treatments",
-    record_treatment: "Record a treatment",
-    timeline: "Timeline",
-    check_ins: "Check-ins",
-    escalations: "Escalations",
-    chart_title: "Recovery chart",
-    chart_table_caption: "Check-in scores by treatment day, with the expected redness ceiling",
-    day: "Day",
-    redness: "Redness",
-    swelling: "Swelling",
-    pain: "Pain",
-    expected_redness: "Expected redness at most",
-    severity: "Severity",
-    symptoms: "Symptoms",
-    when: "When",
-    kind: "Kind",
-    title: "Title",
-    acknowledged: "Acknowledged",
-    channel: "Channel",
-    failure_reason: "Failure reason",
-    reason: "Reason",
-    opened: "Opened",
-    open_for: "Open for",
-    note: "Note",
-    resolve: "Resolve",
-    resolved: "Resolved",
-    book: "Book next session",
-    rebook: "Move next session",
-    cancel_booking: "Cancel next session",
-    starts_at: "Starts at",
-    times_in: "Times are in",
-    discharge: "Discharge",
-    discharge_title: "Discharge this patient?",
-    discharge_warning: "Every prompt and reminder not yet sent is cancelled, the booked session too, and nothing more is sent to this patient. Recording a new treatment re-admits them.",
-    discharge_confirm: "Yes, discharge",
-    back_to_patient: "Back to the patient",
-    nothing_yet: "Nothing yet.",
+    /// A stored locale or a language tag (`es`, `es-MX`, `EN`); `None` for any other language.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.tag() == primary)
+    }
 
-    enrol_title: "Enrol a patient",
-    given_name: "Given name",
-    family_name: "Family name",
-    enrol: "Enrol and send invitation",
-    enrolled: "Patient enrolled; the invitation was emailed.",
-    treatment_title: "Record a treatment",
-    performed_at: "Performed at",
-    areas: "Treated areas",
-    needle_depth: "Needle depth (mm)",
-    device: "Device",
-    combined_with_prp: "Combined with PRP",
-    session_number: "Session number",
-    planned_sessions: "Planned sessions",
-    interval_weeks: "Weeks between sessions",
-    contraindications: "Contraindication screen",
-    contraindications_hint: "Tick every finding. Any finding requires an override reason.",
-    override_reason: "Override reason",
-    notes: "Notes",
-    save_treatment: "Record treatment",
-    treatment_saved: "Treatment recorded. The aftercare plan below was generated from it.",
-    generated_plan: "Generated plan",
-    fix_errors: "Please correct the fields marked below.",
-    date_time_needed: "must be a date and a time",
+    /// The first language of an `Accept-Language` header (RFC 9110 §12.5.4) that the console
+    /// speaks, by quality then order; `None` when none is.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(u16, Lang)> = None;
+        for item in header.split(',').take(32) {
+            let mut parts = item.split(';');
+            let Some(lang) = parts.next().and_then(Lang::from_tag) else {
+                continue;
+            };
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(1000, |q| {
+                    (q.trim().parse::<f32>().unwrap_or(0.0) * 1000.0) as u16
+                });
+            if q > 0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+}
 
-    queue_title: "Escalations",
-    show_open: "Open",
-    show_resolved: "Resolved",
-    no_escalations: "No escalations here.",
+/// The `.ftl` files of one language, in load order.
+fn sources(lang: Lang) -> &'static [&'static str] {
+    macro_rules! ftl {
+        ($lang:literal) => {
+            &[
+                include_str!(concat!("../../locales/", $lang, "/console.ftl")),
+                include_str!(concat!("../../locales/", $lang, "/escalations.ftl")),
+                include_str!(concat!("../../locales/", $lang, "/onboarding.ftl")),
+                include_str!(concat!("../../locales/", $lang, "/forms.ftl")),
+                include_str!(concat!("../../locales/", $lang, "/words.ftl")),
+                include_str!(concat!("../../locales/", $lang, "/layout.ftl")),
+            ]
+        };
+    }
+    match lang {
+        Lang::En => ftl!("en"),
+        Lang::Es => ftl!("es"),
+    }
+}
 
-    audit_title: "Audit log",
-    audit_action: "Action",
-    audit_actor: "Staff member",
-    audit_patient_id: "Patient id",
-    audit_filter_action: "Action",
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $name:ident, )*) => {
+        /// The console's texts in one language: one field per message of the catalogue.
+        pub struct Strings {
+            /// The language these texts are in.
+            pub lang: Lang,
+            bundle: FluentBundle<FluentResource>,
+            $( $(#[$doc])* pub $name: &'static str, )*
+        }
 
-    staff_title: "Staff",
-    name: "Name",
-    role: "Role",
-    clinic_admin: "Clinic admin",
-    clinician: "Clinician",
-    invite: "Invite",
-    invited_note: "Invitation emailed.",
-    resend_invitation: "Resend invitation",
-    resent_note: "A new invitation was emailed; the earlier code no longer works.",
-    deactivate: "Deactivate",
-    deactivated: "Deactivated",
-    you: "you",
+        /// Every message id of the catalogue, in declaration order.
+        pub const IDS: &[&str] = &[$(stringify!($name)),*];
 
-    error_title: "Something is not right",
-    not_found: "This page does not exist, or it is not one of your clinic's.",
-    forbidden: "Your role may not do this.",
-    csrf_failed: "This form has expired or did not come from the console. Go back, reload the page and try again.",
-    conflict: "That could not be done:",
-    bad_request: "The request could not be read.",
-    unavailable: "The service is busy. Try again in a moment.",
-    internal: "Something went wrong on our side.",
-    too_many: "Too many attempts. Try again later.",
-    back_to_roster: "Back to the patients",
-};
+        impl Strings {
+            fn build(lang: Lang, bundle: FluentBundle<FluentResource>) -> Strings {
+                $( let $name = format(&bundle, stringify!($name), None); )*
+                Strings { lang, bundle, $($name,)* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    app,
+    skip_to_content,
+    nav_roster,
+    nav_enrol,
+    nav_escalations,
+    nav_audit,
+    nav_staff,
+    sign_out,
+    signed_in_as,
+    change_language,
+
+    sign_in_title,
+    email,
+    password,
+    sign_in,
+    sign_in_failed,
+    sign_in_locked,
+    first_visit,
+    invitation_title,
+    invitation_intro,
+    invitation_code,
+    new_password,
+    activate,
+
+    roster_title,
+    search,
+    search_hint,
+    status,
+    any,
+    invited,
+    active,
+    discharged,
+    erased,
+    /// Shown for the name of a patient whose personal data was erased.
+    erased_name,
+    only_open_escalations,
+    only_low_adherence,
+    sort_by,
+    sort_newest,
+    sort_next_session,
+    sort_last_treatment,
+    apply,
+    patient,
+    recovery,
+    open_escalations,
+    adherence,
+    last_treatment,
+    next_session,
+    next_page,
+    first_page,
+    no_patients,
+    none,
+
+    profile,
+    phone,
+    timezone,
+    language,
+    treatments,
+    record_treatment,
+    timeline,
+    check_ins,
+    escalations,
+    chart_title,
+    chart_table_caption,
+    day,
+    redness,
+    swelling,
+    pain,
+    expected_redness,
+    severity,
+    symptoms,
+    when,
+    kind,
+    title,
+    acknowledged,
+    channel,
+    failure_reason,
+    reason,
+    opened,
+    open_for,
+    note,
+    resolve,
+    resolved,
+    book,
+    rebook,
+    cancel_booking,
+    starts_at,
+    times_in,
+    discharge,
+    discharge_title,
+    discharge_warning,
+    discharge_confirm,
+    back_to_patient,
+    nothing_yet,
+
+    enrol_title,
+    given_name,
+    family_name,
+    enrol,
+    enrolled,
+    treatment_title,
+    performed_at,
+    areas,
+    needle_depth,
+    device,
+    combined_with_prp,
+    session_number,
+    planned_sessions,
+    interval_weeks,
+    contraindications,
+    contraindications_hint,
+    override_reason,
+    notes,
+    save_treatment,
+    treatment_saved,
+    generated_plan,
+    fix_errors,
+    date_time_needed,
+
+    queue_title,
+    show_open,
+    show_resolved,
+    no_escalations,
+
+    audit_title,
+    audit_action,
+    audit_actor,
+    audit_patient_id,
+    audit_filter_action,
+
+    staff_title,
+    name,
+    role,
+    clinic_admin,
+    clinician,
+    invite,
+    invited_note,
+    resend_invitation,
+    resent_note,
+    deactivate,
+    deactivated,
+    you,
+
+    error_title,
+    not_found,
+    forbidden,
+    csrf_failed,
+    conflict,
+    bad_request,
+    unavailable,
+    internal,
+    too_many,
+    back_to_roster,
+
+    // escalations.ftl
+
+    // onboarding.ftl
+
+    // forms.ftl
+
+    // words.ftl
+
+    // layout.ftl
+}
+
+/// Formats one message; its id when missing (which the catalogue test rules out).
+fn format(
+    bundle: &FluentBundle<FluentResource>,
+    id: &str,
+    args: Option<&FluentArgs>,
+) -> &'static str {
+    leak(format_owned(bundle, id, args))
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn format_owned(
+    bundle: &FluentBundle<FluentResource>,
+    id: &str,
+    args: Option<&FluentArgs>,
+) -> String {
+    let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+        return id.to_owned();
+    };
+    let mut errors = Vec::new();
+    bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned()
+}
+
+impl Strings {
+    /// A message with arguments, e.g. `t.fmt("open_count", &[("count", 3.into())])`.
+    pub fn fmt(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut a = FluentArgs::new();
+        for (k, v) in args {
+            a.set(*k, v.clone());
+        }
+        format_owned(&self.bundle, id, Some(&a))
+    }
+}
+
+/// What is wrong with one language's catalogue: unparsable entries, ids missing from it, and
+/// messages it has that the list does not declare. All empty when it is complete.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CatalogueReport {
+    pub parse_errors: Vec<String>,
+    pub missing: Vec<String>,
+    pub unknown: Vec<String>,
+}
+
+fn load(lang: Lang) -> (FluentBundle<FluentResource>, CatalogueReport) {
+    let tag: LanguageIdentifier = lang.tag().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![tag]);
+    // HTML, not bidirectional plain text: no Unicode isolation marks around arguments.
+    bundle.set_use_isolating(false);
+    let mut report = CatalogueReport::default();
+    let mut seen = BTreeSet::new();
+    for src in sources(lang) {
+        let resource = match FluentResource::try_new((*src).to_owned()) {
+            Ok(r) => r,
+            Err((r, errors)) => {
+                report
+                    .parse_errors
+                    .extend(errors.iter().map(|e| format!("{}: {e}", lang.tag())));
+                r
+            }
+        };
+        for entry in resource.entries() {
+            if let fluent_syntax::ast::Entry::Message(m) = entry {
+                seen.insert(m.id.name.to_owned());
+            }
+        }
+        if let Err(errors) = bundle.add_resource(resource) {
+            report
+                .parse_errors
+                .extend(errors.iter().map(|e| format!("{}: {e:?}", lang.tag())));
+        }
+    }
+    report.missing = IDS
+        .iter()
+        .filter(|id| !seen.contains(**id))
+        .map(|id| (*id).to_owned())
+        .collect();
+    let declared: BTreeSet<&str> = IDS.iter().copied().collect();
+    report.unknown = seen
+        .into_iter()
+        .filter(|id| !declared.contains(id.as_str()))
+        .collect();
+    (bundle, report)
+}
+
+/// What is wrong with `lang`'s catalogue (the catalogue test, and the log at start-up).
+pub fn check(lang: Lang) -> CatalogueReport {
+    load(lang).1
+}
+
+/// The console's texts in `lang`, built once.
+pub fn strings(lang: Lang) -> &'static Strings {
+    static EN: OnceLock<Strings> = OnceLock::new();
+    static ES: OnceLock<Strings> = OnceLock::new();
+    let cell = match lang {
+        Lang::En => &EN,
+        Lang::Es => &ES,
+    };
+    cell.get_or_init(|| Strings::build(lang, load(lang).0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_in_both_languages() {
+        for lang in Lang::ALL {
+            assert_eq!(check(lang), CatalogueReport::default(), "{}", lang.tag());
+        }
+        // Spanish is Spanish: a catalogue copied from English would pass the check above.
+        let (en, es) = (strings(Lang::En), strings(Lang::Es));
+        assert_ne!(en.sign_in_title, es.sign_in_title);
+        assert_eq!(es.lang, Lang::Es);
+    }
+
+    /// Every id read with `Strings::fmt` in the console's sources is declared (and so checked
+    /// in both languages above).
+    #[test]
+    fn every_formatted_id_is_declared() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/console");
+        let mut files = vec![std::path::PathBuf::from(dir)];
+        let mut used = Vec::new();
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    files.push(e.unwrap().path());
+                }
+            } else if p.extension().is_some_and(|e| e == "rs") && !p.ends_with("strings.rs") {
+                let src = std::fs::read_to_string(&p).unwrap();
+                for part in src.split(".fmt(\"").skip(1) {
+                    used.push(part.split('"').next().unwrap().to_owned());
+                }
+            }
+        }
+        for id in used {
+            assert!(IDS.contains(&id.as_str()), "{id} is not in the catalogue");
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_spoken_language() {
+        assert_eq!(
+            Lang::from_accept_language("es-ES,es;q=0.9,en;q=0.8"),
+            Some(Lang::Es)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, es;q=0.7"),
+            Some(Lang::Es)
+        );
+        assert_eq!(Lang::from_accept_language("de, fr"), None);
+        assert_eq!(
+            Lang::from_accept_language("es;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language(""), None);
+        assert_eq!(Lang::from_tag("ES-mx"), Some(Lang::Es));
+    }
+}

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::StaffActor;
 use crate::db::{Db, audit, invitations, sessions, users};
 use crate::domain::AuditAction;
-use crate::domain::{InvitationPurpose, UserId, UserStatus};
+use crate::domain::{InvitationPurpose, Locale, UserId, UserStatus};
 use crate::error::{Error, Result};
 
 pub use crate::db::users::User;
@@ -15,6 +15,14 @@ pub use crate::db::users::User;
 pub async fn list(db: &Db, actor: &StaffActor) -> Result<Vec<User>> {
     let clinic_id = actor.clinic_id.clone();
     db.run(move |c| users::staff_of(c, &clinic_id)).await
+}
+
+/// Stores the console language the actor chose for themself (`None`: follow the browser's
+/// `Accept-Language`). Not audited: a display preference, not access to health data.
+pub async fn set_own_locale(db: &Db, actor: &StaffActor, locale: Option<Locale>) -> Result<()> {
+    let id = actor.user_id.clone();
+    db.run(move |c| users::set_locale(c, &id, locale, crate::time::now()))
+        .await
 }
 
 /// Deactivates a staff account of the actor's clinic: it can no longer sign in, every session

@@ -7,7 +7,7 @@ use super::DbConn;
 use super::schema::users;
 use crate::domain::Role;
 use crate::domain::UserStatus;
-use crate::domain::{ClinicId, UserId};
+use crate::domain::{ClinicId, Locale, UserId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -59,6 +59,27 @@ pub fn find_in_clinic(conn: &mut DbConn, clinic_id: &ClinicId, id: &UserId) -> R
         .filter(users::clinic_id.eq(clinic_id))
         .select(User::as_select())
         .first(conn)?)
+}
+
+/// The console language a staff member chose (`None`: follow the browser).
+pub fn locale(conn: &mut DbConn, id: &UserId) -> Result<Option<Locale>> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .select(users::locale)
+        .first::<Option<Locale>>(conn)?)
+}
+
+/// Stores (or, with `None`, forgets) a staff member's console language.
+pub fn set_locale(
+    conn: &mut DbConn,
+    id: &UserId,
+    locale: Option<Locale>,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((users::locale.eq(locale), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Every account with this (normalised) email, across clinics.

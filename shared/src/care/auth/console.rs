@@ -11,7 +11,8 @@ use chrono::Duration;
 
 use super::login::check_credentials;
 use super::{LogInForm, User};
-use crate::db::{Db, clinics, console_sessions, sessions, throttle};
+use crate::db::{Db, clinics, console_sessions, sessions, throttle, users};
+use crate::domain::Locale;
 use crate::error::{Error, Result};
 use crate::time::now;
 
@@ -25,6 +26,8 @@ pub const SESSION_TTL: Duration = Duration::hours(12);
 pub struct ConsoleStaff {
     pub user: User,
     pub clinic: Clinic,
+    /// The console language the staff member chose; `None` follows the browser.
+    pub locale: Option<Locale>,
 }
 
 /// Signs a staff member in with email and password, checked as the app's login checks them
@@ -99,7 +102,12 @@ pub async fn session(db: &Db, secret: String) -> Result<Option<ConsoleStaff>> {
             return Ok(None);
         }
         let clinic = clinics::find(c, &user.clinic_id)?;
-        Ok(Some(ConsoleStaff { user, clinic }))
+        let locale = users::locale(c, &user.id)?;
+        Ok(Some(ConsoleStaff {
+            user,
+            clinic,
+            locale,
+        }))
     })
     .await
 }
