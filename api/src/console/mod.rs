@@ -5,7 +5,7 @@
 //!
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
-//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`forms`], [`escalations`], [`audit`], [`staff`]:
+//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
 //!   the pages;
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
 //!
@@ -14,8 +14,8 @@
 mod audit;
 mod auth;
 pub mod chart;
+mod enrol;
 mod escalations;
-mod forms;
 mod language;
 pub mod page;
 pub mod patient;
@@ -24,6 +24,7 @@ pub mod roster;
 pub mod session;
 mod staff;
 pub mod strings;
+mod treatment;
 
 use actix_web::dev::Service;
 use actix_web::http::header;
@@ -82,8 +83,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/patients/new")
-                    .get(forms::enrol_form)
-                    .post(forms::enrol),
+                    .get(enrol::enrol_form)
+                    .post(enrol::enrol),
             )
             .route("/patients/{id}", get().to(patient::show))
             .route("/patients/{id}/next-session", post().to(patient::book))
@@ -98,8 +99,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/patients/{id}/treatments/new")
-                    .get(forms::treatment_form)
-                    .post(forms::record_treatment),
+                    .get(treatment::treatment_form)
+                    .post(treatment::record_treatment),
             )
             .route(
                 "/patients/{id}/treatments/{treatment}",

@@ -1,0 +1,102 @@
+//! Enrolling a patient. The form parses with the API's own parser (`views::clinic::EnrolPatient`),
+//! so the console accepts exactly what the API accepts, and calls the same use case. Errors are
+//! shown next to their fields.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use shared::care;
+
+use shared::time::now;
+
+use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
+use super::session::{ConsoleUser, Fields, SessionForm};
+use super::strings::Strings;
+use crate::state::AppState;
+use crate::views::clinic::EnrolPatient;
+
+#[derive(Template)]
+#[template(path = "console/enrol.html")]
+struct EnrolPage {
+    t: &'static Strings,
+    nav: Option<Nav>,
+    title: String,
+    csrf: String,
+    email: String,
+    given_name: String,
+    family_name: String,
+    phone: String,
+    timezone: String,
+    locale: String,
+    errors: FieldErrors,
+}
+
+fn enrol_page(user: &ConsoleUser, f: &Fields, errors: FieldErrors) -> EnrolPage {
+    let t = page::texts();
+    EnrolPage {
+        t,
+        nav: Nav::of(user),
+        title: t.enrol_title.to_owned(),
+        csrf: user.csrf.clone(),
+        email: f.get("email").unwrap_or_default().to_owned(),
+        given_name: f.get("given_name").unwrap_or_default().to_owned(),
+        family_name: f.get("family_name").unwrap_or_default().to_owned(),
+        phone: f.get("phone").unwrap_or_default().to_owned(),
+        timezone: f
+            .get("timezone")
+            .unwrap_or(user.clinic_tz.name())
+            .to_owned(),
+        locale: f.get("locale").unwrap_or("en").to_owned(),
+        errors,
+    }
+}
+
+/// `GET /console/patients/new`
+pub async fn enrol_form(user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
+    page::ok(&enrol_page(
+        &user,
+        &Fields::default(),
+        FieldErrors::default(),
+    ))
+}
+
+/// `POST /console/patients/new`: enrols and emails the invitation, then opens the record.
+pub async fn enrol(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    SessionForm(form): SessionForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let body = EnrolPatient {
+        email: form.get("email").unwrap_or_default().to_owned(),
+        given_name: form.get("given_name").unwrap_or_default().to_owned(),
+        family_name: form.get("family_name").map(str::to_owned),
+        phone: form.get("phone").map(str::to_owned),
+        timezone: form.get("timezone").unwrap_or_default().to_owned(),
+        locale: form.get("locale").unwrap_or_default().to_owned(),
+    };
+    let enrolment = match body.parse() {
+        Ok(e) => e,
+        Err(e) => {
+            let page = enrol_page(&user, &form, field_errors(e)?);
+            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let id = match care::invitations::enrol_patient(
+        &state.db,
+        &state.mailer,
+        &user.actor(),
+        enrolment,
+        now(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(shared::Error::Conflict(why)) => {
+            let errors = FieldErrors(vec![shared::FieldError::new("email", why)]);
+            let page = enrol_page(&user, &form, errors);
+            return page::html(StatusCode::CONFLICT, &page);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(see_other(&format!("/console/patients/{id}")))
+}
