@@ -153,3 +153,27 @@ unavailable = The service is busy. Try again in a moment.
 internal = Something went wrong on our side.
 too_many = Too many attempts. Try again later.
 back_to_roster = Back to the patients
+
+# Validation messages of the shared parsers (api/src/console/field_messages.rs).
+field_required = is required
+field_at_most_chars = must be at most { $max } characters
+field_at_least_chars = must be at least { $min } characters
+field_control_chars = must not contain control characters
+field_email = is not a valid email address
+field_too_long = is too long
+field_phone = is not a telephone number such as +34 600 000 000
+field_future = must be in the future
+field_not_future = must not be in the future
+field_within_two_years = must be within two years from now
+field_one_area = must name at least one treated area
+field_choose = must be one of the choices offered
+field_interval_weeks = must be between 3 and 8 weeks
+field_session_range = must be between 1 and the planned number of sessions
+field_planned_range = must be between 1 and 6
+field_invalid = is invalid
+field_password_common = is too common
+field_password_distinct = must use at least 4 different characters
+field_password_email = must not contain your email address
+field_start_end_differ = start and end must differ
+field_time_zone = is not a time zone name such as Europe/Madrid
+field_time_of_day = is not a time of day as HH:MM

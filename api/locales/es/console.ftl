@@ -152,3 +152,27 @@ unavailable = El servicio está ocupado. Inténtelo de nuevo en un momento.
 internal = Algo ha fallado por nuestra parte.
 too_many = Demasiados intentos. Inténtelo de nuevo más tarde.
 back_to_roster = Volver a los pacientes
+
+# Validation messages of the shared parsers (api/src/console/field_messages.rs).
+field_required = es obligatorio
+field_at_most_chars = debe tener como máximo { $max } caracteres
+field_at_least_chars = debe tener al menos { $min } caracteres
+field_control_chars = no debe contener caracteres de control
+field_email = no es una dirección de correo electrónico válida
+field_too_long = es demasiado largo
+field_phone = no es un número de teléfono como +34 600 000 000
+field_future = debe ser una fecha futura
+field_not_future = no puede ser una fecha futura
+field_within_two_years = debe estar dentro de los próximos dos años
+field_one_area = indique al menos una zona tratada
+field_choose = debe ser una de las opciones ofrecidas
+field_interval_weeks = debe estar entre 3 y 8 semanas
+field_session_range = debe estar entre 1 y el número de sesiones previstas
+field_planned_range = debe estar entre 1 y 6
+field_invalid = no es válido
+field_password_common = es demasiado común
+field_password_distinct = debe usar al menos 4 caracteres distintos
+field_password_email = no debe contener su dirección de correo electrónico
+field_start_end_differ = el inicio y el fin deben ser distintos
+field_time_zone = no es un nombre de zona horaria como Europe/Madrid
+field_time_of_day = no es una hora del día en formato HH:MM

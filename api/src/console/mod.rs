@@ -16,6 +16,7 @@ mod auth;
 pub mod chart;
 mod enrol;
 mod escalations;
+mod field_messages;
 mod language;
 pub mod page;
 pub mod patient;

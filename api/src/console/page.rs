@@ -311,9 +311,7 @@ pub fn field_errors(e: Error) -> Result<FieldErrors, ConsoleError> {
             errors
                 .into_iter()
                 .map(|mut e| {
-                    if e.message.contains("RFC 3339") {
-                        e.message = texts().date_time_needed.to_owned();
-                    }
+                    e.message = super::field_messages::localise(texts(), &e.message);
                     e
                 })
                 .collect(),

@@ -119,6 +119,30 @@ macro_rules! catalogue {
 }
 
 catalogue! {
+    // Validation messages of the shared parsers (field_messages.rs).
+    field_required,
+    field_at_most_chars,
+    field_at_least_chars,
+    field_control_chars,
+    field_email,
+    field_too_long,
+    field_phone,
+    field_future,
+    field_not_future,
+    field_within_two_years,
+    field_one_area,
+    field_choose,
+    field_interval_weeks,
+    field_session_range,
+    field_planned_range,
+    field_invalid,
+    field_password_common,
+    field_password_distinct,
+    field_password_email,
+    field_start_end_differ,
+    field_time_zone,
+    field_time_of_day,
+
     app,
     skip_to_content,
     nav_roster,

@@ -1,0 +1,86 @@
+//! Validation messages in the staff member's language. The parsers shared with the API
+//! (`api/src/views`, `api/src/validate.rs`, `shared::domain`, the password rules) say what is
+//! wrong in English, for the API's 422 `errors[].message`; the console shows the same finding
+//! from its catalogue (`validation` messages in `api/locales/*/console.ftl`). A message the
+//! console does not know is shown as it came, so nothing is ever hidden.
+
+use super::strings::Strings;
+
+/// `message` (one `FieldError::message` from a shared parser) in `t`'s language.
+pub fn localise(t: &Strings, message: &str) -> String {
+    let count = |prefix: &str, suffix: &str| {
+        message
+            .strip_prefix(prefix)?
+            .strip_suffix(suffix)?
+            .parse::<u32>()
+            .ok()
+    };
+    if let Some(n) = count("must be at most ", " characters") {
+        return t.fmt("field_at_most_chars", &[("max", n.into())]);
+    }
+    if let Some(n) = count("must be at least ", " characters") {
+        return t.fmt("field_at_least_chars", &[("min", n.into())]);
+    }
+    let text = match message {
+        "is required" | "must not be empty" | "is required ([] for none)" => t.field_required,
+        "must not contain control characters" => t.field_control_chars,
+        "is not a valid email address" => t.field_email,
+        "is too long" => t.field_too_long,
+        "is not a telephone number such as +34 600 000 000" => t.field_phone,
+        "must be in the future" => t.field_future,
+        "must not be in the future" => t.field_not_future,
+        "must be within two years" => t.field_within_two_years,
+        "must name at least one treated area" => t.field_one_area,
+        "must be pen, roller or stamp" => t.field_choose,
+        "must be between 3 and 8 weeks" => t.field_interval_weeks,
+        "must be between 1 and planned_sessions" => t.field_session_range,
+        "must be between 1 and 6" => t.field_planned_range,
+        "is invalid" => t.field_invalid,
+        "is too common" => t.field_password_common,
+        "must use at least 4 different characters" => t.field_password_distinct,
+        "must not contain your email address" => t.field_password_email,
+        "start and end must differ" => t.field_start_end_differ,
+        m if m.contains("RFC 3339") => t.date_time_needed,
+        m if m.ends_with("is not an IANA time zone name such as Europe/Madrid") => {
+            t.field_time_zone
+        }
+        m if m.ends_with("is not a time of day as HH:MM") => t.field_time_of_day,
+        m if m.starts_with("unknown code ") => t.field_choose,
+        other => return other.to_owned(),
+    };
+    text.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::localise;
+    use crate::console::strings::{Lang, strings};
+
+    #[test]
+    fn known_messages_are_spoken_in_both_languages() {
+        let (en, es) = (strings(Lang::En), strings(Lang::Es));
+        assert_eq!(
+            localise(en, "must be at most 2000 characters"),
+            "must be at most 2000 characters"
+        );
+        assert_eq!(
+            localise(es, "must be at most 2000 characters"),
+            "debe tener como máximo 2000 caracteres"
+        );
+        assert_eq!(localise(es, "must not be empty"), "es obligatorio");
+        assert_eq!(
+            localise(
+                es,
+                "\"Mars/Base\" is not an IANA time zone name such as Europe/Madrid"
+            ),
+            es.field_time_zone
+        );
+        assert_eq!(
+            localise(es, "must be an RFC 3339 time with offset"),
+            es.date_time_needed
+        );
+        assert_eq!(localise(es, "unknown code \"nose\""), es.field_choose);
+        // Unknown: shown as it came.
+        assert_eq!(localise(es, "something new"), "something new");
+    }
+}
