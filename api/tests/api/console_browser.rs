@@ -6,6 +6,12 @@
 //!
 //! Runs where `chromedriver` and `chromium` are installed (`.ci/run` installs them); elsewhere
 //! it is skipped with a note, unless `CI` is set, where it fails.
+//!
+//! [`harness`] holds the browser helpers and [`harness::check_page`], which every console page
+//! goes through at 1280 and 390 px (axe-core, no sideways scroll, 44-px touch targets, chart
+//! text ≥ 11 px, screenshots under `target/console-screenshots/`); [`pages`] walks every page
+//! of a day's work through it, in English and in Spanish. A new page: reach it in
+//! `pages::walk` and call `check_page(c, &page("its-name")).await`.
 
 mod harness;
 mod pages;

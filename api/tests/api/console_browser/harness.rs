@@ -1,9 +1,10 @@
 //! The browser harness: Chromium through chromedriver, page helpers, and [`check_page`], the
 //! checks every console page goes through at a desktop width (1280 px) and a phone width
 //! (390 px): axe-core finds no serious or critical WCAG 2.x A/AA or 2.2 AA violation, the page
-//! never scrolls sideways, at the phone width every control is a 44 × 44 px touch target and
-//! the recovery chart's text is at least 11 px, and a full-page screenshot of each width is kept
-//! under `target/console-screenshots/<page>-<width>.png` for a person to look at.
+//! never scrolls sideways, form controls' borders have 3:1 contrast, the recovery chart's text
+//! is at least 11 px, at the phone width every control is a 44 × 44 px touch target, and a
+//! full-page screenshot of each width is kept under
+//! `target/console-screenshots/<page>-<width>.png` for a person to look at.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -205,6 +206,7 @@ pub async fn page_problems(c: &Client, name: &str) -> Vec<String> {
         }
         problems.extend(overflow(c).await.into_iter().map(at));
         problems.extend(chart_text(c).await.into_iter().map(at));
+        problems.extend(faint_borders(c).await.into_iter().map(at));
         if width == PHONE {
             problems.extend(small_targets(c).await.into_iter().map(at));
         }
@@ -441,6 +443,37 @@ async fn small_targets(c: &Client) -> Vec<String> {
         return out;
     "#;
     strings(c.execute(script, vec![json!(TARGET_PX)]).await.unwrap())
+}
+
+/// Form controls whose border is under 3:1 against what is behind them (WCAG 1.4.11; axe
+/// checks text contrast, not this).
+async fn faint_borders(c: &Client) -> Vec<String> {
+    let script = r#"
+        const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+            .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4))
+            .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+        const behind = e => {
+            for (let p = e.parentElement; p; p = p.parentElement) {
+                const c = rgb(getComputedStyle(p).backgroundColor);
+                if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+            }
+            return [255, 255, 255];
+        };
+        const out = [];
+        for (const e of document.querySelectorAll('input, select, textarea')) {
+            if (e.type === 'hidden' || e.type === 'checkbox' || e.type === 'radio') continue;
+            const r = e.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0) continue;
+            const s = getComputedStyle(e);
+            if (parseFloat(s.borderBottomWidth) === 0) continue;
+            const k = ratio(rgb(s.borderBottomColor).slice(0, 3), behind(e));
+            if (k < 3) out.push('border of ' + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' is ' + k.toFixed(2) + ':1 against its background (needs 3:1)');
+        }
+        return out;
+    "#;
+    strings(c.execute(script, vec![]).await.unwrap())
 }
 
 /// The recovery chart's text as rendered: its font size times the SVG's scale on screen.
