@@ -21,6 +21,8 @@ use serde_json::json;
 /// The widths every page is checked at: a desktop and a 390-px phone.
 pub const DESKTOP: u32 = 1280;
 pub const PHONE: u32 = 390;
+/// A portrait tablet: checked for sideways scroll and photographed.
+pub const TABLET: u32 = 768;
 /// The smallest touch target at the phone width (WCAG 2.5.5, and Apple's and Google's guides).
 const TARGET_PX: f64 = 44.0;
 /// The smallest chart text, as rendered, at the phone width.
@@ -181,8 +183,9 @@ pub async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
     }
 }
 
-/// Checks the page the browser shows at both widths (see the module doc) and saves its
-/// screenshots as `<name>-1280.png` and `<name>-390.png`; panics listing every problem found.
+/// Checks the page the browser shows at both widths (see the module doc; at 768 px too for
+/// sideways scroll and the chart's text) and saves its screenshots as `<name>-1280.png`,
+/// `<name>-390.png` and `<name>-768.png`; panics listing every problem found.
 /// Leaves the window at the desktop width.
 pub async fn check_page(c: &Client, name: &str) {
     let problems = page_problems(c, name).await;
@@ -212,6 +215,11 @@ pub async fn page_problems(c: &Client, name: &str) -> Vec<String> {
         }
         screenshot(c, name, width).await;
     }
+    set_viewport(c, TABLET, 1024).await;
+    let at = |p: String| format!("[{TABLET} px] {p}");
+    problems.extend(overflow(c).await.into_iter().map(at));
+    problems.extend(chart_text(c).await.into_iter().map(at));
+    screenshot(c, name, TABLET).await;
     set_viewport(c, DESKTOP, 900).await;
     problems
 }

@@ -111,6 +111,13 @@ async fn walk(c: &Client, base: &str, lang: &str) {
     );
     set_viewport(c, super::harness::DESKTOP, 900).await;
 
+    // A record with an urgent check-in: its triangle is on the chart.
+    c.goto(&go("/console/?q=Zo%C3%AB")).await.unwrap();
+    click_through(c, el(c, Locator::LinkText("Zoë Müller")).await).await;
+    el(c, Locator::Css("svg.chart")).await;
+    check_page(c, &page("patient-urgent")).await;
+    c.goto(&patient_url).await.unwrap();
+
     // A treatment form refused (a screening finding needs a reason), then saved: the plan.
     click_through(c, el(c, Locator::Id("record-treatment")).await).await;
     check_page(c, &page("treatment")).await;
