@@ -149,8 +149,8 @@ pub fn view(
         .collect();
     let points = chart::points(&charted);
     let band = chart::band(protocol, chart::last_day(&points));
-    let desc = chart::describe(&points, &band);
-    let chart_svg = chart::svg(&points, &band, t.chart_title, &desc).unwrap_or_else(|e| {
+    let desc = chart::describe(&points, &band, t);
+    let chart_svg = chart::svg(&points, &band, t, &desc).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "recovery chart not drawn");
         String::new()
     });

@@ -306,6 +306,14 @@ catalogue! {
     // words.ftl
 
     // layout.ftl
+    chart_x_axis,
+    chart_y_axis,
+    chart_urgent,
+    chart_routine,
+    chart_desc_empty,
+    chart_desc,
+    chart_desc_band,
+    chart_desc_marks,
 }
 
 /// Formats one message; its id when missing (which the catalogue test rules out).

@@ -6,168 +6,22 @@
 //!
 //! Runs where `chromedriver` and `chromium` are installed (`.ci/run` installs them); elsewhere
 //! it is skipped with a note, unless `CI` is set, where it fails.
+//!
+//! [`harness`] holds the browser helpers and [`harness::check_page`], which every console page
+//! goes through at 1280 and 390 px (axe-core, no sideways scroll, 44-px touch targets, chart
+//! text ≥ 11 px, screenshots under `target/console-screenshots/`); [`pages`] walks every page
+//! of a day's work through it, in English and in Spanish. A new page: reach it in
+//! `pages::walk` and call `check_page(c, &page("its-name")).await`.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod harness;
+mod pages;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::json;
+use fantoccini::{Client, Locator};
 use shared::db::Backend;
 use shared::testing::fixtures::FIXTURE_PASSWORD;
 
 use crate::helpers::TestApp;
-
-/// chromedriver, stopped when the test ends however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn found(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Starts chromedriver on a free loopback port and connects a headless Chromium session.
-async fn browser(profile: &std::path::Path) -> Option<(Driver, Client)> {
-    if !(found("chromedriver") && found("chromium")) {
-        assert!(
-            std::env::var("CI").is_err(),
-            "chromium and chromium-driver are required in CI (.ci/run installs them)"
-        );
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
-    let serde_json::Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    let started = Instant::now();
-    loop {
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(caps.clone());
-        match builder.connect(&url).await {
-            Ok(client) => return Some((driver, client)),
-            Err(e) if started.elapsed() > Duration::from_secs(30) => {
-                panic!("chromedriver did not start a session: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
-/// How long a page may take to appear after a click or a `goto`.
-const PAGE_WAIT: Duration = Duration::from_secs(10);
-
-/// Finds an element, retrying for [`PAGE_WAIT`]: while a page loads, Chromium answers commands
-/// with errors that only mean "not yet" ("no such element", "aborted by navigation").
-async fn el(c: &Client, locator: Locator<'_>) -> Element {
-    let started = Instant::now();
-    loop {
-        match c.find(locator).await {
-            Ok(e) => return e,
-            Err(e) if started.elapsed() > PAGE_WAIT => {
-                let url = c.current_url().await.map(|u| u.to_string());
-                panic!("{locator:?} not found on {url:?}: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    el(c, Locator::Css(css)).await.text().await.unwrap()
-}
-
-/// Clicks a link or a submit button and returns once the page it leads to has loaded: the old
-/// document's root is stale (a `text` read before that could see the old page) and the new
-/// document's `readyState` is `complete`.
-async fn click_through(c: &Client, target: Element) {
-    let old_root = el(c, Locator::Css("html")).await;
-    // A click that starts a navigation may itself answer "aborted by navigation".
-    let _ = target.click().await;
-    let started = Instant::now();
-    loop {
-        let replaced = old_root
-            .tag_name()
-            .await
-            .is_err_and(|e| e.is_stale_element_reference());
-        if replaced {
-            let state = c.execute("return document.readyState", vec![]).await;
-            if state.is_ok_and(|s| s == "complete") {
-                return;
-            }
-        }
-        assert!(
-            started.elapsed() < PAGE_WAIT,
-            "no new page within {PAGE_WAIT:?} of the click"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
-    c.goto(&format!("{base}/console/")).await.unwrap();
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/console/sign-in")
-    );
-    el(c, Locator::Id("email"))
-        .await
-        .send_keys(email)
-        .await
-        .unwrap();
-    el(c, Locator::Id("password"))
-        .await
-        .send_keys(password)
-        .await
-        .unwrap();
-    click_through(c, el(c, Locator::Id("sign-in")).await).await;
-    if c.find(Locator::Id("q")).await.is_err() {
-        let url = c.current_url().await.unwrap();
-        panic!(
-            "no roster after signing in at {url}: {}",
-            c.source().await.unwrap()
-        );
-    }
-}
+use harness::{browser, click_through, el, sign_in, text};
 
 #[tokio::test]
 async fn staff_work_through_the_console_in_chromium() {
@@ -175,7 +29,7 @@ async fn staff_work_through_the_console_in_chromium() {
         return;
     };
     let profile = std::env::temp_dir().join(format!("aftercare-chromium-{}", uuid::Uuid::new_v4()));
-    let Some((_driver, c)) = browser(&profile).await else {
+    let Some((_driver, c)) = browser(&profile, "en").await else {
         return;
     };
     let base = app.address.clone();
