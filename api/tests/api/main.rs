@@ -26,6 +26,8 @@ mod errors;
 mod faults;
 mod mail;
 mod me;
+mod onboarding_api;
+mod onboarding_console;
 mod operations;
 mod ops;
 mod parsers;
