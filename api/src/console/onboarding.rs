@@ -96,6 +96,7 @@ struct InvitationPage {
     link: String,
     expires: String,
     waiting: bool,
+    erased: bool,
     new_code_label: &'static str,
 }
 
@@ -164,6 +165,7 @@ pub async fn invitation_page(
             })
             .unwrap_or_default(),
         waiting: h.waiting,
+        erased: h.erased,
         new_code_label: if state.mailer.is_smtp() {
             t.email_new_code
         } else {

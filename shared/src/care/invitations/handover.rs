@@ -26,6 +26,8 @@ pub struct Handover {
     pub locale: crate::domain::Locale,
     /// Still waiting for activation (invited, not erased): a new code can be made.
     pub waiting: bool,
+    /// The patient's personal data was erased.
+    pub erased: bool,
     /// The code the console holds, when it is still this patient's usable code.
     pub invitation: Option<Invitation>,
 }
@@ -81,6 +83,7 @@ pub async fn handover(
             email: user.email,
             locale: profile.locale,
             waiting,
+            erased: profile.erased_at.is_some(),
             invitation,
         })
     })
