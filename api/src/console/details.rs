@@ -163,7 +163,7 @@ pub async fn save_details(
     };
     if let Some(invitation) = &corrected.invitation {
         let to = format!("/console/patients/{id}/invitation?done=new");
-        return Ok(hand_over(&state, &id, invitation, &to));
+        return Ok(hand_over(&state, &user, &id, invitation, &to));
     }
     let done = if corrected.changed.is_empty() {
         "none"

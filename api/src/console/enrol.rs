@@ -102,5 +102,5 @@ pub async fn enrol(
         Err(e) => return Err(e.into()),
     };
     let to = format!("/console/patients/{id}/invitation");
-    Ok(hand_over(&state, id.as_str(), &invitation, &to))
+    Ok(hand_over(&state, &user, id.as_str(), &invitation, &to))
 }

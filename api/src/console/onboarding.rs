@@ -22,8 +22,9 @@ use super::session::{self, ConsoleUser, SessionForm};
 use super::strings::{Lang, Strings, strings};
 use crate::state::AppState;
 
-/// The cookie holding the code the console was just given: `<account id>.<code>.<1|0>` (the
-/// last part: whether an SMTP server accepted the email).
+/// The cookie holding the code the console was just given:
+/// `<staff member's id>.<account id>.<code>.<1|0>` (the last part: whether an SMTP server
+/// accepted the email). Only the staff member who was given the code sees it again.
 pub const HANDOVER_COOKIE: &str = "aftercare_console_handover";
 /// How long the browser keeps a handed-over code, in minutes.
 const HANDOVER_MINUTES: i64 = 30;
@@ -44,10 +45,18 @@ pub async fn stylesheet() -> HttpResponse {
     resp
 }
 
-/// The cookie that hands `invitation` (of account `id`) to the next page, and the redirect to it.
-pub fn hand_over(state: &AppState, id: &str, invitation: &Invitation, to: &str) -> HttpResponse {
+/// The cookie that hands `invitation` (of account `id`) to `user`'s next page, and the redirect
+/// to it.
+pub fn hand_over(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    invitation: &Invitation,
+    to: &str,
+) -> HttpResponse {
     let value = format!(
-        "{id}.{}.{}",
+        "{}.{id}.{}.{}",
+        user.user_id,
         invitation.code,
         if invitation.emailed { 1 } else { 0 }
     );
@@ -58,12 +67,13 @@ pub fn hand_over(state: &AppState, id: &str, invitation: &Invitation, to: &str) 
     resp
 }
 
-/// The code this browser holds for account `id`, if any.
-pub fn held_for(req: &HttpRequest, id: &str) -> Option<HeldCode> {
+/// The code this browser holds for `user` about account `id`, if any.
+pub fn held_for(req: &HttpRequest, user: &ConsoleUser, id: &str) -> Option<HeldCode> {
     let cookie = req.cookie(HANDOVER_COOKIE)?;
-    let mut parts = cookie.value().splitn(3, '.');
-    let (owner, code, emailed) = (parts.next()?, parts.next()?, parts.next()?);
-    (owner == id && !code.is_empty()).then(|| HeldCode {
+    let mut parts = cookie.value().splitn(4, '.');
+    let (staff, owner, code, emailed) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (staff == user.user_id.as_str() && owner == id && !code.is_empty()).then(|| HeldCode {
         code: code.to_owned(),
         emailed: emailed == "1",
     })
@@ -106,7 +116,7 @@ async fn read(
     req: &HttpRequest,
     id: &str,
 ) -> Result<Handover, ConsoleError> {
-    let held = held_for(req, id);
+    let held = held_for(req, user, id);
     Ok(invitations::handover(
         &state.db,
         &user.actor(),
@@ -195,7 +205,7 @@ pub async fn new_code(
     )
     .await?;
     let to = format!("/console/patients/{id}/invitation?done=new");
-    Ok(hand_over(&state, &id, &invitation, &to))
+    Ok(hand_over(&state, &user, &id, &invitation, &to))
 }
 
 #[derive(Template)]

@@ -66,7 +66,7 @@ async fn staff_page(
         staff
             .iter()
             .filter(|s| s.status == UserStatus::Invited)
-            .find_map(|s| held_for(req, s.id.as_str()).map(|h| (s, h)))
+            .find_map(|s| held_for(req, user, s.id.as_str()).map(|h| (s, h)))
             .map(|(s, h)| HandedOver {
                 heading: t.fmt("staff_new_code_for", &[("name", s.name.clone().into())]),
                 emailed: h.emailed,
@@ -168,6 +168,7 @@ pub async fn invite(
                 Ok((id, invitation)) => {
                     return Ok(hand_over(
                         &state,
+                        &user,
                         id.as_str(),
                         &invitation,
                         "/console/staff",
@@ -208,7 +209,7 @@ pub async fn resend(
         now(),
     )
     .await?;
-    Ok(hand_over(&state, &id, &invitation, "/console/staff"))
+    Ok(hand_over(&state, &user, &id, &invitation, "/console/staff"))
 }
 
 /// `POST /console/staff/{id}/deactivate`

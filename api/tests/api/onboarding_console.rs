@@ -172,6 +172,12 @@ both_backends! {
         assert_eq!(to, format!("/console/patients/{id}/invitation?done=new"));
         let (_, html) = desk.page(&to).await;
         let code = code_on(&html).expect("the new code");
+        assert!(desk.cookie("aftercare_console_handover").is_some());
+
+        // Signing out forgets the code this browser held.
+        let r = desk.submit("/console/", "/console/sign-out", &[]).await;
+        assert_eq!(r.status(), 303);
+        assert!(desk.cookie("aftercare_console_handover").is_none());
         let t = tokens(accept(&app, &code, GOOD).await).await;
         assert_eq!(t["user_id"], id.as_str());
     }
