@@ -99,6 +99,11 @@ pub async fn enrol(
             let page = enrol_page(&user, &form, errors);
             return page::html(StatusCode::CONFLICT, &page);
         }
+        // The mail server refused the address itself: said next to the email, form kept.
+        Err(e @ shared::Error::Validation(_)) => {
+            let page = enrol_page(&user, &form, field_errors(e)?);
+            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
         Err(e) => return Err(e.into()),
     };
     let to = format!("/console/patients/{id}/invitation");

@@ -201,6 +201,17 @@ both_backends_with_smtp! {
                 ("timezone", "Europe/Madrid"), ("locale", "en")])
             .await;
         assert_eq!(r.status(), 503);
+
+        // One that refuses the address itself: the form again, the error by the email.
+        smtp.refuse_recipients(550, "5.1.1 no such mailbox");
+        let r = desk
+            .submit("/console/patients/new", "/console/patients/new", &[
+                ("email", "nadie@example.test"), ("given_name", "Maya"),
+                ("timezone", "Europe/Madrid"), ("locale", "en")])
+            .await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"email-error\"") && html.contains("value=\"nadie@example.test\""), "{html}");
     }
 }
 
