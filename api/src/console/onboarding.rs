@@ -280,3 +280,27 @@ fn qr_svg(link: &str, label: &str) -> Result<String, ConsoleError> {
         1,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_masked_to_their_first_letter_and_domain() {
+        assert_eq!(masked("maria@example.com"), "m…@example.com");
+        assert_eq!(masked("ñu@example.es"), "ñ…@example.es");
+        assert_eq!(masked("no-at-sign"), "…");
+    }
+
+    #[test]
+    fn the_qr_code_is_inline_svg_without_style() {
+        let svg = qr_svg(
+            "https://clinic.example/app/invitation?code=ABCD-EFGH-JKMN-PQRS",
+            "QR \"code\"",
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg role=\"img\" aria-label=\"QR &quot;code&quot;\""));
+        assert!(svg.ends_with("</svg>") && svg.contains("<path"));
+        assert!(!svg.contains("<?xml") && !svg.contains("style"));
+    }
+}
