@@ -138,6 +138,12 @@ pub async fn sign_out(
     let mut resp = see_other(SIGN_IN_PATH);
     resp.add_removal_cookie(&session::removal(&state, SESSION_COOKIE))
         .map_err(|_| ConsoleError::internal("cookie"))?;
+    // A code handed over to this browser goes with the session.
+    resp.add_removal_cookie(&session::removal(
+        &state,
+        super::onboarding::HANDOVER_COOKIE,
+    ))
+    .map_err(|_| ConsoleError::internal("cookie"))?;
     Ok(resp)
 }
 

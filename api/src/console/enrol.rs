@@ -9,7 +9,8 @@ use shared::care;
 
 use shared::time::now;
 
-use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
+use super::onboarding::hand_over;
+use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors};
 use super::session::{ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
 use crate::state::AppState;
@@ -60,7 +61,8 @@ pub async fn enrol_form(user: ConsoleUser) -> Result<HttpResponse, ConsoleError>
     ))
 }
 
-/// `POST /console/patients/new`: enrols and emails the invitation, then opens the record.
+/// `POST /console/patients/new`: enrols (emailing the invitation when email is set up), then
+/// redirects (303) to the invitation page, which shows the code to hand over.
 pub async fn enrol(
     state: web::Data<AppState>,
     user: ConsoleUser,
@@ -81,22 +83,29 @@ pub async fn enrol(
             return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let id = match care::invitations::enrol_patient(
+    let (id, invitation) = match care::invitations::enrol_patient(
         &state.db,
         &state.mailer,
         &user.actor(),
         enrolment,
+        &state.config.public_url,
         now(),
     )
     .await
     {
-        Ok(id) => id,
+        Ok(done) => done,
         Err(shared::Error::Conflict(why)) => {
             let errors = FieldErrors(vec![shared::FieldError::new("email", why)]);
             let page = enrol_page(&user, &form, errors);
             return page::html(StatusCode::CONFLICT, &page);
         }
+        // The mail server refused the address itself: said next to the email, form kept.
+        Err(e @ shared::Error::Validation(_)) => {
+            let page = enrol_page(&user, &form, field_errors(e)?);
+            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
         Err(e) => return Err(e.into()),
     };
-    Ok(see_other(&format!("/console/patients/{id}")))
+    let to = format!("/console/patients/{id}/invitation");
+    Ok(hand_over(&state, &user, id.as_str(), &invitation, &to))
 }

@@ -6,7 +6,8 @@
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
 //! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
-//!   the pages;
+//!   the pages; [`onboarding`] (a patient's invitation code, its printable sheet) and
+//!   [`details`] (correcting a patient's email, phone and names);
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
 //!
 //! The console is not part of the OpenAPI document: it serves HTML to people, not JSON to apps.
@@ -14,10 +15,12 @@
 mod audit;
 mod auth;
 pub mod chart;
+mod details;
 mod enrol;
 mod escalations;
 mod field_messages;
 mod language;
+mod onboarding;
 pub mod page;
 pub mod patient;
 mod plan;
@@ -71,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/", get().to(roster::roster))
             .route("/language", post().to(language::choose))
             .route("/assets/console.css", get().to(stylesheet))
+            .route("/assets/onboarding.css", get().to(onboarding::stylesheet))
             .service(
                 resource("/sign-in")
                     .get(auth::sign_in_form)
@@ -88,6 +92,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(enrol::enrol),
             )
             .route("/patients/{id}", get().to(patient::show))
+            .service(
+                resource("/patients/{id}/invitation")
+                    .get(onboarding::invitation_page)
+                    .post(onboarding::new_code),
+            )
+            .route(
+                "/patients/{id}/invitation/sheet",
+                get().to(onboarding::sheet),
+            )
+            .service(
+                resource("/patients/{id}/details")
+                    .get(details::details_form)
+                    .post(details::save_details),
+            )
             .route("/patients/{id}/next-session", post().to(patient::book))
             .route(
                 "/patients/{id}/next-session/cancel",

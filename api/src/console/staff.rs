@@ -1,15 +1,18 @@
 //! Staff management (clinic admins only): invite, resend an invitation, deactivate. A clinician
-//! gets the 403 page.
+//! gets the 403 page. Inviting and resending redirect (303) back to the list, which shows the
+//! new code once (handed over in the console's cookie, as for a patient: see
+//! [`super::onboarding`]) with what actually happened to the email; reloading resubmits nothing.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use shared::care;
 use shared::domain::{Role, UserId, UserStatus};
 use shared::time::now;
 
+use super::onboarding::{HANDOVER_COOKIE, hand_over, held_for, masked};
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
-use super::session::{ConsoleUser, Fields, SessionForm};
+use super::session::{self, ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
 use crate::state::AppState;
 use crate::views::clinic::InviteStaff;
@@ -26,6 +29,14 @@ pub struct StaffRow {
     pub is_self: bool,
 }
 
+/// A colleague's new invitation code, shown once.
+pub struct HandedOver {
+    pub heading: String,
+    pub emailed: bool,
+    pub code: String,
+    pub outcome: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/staff.html")]
 struct StaffPage {
@@ -34,7 +45,7 @@ struct StaffPage {
     title: String,
     csrf: String,
     rows: Vec<StaffRow>,
-    notice: Option<String>,
+    handed_over: Option<HandedOver>,
     email: String,
     name: String,
     role: String,
@@ -46,10 +57,32 @@ async fn staff_page(
     user: &ConsoleUser,
     form: &Fields,
     errors: FieldErrors,
-    notice: Option<String>,
+    req: Option<&HttpRequest>,
 ) -> Result<StaffPage, ConsoleError> {
     let t = page::texts();
     let staff = care::staff::list(&state.db, &user.actor()).await?;
+    // The code a redirect handed over, for a colleague of this clinic still waiting.
+    let handed_over = req.and_then(|req| {
+        staff
+            .iter()
+            .filter(|s| s.status == UserStatus::Invited)
+            .find_map(|s| held_for(req, user, s.id.as_str()).map(|h| (s, h)))
+            .map(|(s, h)| HandedOver {
+                heading: t.fmt("staff_new_code_for", &[("name", s.name.clone().into())]),
+                emailed: h.emailed,
+                outcome: if h.emailed {
+                    t.fmt(
+                        "invitation_emailed_to",
+                        &[("email", masked(&s.email).into())],
+                    )
+                } else if state.mailer.is_smtp() {
+                    t.fmt("staff_email_failed", &[("name", s.name.clone().into())])
+                } else {
+                    t.fmt("staff_email_not_set_up", &[("name", s.name.clone().into())])
+                },
+                code: h.code,
+            })
+    });
     Ok(StaffPage {
         t,
         nav: Nav::of(user),
@@ -76,7 +109,7 @@ async fn staff_page(
                 email: s.email,
             })
             .collect(),
-        notice,
+        handed_over,
         email: form.get("email").unwrap_or_default().to_owned(),
         name: form.get("name").unwrap_or_default().to_owned(),
         role: form.get("role").unwrap_or("clinician").to_owned(),
@@ -84,10 +117,12 @@ async fn staff_page(
     })
 }
 
-/// `GET /console/staff`
+/// `GET /console/staff`: the list; a code handed over by the last invite or resend is shown
+/// this once (the cookie is removed with the answer).
 pub async fn staff(
     state: web::Data<AppState>,
     user: ConsoleUser,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require_admin()?;
     let page = staff_page(
@@ -95,10 +130,15 @@ pub async fn staff(
         &user,
         &Fields::default(),
         FieldErrors::default(),
-        None,
+        Some(&req),
     )
     .await?;
-    page::ok(&page)
+    let shown = page.handed_over.is_some();
+    let mut resp = page::ok(&page)?;
+    if shown {
+        let _ = resp.add_cookie(&session::removal(&state, HANDOVER_COOKIE));
+    }
+    Ok(resp)
 }
 
 /// `POST /console/staff`: invites a colleague (the API's parser and use case).
@@ -120,21 +160,19 @@ pub async fn invite(
                 &state.mailer,
                 &user.actor(),
                 invitation,
+                &state.config.public_url,
                 now(),
             )
             .await
             {
-                Ok(_) => {
-                    let notice = Some(page::texts().invited_note.to_owned());
-                    let page = staff_page(
+                Ok((id, invitation)) => {
+                    return Ok(hand_over(
                         &state,
                         &user,
-                        &Fields::default(),
-                        FieldErrors::default(),
-                        notice,
-                    )
-                    .await?;
-                    return page::ok(&page);
+                        id.as_str(),
+                        &invitation,
+                        "/console/staff",
+                    ));
                 }
                 Err(shared::Error::Conflict(why)) => (
                     StatusCode::CONFLICT,
@@ -150,9 +188,9 @@ pub async fn invite(
     page::html(status, &page)
 }
 
-/// `POST /console/staff/{id}/invitation`: revokes the colleague's earlier codes and emails a new
-/// one (the use case of `POST /v1/clinic/staff/{id}/invitation`); an account already active is
-/// the 409 page, another clinic's id the 404 page.
+/// `POST /console/staff/{id}/invitation`: revokes the colleague's earlier codes and issues a new
+/// one, emailed when email is set up (the use case of `POST /v1/clinic/staff/{id}/invitation`);
+/// an account already active is the 409 page, another clinic's id the 404 page.
 pub async fn resend(
     state: web::Data<AppState>,
     user: ConsoleUser,
@@ -160,18 +198,18 @@ pub async fn resend(
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require_admin()?;
-    let whose = care::invitations::Whose::Staff(UserId::from(id.into_inner()));
-    care::invitations::resend(&state.db, &state.mailer, &user.actor(), whose, now()).await?;
-    let notice = Some(page::texts().resent_note.to_owned());
-    let page = staff_page(
-        &state,
-        &user,
-        &Fields::default(),
-        FieldErrors::default(),
-        notice,
+    let id = id.into_inner();
+    let whose = care::invitations::Whose::Staff(UserId::from(id.clone()));
+    let invitation = care::invitations::resend(
+        &state.db,
+        &state.mailer,
+        &user.actor(),
+        whose,
+        &state.config.public_url,
+        now(),
     )
     .await?;
-    page::ok(&page)
+    Ok(hand_over(&state, &user, &id, &invitation, "/console/staff"))
 }
 
 /// `POST /console/staff/{id}/deactivate`

@@ -25,12 +25,13 @@ pub struct EnrolPatient {
     pub locale: String,
 }
 
-/// A newly invited account.
+/// A newly invited account, and what became of its invitation.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: String,
     /// Always `invited`.
     pub status: UserStatus,
+    pub invitation: super::invitation::InvitationView,
 }
 
 /// Longest given or family name, in characters.

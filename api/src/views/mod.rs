@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod check_in;
 pub mod clinic;
 pub mod export;
+pub mod invitation;
 pub mod ops;
 pub mod patient;
 pub mod prompt;

@@ -184,9 +184,15 @@ both_backends_with_smtp! {
                 &[("email", "new.clinician@example.test"), ("name", "Núria Puig"), ("role", "clinician")],
             )
             .await;
-        assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("Núria Puig"));
+        assert_eq!(r.status(), 303, "POST-redirect-GET: a reload resubmits nothing");
+        assert_eq!(location(&r), "/console/staff");
+        let (_, html) = admin.page("/console/staff").await;
+        assert!(html.contains("Núria Puig"));
         let (_, code) = nth_code(&smtp, "new.clinician@example.test", 1).await;
+        assert!(html.contains("Invitation emailed to n…@example.test."), "{html}");
+        assert!(html.contains(&code), "the code is shown once");
+        let (_, again) = admin.page("/console/staff").await;
+        assert!(!again.contains(&code), "and only once");
 
         let mut b = Browser::new(&app);
         let r = b

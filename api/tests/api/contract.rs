@@ -22,7 +22,6 @@ const NOT_YET_SERVED: &[&str] = &[
     "POST /v1/me/screenings",
     "POST /v1/webhooks/sms/inbound",
     "POST /v1/webhooks/sms/status",
-    "PATCH /v1/clinic/patients/{id}",
     "GET /v1/clinic/protocols",
     "POST /v1/clinic/protocols",
     "GET /v1/clinic/protocols/{id}",

@@ -27,6 +27,8 @@ mod errors;
 mod faults;
 mod mail;
 mod me;
+mod onboarding_api;
+mod onboarding_console;
 mod operations;
 mod ops;
 mod parsers;

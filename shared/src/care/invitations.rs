@@ -2,9 +2,11 @@
 //! clinic with its first admin. Each writes the account (and the patient's profile) with a
 //! one-time invitation code in one transaction, then emails the code.
 //!
-//! An invitation that cannot be delivered is taken back: nobody could ever activate the account,
-//! and its email would block a retry with 409. The undo is audited and the caller gets
-//! `Unavailable` (503) to retry.
+//! Each returns what actually happened ([`Invitation`]): the code, its expiry, the link, and
+//! whether an SMTP server accepted the email. With no SMTP server configured the enrolment
+//! stands and the clinic hands the code over. With SMTP configured, an invitation the server
+//! did not accept is taken back: nobody could ever activate the account, and its email would
+//! block a retry with 409. The undo is audited and the caller gets `Unavailable` (503) to retry.
 
 use chrono::NaiveDateTime;
 
@@ -20,11 +22,75 @@ use crate::mail::account::Audience;
 use crate::mail::{MailError, Mailer};
 
 mod delivery;
+mod handover;
 mod resend;
 
 pub use delivery::send;
 use delivery::{Invitee, deliver_new_account};
+pub use handover::{Handover, HeldCode, handover};
 pub use resend::{Resent, Whose, resend, resend_by_email};
+pub(crate) use resend::{reissue_in, send_reissued};
+
+/// What became of an invitation: the one-time code (for the clinic to hand over when no message
+/// reached the person), when it expires, the link that opens it, and what was sent. `Debug`
+/// leaves the code out: it is a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub code: String,
+    pub expires_at: NaiveDateTime,
+    /// A patient's: `<AFTERCARE_PUBLIC_URL>/app/invitation?code=<code>` (the patient web app);
+    /// a staff member's: the console's invitation page (the code is typed there).
+    pub link: String,
+    /// An SMTP server accepted the email. `false` when email is not set up.
+    pub emailed: bool,
+    /// A text message was sent (never yet: SMS comes with its own issue).
+    pub texted: bool,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("code", &"<secret>")
+            .field("expires_at", &self.expires_at)
+            .field("emailed", &self.emailed)
+            .field("texted", &self.texted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Invitation {
+    fn new(
+        code: String,
+        role: Role,
+        issued_at: NaiveDateTime,
+        public_url: &str,
+        emailed: bool,
+    ) -> Self {
+        Self {
+            link: link(public_url, role, &code),
+            expires_at: expiry(issued_at),
+            code,
+            emailed,
+            texted: false,
+        }
+    }
+}
+
+/// When a code issued at `issued_at` stops working.
+pub fn expiry(issued_at: NaiveDateTime) -> NaiveDateTime {
+    issued_at + chrono::Duration::hours(codes::INVITATION_TTL_HOURS)
+}
+
+/// The link an invitation opens: the patient web app's invitation page with the code (a later
+/// issue serves `/app/`), or the console's invitation page for staff, who type the code.
+pub fn link(public_url: &str, role: Role, code: &str) -> String {
+    let base = public_url.trim_end_matches('/');
+    if role == Role::Patient {
+        format!("{base}/app/invitation?code={code}")
+    } else {
+        format!("{base}/console/invitation")
+    }
+}
 
 /// How long a one-time invitation code stays valid, in hours.
 pub use crate::db::invitations::INVITATION_TTL_HOURS;
@@ -50,15 +116,18 @@ pub struct StaffInvitation {
 }
 
 /// Enrols a patient in the actor's clinic and emails the invitation (in the patient's
-/// language). Returns the new patient's id. Errors: `Conflict` when the email is already used
-/// in this clinic; `Unavailable` when the email could not be sent (the enrolment is undone).
+/// language) when email is set up. Returns the new patient's id and what became of the
+/// invitation; `public_url` is `AFTERCARE_PUBLIC_URL`, for the link. Errors: `Conflict` when
+/// the email is already used in this clinic; `Unavailable` when a configured SMTP server did
+/// not accept the email (the enrolment is undone).
 pub async fn enrol_patient(
     db: &Db,
     mailer: &Mailer,
     actor: &StaffActor,
     p: Enrolment,
+    public_url: &str,
     now: NaiveDateTime,
-) -> Result<PatientId> {
+) -> Result<(PatientId, Invitation)> {
     let user = invited_user(
         &actor.clinic_id,
         &p.email,
@@ -91,19 +160,24 @@ pub async fn enrol_patient(
         audience: Audience::Patient,
         patient_id: Some(&id),
     };
-    deliver_new_account(db, mailer, actor, invitee, &code).await?;
-    Ok(id)
+    let emailed = deliver_new_account(db, mailer, actor, invitee, &code).await?;
+    Ok((
+        id,
+        Invitation::new(code, Role::Patient, now, public_url, emailed),
+    ))
 }
 
-/// Invites a staff member to the actor's clinic (emails in English). Returns the new user's id.
-/// Errors as for [`enrol_patient`].
+/// Invites a staff member to the actor's clinic (emails in English). Returns the new user's id
+/// and what became of the invitation. Errors as for [`enrol_patient`].
 pub async fn invite_staff(
     db: &Db,
     mailer: &Mailer,
     actor: &StaffActor,
     s: StaffInvitation,
+    public_url: &str,
     now: NaiveDateTime,
-) -> Result<UserId> {
+) -> Result<(UserId, Invitation)> {
+    let role = s.role;
     let user = invited_user(&actor.clinic_id, &s.email, s.name, s.role, now);
     let id = user.id.clone();
     let code = create_invited(db, actor, user, None, AuditAction::StaffInvite).await?;
@@ -114,8 +188,8 @@ pub async fn invite_staff(
         audience: Audience::Staff,
         patient_id: None,
     };
-    deliver_new_account(db, mailer, actor, invitee, &code).await?;
-    Ok(id)
+    let emailed = deliver_new_account(db, mailer, actor, invitee, &code).await?;
+    Ok((id, Invitation::new(code, role, now, public_url, emailed)))
 }
 
 /// A new clinic (the operator's `api clinic create`), parsed.

@@ -15,6 +15,8 @@
 //! - [`roster`] — staff reading their patients (each read audited).
 //! - [`invitations`] — invite staff, enrol a patient, create a clinic with its first admin; an
 //!   invitation that cannot be delivered is taken back.
+//! - [`patient_details`] — staff correcting a patient's email, phone and names (a corrected
+//!   email of a waiting patient re-sends the invitation).
 //! - [`rights`] — the patient's own export of their data, and erasure.
 //! - [`staff`] — the clinic's staff list and deactivation (admin).
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
@@ -45,6 +47,7 @@ pub mod demo;
 pub mod devices;
 pub mod invitations;
 pub mod outbox;
+pub mod patient_details;
 pub mod plan;
 pub mod preferences;
 pub mod profile;

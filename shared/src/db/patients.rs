@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::patient_profiles;
+use super::schema::{patient_profiles, users};
 use crate::domain::{ClinicId, PatientId};
 use crate::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
 use crate::error::{Error, Result};
@@ -258,6 +258,50 @@ pub fn update_preferences(
             patient_profiles::lock_screen_preview
                 .eq(u.lock_screen_preview.unwrap_or(current.lock_screen_preview)),
             patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A patient's corrected details, already parsed and compared: each field is the new value to
+/// write (the caller passes the current one for a field that did not change).
+#[derive(Debug, Clone)]
+pub struct DetailsUpdate {
+    pub email: String,
+    pub phone: Option<String>,
+    pub given_name: String,
+    pub family_name: Option<String>,
+}
+
+/// Writes a patient's contact details and names: the profile, the account's email and display
+/// name, and everything derived from them. Every write of these fields goes through here, in
+/// the caller's transaction.
+pub fn update_details(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    d: &DetailsUpdate,
+    now: NaiveDateTime,
+) -> Result<()> {
+    // search key: refresh here (names, email and phone are what patients are searched by).
+    let search = search_text(&d.given_name, d.family_name.as_deref());
+    diesel::update(patient_profiles::table.find(patient_id))
+        .set((
+            patient_profiles::given_name.eq(&d.given_name),
+            patient_profiles::family_name.eq(&d.family_name),
+            patient_profiles::phone.eq(&d.phone),
+            patient_profiles::search_text.eq(search),
+            patient_profiles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let display = match &d.family_name {
+        Some(f) => format!("{} {f}", d.given_name),
+        None => d.given_name.clone(),
+    };
+    diesel::update(users::table.find(patient_id.as_user()))
+        .set((
+            users::email.eq(&d.email),
+            users::name.eq(display),
+            users::updated_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

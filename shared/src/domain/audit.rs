@@ -39,6 +39,14 @@ code_enum!(
         InvitationUndone => "invitation.undone",
         /// An invitation was sent again with a new code.
         InvitationResend => "invitation.resend",
+        /// Staff corrected a patient's email (the values are never part of an entry).
+        PatientEmailUpdate => "patient.email_update",
+        /// Staff corrected a patient's phone.
+        PatientPhoneUpdate => "patient.phone_update",
+        /// Staff corrected a patient's given name.
+        PatientGivenNameUpdate => "patient.given_name_update",
+        /// Staff corrected a patient's family name.
+        PatientFamilyNameUpdate => "patient.family_name_update",
     }
 );
 
@@ -51,7 +59,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
         }
-        assert_eq!(AuditAction::ALL.len(), 16);
+        assert_eq!(AuditAction::ALL.len(), 20);
         assert_eq!(AuditAction::parse("patient.delete"), None);
     }
 }

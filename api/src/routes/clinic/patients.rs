@@ -1,10 +1,11 @@
-//! Patients of the caller's clinic: enrolment (`POST /v1/clinic/patients`), the list and one
-//! patient's record. Every read or change of a patient's data is audited in the same
+//! Patients of the caller's clinic: enrolment (`POST /v1/clinic/patients`), the list, one
+//! patient's record, correcting their details (`PATCH /v1/clinic/patients/{id}`) and resending
+//! their invitation. Every read or change of a patient's data is audited in the same
 //! transaction as the query.
 
-use actix_web::{HttpResponse, get, post, web};
-use shared::care::invitations;
+use actix_web::{HttpResponse, get, patch, post, web};
 use shared::care::roster::{self, ListQuery, ListStatus};
+use shared::care::{invitations, patient_details};
 use shared::domain::{PatientId, UserStatus};
 use shared::time::now;
 
@@ -13,21 +14,29 @@ use crate::extract::Staff;
 use crate::pagination;
 use crate::state::AppState;
 use crate::views::clinic::{Created, EnrolPatient, ListParams, PatientPage};
+use crate::views::invitation::{
+    CorrectPatient, InvitationSent, InvitationView, PatientDetailsView,
+};
 use crate::views::record::{PatientRecordView, PatientSummaryView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(enrol)
         .service(list)
         .service(detail)
+        .service(correct)
         .service(resend_invitation);
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enrol, list, detail, resend_invitation),
+    paths(enrol, list, detail, correct, resend_invitation),
     components(schemas(
         EnrolPatient,
         Created,
+        InvitationView,
+        InvitationSent,
+        CorrectPatient,
+        PatientDetailsView,
         PatientPage,
         PatientSummaryView,
         PatientRecordView
@@ -36,8 +45,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Doc;
 
 /// Enrols a patient: an invited account with default preferences (quiet hours 21:00–08:00,
-/// push and email on, private lock-screen previews); the invitation is emailed in the
-/// patient's language.
+/// push and email on, private lock-screen previews). The invitation is emailed in the
+/// patient's language when email is set up; `invitation` says what happened and carries the
+/// code and link for the front desk to hand over (`emailed: false` when email is not set up).
+/// A configured SMTP server that does not accept the email undoes the enrolment: 503 to retry,
+/// or 422 on `email` when it refused the address.
 #[utoipa::path(
     operation_id = "enrolPatient",
     tag = "clinic",
@@ -47,6 +59,7 @@ pub struct Doc;
         (status = 201, body = Created),
         (status = 409, description = "This email is already enrolled in this clinic", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was enrolled, try again", body = crate::error::Problem),
     )
 )]
 #[post("/v1/clinic/patients")]
@@ -56,11 +69,19 @@ pub async fn enrol(
     body: web::Json<EnrolPatient>,
 ) -> ApiResult<HttpResponse> {
     let enrolment = body.into_inner().parse()?;
-    let id = invitations::enrol_patient(&state.db, &state.mailer, &staff.actor(), enrolment, now())
-        .await?;
+    let (id, invitation) = invitations::enrol_patient(
+        &state.db,
+        &state.mailer,
+        &staff.actor(),
+        enrolment,
+        &state.config.public_url,
+        now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(Created {
         id: id.into_string(),
         status: UserStatus::Invited,
+        invitation: invitation.into(),
     }))
 }
 
@@ -118,20 +139,62 @@ pub async fn detail(
     Ok(web::Json(PatientRecordView::from(record)))
 }
 
-/// Emails a patient who has not activated the app yet a new invitation code (the old one, used
-/// or expired or not, stops working).
+/// Corrects a patient's email, phone or names (any of them; `null` clears `phone` or
+/// `family_name`). A changed email of a patient who has not activated the app yet gets a new
+/// invitation (the old code stops working), returned in `invitation`; if the email cannot be
+/// sent the change stands and `invitation.emailed` is `false`. Each changed field is audited
+/// (never its value). An erased patient is 409: erased data is never filled in again.
+#[utoipa::path(
+    operation_id = "correctPatient",
+    tag = "clinic",
+    params(("id" = String, Path, description = "patient id")),
+    request_body = CorrectPatient,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PatientDetailsView),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "another account of the clinic has this email, or the patient was erased", body = crate::error::Problem),
+        (status = 422, description = "a bad value or an unknown field, named in `errors`", body = crate::error::Problem),
+    )
+)]
+#[patch("/v1/clinic/patients/{id}")]
+pub async fn correct(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<PatientId>,
+    body: web::Json<CorrectPatient>,
+) -> ApiResult<web::Json<PatientDetailsView>> {
+    let form = body.into_inner().parse()?;
+    let corrected = patient_details::correct(
+        &state.db,
+        &state.mailer,
+        &staff.actor(),
+        &id,
+        form,
+        &state.config.public_url,
+        now(),
+    )
+    .await?;
+    Ok(web::Json(corrected.into()))
+}
+
+/// Issues a patient who has not activated the app yet a new invitation code (the old one, used
+/// or expired or not, stops working) and emails it when email is set up; `invitation` carries
+/// the code to hand over and says whether it was emailed.
 #[utoipa::path(
     operation_id = "resendPatientInvitation",
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "a new invitation was emailed"),
+        (status = 202, description = "a new invitation was issued (and emailed when `emailed`)", body = InvitationSent),
         (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
         (status = 409, description = "the account is already active (or erased)", body = crate::error::Problem),
-        (status = 503, description = "the email could not be sent; try again"),
+        (status = 503, description = "the configured SMTP server did not accept the email; try again", body = crate::error::Problem),
     )
 )]
 #[post("/v1/clinic/patients/{id}/invitation")]
@@ -141,6 +204,16 @@ pub async fn resend_invitation(
     id: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
     let whose = invitations::Whose::Patient(id.into_inner());
-    invitations::resend(&state.db, &state.mailer, &staff.actor(), whose, now()).await?;
-    Ok(HttpResponse::Accepted().finish())
+    let invitation = invitations::resend(
+        &state.db,
+        &state.mailer,
+        &staff.actor(),
+        whose,
+        &state.config.public_url,
+        now(),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(InvitationSent {
+        invitation: invitation.into(),
+    }))
 }

@@ -12,6 +12,7 @@ use crate::extract::{Admin, Staff};
 use crate::pagination;
 use crate::state::AppState;
 use crate::views::clinic::{AuditItem, AuditPage, AuditParams, ClinicView, Created, InviteStaff};
+use crate::views::invitation::InvitationSent;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_clinic)
@@ -45,7 +46,8 @@ pub async fn get_clinic(
     }))
 }
 
-/// Invites a colleague (admins only); the invitation code is emailed.
+/// Invites a colleague (admins only); the invitation code is emailed when email is set up, and
+/// `invitation` says what happened (the code to hand over when `emailed` is `false`).
 #[utoipa::path(
     operation_id = "inviteStaff",
     tag = "clinic",
@@ -56,6 +58,7 @@ pub async fn get_clinic(
         (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was created, try again", body = crate::error::Problem),
     )
 )]
 #[post("/v1/clinic/staff")]
@@ -65,28 +68,36 @@ pub async fn invite_staff(
     body: web::Json<InviteStaff>,
 ) -> ApiResult<HttpResponse> {
     let invitation = body.into_inner().parse()?;
-    let id = invitations::invite_staff(&state.db, &state.mailer, &admin.actor(), invitation, now())
-        .await?;
+    let (id, invitation) = invitations::invite_staff(
+        &state.db,
+        &state.mailer,
+        &admin.actor(),
+        invitation,
+        &state.config.public_url,
+        now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(Created {
         id: id.into_string(),
         status: UserStatus::Invited,
+        invitation: invitation.into(),
     }))
 }
 
-/// Emails a colleague who has not activated their account yet a new invitation code (admins
-/// only; the old code stops working).
+/// Issues a colleague who has not activated their account yet a new invitation code (admins
+/// only; the old code stops working), emailed when email is set up.
 #[utoipa::path(
     operation_id = "resendStaffInvitation",
     tag = "clinic",
     params(("id" = String, Path, description = "staff user id")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "a new invitation was emailed"),
+        (status = 202, description = "a new invitation was issued (and emailed when `emailed`)", body = InvitationSent),
         (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
         (status = 409, description = "the account is already active", body = crate::error::Problem),
-        (status = 503, description = "the email could not be sent; try again"),
+        (status = 503, description = "the configured SMTP server did not accept the email; try again", body = crate::error::Problem),
     )
 )]
 #[post("/v1/clinic/staff/{id}/invitation")]
@@ -96,8 +107,18 @@ pub async fn resend_staff_invitation(
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     let whose = invitations::Whose::Staff(id.into_inner());
-    invitations::resend(&state.db, &state.mailer, &admin.actor(), whose, now()).await?;
-    Ok(HttpResponse::Accepted().finish())
+    let invitation = invitations::resend(
+        &state.db,
+        &state.mailer,
+        &admin.actor(),
+        whose,
+        &state.config.public_url,
+        now(),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(InvitationSent {
+        invitation: invitation.into(),
+    }))
 }
 
 /// Who read or changed which patient's data, newest first (admins only).

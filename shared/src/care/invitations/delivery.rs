@@ -1,9 +1,13 @@
-//! Delivering an invitation code by email, and taking the invitation back when it cannot be
-//! delivered: a new account nobody could activate is deleted (its email would block a retry
-//! with 409), a resent code nobody received is revoked. Each undo is audited and the caller
-//! gets `Unavailable` (503) to retry, or, when the recipient's server refused the address itself
-//! (an RFC 3463 `5.1.x` code, [`MailError::RecipientRefused`]), `Validation` (422) on `email`:
-//! retrying the same address is futile.
+//! Delivering an invitation code by email, and what the caller is told of it.
+//!
+//! With no SMTP server configured nothing is emailed and nothing is taken back: the code is
+//! returned (`emailed: false`) for the front desk to hand over. With SMTP configured, a
+//! message the server did not accept takes the invitation back: a new account nobody could
+//! activate is deleted (its email would block a retry with 409), a resent code nobody received
+//! is revoked. Each undo is audited and the caller gets `Unavailable` (503) to retry, or, when
+//! the recipient's server refused the address itself (an RFC 3463 `5.1.x` code,
+//! [`MailError::RecipientRefused`]), `Validation` (422) on `email`: retrying the same address
+//! is futile.
 
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
@@ -24,7 +28,9 @@ pub(super) struct Invitee<'a> {
     pub(super) patient_id: Option<&'a PatientId>,
 }
 
-/// Emails an invitation code. The log records the user id and outcome only.
+/// Emails an invitation code. The log records the user id and outcome only. With no SMTP server
+/// configured the log transport answers `Ok` without sending: callers that report what happened
+/// check [`Mailer::is_smtp`].
 pub async fn send(
     mailer: &Mailer,
     user_id: &UserId,
@@ -73,21 +79,24 @@ pub(super) enum Undo {
     RevokeCode,
 }
 
-/// A new account's invitation: delivered, or the account is deleted again.
+/// A new account's invitation: delivered (`true`), left for the front desk when email is not
+/// set up (`false`), or the account is deleted again.
 pub(super) async fn deliver_new_account(
     db: &Db,
     mailer: &Mailer,
     actor: &StaffActor,
     invitee: Invitee<'_>,
     code: &str,
-) -> Result<()> {
+) -> Result<bool> {
     let by = audited(actor);
     deliver_or_undo(db, mailer, &by, invitee, code, Undo::DeleteAccount).await
 }
 
-/// Emails the code; when that fails, takes the invitation back (audited `invitation.undone`)
-/// and answers `Unavailable` (503) for the caller to retry, or `Validation` (422, `email`) when
-/// the recipient's mailbox was refused.
+/// Emails the code: `true` when the SMTP server accepted it, `false` when no SMTP server is
+/// configured (the code is for the front desk to hand over). When a configured server does not
+/// accept it, takes the invitation back (audited `invitation.undone`) and answers `Unavailable`
+/// (503) for the caller to retry, or `Validation` (422, `email`) when the recipient's mailbox
+/// was refused.
 pub(super) async fn deliver_or_undo(
     db: &Db,
     mailer: &Mailer,
@@ -95,7 +104,20 @@ pub(super) async fn deliver_or_undo(
     invitee: Invitee<'_>,
     code: &str,
     undo: Undo,
-) -> Result<()> {
+) -> Result<bool> {
+    if !mailer.is_smtp() {
+        // The log transport sends nothing: the code is the clinic's to hand over.
+        let _ = send(
+            mailer,
+            invitee.user_id,
+            invitee.email,
+            invitee.locale,
+            invitee.audience,
+            code,
+        )
+        .await;
+        return Ok(false);
+    }
     let sent = send(
         mailer,
         invitee.user_id,
@@ -106,7 +128,7 @@ pub(super) async fn deliver_or_undo(
     )
     .await;
     let refused = match sent {
-        Ok(()) => return Ok(()),
+        Ok(()) => return Ok(true),
         Err(e) => matches!(e, MailError::RecipientRefused(_)),
     };
     let by = by.clone();

@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 
 use super::delivery::{Invitee, Undo, audited, deliver_or_undo, send};
-use super::mail_locale;
+use super::{Invitation, mail_locale};
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
 use crate::db::{Db, DbConn, audit, users};
@@ -27,17 +27,19 @@ pub enum Whose {
 }
 
 /// Revokes the account's outstanding codes, issues a new one and emails it (in the patient's
-/// language; staff get English). Errors: `NotFound` for an id of another clinic or of the other
-/// kind of account; `Conflict` when the account is not waiting for activation (active,
-/// disabled, erased); `Unavailable` when the email could not be sent (the new code is revoked
-/// too, and the account stays invited for another try).
+/// language; staff get English) when email is set up; returns what became of it (`public_url`
+/// for the link). Errors: `NotFound` for an id of another clinic or of the other kind of
+/// account; `Conflict` when the account is not waiting for activation (active, disabled,
+/// erased); `Unavailable` when a configured SMTP server did not accept the email (the new code
+/// is revoked too, and the account stays invited for another try).
 pub async fn resend(
     db: &Db,
     mailer: &Mailer,
     actor: &StaffActor,
     whose: Whose,
+    public_url: &str,
     now: NaiveDateTime,
-) -> Result<()> {
+) -> Result<Invitation> {
     let by = audited(actor);
     let (clinic_id, actor_id) = (actor.clinic_id.clone(), actor.user_id.clone());
     let issued = db
@@ -67,7 +69,46 @@ pub async fn resend(
         audience: audience_of(&user),
         patient_id: patient.as_ref(),
     };
-    deliver_or_undo(db, mailer, &by, invitee, &code, Undo::RevokeCode).await
+    let emailed = deliver_or_undo(db, mailer, &by, invitee, &code, Undo::RevokeCode).await?;
+    Ok(Invitation::new(code, user.role, now, public_url, emailed))
+}
+
+/// A new code for an invited account within the caller's transaction (a corrected email):
+/// the old codes are revoked, audited `invitation.resend` by `actor`. Send it after the commit
+/// with [`send_reissued`]. Errors: `Conflict` when the account is not `invited`.
+pub(crate) fn reissue_in(
+    c: &mut DbConn,
+    user: users::User,
+    actor: &UserId,
+    now: NaiveDateTime,
+) -> Result<Reissued> {
+    reissue(c, user, Some(actor), now).map(Reissued)
+}
+
+/// A code [`reissue_in`] issued, not yet sent.
+pub(crate) struct Reissued(Issued);
+
+/// Emails a code [`reissue_in`] issued. Unlike [`resend`], nothing is taken back when the
+/// server refuses: the change that asked for it is committed, and the code stays for the clinic
+/// to hand over (`emailed: false`) or to resend.
+pub(crate) async fn send_reissued(
+    mailer: &Mailer,
+    r: Reissued,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> Invitation {
+    let i = r.0;
+    let sent = send(
+        mailer,
+        &i.user.id,
+        &i.email,
+        i.locale,
+        audience_of(&i.user),
+        &i.code,
+    )
+    .await;
+    let emailed = mailer.is_smtp() && sent.is_ok();
+    Invitation::new(i.code, i.user.role, now, public_url, emailed)
 }
 
 /// One invitation the operator resent.
