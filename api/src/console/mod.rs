@@ -7,7 +7,8 @@
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
 //! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
 //!   the pages;
-//! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
+//! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text;
+//!   [`labels`]: the words for every stored code.
 //!
 //! The console is not part of the OpenAPI document: it serves HTML to people, not JSON to apps.
 
@@ -16,6 +17,7 @@ mod auth;
 pub mod chart;
 mod enrol;
 mod escalations;
+pub mod labels;
 mod language;
 pub mod page;
 pub mod patient;

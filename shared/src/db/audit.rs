@@ -102,7 +102,11 @@ pub fn record_list(
 fn about(
     patient_id: &PatientId,
 ) -> Box<
-    dyn BoxableExpression<audit_log::table, <DbConn as diesel::Connection>::Backend, SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>>,
+    dyn BoxableExpression<
+            audit_log::table,
+            <DbConn as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
 > {
     let quoted = format!("%\"{}\"%", escape_like(patient_id.as_str()));
     Box::new(
