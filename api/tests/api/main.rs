@@ -19,6 +19,7 @@ mod console_admin;
 mod console_browser;
 mod console_pages;
 mod console_support;
+mod console_words;
 mod contract;
 mod deploy;
 mod devices;
