@@ -106,3 +106,12 @@ audit_shown_with = { $name } (with { $others ->
     [one] 1 other
    *[other] { $others } others
 })
+
+devices_title = Phones
+device_platform = Phone
+device_service = Notifications through
+device_app_version = App version
+device_registered = Registered
+device_state = Notifications
+device_live = Receiving notifications
+device_off = No longer receiving notifications

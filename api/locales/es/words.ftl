@@ -106,3 +106,12 @@ audit_shown_with = { $name } (y { $others ->
     [one] 1 más
    *[other] { $others } más
 })
+
+devices_title = Teléfonos
+device_platform = Teléfono
+device_service = Notificaciones mediante
+device_app_version = Versión de la aplicación
+device_registered = Registrado
+device_state = Notificaciones
+device_live = Recibe notificaciones
+device_off = Ya no recibe notificaciones

@@ -268,6 +268,16 @@ pub fn contraindication(t: &Strings, c: Contraindication) -> &'static str {
     }
 }
 
+/// The treated areas, then what the session was combined with (PRP), in words.
+pub fn treated_areas(t: &Strings, areas: &[Area], combined: &[CombinedWith]) -> String {
+    let mut words = list(t, areas, area);
+    for c in combined {
+        words.push_str(" + ");
+        words.push_str(combined_with(t, *c));
+    }
+    words
+}
+
 /// Labels joined for a table cell.
 pub fn list<T: Copy>(t: &Strings, items: &[T], label: fn(&Strings, T) -> &'static str) -> String {
     items

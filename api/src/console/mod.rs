@@ -5,7 +5,7 @@
 //!
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
-//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
+//! - [`roster`], [`patient`] (with [`chart`] and [`devices`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
 //!   the pages;
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text;
 //!   [`labels`]: the words for every stored code.
@@ -15,6 +15,7 @@
 mod audit;
 mod auth;
 pub mod chart;
+mod devices;
 mod enrol;
 mod escalations;
 pub mod labels;

@@ -13,6 +13,7 @@ use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 use super::chart;
+use super::devices::{self, DeviceRow};
 use super::labels::{self, Failure};
 use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
 use super::roster::{self, recovery_day};
@@ -91,6 +92,7 @@ pub struct RecordPage {
     pub chart_svg: String,
     pub treatments: Vec<TreatmentRow>,
     pub timeline: Vec<PromptRow>,
+    pub devices: Vec<DeviceRow>,
     pub check_ins: Vec<CheckInRow>,
     pub escalations: Vec<EscalationRow>,
 }
@@ -179,7 +181,7 @@ pub fn view(
             .iter()
             .map(|tr| TreatmentRow {
                 performed: local(tr.performed_at, tz),
-                areas: treated_areas(t, &tr.areas.0, &tr.combined_with.0),
+                areas: labels::treated_areas(t, &tr.areas.0, &tr.combined_with.0),
                 depth: format!("{:.1} mm", tr.needle_depth_mm),
                 device: labels::device(t, tr.device),
                 session: format!("{} / {}", tr.session_number, tr.planned_sessions),
@@ -217,6 +219,7 @@ pub fn view(
                     .to_owned(),
             })
             .collect(),
+        devices: devices::rows(t, &record.devices, tz),
         check_ins: record
             .check_ins
             .iter()
@@ -241,20 +244,6 @@ pub fn view(
             .collect(),
         name,
     }
-}
-
-/// The treated areas, then what the session was combined with (PRP), in words.
-fn treated_areas(
-    t: &Strings,
-    areas: &[shared::domain::Area],
-    combined: &[shared::domain::CombinedWith],
-) -> String {
-    let mut words = labels::list(t, areas, labels::area);
-    for c in combined {
-        words.push_str(" + ");
-        words.push_str(labels::combined_with(t, *c));
-    }
-    words
 }
 
 /// An escalation as the record and the queue print it.

@@ -292,6 +292,8 @@ catalogue! {
     prompt_failed,
     role_patient,
     platform_ios, platform_android,
+    devices_title, device_platform, device_service, device_app_version, device_registered,
+    device_state, device_live, device_off,
     lang_en, lang_es,
     area_face, area_neck, area_chest, area_hands, area_back, area_legs, area_scalp,
     device_pen, device_roller, device_stamp,

@@ -195,8 +195,32 @@ both_backends! {
         delivered(&app, &ids[1], 4, Ok("log")).await;
         delivered(&app, &ids[2], 3, Ok("apns")).await;
 
+        // Her iPhone was registered, then APNs said the token is gone; her Android phone is live.
+        let patient_token = app.token_for(&marta);
+        let token = crate::helpers::apns_token(marta.id.as_str());
+        for body in [json!({"platform": "ios", "token": token, "app_version": "2.1.0"}),
+                     json!({"platform": "android", "token": crate::helpers::fcm_token(marta.id.as_str())})] {
+            let r = app.post_json("/v1/me/devices", Some(&patient_token), &body).await;
+            assert_eq!(r.status(), 201);
+        }
+        let pid = marta.id.to_string();
+        app.db.run(move |c| {
+            use shared::db::schema::devices;
+            diesel::update(devices::table.filter(devices::patient_id.eq(pid)).filter(devices::platform.eq("ios")))
+                .set((devices::active.eq(false), devices::last_error.eq(Some("Unregistered"))))
+                .execute(c)?;
+            Ok(())
+        }).await.unwrap();
+
         let (status, html) = b.page(&format!("/console/patients/{}", marta.id)).await;
         assert_eq!(status, 200);
+        let phones_html = section(&html, "aria-labelledby=\"devices-h\"");
+        assert_no_codes(phones_html, "the phones");
+        let phones = visible(phones_html);
+        assert!(phones.contains("iPhone") && phones.contains("Push notification (iPhone)") && phones.contains("2.1.0"), "{phones}");
+        assert!(phones.contains("The patient's phone no longer accepts notifications from the app"), "{phones}");
+        assert!(phones.contains("Android") && phones.contains("Receiving notifications"), "{phones}");
+        assert!(!html.contains(&token), "the token is never shown");
         let timeline_html = section(&html, "aria-labelledby=\"timeline-h\"");
         assert_no_codes(timeline_html, "the timeline");
         let timeline = visible(timeline_html);
