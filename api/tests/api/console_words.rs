@@ -344,6 +344,20 @@ both_backends! {
         assert!(text.contains("Marta Ruiz (with 2 others)"), "{text}");
         // Reading the audit log writes no entry per row shown.
         assert_eq!(entries(&app, &admin.clinic_id, "patient.list").await.len(), 2);
+
+        // The escalation queue too: two patients' escalations, one entry naming both.
+        for p in &shown[..2] {
+            treat(&app, &admin.clinic_id, p).await;
+            let body = json!({"redness": 8, "swelling": 5, "pain": 6, "peeling": false, "symptoms": ["pus"]});
+            let r = app.post_json("/v1/me/check-ins", Some(&app.token_for(p)), &body).await;
+            assert_eq!(r.status(), 201);
+        }
+        let queue: Value = app.get("/v1/clinic/escalations", Some(&admin_token)).await.json().await.unwrap();
+        assert_eq!(queue["items"].as_array().unwrap().len(), 2, "{queue}");
+        let views = entries(&app, &admin.clinic_id, "escalation.list").await;
+        assert_eq!(views.len(), 1, "{views:?}");
+        let subjects: Vec<String> = serde_json::from_str(views[0].1.as_deref().unwrap()).unwrap();
+        assert_eq!(subjects.len(), 2, "{subjects:?}");
     }
 
     async fn the_audit_log_names_people_and_filters_by_a_picked_patient(app) {
