@@ -1,6 +1,7 @@
 //! The demo clinic's caseload for the console (`AFTERCARE_DEMO=on`): a dozen patients at
 //! different days of recovery, check-ins including a rising-redness case, an open urgent and
-//! open routine escalations, a failed delivery and a booked next session. Everything clinical
+//! open routine escalations, a failed delivery, prompts acknowledged in varied shares (so the
+//! roster's adherence reads like a real caseload's) and a booked next session. Everything clinical
 //! goes through the use cases (treatments, check-ins with their triage, bookings), so the demo
 //! shows what the product would have done. Seeded once: a clinic that already has the first
 //! demo patient is left alone.
@@ -18,6 +19,10 @@ use shared::domain::{
 use shared::time::now;
 
 use crate::state::AppState;
+
+/// How many of every ten prompts each patient of [`CASELOAD`] acknowledged, in its order (Ana
+/// and Noémie below the roster's "low adherence" line).
+const ACKNOWLEDGED_OF_TEN: [u32; 12] = [7, 9, 10, 8, 6, 10, 4, 9, 5, 8, 7, 0];
 
 /// `(given, family, email, days since treatment or None for invited)`.
 const CASELOAD: &[(&str, &str, &str, Option<i64>)] = &[
@@ -99,6 +104,13 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
         check_in(state, &ids[n].0, at, 1, 5, 3, 2, vec![]).await?;
         check_in(state, &ids[n].0, at, days.min(3), 3, 1, 1, vec![]).await?;
     }
+    // Each patient acknowledged some of the prompts they had so far, as they would have in the
+    // app. The seed backdates treatments, so those prompts are still waiting to be sent.
+    for (i, (id, treated)) in ids.iter().enumerate() {
+        if treated.is_some() {
+            acknowledge_share(state, id, ACKNOWLEDGED_OF_TEN[i % 12], t).await?;
+        }
+    }
     // Jürgen's next session of the course is booked.
     let next = t + Duration::days(7);
     care::treatments::book_next_session(&state.db, &state.protocol, &actor, &ids[9].0, next, t)
@@ -163,6 +175,26 @@ async fn check_in(
     };
     let at = treated_at + Duration::days(day) + Duration::hours(1);
     care::check_ins::record(&state.db, &state.protocol, id, form, at).await?;
+    Ok(())
+}
+
+/// Acknowledges `of_ten` of every ten of the patient's due prompts, spread evenly, each a while
+/// after it was due (never after `now`).
+async fn acknowledge_share(
+    state: &AppState,
+    id: &PatientId,
+    of_ten: u32,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let due = care::demo::due_prompts(&state.db, id, now).await?;
+    for (j, (prompt, due_at)) in due.into_iter().enumerate() {
+        let j = j as u32;
+        if (j + 1) * of_ten / 10 == j * of_ten / 10 {
+            continue;
+        }
+        let read_at = (due_at + Duration::minutes(20 + i64::from(j * 37 % 180))).min(now);
+        care::prompts::acknowledge(&state.db, id, &prompt, read_at).await?;
+    }
     Ok(())
 }
 

@@ -5,10 +5,11 @@
 //!
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
-//! - [`roster`], [`patient`] (with [`chart`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
+//! - [`roster`], [`patient`] (with [`chart`] and [`devices`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
 //!   the pages; [`onboarding`] (a patient's invitation code, its printable sheet) and
 //!   [`details`] (correcting a patient's email, phone and names);
-//! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text.
+//! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text;
+//!   [`labels`]: the words for every stored code; [`field_messages`]: validation messages.
 //!
 //! The console is not part of the OpenAPI document: it serves HTML to people, not JSON to apps.
 
@@ -16,9 +17,11 @@ mod audit;
 mod auth;
 pub mod chart;
 mod details;
+mod devices;
 mod enrol;
 mod escalations;
 mod field_messages;
+pub mod labels;
 mod language;
 mod onboarding;
 pub mod page;

@@ -13,6 +13,8 @@ use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 use super::chart;
+use super::devices::{self, DeviceRow};
+use super::labels::{self, Failure};
 use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
 use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, SessionForm};
@@ -90,6 +92,7 @@ pub struct RecordPage {
     pub chart_svg: String,
     pub treatments: Vec<TreatmentRow>,
     pub timeline: Vec<PromptRow>,
+    pub devices: Vec<DeviceRow>,
     pub check_ins: Vec<CheckInRow>,
     pub escalations: Vec<EscalationRow>,
 }
@@ -105,17 +108,6 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn status_label(t: &Strings, s: PromptStatus) -> &'static str {
-    match s {
-        PromptStatus::Scheduled => "scheduled",
-        PromptStatus::Sending => "sending",
-        PromptStatus::Sent => "sent",
-        PromptStatus::Acknowledged => t.acknowledged,
-        PromptStatus::Cancelled => "cancelled",
-        PromptStatus::Failed => "failed",
-    }
 }
 
 /// The record page's content for `record`, the clinic's zone `tz` and `protocol`.
@@ -166,7 +158,7 @@ pub fn view(
         discharged,
         erased: record.status == "erased",
         timezone: p.timezone.name().to_owned(),
-        language: p.locale.as_str(),
+        language: labels::language(t, p.locale),
         recovery,
         clinic_tz: tz.name(),
         notice: None,
@@ -189,11 +181,18 @@ pub fn view(
             .iter()
             .map(|tr| TreatmentRow {
                 performed: local(tr.performed_at, tz),
-                areas: join(&tr.areas.0),
+                areas: labels::treated_areas(t, &tr.areas.0, &tr.combined_with.0),
                 depth: format!("{:.1} mm", tr.needle_depth_mm),
-                device: tr.device.as_str(),
+                device: labels::device(t, tr.device),
                 session: format!("{} / {}", tr.session_number, tr.planned_sessions),
-                contraindications: or_none(t, Some(join(&tr.contraindications.0))),
+                contraindications: or_none(
+                    t,
+                    Some(labels::list(
+                        t,
+                        &tr.contraindications.0,
+                        labels::contraindication,
+                    )),
+                ),
                 override_reason: or_none(t, tr.override_reason.clone()),
                 notes: or_none(t, tr.notes.clone()),
             })
@@ -203,15 +202,24 @@ pub fn view(
             .iter()
             .map(|pr| PromptRow {
                 when: format!("{} {}", pr.local_date, pr.local_time),
-                kind: pr.kind.as_str(),
+                kind: labels::prompt_kind(t, pr.kind),
                 title: pr.title.clone(),
-                status: status_label(t, pr.status),
+                status: labels::prompt_status(t, pr.status),
                 failed: pr.status == PromptStatus::Failed,
                 acknowledged: or_none(t, pr.acknowledged_at.map(|a| local(a, tz))),
-                channel: or_none(t, pr.channel.map(|c| c.as_str().to_owned())),
-                failure: or_none(t, pr.last_error.clone()),
+                channel: pr
+                    .channel
+                    .map_or(t.none, |c| labels::channel(t, c))
+                    .to_owned(),
+                failure: pr
+                    .last_error
+                    .as_deref()
+                    .filter(|e| !e.trim().is_empty())
+                    .map_or(t.none, |e| Failure::of(e).label(t))
+                    .to_owned(),
             })
             .collect(),
+        devices: devices::rows(t, &record.devices, tz),
         check_ins: record
             .check_ins
             .iter()

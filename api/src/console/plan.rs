@@ -7,6 +7,7 @@ use shared::care;
 use shared::domain::{PatientId, TreatmentId};
 use shared::time::now;
 
+use super::labels;
 use super::page::{self, ConsoleError, Nav, local};
 use super::session::ConsoleUser;
 use super::strings::Strings;
@@ -46,28 +47,30 @@ pub async fn show(
         .find(|t| t.id == treatment)
         .map(|t| local(t.performed_at, &user.clinic_tz))
         .ok_or_else(ConsoleError::not_found)?;
+    let t = page::texts();
     let rows = record
         .prompts
         .iter()
         .filter(|p| p.treatment_id.as_ref() == Some(&treatment))
         .map(|p| PlannedRow {
             when: format!("{} {}", p.local_date, p.local_time),
-            kind: p.kind.as_str(),
+            kind: labels::prompt_kind(t, p.kind),
             title: p.title.clone(),
-            status: p.status.as_str(),
+            status: labels::prompt_status(t, p.status),
         })
         .collect();
-    let t = page::texts();
     let p = &record.profile;
     page::ok(&PlanPage {
         t,
         nav: Nav::of(&user),
         title: t.generated_plan.to_owned(),
         id: id.to_string(),
-        name: match &p.family_name {
-            Some(f) => format!("{} {f}", p.given_name),
-            None => p.given_name.clone(),
-        },
+        name: super::roster::display_name(
+            t,
+            &record.status,
+            &p.given_name,
+            p.family_name.as_deref(),
+        ),
         performed,
         rows,
     })

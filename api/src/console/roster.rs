@@ -11,6 +11,7 @@ use shared::care::roster::{LOW_ADHERENCE, ListStatus, PatientSummary, RosterQuer
 use shared::domain::TimeZone;
 use shared::time::now;
 
+use super::labels;
 use super::page::{self, ConsoleError, Nav, local_utc};
 use super::session::{ConsoleUser, Fields};
 use super::strings::Strings;
@@ -68,12 +69,7 @@ pub fn recovery_day(
 
 /// The label of a roster status code (`invited`, `active`, `discharged`, `erased`).
 pub fn status_label(t: &Strings, status: &str) -> &'static str {
-    match status {
-        "invited" => t.invited,
-        "discharged" => t.discharged,
-        "erased" => t.erased,
-        _ => t.active,
-    }
+    labels::patient_status(t, ListStatus::parse(status).unwrap_or(ListStatus::Active))
 }
 
 /// Whether a patient of this status is out of care: no recovery day, no discharge button.

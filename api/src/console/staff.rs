@@ -7,10 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use shared::care;
-use shared::domain::{Role, UserId, UserStatus};
+use shared::domain::{UserId, UserStatus};
 use shared::time::now;
 
 use super::onboarding::{HANDOVER_COOKIE, hand_over, held_for, masked};
+use super::labels;
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
 use super::session::{self, ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
@@ -95,16 +96,8 @@ async fn staff_page(
                 can_deactivate: s.id != user.user_id && s.status != UserStatus::Disabled,
                 can_resend: s.status == UserStatus::Invited,
                 id: s.id.to_string(),
-                role: if s.role == Role::ClinicAdmin {
-                    t.clinic_admin
-                } else {
-                    t.clinician
-                },
-                status: match s.status {
-                    UserStatus::Invited => t.invited,
-                    UserStatus::Active => t.active,
-                    _ => t.deactivated,
-                },
+                role: labels::role(t, s.role),
+                status: labels::staff_status(t, s.status),
                 name: s.name,
                 email: s.email,
             })

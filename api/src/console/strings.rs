@@ -340,6 +340,37 @@ catalogue! {
     // forms.ftl
 
     // words.ftl
+    // (packed: the console's labels for stored codes, then the audit page)
+    channel_fcm, channel_apns, channel_email, channel_log,
+    failure_device_gone, failure_no_channel, failure_service_setup, failure_unreachable,
+    failure_gave_up, failure_refused, failure_other,
+    cancelled_discharged, cancelled_erased, cancelled_inactive, cancelled_missing,
+    cancelled_channels_off,
+    kind_aftercare, kind_check_in, kind_warning_signs, kind_session_reminder, kind_rebook,
+    kind_results, kind_maintenance,
+    prompt_scheduled, prompt_sending, prompt_sent, prompt_acknowledged, prompt_cancelled,
+    prompt_failed,
+    role_patient,
+    platform_ios, platform_android,
+    devices_title, device_platform, device_service, device_app_version, device_registered,
+    device_state, device_live, device_off,
+    lang_en, lang_es,
+    area_face, area_neck, area_chest, area_hands, area_back, area_legs, area_scalp,
+    device_pen, device_roller, device_stamp,
+    combined_prp,
+    ci_active_acne, ci_isotretinoin, ci_active_infection, ci_open_wound, ci_sunburn,
+    ci_rash_or_inflammation, ci_blood_thinners_or_clotting_disorder, ci_chemo_or_radiation,
+    ci_cold_sores, ci_keloid_tendency, ci_changing_moles, ci_eczema, ci_psoriasis, ci_rosacea,
+    ci_poor_healing, ci_solar_keratosis, ci_pregnancy,
+    audit_patient_read, audit_patient_list, audit_patient_enrol, audit_patient_discharge,
+    audit_patient_export, audit_patient_erase, audit_treatment_create, audit_booking_set,
+    audit_booking_cancel, audit_escalation_list, audit_escalation_resolve, audit_staff_invite,
+    audit_staff_deactivate, audit_check_in_create, audit_invitation_undone,
+    audit_invitation_resend, audit_patient_email_update, audit_patient_phone_update,
+    audit_patient_given_name_update, audit_patient_family_name_update,
+    audit_patient, audit_system, audit_find_patient, audit_find_hint,
+    audit_find, audit_matches, audit_show_patient, audit_no_match, audit_showing, audit_everyone,
+    audit_shown_patients, audit_shown_with,
 
     // layout.ftl
     chart_x_axis,

@@ -142,7 +142,12 @@ pub struct AuditItem {
     pub actor_id: Option<UserId>,
     /// e.g. `patient.read`, `patient.enrol`.
     pub action: String,
+    /// The patient the entry is about. A list view (`patient.list`, `escalation.list`) is one
+    /// entry naming every patient it showed in `patient_ids`; read with `?patient_id=`, such an
+    /// entry carries that patient here too.
     pub patient_id: Option<PatientId>,
+    /// The patients a list view showed, in the order shown; empty for every other entry.
+    pub patient_ids: Vec<PatientId>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

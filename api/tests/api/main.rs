@@ -20,6 +20,7 @@ mod console_browser;
 mod console_language;
 mod console_pages;
 mod console_support;
+mod console_words;
 mod contract;
 mod deploy;
 mod devices;

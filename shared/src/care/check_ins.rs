@@ -180,8 +180,8 @@ fn record_in(
 }
 
 /// One page of the actor's clinic's escalations, newest first, each with its check-in. The
-/// first `audited` rows (the ones the caller shows) each get an `escalation.list` audit entry:
-/// they carry the patients' scores and symptoms.
+/// first `audited` rows (the ones the caller shows) are named by one `escalation.list` audit
+/// entry for the view: they carry the patients' scores and symptoms.
 pub async fn queue(
     db: &Db,
     actor: &StaffActor,
@@ -197,7 +197,7 @@ pub async fn queue(
         let ids: Vec<&CheckInId> = page.iter().filter_map(|e| e.check_in_id.as_ref()).collect();
         let mut found = check_ins::by_ids(conn, &actor.clinic_id, &ids)?;
         let shown: Vec<&PatientId> = page.iter().take(audited).map(|e| &e.patient_id).collect();
-        audit::record_each(
+        audit::record_list(
             conn,
             &actor.clinic_id,
             Some(&actor.user_id),

@@ -1,5 +1,7 @@
 //! The demo seed's own writes (`AFTERCARE_DEMO=on`, which the API refuses in production): the
-//! demo clinic and its accounts, and one failed delivery for the timeline to show. These are
+//! demo clinic and its accounts, and one failed delivery for the timeline to show; and one
+//! read, the prompts a demo patient has had so far (which the seed then acknowledges through
+//! the patient's own use case, `care::prompts::acknowledge`). These are
 //! not product workflows — they create accounts already active with a known password, skipping
 //! invitations — so nothing here is audited, and this module stays that small: the seed's
 //! clinical history (treatments, check-ins, bookings, discharge) goes through the product's
@@ -11,8 +13,8 @@ use super::StaffActor;
 use crate::db::deliveries::{self, Attempt, Resolution};
 use crate::db::{Db, DbConn, clinics, new_id, patients, prompts, treatments, users};
 use crate::domain::{
-    ClinicId, DeliveryChannel, DeliveryOutcome, Locale, PatientId, Role, TimeZone, UserId,
-    UserStatus,
+    ClinicId, DeliveryChannel, DeliveryOutcome, Locale, PatientId, PromptId, PromptStatus, Role,
+    TimeZone, UserId, UserStatus,
 };
 use crate::error::Result;
 
@@ -233,6 +235,25 @@ pub async fn fail_earliest_delivery(db: &Db, error: String, now: NaiveDateTime) 
             deliveries::resolve(conn, &p.id, WORKER, &failed, &[attempt], now)?;
         }
         Ok(())
+    })
+    .await
+}
+
+/// The patient's prompts due by `now` that are waiting to be sent, earliest first, with their
+/// due times: the seed backdates its caseload's treatments, so these are the prompts the patient
+/// would have had by now (the delivery worker sends them when it starts).
+pub async fn due_prompts(
+    db: &Db,
+    patient_id: &PatientId,
+    now: NaiveDateTime,
+) -> Result<Vec<(PromptId, NaiveDateTime)>> {
+    let patient_id = patient_id.to_owned();
+    db.run(move |conn| {
+        Ok(prompts::for_patient(conn, &patient_id)?
+            .into_iter()
+            .filter(|p| p.status == PromptStatus::Scheduled && p.due_at <= now)
+            .map(|p| (p.id, p.due_at))
+            .collect())
     })
     .await
 }

@@ -15,8 +15,9 @@ pub use crate::db::roster::{
     RosterSort,
 };
 
-/// One page of the actor's clinic's patients (up to `query.limit`, newest first); each of the
-/// first `audited` rows (the ones the caller shows) gets a `patient.list` audit entry.
+/// One page of the actor's clinic's patients (up to `query.limit`, newest first). The first
+/// `audited` rows (the ones the caller shows) are named by one `patient.list` audit entry for
+/// the view.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -27,23 +28,22 @@ pub async fn list(
     let actor = actor.clone();
     db.transaction(move |c| {
         let rows = roster::list(c, &actor.clinic_id, &query)?;
-        for r in rows.iter().take(audited) {
-            audit::record(
-                c,
-                &actor.clinic_id,
-                Some(&actor.user_id),
-                AuditAction::PatientList,
-                Some(&r.id),
-                now,
-            )?;
-        }
+        let shown: Vec<&PatientId> = rows.iter().take(audited).map(|r| &r.id).collect();
+        audit::record_list(
+            c,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            AuditAction::PatientList,
+            &shown,
+            now,
+        )?;
         Ok(rows)
     })
     .await
 }
 
-/// One page of the console's roster (filters, sort and cursor in `query`); each row shown gets
-/// a `patient.list` audit entry, as in [`list`].
+/// One page of the console's roster (filters, sort and cursor in `query`), with one
+/// `patient.list` audit entry naming the rows shown, as in [`list`].
 pub async fn browse(
     db: &Db,
     actor: &StaffActor,
@@ -54,7 +54,7 @@ pub async fn browse(
     db.transaction(move |c| {
         let page = roster::browse(c, &actor.clinic_id, &query)?;
         let shown: Vec<&PatientId> = page.rows.iter().map(|r| &r.id).collect();
-        audit::record_each(
+        audit::record_list(
             c,
             &actor.clinic_id,
             Some(&actor.user_id),

@@ -67,7 +67,8 @@ pub struct PatientSummary {
     pub last_treatment_at: Option<DateTime<Utc>>,
     pub next_session_at: Option<DateTime<Utc>>,
     pub open_escalations: i64,
-    /// Acknowledged / delivered prompts, 0–1; null before anything was delivered.
+    /// Acknowledged / delivered prompts, 0–1 (a prompt acknowledged in the app counts as
+    /// delivered); null before anything was delivered.
     pub adherence: Option<f64>,
 }
 
@@ -228,35 +229,48 @@ fn next_sessions(
     Ok(query.load(conn)?.into_iter().collect())
 }
 
-/// Each patient's adherence: acknowledged / delivered prompts, 0–1, for patients with at least
-/// one delivered prompt, for `ids` or the whole clinic.
+/// Each patient's adherence, 0–1: of the prompts that reached the patient, the share they
+/// acknowledged, for patients with at least one, for `ids` or the whole clinic. A prompt
+/// reached the patient when it was delivered (`sent`, `acknowledged`) or when the patient
+/// acknowledged it in the app whatever became of its push (still `scheduled`, or `failed`: the
+/// app's timeline shows it all the same); a cancelled prompt never counts.
 fn adherence(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     ids: Option<&[&str]>,
 ) -> Result<HashMap<String, f64>> {
-    let mut query = prompts::table
+    let acked = prompts::acknowledged_at
+        .is_not_null()
+        .and(prompts::status.ne(PromptStatus::Cancelled));
+    let mut reached = prompts::table
         .filter(prompts::clinic_id.eq(clinic_id))
-        .filter(prompts::status.eq_any([PromptStatus::Sent, PromptStatus::Acknowledged]))
-        .group_by((prompts::patient_id, prompts::status))
-        .select((prompts::patient_id, prompts::status, count_star()))
+        .filter(
+            prompts::status
+                .eq_any([PromptStatus::Sent, PromptStatus::Acknowledged])
+                .or(acked),
+        )
+        .group_by(prompts::patient_id)
+        .select((prompts::patient_id, count_star()))
+        .into_boxed::<Backend>();
+    let mut acknowledged = prompts::table
+        .filter(prompts::clinic_id.eq(clinic_id))
+        .filter(acked)
+        .group_by(prompts::patient_id)
+        .select((prompts::patient_id, count_star()))
         .into_boxed::<Backend>();
     if let Some(ids) = ids {
-        query = query.filter(prompts::patient_id.eq_any(ids.to_vec()));
+        reached = reached.filter(prompts::patient_id.eq_any(ids.to_vec()));
+        acknowledged = acknowledged.filter(prompts::patient_id.eq_any(ids.to_vec()));
     }
-    let counts: Vec<(String, PromptStatus, i64)> = query.load(conn)?;
-    let mut delivered: HashMap<String, (i64, i64)> = HashMap::new();
-    for (patient, status, n) in counts {
-        let e = delivered.entry(patient).or_default();
-        if status == PromptStatus::Acknowledged {
-            e.0 += n;
-        }
-        e.1 += n;
-    }
-    Ok(delivered
+    let reached: Vec<(String, i64)> = reached.load(conn)?;
+    let acknowledged: HashMap<String, i64> = acknowledged.load(conn)?.into_iter().collect();
+    Ok(reached
         .into_iter()
-        .filter(|(_, (_, total))| *total > 0)
-        .map(|(id, (acked, total))| (id, acked as f64 / total as f64))
+        .filter(|(_, total)| *total > 0)
+        .map(|(id, total)| {
+            let acked = acknowledged.get(&id).copied().unwrap_or(0).min(total);
+            (id, acked as f64 / total as f64)
+        })
         .collect())
 }
 

@@ -256,6 +256,7 @@ diesel::table! {
         action -> Text,
         patient_id -> Nullable<Text>,
         at -> Timestamp,
+        subject_ids -> Nullable<Text>,
     }
 }
 

@@ -9,7 +9,7 @@ code_enum!(
     AuditAction {
         /// A staff member opened a patient's record.
         PatientRead => "patient.read",
-        /// A staff member listed patients (one entry per patient on the page).
+        /// A staff member listed patients (one entry per page, naming the patients shown).
         PatientList => "patient.list",
         /// A patient was enrolled (invited) by the clinic.
         PatientEnrol => "patient.enrol",
@@ -25,7 +25,8 @@ code_enum!(
         BookingSet => "booking.set",
         /// The next session's booking was cancelled.
         BookingCancel => "booking.cancel",
-        /// A staff member listed the escalation queue (one entry per patient on the page).
+        /// A staff member listed the escalation queue (one entry per page, naming the patients
+        /// shown).
         EscalationList => "escalation.list",
         /// A staff member resolved an escalation.
         EscalationResolve => "escalation.resolve",

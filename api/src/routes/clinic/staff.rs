@@ -142,8 +142,9 @@ pub async fn audit_log(
     let p = params.into_inner();
     let limit = pagination::limit(p.limit)?;
     let before = pagination::decode_cursor(p.cursor.as_deref())?;
+    let about = p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from);
     let query = AuditQuery {
-        patient_id: p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from),
+        patient_id: about.clone(),
         any_patient_id: false,
         action: None,
         before_id: before,
@@ -158,7 +159,8 @@ pub async fn audit_log(
                 at: to_utc(r.at),
                 actor_id: r.actor_id,
                 action: r.action.to_string(),
-                patient_id: r.patient_id,
+                patient_id: r.patient_id.or_else(|| about.clone()),
+                patient_ids: r.subject_ids.map(|l| l.into_vec()).unwrap_or_default(),
             })
             .collect(),
         next_cursor,

@@ -1,5 +1,5 @@
 //! One patient's whole record as staff see it: profile, treatments, prompts, check-ins,
-//! escalations and the next booked session. Every query names the clinic.
+//! escalations, the next booked session and the phones registered for push. Every query names the clinic.
 
 use diesel::prelude::*;
 
@@ -7,6 +7,7 @@ use super::status_of;
 use crate::db::DbConn;
 use crate::db::bookings::Booking;
 use crate::db::check_ins::{self, CheckIn};
+use crate::db::devices::{self, Device};
 use crate::db::escalations::{self, Escalation};
 use crate::db::patients::PatientProfile;
 use crate::db::prompts::Prompt;
@@ -32,6 +33,9 @@ pub struct PatientRecord {
     /// Newest first.
     pub escalations: Vec<Escalation>,
     pub next_session: Option<Booking>,
+    /// The patient's phones registered for push, live or not, oldest first. A page shows what
+    /// each is and whether it still takes notifications, never its token.
+    pub devices: Vec<Device>,
 }
 
 /// One patient's record, or `NotFound` when they are not this clinic's. An erased patient's
@@ -76,6 +80,7 @@ pub fn record(
         status: status_of(&user_status, &profile),
         check_ins: check_ins::for_patient(conn, clinic_id, patient_id)?,
         escalations: escalations::for_patient(conn, clinic_id, patient_id)?,
+        devices: devices::for_patient(conn, patient_id)?,
         profile,
         treatments,
         prompts,
