@@ -89,6 +89,7 @@ async fn run(patients: usize, backend: Backend) {
         clinic_name: clinic.name.clone(),
         clinic_tz: TimeZone::parse("Europe/Madrid").unwrap(),
         csrf: "bench".into(),
+        open_escalations: 0,
     };
     let newest = RosterQuery {
         limit: PAGE_SIZE,

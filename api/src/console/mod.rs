@@ -14,8 +14,9 @@
 mod audit;
 mod auth;
 pub mod chart;
+mod clinical;
 mod enrol;
-mod escalations;
+pub mod escalations;
 mod language;
 pub mod page;
 pub mod patient;

@@ -1,0 +1,486 @@
+//! The clinic's side of the loop: the escalation queue (the API's page, the console's board of
+//! same-day groups) and resolving, one escalation or a patient's group at once.
+//!
+//! Every read is one query whatever the number of escalations (`db::escalations::queue` joins
+//! the check-in, the patient and the resolver), so the console's queue of 500 open escalations
+//! stays a handful of statements.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::super::StaffActor;
+use super::{CheckIn, Escalation};
+use crate::db::escalations::{QueueRow, QueueSelect};
+use crate::db::{Db, DbConn, audit, escalations, patients};
+use crate::domain::{
+    AuditAction, EscalationId, EscalationStatus, PatientId, Severity, TimeZone, TriageReason,
+};
+use crate::error::{Error, Result};
+use crate::protocol::Protocol;
+
+/// Open escalations the console's board shows at once (a clinic with more has a bigger problem
+/// than paging; [`Board::more`] says so).
+pub const OPEN_SHOWN: i64 = 500;
+/// Resolved escalations per page of the board's resolved tab.
+const RESOLVED_PAGE: i64 = 50;
+
+/// An escalation with what the clinic needs to act on it.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub escalation: Escalation,
+    /// The check-in that raised it: what was reported (symptoms, scores).
+    pub check_in: Option<CheckIn>,
+    /// The triage rule that fired, when its reason is one the product knows.
+    pub rule: Option<TriageReason>,
+    /// "Given Family"; `None` once the patient is erased.
+    pub patient_name: Option<String>,
+    /// E.164; `None` when not on file or erased.
+    pub patient_phone: Option<String>,
+    /// The name of the staff member who resolved it.
+    pub resolver_name: Option<String>,
+}
+
+impl From<QueueRow> for QueueItem {
+    fn from(r: QueueRow) -> Self {
+        let (patient_name, patient_phone) = match r.patient {
+            Some((given, family, phone)) => (
+                Some(match family {
+                    Some(f) if !f.trim().is_empty() => format!("{given} {f}"),
+                    _ => given,
+                }),
+                phone.filter(|p| !p.trim().is_empty()),
+            ),
+            None => (None, None),
+        };
+        QueueItem {
+            rule: TriageReason::parse(&r.escalation.reason),
+            escalation: r.escalation,
+            check_in: r.check_in,
+            patient_name,
+            patient_phone,
+            resolver_name: r.resolver_name,
+        }
+    }
+}
+
+/// One page of the actor's clinic's escalations, newest first, each with its check-in, patient
+/// and resolver. The first `audited` rows (the ones the caller shows) each get an
+/// `escalation.list` audit entry: they carry the patients' scores and symptoms.
+pub async fn queue(
+    db: &Db,
+    actor: &StaffActor,
+    status: Option<EscalationStatus>,
+    before_id: Option<String>,
+    limit: i64,
+    audited: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<QueueItem>> {
+    let actor = actor.clone();
+    db.transaction(move |conn| {
+        let select = QueueSelect::Page {
+            status,
+            before_id: before_id.as_deref(),
+        };
+        let page = escalations::queue(conn, &actor.clinic_id, select, limit)?;
+        let shown: Vec<&PatientId> = page
+            .iter()
+            .take(audited)
+            .map(|r| &r.escalation.patient_id)
+            .collect();
+        audit::record_each(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            AuditAction::EscalationList,
+            &shown,
+            now,
+        )?;
+        Ok(page.into_iter().map(QueueItem::from).collect())
+    })
+    .await
+}
+
+/// Which tab of the console's board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoardTab {
+    Open,
+    /// Newest first, before the keyset cursor.
+    Resolved {
+        before_id: Option<String>,
+    },
+}
+
+/// A patient's escalations opened on one local day of the clinic: the nurse calls once and
+/// resolves them together. Urgent ones first, then oldest first.
+#[derive(Debug, Clone)]
+pub struct QueueGroup {
+    pub patient_id: PatientId,
+    pub items: Vec<QueueItem>,
+}
+
+impl QueueGroup {
+    /// The most severe of the group.
+    pub fn severity(&self) -> Severity {
+        self.items
+            .iter()
+            .map(|i| i.escalation.severity)
+            .max()
+            .unwrap_or(Severity::Routine)
+    }
+
+    /// When the first of the group was opened.
+    pub fn opened_at(&self) -> NaiveDateTime {
+        self.items
+            .iter()
+            .map(|i| i.escalation.created_at)
+            .min()
+            .unwrap_or_default()
+    }
+
+    pub fn patient_name(&self) -> Option<&str> {
+        self.items.iter().find_map(|i| i.patient_name.as_deref())
+    }
+
+    pub fn patient_phone(&self) -> Option<&str> {
+        self.items.iter().find_map(|i| i.patient_phone.as_deref())
+    }
+}
+
+/// What a resolution did, for the page it returns to.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub patient_name: Option<String>,
+    /// How many escalations were resolved together.
+    pub count: usize,
+    /// The most severe of them.
+    pub severity: Severity,
+    /// When the first of them was opened.
+    pub opened_at: NaiveDateTime,
+}
+
+/// The console's queue: groups in the order a nurse works them.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// Open tab: same-day groups, urgent groups first, then the longest waiting. Resolved tab:
+    /// one escalation per group (each has its own resolution), newest first.
+    pub groups: Vec<QueueGroup>,
+    /// Resolved tab: the cursor of the next page.
+    pub next_cursor: Option<String>,
+    /// Open tab: more than [`OPEN_SHOWN`] are open; the oldest are shown.
+    pub more: bool,
+    /// The resolution `confirm` named, when it was the actor's.
+    pub confirmation: Option<Confirmation>,
+}
+
+/// The console's queue for the actor's clinic (its zone `tz` draws the days), audited as
+/// [`queue`] is (one `escalation.list` entry per patient shown). `confirm` names an escalation
+/// the actor has just resolved: the board then says what that resolution did.
+pub async fn board(
+    db: &Db,
+    actor: &StaffActor,
+    tab: BoardTab,
+    confirm: Option<EscalationId>,
+    tz: &TimeZone,
+    now: NaiveDateTime,
+) -> Result<Board> {
+    let (actor, tz) = (actor.clone(), tz.clone());
+    db.transaction(move |conn| {
+        let (rows, next_cursor, more) = match &tab {
+            BoardTab::Open => {
+                let mut rows =
+                    escalations::queue(conn, &actor.clinic_id, QueueSelect::Open, OPEN_SHOWN + 1)?;
+                let more = rows.len() as i64 > OPEN_SHOWN;
+                rows.truncate(OPEN_SHOWN as usize);
+                (rows, None, more)
+            }
+            BoardTab::Resolved { before_id } => {
+                let select = QueueSelect::Page {
+                    status: Some(EscalationStatus::Resolved),
+                    before_id: before_id.as_deref(),
+                };
+                let rows = escalations::queue(conn, &actor.clinic_id, select, RESOLVED_PAGE + 1)?;
+                let next = (rows.len() as i64 > RESOLVED_PAGE)
+                    .then(|| rows.get(RESOLVED_PAGE as usize - 1))
+                    .flatten()
+                    .map(|r| r.escalation.id.to_string());
+                let mut rows = rows;
+                rows.truncate(RESOLVED_PAGE as usize);
+                (rows, next, false)
+            }
+        };
+        let shown: BTreeSet<&PatientId> = rows.iter().map(|r| &r.escalation.patient_id).collect();
+        let shown: Vec<&PatientId> = shown.into_iter().collect();
+        audit::record_each(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            AuditAction::EscalationList,
+            &shown,
+            now,
+        )?;
+        let items: Vec<QueueItem> = rows.into_iter().map(QueueItem::from).collect();
+        let groups = match tab {
+            BoardTab::Open => group_same_day(items, &tz),
+            BoardTab::Resolved { .. } => items
+                .into_iter()
+                .map(|i| QueueGroup {
+                    patient_id: i.escalation.patient_id.clone(),
+                    items: vec![i],
+                })
+                .collect(),
+        };
+        let confirmation = match confirm {
+            Some(id) => confirmation(conn, &actor, &id)?,
+            None => None,
+        };
+        Ok(Board {
+            groups,
+            next_cursor,
+            more,
+            confirmation,
+        })
+    })
+    .await
+}
+
+/// Groups open escalations by patient and local day (in `tz`); urgent first within a group;
+/// urgent groups first, then the longest waiting.
+pub fn group_same_day(items: Vec<QueueItem>, tz: &TimeZone) -> Vec<QueueGroup> {
+    let day = |at: NaiveDateTime| -> NaiveDate { at.and_utc().with_timezone(&tz.0).date_naive() };
+    let mut groups: Vec<(PatientId, NaiveDate, QueueGroup)> = Vec::new();
+    let mut index: std::collections::HashMap<(PatientId, NaiveDate), usize> =
+        std::collections::HashMap::new();
+    for item in items {
+        let key = (
+            item.escalation.patient_id.clone(),
+            day(item.escalation.created_at),
+        );
+        match index.get(&key) {
+            Some(&i) => groups[i].2.items.push(item),
+            None => {
+                index.insert(key.clone(), groups.len());
+                let group = QueueGroup {
+                    patient_id: key.0.clone(),
+                    items: vec![item],
+                };
+                groups.push((key.0, key.1, group));
+            }
+        }
+    }
+    let mut groups: Vec<QueueGroup> = groups.into_iter().map(|(_, _, g)| g).collect();
+    for g in &mut groups {
+        g.items.sort_by(|a, b| {
+            b.escalation
+                .severity
+                .cmp(&a.escalation.severity)
+                .then(a.escalation.created_at.cmp(&b.escalation.created_at))
+                .then(a.escalation.id.as_str().cmp(b.escalation.id.as_str()))
+        });
+    }
+    groups.sort_by(|a, b| {
+        b.severity()
+            .cmp(&a.severity())
+            .then(a.opened_at().cmp(&b.opened_at()))
+    });
+    groups
+}
+
+/// The patient of the actor's clinic's escalation `id`. Errors: `NotFound` for another clinic's
+/// or an unknown id.
+pub async fn patient_of(db: &Db, actor: &StaffActor, id: &EscalationId) -> Result<PatientId> {
+    let (clinic_id, id) = (actor.clinic_id.clone(), id.clone());
+    db.run(move |conn| {
+        escalations::find(conn, &clinic_id, &id)?
+            .map(|e| e.patient_id)
+            .ok_or(Error::NotFound)
+    })
+    .await
+}
+
+fn confirmation(
+    conn: &mut DbConn,
+    actor: &StaffActor,
+    id: &EscalationId,
+) -> Result<Option<Confirmation>> {
+    let Some(e) = escalations::find(conn, &actor.clinic_id, id)? else {
+        return Ok(None);
+    };
+    let (Some(by), Some(at)) = (&e.resolved_by, e.resolved_at) else {
+        return Ok(None);
+    };
+    if by != &actor.user_id {
+        return Ok(None);
+    }
+    let select = QueueSelect::ResolvedTogether {
+        patient_id: &e.patient_id,
+        by,
+        at,
+    };
+    let together: Vec<QueueItem> = escalations::queue(conn, &actor.clinic_id, select, 100)?
+        .into_iter()
+        .map(QueueItem::from)
+        .collect();
+    let group = QueueGroup {
+        patient_id: e.patient_id.clone(),
+        items: together,
+    };
+    Ok(Some(Confirmation {
+        patient_name: group.patient_name().map(str::to_owned),
+        count: group.items.len().max(1),
+        severity: group.severity(),
+        opened_at: group.opened_at(),
+    }))
+}
+
+/// Resolves one of the actor's clinic's escalations with a note (already checked: non-empty,
+/// bounded), audited; the patient's plan is re-planned (reassurance held back for an urgent
+/// escalation returns). Errors: `NotFound` for another clinic's or an unknown id; `Conflict`
+/// when it was resolved already (the first resolution stands).
+pub async fn resolve(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    id: &EscalationId,
+    note: String,
+    now: NaiveDateTime,
+) -> Result<QueueItem> {
+    let (protocol, actor, id) = (protocol.clone(), actor.clone(), id.clone());
+    db.transaction(move |conn| {
+        let current = escalations::lock(conn, &actor.clinic_id, &id)?;
+        if !resolve_one(conn, &actor, &current, &note, now)? {
+            return Err(Error::Conflict(
+                "this escalation was already resolved; the first resolution stands".into(),
+            ));
+        }
+        replan(conn, &protocol, &actor, &current.patient_id, now)?;
+        let select = QueueSelect::ResolvedTogether {
+            patient_id: &current.patient_id,
+            by: &actor.user_id,
+            at: now,
+        };
+        escalations::queue(conn, &actor.clinic_id, select, 100)?
+            .into_iter()
+            .find(|r| r.escalation.id == id)
+            .map(QueueItem::from)
+            .ok_or(Error::NotFound)
+    })
+    .await
+}
+
+/// Resolves a group of one patient's escalations with one note, in one transaction: each open
+/// one is resolved and audited (`escalation.resolve`, one entry per escalation, as resolving it
+/// alone would be: the audit log counts resolutions, not clicks); the plan is re-planned once.
+/// Ones already resolved are left as they are (their first resolution stands). Returns the id
+/// of one resolved now (for [`board`]'s confirmation) and the patient's.
+///
+/// Errors: `NotFound` when any id is unknown or another clinic's; `Validation` when the ids
+/// are of different patients or none is given; `Conflict` when every one was resolved already.
+pub async fn resolve_group(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    ids: Vec<EscalationId>,
+    note: String,
+    now: NaiveDateTime,
+) -> Result<(EscalationId, PatientId)> {
+    let (protocol, actor) = (protocol.clone(), actor.clone());
+    db.transaction(move |conn| {
+        let mut ids = ids;
+        ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        ids.dedup();
+        let mut locked = Vec::with_capacity(ids.len());
+        for id in &ids {
+            locked.push(escalations::lock(conn, &actor.clinic_id, id)?);
+        }
+        let Some(first) = locked.first() else {
+            return Err(Error::invalid(
+                "escalations",
+                "name at least one escalation",
+            ));
+        };
+        let patient_id = first.patient_id.clone();
+        if locked.iter().any(|e| e.patient_id != patient_id) {
+            return Err(Error::invalid(
+                "escalations",
+                "a group holds one patient's escalations",
+            ));
+        }
+        let mut resolved = None;
+        for e in &locked {
+            if resolve_one(conn, &actor, e, &note, now)? {
+                resolved.get_or_insert_with(|| e.id.clone());
+            }
+        }
+        let Some(resolved) = resolved else {
+            return Err(Error::Conflict(
+                "these escalations were already resolved; the first resolution stands".into(),
+            ));
+        };
+        replan(conn, &protocol, &actor, &patient_id, now)?;
+        Ok((resolved, patient_id))
+    })
+    .await
+}
+
+/// Resolves `e` if it is still open, with its audit entry; `false` when it was resolved.
+fn resolve_one(
+    conn: &mut DbConn,
+    actor: &StaffActor,
+    e: &Escalation,
+    note: &str,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    if e.status == EscalationStatus::Resolved
+        || !escalations::resolve(conn, &e.id, &actor.user_id, note, now)?
+    {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        &actor.clinic_id,
+        Some(&actor.user_id),
+        AuditAction::EscalationResolve,
+        Some(&e.patient_id),
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Re-plans the patient after a resolution (reassurance held back for an urgent escalation
+/// returns). An erased patient has no plan left to adapt.
+fn replan(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    actor: &StaffActor,
+    patient_id: &PatientId,
+    now: NaiveDateTime,
+) -> Result<()> {
+    match patients::lock_patient(conn, patient_id, Some(&actor.clinic_id)) {
+        Ok(_) => {
+            super::super::plan::replan(conn, protocol, patient_id, now)?;
+            Ok(())
+        }
+        Err(Error::NotFound) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_triage_reason_of_the_protocol_is_a_known_rule() {
+        let protocol = Protocol::builtin().unwrap();
+        for rule in &protocol.triage_rules().rules {
+            assert!(
+                TriageReason::parse(&rule.reason).is_some(),
+                "triage rule {} has reason {:?}, unknown to TriageReason (add it and its labels)",
+                rule.id,
+                rule.reason
+            );
+        }
+    }
+}
