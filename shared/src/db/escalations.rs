@@ -169,30 +169,6 @@ pub fn has_open_urgent(conn: &mut DbConn, patient_id: &PatientId) -> Result<bool
     Ok(n > 0)
 }
 
-/// One page of the clinic's escalations, newest first (`before_id` is the keyset cursor: ids
-/// are time-ordered), optionally only those in `status`.
-pub fn list(
-    conn: &mut DbConn,
-    clinic_id: &ClinicId,
-    status: Option<EscalationStatus>,
-    before_id: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Escalation>> {
-    let mut query = escalations::table
-        .filter(escalations::clinic_id.eq(clinic_id))
-        .order(escalations::id.desc())
-        .limit(limit)
-        .select(Escalation::as_select())
-        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
-    if let Some(s) = status {
-        query = query.filter(escalations::status.eq(s));
-    }
-    if let Some(b) = before_id {
-        query = query.filter(escalations::id.lt(b.to_owned()));
-    }
-    Ok(query.load(conn)?)
-}
-
 /// The clinic's escalation `id`, locked for a change (a no-op update takes the row lock on
 /// PostgreSQL and the write lock on SQLite). Errors: `NotFound` for another clinic's or an
 /// unknown id.
@@ -299,6 +275,7 @@ pub fn queue(
         .filter(escalations::clinic_id.eq(clinic_id))
         .select((
             Escalation::as_select(),
+            // `CheckIn`'s fields are in the table's column order.
             check_ins::all_columns.nullable(),
             (
                 patient_profiles::given_name,

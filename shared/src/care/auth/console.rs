@@ -93,9 +93,10 @@ pub async fn accept_invitation(
 }
 
 /// The staff member a cookie secret signs in, with their clinic: a console session unexpired,
-/// its login session not revoked, its account active and staff, and the clinic's open escalation count (one `COUNT` on
-/// an index). `None` otherwise (a deactivated account or a patient never gets a page, whatever
-/// its cookie). One read, on the blocking pool.
+/// its login session not revoked, its account active and staff; with the clinic's open
+/// escalation count (one `COUNT` on an index, for the navigation's badge). `None` otherwise (a
+/// deactivated account or a patient never gets a page, whatever its cookie). One read, on the
+/// blocking pool.
 pub async fn session(db: &Db, secret: String) -> Result<Option<ConsoleStaff>> {
     db.run(move |c| {
         let Some((_, user)) = console_sessions::find(c, &secret, now())? else {

@@ -185,7 +185,7 @@ pub async fn board(
     tz: &TimeZone,
     now: NaiveDateTime,
 ) -> Result<Board> {
-    let (actor, tz) = (actor.clone(), tz.clone());
+    let (actor, tz) = (actor.clone(), *tz);
     db.transaction(move |conn| {
         let (rows, next_cursor, more) = match &tab {
             BoardTab::Open => {
