@@ -10,11 +10,12 @@
 //! once, with a note; [`resolve_group`] closes a patient's same-day escalations together.
 
 mod queue;
+mod resolve;
 
 pub use queue::{
-    Board, BoardTab, Confirmation, OPEN_SHOWN, QueueGroup, QueueItem, board, patient_of, queue,
-    resolve, resolve_group,
+    Board, BoardTab, Confirmation, OPEN_SHOWN, QueueGroup, QueueItem, board, group_same_day, queue,
 };
+pub use resolve::{patient_of, resolve, resolve_group};
 
 use std::sync::Arc;
 
