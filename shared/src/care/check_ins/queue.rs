@@ -323,7 +323,71 @@ fn confirmation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ClinicId, EscalationId};
     use crate::protocol::Protocol;
+
+    fn item(patient: &str, severity: Severity, utc: &str) -> QueueItem {
+        let at = NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M").unwrap();
+        QueueItem {
+            escalation: Escalation {
+                id: EscalationId::new(),
+                clinic_id: ClinicId::from("c"),
+                patient_id: PatientId::from(patient),
+                check_in_id: None,
+                reason: "warning_sign".into(),
+                severity,
+                status: EscalationStatus::Open,
+                resolution_note: None,
+                resolved_by: None,
+                resolved_at: None,
+                created_at: at,
+            },
+            check_in: None,
+            rule: Some(TriageReason::WarningSign),
+            patient_name: None,
+            patient_phone: None,
+            resolver_name: None,
+        }
+    }
+
+    #[test]
+    fn groups_are_one_patients_local_day_urgent_first_and_on_top() {
+        let madrid = TimeZone::parse("Europe/Madrid").unwrap();
+        let groups = group_same_day(
+            vec![
+                // b: the longest waiting, routine only.
+                item("b", Severity::Routine, "2026-12-01 08:00"),
+                // a: routine then urgent on Dec 1 (Madrid), and one at 00:30 on Dec 2 there.
+                item("a", Severity::Routine, "2026-12-01 09:00"),
+                item("a", Severity::Urgent, "2026-12-01 22:30"),
+                item("a", Severity::Routine, "2026-12-01 23:30"),
+            ],
+            &madrid,
+        );
+        let shape: Vec<(&str, Vec<Severity>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.patient_id.as_str(),
+                    g.items.iter().map(|i| i.escalation.severity).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a", vec![Severity::Urgent, Severity::Routine]),
+                ("b", vec![Severity::Routine]),
+                ("a", vec![Severity::Routine]),
+            ]
+        );
+        assert_eq!(groups[0].severity(), Severity::Urgent);
+        assert_eq!(
+            groups[0].opened_at().format("%H:%M").to_string(),
+            "09:00",
+            "a group has been open since its first alert"
+        );
+    }
 
     #[test]
     fn every_triage_reason_of_the_protocol_is_a_known_rule() {
