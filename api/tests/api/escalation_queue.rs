@@ -306,6 +306,14 @@ both_backends! {
         assert_eq!(r.status(), 404);
         assert_eq!(items(&app, &token, "open").await.len(), 1);
         assert_eq!(items(&app, &their_token, "open").await.len(), 1);
+        // In Spanish, in clinic words too.
+        let r = b.submit("/console/escalations", "/console/language", &[("lang", "es"), ("back", "/console/escalations")]).await;
+        assert_eq!(r.status(), 303);
+        let (_, html) = b.page("/console/escalations").await;
+        assert!(html.contains("Signo de alarma comunicado: fiebre; llame al paciente hoy"), "{html}");
+        assert!(html.contains("Enrojecimiento 5/10 · Hinchazón 2/10 · Dolor 2/10"));
+        assert!(html.contains("Alertas <span class=\"badge alert\">1<span class=\"visually-hidden\"> abiertas</span>"));
+        assert!(html.contains(">abierta hace "));
         // Their console counts theirs.
         let (mut other, _) = signed_in_to(&app, &theirs.clinic_id, "clinician").await;
         let (_, html) = other.page("/console/").await;
