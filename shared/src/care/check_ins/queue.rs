@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::super::StaffActor;
 use super::{CheckIn, Escalation};
 use crate::db::escalations::{QueueRow, QueueSelect};
-use crate::db::{Db, DbConn, audit, escalations};
+use crate::db::{Db, audit, escalations};
 use crate::domain::{
     AuditAction, EscalationId, EscalationStatus, PatientId, Severity, TimeZone, TriageReason,
 };
@@ -230,7 +230,7 @@ pub async fn board(
                 .collect(),
         };
         let confirmation = match confirm {
-            Some(id) => confirmation(conn, &actor, &id)?,
+            Some(id) => super::resolve::confirmation(conn, &actor, &id)?,
             None => None,
         };
         Ok(Board {
@@ -283,41 +283,6 @@ pub fn group_same_day(items: Vec<QueueItem>, tz: &TimeZone) -> Vec<QueueGroup> {
             .then(a.opened_at().cmp(&b.opened_at()))
     });
     groups
-}
-
-fn confirmation(
-    conn: &mut DbConn,
-    actor: &StaffActor,
-    id: &EscalationId,
-) -> Result<Option<Confirmation>> {
-    let Some(e) = escalations::find(conn, &actor.clinic_id, id)? else {
-        return Ok(None);
-    };
-    let (Some(by), Some(at)) = (&e.resolved_by, e.resolved_at) else {
-        return Ok(None);
-    };
-    if by != &actor.user_id {
-        return Ok(None);
-    }
-    let select = QueueSelect::ResolvedTogether {
-        patient_id: &e.patient_id,
-        by,
-        at,
-    };
-    let together: Vec<QueueItem> = escalations::queue(conn, &actor.clinic_id, select, 100)?
-        .into_iter()
-        .map(QueueItem::from)
-        .collect();
-    let group = QueueGroup {
-        patient_id: e.patient_id.clone(),
-        items: together,
-    };
-    Ok(Some(Confirmation {
-        patient_name: group.patient_name().map(str::to_owned),
-        count: group.items.len().max(1),
-        severity: group.severity(),
-        opened_at: group.opened_at(),
-    }))
 }
 
 #[cfg(test)]

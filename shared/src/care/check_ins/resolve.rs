@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 
 use super::super::StaffActor;
 use super::Escalation;
-use super::queue::QueueItem;
+use super::queue::{Confirmation, QueueGroup, QueueItem};
 use crate::db::escalations::QueueSelect;
 use crate::db::{Db, DbConn, audit, escalations, patients};
 use crate::domain::{AuditAction, EscalationId, EscalationStatus, PatientId};
@@ -157,4 +157,41 @@ fn replan(
         Err(Error::NotFound) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// What the actor's resolution of `id` did (the escalations resolved with it), for the page
+/// it returns to; `None` when `id` is not the actor's resolution.
+pub(super) fn confirmation(
+    conn: &mut DbConn,
+    actor: &StaffActor,
+    id: &EscalationId,
+) -> Result<Option<Confirmation>> {
+    let Some(e) = escalations::find(conn, &actor.clinic_id, id)? else {
+        return Ok(None);
+    };
+    let (Some(by), Some(at)) = (&e.resolved_by, e.resolved_at) else {
+        return Ok(None);
+    };
+    if by != &actor.user_id {
+        return Ok(None);
+    }
+    let select = QueueSelect::ResolvedTogether {
+        patient_id: &e.patient_id,
+        by,
+        at,
+    };
+    let together: Vec<QueueItem> = escalations::queue(conn, &actor.clinic_id, select, 100)?
+        .into_iter()
+        .map(QueueItem::from)
+        .collect();
+    let group = QueueGroup {
+        patient_id: e.patient_id.clone(),
+        items: together,
+    };
+    Ok(Some(Confirmation {
+        patient_name: group.patient_name().map(str::to_owned),
+        count: group.items.len().max(1),
+        severity: group.severity(),
+        opened_at: group.opened_at(),
+    }))
 }
