@@ -1,11 +1,13 @@
-//! Console render benchmark: server-side time to build the roster page and a patient's record
-//! (queries, audit writes, chart and template) with 1,000 patients in the clinic. Run with
+//! Console render benchmark: server-side time to build the roster page, a patient's record
+//! (queries, audit writes, chart and template) with 1,000 patients in the clinic, and the
+//! escalation queue with 500 open escalations. Run with
 //!
 //! ```sh
-//! cargo bench -p api --bench console_render -- [patients] [sqlite|postgres]
+//! cargo bench -p api --bench console_render -- [patients] [sqlite|postgres] [open escalations]
 //! ```
 //!
-//! (defaults: 1,000 patients, sqlite). Target: p99 ≤ 50 ms. Figures are in BENCHMARKS.md.
+//! (defaults: 1,000 patients, sqlite, 500 open escalations). Target: p99 ≤ 50 ms. Figures are
+//! in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/clinic.rs"]
@@ -16,12 +18,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
+use shared::care::check_ins::{BoardTab, CheckInForm};
 use shared::config::Config;
 use shared::db::roster::{RosterQuery, RosterSort};
 use shared::db::{Backend, Db, migrate};
-use shared::domain::{PatientId, Role, TimeZone};
+use shared::domain::{PatientId, Role, Symptom, TimeZone};
 use shared::testing::TestDatabase;
+use shared::time::now;
 
+use api::console::escalations;
 use api::console::patient;
 use api::console::roster::{self, PAGE_SIZE};
 use api::console::session::ConsoleUser;
@@ -39,14 +44,15 @@ fn main() {
         Some("postgres") => Backend::Postgres,
         _ => Backend::Sqlite,
     };
+    let open: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(500);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(run(patients, backend));
+    rt.block_on(run(patients, backend, open));
 }
 
-async fn run(patients: usize, backend: Backend) {
+async fn run(patients: usize, backend: Backend, open: usize) {
     let Some(t) = TestDatabase::new(backend) else {
         eprintln!("PostgreSQL unreachable; nothing measured");
         return;
@@ -81,6 +87,13 @@ async fn run(patients: usize, backend: Backend) {
         started.elapsed()
     );
 
+    let started = Instant::now();
+    let opened = open_escalations(&state, &ids, open).await;
+    println!(
+        "{backend}: {opened} open escalations (urgent, some patients with a routine one the same day) in {:.1?}",
+        started.elapsed()
+    );
+
     let user = ConsoleUser {
         user_id: staff.id.clone(),
         clinic_id: clinic.id.clone(),
@@ -89,6 +102,7 @@ async fn run(patients: usize, backend: Backend) {
         clinic_name: clinic.name.clone(),
         clinic_tz: TimeZone::parse("Europe/Madrid").unwrap(),
         csrf: "bench".into(),
+        open_escalations: 0,
     };
     let newest = RosterQuery {
         limit: PAGE_SIZE,
@@ -132,6 +146,17 @@ async fn run(patients: usize, backend: Backend) {
         assert!(html.contains("<svg"));
     }
     report.push(("patient record (with chart)", times));
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let t0 = Instant::now();
+        let page = escalations::render(&state, &user, BoardTab::Open, None)
+            .await
+            .unwrap();
+        let html = page.render().unwrap();
+        times.push(t0.elapsed());
+        assert!(html.contains("id=\"queue\""));
+    }
+    report.push(("escalation queue (open)", times));
     println!("| page | p50 | p99 | max |");
     println!("|---|---:|---:|---:|");
     for (label, mut times) in report {
@@ -144,6 +169,46 @@ async fn run(patients: usize, backend: Backend) {
             ms(*times.last().unwrap())
         );
     }
+}
+
+/// Opens `n` escalations through the check-in use case: an urgent warning sign for each
+/// patient in turn, and for every fifth patient treated at least six days ago a routine
+/// redness-not-fading one first (the same day: one group of two on the page).
+async fn open_escalations(state: &AppState, ids: &[PatientId], n: usize) -> usize {
+    let mut opened = 0;
+    for (i, id) in ids.iter().enumerate() {
+        if opened >= n {
+            break;
+        }
+        let at = now() - chrono::Duration::minutes((n - opened) as i64);
+        let routine = i % 5 == 0 && i % 30 >= 6 && opened + 2 <= n;
+        let mut forms = Vec::new();
+        if routine {
+            forms.push(CheckInForm {
+                redness: 8,
+                swelling: 3,
+                pain: 2,
+                peeling: false,
+                symptoms: vec![],
+            });
+        }
+        forms.push(CheckInForm {
+            redness: 5,
+            swelling: 3,
+            pain: 4,
+            peeling: false,
+            symptoms: vec![Symptom::ALL[i % Symptom::ALL.len()]],
+        });
+        for form in forms {
+            let r = shared::care::check_ins::record(&state.db, &state.protocol, id, form, at)
+                .await
+                .unwrap();
+            if r.escalation.is_some_and(|e| e.created_at == at) {
+                opened += 1;
+            }
+        }
+    }
+    opened
 }
 
 fn ms(d: Duration) -> String {

@@ -16,10 +16,11 @@
 mod audit;
 mod auth;
 pub mod chart;
+mod clinical;
 mod details;
 mod devices;
 mod enrol;
-mod escalations;
+pub mod escalations;
 mod field_messages;
 pub mod labels;
 mod language;

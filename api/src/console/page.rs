@@ -26,6 +26,8 @@ pub struct Nav {
     pub back: String,
     /// The languages the picker offers: (tag, own name, the one in use).
     pub languages: Vec<(&'static str, &'static str, bool)>,
+    /// The clinic's open escalations: the badge on the Escalations link.
+    pub open_escalations: i64,
 }
 
 impl Nav {
@@ -40,6 +42,7 @@ impl Nav {
                 .iter()
                 .map(|l| (l.tag(), l.endonym(), *l == texts().lang))
                 .collect(),
+            open_escalations: user.open_escalations,
         })
     }
 }

@@ -7,15 +7,16 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use shared::care;
-use shared::care::check_ins::Escalation;
 use shared::care::roster::PatientRecord;
-use shared::domain::{EscalationStatus, PatientId, PromptStatus, TimeZone};
+use shared::domain::{PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 use super::chart;
+use super::clinical;
 use super::devices::{self, DeviceRow};
+use super::escalations::{EscalationRow, escalation_row};
 use super::labels::{self, Failure};
-use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
+use super::page::{self, ConsoleError, Nav, local, see_other};
 use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, SessionForm};
 use super::strings::Strings;
@@ -52,18 +53,9 @@ pub struct CheckInRow {
     pub pain: i32,
     pub expected: String,
     pub symptoms: String,
+    /// The severity's label, and its code for the style.
     pub severity: &'static str,
-}
-
-pub struct EscalationRow {
-    pub id: String,
-    pub opened: String,
-    pub severity: &'static str,
-    pub urgent: bool,
-    pub reason: String,
-    pub open: bool,
-    pub open_for: String,
-    pub note: String,
+    pub severity_class: &'static str,
 }
 
 #[derive(Template)]
@@ -100,14 +92,6 @@ pub struct RecordPage {
 fn or_none(t: &Strings, s: Option<String>) -> String {
     s.filter(|s| !s.is_empty())
         .unwrap_or_else(|| t.none.to_owned())
-}
-
-fn join<T: std::fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The record page's content for `record`, the clinic's zone `tz` and `protocol`.
@@ -233,42 +217,23 @@ pub fn view(
                     .day
                     .map(|d| protocol.expected_ceiling(d).redness.to_string())
                     .unwrap_or_else(|| t.none.to_owned()),
-                symptoms: or_none(t, Some(join(&c.symptoms.0))),
-                severity: c.severity.as_str(),
+                symptoms: clinical::symptoms(t, &c.symptoms.0),
+                severity: clinical::severity(t, c.severity),
+                severity_class: c.severity.as_str(),
             })
             .collect(),
         escalations: record
             .escalations
             .iter()
-            .map(|e| escalation_row(t, e, tz, at))
+            .map(|e| {
+                let check_in = e
+                    .check_in_id
+                    .as_ref()
+                    .and_then(|id| record.check_ins.iter().find(|c| &c.id == id));
+                escalation_row(t, e, check_in, None, tz, at)
+            })
             .collect(),
         name,
-    }
-}
-
-/// An escalation as the record and the queue print it.
-pub fn escalation_row(
-    t: &Strings,
-    e: &Escalation,
-    tz: &TimeZone,
-    at: NaiveDateTime,
-) -> EscalationRow {
-    let open = e.status == EscalationStatus::Open;
-    EscalationRow {
-        id: e.id.to_string(),
-        opened: local(e.created_at, tz),
-        severity: e.severity.as_str(),
-        urgent: e.severity == shared::domain::Severity::Urgent,
-        reason: e.reason.replace('_', " "),
-        open,
-        open_for: if open {
-            elapsed(e.created_at, at)
-        } else {
-            e.resolved_at
-                .map(|r| format!("{} {}", t.resolved, local(r, tz)))
-                .unwrap_or_default()
-        },
-        note: or_none(t, e.resolution_note.clone()),
     }
 }
 

@@ -73,6 +73,8 @@ pub struct ConsoleUser {
     pub clinic_tz: TimeZone,
     /// The CSRF token of this session, for the page's forms.
     pub csrf: String,
+    /// The clinic's open escalations when the request came in (the navigation's badge).
+    pub open_escalations: i64,
 }
 
 impl ConsoleUser {
@@ -112,6 +114,7 @@ async fn authenticate(req: HttpRequest) -> Result<ConsoleUser, ConsoleError> {
         user,
         clinic,
         locale,
+        open_escalations,
     }) = console::session(&state.db, secret.clone()).await?
     else {
         return Err(ConsoleError::sign_in());
@@ -127,6 +130,7 @@ async fn authenticate(req: HttpRequest) -> Result<ConsoleUser, ConsoleError> {
         clinic_name: clinic.name,
         clinic_tz: clinic.timezone,
         csrf: csrf_for(&secret),
+        open_escalations,
     })
 }
 

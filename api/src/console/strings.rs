@@ -298,6 +298,14 @@ catalogue! {
     back_to_roster,
 
     // escalations.ftl
+    esc_symptom_pus, esc_symptom_fever, esc_symptom_spreading_redness, esc_symptom_blisters,
+    esc_symptom_cold_sore, esc_symptom_severe_pain, esc_no_symptoms, esc_and, esc_sev_urgent,
+    esc_sev_routine, esc_sev_none, esc_rule_warning_sign, esc_rule_warning_sign_plain,
+    esc_rule_redness_not_fading, esc_rule_redness_worsening, esc_rule_strong_pain,
+    esc_rule_unknown, esc_score, esc_reported, esc_why, esc_call, esc_no_phone, esc_erased,
+    esc_opened_at, esc_open_for, esc_alerts_in_group, esc_resolve_group, esc_note_hint,
+    esc_note_empty, esc_note_too_long, esc_note_invalid, esc_more_open, esc_resolved_by,
+    esc_resolved_at, esc_time_to_resolve, esc_open_badge_hidden, esc_confirmed, esc_this_patient,
 
     // onboarding.ftl
     invitation_for,

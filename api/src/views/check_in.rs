@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::care::check_ins::{CheckIn, CheckInForm, Escalation, Recorded};
+use shared::care::check_ins::{CheckInForm, QueueItem, Recorded};
 use shared::domain::{
-    CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom, UserId,
+    CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom, TriageReason, UserId,
 };
 use shared::time::to_utc;
 use shared::{Error, FieldError};
@@ -166,38 +166,78 @@ pub struct EscalationParams {
     pub cursor: Option<String>,
 }
 
+/// The three scores of the check-in that raised an escalation, 0 (none) – 10 (worst).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Scores {
+    #[schema(minimum = 0, maximum = 10)]
+    pub redness: i32,
+    #[schema(minimum = 0, maximum = 10)]
+    pub swelling: i32,
+    #[schema(minimum = 0, maximum = 10)]
+    pub pain: i32,
+}
+
 /// An escalation in the clinic's queue.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EscalationItem {
     pub id: EscalationId,
     pub patient_id: PatientId,
-    /// The triage rule that raised it (`warning_sign`, `redness_not_fading`, …).
+    /// "Given Family"; null once the patient is erased.
+    pub patient_name: Option<String>,
+    /// E.164 (`+34600111222`); null when not on file or the patient is erased.
+    pub patient_phone: Option<String>,
+    /// The stored reason code of the triage rule that raised it (as `rule`, kept for clients
+    /// of the first version).
     pub reason: String,
+    /// The triage rule that raised it; null for a reason this version does not know.
+    pub rule: Option<TriageReason>,
     pub severity: Severity,
     pub status: EscalationStatus,
+    /// Warning signs the patient reported in the check-in that raised it.
+    pub symptoms: Vec<Symptom>,
+    /// The check-in's scores; null when the escalation has no check-in.
+    pub scores: Option<Scores>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The id of the staff member who resolved it.
     pub resolved_by: Option<UserId>,
+    /// The name of the staff member who resolved it.
+    pub resolved_by_name: Option<String>,
     pub resolution_note: Option<String>,
     /// Seconds from opening to resolution; null while open.
     pub time_to_resolve_secs: Option<i64>,
     pub check_in: Option<PatientRecordCheckIn>,
 }
 
-impl EscalationItem {
-    pub fn new(e: Escalation, check_in: Option<CheckIn>) -> Self {
+impl From<QueueItem> for EscalationItem {
+    fn from(item: QueueItem) -> Self {
+        let e = item.escalation;
         Self {
             time_to_resolve_secs: e.resolved_at.map(|r| (r - e.created_at).num_seconds()),
             id: e.id,
             patient_id: e.patient_id,
+            patient_name: item.patient_name,
+            patient_phone: item.patient_phone,
             reason: e.reason,
+            rule: item.rule,
             severity: e.severity,
             status: e.status,
+            symptoms: item
+                .check_in
+                .as_ref()
+                .map(|c| c.symptoms.0.clone())
+                .unwrap_or_default(),
+            scores: item.check_in.as_ref().map(|c| Scores {
+                redness: c.redness,
+                swelling: c.swelling,
+                pain: c.pain,
+            }),
             created_at: to_utc(e.created_at),
             resolved_at: e.resolved_at.map(to_utc),
             resolved_by: e.resolved_by,
+            resolved_by_name: item.resolver_name,
             resolution_note: e.resolution_note,
-            check_in: check_in.map(PatientRecordCheckIn::from),
+            check_in: item.check_in.map(PatientRecordCheckIn::from),
         }
     }
 }

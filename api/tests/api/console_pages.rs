@@ -101,7 +101,9 @@ both_backends! {
         assert!(html.contains("drops from 10 to 5 on day 5"), "the expected band is the protocol's");
         assert!(html.contains("id=\"chart-table\""), "a table fallback");
         assert!(html.contains("urgent"));
-        assert!(html.contains("warning sign"), "the escalation's reason");
+        assert!(html.contains("Warning sign reported: pus or oozing"), "the escalation's reason, in words");
+        assert!(html.contains("Redness 8/10"), "the scores, in words");
+        assert!(!html.contains(">pus<") && !html.contains(">urgent<"), "no raw codes");
         assert!(html.contains("id=\"timeline\""));
 
         // Resolving from the record returns to it; a second resolution is the 409 page.
@@ -255,6 +257,7 @@ both_backends! {
         let routine = html.find("sev routine").expect("a routine row");
         assert!(urgent < routine, "urgent on top");
         assert!(html.contains(" min</td>"), "time open shown");
+        assert!(html.contains(">open "), "time open shown in words");
 
         let id = html.split("/console/escalations/").nth(1).unwrap().split('/').next().unwrap().to_owned();
         let r = b.submit("/console/escalations", &format!("/console/escalations/{id}/resolve"), &[("note", "  ")]).await;

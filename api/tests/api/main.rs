@@ -25,6 +25,7 @@ mod contract;
 mod deploy;
 mod devices;
 mod errors;
+mod escalation_queue;
 mod faults;
 mod mail;
 mod me;

@@ -6,13 +6,21 @@
 //! patient's plan adapts (follow-up, confirmation, reassurance held back) through the same
 //! re-plan as every other change.
 //!
-//! The clinic answers from its queue: [`resolve`] closes an escalation once, with a note.
+//! The clinic answers from its queue ([`queue`], [`board`]): [`resolve`] closes an escalation
+//! once, with a note; [`resolve_group`] closes a patient's same-day escalations together.
+
+mod queue;
+mod resolve;
+
+pub use queue::{
+    Board, BoardTab, Confirmation, OPEN_SHOWN, QueueGroup, QueueItem, board, group_same_day, queue,
+};
+pub use resolve::{patient_of, resolve, resolve_group};
 
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use super::StaffActor;
 use crate::db::{Db, DbConn, alerts, audit, check_ins, clinics, escalations, patients, treatments};
 use crate::domain::AuditAction;
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
@@ -177,93 +185,4 @@ fn record_in(
         triage,
         escalation,
     })
-}
-
-/// One page of the actor's clinic's escalations, newest first, each with its check-in. The
-/// first `audited` rows (the ones the caller shows) are named by one `escalation.list` audit
-/// entry for the view: they carry the patients' scores and symptoms.
-pub async fn queue(
-    db: &Db,
-    actor: &StaffActor,
-    status: Option<EscalationStatus>,
-    before_id: Option<String>,
-    limit: i64,
-    audited: usize,
-    now: NaiveDateTime,
-) -> Result<Vec<(Escalation, Option<CheckIn>)>> {
-    let actor = actor.clone();
-    db.transaction(move |conn| {
-        let page = escalations::list(conn, &actor.clinic_id, status, before_id.as_deref(), limit)?;
-        let ids: Vec<&CheckInId> = page.iter().filter_map(|e| e.check_in_id.as_ref()).collect();
-        let mut found = check_ins::by_ids(conn, &actor.clinic_id, &ids)?;
-        let shown: Vec<&PatientId> = page.iter().take(audited).map(|e| &e.patient_id).collect();
-        audit::record_list(
-            conn,
-            &actor.clinic_id,
-            Some(&actor.user_id),
-            AuditAction::EscalationList,
-            &shown,
-            now,
-        )?;
-        Ok(page
-            .into_iter()
-            .map(|e| {
-                let c = e
-                    .check_in_id
-                    .as_ref()
-                    .and_then(|id| found.iter().position(|c| &c.id == id))
-                    .map(|i| found.swap_remove(i));
-                (e, c)
-            })
-            .collect())
-    })
-    .await
-}
-
-/// Resolves one of the actor's clinic's escalations with a note (already checked: non-empty,
-/// bounded), audited; the patient's plan is re-planned (reassurance held back for an urgent
-/// escalation returns). Errors: `NotFound` for another clinic's or an unknown id; `Conflict`
-/// when it was resolved already (the first resolution stands).
-pub async fn resolve(
-    db: &Db,
-    protocol: &Arc<Protocol>,
-    actor: &StaffActor,
-    id: &EscalationId,
-    note: String,
-    now: NaiveDateTime,
-) -> Result<(Escalation, Option<CheckIn>)> {
-    let (protocol, actor, id) = (protocol.clone(), actor.clone(), id.clone());
-    db.transaction(move |conn| {
-        let current = escalations::lock(conn, &actor.clinic_id, &id)?;
-        if current.status == EscalationStatus::Resolved
-            || !escalations::resolve(conn, &id, &actor.user_id, &note, now)?
-        {
-            return Err(Error::Conflict(
-                "this escalation was already resolved; the first resolution stands".into(),
-            ));
-        }
-        audit::record(
-            conn,
-            &actor.clinic_id,
-            Some(&actor.user_id),
-            AuditAction::EscalationResolve,
-            Some(&current.patient_id),
-            now,
-        )?;
-        // An erased patient has no plan left to adapt.
-        match patients::lock_patient(conn, &current.patient_id, Some(&actor.clinic_id)) {
-            Ok(_) => {
-                super::plan::replan(conn, &protocol, &current.patient_id, now)?;
-            }
-            Err(Error::NotFound) => {}
-            Err(e) => return Err(e),
-        }
-        let escalation = escalations::lock(conn, &actor.clinic_id, &id)?;
-        let check_in = match &escalation.check_in_id {
-            Some(c) => check_ins::by_ids(conn, &actor.clinic_id, &[c])?.pop(),
-            None => None,
-        };
-        Ok((escalation, check_in))
-    })
-    .await
 }

@@ -85,12 +85,3 @@ pub fn signals_for_treatment(
         ))
         .load(conn)?)
 }
-
-/// The check-ins with these ids, for the clinic's escalation queue (one query per page).
-pub fn by_ids(conn: &mut DbConn, clinic_id: &ClinicId, ids: &[&CheckInId]) -> Result<Vec<CheckIn>> {
-    Ok(check_ins::table
-        .filter(check_ins::clinic_id.eq(clinic_id))
-        .filter(check_ins::id.eq_any(ids))
-        .select(CheckIn::as_select())
-        .load(conn)?)
-}

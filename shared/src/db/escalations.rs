@@ -9,7 +9,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{clinics, escalations, users};
+use super::check_ins::CheckIn;
+use super::schema::{check_ins, clinics, escalations, patient_profiles, users};
 use crate::domain::{
     CheckInId, ClinicId, EscalationId, EscalationStatus, PatientId, Role, Severity, TimeZone,
     UserId, UserStatus,
@@ -168,30 +169,6 @@ pub fn has_open_urgent(conn: &mut DbConn, patient_id: &PatientId) -> Result<bool
     Ok(n > 0)
 }
 
-/// One page of the clinic's escalations, newest first (`before_id` is the keyset cursor: ids
-/// are time-ordered), optionally only those in `status`.
-pub fn list(
-    conn: &mut DbConn,
-    clinic_id: &ClinicId,
-    status: Option<EscalationStatus>,
-    before_id: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Escalation>> {
-    let mut query = escalations::table
-        .filter(escalations::clinic_id.eq(clinic_id))
-        .order(escalations::id.desc())
-        .limit(limit)
-        .select(Escalation::as_select())
-        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
-    if let Some(s) = status {
-        query = query.filter(escalations::status.eq(s));
-    }
-    if let Some(b) = before_id {
-        query = query.filter(escalations::id.lt(b.to_owned()));
-    }
-    Ok(query.load(conn)?)
-}
-
 /// The clinic's escalation `id`, locked for a change (a no-op update takes the row lock on
 /// PostgreSQL and the write lock on SQLite). Errors: `NotFound` for another clinic's or an
 /// unknown id.
@@ -234,4 +211,144 @@ pub fn resolve(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// An escalation as the clinic's queue shows it: with the check-in that raised it, the
+/// patient's name and phone (`None` once erased) and the name of the staff member who resolved
+/// it.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub escalation: Escalation,
+    pub check_in: Option<CheckIn>,
+    /// `(given name, family name, phone)`; `None` for an erased patient.
+    pub patient: Option<(String, Option<String>, Option<String>)>,
+    pub resolver_name: Option<String>,
+}
+
+/// Which of the clinic's escalations [`queue`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum QueueSelect<'a> {
+    /// A page in `status` (both when `None`), newest first, before the keyset cursor `before_id`
+    /// (ids are time-ordered).
+    Page {
+        status: Option<EscalationStatus>,
+        before_id: Option<&'a str>,
+    },
+    /// Every open escalation, oldest first.
+    Open,
+    /// The escalations resolved together (same patient, staff member and instant).
+    ResolvedTogether {
+        patient_id: &'a PatientId,
+        by: &'a UserId,
+        at: NaiveDateTime,
+    },
+}
+
+/// The clinic's escalations with everything the queue shows, in one query whatever their
+/// number (left joins on the check-in, the patient's profile and the resolver; each joined row
+/// must be the same clinic's).
+pub fn queue(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    select: QueueSelect<'_>,
+    limit: i64,
+) -> Result<Vec<QueueRow>> {
+    let mut query = escalations::table
+        .left_join(
+            check_ins::table.on(check_ins::id
+                .nullable()
+                .eq(escalations::check_in_id)
+                .and(check_ins::clinic_id.eq(escalations::clinic_id))),
+        )
+        .left_join(
+            patient_profiles::table.on(patient_profiles::user_id
+                .eq(escalations::patient_id)
+                .and(patient_profiles::clinic_id.eq(escalations::clinic_id))
+                .and(patient_profiles::erased_at.is_null())),
+        )
+        .left_join(
+            users::table.on(users::id
+                .nullable()
+                .eq(escalations::resolved_by)
+                .and(users::clinic_id.eq(escalations::clinic_id))),
+        )
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .select((
+            Escalation::as_select(),
+            // `CheckIn`'s fields are in the table's column order.
+            check_ins::all_columns.nullable(),
+            (
+                patient_profiles::given_name,
+                patient_profiles::family_name,
+                patient_profiles::phone,
+            )
+                .nullable(),
+            users::name.nullable(),
+        ))
+        .limit(limit)
+        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    match select {
+        QueueSelect::Page { status, before_id } => {
+            query = query.order(escalations::id.desc());
+            if let Some(s) = status {
+                query = query.filter(escalations::status.eq(s));
+            }
+            if let Some(b) = before_id {
+                query = query.filter(escalations::id.lt(b.to_owned()));
+            }
+        }
+        QueueSelect::Open => {
+            // The literal the `escalations_clinic (clinic_id, status, created_at)` index holds.
+            query = query
+                .filter(escalations::status.eq(EscalationStatus::Open))
+                .order((escalations::created_at.asc(), escalations::id.asc()));
+        }
+        QueueSelect::ResolvedTogether { patient_id, by, at } => {
+            query = query
+                .filter(escalations::patient_id.eq(patient_id))
+                .filter(escalations::resolved_by.eq(by))
+                .filter(escalations::resolved_at.eq(at))
+                .order((escalations::created_at.asc(), escalations::id.asc()));
+        }
+    }
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        Escalation,
+        Option<CheckIn>,
+        Option<(String, Option<String>, Option<String>)>,
+        Option<String>,
+    )> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(escalation, check_in, patient, resolver_name)| QueueRow {
+            escalation,
+            check_in,
+            patient,
+            resolver_name,
+        })
+        .collect())
+}
+
+/// How many of the clinic's escalations are open (the console's navigation badge): one
+/// `COUNT` on the `escalations_clinic` index.
+pub fn open_count(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<i64> {
+    Ok(escalations::table
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .filter(escalations::status.eq(EscalationStatus::Open))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The clinic's escalation `id`, if it is one.
+pub fn find(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    id: &EscalationId,
+) -> Result<Option<Escalation>> {
+    Ok(escalations::table
+        .filter(escalations::id.eq(id))
+        .filter(escalations::clinic_id.eq(clinic_id))
+        .select(Escalation::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -10,6 +10,19 @@ code_enum!(
 );
 
 code_enum!(
+    /// Why an escalation was opened: the `reason` of the protocol's triage rule that fired
+    /// (`shared/protocol/v1/triage.toml`), stored as `escalations.reason`. A protocol rule with a
+    /// reason not listed here fails the protocol's own tests, so every reason the clinic can see
+    /// has a label.
+    TriageReason {
+        WarningSign => "warning_sign",
+        RednessNotFading => "redness_not_fading",
+        RednessWorsening => "redness_worsening",
+        StrongPain => "strong_pain",
+    }
+);
+
+code_enum!(
     /// Where an urgent escalation's email to the clinic is (`clinic_alerts.status`): `pending`
     /// waits for its `available_at`, `sending` is leased to one worker, `sent` reached at least
     /// one of the clinic's staff, `failed` gave up after `AFTERCARE_MAX_ATTEMPTS` (or had no one

@@ -16,7 +16,7 @@ pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Se
 pub use delivery::{
     ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
 };
-pub use escalation::{ClinicAlertStatus, EscalationStatus};
+pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
     PromptId, SessionId, TreatmentId, UserId,

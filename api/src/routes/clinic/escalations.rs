@@ -12,7 +12,7 @@ use crate::pagination;
 use crate::state::AppState;
 use crate::validate;
 use crate::views::check_in::{
-    EscalationItem, EscalationPage, EscalationParams, NOTE_MAX, ResolveEscalation,
+    EscalationItem, EscalationPage, EscalationParams, NOTE_MAX, ResolveEscalation, Scores,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,11 +22,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(list, resolve),
-    components(schemas(EscalationItem, EscalationPage, ResolveEscalation))
+    components(schemas(EscalationItem, EscalationPage, ResolveEscalation, Scores))
 )]
 pub struct Doc;
 
-/// The clinic's escalations, newest first, each with the check-in that raised it.
+/// The clinic's escalations, newest first, each with the check-in that raised it: what was
+/// reported (symptoms, scores), the triage rule that fired, the patient's phone, and who
+/// resolved it when.
 #[utoipa::path(
     operation_id = "listEscalations",
     tag = "clinic",
@@ -65,12 +67,9 @@ pub async fn list(
         now(),
     )
     .await?;
-    let (rows, next_cursor) = pagination::split(rows, limit, |(e, _)| e.id.to_string());
+    let (rows, next_cursor) = pagination::split(rows, limit, |i| i.escalation.id.to_string());
     Ok(web::Json(EscalationPage {
-        items: rows
-            .into_iter()
-            .map(|(e, c)| EscalationItem::new(e, c))
-            .collect(),
+        items: rows.into_iter().map(EscalationItem::from).collect(),
         next_cursor,
     }))
 }
@@ -99,7 +98,7 @@ pub async fn resolve(
     body: web::Json<ResolveEscalation>,
 ) -> ApiResult<web::Json<EscalationItem>> {
     let note = validate::multiline_text(&body.note, NOTE_MAX).map_err(|m| invalid("note", m))?;
-    let (e, c) = check_ins::resolve(
+    let item = check_ins::resolve(
         &state.db,
         &state.protocol,
         &staff.actor(),
@@ -108,5 +107,5 @@ pub async fn resolve(
         now(),
     )
     .await?;
-    Ok(web::Json(EscalationItem::new(e, c)))
+    Ok(web::Json(EscalationItem::from(item)))
 }

@@ -11,7 +11,7 @@ use chrono::Duration;
 
 use super::login::check_credentials;
 use super::{LogInForm, User};
-use crate::db::{Db, clinics, console_sessions, sessions, throttle, users};
+use crate::db::{Db, clinics, console_sessions, escalations, sessions, throttle, users};
 use crate::domain::Locale;
 use crate::error::{Error, Result};
 use crate::time::now;
@@ -28,6 +28,8 @@ pub struct ConsoleStaff {
     pub clinic: Clinic,
     /// The console language the staff member chose; `None` follows the browser.
     pub locale: Option<Locale>,
+    /// The clinic's open escalations, for the navigation's badge.
+    pub open_escalations: i64,
 }
 
 /// Signs a staff member in with email and password, checked as the app's login checks them
@@ -91,8 +93,10 @@ pub async fn accept_invitation(
 }
 
 /// The staff member a cookie secret signs in, with their clinic: a console session unexpired,
-/// its login session not revoked, its account active and staff. `None` otherwise (a deactivated
-/// account or a patient never gets a page, whatever its cookie). One read, on the blocking pool.
+/// its login session not revoked, its account active and staff; with the clinic's open
+/// escalation count (one `COUNT` on an index, for the navigation's badge). `None` otherwise (a
+/// deactivated account or a patient never gets a page, whatever its cookie). One read, on the
+/// blocking pool.
 pub async fn session(db: &Db, secret: String) -> Result<Option<ConsoleStaff>> {
     db.run(move |c| {
         let Some((_, user)) = console_sessions::find(c, &secret, now())? else {
@@ -103,10 +107,12 @@ pub async fn session(db: &Db, secret: String) -> Result<Option<ConsoleStaff>> {
         }
         let clinic = clinics::find(c, &user.clinic_id)?;
         let locale = users::locale(c, &user.id)?;
+        let open_escalations = escalations::open_count(c, &user.clinic_id)?;
         Ok(Some(ConsoleStaff {
             user,
             clinic,
             locale,
+            open_escalations,
         }))
     })
     .await
