@@ -77,7 +77,7 @@ pub async fn record(
 ) -> Result<Recorded> {
     let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
-        match record_in(conn, &protocol, &actor, &patient_id, form, true, now)? {
+        match record_in(conn, &protocol, &actor, &patient_id, form, &Confirmation::Any, now)? {
             Checked::Recorded(r) => Ok(r),
             Checked::Unconfirmed(_) => Err(Error::Internal(anyhow::anyhow!(
                 "an accepted course check asked for confirmation"
@@ -87,8 +87,30 @@ pub async fn record(
     .await
 }
 
+/// Which of the course check's warnings the person recording has seen and confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// None yet: any warning stops the recording.
+    Nothing,
+    /// The warnings with these codes ([`CourseWarning::code`]), as a form showed them; a
+    /// warning not among them (the values were changed since) stops the recording.
+    Shown(Vec<String>),
+    /// Whatever the check says (an API caller's `confirm_warnings: true`).
+    Any,
+}
+
+impl Confirmation {
+    fn covers(&self, warnings: &[CourseWarning]) -> bool {
+        match self {
+            Self::Nothing => warnings.is_empty(),
+            Self::Shown(codes) => warnings.iter().all(|w| codes.iter().any(|c| c == w.code())),
+            Self::Any => true,
+        }
+    }
+}
+
 /// Records a treatment as [`record`] does when the course check finds nothing, or when
-/// `confirmed` says a person saw its warnings and records anyway (audited as
+/// `confirmed` covers its warnings: a person saw them and records anyway (audited as
 /// `treatment.warned` beside `treatment.create`). Otherwise nothing is written and the
 /// warnings come back for a person to confirm (the console's first submission). Errors as for
 /// [`record`].
@@ -98,12 +120,12 @@ pub async fn record_checked(
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
-    confirmed: bool,
+    confirmed: Confirmation,
     now: NaiveDateTime,
 ) -> Result<Checked> {
     let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
-        record_in(conn, &protocol, &actor, &patient_id, form, confirmed, now)
+        record_in(conn, &protocol, &actor, &patient_id, form, &confirmed, now)
     })
     .await
 }
@@ -114,13 +136,13 @@ fn record_in(
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
-    confirmed: bool,
+    confirmed: &Confirmation,
     now: NaiveDateTime,
 ) -> Result<Checked> {
     let profile = patients::lock_patient(conn, patient_id, Some(&actor.clinic_id))?;
     // Read under the patient's lock: two staff recording at once see each other's treatment.
     let warnings = course_warnings(treatments::current(conn, patient_id)?.as_ref(), &form);
-    if !warnings.is_empty() && !confirmed {
+    if !confirmed.covers(&warnings) {
         return Ok(Checked::Unconfirmed(warnings));
     }
     if profile.discharged_at.is_some() {
