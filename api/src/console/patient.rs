@@ -287,7 +287,10 @@ pub async fn show(
 ) -> Result<HttpResponse, ConsoleError> {
     let mut page = render(&state, &user, &PatientId::from(id.into_inner())).await?;
     let done = Fields::parse(req.query_string().as_bytes());
-    page.notice = done.get("done").and_then(actions::done_notice).map(str::to_owned);
+    page.notice = done
+        .get("done")
+        .and_then(actions::done_notice)
+        .map(str::to_owned);
     page::ok(&page)
 }
 
@@ -302,4 +305,3 @@ pub fn local_input_to_rfc3339(raw: &str, tz: &TimeZone) -> String {
         None => raw.to_owned(),
     }
 }
-

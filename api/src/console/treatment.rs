@@ -101,22 +101,34 @@ fn warning_text(w: &CourseWarning, tz: &TimeZone) -> String {
     match w {
         CourseWarning::SessionRepeated { session, last_at } => t.fmt(
             "warn_session_repeated",
-            &[("session", (*session).into()), ("date", local(*last_at, tz).into())],
+            &[
+                ("session", (*session).into()),
+                ("date", local(*last_at, tz).into()),
+            ],
         ),
         CourseWarning::SessionBackwards {
             session,
             last_session,
         } => t.fmt(
             "warn_session_backwards",
-            &[("session", (*session).into()), ("last", (*last_session).into())],
+            &[
+                ("session", (*session).into()),
+                ("last", (*last_session).into()),
+            ],
         ),
         CourseWarning::BeyondPlanned { session, planned } => t.fmt(
             "warn_beyond_planned",
-            &[("session", (*session).into()), ("planned", (*planned).into())],
+            &[
+                ("session", (*session).into()),
+                ("planned", (*planned).into()),
+            ],
         ),
         CourseWarning::TooSoon { days, last_at } => t.fmt(
             "warn_too_soon",
-            &[("days", (*days).into()), ("date", local(*last_at, tz).into())],
+            &[
+                ("days", (*days).into()),
+                ("date", local(*last_at, tz).into()),
+            ],
         ),
         CourseWarning::BeforeLast { last_at } => {
             t.fmt("warn_before_last", &[("date", local(*last_at, tz).into())])
@@ -154,10 +166,16 @@ fn treatment_page(
     let picked = |name: &str, suggested: Vec<String>| {
         if submitted { f.all(name) } else { suggested }
     };
-    let areas = picked("areas", d.areas.iter().map(|a| a.as_str().to_owned()).collect());
+    let areas = picked(
+        "areas",
+        d.areas.iter().map(|a| a.as_str().to_owned()).collect(),
+    );
     let combined = picked(
         "combined_with",
-        d.combined_with.iter().map(|c| c.as_str().to_owned()).collect(),
+        d.combined_with
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
     );
     let device = value("device", d.device.as_str().to_owned());
     let name = display_name(
@@ -292,8 +310,16 @@ pub async fn record_treatment(
         None => Confirmation::Nothing,
     };
     let actor = user.actor();
-    match care::treatments::record_checked(&state.db, &state.protocol, &actor, &id, parsed, confirmed, at)
-        .await?
+    match care::treatments::record_checked(
+        &state.db,
+        &state.protocol,
+        &actor,
+        &id,
+        parsed,
+        confirmed,
+        at,
+    )
+    .await?
     {
         Checked::Recorded(r) => Ok(see_other(&format!(
             "/console/patients/{id}/treatments/{}",

@@ -193,7 +193,9 @@ impl From<&CourseWarning> for CourseWarningView {
             CourseWarning::SessionBackwards {
                 session,
                 last_session,
-            } => format!("session {session} comes before the last treatment's session {last_session}"),
+            } => format!(
+                "session {session} comes before the last treatment's session {last_session}"
+            ),
             CourseWarning::BeyondPlanned { session, planned } => {
                 format!("session {session} goes past the {planned} sessions planned")
             }
@@ -202,7 +204,10 @@ impl From<&CourseWarning> for CourseWarningView {
                 date(last_at)
             ),
             CourseWarning::BeforeLast { last_at } => {
-                format!("dated before the last recorded treatment ({})", date(last_at))
+                format!(
+                    "dated before the last recorded treatment ({})",
+                    date(last_at)
+                )
             }
         };
         CourseWarningView {

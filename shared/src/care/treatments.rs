@@ -77,7 +77,15 @@ pub async fn record(
 ) -> Result<Recorded> {
     let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
-        match record_in(conn, &protocol, &actor, &patient_id, form, &Confirmation::Any, now)? {
+        match record_in(
+            conn,
+            &protocol,
+            &actor,
+            &patient_id,
+            form,
+            &Confirmation::Any,
+            now,
+        )? {
             Checked::Recorded(r) => Ok(r),
             Checked::Unconfirmed(_) => Err(Error::Internal(anyhow::anyhow!(
                 "an accepted course check asked for confirmation"

@@ -70,8 +70,9 @@ pub fn search_key(
         .join(" ")
 }
 
-/// One typed word, folded: it matches a key containing `text`, or (for a word with at least
-/// [`PHONE_DIGITS_MIN`] digits) containing its `digits` ("+34-600" → "34600").
+/// One typed word, folded: it matches a key containing `text`, or containing its `digits`
+/// ("+34-600" → "34600") when it has at least [`PHONE_DIGITS_MIN`] digits, or is a piece of a
+/// phone number with no letter ("(34)" → "34").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchTerm {
     pub text: String,
@@ -89,9 +90,11 @@ impl SearchTerms {
         let mut terms: Vec<SearchTerm> = Vec::new();
         for word in fold(typed).split(' ').filter(|w| !w.is_empty()) {
             let d: String = word.chars().filter(char::is_ascii_digit).collect();
+            let phone_piece = !word.chars().any(char::is_alphabetic);
+            let digits = !d.is_empty() && d != word && (d.len() >= PHONE_DIGITS_MIN || phone_piece);
             let term = SearchTerm {
                 text: word.to_owned(),
-                digits: (d.len() >= PHONE_DIGITS_MIN && d != word).then_some(d),
+                digits: digits.then_some(d),
             };
             if !terms.contains(&term) {
                 terms.push(term);
@@ -197,9 +200,11 @@ mod tests {
             assert!(SearchTerms::parse(typed).matches(&k), "{typed}");
         }
         assert!(!SearchTerms::parse("600 999").matches(&k));
-        // A word with fewer than three digits is matched as text only.
-        let t = SearchTerms::parse("+3");
+        assert!(SearchTerms::parse("(34) 600-111.222").matches(&k));
+        // A word with letters and fewer than three digits is matched as text only.
+        let t = SearchTerms::parse("a12 (34)");
         assert_eq!(t.0[0].digits, None);
+        assert_eq!(t.0[1].digits.as_deref(), Some("34"));
         assert_eq!(digits("＋３４ ６００"), "34600");
     }
 

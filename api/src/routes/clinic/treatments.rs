@@ -92,7 +92,11 @@ pub async fn create(
     Ok(HttpResponse::Created().json(TreatmentCreated {
         id: recorded.treatment.id,
         prompts: recorded.prompts.iter().map(PromptView::from).collect(),
-        warnings: recorded.warnings.iter().map(CourseWarningView::from).collect(),
+        warnings: recorded
+            .warnings
+            .iter()
+            .map(CourseWarningView::from)
+            .collect(),
     }))
 }
 

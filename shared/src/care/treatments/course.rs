@@ -25,7 +25,8 @@ pub enum CourseWarning {
     SessionBackwards { session: i32, last_session: i32 },
     /// The session number goes past the sessions the course was planned with.
     BeyondPlanned { session: i32, planned: i32 },
-    /// Fewer than [`MIN_INTERVAL_DAYS`] days since the last treatment.
+    /// Fewer than [`MIN_INTERVAL_DAYS`] days since the last treatment (`days` to the nearest
+    /// day, so 11 days and 23 hours reads as 12).
     TooSoon { days: i64, last_at: NaiveDateTime },
     /// Dated before the last recorded treatment (recorded out of order).
     BeforeLast { last_at: NaiveDateTime },
@@ -78,8 +79,9 @@ pub fn course_warnings(last: Option<&Treatment>, form: &TreatmentForm) -> Vec<Co
             last_at: last.performed_at,
         });
     } else if gap < Duration::days(MIN_INTERVAL_DAYS) {
+        let nearest = (gap.num_minutes() + 12 * 60) / (24 * 60);
         warnings.push(CourseWarning::TooSoon {
-            days: gap.num_days(),
+            days: nearest.min(MIN_INTERVAL_DAYS - 1),
             last_at: last.performed_at,
         });
     }
@@ -259,6 +261,20 @@ mod tests {
             course_warnings(Some(&mid), &form(1, 3, day(29)))[0].code(),
             "session_backwards"
         );
+    }
+
+    #[test]
+    fn the_short_interval_is_told_to_the_nearest_day() {
+        let l = last(1, 3, day(1));
+        let days = |at: NaiveDateTime| match &course_warnings(Some(&l), &form(2, 3, at))[..] {
+            [CourseWarning::TooSoon { days, .. }] => *days,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(days(day(13) - Duration::minutes(5)), 12);
+        assert_eq!(days(day(13) + Duration::hours(11)), 12);
+        assert_eq!(days(day(1)), 0);
+        // Still under three weeks, never said as three weeks.
+        assert_eq!(days(day(22) - Duration::minutes(1)), 20);
     }
 
     #[test]
