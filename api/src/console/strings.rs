@@ -278,23 +278,11 @@ catalogue! {
     // onboarding.ftl
 
     // forms.ftl
-    /// The treatment form's heading: `Record a treatment for { $name }`.
-    treatment_for,
-    /// The last treatment in one sentence (`$date`, `$session`, `$planned`, `$weeks`).
-    course_last,
-    course_first,
-    course_warnings_title,
-    course_warnings_hint,
-    record_anyway,
-    /// Course warnings: `$session`, `$last`, `$planned`, `$days`, `$date` as each needs.
-    warn_session_repeated,
-    warn_session_backwards,
-    warn_beyond_planned,
-    warn_too_soon,
-    warn_before_last,
-    booking_saved,
-    booking_cancelled,
-    booking_discharged,
+    // The treatment form (`treatment_for`: $name; `course_last`: $date $session $planned $weeks;
+    // `warn_*`: $session $last $planned $days $date), then the record's confirmations.
+    treatment_for, course_last, course_first, course_warnings_title, course_warnings_hint,
+    record_anyway, warn_session_repeated, warn_session_backwards, warn_beyond_planned,
+    warn_too_soon, warn_before_last, booking_saved, booking_cancelled, booking_discharged,
     discharge_done,
 
     // words.ftl
