@@ -57,7 +57,7 @@ pub struct Recorded {
 /// What [`record_checked`] did.
 #[derive(Debug, Clone)]
 pub enum Checked {
-    Recorded(Recorded),
+    Recorded(Box<Recorded>),
     /// Nothing recorded: the course check warned and nobody has confirmed yet.
     Unconfirmed(Vec<CourseWarning>),
 }
@@ -86,7 +86,7 @@ pub async fn record(
             &Confirmation::Any,
             now,
         )? {
-            Checked::Recorded(r) => Ok(r),
+            Checked::Recorded(r) => Ok(*r),
             Checked::Unconfirmed(_) => Err(Error::Internal(anyhow::anyhow!(
                 "an accepted course check asked for confirmation"
             ))),
@@ -200,11 +200,11 @@ fn record_in(
         .filter(|p| p.treatment_id.as_ref() == Some(&row.id))
         .collect();
     tracing::info!(treatment_id = %row.id, warned = !warnings.is_empty(), "treatment recorded");
-    Ok(Checked::Recorded(Recorded {
+    Ok(Checked::Recorded(Box::new(Recorded {
         treatment: row,
         prompts,
         warnings,
-    }))
+    })))
 }
 
 /// What the treatment form starts from: whose it is, the course so far and the suggested next

@@ -74,7 +74,7 @@ pub async fn create(
             match treatments::record_checked(db, protocol, &actor, &path, form, confirmed, t)
                 .await?
             {
-                Checked::Recorded(r) => r,
+                Checked::Recorded(r) => *r,
                 Checked::Unconfirmed(warnings) => {
                     let said: Vec<String> = warnings
                         .iter()
