@@ -280,6 +280,8 @@ both_backends! {
         assert!(html.contains("Session 2 comes before the last recorded session (3)."));
         assert!(html.contains("Only 12 days since the last treatment"));
         assert!(html.contains("Record anyway"));
+        let (save, anyway) = (html.find("id=\"save-treatment\"").unwrap(), html.find("id=\"record-anyway\"").unwrap());
+        assert!(save < anyway, "Enter in a field checks again rather than confirming");
         assert_eq!(treatment_count(&app, &mara).await, 1, "nothing recorded yet");
         // What was typed is kept, not the suggestion.
         assert!(html.contains("name=\"session_number\" inputmode=\"numeric\" value=\"2\""));
