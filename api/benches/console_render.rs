@@ -121,11 +121,20 @@ async fn run(patients: usize, backend: Backend, open: usize) {
         ..Default::default()
     };
 
+    // Two words in the other order, each matching every patient: the search key's worst case.
+    let words = RosterQuery {
+        q: Some("test ana".into()),
+        sort: RosterSort::LastTreatment,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+
     let mut report = Vec::new();
     for (label, query) in [
         ("roster, newest", newest),
         ("roster, by next session", sorted),
         ("roster, search + by last treatment", search),
+        ("roster, two-word search + by last treatment", words),
     ] {
         let mut times = Vec::new();
         for _ in 0..RUNS {

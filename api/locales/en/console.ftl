@@ -26,7 +26,7 @@ activate = Activate and sign in
 
 roster_title = Patients
 search = Search
-search_hint = Name or email
+search_hint = Name, email or phone
 status = Status
 any = Any
 invited = Invited

@@ -78,6 +78,7 @@ audit_patient_discharge = Discharged the patient
 audit_patient_export = The patient downloaded a copy of their data
 audit_patient_erase = The patient's personal data was erased at their request
 audit_treatment_create = Recorded a treatment
+audit_treatment_warned = Recorded a treatment despite the course check's warnings
 audit_booking_set = Booked the next session
 audit_booking_cancel = Cancelled the next session
 audit_escalation_list = Viewed the alert queue

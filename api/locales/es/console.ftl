@@ -26,7 +26,7 @@ activate = Activar e iniciar sesión
 
 roster_title = Pacientes
 search = Buscar
-search_hint = Nombre o correo
+search_hint = Nombre, correo o teléfono
 status = Estado
 any = Cualquiera
 invited = Invitado

@@ -78,6 +78,7 @@ audit_patient_discharge = Dio el alta al paciente
 audit_patient_export = El paciente descargó una copia de sus datos
 audit_patient_erase = Se borraron los datos personales del paciente a petición suya
 audit_treatment_create = Registró un tratamiento
+audit_treatment_warned = Registró un tratamiento pese a los avisos de la comprobación del ciclo
 audit_booking_set = Reservó la próxima sesión
 audit_booking_cancel = Canceló la próxima sesión
 audit_escalation_list = Consultó la cola de alertas

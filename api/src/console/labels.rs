@@ -192,6 +192,7 @@ pub fn audit_action(t: &Strings, a: AuditAction) -> &'static str {
         AuditAction::PatientExport => t.audit_patient_export,
         AuditAction::PatientErase => t.audit_patient_erase,
         AuditAction::TreatmentCreate => t.audit_treatment_create,
+        AuditAction::TreatmentWarned => t.audit_treatment_warned,
         AuditAction::BookingSet => t.audit_booking_set,
         AuditAction::BookingCancel => t.audit_booking_cancel,
         AuditAction::EscalationList => t.audit_escalation_list,

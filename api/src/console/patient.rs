@@ -1,9 +1,8 @@
 //! One patient's record (`shared::care::roster::record`, audited as `patient.read`), with the
-//! recovery chart, and the course actions on it: book, move or cancel the next session,
-//! discharge after a confirmation step. Each action is one use case, then a redirect back.
+//! recovery chart, and the course actions on it ([`actions`]): book, move or cancel the next
+//! session, discharge after a confirmation step.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use shared::care;
@@ -11,17 +10,20 @@ use shared::care::roster::PatientRecord;
 use shared::domain::{PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
+mod actions;
+
+pub use actions::{book, cancel_booking, confirm_discharge, discharge};
+
 use super::chart;
 use super::clinical;
 use super::devices::{self, DeviceRow};
 use super::escalations::{EscalationRow, escalation_row};
 use super::labels::{self, Failure};
-use super::page::{self, ConsoleError, Nav, local, see_other};
+use super::page::{self, ConsoleError, Nav, local};
 use super::roster::{self, recovery_day};
-use super::session::{ConsoleUser, SessionForm};
+use super::session::{ConsoleUser, Fields};
 use super::strings::Strings;
 use crate::state::AppState;
-use crate::views::treatment::BookNextSession;
 
 pub struct TreatmentRow {
     pub performed: String,
@@ -248,13 +250,20 @@ pub async fn render(
     Ok(view(page::texts(), user, record, &state.protocol, at))
 }
 
-/// `GET /console/patients/{id}`
+/// `GET /console/patients/{id}`; `?done=` names what a form just did (post/redirect/get), to
+/// confirm it on the page.
 pub async fn show(
     state: web::Data<AppState>,
     user: ConsoleUser,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ConsoleError> {
-    let page = render(&state, &user, &PatientId::from(id.into_inner())).await?;
+    let mut page = render(&state, &user, &PatientId::from(id.into_inner())).await?;
+    let done = Fields::parse(req.query_string().as_bytes());
+    page.notice = done
+        .get("done")
+        .and_then(actions::done_notice)
+        .map(str::to_owned);
     page::ok(&page)
 }
 
@@ -268,83 +277,4 @@ pub fn local_input_to_rfc3339(raw: &str, tz: &TimeZone) -> String {
         Some(t) => t.with_timezone(&Utc).to_rfc3339(),
         None => raw.to_owned(),
     }
-}
-
-/// `POST /console/patients/{id}/next-session`: books or moves the next session.
-pub async fn book(
-    state: web::Data<AppState>,
-    user: ConsoleUser,
-    id: web::Path<String>,
-    SessionForm(form): SessionForm,
-) -> Result<HttpResponse, ConsoleError> {
-    let id = PatientId::from(id.into_inner());
-    let starts_at =
-        local_input_to_rfc3339(form.get("starts_at").unwrap_or_default(), &user.clinic_tz);
-    let at = now();
-    let starts = match (BookNextSession { starts_at }).parse(at) {
-        Ok(s) => s,
-        Err(e) => {
-            let errors = page::field_errors(e)?;
-            let mut page = render(&state, &user, &id).await?;
-            page.booking_error = errors.get("starts_at");
-            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-    };
-    care::treatments::book_next_session(&state.db, &state.protocol, &user.actor(), &id, starts, at)
-        .await?;
-    Ok(see_other(&format!("/console/patients/{id}")))
-}
-
-/// `POST /console/patients/{id}/next-session/cancel`
-pub async fn cancel_booking(
-    state: web::Data<AppState>,
-    user: ConsoleUser,
-    id: web::Path<String>,
-    _form: SessionForm,
-) -> Result<HttpResponse, ConsoleError> {
-    let id = PatientId::from(id.into_inner());
-    care::treatments::cancel_next_session(&state.db, &state.protocol, &user.actor(), &id, now())
-        .await?;
-    Ok(see_other(&format!("/console/patients/{id}")))
-}
-
-#[derive(Template)]
-#[template(path = "console/discharge.html")]
-struct DischargePage {
-    t: &'static Strings,
-    nav: Option<Nav>,
-    title: String,
-    csrf: String,
-    id: String,
-    name: String,
-}
-
-/// `GET /console/patients/{id}/discharge`: the confirmation step.
-pub async fn confirm_discharge(
-    state: web::Data<AppState>,
-    user: ConsoleUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ConsoleError> {
-    let record = render(&state, &user, &PatientId::from(id.into_inner())).await?;
-    let t = page::texts();
-    page::ok(&DischargePage {
-        t,
-        nav: Nav::of(&user),
-        title: t.discharge_title.to_owned(),
-        csrf: user.csrf.clone(),
-        id: record.id,
-        name: record.name,
-    })
-}
-
-/// `POST /console/patients/{id}/discharge`
-pub async fn discharge(
-    state: web::Data<AppState>,
-    user: ConsoleUser,
-    id: web::Path<String>,
-    _form: SessionForm,
-) -> Result<HttpResponse, ConsoleError> {
-    let id = PatientId::from(id.into_inner());
-    care::treatments::discharge(&state.db, &user.actor(), &id, now()).await?;
-    Ok(see_other(&format!("/console/patients/{id}")))
 }

@@ -346,6 +346,12 @@ catalogue! {
     back_to_invitation,
 
     // forms.ftl
+    // The treatment form (`treatment_for`: $name; `course_last`: $date $session $planned $weeks;
+    // `warn_*`: $session $last $planned $days $date), then the record's confirmations.
+    treatment_for, course_last, course_first, course_warnings_title, course_warnings_hint,
+    record_anyway, warn_session_repeated, warn_session_backwards, warn_beyond_planned,
+    warn_too_soon, warn_before_last, booking_saved, booking_cancelled, booking_discharged,
+    discharge_done,
 
     // words.ftl
     // (packed: the console's labels for stored codes, then the audit page)
@@ -375,7 +381,7 @@ catalogue! {
     audit_booking_cancel, audit_escalation_list, audit_escalation_resolve, audit_staff_invite,
     audit_staff_deactivate, audit_check_in_create, audit_invitation_undone,
     audit_invitation_resend, audit_patient_email_update, audit_patient_phone_update,
-    audit_patient_given_name_update, audit_patient_family_name_update,
+    audit_patient_given_name_update, audit_patient_family_name_update, audit_treatment_warned,
     audit_patient, audit_system, audit_find_patient, audit_find_hint,
     audit_find, audit_matches, audit_show_patient, audit_no_match, audit_showing, audit_everyone,
     audit_shown_patients, audit_shown_with,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use shared::care::treatments::TreatmentForm;
+use shared::care::treatments::{CourseWarning, TreatmentForm};
 use shared::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use shared::domain::{BookingId, PatientId, TreatmentId};
 use shared::{Error, FieldError};
@@ -37,6 +37,13 @@ pub struct RecordTreatment {
     pub contraindications: Vec<String>,
     pub override_reason: Option<String>,
     pub notes: Option<String>,
+    /// The course check (a repeated or backwards session number, one past the planned count,
+    /// fewer than 21 days since the last treatment, a date before it). Absent: the treatment
+    /// is recorded and any warnings are listed in the answer. `false`: nothing is recorded
+    /// while the check warns (409, the warnings in `detail`). `true`: recorded after the
+    /// caller's user confirmed the warnings; audited.
+    #[serde(default)]
+    pub confirm_warnings: Option<bool>,
 }
 
 pub fn parse_time(raw: &str) -> Option<NaiveDateTime> {
@@ -161,6 +168,53 @@ pub struct TreatmentCreated {
     pub id: TreatmentId,
     /// The prompts planned for this treatment.
     pub prompts: Vec<PromptView>,
+    /// What the course check warned about (recorded all the same); empty when nothing.
+    pub warnings: Vec<CourseWarningView>,
+}
+
+/// One warning of the course check.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CourseWarningView {
+    /// session_repeated | session_backwards | beyond_planned_sessions | interval_too_short |
+    /// before_last_treatment
+    pub code: &'static str,
+    /// In English, for a person.
+    pub message: String,
+}
+
+impl From<&CourseWarning> for CourseWarningView {
+    fn from(w: &CourseWarning) -> Self {
+        let date = |at: &NaiveDateTime| at.format("%Y-%m-%d").to_string();
+        let message = match w {
+            CourseWarning::SessionRepeated { session, last_at } => format!(
+                "session {session} was already the last treatment's session ({})",
+                date(last_at)
+            ),
+            CourseWarning::SessionBackwards {
+                session,
+                last_session,
+            } => format!(
+                "session {session} comes before the last treatment's session {last_session}"
+            ),
+            CourseWarning::BeyondPlanned { session, planned } => {
+                format!("session {session} goes past the {planned} sessions planned")
+            }
+            CourseWarning::TooSoon { days, last_at } => format!(
+                "only {days} days since the last treatment ({}); sessions are 3 to 8 weeks apart",
+                date(last_at)
+            ),
+            CourseWarning::BeforeLast { last_at } => {
+                format!(
+                    "dated before the last recorded treatment ({})",
+                    date(last_at)
+                )
+            }
+        };
+        CourseWarningView {
+            code: w.code(),
+            message,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

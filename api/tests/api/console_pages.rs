@@ -31,7 +31,7 @@ both_backends! {
             .unwrap();
         assert_eq!(r.status(), 200);
 
-        // Case-insensitive, accent-keeping Unicode search.
+        // Case- and accent-insensitive Unicode search.
         let (status, html) = b.page("/console/?q=ZO%C3%8B").await;
         assert_eq!(status, 200);
         assert!(html.contains("Zoë Ørsted"), "{html}");

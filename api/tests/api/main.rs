@@ -17,6 +17,7 @@ mod config_files;
 mod console;
 mod console_admin;
 mod console_browser;
+mod console_forms;
 mod console_language;
 mod console_pages;
 mod console_support;

@@ -17,9 +17,12 @@ use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 
+mod course;
+
 pub use crate::db::bookings::Booking;
 pub use crate::db::prompts::Prompt;
 pub use crate::db::treatments::Treatment;
+pub use course::{CourseDraft, CourseWarning, MIN_INTERVAL_DAYS, course_warnings, suggest};
 
 /// A treatment as the clinic records it, parsed and range-checked (docs/CONTRACT.md
 /// `POST /v1/clinic/patients/{id}/treatments`).
@@ -42,15 +45,28 @@ pub struct TreatmentForm {
     pub notes: Option<String>,
 }
 
-/// A recorded treatment and the prompts planned from it, in delivery order.
+/// A recorded treatment, the prompts planned from it (in delivery order), and what the course
+/// check warned about ([`course_warnings`]; recorded all the same).
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub treatment: Treatment,
     pub prompts: Vec<Prompt>,
+    pub warnings: Vec<CourseWarning>,
+}
+
+/// What [`record_checked`] did.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    Recorded(Box<Recorded>),
+    /// Nothing recorded: the course check warned and nobody has confirmed yet.
+    Unconfirmed(Vec<CourseWarning>),
 }
 
 /// Records a treatment for a patient of the actor's clinic and plans the patient's aftercare
-/// from it. Errors: `NotFound` for a patient of another clinic, an unknown or erased one.
+/// from it, whatever the course check says: its warnings come back in [`Recorded::warnings`]
+/// and a treatment recorded despite them is audited as `treatment.warned` (the API's v1
+/// behaviour for callers that do not ask for the check; the demo). Errors: `NotFound` for a
+/// patient of another clinic, an unknown or erased one.
 pub async fn record(
     db: &Db,
     protocol: &Arc<Protocol>,
@@ -60,8 +76,66 @@ pub async fn record(
     now: NaiveDateTime,
 ) -> Result<Recorded> {
     let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
-    db.transaction(move |conn| record_in(conn, &protocol, &actor, &patient_id, form, now))
-        .await
+    db.transaction(move |conn| {
+        match record_in(
+            conn,
+            &protocol,
+            &actor,
+            &patient_id,
+            form,
+            &Confirmation::Any,
+            now,
+        )? {
+            Checked::Recorded(r) => Ok(*r),
+            Checked::Unconfirmed(_) => Err(Error::Internal(anyhow::anyhow!(
+                "an accepted course check asked for confirmation"
+            ))),
+        }
+    })
+    .await
+}
+
+/// Which of the course check's warnings the person recording has seen and confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// None yet: any warning stops the recording.
+    Nothing,
+    /// The warnings with these codes ([`CourseWarning::code`]), as a form showed them; a
+    /// warning not among them (the values were changed since) stops the recording.
+    Shown(Vec<String>),
+    /// Whatever the check says (an API caller's `confirm_warnings: true`).
+    Any,
+}
+
+impl Confirmation {
+    fn covers(&self, warnings: &[CourseWarning]) -> bool {
+        match self {
+            Self::Nothing => warnings.is_empty(),
+            Self::Shown(codes) => warnings.iter().all(|w| codes.iter().any(|c| c == w.code())),
+            Self::Any => true,
+        }
+    }
+}
+
+/// Records a treatment as [`record`] does when the course check finds nothing, or when
+/// `confirmed` covers its warnings: a person saw them and records anyway (audited as
+/// `treatment.warned` beside `treatment.create`). Otherwise nothing is written and the
+/// warnings come back for a person to confirm (the console's first submission). Errors as for
+/// [`record`].
+pub async fn record_checked(
+    db: &Db,
+    protocol: &Arc<Protocol>,
+    actor: &StaffActor,
+    patient_id: &PatientId,
+    form: TreatmentForm,
+    confirmed: Confirmation,
+    now: NaiveDateTime,
+) -> Result<Checked> {
+    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| {
+        record_in(conn, &protocol, &actor, &patient_id, form, &confirmed, now)
+    })
+    .await
 }
 
 fn record_in(
@@ -70,9 +144,15 @@ fn record_in(
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
+    confirmed: &Confirmation,
     now: NaiveDateTime,
-) -> Result<Recorded> {
+) -> Result<Checked> {
     let profile = patients::lock_patient(conn, patient_id, Some(&actor.clinic_id))?;
+    // Read under the patient's lock: two staff recording at once see each other's treatment.
+    let warnings = course_warnings(treatments::current(conn, patient_id)?.as_ref(), &form);
+    if !confirmed.covers(&warnings) {
+        return Ok(Checked::Unconfirmed(warnings));
+    }
     if profile.discharged_at.is_some() {
         patients::set_discharged(conn, patient_id, None, now)?;
     }
@@ -105,15 +185,71 @@ fn record_in(
         Some(patient_id),
         now,
     )?;
+    if !warnings.is_empty() {
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            AuditAction::TreatmentWarned,
+            Some(patient_id),
+            now,
+        )?;
+    }
     let prompts = prompts::for_patient(conn, patient_id)?
         .into_iter()
         .filter(|p| p.treatment_id.as_ref() == Some(&row.id))
         .collect();
-    tracing::info!(treatment_id = %row.id, "treatment recorded");
-    Ok(Recorded {
+    tracing::info!(treatment_id = %row.id, warned = !warnings.is_empty(), "treatment recorded");
+    Ok(Checked::Recorded(Box::new(Recorded {
         treatment: row,
         prompts,
+        warnings,
+    })))
+}
+
+/// What the treatment form starts from: whose it is, the course so far and the suggested next
+/// treatment ([`suggest`]).
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub given_name: String,
+    pub family_name: Option<String>,
+    /// Erased: nothing can be recorded any more.
+    pub erased: bool,
+    /// The most recently performed treatment.
+    pub last: Option<Treatment>,
+    pub draft: CourseDraft,
+}
+
+/// The course of a patient of the actor's clinic, for the treatment form, with a
+/// `patient.read` audit entry (the form shows the name and the last treatment). Errors:
+/// `NotFound` for another clinic's patient or an unknown id.
+pub async fn course(
+    db: &Db,
+    actor: &StaffActor,
+    patient_id: &PatientId,
+    now: NaiveDateTime,
+) -> Result<Course> {
+    let (actor, patient_id) = (actor.clone(), patient_id.to_owned());
+    db.transaction(move |conn| {
+        let profile = patients::find_in_clinic(conn, &actor.clinic_id, &patient_id)?;
+        let last = treatments::current(conn, &patient_id)?;
+        audit::record(
+            conn,
+            &actor.clinic_id,
+            Some(&actor.user_id),
+            AuditAction::PatientRead,
+            Some(&patient_id),
+            now,
+        )?;
+        Ok(Course {
+            given_name: profile.given_name,
+            family_name: profile.family_name,
+            erased: profile.erased_at.is_some(),
+            draft: suggest(last.as_ref()),
+            last,
+        })
     })
+    .await
 }
 
 /// A booked session and the reminders planned before it.

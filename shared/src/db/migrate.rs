@@ -17,11 +17,15 @@ fn migration_error(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
     Error::Internal(anyhow::anyhow!("migration failed: {e}"))
 }
 
-/// Applies every pending migration, then fills what only the service can compute (the folded
-/// patient search text); returns how many migrations ran.
+/// Applies every pending migration, then fills what only the service can compute (patients'
+/// search keys missing since `2026-12-07-000002_patient_search_key`: a no-op once none is
+/// left); returns how many migrations ran.
 pub fn run_pending(conn: &mut DbConn) -> Result<usize, Error> {
     let ran = run_migrations(conn)?;
-    super::patients::fold_missing(conn)?;
+    let keyed = super::patients::backfill_search_keys(conn)?;
+    if keyed > 0 {
+        tracing::info!(patients = keyed, "patient search keys computed");
+    }
     Ok(ran)
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{patient_profiles, users};
-use crate::domain::{ClinicId, PatientId};
+use crate::domain::{ClinicId, PatientId, search_key};
 use crate::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
 use crate::error::{Error, Result};
 
@@ -63,49 +63,94 @@ impl PatientProfile {
     }
 }
 
-/// Inserts the profile with its folded search text ([`fold`] of the names).
+/// Inserts the profile and computes its search key (the account's email is in `users`, written
+/// first).
 pub fn insert(conn: &mut DbConn, profile: &PatientProfile) -> Result<()> {
-    let search = search_text(&profile.given_name, profile.family_name.as_deref());
     diesel::insert_into(patient_profiles::table)
-        .values((profile, patient_profiles::search_text.eq(search)))
+        .values(profile)
+        .execute(conn)?;
+    refresh_search_key(conn, &profile.user_id)
+}
+
+/// Recomputes the patient's `search_key` from their names, email and phone as stored now
+/// ([`crate::domain::search_key`]); '' for an erased patient. Every write of a name, the email
+/// or the phone calls it in its transaction. `NotFound` for an unknown patient.
+pub fn refresh_search_key(conn: &mut DbConn, patient_id: &PatientId) -> Result<()> {
+    let row: KeySource = patient_profiles::table
+        .inner_join(users::table)
+        .filter(patient_profiles::user_id.eq(patient_id))
+        .select(KEY_SOURCE)
+        .first(conn)?;
+    write_search_key(conn, &row)
+}
+
+/// What a search key is computed from: id, names, phone, erased, email.
+type KeySource = (
+    PatientId,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+    String,
+);
+
+const KEY_SOURCE: (
+    patient_profiles::user_id,
+    patient_profiles::given_name,
+    patient_profiles::family_name,
+    patient_profiles::phone,
+    patient_profiles::erased_at,
+    users::email,
+) = (
+    patient_profiles::user_id,
+    patient_profiles::given_name,
+    patient_profiles::family_name,
+    patient_profiles::phone,
+    patient_profiles::erased_at,
+    users::email,
+);
+
+fn write_search_key(conn: &mut DbConn, row: &KeySource) -> Result<()> {
+    let (id, given, family, phone, erased_at, email) = row;
+    // The placeholder email of an erased account is no one's to find.
+    let key = match erased_at {
+        Some(_) => String::new(),
+        None => search_key(given, family.as_deref(), Some(email), phone.as_deref()),
+    };
+    diesel::update(patient_profiles::table.find(id))
+        .set(patient_profiles::search_key.eq(Some(key)))
         .execute(conn)?;
     Ok(())
 }
 
-/// Unicode lower-casing, one character at a time. SQLite's `lower()` folds ASCII only and
-/// PostgreSQL's depends on the database collation, so search text is folded here, on write and
-/// on query alike. Folding each character on its own (no context rules such as the Greek final
-/// sigma) keeps a folded query a substring of the folded name it was typed from. Accents are
-/// kept: `é` matches `É`, not `e`.
-pub fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_lowercase).collect()
-}
+/// Rows the start-up backfill computes per transaction.
+pub const BACKFILL_BATCH: i64 = 500;
 
-/// What `patient_profiles.search_text` holds: the folded given and family names.
-pub fn search_text(given_name: &str, family_name: Option<&str>) -> String {
-    match family_name {
-        Some(family) => fold(&format!("{given_name} {family}")),
-        None => fold(given_name),
+/// Computes the search key of every patient who has none yet (rows written before the column
+/// existed: a migration cannot fold Unicode the same way on both backends), `BACKFILL_BATCH`
+/// rows per transaction, until none is left. Idempotent: a second run, or two processes
+/// starting together, find nothing left or write the same keys. Returns how many rows it wrote.
+pub fn backfill_search_keys(conn: &mut DbConn) -> Result<usize> {
+    let mut written = 0;
+    loop {
+        let n = super::write_transaction(conn, |c| {
+            let rows: Vec<KeySource> = patient_profiles::table
+                .inner_join(users::table)
+                .filter(patient_profiles::search_key.is_null())
+                .order(patient_profiles::user_id.asc())
+                .limit(BACKFILL_BATCH)
+                .select(KEY_SOURCE)
+                .load(c)?;
+            for row in &rows {
+                write_search_key(c, row)?;
+            }
+            Ok(rows.len())
+        })?;
+        written += n;
+        if (n as i64) < BACKFILL_BATCH {
+            return Ok(written);
+        }
     }
-}
-
-/// Folds the search text of rows that have none (those written before the column existed: the
-/// migration cannot fold non-ASCII letters on SQLite). Returns how many rows it wrote.
-pub fn fold_missing(conn: &mut DbConn) -> Result<usize> {
-    let rows: Vec<(PatientId, String, Option<String>)> = patient_profiles::table
-        .filter(patient_profiles::search_text.eq(""))
-        .select((
-            patient_profiles::user_id,
-            patient_profiles::given_name,
-            patient_profiles::family_name,
-        ))
-        .load(conn)?;
-    for (id, given, family) in &rows {
-        diesel::update(patient_profiles::table.find(id))
-            .set(patient_profiles::search_text.eq(search_text(given, family.as_deref())))
-            .execute(conn)?;
-    }
-    Ok(rows.len())
 }
 
 pub fn find(conn: &mut DbConn, user_id: &PatientId) -> Result<PatientProfile> {
@@ -185,7 +230,8 @@ impl Preferences {
     }
 }
 
-/// Erases the profile's personal fields (names, phone, quiet hours, the folded search text),
+/// Erases the profile's personal fields (names, phone, quiet hours, the search key and the
+/// earlier search text),
 /// turns both channels off and marks it erased. What remains is the pseudonymous id, the
 /// clinic, the zone and language the clinical record's local times were planned in, and the
 /// enrolment and discharge times.
@@ -200,6 +246,7 @@ pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> R
             patient_profiles::push_enabled.eq(false),
             patient_profiles::email_enabled.eq(false),
             patient_profiles::search_text.eq(""),
+            patient_profiles::search_key.eq(Some("")),
             patient_profiles::erased_at.eq(now),
             patient_profiles::updated_at.eq(now),
         ))
@@ -282,14 +329,13 @@ pub fn update_details(
     d: &DetailsUpdate,
     now: NaiveDateTime,
 ) -> Result<()> {
-    // search key: refresh here (names, email and phone are what patients are searched by).
-    let search = search_text(&d.given_name, d.family_name.as_deref());
     diesel::update(patient_profiles::table.find(patient_id))
         .set((
             patient_profiles::given_name.eq(&d.given_name),
             patient_profiles::family_name.eq(&d.family_name),
             patient_profiles::phone.eq(&d.phone),
-            patient_profiles::search_text.eq(search),
+            // The previous release's column: emptied rather than left with the old names.
+            patient_profiles::search_text.eq(""),
             patient_profiles::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -304,7 +350,8 @@ pub fn update_details(
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    // Names, email and phone are what patients are searched by.
+    refresh_search_key(conn, patient_id)
 }
 
 /// The display names ("given family") of the clinic's patients among `ids`; erased patients

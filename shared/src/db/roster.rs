@@ -18,9 +18,9 @@ pub use browse::*;
 pub use record::*;
 
 use super::DbConn;
-use super::patients::{PatientProfile, fold};
+use super::patients::PatientProfile;
 use super::schema::{escalations, patient_profiles, prompts, session_bookings, treatments, users};
-use crate::domain::{ClinicId, EscalationStatus, PatientId, PromptStatus};
+use crate::domain::{ClinicId, EscalationStatus, PatientId, PromptStatus, SearchTerms};
 use crate::error::Result;
 use crate::time::to_utc;
 
@@ -50,7 +50,8 @@ impl ListStatus {
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     pub status: Option<ListStatus>,
-    /// Matched by Unicode case-folding ([`fold`]) against the names and the email.
+    /// Words that must all occur in the patient's names, email or phone digits, folded
+    /// ([`crate::domain::search`]: no accents or capitals, any order).
     pub q: Option<String>,
     /// Keyset: only patients with an id below this one (ids are time-ordered; newest first).
     pub before_id: Option<String>,
@@ -136,15 +137,21 @@ fn matching(
         }
         None => {}
     }
-    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&fold(text)));
-        // The placeholder email of an erased account is no one's to find.
-        query = query.filter(patient_profiles::erased_at.is_null()).filter(
-            patient_profiles::search_text
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::email.like(pattern).escape('\\')),
-        );
+    let terms = text.map(SearchTerms::parse).unwrap_or_default();
+    if !terms.is_empty() {
+        // An erased patient's key is '' (and one not yet computed is NULL): neither matches.
+        query = query.filter(patient_profiles::erased_at.is_null());
+    }
+    for term in terms.0 {
+        let text = patient_profiles::search_key
+            .like(contains(&term.text))
+            .escape('\\');
+        query = match term.digits {
+            Some(d) => {
+                query.filter(text.or(patient_profiles::search_key.like(contains(&d)).escape('\\')))
+            }
+            None => query.filter(text),
+        };
     }
     if let Some(before) = before_id {
         query = query.filter(patient_profiles::user_id.lt(before.to_owned()));
@@ -274,8 +281,11 @@ fn adherence(
         .collect())
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
+/// A `LIKE` pattern for "contains `s`", its wildcards escaped (with `ESCAPE '\\'`).
+fn contains(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

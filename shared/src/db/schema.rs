@@ -47,6 +47,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         search_text -> Text,
+        /// `shared::domain::search::search_key` of the names, email and phone; NULL until the
+        /// start-up backfill computes it, '' once erased.
+        search_key -> Nullable<Text>,
     }
 }
 

@@ -21,6 +21,9 @@ code_enum!(
         PatientErase => "patient.erase",
         /// A treatment was recorded (and the aftercare planned).
         TreatmentCreate => "treatment.create",
+        /// A treatment was recorded despite course warnings (session order, planned sessions or
+        /// interval).
+        TreatmentWarned => "treatment.warned",
         /// The next session was booked or moved.
         BookingSet => "booking.set",
         /// The next session's booking was cancelled.
@@ -60,7 +63,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
         }
-        assert_eq!(AuditAction::ALL.len(), 20);
+        assert_eq!(AuditAction::ALL.len(), 21);
         assert_eq!(AuditAction::parse("patient.delete"), None);
     }
 }

@@ -9,6 +9,7 @@ mod escalation;
 mod ids;
 mod people;
 mod plan;
+pub mod search;
 mod sql;
 
 pub use audit::AuditAction;
@@ -26,6 +27,7 @@ pub use people::{
     TimeZone, UserStatus,
 };
 pub use plan::PlannedPrompt;
+pub use search::{SearchTerms, search_key};
 pub use sql::CorruptValue;
 
 /// Implements `as_str`, `parse`, `ALL`, `Display`, serde, the schema and the `Text` column

@@ -3,7 +3,7 @@
 //! prompts in its transaction, with an audit entry.
 
 use actix_web::{HttpResponse, delete, post, put, web};
-use shared::care::treatments;
+use shared::care::treatments::{self, Checked, Confirmation};
 use shared::domain::PatientId;
 use shared::time::now;
 
@@ -12,7 +12,8 @@ use crate::extract::Staff;
 use crate::state::AppState;
 use crate::views::prompt::{PromptView, rfc3339};
 use crate::views::treatment::{
-    BookNextSession, BookedSession, Discharged, RecordTreatment, TreatmentCreated,
+    BookNextSession, BookedSession, CourseWarningView, Discharged, RecordTreatment,
+    TreatmentCreated,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     components(schemas(
         RecordTreatment,
         TreatmentCreated,
+        CourseWarningView,
         BookNextSession,
         BookedSession,
         Discharged
@@ -35,7 +37,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub struct Doc;
 
-/// Records a treatment and plans the patient's aftercare from it.
+/// Records a treatment and plans the patient's aftercare from it. The course check's warnings
+/// are listed in the answer; with `confirm_warnings: false` a treatment the check warns about
+/// is not recorded (409), with `true` it is, and the confirmation is audited.
 #[utoipa::path(
     operation_id = "recordTreatment",
     tag = "clinic",
@@ -44,7 +48,8 @@ pub struct Doc;
     responses(
         (status = 201, body = TreatmentCreated),
         (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -57,11 +62,41 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let form = body.parse(t)?;
-    let recorded =
-        treatments::record(&state.db, &state.protocol, &staff.actor(), &path, form, t).await?;
+    let (db, protocol, actor) = (&state.db, &state.protocol, staff.actor());
+    let recorded = match body.confirm_warnings {
+        None => treatments::record(db, protocol, &actor, &path, form, t).await?,
+        Some(confirmed) => {
+            let confirmed = if confirmed {
+                Confirmation::Any
+            } else {
+                Confirmation::Nothing
+            };
+            match treatments::record_checked(db, protocol, &actor, &path, form, confirmed, t)
+                .await?
+            {
+                Checked::Recorded(r) => *r,
+                Checked::Unconfirmed(warnings) => {
+                    let said: Vec<String> = warnings
+                        .iter()
+                        .map(|w| CourseWarningView::from(w).message)
+                        .collect();
+                    return Err(shared::Error::Conflict(format!(
+                        "the course check warns: {}; send confirm_warnings: true to record it anyway",
+                        said.join("; ")
+                    ))
+                    .into());
+                }
+            }
+        }
+    };
     Ok(HttpResponse::Created().json(TreatmentCreated {
         id: recorded.treatment.id,
         prompts: recorded.prompts.iter().map(PromptView::from).collect(),
+        warnings: recorded
+            .warnings
+            .iter()
+            .map(CourseWarningView::from)
+            .collect(),
     }))
 }
 

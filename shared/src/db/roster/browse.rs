@@ -57,7 +57,8 @@ impl RosterSort {
 #[derive(Debug, Clone, Default)]
 pub struct RosterQuery {
     pub status: Option<ListStatus>,
-    /// Matched by Unicode case-folding against the names and the email.
+    /// Words that must all occur in the patient's names, email or phone digits
+    /// ([`crate::domain::search`]).
     pub q: Option<String>,
     pub open_escalations: bool,
     pub low_adherence: bool,

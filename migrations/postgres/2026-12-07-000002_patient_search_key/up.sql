@@ -1,0 +1,12 @@
+-- Patient search that ignores accents, capitals, word order and phone punctuation: the folded
+-- names, email and phone digits (`shared::domain::search::search_key`), written by the service
+-- whenever one of them is written (`shared::db::patients::refresh_search_key`). A migration
+-- cannot fold Unicode the same way on both backends, so existing rows start with NULL ("not
+-- computed yet") and the service fills them right after migrating, in batches, on every start
+-- until none is left (`shared::db::patients::backfill_search_keys`, called by
+-- `shared::db::migrate::run_pending`); an erased patient's key is ''.
+--
+-- `search_text` (names only, accents kept) is no longer read or written, except that erasure
+-- still clears it; it stays for processes of the previous release during a rolling update and
+-- goes in a later migration.
+ALTER TABLE patient_profiles ADD COLUMN search_key TEXT;

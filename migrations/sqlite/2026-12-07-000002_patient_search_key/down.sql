@@ -1,0 +1,1 @@
+ALTER TABLE patient_profiles DROP COLUMN search_key;
