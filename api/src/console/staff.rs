@@ -10,8 +10,8 @@ use shared::care;
 use shared::domain::{UserId, UserStatus};
 use shared::time::now;
 
-use super::onboarding::{HANDOVER_COOKIE, hand_over, held_for, masked};
 use super::labels;
+use super::onboarding::{HANDOVER_COOKIE, hand_over, held_for, masked};
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
 use super::session::{self, ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
