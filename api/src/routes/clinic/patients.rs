@@ -59,7 +59,7 @@ pub struct Doc;
         (status = 201, body = Created),
         (status = 409, description = "This email is already enrolled in this clinic", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
-        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was enrolled, try again", body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was enrolled, try again"),
     )
 )]
 #[post("/v1/clinic/patients")]
@@ -194,7 +194,7 @@ pub async fn correct(
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
         (status = 409, description = "the account is already active (or erased)", body = crate::error::Problem),
-        (status = 503, description = "the configured SMTP server did not accept the email; try again", body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the email; try again"),
     )
 )]
 #[post("/v1/clinic/patients/{id}/invitation")]

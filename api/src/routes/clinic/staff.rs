@@ -58,7 +58,7 @@ pub async fn get_clinic(
         (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
-        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was created, try again", body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was created, try again"),
     )
 )]
 #[post("/v1/clinic/staff")]
@@ -97,7 +97,7 @@ pub async fn invite_staff(
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
         (status = 409, description = "the account is already active", body = crate::error::Problem),
-        (status = 503, description = "the configured SMTP server did not accept the email; try again", body = crate::error::Problem),
+        (status = 503, description = "the configured SMTP server did not accept the email; try again"),
     )
 )]
 #[post("/v1/clinic/staff/{id}/invitation")]
