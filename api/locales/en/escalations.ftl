@@ -47,3 +47,4 @@ esc_confirmed = { $count ->
    *[other] Resolved { $count } alerts for { $name } ({ $severity }, the first opened { $ago } ago). Note saved.
 }
 esc_this_patient = this patient
+esc_resolved_on_record = Alert resolved; your note is saved with it.

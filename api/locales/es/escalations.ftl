@@ -43,3 +43,4 @@ esc_confirmed = { $count ->
    *[other] Se resolvieron { $count } alertas de { $name } ({ $severity }, la primera abierta hace { $ago }). Nota guardada.
 }
 esc_this_patient = este paciente
+esc_resolved_on_record = Alerta resuelta; su nota queda guardada con ella.

@@ -338,7 +338,10 @@ pub async fn resolve(
         care::check_ins::resolve_group(&state.db, &state.protocol, &user.actor(), ids, note, now())
             .await?;
     if form.get("back") == Some("patient") {
-        return Ok(see_other(&format!("/console/patients/{patient_id}")));
+        return Ok(see_other(&format!(
+            "/console/patients/{patient_id}?done={}",
+            super::patient::DONE_RESOLVED
+        )));
     }
     Ok(see_other(&format!(
         "/console/escalations?resolved={resolved}"

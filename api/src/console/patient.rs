@@ -12,7 +12,7 @@ use shared::time::now;
 
 mod actions;
 
-pub use actions::{book, cancel_booking, confirm_discharge, discharge};
+pub use actions::{DONE_RESOLVED, book, cancel_booking, confirm_discharge, discharge};
 
 use super::chart;
 use super::clinical;

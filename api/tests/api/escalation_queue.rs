@@ -282,7 +282,9 @@ both_backends! {
         assert!(html.contains(&format!("value=\"{long}\"")) && html.contains("The note is too long"));
         let r = b.submit(&from, &action, &[("note", "Called; fine"), ("back", "patient")]).await;
         assert_eq!(r.status(), 303);
-        assert_eq!(location(&r), from);
+        assert_eq!(location(&r), format!("{from}?done=resolved"));
+        let (_, html) = b.page(&location(&r)).await;
+        assert!(html.contains("Alert resolved; your note is saved with it."), "confirmed on the record");
     }
 
     async fn another_clinics_alert_is_a_404_even_inside_a_group(app) {

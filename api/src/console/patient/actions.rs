@@ -24,6 +24,7 @@ pub(super) fn done_notice(code: &str) -> Option<&'static str> {
         DONE_BOOKED => Some(t.booking_saved),
         DONE_CANCELLED => Some(t.booking_cancelled),
         DONE_DISCHARGED => Some(t.discharge_done),
+        DONE_RESOLVED => Some(t.esc_resolved_on_record),
         _ => None,
     }
 }
@@ -31,6 +32,8 @@ pub(super) fn done_notice(code: &str) -> Option<&'static str> {
 const DONE_BOOKED: &str = "booked";
 const DONE_CANCELLED: &str = "booking-cancelled";
 const DONE_DISCHARGED: &str = "discharged";
+/// An escalation resolved from the record's own form.
+pub const DONE_RESOLVED: &str = "resolved";
 
 /// Where a course action leads: the record, confirming what was done.
 fn back_to_record(id: &PatientId, done: &str) -> HttpResponse {

@@ -209,6 +209,7 @@ catalogue! {
     back_to_roster,
 
     // escalations.ftl
+    esc_resolved_on_record,
     esc_symptom_pus, esc_symptom_fever, esc_symptom_spreading_redness, esc_symptom_blisters,
     esc_symptom_cold_sore, esc_symptom_severe_pain, esc_no_symptoms, esc_and, esc_sev_urgent,
     esc_sev_routine, esc_sev_none, esc_rule_warning_sign, esc_rule_warning_sign_plain,
