@@ -32,7 +32,7 @@ pub async fn mara_with_a_same_day_group(app: &TestApp) {
         &staff.clinic_id,
         "Mara",
         "Rossi",
-        Some("+34 600 111 222"),
+        Some("+34 611 555 777"),
     )
     .await;
     check_in(app, &mara, 8, 2, json!([])).await;
@@ -92,7 +92,7 @@ pub async fn escalations(c: &Client, page: Name<'_>) {
     let tel = row.find(Locator::Css("a.tel")).await.unwrap();
     assert_eq!(
         tel.attr("href").await.unwrap().as_deref(),
-        Some("tel:+34600111222")
+        Some("tel:+34611555777")
     );
     check_page(c, &page("escalations-open")).await;
 
