@@ -13,6 +13,7 @@
 //! of a day's work through it, in English and in Spanish. A new page: reach it in
 //! `pages::walk` and call `check_page(c, &page("its-name")).await`.
 
+mod flows;
 mod harness;
 mod pages;
 
@@ -90,11 +91,8 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
     // A treatment with a screening finding needs an override reason.
     click_through(c, el(c, Locator::Id("record-treatment")).await).await;
     el(c, Locator::Id("treatment-form")).await;
-    // The form continues the course: the last treatment's areas come ticked.
-    let face = el(c, Locator::Css("input[name=areas][value=face]")).await;
-    if !face.is_selected().await.unwrap() {
-        face.click().await.unwrap();
-    }
+    // The areas come from the last treatment (six days ago); the screening is this session's.
+    el(c, Locator::Css("input[name=areas][value=face]:checked")).await;
     el(
         c,
         Locator::Css("input[name=contraindications][value=rosacea]"),
@@ -116,8 +114,9 @@ async fn walk_through(app: &TestApp, c: &Client, base: &str) -> Result<(), Strin
         .await
         .unwrap();
     click_through(c, el(c, Locator::Id("save-treatment")).await).await;
-    // A second session days after the first: the course check asks for a confirmation.
-    el(c, Locator::Id("course-warnings")).await;
+    // Six days after the last one: warned about, then recorded anyway.
+    let warnings = text(c, "#course-warnings").await;
+    assert!(warnings.contains("weeks"), "{warnings}");
     click_through(c, el(c, Locator::Id("record-anyway")).await).await;
     assert!(
         text(c, "#treatment-saved")

@@ -16,7 +16,7 @@ use crate::treatments::{rfc, treatment_body};
 
 /// A patient of `clinic` named `given family` with `phone`, treated six days ago; with their
 /// access token.
-async fn treated_patient(
+pub(crate) async fn treated_patient(
     app: &TestApp,
     staff_token: &str,
     clinic: &ClinicId,
@@ -65,7 +65,7 @@ async fn treated_patient(
     (user, token)
 }
 
-async fn check_in(app: &TestApp, token: &str, redness: i32, pain: i32, symptoms: Value) {
+pub(crate) async fn check_in(app: &TestApp, token: &str, redness: i32, pain: i32, symptoms: Value) {
     let r = app
         .post_json("/v1/me/check-ins", Some(token), &json!({"redness": redness, "swelling": 2, "pain": pain, "peeling": false, "symptoms": symptoms}))
         .await;

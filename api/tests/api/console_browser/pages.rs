@@ -1,10 +1,12 @@
-//! Every console page of a day's work, in English and in Spanish, through [`check_page`]: at
+//! Every console page of a day's work, in English and in Spanish, through [`check_page`] (the
+//! flows of issue 25 reached by clicking and typing, in [`super::flows`]): at
 //! 1280 and 390 px, axe-core, no sideways scroll, touch targets, the chart's text size, and a
 //! screenshot of each under `target/console-screenshots/<lang>-<page>-<width>.png`.
 
 use fantoccini::{Client, Locator};
 use shared::db::Backend;
 
+use super::flows;
 use super::harness::{
     PHONE, browser, chart_text_sizes, check_page, click_through, el, set_viewport, sign_in,
 };
@@ -24,6 +26,7 @@ async fn every_page(lang: &str) {
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, &[("AFTERCARE_DEMO", "on")]).await else {
         return;
     };
+    flows::mara_with_a_same_day_group(&app).await;
     let profile = std::env::temp_dir().join(format!("aftercare-chromium-{}", uuid::Uuid::new_v4()));
     let Some((_driver, c)) = browser(&profile, lang).await else {
         return;
@@ -118,50 +121,16 @@ async fn walk(c: &Client, base: &str, lang: &str) {
     check_page(c, &page("patient-urgent")).await;
     c.goto(&patient_url).await.unwrap();
 
-    // A treatment form refused (a screening finding needs a reason), then saved: the plan.
-    click_through(c, el(c, Locator::Id("record-treatment")).await).await;
-    check_page(c, &page("treatment")).await;
-    el(c, Locator::Css("input[name=areas][value=face]"))
-        .await
-        .click()
-        .await
-        .unwrap();
-    el(
-        c,
-        Locator::Css("input[name=contraindications][value=rosacea]"),
-    )
-    .await
-    .click()
-    .await
-    .unwrap();
-    submit(c, "#save-treatment").await;
-    el(c, Locator::Id("override_reason-error")).await;
-    check_page(c, &page("treatment-refused")).await;
-    el(c, Locator::Id("override_reason"))
-        .await
-        .send_keys("Stable rosacea; shallow depth agreed")
-        .await
-        .unwrap();
-    submit(c, "#save-treatment").await;
-    el(c, Locator::Id("treatment-saved")).await;
-    check_page(c, &page("plan")).await;
+    // The treatment form for a patient in the middle of a course: pre-filled, refused (a
+    // screening finding needs a reason), warned about (under three weeks since the last one),
+    // recorded anyway: the plan.
+    flows::treatment(c, &patient_url, &page).await;
 
-    // The escalation queue, open, then resolved after resolving the one on top.
-    c.goto(&go("/console/escalations")).await.unwrap();
-    check_page(c, &page("escalations-open")).await;
-    let first = el(c, Locator::Css("#queue tbody tr:first-child")).await;
-    first
-        .find(Locator::Css("input[name=note]"))
-        .await
-        .unwrap()
-        .send_keys("Phoned; seen today")
-        .await
-        .unwrap();
-    click_through(c, first.find(Locator::Css("button")).await.unwrap()).await;
-    c.goto(&go("/console/escalations?status=resolved"))
-        .await
-        .unwrap();
-    check_page(c, &page("escalations-resolved")).await;
+    // The escalation queue: a same-day group, a refused and a good resolution, the Resolved tab.
+    flows::escalations(c, &page).await;
+
+    // Front-desk onboarding: enrolment, the invitation, its sheet, a new code, corrected details.
+    flows::onboarding(c, lang, &page).await;
 
     c.goto(&format!("{patient_url}/discharge")).await.unwrap();
     el(c, Locator::Id("confirm-discharge")).await;
@@ -169,8 +138,11 @@ async fn walk(c: &Client, base: &str, lang: &str) {
 
     c.goto(&go("/console/audit")).await.unwrap();
     check_page(c, &page("audit")).await;
+    flows::audit_picker(c, &page).await;
     c.goto(&go("/console/staff")).await.unwrap();
     check_page(c, &page("staff")).await;
+    flows::staff_invitation(c, lang, &page).await;
+    flows::language_picker(c, base, lang, &page).await;
     c.goto(&go("/console/no-such-page")).await.unwrap();
     check_page(c, &page("not-found")).await;
 }
