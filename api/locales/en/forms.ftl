@@ -18,3 +18,4 @@ booking_saved = Next session booked. The patient's reminders have been updated.
 booking_cancelled = Next session cancelled, with its reminders.
 booking_discharged = This patient has been discharged: record a treatment to re-admit them before booking.
 discharge_done = Patient discharged. Nothing more will be sent to them.
+course_jump_to_confirm = Check the form below, then “Record anyway” at its end

@@ -18,3 +18,4 @@ booking_saved = Próxima sesión reservada. Los recordatorios del paciente se ha
 booking_cancelled = Próxima sesión cancelada, junto con sus recordatorios.
 booking_discharged = Este paciente ha sido dado de alta: registre un tratamiento para readmitirlo antes de reservar.
 discharge_done = Paciente dado de alta. No se le enviará nada más.
+course_jump_to_confirm = Revise el formulario y pulse «Registrar de todos modos» al final

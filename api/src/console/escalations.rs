@@ -161,10 +161,8 @@ fn group_row(t: &Strings, g: &QueueGroup, tz: &TimeZone, at: NaiveDateTime) -> G
         urgent: severity == Severity::Urgent,
         severity: clinical::severity(t, severity),
         severity_class: severity.as_str(),
-        open_for: t.fmt(
-            "esc_open_for",
-            &[("time", elapsed(g.opened_at(), at).into())],
-        ),
+        // Under the "Open for" heading: the time alone.
+        open_for: elapsed(g.opened_at(), at),
         items: g
             .items
             .iter()

@@ -30,11 +30,16 @@ pub async fn choose(
     Ok(see_other(&back_to(form.get("back"))))
 }
 
-/// `back` when it is a path inside the console (never another origin: no `//`, no `\`),
-/// else the roster.
+/// `back` when it is a path inside the console (never another origin: no `//`, no `\`; only
+/// visible ASCII, as a browser sends a path and query), else the roster.
 fn back_to(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with("/console/") && !b.contains("//") && !b.contains('\\') => {
+        Some(b)
+            if b.starts_with("/console/")
+                && !b.contains("//")
+                && !b.contains('\\')
+                && b.bytes().all(|c| c.is_ascii_graphic()) =>
+        {
             b.to_owned()
         }
         _ => "/console/".to_owned(),
@@ -56,6 +61,9 @@ mod tests {
             "//evil.example/console/",
             "/console//evil",
             "/console/\\x",
+            "/console/\n",
+            "/console/ x",
+            "/console/é",
             "/api",
             "",
         ] {

@@ -20,6 +20,7 @@ use shared::care::treatments::{Checked, Confirmation, Course, CourseWarning};
 use shared::domain::{Area, Contraindication, Device, PatientId, TimeZone};
 use shared::time::now;
 
+use super::labels;
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, local, see_other};
 use super::patient::local_input_to_rfc3339;
 use super::roster::display_name;
@@ -67,13 +68,19 @@ struct TreatmentPage {
     other_errors: Vec<String>,
 }
 
-fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, picked: &[String]) -> Vec<Choice> {
+fn choices<T: Copy>(
+    t: &Strings,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(&Strings, T) -> &'static str,
+    picked: &[String],
+) -> Vec<Choice> {
     all.iter()
         .map(|v| {
             let c = code(*v);
             Choice {
                 code: c,
-                label: c.replace('_', " "),
+                label: label(t, *v).to_owned(),
                 checked: picked.iter().any(|p| p == c),
             }
         })
@@ -212,16 +219,18 @@ fn treatment_page(
             .collect::<Vec<_>>()
             .join(" "),
         performed_at: value("performed_at", default_time),
-        areas: choices(Area::ALL, Area::as_str, &areas),
+        areas: choices(t, Area::ALL, Area::as_str, labels::area, &areas),
         depth: value("needle_depth_mm", format!("{:.1}", d.needle_depth_mm)),
-        devices: choices(Device::ALL, Device::as_str, &[device]),
+        devices: choices(t, Device::ALL, Device::as_str, labels::device, &[device]),
         prp: combined.iter().any(|c| c == "prp"),
         session_number: value("session_number", d.session_number.to_string()),
         planned_sessions: value("planned_sessions", d.planned_sessions.to_string()),
         interval_weeks: value("interval_weeks", d.interval_weeks.to_string()),
         contraindications: choices(
+            t,
             Contraindication::ALL,
             Contraindication::as_str,
+            labels::contraindication,
             &f.all("contraindications"),
         ),
         override_reason: value("override_reason", String::new()),
@@ -264,8 +273,11 @@ pub async fn treatment_form(
 
 /// A number field: unreadable text becomes a value the shared parser rejects with its own
 /// message for that field.
+/// A decimal comma ("1,5", as typed in Spanish) reads as a point.
 fn number<T: std::str::FromStr>(f: &Fields, name: &str, invalid: T) -> T {
-    f.get(name).and_then(|v| v.parse().ok()).unwrap_or(invalid)
+    f.get(name)
+        .and_then(|v| v.replace(',', ".").parse().ok())
+        .unwrap_or(invalid)
 }
 
 /// `POST /console/patients/{id}/treatments/new`: records the treatment, then shows its plan; or

@@ -123,6 +123,22 @@ both_backends_with_smtp! {
         problem(accept(&app, &code, GOOD).await, 422).await;
     }
 
+    async fn a_corrected_email_revokes_reset_codes_sent_to_the_old_one(app, smtp) {
+        let (staff, staff_token) = app.staff("clinician").await;
+        let (patient, _) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let r = app.post_json("/v1/auth/password-reset", None, &json!({"email": patient.email})).await;
+        assert_eq!(r.status(), 202);
+        let (_, code) = nth_code(&smtp, &patient.email, 1).await;
+        let r = app
+            .request(Method::PATCH, &format!("/v1/clinic/patients/{}", patient.id), Some(&staff_token))
+            .json(&json!({"email": "corrected.address@example.test"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        problem(confirm(&app, &code, GOOD).await, 422).await;
+    }
+
     async fn password_reset_emails_a_code_and_revokes_sessions(app, smtp) {
         let (user, _) = app.staff("clinician").await;
         let old = tokens(login(&app, &user.email, shared::testing::fixtures::FIXTURE_PASSWORD).await).await;

@@ -138,7 +138,7 @@ fn form_fields(session: &str) -> Vec<(&'static str, String)> {
     vec![
         ("performed_at", performed),
         ("areas", "face".into()),
-        ("needle_depth_mm", "1.5".into()),
+        ("needle_depth_mm", "1,5".into()), // a decimal comma, as typed in Spanish
         ("device", "stamp".into()),
         ("session_number", session.into()),
         ("planned_sessions", "4".into()),
@@ -227,6 +227,28 @@ both_backends! {
             let (_, html) = b.page(&format!("/console/?q={q}")).await;
             assert!(shown(&html, &gomez), "{q}");
         }
+
+        // A key a previous release left on an erased patient (it cleared only `search_text`)
+        // is emptied; a key written meanwhile is never overwritten by the backfill.
+        let mut conn = app.db.get().unwrap();
+        diesel::update(patient_profiles::table.find(gone.id.as_str()))
+            .set(patient_profiles::search_key.eq(Some("left behind")))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(patient_profiles::table.find(gomez.as_str()))
+            .set(patient_profiles::search_key.eq(Some("written meanwhile")))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(shared::db::patients::backfill_search_keys(&mut conn).unwrap(), 1);
+        let mut key = |id: &str| {
+            patient_profiles::table
+                .find(id.to_owned())
+                .select(patient_profiles::search_key)
+                .first::<Option<String>>(&mut conn)
+                .unwrap()
+        };
+        assert_eq!(key(gone.id.as_str()).as_deref(), Some(""));
+        assert_eq!(key(gomez.as_str()).as_deref(), Some("written meanwhile"));
     }
 
     async fn the_treatment_form_continues_the_course_and_names_the_patient(app) {

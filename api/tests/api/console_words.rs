@@ -337,6 +337,10 @@ both_backends! {
             .filter(|e| e["action"] == "patient.list")
             .all(|e| e["patient_id"].is_null() && e["patient_ids"].as_array().unwrap().len() == 3));
 
+        // Text that is not an id finds no list view (a `,` is inside every list of two).
+        let (_, html) = b.page("/console/audit?patient_id=%2C").await;
+        assert!(!visible(&html).contains("(with 2 others)"));
+
         // The console's patient filter finds the list views too.
         let (_, html) = b.page(&format!("/console/audit?patient_id={}", marta.id)).await;
         let text = visible(&html);

@@ -9,7 +9,7 @@ use super::StaffActor;
 use super::invitations::{Invitation, reissue_in, send_reissued};
 use crate::db::patients::{self, DetailsUpdate, PatientProfile};
 use crate::db::{Db, audit, users};
-use crate::domain::{AuditAction, Email, PatientId, UserStatus};
+use crate::domain::{AuditAction, Email, InvitationPurpose, PatientId, UserStatus};
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
 
@@ -152,6 +152,15 @@ pub async fn correct(
                 user.status.to_string()
             };
             let user = users::find(c, &user.id)?;
+            if changed.contains(&DetailField::Email) {
+                // A reset code sent to the old (perhaps mistyped) address must not outlive it.
+                crate::db::invitations::consume_all(
+                    c,
+                    &user.id,
+                    InvitationPurpose::PasswordReset,
+                    now,
+                )?;
+            }
             let reissued = if waiting && changed.contains(&DetailField::Email) {
                 Some(reissue_in(c, user.clone(), &actor.user_id, now)?)
             } else {

@@ -108,6 +108,10 @@ fn about(
             SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
         >,
 > {
+    // Only an id can be inside a list: anything else (`,`, a quote) would match other entries.
+    if uuid::Uuid::parse_str(patient_id.as_str()).is_err() {
+        return Box::new(audit_log::patient_id.eq(patient_id.to_owned()).nullable());
+    }
     let quoted = format!("%\"{}\"%", escape_like(patient_id.as_str()));
     Box::new(
         audit_log::patient_id

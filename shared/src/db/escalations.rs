@@ -299,9 +299,15 @@ pub fn queue(
         }
         QueueSelect::Open => {
             // The literal the `escalations_clinic (clinic_id, status, created_at)` index holds.
+            // Urgent first ('urgent' sorts after 'routine' as text), so a clinic with more open
+            // escalations than a page shows never has an urgent one cut off the page.
             query = query
                 .filter(escalations::status.eq(EscalationStatus::Open))
-                .order((escalations::created_at.asc(), escalations::id.asc()));
+                .order((
+                    escalations::severity.desc(),
+                    escalations::created_at.asc(),
+                    escalations::id.asc(),
+                ));
         }
         QueueSelect::ResolvedTogether { patient_id, by, at } => {
             query = query

@@ -110,15 +110,18 @@ const KEY_SOURCE: (
     users::email,
 );
 
-fn write_search_key(conn: &mut DbConn, row: &KeySource) -> Result<()> {
-    let (id, given, family, phone, erased_at, email) = row;
+fn key_of(row: &KeySource) -> String {
+    let (_, given, family, phone, erased_at, email) = row;
     // The placeholder email of an erased account is no one's to find.
-    let key = match erased_at {
+    match erased_at {
         Some(_) => String::new(),
         None => search_key(given, family.as_deref(), Some(email), phone.as_deref()),
-    };
-    diesel::update(patient_profiles::table.find(id))
-        .set(patient_profiles::search_key.eq(Some(key)))
+    }
+}
+
+fn write_search_key(conn: &mut DbConn, row: &KeySource) -> Result<()> {
+    diesel::update(patient_profiles::table.find(&row.0))
+        .set(patient_profiles::search_key.eq(Some(key_of(row))))
         .execute(conn)?;
     Ok(())
 }
@@ -130,8 +133,19 @@ pub const BACKFILL_BATCH: i64 = 500;
 /// existed: a migration cannot fold Unicode the same way on both backends), `BACKFILL_BATCH`
 /// rows per transaction, until none is left. Idempotent: a second run, or two processes
 /// starting together, find nothing left or write the same keys. Returns how many rows it wrote.
+///
+/// Rows are only filled while still missing (`search_key IS NULL` in the update itself), so a
+/// key written meanwhile by a correction on another replica is never overwritten with one read
+/// before it. Erased patients whose key a process of the previous release left in place (it
+/// cleared only `search_text`) get '' too.
 pub fn backfill_search_keys(conn: &mut DbConn) -> Result<usize> {
-    let mut written = 0;
+    let mut written = diesel::update(
+        patient_profiles::table
+            .filter(patient_profiles::erased_at.is_not_null())
+            .filter(patient_profiles::search_key.ne("")),
+    )
+    .set(patient_profiles::search_key.eq(Some(String::new())))
+    .execute(conn)?;
     loop {
         let n = super::write_transaction(conn, |c| {
             let rows: Vec<KeySource> = patient_profiles::table
@@ -142,7 +156,13 @@ pub fn backfill_search_keys(conn: &mut DbConn) -> Result<usize> {
                 .select(KEY_SOURCE)
                 .load(c)?;
             for row in &rows {
-                write_search_key(c, row)?;
+                diesel::update(
+                    patient_profiles::table
+                        .find(&row.0)
+                        .filter(patient_profiles::search_key.is_null()),
+                )
+                .set(patient_profiles::search_key.eq(Some(key_of(row))))
+                .execute(c)?;
             }
             Ok(rows.len())
         })?;

@@ -258,6 +258,7 @@ catalogue! {
     back_to_invitation,
 
     // forms.ftl
+    course_jump_to_confirm,
     // The treatment form (`treatment_for`: $name; `course_last`: $date $session $planned $weeks;
     // `warn_*`: $session $last $planned $days $date), then the record's confirmations.
     treatment_for, course_last, course_first, course_warnings_title, course_warnings_hint,

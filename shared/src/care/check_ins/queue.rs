@@ -166,7 +166,7 @@ pub struct Board {
     pub groups: Vec<QueueGroup>,
     /// Resolved tab: the cursor of the next page.
     pub next_cursor: Option<String>,
-    /// Open tab: more than [`OPEN_SHOWN`] are open; the oldest are shown.
+    /// Open tab: more than [`OPEN_SHOWN`] are open; the urgent ones, then the oldest, are shown.
     pub more: bool,
     /// The resolution `confirm` named, when it was the actor's.
     pub confirmation: Option<Confirmation>,
