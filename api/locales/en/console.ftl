@@ -177,3 +177,7 @@ field_password_email = must not contain your email address
 field_start_end_differ = start and end must differ
 field_time_zone = is not a time zone name such as Europe/Madrid
 field_time_of_day = is not a time of day as HH:MM
+field_depth_range = must be between { $low } and { $high } mm
+field_cannot_remove = cannot be removed
+field_mail_refused = the recipient's mail server refuses this address: check it for typos
+field_email_taken = another account of this clinic already has this email

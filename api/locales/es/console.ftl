@@ -176,3 +176,7 @@ field_password_email = no debe contener su dirección de correo electrónico
 field_start_end_differ = el inicio y el fin deben ser distintos
 field_time_zone = no es un nombre de zona horaria como Europe/Madrid
 field_time_of_day = no es una hora del día en formato HH:MM
+field_depth_range = debe estar entre { $low } y { $high } mm
+field_cannot_remove = no se puede borrar
+field_mail_refused = el servidor de correo del destinatario rechaza esta dirección: compruebe que no tenga errores
+field_email_taken = otra cuenta de esta clínica ya tiene este correo electrónico

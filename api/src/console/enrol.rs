@@ -95,7 +95,10 @@ pub async fn enrol(
     {
         Ok(done) => done,
         Err(shared::Error::Conflict(why)) => {
-            let errors = FieldErrors(vec![shared::FieldError::new("email", why)]);
+            let errors = FieldErrors(vec![shared::FieldError::new(
+                "email",
+                super::field_messages::localise(page::texts(), &why),
+            )]);
             let page = enrol_page(&user, &form, errors);
             return page::html(StatusCode::CONFLICT, &page);
         }

@@ -21,6 +21,19 @@ pub fn localise(t: &Strings, message: &str) -> String {
     if let Some(n) = count("must be at least ", " characters") {
         return t.fmt("field_at_least_chars", &[("min", n.into())]);
     }
+    if let Some((low, high)) = message
+        .strip_prefix("must be between ")
+        .and_then(|m| m.strip_suffix(" mm"))
+        .and_then(|m| m.split_once(" and "))
+    {
+        return t.fmt(
+            "field_depth_range",
+            &[
+                ("low", low.to_owned().into()),
+                ("high", high.to_owned().into()),
+            ],
+        );
+    }
     let text = match message {
         "is required" | "must not be empty" | "is required ([] for none)" => t.field_required,
         "must not contain control characters" => t.field_control_chars,
@@ -40,6 +53,12 @@ pub fn localise(t: &Strings, message: &str) -> String {
         "must use at least 4 different characters" => t.field_password_distinct,
         "must not contain your email address" => t.field_password_email,
         "start and end must differ" => t.field_start_end_differ,
+        "cannot be removed" => t.field_cannot_remove,
+        "an account with this email already exists in this clinic"
+        | "another account of this clinic already has this email" => t.field_email_taken,
+        m if m.starts_with("the recipient's mail server refuses this email address") => {
+            t.field_mail_refused
+        }
         m if m.contains("RFC 3339") => t.date_time_needed,
         m if m.ends_with("is not an IANA time zone name such as Europe/Madrid") => {
             t.field_time_zone
@@ -80,6 +99,10 @@ mod tests {
             es.date_time_needed
         );
         assert_eq!(localise(es, "unknown code \"nose\""), es.field_choose);
+        assert_eq!(
+            localise(es, "must be between 0.25 and 3 mm"),
+            "debe estar entre 0.25 y 3 mm"
+        );
         // Unknown: shown as it came.
         assert_eq!(localise(es, "something new"), "something new");
     }

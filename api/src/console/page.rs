@@ -232,12 +232,14 @@ impl ResponseError for ConsoleError {
             _ if self.is_csrf() => t.csrf_failed.to_owned(),
             Error::NotFound => t.not_found.to_owned(),
             Error::Forbidden => t.forbidden.to_owned(),
-            Error::Conflict(why) => format!("{} {why}", t.conflict),
+            Error::Conflict(why) => {
+                format!("{} {}", t.conflict, super::field_messages::localise(t, why))
+            }
             Error::TooManyRequests { .. } => t.too_many.to_owned(),
             Error::Unavailable(_) => t.unavailable.to_owned(),
             Error::Validation(errors) => errors
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| super::field_messages::localise(t, &e.message))
                 .collect::<Vec<_>>()
                 .join("; "),
             Error::BadRequest(_) => t.bad_request.to_owned(),

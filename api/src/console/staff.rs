@@ -169,7 +169,10 @@ pub async fn invite(
                 }
                 Err(shared::Error::Conflict(why)) => (
                     StatusCode::CONFLICT,
-                    FieldErrors(vec![shared::FieldError::new("email", why)]),
+                    FieldErrors(vec![shared::FieldError::new(
+                        "email",
+                        super::field_messages::localise(page::texts(), &why),
+                    )]),
                 ),
                 Err(e) => return Err(e.into()),
             }

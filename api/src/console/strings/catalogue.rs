@@ -53,6 +53,10 @@ catalogue! {
     field_start_end_differ,
     field_time_zone,
     field_time_of_day,
+    field_depth_range,
+    field_cannot_remove,
+    field_mail_refused,
+    field_email_taken,
 
     app,
     skip_to_content,
