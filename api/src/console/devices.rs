@@ -4,7 +4,7 @@
 use shared::care::devices::Device;
 use shared::domain::{DeliveryChannel, PushProvider, TimeZone};
 
-use super::labels::{self, Failure};
+use super::labels;
 use super::page::local;
 use super::strings::Strings;
 
@@ -36,7 +36,7 @@ pub fn rows(t: &Strings, devices: &[Device], tz: &TimeZone) -> Vec<DeviceRow> {
             live: d.active,
             state: match (d.active, d.last_error.as_deref()) {
                 (true, _) => t.device_live,
-                (false, Some(e)) if !e.trim().is_empty() => Failure::of(e).label(t),
+                (false, Some(e)) if !e.trim().is_empty() => labels::failure(t, e),
                 (false, _) => t.device_off,
             },
         })

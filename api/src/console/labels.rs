@@ -8,8 +8,8 @@
 
 use shared::care::roster::ListStatus;
 use shared::domain::{
-    Area, AuditAction, CombinedWith, Contraindication, DeliveryChannel, Device, Locale, Platform,
-    PromptKind, PromptStatus, Role, UserStatus,
+    Area, AuditAction, CombinedWith, Contraindication, DeliveryChannel, DeliveryFailure, Device,
+    Locale, Platform, PromptKind, PromptStatus, Role, UserStatus,
 };
 
 use super::strings::Strings;
@@ -25,110 +25,28 @@ pub fn channel(t: &Strings, c: DeliveryChannel) -> &'static str {
     }
 }
 
-/// What a stored delivery failure or cancellation means for the clinic. The stored text is the
-/// provider's or the worker's (`Unregistered`, `APNs 410 …`, `gave up after 5 attempts: …`,
-/// `patient_discharged`); it is read here and never shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// The push token is dead: the app was removed or the phone stopped accepting notifications.
-    DeviceGone,
-    /// No channel could reach the patient (no live device, email off).
-    NoChannel,
-    /// The clinic's provider credentials were refused (ours to fix, not the patient's).
-    ServiceSetup,
-    /// The provider could not be reached or was busy: it is tried again.
-    Unreachable,
-    /// The worker stopped retrying.
-    GaveUp,
-    /// The provider refused the message for another reason.
-    Refused,
-    /// Not sent, by design: the patient was discharged, erased, not active or opted out.
-    Discharged,
-    Erased,
-    Inactive,
-    Missing,
-    ChannelsOff,
-    /// Anything else.
-    Other,
-}
-
-impl Failure {
-    /// Reads a stored failure or cancellation text.
-    pub fn of(stored: &str) -> Failure {
-        let s = stored.trim();
-        match s {
-            "patient_discharged" => return Failure::Discharged,
-            "patient_erased" => return Failure::Erased,
-            "patient_inactive" => return Failure::Inactive,
-            "patient_missing" => return Failure::Missing,
-            "channels_off" => return Failure::ChannelsOff,
-            "no_reachable_channel" => return Failure::NoChannel,
-            "no_valid_device" => return Failure::DeviceGone,
-            _ => {}
-        }
-        const GONE: [&str; 7] = [
-            "Unregistered",
-            "BadDeviceToken",
-            "DeviceTokenNotForTopic",
-            "UNREGISTERED",
-            "SENDER_ID_MISMATCH",
-            "INVALID_REGISTRATION_TOKEN",
-            " 410",
-        ];
-        const SETUP: [&str; 6] = [
-            "ProviderToken",
-            "signing the",
-            "token endpoint",
-            "THIRD_PARTY_AUTH_ERROR",
-            "PERMISSION_DENIED",
-            "UNAUTHENTICATED",
-        ];
-        const BUSY: [&str; 8] = [
-            "timeout",
-            "connect",
-            "network",
-            "HTTP 429",
-            "HTTP 5",
-            "UNAVAILABLE",
-            "INTERNAL",
-            "QUOTA_EXCEEDED",
-        ];
-        if s.starts_with("gave up after") {
-            Failure::GaveUp
-        } else if GONE.iter().any(|k| s.contains(k)) {
-            Failure::DeviceGone
-        } else if SETUP.iter().any(|k| s.contains(k)) {
-            Failure::ServiceSetup
-        } else if BUSY.iter().any(|k| s.contains(k)) {
-            Failure::Unreachable
-        } else if s.starts_with("HTTP 4") || s.starts_with("INVALID_ARGUMENT") {
-            Failure::Refused
-        } else {
-            Failure::Other
-        }
-    }
-
-    pub fn label(self, t: &Strings) -> &'static str {
-        match self {
-            Failure::DeviceGone => t.failure_device_gone,
-            Failure::NoChannel => t.failure_no_channel,
-            Failure::ServiceSetup => t.failure_service_setup,
-            Failure::Unreachable => t.failure_unreachable,
-            Failure::GaveUp => t.failure_gave_up,
-            Failure::Refused => t.failure_refused,
-            Failure::Discharged => t.cancelled_discharged,
-            Failure::Erased => t.cancelled_erased,
-            Failure::Inactive => t.cancelled_inactive,
-            Failure::Missing => t.cancelled_missing,
-            Failure::ChannelsOff => t.cancelled_channels_off,
-            Failure::Other => t.failure_other,
-        }
+/// What a stored delivery failure or cancellation means for the clinic, in its words
+/// ([`DeliveryFailure::classify`] reads the stored text).
+pub fn delivery_failure(t: &Strings, f: DeliveryFailure) -> &'static str {
+    match f {
+        DeliveryFailure::DeviceGone => t.failure_device_gone,
+        DeliveryFailure::NoChannel => t.failure_no_channel,
+        DeliveryFailure::ServiceSetup => t.failure_service_setup,
+        DeliveryFailure::Unreachable => t.failure_unreachable,
+        DeliveryFailure::GaveUp => t.failure_gave_up,
+        DeliveryFailure::Refused => t.failure_refused,
+        DeliveryFailure::Discharged => t.cancelled_discharged,
+        DeliveryFailure::Erased => t.cancelled_erased,
+        DeliveryFailure::Inactive => t.cancelled_inactive,
+        DeliveryFailure::Missing => t.cancelled_missing,
+        DeliveryFailure::ChannelsOff => t.cancelled_channels_off,
+        DeliveryFailure::Other => t.failure_other,
     }
 }
 
 /// The clinic's words for a stored failure reason.
 pub fn failure(t: &Strings, stored: &str) -> &'static str {
-    Failure::of(stored).label(t)
+    delivery_failure(t, DeliveryFailure::classify(stored))
 }
 
 pub fn prompt_kind(t: &Strings, k: PromptKind) -> &'static str {
@@ -303,26 +221,26 @@ mod tests {
         for (stored, want) in [
             (
                 "APNs 410 Unregistered: the device token is no longer valid",
-                Failure::DeviceGone,
+                DeliveryFailure::DeviceGone,
             ),
-            ("Unregistered", Failure::DeviceGone),
-            ("UNREGISTERED", Failure::DeviceGone),
+            ("Unregistered", DeliveryFailure::DeviceGone),
+            ("UNREGISTERED", DeliveryFailure::DeviceGone),
             (
                 "BadDeviceToken: not a hexadecimal device token (not sent)",
-                Failure::DeviceGone,
+                DeliveryFailure::DeviceGone,
             ),
-            ("no_valid_device", Failure::DeviceGone),
-            ("no_reachable_channel", Failure::NoChannel),
-            ("ExpiredProviderToken", Failure::ServiceSetup),
-            ("timeout", Failure::Unreachable),
-            ("HTTP 503", Failure::Unreachable),
-            ("gave up after 5 attempts: timeout", Failure::GaveUp),
-            ("HTTP 400", Failure::Refused),
-            ("patient_discharged", Failure::Discharged),
-            ("channels_off", Failure::ChannelsOff),
-            ("550 mailbox unavailable", Failure::Other),
+            ("no_valid_device", DeliveryFailure::DeviceGone),
+            ("no_reachable_channel", DeliveryFailure::NoChannel),
+            ("ExpiredProviderToken", DeliveryFailure::ServiceSetup),
+            ("timeout", DeliveryFailure::Unreachable),
+            ("HTTP 503", DeliveryFailure::Unreachable),
+            ("gave up after 5 attempts: timeout", DeliveryFailure::GaveUp),
+            ("HTTP 400", DeliveryFailure::Refused),
+            ("patient_discharged", DeliveryFailure::Discharged),
+            ("channels_off", DeliveryFailure::ChannelsOff),
+            ("550 mailbox unavailable", DeliveryFailure::Other),
         ] {
-            assert_eq!(Failure::of(stored), want, "{stored}");
+            assert_eq!(DeliveryFailure::classify(stored), want, "{stored}");
         }
         assert_eq!(
             failure(t, "APNs 410 Unregistered"),

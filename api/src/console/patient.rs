@@ -18,7 +18,7 @@ use super::chart;
 use super::clinical;
 use super::devices::{self, DeviceRow};
 use super::escalations::{EscalationRow, escalation_row};
-use super::labels::{self, Failure};
+use super::labels;
 use super::page::{self, ConsoleError, Nav, local};
 use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, Fields};
@@ -201,7 +201,7 @@ pub fn view(
                     .last_error
                     .as_deref()
                     .filter(|e| !e.trim().is_empty())
-                    .map_or(t.none, |e| Failure::of(e).label(t))
+                    .map_or(t.none, |e| labels::failure(t, e))
                     .to_owned(),
             })
             .collect(),

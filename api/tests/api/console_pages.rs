@@ -112,7 +112,7 @@ both_backends! {
         let from = format!("/console/patients/{}", patient.id);
         let r = b.submit(&from, &format!("/console/escalations/{id}/resolve"), &[("note", "Called; seen today"), ("back", "patient")]).await;
         assert_eq!(r.status(), 303);
-        assert_eq!(location(&r), from);
+        assert_eq!(location(&r), format!("{from}?done=resolved"));
         let (_, html) = b.page(&from).await;
         assert!(html.contains("Called; seen today"));
         let r = b.submit(&from, &format!("/console/escalations/{id}/resolve"), &[("note", "again")]).await;
@@ -257,7 +257,7 @@ both_backends! {
         let routine = html.find("sev routine").expect("a routine row");
         assert!(urgent < routine, "urgent on top");
         assert!(html.contains(" min</td>"), "time open shown");
-        assert!(html.contains(">open "), "time open shown in words");
+        assert!(html.contains("data-label=\"Open for\""), "time open under its heading");
 
         let id = html.split("/console/escalations/").nth(1).unwrap().split('/').next().unwrap().to_owned();
         let r = b.submit("/console/escalations", &format!("/console/escalations/{id}/resolve"), &[("note", "  ")]).await;

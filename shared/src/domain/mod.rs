@@ -5,6 +5,7 @@
 mod audit;
 mod clinical;
 mod delivery;
+mod delivery_failure;
 mod escalation;
 mod ids;
 mod people;
@@ -17,6 +18,7 @@ pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Se
 pub use delivery::{
     ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
 };
+pub use delivery_failure::DeliveryFailure;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
