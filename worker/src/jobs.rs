@@ -1,6 +1,6 @@
 //! Periodic jobs, each period claimed once across all workers in `job_runs`: the clinics' daily
-//! digest of open escalations (one period per clinic and local day) and the pruning of old
-//! attempt records (one period per UTC day).
+//! digest of open escalations (one period per clinic and local day) and the daily upkeep: pruning
+//! old attempt records, and filling missing patient search keys (one period per UTC day).
 
 use chrono::{Duration, NaiveDateTime, TimeZone as _, Timelike};
 use shared::care::delivery::{self, Digest};
@@ -98,8 +98,8 @@ async fn send_digest(w: &Worker, d: &Digest) -> usize {
     accepted
 }
 
-/// Deletes delivery attempt records older than `AFTERCARE_PRUNE_AFTER_DAYS`, and expired
-/// console sessions.
+/// Deletes delivery attempt records older than `AFTERCARE_PRUNE_AFTER_DAYS` and expired
+/// console sessions, and fills patient search keys a previous release's process left out.
 pub async fn prune(w: &Worker) -> Result<(), shared::Error> {
     const JOB: &str = "prune_deliveries";
     let Some(period) = claim_today(w, JOB).await? else {
@@ -110,5 +110,9 @@ pub async fn prune(w: &Worker) -> Result<(), shared::Error> {
     tracing::info!(deleted = n, "old delivery records pruned");
     let n = delivery::prune_console_sessions(&w.db, now()).await?;
     tracing::info!(deleted = n, "expired console sessions pruned");
+    let n = delivery::fill_search_keys(&w.db).await?;
+    if n > 0 {
+        tracing::info!(written = n, "missing patient search keys filled");
+    }
     finish(w, JOB, period).await
 }

@@ -216,3 +216,10 @@ pub async fn prune_attempts(db: &Db, before: NaiveDateTime) -> Result<usize> {
 pub async fn prune_console_sessions(db: &Db, now: NaiveDateTime) -> Result<usize> {
     db.run(move |c| console_sessions::prune(c, now)).await
 }
+
+/// Fills the search key of patients who have none (written by a process of a release before the
+/// key, during a rolling update, after the start-up backfill ran), as the start-up does; returns
+/// how many it wrote. Idempotent.
+pub async fn fill_search_keys(db: &Db) -> Result<usize> {
+    db.run(crate::db::patients::backfill_search_keys).await
+}

@@ -193,4 +193,24 @@ both_backends! {
         }).await;
         assert_eq!(found, (true, false));
     }
+
+    async fn the_daily_upkeep_fills_search_keys_a_previous_release_left_out(env) {
+        use shared::db::schema::patient_profiles;
+        let (_, patient) = env.patient().await;
+        let id = patient.id.to_string();
+        let key = id.clone();
+        env.run(move |c| {
+            diesel::update(patient_profiles::table.find(&key))
+                .set(patient_profiles::search_key.eq(None::<String>))
+                .execute(c)
+                .unwrap();
+        }).await;
+
+        worker::jobs::prune(&env.worker()).await.unwrap();
+
+        let stored: Option<String> = env.run(move |c| {
+            patient_profiles::table.find(&id).select(patient_profiles::search_key).first(c).unwrap()
+        }).await;
+        assert!(stored.is_some_and(|k| !k.is_empty()), "filled by the daily job");
+    }
 }
