@@ -10,7 +10,10 @@ record_anyway = Record anyway
 warn_session_repeated = Session { $session } was already recorded, on { $date }.
 warn_session_backwards = Session { $session } comes before the last recorded session ({ $last }).
 warn_beyond_planned = Session { $session } goes past the { $planned } sessions planned for this course.
-warn_too_soon = Only { $days } days since the last treatment ({ $date }): sessions are usually 3 to 8 weeks apart.
+warn_too_soon = Only { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } since the last treatment ({ $date }): sessions are usually 3 to 8 weeks apart.
 warn_before_last = This date is before the last recorded treatment ({ $date }).
 
 # The next-session booking and discharge, confirmed on the patient's record.

@@ -10,7 +10,10 @@ record_anyway = Registrar de todos modos
 warn_session_repeated = La sesión { $session } ya se registró el { $date }.
 warn_session_backwards = La sesión { $session } es anterior a la última sesión registrada ({ $last }).
 warn_beyond_planned = La sesión { $session } supera las { $planned } sesiones previstas para este tratamiento.
-warn_too_soon = Solo han pasado { $days } días desde el último tratamiento ({ $date }): las sesiones suelen espaciarse entre 3 y 8 semanas.
+warn_too_soon = { $days ->
+        [one] Solo ha pasado { $days } día
+       *[other] Solo han pasado { $days } días
+    } desde el último tratamiento ({ $date }): las sesiones suelen espaciarse entre 3 y 8 semanas.
 warn_before_last = Esta fecha es anterior al último tratamiento registrado ({ $date }).
 
 # The next-session booking and discharge, confirmed on the patient's record.

@@ -7,9 +7,12 @@ use shared::care;
 use shared::domain::Locale;
 
 use super::page::{ConsoleError, see_other};
-use super::session::{ConsoleUser, SessionForm};
+use super::session::{self, ConsoleUser, SessionForm};
 use super::strings::Lang;
 use crate::state::AppState;
+
+/// The cookie that keeps this browser's console language (`en`, `es`).
+pub const LANG_COOKIE: &str = "console_lang";
 
 /// `POST /console/language` with `lang` (`en`, `es`; empty follows the browser again) and
 /// `back` (the console page to return to; anything else returns to the roster). An unknown
@@ -27,7 +30,20 @@ pub async fn choose(
         },
     };
     care::staff::set_own_locale(&state.db, &user.actor(), locale).await?;
-    Ok(see_other(&back_to(form.get("back"))))
+    // This browser keeps the choice too, for the pages answered before the session is read
+    // (an expired form, an unknown address, the sign-in page after signing out).
+    let mut resp = see_other(&back_to(form.get("back")));
+    let cookie = match locale {
+        Some(l) => {
+            let mut c = session::cookie(&state, LANG_COOKIE, l.as_str().to_owned());
+            c.set_max_age(actix_web::cookie::time::Duration::days(365));
+            c
+        }
+        None => session::removal(&state, LANG_COOKIE),
+    };
+    resp.add_cookie(&cookie)
+        .map_err(|_| ConsoleError::bad_request())?;
+    Ok(resp)
 }
 
 /// `back` when it is a path inside the console (never another origin: no `//`, no `\`; only

@@ -63,11 +63,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/console", get().to(to_root)).service(
         web::scope("/console")
             .wrap_fn(|req, srv| {
+                // The language this browser chose, else the browser's own; a signed-in staff
+                // member's stored choice then wins (`session`).
                 let lang = req
-                    .headers()
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(strings::Lang::from_accept_language)
+                    .cookie(language::LANG_COOKIE)
+                    .and_then(|c| strings::Lang::from_tag(c.value()))
+                    .or_else(|| {
+                        req.headers()
+                            .get(header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(strings::Lang::from_accept_language)
+                    })
                     .unwrap_or(strings::Lang::En);
                 let path = match req.query_string() {
                     "" => req.path().to_owned(),

@@ -71,6 +71,8 @@ pub struct RecordPage {
     pub name: String,
     pub email: String,
     pub phone: String,
+    /// The phone as a `tel:` link, when there is one.
+    pub phone_href: Option<String>,
     pub status: &'static str,
     pub discharged: bool,
     /// Erased: nothing can be recorded for the patient any more.
@@ -140,6 +142,11 @@ pub fn view(
         id: p.user_id.to_string(),
         email: or_none(t, Some(record.email.clone()).filter(|e| !e.is_empty())),
         phone: or_none(t, p.phone.clone()),
+        phone_href: p
+            .phone
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(super::escalations::tel_href),
         status: roster::status_label(t, &record.status),
         discharged,
         erased: record.status == "erased",

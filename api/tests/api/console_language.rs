@@ -39,6 +39,13 @@ both_backends! {
         assert_eq!(location(&resp), "/console/escalations?status=resolved");
         let (_, html) = b.page("/console/").await;
         assert!(html.contains(r#"<html lang="es">"#) && html.contains("Pacientes"), "{html}");
+        // This browser keeps the choice for pages answered before the session is read.
+        let (status, html) = b.page("/console/no-such-page").await;
+        assert_eq!(status, 404);
+        assert!(html.contains(r#"<html lang="es">"#), "{html}");
+        let resp = b.post("/console/patients/new", &[("csrf", "stale"), ("email", "x@example.test")]).await;
+        assert_eq!(resp.status(), 403);
+        assert!(resp.text().await.unwrap().contains(r#"<html lang="es">"#));
         // Stored on the account, not the cookie: another browser's sign-in is in Spanish too.
         let mut other = Browser::new(&app);
         other.sign_in(&staff.email, FIXTURE_PASSWORD).await;

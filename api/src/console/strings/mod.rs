@@ -244,6 +244,25 @@ mod tests {
     }
 
     #[test]
+    fn plurals_follow_each_language() {
+        let args = |n: i64| [("days", n.into()), ("date", "2026-12-01".into())];
+        let es = strings(Lang::Es);
+        assert!(
+            es.fmt("warn_too_soon", &args(1))
+                .starts_with("Solo ha pasado 1 día desde")
+        );
+        assert!(
+            es.fmt("warn_too_soon", &args(6))
+                .starts_with("Solo han pasado 6 días desde")
+        );
+        let en = strings(Lang::En);
+        assert!(
+            en.fmt("warn_too_soon", &args(1))
+                .starts_with("Only 1 day since")
+        );
+    }
+
+    #[test]
     fn accept_language_picks_the_best_spoken_language() {
         assert_eq!(
             Lang::from_accept_language("es-ES,es;q=0.9,en;q=0.8"),
