@@ -53,7 +53,8 @@ const CASELOAD: &[(&str, &str, &str, Option<i64>)] = &[
 pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> anyhow::Result<()> {
     let caseload = CASELOAD
         .iter()
-        .map(|(given, family, email, treated)| DemoAccount {
+        .enumerate()
+        .map(|(i, (given, family, email, treated))| DemoAccount {
             email: (*email).into(),
             name: format!("{given} {family}"),
             role: Role::Patient,
@@ -65,7 +66,8 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
             patient: Some(DemoPatient {
                 given_name: (*given).into(),
                 family_name: Some((*family).into()),
-                phone: Some("+34 600 111 222".into()),
+                // Each demo patient a number of their own, so search and call links tell them apart.
+                phone: Some(format!("+34 600 111 {:03}", 200 + i)),
                 timezone: TimeZone(chrono_tz::Europe::Madrid),
                 locale: Locale::Es,
             }),

@@ -47,7 +47,8 @@ fn enrol_page(user: &ConsoleUser, f: &Fields, errors: FieldErrors) -> EnrolPage 
             .get("timezone")
             .unwrap_or(user.clinic_tz.name())
             .to_owned(),
-        locale: f.get("locale").unwrap_or("en").to_owned(),
+        // The patient's language starts as the console's: the desk speaks it with them.
+        locale: f.get("locale").unwrap_or(t.lang.tag()).to_owned(),
         errors,
     }
 }

@@ -39,6 +39,9 @@ both_backends! {
         assert_eq!(location(&resp), "/console/escalations?status=resolved");
         let (_, html) = b.page("/console/").await;
         assert!(html.contains(r#"<html lang="es">"#) && html.contains("Pacientes"), "{html}");
+        // A patient enrolled from a Spanish console starts in Spanish.
+        let (_, html) = b.page("/console/patients/new").await;
+        assert!(html.contains(r#"<option value="es" selected>"#), "{html}");
         // This browser keeps the choice for pages answered before the session is read.
         let (status, html) = b.page("/console/no-such-page").await;
         assert_eq!(status, 404);

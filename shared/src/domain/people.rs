@@ -50,6 +50,9 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim().to_lowercase();
+        if s.is_empty() {
+            return Err("is required".into());
+        }
         if s.len() > 254 {
             return Err("is too long".into());
         }
@@ -184,6 +187,11 @@ mod tests {
         for bad in ["", "ana", "ana@", "@example.com", "a b@example.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            Email::parse("  ").unwrap_err(),
+            "is required",
+            "empty is missing, not invalid"
+        );
     }
 
     #[test]
