@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use shared::care::Db;
 use shared::config::Config;
 use shared::delivery::EmbeddedLoop;
@@ -19,7 +19,6 @@ use tokio::task::JoinHandle;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ApiError;
 use crate::request_log::RouteSpan;
 use crate::state::AppState;
 use crate::{demo, extractors_config, routes};
@@ -117,8 +116,11 @@ impl Application {
 fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let openapi = crate::openapi::document();
+    let served = Arc::new(crate::methods::Served::from_openapi(&openapi));
     Ok(HttpServer::new(move || {
+        let served = served.clone();
         App::new()
+            .wrap(from_fn(crate::body_deadline::bound))
             .wrap(from_fn(crate::extract::authenticate))
             .wrap(from_fn(crate::security::headers))
             .wrap(from_fn(observe))
@@ -138,8 +140,10 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                         .finish()
                 }),
             )
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError(shared::Error::NotFound))
+            // 405 with `Allow` for a documented path asked with another method, else 404.
+            .default_service(web::to(move |req: HttpRequest| {
+                let answer = served.refuse(&req);
+                async move { answer }
             }))
     })
     .listen(listener)?

@@ -133,6 +133,62 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A problem answered as is, for the refusals `shared::Error` has no variant for (a wrong
+/// content type, a method the path does not serve, a body that took too long, failed
+/// credentials): a status, a title and a detail, and any headers the status calls for (`Allow`
+/// on a 405, RFC 9110 §15.5.6).
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: String,
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same refusal with one more response header.
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut resp = HttpResponse::build(self.status);
+        resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        for (name, value) in &self.headers {
+            resp.insert_header((name.clone(), value.clone()));
+        }
+        resp.json(Problem {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: None,
+        })
+    }
+}
+
 /// Seconds a client should wait before retrying a 503 (a busy or unreachable database usually
 /// clears within the busy timeout and pool wait, RFC 9110 §10.2.3).
 const RETRY_UNAVAILABLE: &str = "2";

@@ -2,41 +2,54 @@
 //! well-formed JSON of the wrong shape 422, a bad query string 422.
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use shared::{Error, FieldError};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 
-/// Request bodies are small JSON documents.
-const JSON_LIMIT: usize = 64 * 1024;
+/// Request bodies are small JSON documents: the most [`crate::json::Json`] reads, in bytes.
+pub const JSON_LIMIT: usize = 64 * 1024;
 
+/// `web::Json`'s configuration, for any body still read by it (none of the API's: they take
+/// [`crate::json::Json`]); its errors are answered as [`json_error`]'s.
 pub fn json() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(JSON_LIMIT)
-        .error_handler(|err, _req: &HttpRequest| match &err {
-            JsonPayloadError::ContentType => UnsupportedMediaType.into(),
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                let msg = e.to_string();
-                ApiError(Error::Validation(vec![FieldError::new(
-                    field_of(&msg),
-                    clean(&msg),
-                )]))
-                .into()
-            }
-            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                ApiError::bad_request(format!("request body is larger than {JSON_LIMIT} bytes"))
-                    .into()
-            }
-            other => {
-                ApiError::bad_request(format!("malformed JSON: {}", clean(&other.to_string())))
-                    .into()
-            }
-        })
+        .error_handler(|err, _req: &HttpRequest| json_error(err))
 }
 
+/// A JSON body's failure as a problem: 415 for another content type, 422 naming the field for
+/// JSON of the wrong shape, 400 for a body over [`JSON_LIMIT`] or malformed JSON.
+pub fn json_error(err: JsonPayloadError) -> actix_web::Error {
+    match &err {
+        JsonPayloadError::ContentType => Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type",
+            "Send the body as application/json.",
+        )
+        .into(),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let msg = e.to_string();
+            ApiError(Error::Validation(vec![FieldError::new(
+                field_of(&msg),
+                clean(&msg),
+            )]))
+            .into()
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::bad_request(format!("request body is larger than {JSON_LIMIT} bytes")).into()
+        }
+        other => {
+            ApiError::bad_request(format!("malformed JSON: {}", clean(&other.to_string()))).into()
+        }
+    }
+}
+
+/// A path that does not deserialise names nothing that exists: 404 (ids are checked before
+/// this by [`crate::path_id::PathId`]).
 pub fn path() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err: PathError, _req| ApiError::bad_request(err.to_string()).into())
+    web::PathConfig::default().error_handler(|_: PathError, _req| ApiError(Error::NotFound).into())
 }
 
 pub fn query() -> web::QueryConfig {
@@ -66,33 +79,5 @@ fn clean(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_owned(),
         None => msg.to_owned(),
-    }
-}
-
-/// 415 as a problem document.
-#[derive(Debug)]
-struct UnsupportedMediaType;
-
-impl std::fmt::Display for UnsupportedMediaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("unsupported media type")
-    }
-}
-
-impl actix_web::ResponseError for UnsupportedMediaType {
-    fn status_code(&self) -> actix_web::http::StatusCode {
-        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE
-    }
-
-    fn error_response(&self) -> actix_web::HttpResponse {
-        actix_web::HttpResponse::UnsupportedMediaType()
-            .content_type("application/problem+json")
-            .json(crate::error::Problem {
-                kind: "about:blank",
-                title: "Unsupported Media Type",
-                status: 415,
-                detail: "Send the body as application/json.".into(),
-                errors: None,
-            })
     }
 }

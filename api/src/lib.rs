@@ -1,6 +1,7 @@
 //! The aftercare REST API: patients' app, clinic staff and operations endpoints.
 
 pub mod app;
+pub mod body_deadline;
 pub mod cli;
 pub mod console;
 pub mod demo;
@@ -8,8 +9,11 @@ pub mod demo_patients;
 pub mod error;
 pub mod extract;
 pub mod extractors_config;
+pub mod json;
+pub mod methods;
 pub mod openapi;
 pub mod pagination;
+pub mod path_id;
 pub mod request_log;
 pub mod routes;
 pub mod security;

@@ -43,8 +43,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// `crate::error` sends), so a generated client can decode every error the same way.
 ///
 /// Added where they apply: 401 and 403 on bearer-protected operations (the extractors in
-/// `crate::extract`), 400, 415 and 422 on operations with a JSON body (`crate::extractors_config`),
-/// 422 on operations with query parameters, 400 and 404 on operations with a path parameter.
+/// `crate::extract`), 400, 408, 415 and 422 on operations with a JSON body (`crate::json`,
+/// `crate::body_deadline`), 422 on operations with query parameters, 404 on operations with a
+/// path parameter (`crate::path_id`).
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -85,6 +86,11 @@ fn declare_errors(op: &mut Operation) {
         (has_body, "415", "The body is not application/json"),
         (
             has_body,
+            "408",
+            "The body did not arrive in time (`AFTERCARE_BODY_TIMEOUT_SECS`)",
+        ),
+        (
+            has_body,
             "422",
             "A field is missing or invalid; `errors` names each",
         ),
@@ -93,11 +99,10 @@ fn declare_errors(op: &mut Operation) {
             "422",
             "A query parameter is invalid; `errors` names it",
         ),
-        (has_path_param, "400", "Malformed path parameter"),
         (
             has_path_param,
             "404",
-            "No such resource (or not visible to the caller)",
+            "No such resource (or not visible to the caller); an id that is not a UUID too",
         ),
     ];
     let responses = &mut op.responses.responses;

@@ -10,11 +10,15 @@ use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::protocol::Protocol;
 
+use crate::pagination::Cursors;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
+    /// Signs and checks list cursors ([`crate::pagination`]).
+    pub cursors: Cursors,
     pub metrics: Metrics,
     pub mailer: Mailer,
     pub protocol: Arc<Protocol>,
@@ -37,6 +41,7 @@ impl AppState {
     ) -> Self {
         Self {
             tokens: TokenKeys::new(&config.jwt),
+            cursors: Cursors::new(config.jwt.secret.expose()),
             db,
             config,
             metrics,

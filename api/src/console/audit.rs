@@ -17,6 +17,7 @@ use super::labels;
 use super::page::{self, ConsoleError, Nav, local};
 use super::session::{ConsoleUser, Fields};
 use super::strings::Strings;
+use crate::path_id::is_canonical_uuid;
 use crate::state::AppState;
 
 /// Audit rows per page.
@@ -81,7 +82,8 @@ pub async fn audit(
     let action = action_text.map(AuditAction::parse);
     let after = q
         .get("after")
-        .map(|a| a.chars().take(64).collect::<String>());
+        .filter(|a| is_canonical_uuid(a))
+        .map(str::to_owned);
     let find = q
         .get("find")
         .map(|f| f.trim().chars().take(200).collect::<String>())
@@ -112,8 +114,13 @@ pub async fn audit(
         before_id: after,
         limit: AUDIT_PAGE,
     };
+    // Text that is not an id names no patient: no entry, and no query.
+    let no_such_patient = patient
+        .as_ref()
+        .is_some_and(|p| !is_canonical_uuid(p.as_str()));
     let view = match action {
         Some(None) => AuditView::default(),
+        _ if no_such_patient => AuditView::default(),
         _ => care::clinic::audit_view(&state.db, &user.actor(), query).await?,
     };
 

@@ -15,6 +15,7 @@ use super::onboarding::hand_over;
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
 use super::session::{ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::invitation::CorrectPatient;
 
@@ -95,7 +96,7 @@ fn details_page(
 pub async fn details_form(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = page::texts();
@@ -122,7 +123,7 @@ pub async fn details_form(
 pub async fn save_details(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();

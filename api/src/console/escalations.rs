@@ -17,6 +17,7 @@ use super::clinical;
 use super::page::{self, ConsoleError, Nav, elapsed, local, see_other};
 use super::session::{ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
+use crate::path_id::{PathId, is_canonical_uuid};
 use crate::state::AppState;
 
 /// Longest resolution note, in characters (as the API's resolve route).
@@ -255,14 +256,19 @@ pub async fn queue(
     let q = Fields::parse(req.query_string().as_bytes());
     let tab = if q.get("status") == Some("resolved") {
         BoardTab::Resolved {
-            before_id: q.get("after").map(|a| a.chars().take(64).collect()),
+            // Only an id the console wrote into its own link; anything else is the first page.
+            before_id: q
+                .get("after")
+                .filter(|a| is_canonical_uuid(a))
+                .map(str::to_owned),
         }
     } else {
         BoardTab::Open
     };
     let confirm = q
         .get("resolved")
-        .map(|id| EscalationId::from(id.chars().take(64).collect::<String>()));
+        .filter(|id| is_canonical_uuid(id))
+        .map(EscalationId::from);
     page::ok(&render(&state, &user, tab, confirm).await?)
 }
 
@@ -301,7 +307,7 @@ async fn record_with_note_error(
 pub async fn resolve(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = page::texts();

@@ -20,6 +20,7 @@ use shared::time::now;
 use super::page::{self, ConsoleError, Nav, local, see_other};
 use super::session::{self, ConsoleUser, SessionForm};
 use super::strings::{Lang, Strings, strings};
+use crate::path_id::PathId;
 use crate::state::AppState;
 
 /// The cookie holding the code the console was just given:
@@ -134,7 +135,7 @@ pub async fn invitation_page(
     state: web::Data<AppState>,
     user: ConsoleUser,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = page::texts();
@@ -190,7 +191,7 @@ pub async fn invitation_page(
 pub async fn new_code(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
@@ -230,7 +231,7 @@ pub async fn sheet(
     state: web::Data<AppState>,
     user: ConsoleUser,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
     let h = read(&state, &user, &req, &id).await?;

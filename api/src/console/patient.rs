@@ -23,6 +23,7 @@ use super::page::{self, ConsoleError, Nav, local};
 use super::roster::{self, recovery_day};
 use super::session::{ConsoleUser, Fields};
 use super::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 
 pub struct TreatmentRow {
@@ -262,7 +263,7 @@ pub async fn render(
 pub async fn show(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ConsoleError> {
     let mut page = render(&state, &user, &PatientId::from(id.into_inner())).await?;

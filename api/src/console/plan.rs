@@ -11,6 +11,7 @@ use super::labels;
 use super::page::{self, ConsoleError, Nav, local};
 use super::session::ConsoleUser;
 use super::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 
 pub struct PlannedRow {
@@ -36,7 +37,7 @@ struct PlanPage {
 pub async fn show(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    path: web::Path<(String, String)>,
+    path: PathId<(String, String), ConsoleError>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (id, treatment) = path.into_inner();
     let (id, treatment) = (PatientId::from(id), TreatmentId::from(treatment));

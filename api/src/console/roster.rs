@@ -15,6 +15,7 @@ use super::labels;
 use super::page::{self, ConsoleError, Nav, local_utc};
 use super::session::{ConsoleUser, Fields};
 use super::strings::Strings;
+use crate::path_id::is_canonical_uuid;
 use crate::state::AppState;
 
 /// Rows per page.
@@ -126,7 +127,11 @@ pub fn parse_query(raw: &str) -> RosterQuery {
             .get("sort")
             .and_then(RosterSort::parse)
             .unwrap_or_default(),
-        after: f.get("after").map(|a| a.chars().take(64).collect()),
+        // Only an id the console wrote into its own link; anything else is the first page.
+        after: f
+            .get("after")
+            .filter(|a| is_canonical_uuid(a))
+            .map(str::to_owned),
         limit: PAGE_SIZE,
     }
 }

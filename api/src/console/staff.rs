@@ -15,6 +15,7 @@ use super::onboarding::{HANDOVER_COOKIE, hand_over, held_for, masked};
 use super::page::{self, ConsoleError, FieldErrors, Nav, field_errors, see_other};
 use super::session::{self, ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::clinic::InviteStaff;
 
@@ -190,7 +191,7 @@ pub async fn invite(
 pub async fn resend(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require_admin()?;
@@ -212,7 +213,7 @@ pub async fn resend(
 pub async fn deactivate(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require_admin()?;

@@ -26,6 +26,7 @@ use super::patient::local_input_to_rfc3339;
 use super::roster::display_name;
 use super::session::{ConsoleUser, Fields, SessionForm};
 use super::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::treatment::RecordTreatment;
 
@@ -257,7 +258,7 @@ async fn course_of(
 pub async fn treatment_form(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
     let course = course_of(&state, &user, &id).await?;
@@ -285,7 +286,7 @@ fn number<T: std::str::FromStr>(f: &Fields, name: &str, invalid: T) -> T {
 pub async fn record_treatment(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());

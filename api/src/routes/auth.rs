@@ -6,11 +6,15 @@
 
 use std::net::IpAddr;
 
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use shared::Error;
 use shared::care::auth::{self, LogInForm, SignedIn};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, Refusal};
 use crate::extract::AuthUser;
+use crate::json::Json;
 use crate::state::AppState;
 use crate::views::auth::{
     AcceptInvitation, ConfirmPasswordReset, LogIn, RefreshSession, RequestPasswordReset,
@@ -99,8 +103,8 @@ pub(crate) fn client_address(req: &HttpRequest, state: &AppState) -> Option<IpAd
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LogIn>,
-) -> ApiResult<web::Json<TokenResponse>> {
+    body: Json<LogIn>,
+) -> actix_web::Result<web::Json<TokenResponse>> {
     let LogIn {
         email,
         password,
@@ -112,8 +116,27 @@ pub async fn login(
         address: client_address(&req, &state),
     };
     let ttl = state.config.jwt.refresh_ttl_days;
-    let signed_in = auth::login(&state.db, credentials, clinic_id, ttl).await?;
+    let signed_in = auth::login(&state.db, credentials, clinic_id, ttl)
+        .await
+        .map_err(|e| match e {
+            // Not the bearer-token answer: this request carries no token, it offered
+            // credentials.
+            Error::Unauthorized => wrong_credentials(),
+            other => ApiError(other).into(),
+        })?;
     Ok(web::Json(token_response(&state, signed_in)))
+}
+
+/// A failed login's 401: the same for an unknown email, a wrong password and an inactive
+/// account, so it does not tell which emails have accounts.
+fn wrong_credentials() -> actix_web::Error {
+    Refusal::new(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        "The email or password is wrong.",
+    )
+    .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    .into()
 }
 
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a spent
@@ -131,7 +154,7 @@ pub async fn login(
 #[post("/v1/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshSession>,
+    body: Json<RefreshSession>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let token = body.into_inner().refresh_token;
     let jwt = &state.config.jwt;
@@ -157,7 +180,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<RefreshSession>,
+    body: Json<RefreshSession>,
 ) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
     auth::logout(&state.db, &user.user_id, token).await?;

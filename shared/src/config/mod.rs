@@ -141,6 +141,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Without a trailing `/`.
     pub public_url: String,
+    /// How long a request body may take to arrive after the request's head, in seconds
+    /// (`AFTERCARE_BODY_TIMEOUT_SECS`, 1–300); later is 408.
+    pub body_timeout_secs: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub jwt: JwtConfig,

@@ -110,6 +110,10 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
     let jwt = jwt(&v, env)?;
     let worker = worker(&v)?;
     let (fcm, apns) = (fcm(&v)?, apns(&v)?);
+    let body_timeout_secs: u64 = v.parse(&s::BODY_TIMEOUT_SECS)?;
+    if !(1..=300).contains(&body_timeout_secs) {
+        return Err(err(&s::BODY_TIMEOUT_SECS, "must be between 1 and 300"));
+    }
     let mail = MailConfig {
         smtp: smtp(&v)?,
         from: v.parse(&s::MAIL_FROM)?,
@@ -122,6 +126,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         trusted_proxies: cidrs(&v, &s::TRUSTED_PROXIES)?,
         cors_origins: origins(&v, &s::CORS_ORIGINS)?,
         public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),
+        body_timeout_secs,
         log_format,
         log_filter: v.value(&s::RUST_LOG).to_owned(),
         jwt,

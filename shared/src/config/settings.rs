@@ -107,6 +107,11 @@ pub const PUBLIC_URL: Setting = Setting::with_default(
     "http://127.0.0.1:8080",
     "base URL used in emails and calendar files",
 );
+pub const BODY_TIMEOUT_SECS: Setting = Setting::with_default(
+    "AFTERCARE_BODY_TIMEOUT_SECS",
+    "10",
+    "seconds a request body may take to arrive after its head (1–300), else 408",
+);
 pub const JWT_SECRET: Setting = Setting::derived(
     "AFTERCARE_JWT_SECRET",
     "random per process in development",
@@ -289,6 +294,7 @@ pub const SETTINGS: &[&Setting] = &[
     &TRUSTED_PROXIES,
     &CORS_ORIGINS,
     &PUBLIC_URL,
+    &BODY_TIMEOUT_SECS,
     &JWT_SECRET,
     &JWT_SECRET_FILE,
     &JWT_ISSUER,

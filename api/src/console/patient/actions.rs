@@ -14,6 +14,7 @@ use super::{local_input_to_rfc3339, render};
 use crate::console::page::{self, ConsoleError, Nav, see_other};
 use crate::console::session::{ConsoleUser, SessionForm};
 use crate::console::strings::Strings;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::treatment::BookNextSession;
 
@@ -46,7 +47,7 @@ fn back_to_record(id: &PatientId, done: &str) -> HttpResponse {
 pub async fn book(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
@@ -92,7 +93,7 @@ pub async fn book(
 pub async fn cancel_booking(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
@@ -116,7 +117,7 @@ struct DischargePage {
 pub async fn confirm_discharge(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
 ) -> Result<HttpResponse, ConsoleError> {
     let record = render(&state, &user, &PatientId::from(id.into_inner())).await?;
     let t = page::texts();
@@ -134,7 +135,7 @@ pub async fn confirm_discharge(
 pub async fn discharge(
     state: web::Data<AppState>,
     user: ConsoleUser,
-    id: web::Path<String>,
+    id: PathId<String, ConsoleError>,
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());

@@ -7,6 +7,7 @@ use shared::domain::Email;
 
 use super::{client_address, token_response};
 use crate::error::ApiResult;
+use crate::json::Json;
 use crate::state::AppState;
 use crate::views::auth::{
     AcceptInvitation, ConfirmPasswordReset, RequestPasswordReset, TokenResponse,
@@ -26,7 +27,7 @@ use crate::views::auth::{
 #[post("/v1/auth/invitations/accept")]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
-    body: web::Json<AcceptInvitation>,
+    body: Json<AcceptInvitation>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let AcceptInvitation { code, password } = body.into_inner();
     let ttl = state.config.jwt.refresh_ttl_days;
@@ -47,7 +48,7 @@ pub async fn accept_invitation(
 pub async fn request_password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RequestPasswordReset>,
+    body: Json<RequestPasswordReset>,
 ) -> HttpResponse {
     let address = client_address(&req, &state);
     if let Ok(email) = Email::parse(&body.email) {
@@ -76,7 +77,7 @@ pub async fn request_password_reset(
 #[post("/v1/auth/password-reset/confirm")]
 pub async fn confirm_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<ConfirmPasswordReset>,
+    body: Json<ConfirmPasswordReset>,
 ) -> ApiResult<HttpResponse> {
     let ConfirmPasswordReset { code, new_password } = body.into_inner();
     auth::confirm_password_reset(&state.db, code, new_password).await?;

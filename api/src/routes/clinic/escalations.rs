@@ -8,7 +8,9 @@ use shared::time::now;
 
 use crate::error::{ApiResult, Problem, invalid};
 use crate::extract::Staff;
+use crate::json::Json;
 use crate::pagination;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::validate;
 use crate::views::check_in::{
@@ -46,6 +48,7 @@ pub async fn list(
     state: web::Data<AppState>,
     params: web::Query<EscalationParams>,
 ) -> ApiResult<web::Json<EscalationPage>> {
+    const LIST: &str = "/v1/clinic/escalations";
     let p = params.into_inner();
     let limit = pagination::limit(p.limit)?;
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -55,7 +58,7 @@ pub async fn list(
                 .ok_or_else(|| invalid("status", "must be open or resolved"))?,
         ),
     };
-    let before = pagination::decode_cursor(p.cursor.as_deref())?;
+    let before = state.cursors.read(LIST, p.cursor.as_deref())?;
     let shown = usize::try_from(limit).unwrap_or(0);
     let rows = check_ins::queue(
         &state.db,
@@ -67,7 +70,9 @@ pub async fn list(
         now(),
     )
     .await?;
-    let (rows, next_cursor) = pagination::split(rows, limit, |i| i.escalation.id.to_string());
+    let (rows, next_cursor) = state
+        .cursors
+        .split(LIST, rows, limit, |i| i.escalation.id.to_string());
     Ok(web::Json(EscalationPage {
         items: rows.into_iter().map(EscalationItem::from).collect(),
         next_cursor,
@@ -94,8 +99,8 @@ pub async fn list(
 pub async fn resolve(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<EscalationId>,
-    body: web::Json<ResolveEscalation>,
+    path: PathId<EscalationId>,
+    body: Json<ResolveEscalation>,
 ) -> ApiResult<web::Json<EscalationItem>> {
     let note = validate::multiline_text(&body.note, NOTE_MAX).map_err(|m| invalid("note", m))?;
     let item = check_ins::resolve(

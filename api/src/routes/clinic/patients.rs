@@ -11,7 +11,9 @@ use shared::time::now;
 
 use crate::error::ApiResult;
 use crate::extract::Staff;
+use crate::json::Json;
 use crate::pagination;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::clinic::{Created, EnrolPatient, ListParams, PatientPage};
 use crate::views::invitation::{
@@ -66,7 +68,7 @@ pub struct Doc;
 pub async fn enrol(
     staff: Staff,
     state: web::Data<AppState>,
-    body: web::Json<EnrolPatient>,
+    body: Json<EnrolPatient>,
 ) -> ApiResult<HttpResponse> {
     let enrolment = body.into_inner().parse()?;
     let (id, invitation) = invitations::enrol_patient(
@@ -99,6 +101,7 @@ pub async fn list(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> ApiResult<web::Json<PatientPage>> {
+    const LIST: &str = "/v1/clinic/patients";
     let p = params.into_inner();
     let limit = pagination::limit(p.limit)?;
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -110,12 +113,12 @@ pub async fn list(
     let query = ListQuery {
         status,
         q: p.q,
-        before_id: pagination::decode_cursor(p.cursor.as_deref())?,
+        before_id: state.cursors.read(LIST, p.cursor.as_deref())?,
         limit: limit + 1,
     };
     let shown = usize::try_from(limit).unwrap_or(0);
     let rows = roster::list(&state.db, &staff.actor(), query, shown, now()).await?;
-    let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.to_string());
+    let (rows, next_cursor) = state.cursors.split(LIST, rows, limit, |r| r.id.to_string());
     let items = rows.into_iter().map(PatientSummaryView::from).collect();
     Ok(web::Json(PatientPage { items, next_cursor }))
 }
@@ -133,7 +136,7 @@ pub async fn list(
 pub async fn detail(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<PatientId>,
+    id: PathId<PatientId>,
 ) -> ApiResult<web::Json<PatientRecordView>> {
     let record = roster::record(&state.db, &staff.actor(), &id, now()).await?;
     Ok(web::Json(PatientRecordView::from(record)))
@@ -163,8 +166,8 @@ pub async fn detail(
 pub async fn correct(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<PatientId>,
-    body: web::Json<CorrectPatient>,
+    id: PathId<PatientId>,
+    body: Json<CorrectPatient>,
 ) -> ApiResult<web::Json<PatientDetailsView>> {
     let form = body.into_inner().parse()?;
     let corrected = patient_details::correct(
@@ -201,7 +204,7 @@ pub async fn correct(
 pub async fn resend_invitation(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<PatientId>,
+    id: PathId<PatientId>,
 ) -> ApiResult<HttpResponse> {
     let whose = invitations::Whose::Patient(id.into_inner());
     let invitation = invitations::resend(

@@ -7,9 +7,11 @@ use shared::care::invitations;
 use shared::domain::{PatientId, UserId, UserStatus};
 use shared::time::{now, to_utc};
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, invalid};
 use crate::extract::{Admin, Staff};
+use crate::json::Json;
 use crate::pagination;
+use crate::path_id::{PathId, is_canonical_uuid};
 use crate::state::AppState;
 use crate::views::clinic::{AuditItem, AuditPage, AuditParams, ClinicView, Created, InviteStaff};
 use crate::views::invitation::InvitationSent;
@@ -65,7 +67,7 @@ pub async fn get_clinic(
 pub async fn invite_staff(
     admin: Admin,
     state: web::Data<AppState>,
-    body: web::Json<InviteStaff>,
+    body: Json<InviteStaff>,
 ) -> ApiResult<HttpResponse> {
     let invitation = body.into_inner().parse()?;
     let (id, invitation) = invitations::invite_staff(
@@ -104,7 +106,7 @@ pub async fn invite_staff(
 pub async fn resend_staff_invitation(
     admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<UserId>,
+    id: PathId<UserId>,
 ) -> ApiResult<HttpResponse> {
     let whose = invitations::Whose::Staff(id.into_inner());
     let invitation = invitations::resend(
@@ -139,10 +141,15 @@ pub async fn audit_log(
     state: web::Data<AppState>,
     params: web::Query<AuditParams>,
 ) -> ApiResult<web::Json<AuditPage>> {
+    const LIST: &str = "/v1/clinic/audit";
     let p = params.into_inner();
     let limit = pagination::limit(p.limit)?;
-    let before = pagination::decode_cursor(p.cursor.as_deref())?;
-    let about = p.patient_id.filter(|s| !s.is_empty()).map(PatientId::from);
+    let before = state.cursors.read(LIST, p.cursor.as_deref())?;
+    let about = match p.patient_id.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) if is_canonical_uuid(&id) => Some(PatientId::from(id)),
+        Some(_) => return Err(invalid("patient_id", "is not a patient id")),
+    };
     let query = AuditQuery {
         patient_id: about.clone(),
         any_patient_id: false,
@@ -151,7 +158,7 @@ pub async fn audit_log(
         limit: limit + 1,
     };
     let rows = clinic::audit_log(&state.db, &admin.actor(), query).await?;
-    let (rows, next_cursor) = pagination::split(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = state.cursors.split(LIST, rows, limit, |r| r.id.clone());
     Ok(web::Json(AuditPage {
         items: rows
             .into_iter()

@@ -9,6 +9,8 @@ use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::Staff;
+use crate::json::Json;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::prompt::{PromptView, rfc3339};
 use crate::views::treatment::{
@@ -57,8 +59,8 @@ pub struct Doc;
 pub async fn create(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<PatientId>,
-    body: web::Json<RecordTreatment>,
+    path: PathId<PatientId>,
+    body: Json<RecordTreatment>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let form = body.parse(t)?;
@@ -119,8 +121,8 @@ pub async fn create(
 pub async fn book_next_session(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<PatientId>,
-    body: web::Json<BookNextSession>,
+    path: PathId<PatientId>,
+    body: Json<BookNextSession>,
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let starts_at = body.parse(t)?;
@@ -156,7 +158,7 @@ pub async fn book_next_session(
 pub async fn cancel_next_session(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<PatientId>,
+    path: PathId<PatientId>,
 ) -> ApiResult<HttpResponse> {
     treatments::cancel_next_session(&state.db, &state.protocol, &staff.actor(), &path, now())
         .await?;
@@ -179,7 +181,7 @@ pub async fn cancel_next_session(
 pub async fn discharge(
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<PatientId>,
+    path: PathId<PatientId>,
 ) -> ApiResult<HttpResponse> {
     let done = treatments::discharge(&state.db, &staff.actor(), &path, now()).await?;
     Ok(HttpResponse::Ok().json(Discharged {

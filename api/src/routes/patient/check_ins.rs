@@ -8,6 +8,7 @@ use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::PatientUser;
+use crate::json::Json;
 use crate::state::AppState;
 use crate::views::check_in::{CheckInCreated, CreateCheckIn};
 
@@ -38,7 +39,7 @@ pub struct Doc;
 pub async fn create(
     me: PatientUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateCheckIn>,
+    body: Json<CreateCheckIn>,
 ) -> ApiResult<HttpResponse> {
     let form = body.parse()?;
     let recorded =

@@ -7,6 +7,8 @@ use shared::time::now;
 
 use crate::error::ApiResult;
 use crate::extract::PatientUser;
+use crate::json::Json;
+use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::patient::{DeviceView, RegisterDevice};
 
@@ -32,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn register(
     state: web::Data<AppState>,
     me: PatientUser,
-    body: web::Json<RegisterDevice>,
+    body: Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
     let new = body.into_inner().parse()?;
     let (device, how) = devices::register(&state.db, &me.patient_id(), new, now()).await?;
@@ -55,7 +57,7 @@ pub async fn register(
 pub async fn remove(
     state: web::Data<AppState>,
     me: PatientUser,
-    id: web::Path<DeviceId>,
+    id: PathId<DeviceId>,
 ) -> ApiResult<HttpResponse> {
     devices::remove(&state.db, &me.patient_id(), &id).await?;
     Ok(HttpResponse::NoContent().finish())

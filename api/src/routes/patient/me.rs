@@ -13,6 +13,7 @@ use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Deferred, PatientUser};
+use crate::json::Json;
 use crate::state::AppState;
 use crate::views::patient::{
     Channels, ClinicContact, Me, NextSessionView, QuietHoursView, Timeline, UpdateChannels,
@@ -72,7 +73,7 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 pub async fn patch_me(
     me: PatientUser,
     state: web::Data<AppState>,
-    body: web::Json<UpdateMe>,
+    body: Json<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
     let update = body.parse()?;
     let outcome =

@@ -7,6 +7,7 @@ use shared::time::now;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::PatientUser;
+use crate::path_id::PathId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,7 +36,7 @@ pub struct Doc;
 pub async fn acknowledge(
     me: PatientUser,
     state: web::Data<AppState>,
-    path: web::Path<PromptId>,
+    path: PathId<PromptId>,
 ) -> ApiResult<HttpResponse> {
     prompts::acknowledge(&state.db, &me.patient_id(), &path, now()).await?;
     Ok(HttpResponse::NoContent().finish())
