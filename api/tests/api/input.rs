@@ -161,6 +161,27 @@ both_backends! {
         // An id in canonical form that names nothing is the same 404, after the query.
         let (status, _) = b.page(&format!("/console/patients/{id}")).await;
         assert_eq!(status, 404);
+
+        // Ids and text in query strings never reach the database as bytes it refuses.
+        for (path, status) in [
+            ("/console/?after=%00", 200),
+            ("/console/?q=%00", 200),
+            ("/console/escalations?status=resolved&after=%00", 200),
+            ("/console/escalations?resolved=%00", 200),
+            ("/console/audit?patient_id=%00", 200),
+            ("/console/audit?after=%FF", 200),
+            ("/console/audit?find=%00", 200),
+        ] {
+            let (got, html) = b.page(path).await;
+            assert_eq!(got, status, "{path}: {html}");
+        }
+        for (path, status) in [
+            ("/v1/clinic/audit?patient_id=%00", 422),
+            ("/v1/clinic/patients?q=%00", 200),
+        ] {
+            let resp = app.get(path, Some(&callers.admin)).await;
+            assert_eq!(resp.status().as_u16(), status, "{path}: {}", resp.text().await.unwrap());
+        }
     }
 
     async fn every_json_body_refuses_a_repeated_member_name(app) {

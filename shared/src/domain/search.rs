@@ -28,10 +28,12 @@ pub const MAX_TERMS: usize = 8;
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if c.is_whitespace() {
+        if c.is_control() || c.is_whitespace() {
+            // A control character (a NUL, which PostgreSQL refuses in text) is never part of a
+            // stored name or email: it separates words like a space.
             out.push(' ');
+        } else if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
         } else {
             match deunicode::deunicode_char(c) {
                 Some(ascii) => out.extend(ascii.chars().map(|a| a.to_ascii_lowercase())),
@@ -166,6 +168,7 @@ mod tests {
     #[test]
     fn apostrophes_vanish_and_white_space_collapses() {
         assert_eq!(fold("  O'Brien\t D’Angelo  "), "obrien dangelo");
+        assert_eq!(fold("ana\0ruiz\u{7f}"), "ana ruiz");
         assert!(SearchTerms::parse("obrien").matches(&key("Sean", "O'Brien")));
         assert!(SearchTerms::parse("o'brien").matches(&key("Sean", "OBrien")));
     }
