@@ -28,6 +28,7 @@ mod devices;
 mod errors;
 mod escalation_queue;
 mod faults;
+mod identity;
 mod mail;
 mod me;
 mod onboarding_api;
