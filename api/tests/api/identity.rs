@@ -185,6 +185,36 @@ both_backends_with_smtp! {
     }
 }
 
+both_backends_with_smtp! {
+    async fn the_console_says_the_password_rules_in_spanish(app, smtp) {
+        let (_, admin) = app.staff("clinic_admin").await;
+        let r = app.post_json("/v1/clinic/staff", Some(&admin), &staff_body("nuria.puig@example.test")).await;
+        assert_eq!(r.status(), 201);
+        let (_, code) = nth_code(&smtp, "nuria.puig@example.test", 1).await;
+        let mut b = crate::console_support::Browser::new(&app);
+        b.set_cookie("console_lang", "es");
+        for (weak, said) in [
+            ("password123", &["es demasiado fácil de adivinar (seguridad 0 de 4", "Es una contraseña muy común."][..]),
+            ("nuria.puig-walks-far-north", &["no debe contener la parte de su correo electrónico anterior a la @"][..]),
+            ("corto", &["debe tener al menos 10 caracteres"][..]),
+        ] {
+            let r = b
+                .submit("/console/invitation", "/console/invitation", &[("code", code.as_str()), ("password", weak)])
+                .await;
+            assert_eq!(r.status(), 422, "{weak}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("id=\"password-error\""), "{weak}: {html}");
+            for s in said {
+                assert!(html.contains(s), "{weak}: {s}: {html}");
+            }
+        }
+        let r = b
+            .submit("/console/invitation", "/console/invitation", &[("code", code.as_str()), ("password", GOOD)])
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+}
+
 both_backends! {
     async fn one_mailbox_in_two_spellings_is_one_account(app) {
         let (_, admin) = app.staff("clinic_admin").await;
