@@ -275,8 +275,10 @@ both_backends! {
         assert_eq!(email_of(&b.id).await.unwrap().email, "ana@bücher.example");
         assert_eq!(email_of(&d.id).await.unwrap().email, "josé@example.test");
         // The roster finds the patient by the stored address.
-        let found: Value = app.get("/v1/clinic/patients?q=xn--clnica", Some(&admin)).await.json().await.unwrap();
-        assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+        for typed in ["xn--clnica", "clínica.example"] {
+            let found: Value = app.get(&format!("/v1/clinic/patients?q={typed}"), Some(&admin)).await.json().await.unwrap();
+            assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{typed}: {found}");
+        }
         // Idempotent.
         let again = app.db.run(shared::db::users::normalise_stored_emails).await.unwrap();
         assert_eq!((again.rewritten, again.left), (0, 2));

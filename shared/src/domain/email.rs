@@ -41,10 +41,25 @@ pub const MAX_LEN: usize = 254;
 pub const MAX_LOCAL_LEN: usize = 64;
 
 /// An email address the mailer can send to, in its one stored form: ASCII, lower-cased, the
-/// domain in IDNA ASCII form (`ana@xn--bcher-kva.example`). See the module's rules.
+/// domain in IDNA ASCII form (`ana@xn--bcher-kva.example`). See the module's rules. Serialised
+/// as that string; deserialised through [`Email::parse`], so no unchecked address gets in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(into = "String", try_from = "String")]
 pub struct Email(String);
+
+impl TryFrom<String> for Email {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        Email::parse(&raw)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
 
 impl Email {
     /// Checks and normalises `raw` (surrounding whitespace ignored). Errors: one of the
@@ -88,17 +103,19 @@ impl Email {
     /// The address with its domain in Unicode for people to read (`ana@bücher.example`);
     /// the stored form when the domain has no IDNA label. Never for sending.
     pub fn to_unicode(&self) -> String {
-        match self.0.rsplit_once('@') {
-            Some((local, domain)) if domain.contains("xn--") => {
-                let (unicode, checked) = idna::domain_to_unicode(domain);
-                match checked {
-                    Ok(()) => format!("{local}@{unicode}"),
-                    Err(_) => self.0.clone(),
-                }
-            }
-            _ => self.0.clone(),
-        }
+        unicode_form(&self.0).unwrap_or_else(|| self.0.clone())
     }
+}
+
+/// A stored address with its IDNA labels in Unicode (`ana@xn--bcher-kva.example` →
+/// `ana@bücher.example`), for people to read and find; `None` when it has no valid IDNA label.
+pub fn unicode_form(stored: &str) -> Option<String> {
+    let (local, domain) = stored.rsplit_once('@')?;
+    if !domain.contains("xn--") {
+        return None;
+    }
+    let (unicode, checked) = idna::domain_to_unicode(domain);
+    checked.ok().map(|()| format!("{local}@{unicode}"))
 }
 
 impl fmt::Display for Email {

@@ -116,3 +116,13 @@ fn the_unicode_form_is_for_reading() {
     let plain = Email::parse("ana@example.com").unwrap();
     assert_eq!(plain.to_unicode(), "ana@example.com");
 }
+
+#[test]
+fn serde_goes_through_the_parser() {
+    let e: Email = serde_json::from_str("\"Ana@Bücher.example\"").unwrap();
+    assert_eq!(
+        serde_json::to_string(&e).unwrap(),
+        "\"ana@xn--bcher-kva.example\""
+    );
+    assert!(serde_json::from_str::<Email>("\"\\\"a b\\\"@example.com\"").is_err());
+}
