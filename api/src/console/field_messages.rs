@@ -4,6 +4,10 @@
 //! from its catalogue (`validation` messages in `api/locales/*/console.ftl`). A message the
 //! console does not know is shown as it came, so nothing is ever hidden.
 
+use shared::auth::password;
+use shared::domain::email::message as email;
+use shared::mail::refusal;
+
 use super::strings::Strings;
 
 /// `message` (one `FieldError::message` from a shared parser) in `t`'s language.
@@ -34,6 +38,20 @@ pub fn localise(t: &Strings, message: &str) -> String {
             ],
         );
     }
+    if let Some(rest) = message.strip_prefix(password::message::TOO_EASY_PREFIX) {
+        let mut numbers = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse::<u32>().ok());
+        if let (Some(score), Some(4), Some(needed)) =
+            (numbers.next(), numbers.next(), numbers.next())
+        {
+            let args = [("score", score.into()), ("needed", needed.into())];
+            return t.fmt("field_password_guessable", &args);
+        }
+    }
+    if let Some(hint) = password::Hint::of_message(message) {
+        return t.fmt(&format!("password_hint_{}", hint.key()), &[]);
+    }
     let text = match message {
         "is required" | "must not be empty" | "is required ([] for none)" => t.field_required,
         "must not contain control characters" => t.field_control_chars,
@@ -49,9 +67,13 @@ pub fn localise(t: &Strings, message: &str) -> String {
         "must be between 1 and planned_sessions" => t.field_session_range,
         "must be between 1 and 6" => t.field_planned_range,
         "is invalid" => t.field_invalid,
-        "is too common" => t.field_password_common,
-        "must use at least 4 different characters" => t.field_password_distinct,
-        "must not contain your email address" => t.field_password_email,
+        password::message::CONTAINS_EMAIL => t.field_password_email,
+        email::QUOTED => t.field_email_quoted,
+        email::LOCAL_CHARACTERS => t.field_email_local_chars,
+        email::ADDRESS_LITERAL => t.field_email_ip,
+        email::DOMAIN => t.field_email_domain,
+        refusal::PERMANENT => t.field_mail_permanent,
+        refusal::ADDRESS => t.field_mail_address,
         "start and end must differ" => t.field_start_end_differ,
         "cannot be removed" => t.field_cannot_remove,
         "an account with this email already exists in this clinic"
@@ -105,5 +127,55 @@ mod tests {
         );
         // Unknown: shown as it came.
         assert_eq!(localise(es, "something new"), "something new");
+    }
+
+    #[test]
+    fn address_and_password_findings_are_spoken_in_both_languages() {
+        use shared::domain::Email;
+        let (en, es) = (strings(Lang::En), strings(Lang::Es));
+        for bad in [
+            "\"a b\"@x.example",
+            "josé@x.example",
+            "a@[127.0.0.1]",
+            "a@localhost",
+        ] {
+            let message = Email::parse(bad).unwrap_err();
+            assert_eq!(localise(en, &message), message, "{bad}");
+            assert_ne!(localise(es, &message), message, "{bad}");
+        }
+        for message in [
+            shared::mail::refusal::PERMANENT,
+            shared::mail::refusal::ADDRESS,
+            shared::mail::refusal::RECIPIENT,
+        ] {
+            assert_ne!(localise(es, message), message);
+        }
+        let weak = shared::auth::password::check_strength(
+            "password",
+            "ana.lopez2026",
+            Some("ana.lopez@example.test"),
+            &["Ana López"],
+        );
+        let Err(shared::Error::Validation(found)) = weak else {
+            panic!("{weak:?}");
+        };
+        assert!(found.len() >= 2, "{found:?}");
+        for f in &found {
+            assert_eq!(localise(en, &f.message), f.message);
+            assert_ne!(localise(es, &f.message), f.message, "{}", f.message);
+        }
+        assert_eq!(
+            localise(
+                es,
+                "is too easy to guess (strength 1 of 4, at least 3 needed)"
+            ),
+            "es demasiado fácil de adivinar (seguridad 1 de 4; se necesita al menos 3)"
+        );
+        // Every hint of the estimator has its text in both languages, the English one as the
+        // estimator words it.
+        for hint in shared::auth::password::Hint::ALL {
+            assert_eq!(localise(en, &hint.text()), hint.text());
+            assert!(!localise(es, &hint.text()).starts_with("password_hint_"));
+        }
     }
 }

@@ -175,6 +175,10 @@ pub async fn invite(
                         super::field_messages::localise(page::texts(), &why),
                     )]),
                 ),
+                // The mail server refused the address for good: said next to the email.
+                Err(e @ shared::Error::Validation(_)) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, field_errors(e)?)
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -412,11 +412,12 @@ both_backends_with_smtp! {
         let patient = json!({"email": "ines@example.test", "given_name": "Inés",
                              "timezone": "Europe/Madrid", "locale": "es"});
         let staff = json!({"email": "leo@example.test", "name": "Leo", "role": "clinician"});
-        // A refused mailbox (RFC 3463 5.1.1) is the address's fault (422 on `email`); a relay
-        // refusing us is our own to fix and a server that says "later" is worth a retry (503).
+        // A refused mailbox (RFC 3463 5.1.1) is the address's fault (422 on `email`); any
+        // other permanent refusal (a relay refusing us) will not pass on a retry either (422,
+        // and the operator is told in the log); a server that says "later" is worth a retry (503).
         for (code, text, status) in [
             (550, "5.1.1 no such mailbox", 422),
-            (550, "5.7.1 Relaying denied", 503),
+            (550, "5.7.1 Relaying denied", 422),
             (451, "4.3.0 try later", 503),
         ] {
             smtp.refuse_recipients(code, text);

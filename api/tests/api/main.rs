@@ -28,6 +28,7 @@ mod devices;
 mod errors;
 mod escalation_queue;
 mod faults;
+mod identity;
 mod input;
 mod mail;
 mod me;

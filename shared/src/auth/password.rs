@@ -1,4 +1,5 @@
-//! Passwords are hashed with argon2id (the crate's default parameters, OWASP's minimum), stored
+//! Passwords are checked against rules that say what they check ([`check_strength`]) and
+//! hashed with argon2id (the crate's default parameters, OWASP's minimum), stored
 //! as PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`).
 //!
 //! Memory, not CPU, is what argon2 costs a small server: 19 MiB of working blocks per hash. So
@@ -25,7 +26,7 @@ mod strength;
 #[cfg(test)]
 mod tests;
 
-pub use strength::{MAX_LEN, MIN_LEN, check_strength};
+pub use strength::{Hint, MAX_LEN, MIN_LEN, MIN_SCORE, check_strength, message};
 
 /// A PHC-format argon2id hash of `password` with a fresh salt (RFC 9106 argon2id, version 0x13,
 /// the crate's default parameters: m = 19 MiB, t = 2, p = 1, 32-byte output). Computed on a

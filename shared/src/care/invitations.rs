@@ -6,7 +6,9 @@
 //! whether an SMTP server accepted the email. With no SMTP server configured the enrolment
 //! stands and the clinic hands the code over. With SMTP configured, an invitation the server
 //! did not accept is taken back: nobody could ever activate the account, and its email would
-//! block a retry with 409. The undo is audited and the caller gets `Unavailable` (503) to retry.
+//! block a retry with 409. The undo is audited and the caller gets `Unavailable` (503) to retry
+//! when a retry may work, or `Validation` (422 on `email`) when the refusal is permanent
+//! (`delivery::undeliverable`).
 
 use chrono::NaiveDateTime;
 
@@ -118,8 +120,9 @@ pub struct StaffInvitation {
 /// Enrols a patient in the actor's clinic and emails the invitation (in the patient's
 /// language) when email is set up. Returns the new patient's id and what became of the
 /// invitation; `public_url` is `AFTERCARE_PUBLIC_URL`, for the link. Errors: `Conflict` when
-/// the email is already used in this clinic; `Unavailable` when a configured SMTP server did
-/// not accept the email (the enrolment is undone).
+/// the email is already used in this clinic; `Unavailable` (a retry may work) or `Validation`
+/// on `email` (a permanent refusal) when a configured SMTP server did not accept the email
+/// (the enrolment is undone).
 pub async fn enrol_patient(
     db: &Db,
     mailer: &Mailer,

@@ -17,14 +17,29 @@ fn migration_error(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
     Error::Internal(anyhow::anyhow!("migration failed: {e}"))
 }
 
-/// Applies every pending migration, then fills what only the service can compute (patients'
-/// search keys missing since `2026-12-07-000002_patient_search_key`: a no-op once none is
-/// left); returns how many migrations ran.
+/// Applies every pending migration, then fixes what only the service can compute (each a no-op
+/// once nothing is left): patients' search keys missing since
+/// `2026-12-07-000002_patient_search_key`, and email addresses stored with an
+/// internationalised domain in Unicode before domains were normalised (IDNA, see
+/// [`crate::domain::email`]). Returns how many migrations ran.
 pub fn run_pending(conn: &mut DbConn) -> Result<usize, Error> {
     let ran = run_migrations(conn)?;
     let keyed = super::patients::backfill_search_keys(conn)?;
     if keyed > 0 {
         tracing::info!(patients = keyed, "patient search keys computed");
+    }
+    let emails = super::users::normalise_stored_emails(conn)?;
+    if emails.rewritten > 0 {
+        tracing::info!(
+            accounts = emails.rewritten,
+            "email addresses rewritten to their ASCII domain form"
+        );
+    }
+    if emails.left > 0 {
+        tracing::warn!(
+            accounts = emails.left,
+            "email addresses left in a form the mailer may not send to"
+        );
     }
     Ok(ran)
 }

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::users;
-use crate::domain::Role;
 use crate::domain::UserStatus;
 use crate::domain::{ClinicId, Locale, UserId};
+use crate::domain::{Email, Role};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -164,4 +164,71 @@ pub fn set_status(
         .set((users::status.eq(status), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
+}
+
+/// What [`normalise_stored_emails`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Normalised {
+    /// Addresses rewritten to their one stored form.
+    pub rewritten: usize,
+    /// Addresses left as they were: another account of the clinic already has the stored form
+    /// (one mailbox, two accounts: for the clinic to sort out), or the address is one the
+    /// current rules refuse (a non-ASCII part before the @).
+    pub left: usize,
+}
+
+/// Rewrites addresses stored before domains were normalised (an internationalised domain in
+/// Unicode, `ana@bücher.example`) to their one stored form ([`Email::parse`]:
+/// `ana@xn--bcher-kva.example`), and refreshes a patient's search key with it. Only addresses
+/// with a non-ASCII character can differ from their stored form (stored addresses were
+/// already trimmed and lower-cased), so only those are read: a no-op once none is left, and
+/// idempotent. An address whose stored form another account of its clinic already has is left
+/// as it is and logged with both account ids (never the address).
+pub fn normalise_stored_emails(conn: &mut DbConn) -> Result<Normalised> {
+    let non_ascii = match conn.backend() {
+        super::Backend::Postgres => "email ~ '[^ -~]'",
+        super::Backend::Sqlite => "email GLOB '*[^ -~]*'",
+    };
+    let rows: Vec<(UserId, ClinicId, String, Role)> = users::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(non_ascii))
+        .order(users::id.asc())
+        .select((users::id, users::clinic_id, users::email, users::role))
+        .load(conn)?;
+    let mut done = Normalised::default();
+    for (id, clinic_id, stored, role) in rows {
+        let Ok(email) = Email::parse(&stored) else {
+            done.left += 1;
+            continue;
+        };
+        let rewritten = super::write_transaction(conn, |c| {
+            let holder: Option<UserId> = users::table
+                .filter(users::clinic_id.eq(&clinic_id))
+                .filter(users::email.eq(email.as_str()))
+                .select(users::id)
+                .first(c)
+                .optional()?;
+            if let Some(holder) = holder {
+                tracing::warn!(
+                    user_id = %id,
+                    other_user_id = %holder,
+                    "two accounts of one clinic have one email address in two spellings; \
+                     left as they are"
+                );
+                return Ok(false);
+            }
+            diesel::update(users::table.find(&id).filter(users::email.eq(&stored)))
+                .set(users::email.eq(email.as_str()))
+                .execute(c)?;
+            if role == Role::Patient {
+                super::patients::refresh_search_key(c, &id.as_patient())?;
+            }
+            Ok(true)
+        })?;
+        if rewritten {
+            done.rewritten += 1;
+        } else {
+            done.left += 1;
+        }
+    }
+    Ok(done)
 }

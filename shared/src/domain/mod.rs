@@ -6,6 +6,7 @@ mod audit;
 mod clinical;
 mod delivery;
 mod delivery_failure;
+pub mod email;
 mod escalation;
 mod ids;
 mod people;
@@ -19,14 +20,15 @@ pub use delivery::{
     ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
 };
 pub use delivery_failure::DeliveryFailure;
+pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
     PromptId, SessionId, TreatmentId, UserId,
 };
 pub use people::{
-    Email, InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role,
-    TimeZone, UserStatus,
+    InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
+    UserStatus,
 };
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};

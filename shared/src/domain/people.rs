@@ -42,37 +42,6 @@ code_enum!(
     LockScreenPreview { Private => "private", Full => "full" }
 );
 
-/// A normalised (trimmed, lower-cased) email address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let s = raw.trim().to_lowercase();
-        if s.is_empty() {
-            return Err("is required".into());
-        }
-        if s.len() > 254 {
-            return Err("is too long".into());
-        }
-        // lettre's parser implements the address grammar; we only add the length rule.
-        s.parse::<lettre::Address>()
-            .map(|_| Email(s))
-            .map_err(|_| "is not a valid email address".into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// An IANA time zone name (`Europe/Madrid`), stored as that name in a `Text` column; a stored
 /// name the time zone database does not know is a [`super::CorruptValue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
@@ -177,22 +146,6 @@ impl QuietHours {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(
-            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
-            "ana@example.com"
-        );
-        for bad in ["", "ana", "ana@", "@example.com", "a b@example.com"] {
-            assert!(Email::parse(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(
-            Email::parse("  ").unwrap_err(),
-            "is required",
-            "empty is missing, not invalid"
-        );
-    }
 
     #[test]
     fn zones_and_times_parse() {

@@ -51,8 +51,10 @@ pub fn digits(text: &str) -> String {
     fold(text).chars().filter(char::is_ascii_digit).collect()
 }
 
-/// What a patient's `search_key` holds: the folded names, the folded email and the phone's
-/// digits, separated by spaces (so no word can match across two of them).
+/// What a patient's `search_key` holds: the folded names, the folded email (and, for an
+/// internationalised domain, the folded email with its domain in Unicode, so `bücher` finds
+/// `ana@xn--bcher-kva.example`) and the phone's digits, separated by spaces (so no word can
+/// match across two of them).
 pub fn search_key(
     given_name: &str,
     family_name: Option<&str>,
@@ -62,7 +64,7 @@ pub fn search_key(
     let parts = [
         fold(given_name),
         family_name.map(fold).unwrap_or_default(),
-        email.map(fold).unwrap_or_default(),
+        email.map(folded_email).unwrap_or_default(),
         phone.map(digits).unwrap_or_default(),
     ];
     parts
@@ -70,6 +72,13 @@ pub fn search_key(
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn folded_email(email: &str) -> String {
+    match super::email::unicode_form(email) {
+        Some(unicode) => format!("{} {}", fold(email), fold(&unicode)),
+        None => fold(email),
+    }
 }
 
 /// One typed word, folded: it matches a key containing `text`, or containing its `digits`
@@ -227,6 +236,12 @@ mod tests {
         // No word spans two parts: "ana ines" is two words, each must be found on its own.
         let k = search_key("Ana", None, Some("ines@example.com"), None);
         assert!(!SearchTerms::parse("anaines").matches(&k));
+        // An internationalised domain is found in either spelling.
+        let k = search_key("Ana", None, Some("ana@xn--bcher-kva.example"), None);
+        assert_eq!(k, "ana ana@xn--bcher-kva.example ana@bucher.example");
+        for typed in ["bücher", "BUCHER.example", "xn--bcher"] {
+            assert!(SearchTerms::parse(typed).matches(&k), "{typed}");
+        }
     }
 
     #[test]

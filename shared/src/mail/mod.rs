@@ -37,12 +37,27 @@ pub enum MailError {
     /// [`MailError::Permanent`].
     #[error("recipient refused: {0}")]
     RecipientRefused(String),
-    /// The server refused permanently for another reason (another 5xx).
+    /// The server refused permanently for another reason (another 5xx), or the mailer itself
+    /// cannot send this message as it is (lettre's client errors: an address needing SMTPUTF8
+    /// the server lacks, a server without the TLS or authentication configured).
     #[error("rejected: {0}")]
     Permanent(String),
-    /// Network failure or a 4xx: worth retrying later.
+    /// Network failure, a timeout or a 4xx: worth retrying later.
     #[error("temporary failure: {0}")]
     Transient(String),
+}
+
+/// What the sender of a refused message is told (`errors[].message` on the `email` field): the
+/// console translates each (`api/src/console/field_messages.rs`).
+pub mod refusal {
+    /// [`super::MailError::RecipientRefused`].
+    pub const RECIPIENT: &str = "the recipient's mail server refuses this email address; \
+         check the address on the account for typos";
+    /// [`super::MailError::Permanent`].
+    pub const PERMANENT: &str = "the mail server refused for good to send to this address: \
+         check it for typos (if it is right, the service's mail settings need checking)";
+    /// [`super::MailError::Address`].
+    pub const ADDRESS: &str = "is not an address the mailer can send to: correct it";
 }
 
 #[derive(Clone)]
@@ -164,7 +179,7 @@ impl Mailer {
                 let reply = std::error::Error::source(&e).map(ToString::to_string);
                 if e.is_permanent() && reply.as_deref().is_some_and(refuses_the_address) {
                     MailError::RecipientRefused(e.to_string())
-                } else if e.is_permanent() {
+                } else if e.is_permanent() || e.is_client() {
                     MailError::Permanent(e.to_string())
                 } else {
                     MailError::Transient(e.to_string())
@@ -175,6 +190,24 @@ impl Mailer {
 }
 
 impl MailError {
+    /// Whether sending the same message again later may succeed (a network failure, a timeout,
+    /// a 4xx reply): only [`MailError::Transient`].
+    pub fn is_transient(&self) -> bool {
+        matches!(self, MailError::Transient(_))
+    }
+
+    /// What to tell whoever gave the address when the mailer will never send to it as it is (the
+    /// [`refusal`] messages); `None` for a transient failure, and for a message the service
+    /// failed to build (its own fault, not the address's).
+    pub fn refusal(&self) -> Option<&'static str> {
+        match self {
+            MailError::RecipientRefused(_) => Some(refusal::RECIPIENT),
+            MailError::Permanent(_) => Some(refusal::PERMANENT),
+            MailError::Address(_) => Some(refusal::ADDRESS),
+            MailError::Build(_) | MailError::Transient(_) => None,
+        }
+    }
+
     /// A short, fixed name for the log (`address`, `build`, `recipient_refused`, `permanent`,
     /// `transient`): the error's text may quote the recipient's address, which is not logged.
     pub fn class(&self) -> &'static str {

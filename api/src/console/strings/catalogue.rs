@@ -47,8 +47,6 @@ catalogue! {
     field_session_range,
     field_planned_range,
     field_invalid,
-    field_password_common,
-    field_password_distinct,
     field_password_email,
     field_start_end_differ,
     field_time_zone,
@@ -269,6 +267,20 @@ catalogue! {
     record_anyway, warn_session_repeated, warn_session_backwards, warn_beyond_planned,
     warn_too_soon, warn_before_last, booking_saved, booking_cancelled, booking_discharged,
     discharge_done,
+    // Email addresses the mailer cannot send to, permanent mail refusals, the password rules
+    // (`field_password_guessable`: $score $needed) and the estimator's feedback (field_messages.rs).
+    field_email_quoted, field_email_local_chars, field_email_ip, field_email_domain,
+    field_mail_permanent, field_mail_address, field_password_guessable,
+    password_hint_key_rows, password_hint_key_patterns, password_hint_repeats,
+    password_hint_repeated_groups, password_hint_top10, password_hint_top100,
+    password_hint_common, password_hint_similar_common, password_hint_sequences,
+    password_hint_recent_years, password_hint_one_word, password_hint_dates,
+    password_hint_names_alone, password_hint_common_names, password_hint_few_words,
+    password_hint_no_symbols_needed, password_hint_add_word, password_hint_capitals,
+    password_hint_all_capitals, password_hint_reversed, password_hint_substitutions,
+    password_hint_longer_pattern, password_hint_avoid_repeats, password_hint_avoid_sequences,
+    password_hint_avoid_recent_years, password_hint_avoid_your_years,
+    password_hint_avoid_your_dates,
 
     // words.ftl
     // (packed: the console's labels for stored codes, then the audit page)

@@ -154,11 +154,110 @@ fn idle_hashers_give_their_memory_back() {
     }
 }
 
-#[test]
-fn weak_passwords_are_named() {
-    for weak in ["short", "password123", "aaaaaaaaaaaa", "ababababab"] {
-        assert!(check_strength("password", weak, None).is_err(), "{weak}");
+/// The messages a password gets on field `password`, or none.
+fn findings(password: &str, email: Option<&str>, words: &[&str]) -> Vec<String> {
+    match check_strength("password", password, email, words) {
+        Ok(()) => Vec::new(),
+        Err(Error::Validation(found)) => {
+            assert!(found.iter().all(|f| f.field == "password"), "{found:?}");
+            found.into_iter().map(|f| f.message).collect()
+        }
+        Err(e) => panic!("{e}"),
     }
-    assert!(check_strength("password", "ana.lopez-2026!", Some("ana.lopez@example.com")).is_err());
-    assert!(check_strength("password", "blue-canyon-river-7", Some("ana@example.com")).is_ok());
+}
+
+#[test]
+fn each_rule_says_what_it_checks() {
+    let guessable = |found: &[String]| {
+        found
+            .iter()
+            .any(|m| m.starts_with(message::TOO_EASY_PREFIX))
+    };
+    // Length bounds.
+    let short = findings("Xq7#", None, &[]);
+    assert!(
+        short.contains(&"must be at least 10 characters".to_owned()),
+        "{short:?}"
+    );
+    let long = findings(&"correct horse battery staple ".repeat(5), None, &[]);
+    assert_eq!(long, ["must be at most 128 characters"]);
+    // The part of the email before the @ (letter case ignored), only when 4 characters or more.
+    let found = findings(
+        "Ana.Lopez-said-hello-to-tides",
+        Some("ana.lopez@example.com"),
+        &[],
+    );
+    assert_eq!(found, [message::CONTAINS_EMAIL], "{found:?}");
+    assert!(findings("ana-walks-the-blue-canyon", Some("ana@example.com"), &[]).is_empty());
+    // The estimator: common passwords, keyboard rows, repeats, sequences, dates.
+    for weak in [
+        "password123",
+        "qwertyuiop",
+        "aaaaaaaaaaaa",
+        "ababababab",
+        "1234567890",
+        "iloveyou123",
+        "01/02/1990ab",
+    ] {
+        let found = findings(weak, None, &[]);
+        assert!(guessable(&found), "{weak}: {found:?}");
+    }
+    // The estimator's feedback follows the rule's message: a warning, then suggestions.
+    let found = findings("password123", None, &[]);
+    assert_eq!(
+        found[0],
+        format!("{}0 of 4, at least 3 needed)", message::TOO_EASY_PREFIX)
+    );
+    assert!(
+        found.len() > 1 && found[1..].iter().all(|m| Hint::of_message(m).is_some()),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn the_users_own_words_count_as_known() {
+    // Strong for a stranger, guessable for someone who knows the account's names.
+    let pw = "Zubizarreta2026";
+    assert!(
+        findings(pw, None, &[]).is_empty(),
+        "{:?}",
+        findings(pw, None, &[])
+    );
+    let own = findings(
+        pw,
+        Some("xochitl@example.test"),
+        &["Xochitl Zubizarreta", "Dermaclinic"],
+    );
+    assert!(own[0].starts_with(message::TOO_EASY_PREFIX), "{own:?}");
+    // The product's own words are known to every attacker.
+    assert!(zxcvbn::zxcvbn("aftercare2026", &[]).score() >= zxcvbn::Score::Three);
+    assert!(!findings("aftercare2026", None, &[]).is_empty());
+}
+
+#[test]
+fn the_passwords_in_use_pass() {
+    // The tests' passwords, the demo's, and a pass-phrase.
+    for good in [
+        "blue-canyon-river-7",
+        "a-long-new-password-26",
+        "sunny-clinic-admin-1",
+        "another-good-pass-9",
+        "demo-password-2026",
+        "fixture-password-1",
+        "correct horse battery staple",
+    ] {
+        let found = findings(good, Some("ana@example.com"), &["Ana", "Demo Clinic"]);
+        assert!(found.is_empty(), "{good}: {found:?}");
+    }
+}
+
+#[test]
+fn every_hint_has_its_own_key() {
+    let mut keys: Vec<&str> = Hint::ALL.iter().map(|h| h.key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), Hint::ALL.len());
+    for hint in Hint::ALL {
+        assert_eq!(Hint::of_message(&hint.text()), Some(*hint));
+    }
 }

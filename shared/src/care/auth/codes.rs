@@ -10,8 +10,8 @@ use crate::auth::password;
 use crate::care::invitations::mail_locale;
 use crate::db::invitations::{self, Invitation};
 use crate::db::throttle::{self, Limit};
-use crate::db::{Db, sessions, users};
-use crate::domain::{Email, InvitationPurpose, UserStatus};
+use crate::db::{Db, DbConn, clinics, patients, sessions, users};
+use crate::domain::{Email, InvitationPurpose, Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
 use crate::time::now;
@@ -30,25 +30,57 @@ fn bad_code() -> Error {
     )
 }
 
-/// A usable code of `purpose` and its user, who must be in one of `states`.
+/// A usable code of `purpose` and its user, who must be in one of `states`, with the account's
+/// own words (see [`own_words`]).
 async fn find_code(
     db: &Db,
     code: String,
     purpose: InvitationPurpose,
     states: &'static [UserStatus],
-) -> Result<(Invitation, User)> {
+) -> Result<(Invitation, User, Vec<String>)> {
     let found = db
         .run(move |c| {
             let Some(inv) = invitations::find_usable(c, &code, purpose, now())? else {
                 return Ok(None);
             };
             let user = users::find(c, &inv.user_id)?;
-            Ok(Some((inv, user)))
+            if !states.contains(&user.status) {
+                return Ok(None);
+            }
+            let words = own_words(c, &user)?;
+            Ok(Some((inv, user, words)))
         })
         .await?;
-    found
-        .filter(|(_, u)| states.contains(&u.status))
-        .ok_or_else(bad_code)
+    found.ok_or_else(bad_code)
+}
+
+/// What an attacker may know of the account, for the password rules: its name, a patient's
+/// given and family names, the clinic's name (the email is passed on its own).
+fn own_words(c: &mut DbConn, user: &User) -> Result<Vec<String>> {
+    let mut words = vec![user.name.clone(), clinics::find(c, &user.clinic_id)?.name];
+    if user.role == Role::Patient {
+        let profile = patients::find(c, &user.id.as_patient())?;
+        words.push(profile.given_name);
+        words.extend(profile.family_name);
+    }
+    Ok(words)
+}
+
+/// Checks the password rules (field `field`) for `user`, then hashes the password, off the
+/// async executor (the estimator and argon2 both take milliseconds).
+async fn checked_hash(
+    field: &'static str,
+    new_password: String,
+    user: &User,
+    words: Vec<String>,
+) -> Result<String> {
+    let email = user.email.clone();
+    blocking(move || {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        password::check_strength(field, &new_password, Some(&email), &words)?;
+        password::hash(&new_password)
+    })
+    .await?
 }
 
 /// Activates an invited account (staff or patient) with its invitation `code` and a new
@@ -65,15 +97,14 @@ pub async fn accept_invitation(
     new_password: String,
     refresh_ttl_days: i64,
 ) -> Result<SignedIn> {
-    let (inv, user) = find_code(
+    let (inv, user, words) = find_code(
         db,
         code,
         InvitationPurpose::Invitation,
         &[UserStatus::Invited],
     )
     .await?;
-    password::check_strength("password", &new_password, Some(&user.email))?;
-    let hash = blocking(move || password::hash(&new_password)).await??;
+    let hash = checked_hash("password", new_password, &user, words).await?;
     let signed_in = db
         .transaction(move |c| {
             let t = now();
@@ -164,15 +195,14 @@ pub async fn request_password_reset(
 /// Errors: `Validation` (422) for a weak password (field `new_password`) or a code that is
 /// unknown, used, expired or not an active account's (field `code`).
 pub async fn confirm_password_reset(db: &Db, code: String, new_password: String) -> Result<()> {
-    let (inv, user) = find_code(
+    let (inv, user, words) = find_code(
         db,
         code,
         InvitationPurpose::PasswordReset,
         &[UserStatus::Active],
     )
     .await?;
-    password::check_strength("new_password", &new_password, Some(&user.email))?;
-    let hash = blocking(move || password::hash(&new_password)).await??;
+    let hash = checked_hash("new_password", new_password, &user, words).await?;
     let user_id = user.id.clone();
     let done = db
         .transaction(move |c| {

@@ -95,8 +95,10 @@ pub(super) async fn check_credentials(
         password: given,
         address,
     } = credentials;
-    // An unparsable email is just an unknown one: same work, same answer.
-    let email = Email::parse(&email).map(|e| e.as_str().to_owned()).ok();
+    // Looked up in its stored form (one spelling per mailbox); an address the current rules
+    // refuse is looked up as addresses were stored before them, and an empty one is just an
+    // unknown one: same work, same answer.
+    let email = Some(Email::lookup_form(&email)).filter(|e| !e.is_empty());
     let keys = vec![
         throttle::account_key(email.as_deref().unwrap_or_default()),
         address_key(address),

@@ -4,10 +4,10 @@
 //! returned (`emailed: false`) for the front desk to hand over. With SMTP configured, a
 //! message the server did not accept takes the invitation back: a new account nobody could
 //! activate is deleted (its email would block a retry with 409), a resent code nobody received
-//! is revoked. Each undo is audited and the caller gets `Unavailable` (503) to retry, or, when
-//! the recipient's server refused the address itself (an RFC 3463 `5.1.x` code,
-//! [`MailError::RecipientRefused`]), `Validation` (422) on `email`: retrying the same address
-//! is futile.
+//! is revoked. Each undo is audited and the caller gets `Unavailable` (503) to retry only when a
+//! retry may work (a network failure, a timeout, a 4xx reply); a permanent refusal (a 5xx reply,
+//! the recipient's server refusing the address itself with an RFC 3463 `5.1.x` code, an address
+//! the mailer cannot send to) is `Validation` (422) on `email`: retrying it is futile.
 
 use crate::care::StaffActor;
 use crate::db::invitations as codes;
@@ -94,9 +94,9 @@ pub(super) async fn deliver_new_account(
 
 /// Emails the code: `true` when the SMTP server accepted it, `false` when no SMTP server is
 /// configured (the code is for the front desk to hand over). When a configured server does not
-/// accept it, takes the invitation back (audited `invitation.undone`) and answers `Unavailable`
-/// (503) for the caller to retry, or `Validation` (422, `email`) when the recipient's mailbox
-/// was refused.
+/// accept it, takes the invitation back (audited `invitation.undone`) and answers as
+/// [`undeliverable`] says: `Unavailable` (503) when a retry may work, `Validation` (422,
+/// `email`) when the refusal is permanent.
 pub(super) async fn deliver_or_undo(
     db: &Db,
     mailer: &Mailer,
@@ -127,9 +127,9 @@ pub(super) async fn deliver_or_undo(
         code,
     )
     .await;
-    let refused = match sent {
+    let failure = match sent {
         Ok(()) => return Ok(true),
-        Err(e) => matches!(e, MailError::RecipientRefused(_)),
+        Err(e) => e,
     };
     let by = by.clone();
     let user_id = invitee.user_id.clone();
@@ -154,14 +154,31 @@ pub(super) async fn deliver_or_undo(
         )
     })
     .await?;
-    if refused {
-        return Err(Error::invalid(
-            "email",
-            "the recipient's mail server refuses this email address; check the address on the \
-             account for typos",
-        ));
+    Err(undeliverable(&failure))
+}
+
+/// The caller's answer for an invitation email the mailer did not send: `Unavailable` (503,
+/// retry) only when trying again may work ([`MailError::is_transient`]); `Validation` (422 on
+/// `email`, [`MailError::refusal`]) when it never will as the address is; `Internal` (500) for
+/// a message the service could not build. A refusal that is not the address's own (a relay
+/// refusing the service, a server without the TLS configured) is logged at error for the
+/// operator, without the address.
+pub(crate) fn undeliverable(failure: &MailError) -> Error {
+    if failure.is_transient() {
+        return Error::Unavailable("the invitation email could not be sent".into());
     }
-    Err(Error::Unavailable(
-        "the invitation email could not be sent".into(),
-    ))
+    if let MailError::Permanent(_) = failure {
+        tracing::error!(
+            class = failure.class(),
+            "the mail server refused an invitation for good; if the address is right, check \
+             the SMTP settings"
+        );
+    }
+    match failure.refusal() {
+        Some(why) => Error::invalid("email", why),
+        None => Error::Internal(anyhow::anyhow!(
+            "the invitation email could not be built ({})",
+            failure.class()
+        )),
+    }
 }

@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::mail::account::Audience;
-use crate::mail::{MailError, Mailer};
+use crate::mail::{MailError, Mailer, refusal};
 
 /// Whose invitation staff resend: the route says which kind of account the id must be.
 #[derive(Debug, Clone)]
@@ -30,8 +30,10 @@ pub enum Whose {
 /// language; staff get English) when email is set up; returns what became of it (`public_url`
 /// for the link). Errors: `NotFound` for an id of another clinic or of the other kind of
 /// account; `Conflict` when the account is not waiting for activation (active, disabled,
-/// erased); `Unavailable` when a configured SMTP server did not accept the email (the new code
-/// is revoked too, and the account stays invited for another try).
+/// erased); `Unavailable` (a retry may work) or `Validation` on `email` (a permanent refusal,
+/// or an address stored before the current rules that the mailer cannot send to) when the
+/// email was not accepted (the new code is revoked too, and the account stays invited for
+/// another try).
 pub async fn resend(
     db: &Db,
     mailer: &Mailer,
@@ -192,8 +194,8 @@ fn reissue(
     if user.status != UserStatus::Invited {
         return Err(not_waiting());
     }
-    let email = Email::parse(&user.email)
-        .map_err(|_| Error::Internal(anyhow::anyhow!("user {} has an invalid email", user.id)))?;
+    // An address stored before the current rules may be one the mailer cannot send to.
+    let email = Email::parse(&user.email).map_err(|_| Error::invalid("email", refusal::ADDRESS))?;
     let locale = mail_locale(c, &user)?;
     codes::consume_all(c, &user.id, InvitationPurpose::Invitation, now)?;
     let code = codes::create(
