@@ -26,6 +26,8 @@ use crate::{demo, extractors_config, routes};
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on `AFTERCARE_METRICS_BIND`, and its port.
+    metrics: Option<(u16, Server)>,
     worker: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     pub state: AppState,
 }
@@ -74,6 +76,21 @@ impl Application {
         let bound = listener.local_addr()?;
         let port = bound.port();
         let server = server(listener, state.clone())?;
+        let metrics = match config.metrics_bind {
+            Some(addr) => {
+                let cannot = |e: std::io::Error| {
+                    anyhow::anyhow!("AFTERCARE_METRICS_BIND: cannot listen on {addr}: {e}")
+                };
+                let listener = TcpListener::bind(addr).map_err(cannot)?;
+                let port = listener.local_addr().map_err(cannot)?.port();
+                Some((
+                    port,
+                    metrics_server(listener, state.clone()).map_err(cannot)?,
+                ))
+            }
+            None => None,
+        };
+        shared::care::readiness::warn_not_configured(&config);
         if config.demo {
             println!("{}", demo::banner(bound));
         }
@@ -85,6 +102,7 @@ impl Application {
         tracing::info!(
             addr = %config.bind,
             port,
+            metrics_addr = ?config.metrics_bind,
             backend = %state.db.backend(),
             embedded_worker = worker.is_some(),
             "API listening"
@@ -92,6 +110,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics,
             worker,
             state,
         })
@@ -101,16 +120,70 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM/SIGINT (handled by actix: stop accepting, finish in-flight
-    /// requests), then stops the embedded delivery loop after its in-flight sends.
+    /// The port of the `AFTERCARE_METRICS_BIND` listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Serves until SIGTERM or SIGINT, which mean the same graceful stop (and the log says
+    /// so): the listeners stop accepting, requests in flight get up to
+    /// [`SHUTDOWN_TIMEOUT_SECS`] to finish, then the embedded delivery loop (if any) finishes
+    /// its in-flight sends, records them and hands its unsent claims back, and the process
+    /// exits 0.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let embedded = self.worker.is_some();
+        let stopping = tokio::spawn(async move {
+            let signal = shared::startup::stop_signal().await;
+            tracing::info!(
+                signal,
+                embedded_worker = embedded,
+                "{signal} received: graceful stop: no new connections; requests in flight get up to {SHUTDOWN_TIMEOUT_SECS} s to finish; then the embedded delivery loop (if any) finishes its sends in flight and hands unsent claims back"
+            );
+            if let Some(m) = metrics {
+                m.stop(true).await;
+            }
+            handle.stop(true).await;
+            signal
+        });
         let result = self.server.await;
         if let Some((stop, handle)) = self.worker {
             let _ = stop.send(true);
             let _ = handle.await;
         }
+        stopping.abort();
+        if result.is_ok() {
+            tracing::info!("API stopped: requests answered, delivery work recorded");
+        }
         result
     }
+}
+
+/// How long requests in flight may take to finish after SIGTERM/SIGINT.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
+/// `/metrics` alone, for `AFTERCARE_METRICS_BIND` (signals are handled by the main server's
+/// stop, which stops this one too).
+fn metrics_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new().app_data(data.clone()).route(
+            "/metrics",
+            web::get().to(|state: web::Data<AppState>| async move {
+                routes::ops::render_metrics(&state).await
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    .run())
 }
 
 fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
@@ -147,7 +220,8 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             }))
     })
     .listen(listener)?
-    .shutdown_timeout(30)
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .run())
 }
 

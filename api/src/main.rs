@@ -38,6 +38,5 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     })
     .await?;
     app.run_until_stopped().await?;
-    tracing::info!("stopped");
     Ok(())
 }

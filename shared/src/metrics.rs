@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
@@ -21,43 +20,16 @@ use prometheus_client::registry::{Metric, Registry, Unit};
 
 use crate::db::Db;
 
+mod labels;
+mod push_faults;
+
+pub use labels::{
+    ChannelLabels, DeliveryLabels, HttpLabels, PushFaultLabels, QueueLabels, WakeupLabels,
+};
+pub use push_faults::{PushFault, PushFaults};
+
 /// The media type of [`Metrics::render`]'s output (OpenMetrics 1.0, §"Overall structure").
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct HttpLabels {
-    pub method: String,
-    /// The route pattern (`/v1/clinic/patients/{id}`), never the concrete path with ids.
-    pub route: String,
-    pub status: u16,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct DeliveryLabels {
-    pub channel: String,
-    pub outcome: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ChannelLabels {
-    /// `fcm`, `apns`, `email` or `log`.
-    pub channel: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct QueueLabels {
-    /// `prompts` or `clinic_alerts`.
-    pub queue: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct WakeupLabels {
-    /// The worker's job: `dispatch` or `clinic_alerts` (the others run on their cron only).
-    pub job: String,
-    /// `cron` (its schedule), `due` (the earliest waiting item's time came), `notify` (a
-    /// PostgreSQL notification) or `catch_up` (at start, and when the listener (re)connects).
-    pub reason: String,
-}
 
 /// Cheap to clone; every clone records into the same registry.
 #[derive(Clone)]
@@ -80,6 +52,10 @@ pub struct Metrics {
     pub quota_deferred: Family<ChannelLabels, Counter>,
     /// Unix time until which this process saw the provider's project paused (0: never).
     pub paused_until: Family<ChannelLabels, Gauge<f64, AtomicU64>>,
+    /// A push provider refused our own settings (topic, credentials, project), by provider and
+    /// the provider's reason; the open causes are in `push_faults` for the readiness probes.
+    pub push_config_errors: Family<PushFaultLabels, Counter>,
+    pub push_faults: PushFaults,
     pub dispatch_ticks: Counter,
     pub dispatch_errors: Counter,
     /// Unix time of the dispatch loop's last progress (see `crate::delivery::Heartbeat`).
@@ -152,6 +128,8 @@ impl Metrics {
             throttled: Family::default(),
             quota_deferred: Family::default(),
             paused_until: Family::default(),
+            push_config_errors: Family::default(),
+            push_faults: PushFaults::default(),
             dispatch_ticks: Counter::default(),
             dispatch_errors: Counter::default(),
             dispatch_last_success: Gauge::default(),
@@ -218,6 +196,12 @@ impl Metrics {
                 "Unix time until which this process saw the provider's project paused by a 429",
                 Some(Unit::Seconds),
                 Box::new(m.paused_until.clone()),
+            ),
+            (
+                "push_config_errors",
+                "Push sends a provider refused for our own settings (topic, credentials, project), by provider and reason",
+                None,
+                Box::new(m.push_config_errors.clone()),
             ),
             (
                 "dispatch_ticks",
@@ -363,6 +347,19 @@ impl Metrics {
                 reason: reason.to_owned(),
             })
             .get()
+    }
+
+    /// `provider` refused our settings for `reason`: counted, and noted for the readiness
+    /// probes; `true` the first time for this cause (since the provider last accepted one).
+    pub fn push_config_error(&self, provider: &str, reason: &str) -> bool {
+        self.push_config_errors
+            .get_or_create(&PushFaultLabels {
+                provider: provider.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+        self.push_faults
+            .record(provider, reason, chrono::Utc::now())
     }
 
     /// A prompt's sends on `channel` waited `seconds` for send permits.

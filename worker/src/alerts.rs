@@ -35,6 +35,12 @@ const READ_WINDOW: usize = 256;
 /// Label of the alert emails in `aftercare_deliveries_total`.
 const CHANNEL: &str = "clinic_alert";
 
+/// Outcome label of an alert email that only went to the log (no SMTP server configured).
+const LOGGED: &str = "logged";
+
+/// What such an alert's row records (`clinic_alerts.last_error`): the log is not the clinic.
+const LOGGED_NOTE: &str = "written to the log only: SMTP is not configured";
+
 /// The clinic-alert outbox.
 pub struct ClinicAlerts;
 
@@ -193,6 +199,8 @@ async fn process(
 /// the round a retry; recipients that refuse for good are noted and not retried.
 async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOutcome {
     let message_id = clinic_alert_message_id(&alert.escalation_id);
+    // Without SMTP the mailer writes to the log: nobody is emailed, so it is never `sent`.
+    let logged_only = !w.mailer.is_smtp();
     let (mut accepted, mut temporary, mut refused) = (0usize, Vec::new(), Vec::new());
     for address in &to.emails {
         let mail = clinic_alert_email(address, &to.clinic_name, &w.config.public_url);
@@ -200,7 +208,7 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
         let label = match w.timed(CHANNEL, sending).await {
             Ok(()) => {
                 accepted += 1;
-                "sent"
+                if logged_only { LOGGED } else { "sent" }
             }
             Err(MailError::Transient(e)) => {
                 temporary.push(one_line(&e));
@@ -221,6 +229,16 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
         refused = refused.len(),
         "clinic alert round"
     );
+    if logged_only {
+        tracing::warn!(
+            alert_id = %alert.id,
+            escalation_id = %alert.escalation_id,
+            "clinic alert only written to the log: SMTP is not configured (AFTERCARE_SMTP_HOST), nobody at the clinic was emailed"
+        );
+        return AlertOutcome::Sent {
+            refused: Some(LOGGED_NOTE.to_owned()),
+        };
+    }
     let total = to.emails.len();
     let note = |kind: &str, errors: &[String]| {
         let first = errors.first().map(String::as_str).unwrap_or_default();

@@ -75,6 +75,12 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 attempts: Vec::new(),
             };
         }
+        Recipient::Seen => {
+            return Delivery {
+                resolution: Resolution::Acknowledged,
+                attempts: Vec::new(),
+            };
+        }
         Recipient::Send {
             email,
             preview,
@@ -125,8 +131,13 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 }
                 _ => continue,
             };
-            if let PushOutcome::InvalidToken { reason, .. } = &outcome {
-                deactivate(w, device, reason).await;
+            match &outcome {
+                PushOutcome::InvalidToken { reason, .. } => deactivate(w, device, reason).await,
+                PushOutcome::Misconfigured { status, reason } => {
+                    misconfigured(w, channel, *status, reason);
+                }
+                PushOutcome::Sent { .. } => w.metrics.push_faults.cleared(channel.as_str()),
+                _ => {}
             }
             fold.push(w, prompt, Some(&device.id), channel, outcome);
         }
@@ -172,6 +183,28 @@ async fn deactivate(w: &Worker, device: &Device, reason: &str) {
     }
 }
 
+/// A provider refused our own settings: the device is kept (every device would be refused
+/// alike), the refusal counted (`aftercare_push_config_errors_total{provider,reason}`) and shown
+/// by the readiness probes, and logged at ERROR the first time for its cause (no token, no
+/// patient: the operator's to fix).
+fn misconfigured(w: &Worker, channel: DeliveryChannel, status: Option<u16>, reason: &str) {
+    let provider = channel.as_str();
+    if w.metrics.push_config_error(provider, reason) {
+        let setting = match channel {
+            DeliveryChannel::Apns => {
+                "AFTERCARE_APNS_TOPIC (the app's bundle id) and the APNs key settings"
+            }
+            _ => "AFTERCARE_FCM_PROJECT_ID and the service-account file",
+        };
+        tracing::error!(
+            provider,
+            reason,
+            status,
+            "push provider refused our settings, not the device: check {setting}; devices are kept and prompts fall back to email until it is fixed"
+        );
+    }
+}
+
 /// SMTP replies can span lines; keep stored errors to one.
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace()
@@ -188,6 +221,8 @@ struct Fold {
     sent: Option<DeliveryChannel>,
     retry: Option<(Option<Duration>, String)>,
     failed: Option<String>,
+    /// A provider refused our settings (the operator's): retried while email cannot stand in.
+    setup: Option<String>,
 }
 
 impl Fold {
@@ -226,6 +261,10 @@ impl Fold {
                 self.failed = Some(reason.clone());
                 (DeliveryOutcome::Failed, status, Some(reason), None)
             }
+            PushOutcome::Misconfigured { status, reason } => {
+                self.setup = Some(reason.clone());
+                (DeliveryOutcome::Failed, status, Some(reason), None)
+            }
         };
         w.metrics.delivery(channel.as_str(), label.as_str());
         tracing::debug!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
@@ -244,9 +283,15 @@ impl Fold {
     }
 
     fn finish(self, w: &Worker, prompt: &Prompt) -> Delivery {
+        // Push refused for our settings and no email stood in: wait for the operator's fix as
+        // for a busy provider.
+        let retry = self.retry.or_else(|| {
+            self.setup
+                .map(|reason| (None, format!("push settings refused: {reason}")))
+        });
         let resolution = if let Some(channel) = self.sent {
             Resolution::Sent { channel }
-        } else if let Some((after, reason)) = self.retry {
+        } else if let Some((after, reason)) = retry {
             let attempt = prompt.attempts + 1;
             if attempt >= w.config.worker.max_attempts {
                 Resolution::Failed {

@@ -170,6 +170,7 @@ fn label(r: &Resolution) -> &'static str {
         Resolution::Retry { .. } => "retry",
         Resolution::Failed { .. } => "failed",
         Resolution::Cancelled { .. } => "cancelled",
+        Resolution::Acknowledged => "acknowledged",
         Resolution::Release => "released",
         Resolution::Defer { .. } => "deferred",
     }

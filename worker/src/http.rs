@@ -1,7 +1,9 @@
 //! A standalone worker's own small HTTP listener (`AFTERCARE_WORKER_METRICS_BIND`):
 //! - `/healthz`: 200 while the dispatch loop made progress within three tick intervals, 503
 //!   otherwise (see [`shared::delivery::heartbeat`]); a liveness probe restarts a stalled worker.
-//! - `/readyz`: 200 when the database answers and is migrated, 503 otherwise.
+//! - `/readyz`: 200 when the database answers and is migrated, 503 otherwise; the body also
+//!   lists the delivery channels without settings (`not_configured`) and the push providers'
+//!   open refusals of our settings (`push_config_errors`), which never make it a 503.
 //! - `/metrics`: the worker's OpenMetrics (claims, deliveries, lateness, provider latency, lease
 //!   recoveries) and the queue gauges. The API serves the same when the loop is embedded in it.
 
@@ -10,7 +12,7 @@ use std::net::TcpListener;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
-use shared::care::readiness::database_state;
+use shared::care::readiness;
 
 use crate::Worker;
 
@@ -48,8 +50,20 @@ async fn healthz(w: web::Data<Worker>) -> HttpResponse {
 }
 
 async fn readyz(w: web::Data<Worker>) -> HttpResponse {
-    let database = database_state(&w.db).await;
-    let body = json!({ "status": if database == "ok" { "ok" } else { "unavailable" }, "database": database });
+    let database = readiness::database_state(&w.db).await;
+    let refused: Vec<_> = readiness::push_config_errors(&w.metrics)
+        .into_iter()
+        .map(|e| {
+            json!({"provider": e.provider, "reason": e.reason, "count": e.count,
+                   "last_seen": e.last_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)})
+        })
+        .collect();
+    let body = json!({
+        "status": if database == "ok" { "ok" } else { "unavailable" },
+        "database": database,
+        "not_configured": readiness::not_configured(&w.config),
+        "push_config_errors": refused,
+    });
     if database == "ok" {
         HttpResponse::Ok().json(body)
     } else {

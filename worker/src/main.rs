@@ -35,6 +35,7 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, _) = startup::open_database(&config.database_url, config.db_pool_size).await?;
     let mailer = Mailer::from_config(&config.mail)?;
     let metrics_bind = config.worker.metrics_bind;
+    shared::care::readiness::warn_not_configured(&config);
     let worker = worker::Worker::try_new(db, config, Metrics::new(), mailer)?;
     let listener = match metrics_bind {
         Some(addr) => {
@@ -48,34 +49,19 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(worker.run(stop_rx));
-    wait_for_signal().await;
-    tracing::info!("stop requested: finishing in-flight work");
+    let signal = startup::stop_signal().await;
+    tracing::info!(
+        signal,
+        "{signal} received: graceful stop: no new claims; sends already started finish (each within its lease margin) and are recorded; prompts and alerts claimed but not sent go back to the queue for any worker at once"
+    );
     let _ = stop_tx.send(true);
     handle.await?;
     if let Some(listener) = listener {
         listener.stop(true).await;
     }
+    tracing::info!(
+        signal,
+        "worker stopped: in-flight work recorded, unsent claims released; exit 0"
+    );
     Ok(())
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

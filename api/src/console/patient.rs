@@ -198,7 +198,7 @@ pub fn view(
                 when: format!("{} {}", pr.local_date, pr.local_time),
                 kind: labels::prompt_kind(t, pr.kind),
                 title: pr.title.clone(),
-                status: labels::prompt_status(t, pr.status),
+                status: labels::prompt_status(t, pr.status.shown(pr.acknowledged_at.is_some())),
                 failed: pr.status == PromptStatus::Failed,
                 acknowledged: or_none(t, pr.acknowledged_at.map(|a| local(a, tz))),
                 channel: pr

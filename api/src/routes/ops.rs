@@ -1,7 +1,9 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
 use actix_web::{HttpResponse, get, web};
+use shared::care::readiness;
 
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::views::ops::{Health, Readiness};
 
@@ -22,7 +24,9 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database is reachable and fully migrated, and the embedded delivery loop (if this
-/// process runs one) made progress within three dispatch intervals.
+/// process runs one) made progress within three dispatch intervals. The body also lists the
+/// delivery channels left without settings and the push providers' refusals of our settings,
+/// which never turn the answer into a 503.
 #[utoipa::path(
     operation_id = "getReadiness",
     security(()),
@@ -31,7 +35,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = shared::care::readiness::database_state(&state.db).await;
+    let database = readiness::database_state(&state.db).await;
     let worker = state
         .worker_health
         .as_ref()
@@ -41,6 +45,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         status: if ok { "ok" } else { "unavailable" },
         database,
         worker,
+        not_configured: readiness::not_configured(&state.config),
+        push_config_errors: readiness::push_config_errors(&state.metrics)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     };
     if ok {
         HttpResponse::Ok().json(body)
@@ -49,7 +58,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// OpenMetrics text exposition; the queue gauges are counted at the scrape.
+/// OpenMetrics text exposition; the queue gauges are counted at the scrape. With
+/// `AFTERCARE_METRICS_BIND` set it is served on that address only, and answers 404 here.
 #[utoipa::path(
     operation_id = "getMetrics",
     security(()),
@@ -57,7 +67,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, content_type = "application/openmetrics-text", body = String))
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.config.metrics_bind.is_some() {
+        return Err(ApiError(shared::Error::NotFound));
+    }
+    Ok(render_metrics(&state).await)
+}
+
+/// The exposition, for this route and the `AFTERCARE_METRICS_BIND` listener.
+pub async fn render_metrics(state: &AppState) -> HttpResponse {
     state.metrics.refresh(&state.db).await;
     HttpResponse::Ok()
         .content_type(shared::metrics::CONTENT_TYPE)

@@ -1,6 +1,9 @@
 //! Bodies of the operations endpoints.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shared::care::readiness::{DeliveryService, PushConfigError};
+use shared::domain::PushProvider;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -18,4 +21,33 @@ pub struct Readiness {
     /// process runs no loop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<&'static str>,
+    /// Delivery channels with no settings (email then only goes to the log; push to those
+    /// devices is skipped, email instead). Informational: never makes the answer 503.
+    pub not_configured: Vec<DeliveryService>,
+    /// Push providers that refused our own settings (topic, credentials, project) since they
+    /// last accepted a message, as this process saw them (a standalone worker's own `/readyz`
+    /// shows its sends'). Devices are kept and prompts go by email; never makes the answer 503.
+    pub push_config_errors: Vec<PushSettingsRefused>,
+}
+
+/// One push provider's open refusal of our settings.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PushSettingsRefused {
+    pub provider: PushProvider,
+    /// The provider's code, e.g. `DeviceTokenNotForTopic`, `SENDER_ID_MISMATCH`.
+    pub reason: String,
+    /// Refusals since the cause was first seen.
+    pub count: u64,
+    pub last_seen: DateTime<Utc>,
+}
+
+impl From<PushConfigError> for PushSettingsRefused {
+    fn from(e: PushConfigError) -> Self {
+        Self {
+            provider: e.provider,
+            reason: e.reason,
+            count: e.count,
+            last_seen: e.last_seen,
+        }
+    }
 }

@@ -51,10 +51,7 @@ impl From<&Prompt> for PromptView {
             send_at: rfc3339(p.due_at),
             local_date: p.local_date.clone(),
             local_time: p.local_time.clone(),
-            status: match p.acknowledged_at {
-                Some(_) if p.status != PromptStatus::Cancelled => "acknowledged",
-                _ => public_status(p.status),
-            },
+            status: public_status(p.status.shown(p.acknowledged_at.is_some())),
             acknowledged_at: p.acknowledged_at.map(rfc3339),
         }
     }

@@ -223,7 +223,7 @@ impl From<PatientRecord> for PatientRecordView {
             .prompts
             .into_iter()
             .map(|r| PatientRecordPrompt {
-                status: public_status(r.status).to_owned(),
+                status: public_status(r.status.shown(r.acknowledged_at.is_some())).to_owned(),
                 id: r.id,
                 kind: r.kind.as_str().to_owned(),
                 day: r.day,

@@ -4,9 +4,12 @@
 use reqwest::Method;
 use serde_json::Value;
 
+use shared::domain::PromptStatus;
+
 use crate::both_backends;
+use crate::console_support::signed_in;
 use crate::helpers::{TestApp, problem};
-use crate::treatments::{record, setup, treatment_body};
+use crate::treatments::{record, rows, setup, treatment_body};
 
 async fn timeline(app: &TestApp, token: &str) -> (String, Value) {
     let r = app.get("/v1/me/timeline", Some(token)).await;
@@ -67,5 +70,38 @@ both_backends! {
             .find(|p| p["status"] == "cancelled").unwrap()["id"].as_str().unwrap().to_owned();
         let p = problem(ack(&app, Some(&token), &cancelled).await, 409).await;
         assert!(p["detail"].as_str().unwrap().contains("cancelled"), "{p}");
+    }
+
+    async fn a_prompt_acknowledged_before_it_was_sent_is_not_sent_and_reads_the_same_everywhere(app) {
+        let (mut console, staff) = signed_in(&app, "clinician").await;
+        let staff_token = app.token_for(&staff);
+        let (patient, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let patient_id = patient.id.to_string();
+        record(&app, &staff_token, &patient_id, &treatment_body(1)).await;
+        let (_, tl) = timeline(&app, &token).await;
+        let ahead = tl["prompts"].as_array().unwrap().iter().rev()
+            .find(|p| p["status"] == "scheduled").unwrap().clone();
+        let id = ahead["id"].as_str().unwrap().to_owned();
+
+        assert_eq!(ack(&app, Some(&token), &id).await.status(), 204);
+
+        // Seen in the app: out of the queue, never sent.
+        let row = rows(&app, &patient_id).await.into_iter().find(|p| p.id.as_str() == id).unwrap();
+        assert_eq!((row.status, row.sent_at), (PromptStatus::Acknowledged, None));
+        // The app, the clinic's API and the console say the same.
+        let (_, tl) = timeline(&app, &token).await;
+        let p = tl["prompts"].as_array().unwrap().iter().find(|p| p["id"] == id.as_str()).unwrap().clone();
+        assert_eq!(p["status"], "acknowledged");
+        let r = app.get(&format!("/v1/clinic/patients/{patient_id}"), Some(&staff_token)).await;
+        assert_eq!(r.status(), 200);
+        let record: Value = r.json().await.unwrap();
+        let p = record["prompts"].as_array().unwrap().iter().find(|p| p["id"] == id.as_str()).unwrap().clone();
+        assert_eq!((p["status"].as_str(), &p["sent_at"]), (Some("acknowledged"), &Value::Null));
+        let (status, html) = console.page(&format!("/console/patients/{patient_id}")).await;
+        assert_eq!(status, 200);
+        let title = ahead["title"].as_str().unwrap();
+        let at = html.find(title).unwrap_or_else(|| panic!("{title} not on the record"));
+        let row_end = html[at..].find("</tr>").map_or(html.len(), |e| at + e);
+        assert!(html[at..row_end].contains("Acknowledged by the patient"), "{}", &html[at..row_end]);
     }
 }

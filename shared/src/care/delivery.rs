@@ -29,6 +29,9 @@ pub use crate::db::quotas::{Grant, MAX_PAUSE_SECS};
 pub enum Recipient {
     /// Not to be sent; the reason is recorded on the prompt.
     Skip(&'static str),
+    /// The patient acknowledged the prompt in the app before it was sent: not to be sent, and
+    /// recorded `acknowledged` ([`crate::db::prompts::acknowledge`]).
+    Seen,
     Send {
         email: String,
         preview: LockScreenPreview,
@@ -47,14 +50,15 @@ impl Recipient {
                 .iter()
                 .filter(|d| d.provider == PushProvider::Fcm)
                 .count(),
-            Recipient::Skip(_) => 0,
+            Recipient::Skip(_) | Recipient::Seen => 0,
         }
     }
 }
 
 /// Who each prompt of a read window goes to, in the window's order: three queries for the
 /// whole window (users, profiles, active devices), not three per prompt. Applies the skip rules:
-/// discharged or erased patients, disabled accounts, both channels off.
+/// acknowledged in the app before it was sent, discharged or erased patients, disabled
+/// accounts, both channels off.
 pub(crate) fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> Result<Vec<Recipient>> {
     let mut patient_ids: Vec<&PatientId> = batch.iter().map(|p| &p.patient_id).collect();
     patient_ids.sort();
@@ -81,6 +85,9 @@ pub(crate) fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> Result<Vec<Reci
     Ok(batch
         .iter()
         .map(|prompt| {
+            if prompt.acknowledged_at.is_some() {
+                return Recipient::Seen;
+            }
             let user = users.get(&prompt.patient_id.as_user());
             let profile = profiles.get(&prompt.patient_id);
             recipient(user, profile, devices.get(&prompt.patient_id))

@@ -1,8 +1,14 @@
-//! What the readiness probes (`/readyz` of the API and of a standalone worker) say of the
-//! database.
+//! What the readiness probes (`/readyz` of the API and of a standalone worker) say: the
+//! database's state, which decides the answer's status, and, for the operator, the delivery
+//! channels left without settings and the push providers' refusals of our own settings, which
+//! do not (an API replica taken out of its load balancer would not fix either; the start-up
+//! warnings, `aftercare_push_config_errors_total` and the ERROR log lines are the alarm).
 
 use super::Db;
+use crate::config::{Config, Environment};
 use crate::db::migrate;
+use crate::domain::PushProvider;
+use crate::metrics::Metrics;
 
 /// `ok`, `migrations pending` or `unreachable`: the database answers and every embedded
 /// migration is applied, it answers but is behind, or it does not answer (logged as a warning).
@@ -16,4 +22,106 @@ pub async fn database_state(db: &Db) -> &'static str {
             "unreachable"
         }
     }
+}
+
+/// A delivery channel the configuration can leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryService {
+    /// `AFTERCARE_SMTP_HOST`: without it every email (prompts, invitations, clinic alerts) is
+    /// written to the log only.
+    Smtp,
+    /// `AFTERCARE_FCM_*`: without it Android (and FCM-token) devices are skipped.
+    Fcm,
+    /// `AFTERCARE_APNS_*`: without it iOS devices are skipped.
+    Apns,
+}
+
+impl DeliveryService {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryService::Smtp => "smtp",
+            DeliveryService::Fcm => "fcm",
+            DeliveryService::Apns => "apns",
+        }
+    }
+
+    /// The setting that enables it, for the start-up warning.
+    pub fn setting(self) -> &'static str {
+        match self {
+            DeliveryService::Smtp => "AFTERCARE_SMTP_HOST",
+            DeliveryService::Fcm => {
+                "AFTERCARE_FCM_PROJECT_ID and AFTERCARE_FCM_SERVICE_ACCOUNT_FILE"
+            }
+            DeliveryService::Apns => {
+                "AFTERCARE_APNS_KEY_FILE, AFTERCARE_APNS_KEY_ID, AFTERCARE_APNS_TEAM_ID and AFTERCARE_APNS_TOPIC"
+            }
+        }
+    }
+}
+
+/// The delivery channels `config` has no settings for, in the order SMTP, FCM, APNs.
+pub fn not_configured(config: &Config) -> Vec<DeliveryService> {
+    let mut missing = Vec::new();
+    if config.mail.smtp.is_none() {
+        missing.push(DeliveryService::Smtp);
+    }
+    if config.fcm.is_none() {
+        missing.push(DeliveryService::Fcm);
+    }
+    if config.apns.is_none() {
+        missing.push(DeliveryService::Apns);
+    }
+    missing
+}
+
+/// With `AFTERCARE_ENV=production`, logs one WARN line per delivery channel left without
+/// settings (called once at each process's start). Returns the missing channels.
+pub fn warn_not_configured(config: &Config) -> Vec<DeliveryService> {
+    let missing = not_configured(config);
+    if config.env == Environment::Production {
+        for service in &missing {
+            let effect = match service {
+                DeliveryService::Smtp => {
+                    "every email (prompts, invitations, clinic alerts) is only written to the log"
+                }
+                DeliveryService::Fcm => "Android devices get no push; their prompts go by email",
+                DeliveryService::Apns => "iOS devices get no push; their prompts go by email",
+            };
+            tracing::warn!(
+                channel = service.as_str(),
+                "delivery channel not configured in production: {effect}; set {}",
+                service.setting()
+            );
+        }
+    }
+    missing
+}
+
+/// A push provider's open refusal of our settings, as the readiness probes list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfigError {
+    pub provider: PushProvider,
+    /// The provider's code, e.g. `DeviceTokenNotForTopic`.
+    pub reason: String,
+    /// Refusals since the cause was first seen (or since the provider last accepted a message).
+    pub count: u64,
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+}
+
+/// The push providers' refusals of our settings this process saw and no later success closed.
+pub fn push_config_errors(metrics: &Metrics) -> Vec<PushConfigError> {
+    metrics
+        .push_faults
+        .open()
+        .into_iter()
+        .filter_map(|f| {
+            Some(PushConfigError {
+                provider: PushProvider::parse(&f.provider)?,
+                reason: f.reason,
+                count: f.count,
+                last_seen: f.last_seen,
+            })
+        })
+        .collect()
 }

@@ -133,6 +133,9 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub db_pool_size: u32,
     pub bind: SocketAddr,
+    /// Where the API serves `/metrics` on a listener of its own (`AFTERCARE_METRICS_BIND`);
+    /// `None`: on `bind` with everything else.
+    pub metrics_bind: Option<SocketAddr>,
     /// Proxies whose `X-Forwarded-For` is believed (`AFTERCARE_TRUSTED_PROXIES`); empty: the
     /// TCP peer is the client.
     pub trusted_proxies: Vec<IpNet>,

@@ -123,6 +123,10 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         database_url,
         db_pool_size: v.parse(&s::DB_POOL_SIZE)?,
         bind: v.parse(&s::BIND)?,
+        metrics_bind: match v.get(&s::METRICS_BIND) {
+            None => None,
+            Some(_) => Some(v.parse(&s::METRICS_BIND)?),
+        },
         trusted_proxies: cidrs(&v, &s::TRUSTED_PROXIES)?,
         cors_origins: origins(&v, &s::CORS_ORIGINS)?,
         public_url: v.value(&s::PUBLIC_URL).trim_end_matches('/').to_owned(),

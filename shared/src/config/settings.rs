@@ -85,6 +85,11 @@ pub const BIND: Setting = Setting::with_default(
     "127.0.0.1:8080",
     "address the API listens on",
 );
+pub const METRICS_BIND: Setting = Setting::derived(
+    "AFTERCARE_METRICS_BIND",
+    "on AFTERCARE_BIND",
+    "address where the API serves /metrics instead of on AFTERCARE_BIND (which then answers 404 there), e.g. 127.0.0.1:9091; keep it off the public network",
+);
 pub const LOG_FORMAT: Setting = Setting::with_default(
     "AFTERCARE_LOG_FORMAT",
     "text",
@@ -288,6 +293,7 @@ pub const SETTINGS: &[&Setting] = &[
     &DATABASE_URL_FILE,
     &ENV,
     &BIND,
+    &METRICS_BIND,
     &LOG_FORMAT,
     &RUST_LOG,
     &DB_POOL_SIZE,

@@ -113,6 +113,10 @@ fn each_bad_setting_is_named() {
             "AFTERCARE_WORKER_METRICS_BIND",
         ),
         (
+            &[("AFTERCARE_METRICS_BIND", "localhost")],
+            "AFTERCARE_METRICS_BIND",
+        ),
+        (
             &[("AFTERCARE_ACCESS_TOKEN_TTL_SECS", "30")],
             "AFTERCARE_ACCESS_TOKEN_TTL_SECS",
         ),

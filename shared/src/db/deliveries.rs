@@ -46,6 +46,9 @@ pub enum Resolution {
     Failed { error: String },
     /// Not to be sent at all (discharged, erased, channels off).
     Cancelled { reason: String },
+    /// Not to be sent: the patient acknowledged it in the app before it went out. Recorded
+    /// `acknowledged`, with no attempt counted and no `sent_at`.
+    Acknowledged,
     /// Back to the queue now without counting an attempt (nothing was sent: stopping, or the
     /// lease is too short to finish a send).
     Release,
@@ -243,6 +246,9 @@ fn resolve_one(
                 prompts::last_error.eq(reason),
                 released,
             ))
+            .execute(conn)?,
+        Resolution::Acknowledged => diesel::update(owned)
+            .set((prompts::status.eq(PromptStatus::Acknowledged), released))
             .execute(conn)?,
         Resolution::Release => diesel::update(owned)
             .set((prompts::status.eq(PromptStatus::Scheduled), released))

@@ -161,10 +161,17 @@ pub enum Acknowledged {
 }
 
 /// Records the patient's acknowledgement of one of their own prompts; the first time stands.
-/// Only a delivered prompt (`sent`) becomes `acknowledged`. One not yet sent, being sent, or
-/// failed keeps its status and carries the time: it is still delivered (and then counts as
-/// acknowledged), and a failed delivery stays visible to the clinic. Errors: `NotFound` for
-/// another patient's prompt or an unknown id, `Conflict` for a cancelled one.
+/// An acknowledgement means the patient has seen the prompt (in the app's timeline), so:
+/// - `sent` and `scheduled` (not sent yet) become `acknowledged`; a scheduled one leaves the
+///   queue and is never pushed or emailed afterwards (no `sent_at`);
+/// - `sending` (leased by a worker) keeps its status and carries the time: the worker skips
+///   it unless its send had already started, and records it `acknowledged` either way;
+/// - `failed` keeps its status and carries the time, so the failed delivery stays visible to
+///   the clinic (both the API and the console then show it `acknowledged`, see
+///   [`crate::domain::PromptStatus::shown`]).
+///
+/// Errors: `NotFound` for another patient's prompt or an unknown id, `Conflict` for a
+/// cancelled one.
 pub fn acknowledge(
     conn: &mut DbConn,
     patient_id: &PatientId,
@@ -188,7 +195,7 @@ pub fn acknowledge(
             ));
         }
         let new_status = match prompt_status {
-            PromptStatus::Sent => PromptStatus::Acknowledged,
+            PromptStatus::Sent | PromptStatus::Scheduled => PromptStatus::Acknowledged,
             other => other,
         };
         let n = diesel::update(

@@ -38,6 +38,22 @@ code_enum!(
     }
 );
 
+impl PromptStatus {
+    /// The one status word a prompt is shown with, by the API (`GET /v1/me/prompts`, the
+    /// timeline, the clinic's patient record) and the console alike: `acknowledged` once the
+    /// patient acknowledged it in the app, whatever became of its delivery (sent, not sent yet
+    /// — then it is never sent —, being sent, or failed), unless it was cancelled; else its
+    /// stored status. `sending` is an internal state and is shown as `scheduled`.
+    pub fn shown(self, acknowledged: bool) -> PromptStatus {
+        match self {
+            PromptStatus::Cancelled => self,
+            _ if acknowledged => PromptStatus::Acknowledged,
+            PromptStatus::Sending => PromptStatus::Scheduled,
+            other => other,
+        }
+    }
+}
+
 code_enum!(
     /// How a message went out (`prompts.channel`, `delivery_attempts.channel`). `log` is the
     /// mail channel when no SMTP server is configured: the message is written to the log only.

@@ -43,24 +43,30 @@ impl DeliveryFailure {
             "no_valid_device" => return DeliveryFailure::DeviceGone,
             _ => {}
         }
-        const GONE: [&str; 6] = [
+        const GONE: [&str; 5] = [
             "Unregistered",
             "BadDeviceToken",
             "UNREGISTERED",
-            "SENDER_ID_MISMATCH",
             "INVALID_REGISTRATION_TOKEN",
             " 410",
         ];
-        // A device token "not for this topic" means the app's bundle id in our settings is wrong:
-        // the operator's to fix, not the patient's phone.
-        const SETUP: [&str; 7] = [
+        // What `crate::push::PushOutcome::Misconfigured` stores: a device token "not for this
+        // topic" means the app's bundle id in our settings is wrong, a sender-id mismatch the
+        // Firebase project: the operator's to fix, not the patient's phone. Checked first, so
+        // "DeviceTokenNotForTopic" never reads as a bad token.
+        const SETUP: [&str; 12] = [
             "DeviceTokenNotForTopic",
+            "Topic",
             "ProviderToken",
+            "BadCertificate",
+            "Forbidden",
             "signing the",
             "token endpoint",
+            "SENDER_ID_MISMATCH",
             "THIRD_PARTY_AUTH_ERROR",
             "PERMISSION_DENIED",
             "UNAUTHENTICATED",
+            "push settings refused",
         ];
         const BUSY: [&str; 8] = [
             "timeout",
@@ -74,10 +80,10 @@ impl DeliveryFailure {
         ];
         if s.starts_with("gave up after") {
             DeliveryFailure::GaveUp
-        } else if GONE.iter().any(|k| s.contains(k)) {
-            DeliveryFailure::DeviceGone
         } else if SETUP.iter().any(|k| s.contains(k)) {
             DeliveryFailure::ServiceSetup
+        } else if GONE.iter().any(|k| s.contains(k)) {
+            DeliveryFailure::DeviceGone
         } else if BUSY.iter().any(|k| s.contains(k)) {
             DeliveryFailure::Unreachable
         } else if s.starts_with("HTTP 4") || s.starts_with("INVALID_ARGUMENT") {
@@ -102,5 +108,20 @@ mod tests {
             DeliveryFailure::classify("APNs 410 Unregistered"),
             DeliveryFailure::DeviceGone
         );
+        for setup in [
+            "BadTopic",
+            "TopicDisallowed",
+            "InvalidProviderToken",
+            "BadCertificate",
+            "SENDER_ID_MISMATCH",
+            "THIRD_PARTY_AUTH_ERROR",
+            "token endpoint answered 401",
+        ] {
+            assert_eq!(
+                DeliveryFailure::classify(setup),
+                DeliveryFailure::ServiceSetup,
+                "{setup}"
+            );
+        }
     }
 }

@@ -27,6 +27,14 @@ pub(super) struct FileDoc {
 pub(super) struct ScheduleDoc {
     /// How long after the treatment a day-0 prompt is sent at the earliest.
     pub day0_min_delay_minutes: i64,
+    /// How long after the treatment a day-0 prompt is still worth sending late (a session
+    /// recorded after local midnight or the next morning); 24 when absent.
+    #[serde(default = "day0_relevant_hours")]
+    pub day0_relevant_hours: i64,
+}
+
+fn day0_relevant_hours() -> i64 {
+    24
 }
 
 #[derive(Debug, Deserialize)]

@@ -58,6 +58,7 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct Protocol {
     version: String,
     day0_min_delay: Duration,
+    day0_relevant: Duration,
     facts: BTreeMap<String, Fact>,
     prompts: Vec<PromptDef>,
     notes: Vec<String>,
@@ -116,6 +117,7 @@ impl Protocol {
         }
         let mut version: Option<String> = None;
         let mut delay = None;
+        let mut relevant = None;
         let mut facts = BTreeMap::new();
         let mut notes = Vec::new();
         let mut checkin_parts = Vec::new();
@@ -139,7 +141,11 @@ impl Protocol {
                         "{name}: schedule.day0_min_delay_minutes must be 0–720"
                     ));
                 }
+                if !(1..=48).contains(&s.day0_relevant_hours) {
+                    errors.push(format!("{name}: schedule.day0_relevant_hours must be 1–48"));
+                }
                 delay = Some(Duration::minutes(s.day0_min_delay_minutes));
+                relevant = Some(Duration::hours(s.day0_relevant_hours));
             }
             for (id, fact) in std::mem::take(&mut doc.facts) {
                 let mut errs = Vec::new();
@@ -182,6 +188,7 @@ impl Protocol {
         Ok(Self {
             version: version.unwrap_or_default(),
             day0_min_delay: delay.unwrap_or_else(|| Duration::minutes(30)),
+            day0_relevant: relevant.unwrap_or_else(|| Duration::hours(24)),
             facts,
             prompts,
             notes,
@@ -216,6 +223,13 @@ impl Protocol {
     /// The earliest a day-0 prompt goes out after the treatment ("shortly after").
     pub fn day0_min_delay(&self) -> Duration {
         self.day0_min_delay
+    }
+
+    /// How long after the treatment its day-0 prompts stay relevant: a plan made later than
+    /// this (a session recorded days late) drops them as stale; a plan made sooner sends the
+    /// ones whose time has passed at once, even after the treatment's local date has ended.
+    pub fn day0_relevant(&self) -> Duration {
+        self.day0_relevant
     }
 }
 

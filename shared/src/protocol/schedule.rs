@@ -10,10 +10,16 @@
 //!    reported peeling may bring it forward, and check-ins add follow-ups ([`super::adapt`]);
 //! 3. nothing goes out before the treatment: treatment prompts move to shortly after it
 //!    (`day0_min_delay_minutes`), other prompts that would land before it are dropped;
-//! 4. a time already past: on today's local date it is sent now; a rebook nudge whose date
+//! 4. a time already past: a prompt past its relevance is stale and dropped, one still relevant
+//!    is sent now (marked late). Relevance follows how long the guidance stays true, not the
+//!    calendar: a day-0 prompt (what is normal today, ice, bleeding after deep needling) stays
+//!    relevant for the protocol's `day0_relevant_hours` (24) after the treatment, so a session
+//!    at 22:45 recorded after local midnight, or the next morning, still gets it, and one
+//!    recorded days late does not (it must also go out within that time, quiet hours
+//!    included); any other prompt on today's local date is sent now; a rebook nudge whose date
 //!    passed less than four weeks ago is sent now (still useful; older ones would only be noise
 //!    when a clinic enters past treatments), and so is a "right away" follow-up of a check-in
-//!    less than a day old; anything else in the past is stale and dropped;
+//!    less than a day old;
 //! 5. outside quiet hours, unless urgent (moved to the end of the window);
 //! 6. in delivery order (due time, then intended time, then protocol order) every prompt is
 //!    strictly later than the one before; collisions (e.g. two prompts moved to the end of
@@ -210,8 +216,19 @@ pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
         let date = intended.date();
         let recent_rebook =
             def.anchor == Anchor::IntervalEnd && (today - date).num_days() <= LATE_REBOOK_DAYS;
-        let keep_if_past = date == today || recent_rebook;
+        // Rule 4: a day-0 prompt is relevant for a span after the treatment, not a date.
+        let relevant_until = req
+            .treatment
+            .filter(|_| def.anchor == Anchor::Treatment && def.day == 0)
+            .map(|t| t.performed_at + protocol.day0_relevant());
+        let keep_if_past = match relevant_until {
+            Some(until) => req.now < until,
+            None => date == today || recent_rebook,
+        };
         if let Some((due, late)) = frame.place(def, resolve(tz, intended), keep_if_past) {
+            if late && relevant_until.is_some_and(|until| due >= until) {
+                continue;
+            }
             candidates.push(Candidate {
                 def,
                 order,

@@ -184,7 +184,7 @@ impl ApnsClient {
         let jwt = match self.token.lock().await.get(now) {
             Ok(t) => t,
             Err(e) => {
-                return PushOutcome::Failed {
+                return PushOutcome::Misconfigured {
                     status: None,
                     reason: format!("signing the provider token: {e}"),
                 };
@@ -223,6 +223,14 @@ impl ApnsClient {
     }
 }
 
+/// 400 reasons that name the request's topic, which is ours (`AFTERCARE_APNS_TOPIC`).
+const TOPIC_REASONS: [&str; 4] = [
+    "DeviceTokenNotForTopic",
+    "BadTopic",
+    "MissingTopic",
+    "TopicDisallowed",
+];
+
 /// Maps an APNs answer (status and `reason`) to an outcome.
 pub fn classify(
     status: u16,
@@ -239,15 +247,22 @@ pub fn classify(
         (200, _) => PushOutcome::Sent {
             provider_id: apns_id,
         },
-        (410, _) | (400, "BadDeviceToken" | "DeviceTokenNotForTopic") => {
-            PushOutcome::InvalidToken {
-                status,
-                reason: reason_or_status,
-            }
-        }
-        // Provider-token trouble is ours, not the prompt's: retry while it is fixed.
-        (403, "ExpiredProviderToken" | "InvalidProviderToken" | "MissingProviderToken")
-        | (429 | 500..=599, _) => PushOutcome::Retry {
+        // The topic (our bundle id) or the credentials are wrong: every device would be
+        // refused alike, so none is retired (Apple's "Handling notification responses from
+        // APNs": 400 topic reasons, 403 certificate and provider-token reasons).
+        (400, r) if TOPIC_REASONS.contains(&r) => PushOutcome::Misconfigured {
+            status: Some(status),
+            reason: reason_or_status,
+        },
+        (403, _) => PushOutcome::Misconfigured {
+            status: Some(status),
+            reason: reason_or_status,
+        },
+        (410, _) | (400, "BadDeviceToken") => PushOutcome::InvalidToken {
+            status,
+            reason: reason_or_status,
+        },
+        (429 | 500..=599, _) => PushOutcome::Retry {
             status: Some(status),
             after,
             reason: reason_or_status,
@@ -327,6 +342,24 @@ jO64Nt4u1Zq1fayVnMnMTyWJY8sgO7f1FiDzTvnrHlUVMYQKHwXG0jLM
             classify(400, None, "BadCollapseId", None),
             PushOutcome::Failed { .. }
         ));
+        for (status, reason) in [
+            (400, "DeviceTokenNotForTopic"),
+            (400, "BadTopic"),
+            (400, "MissingTopic"),
+            (400, "TopicDisallowed"),
+            (403, "InvalidProviderToken"),
+            (403, "ExpiredProviderToken"),
+            (403, "BadCertificate"),
+            (403, "BadCertificateEnvironment"),
+        ] {
+            assert_eq!(
+                classify(status, None, reason, None),
+                PushOutcome::Misconfigured {
+                    status: Some(status),
+                    reason: reason.into()
+                }
+            );
+        }
         assert!(matches!(
             classify(429, None, "TooManyRequests", None),
             PushOutcome::Retry { .. }

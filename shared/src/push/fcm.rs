@@ -180,11 +180,12 @@ impl FcmClient {
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = self.key_id.clone();
-        let assertion =
-            jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| PushOutcome::Failed {
+        let assertion = jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| {
+            PushOutcome::Misconfigured {
                 status: None,
                 reason: format!("signing the token request: {e}"),
-            })?;
+            }
+        })?;
         let resp = self
             .http
             .post(&self.token_url)
@@ -196,9 +197,16 @@ impl FcmClient {
             .await
             .map_err(|e| network_retry(&e))?;
         let status = resp.status().as_u16();
+        if matches!(status, 400 | 401 | 403) {
+            // The service account was refused (a revoked or wrong key, `invalid_grant`): the
+            // operator's to fix; the prompt falls back to email meanwhile.
+            return Err(PushOutcome::Misconfigured {
+                status: None,
+                reason: format!("token endpoint answered {status}"),
+            });
+        }
         if !resp.status().is_success() {
-            // Credentials trouble is not the prompt's fault: retry, so nothing is lost while an
-            // operator fixes the service account.
+            // A busy or failing token endpoint: retry.
             // No status: a throttled token endpoint is Google's OAuth service, not the
             // project's FCM quota, and must not pause every worker's sends.
             return Err(PushOutcome::Retry {
@@ -251,9 +259,25 @@ pub fn classify(status: u16, after: Option<Duration>, body: &Value) -> PushOutco
                 reason
             },
         },
-        _ if error_code == "UNREGISTERED" || error_code == "SENDER_ID_MISMATCH" => {
-            PushOutcome::InvalidToken { status, reason }
+        _ if error_code == "UNREGISTERED" => PushOutcome::InvalidToken { status, reason },
+        // Our project or credentials, not the device: a token of another Firebase project
+        // (`SENDER_ID_MISMATCH`: every token is, when AFTERCARE_FCM_PROJECT_ID is wrong), the
+        // APNs key uploaded to Firebase (`THIRD_PARTY_AUTH_ERROR`), a service account without
+        // the permission (403 `PERMISSION_DENIED`).
+        _ if error_code == "SENDER_ID_MISMATCH" || error_code == "THIRD_PARTY_AUTH_ERROR" => {
+            PushOutcome::Misconfigured {
+                status: Some(status),
+                reason,
+            }
         }
+        403 => PushOutcome::Misconfigured {
+            status: Some(status),
+            reason: if reason.is_empty() {
+                "PERMISSION_DENIED".into()
+            } else {
+                reason
+            },
+        },
         400 if message.contains("not a valid FCM registration token") => {
             PushOutcome::InvalidToken {
                 status,
@@ -303,6 +327,22 @@ mod tests {
         assert!(matches!(
             classify(400, None, &other_400),
             PushOutcome::Failed { .. }
+        ));
+        for code in ["SENDER_ID_MISMATCH", "THIRD_PARTY_AUTH_ERROR"] {
+            let body = json!({"error": {"code": 403, "status": "PERMISSION_DENIED",
+                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": code}]}});
+            assert_eq!(
+                classify(403, None, &body),
+                PushOutcome::Misconfigured {
+                    status: Some(403),
+                    reason: code.into()
+                }
+            );
+        }
+        let denied = json!({"error": {"code": 403, "status": "PERMISSION_DENIED"}});
+        assert!(matches!(
+            classify(403, None, &denied),
+            PushOutcome::Misconfigured { .. }
         ));
         let after = Some(Duration::from_secs(7));
         assert_eq!(

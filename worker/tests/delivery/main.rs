@@ -12,6 +12,7 @@ mod email;
 mod fcm;
 mod health;
 mod jobs;
+mod operator;
 mod processes;
 mod providers;
 mod quota;

@@ -184,6 +184,70 @@ fn stale_prompts_are_dropped_and_todays_passed_ones_go_out_now() {
 }
 
 #[test]
+fn a_late_evening_session_recorded_after_midnight_keeps_its_day0_guidance() {
+    // 22:45 in Madrid (20:45Z), 1.5 mm on the face: day 0 is what is normal, makeup and the
+    // deep-needling note.
+    let mut t = treatment("2026-06-10T20:45:00Z");
+    t.depth = NeedleDepth::parse(1.5).unwrap();
+    let day0 = ["day0_expected", "day0_deep_needling", "day0_makeup"];
+    let mut req = Req::new(Madrid, t);
+    // Recorded at 00:30 the next local day: the day-0 prompts go out now, in protocol order.
+    req.now = utc("2026-06-10T22:30:00Z");
+    let plan = req.run(&builtin());
+    assert_eq!(&keys(&plan)[..3], day0);
+    assert!(plan[..3].iter().all(|p| p.late && p.day == 0));
+    assert_eq!(plan[0].due_at, utc("2026-06-10T22:30:00Z"));
+    assert_eq!(plan[2].due_at, utc("2026-06-10T22:32:00Z"));
+    assert_eq!(
+        find(&plan, "day1_settling").due_at,
+        utc("2026-06-11T07:00:00Z")
+    );
+    // Recorded the next morning at 09:00: still within 24 h, day 0 first, then day 1.
+    req.now = utc("2026-06-11T07:00:00Z");
+    let plan = req.run(&builtin());
+    assert_eq!(
+        &keys(&plan)[..5],
+        [day0[0], day0[1], day0[2], "day1_settling", "day1_sun"]
+    );
+    assert!(plan[..3].iter().all(|p| p.late));
+    assert_eq!(plan[3].due_at, utc("2026-06-11T07:03:00Z"));
+    // Quiet hours until 09:30: the day-0 prompts wait for their end, still within the day.
+    req.quiet = quiet("22:00", "09:30");
+    let plan = req.run(&builtin());
+    assert_eq!(&keys(&plan)[..3], day0);
+    assert_eq!(plan[0].due_at, utc("2026-06-11T07:30:00Z"));
+    // …but not past the first 24 hours: recorded at 22:40 the next day, quiet hours from
+    // 22:00 would hold them until the morning after, when they are stale; without quiet hours
+    // they go out at once.
+    req.quiet = quiet("22:00", "07:00");
+    req.now = utc("2026-06-11T20:40:00Z");
+    assert!(!keys(&req.run(&builtin())).contains(&"day0_expected"));
+    req.quiet = None;
+    assert_eq!(&keys(&req.run(&builtin()))[..3], day0);
+    // Recorded three days late: no day-0 prompt (nor day 1 or 2); day 3 onwards as usual.
+    req.now = utc("2026-06-13T20:45:00Z");
+    let plan = req.run(&builtin());
+    assert!(plan.iter().all(|p| p.day >= 3), "{:?}", keys(&plan));
+    // Recorded just over a day late: day 0 is stale, today's day-1 prompts are not.
+    req.now = utc("2026-06-11T20:46:00Z");
+    let plan = req.run(&builtin());
+    assert!(plan.iter().all(|p| p.day >= 1), "{:?}", keys(&plan));
+}
+
+#[test]
+fn day0_relevance_is_the_protocols_and_checked() {
+    assert_eq!(builtin().day0_relevant(), Duration::hours(24));
+    let mut files = super::builtin_files();
+    for (name, text) in &mut files {
+        if name == "protocol.toml" {
+            *text = text.replace("day0_relevant_hours = 24", "day0_relevant_hours = 0");
+        }
+    }
+    let err = Protocol::from_files(&files).unwrap_err().to_string();
+    assert!(err.contains("day0_relevant_hours must be 1–48"), "{err}");
+}
+
+#[test]
 fn quiet_hours_move_prompts_to_their_end_and_urgent_ones_bypass_them() {
     let urgent = r#"
 [[prompts]]
