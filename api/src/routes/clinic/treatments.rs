@@ -46,7 +46,7 @@ pub struct Doc;
     params(("id" = String, Path, description = "patient id")),
     request_body = RecordTreatment,
     responses(
-        (status = 201, body = TreatmentCreated),
+        (status = 201, body = TreatmentCreated, description = "Recorded, with the prompts planned and any course warnings"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem),
@@ -108,7 +108,7 @@ pub async fn create(
     params(("id" = String, Path, description = "patient id")),
     request_body = BookNextSession,
     responses(
-        (status = 200, body = BookedSession),
+        (status = 200, body = BookedSession, description = "Booked, with the reminders planned before it"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem),
@@ -147,7 +147,7 @@ pub async fn book_next_session(
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(
-        (status = 204),
+        (status = 204, description = "Cancelled, with its reminders"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
     ),
     security(("bearer" = []))
@@ -170,7 +170,7 @@ pub async fn cancel_next_session(
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(
-        (status = 200, body = Discharged),
+        (status = 200, body = Discharged, description = "Discharged: nothing further is sent"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
     ),
     security(("bearer" = []))
