@@ -14,8 +14,10 @@ use shared::time::to_utc;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// How many items at most (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; the first page without.
     pub cursor: Option<String>,
 }
 

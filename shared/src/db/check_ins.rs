@@ -62,9 +62,7 @@ pub fn page_for_patient(
     let mine = check_ins::table
         .filter(check_ins::clinic_id.eq(clinic_id))
         .filter(check_ins::patient_id.eq(patient_id));
-    let mut q = mine
-        .clone()
-        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    let mut q = mine.into_boxed::<<DbConn as diesel::Connection>::Backend>();
     if let Some(before) = before_id {
         let Some(at) = mine
             .filter(check_ins::id.eq(before))
@@ -88,12 +86,18 @@ pub fn page_for_patient(
     ))
 }
 
-/// `(id, treatment, day, redness)` of every check-in of the patient, oldest first: what each
-/// was compared with when it was triaged (the one before it for the same treatment).
-pub fn scores_for_patient(
-    conn: &mut DbConn,
-    patient_id: &PatientId,
-) -> Result<Vec<(CheckInId, Option<TreatmentId>, Option<i32>, i32)>> {
+/// What triage compares a new check-in with: an earlier one's day and redness.
+#[derive(Debug, Clone, Queryable)]
+pub struct EarlierScores {
+    pub id: CheckInId,
+    pub treatment_id: Option<TreatmentId>,
+    pub day: Option<i32>,
+    pub redness: i32,
+}
+
+/// The scores of every check-in of the patient, oldest first: what each was compared with when
+/// it was triaged (the one before it for the same treatment).
+pub fn scores_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<EarlierScores>> {
     Ok(check_ins::table
         .filter(check_ins::patient_id.eq(patient_id))
         .order((check_ins::created_at.asc(), check_ins::id.asc()))

@@ -32,7 +32,7 @@ pub struct Doc;
     tag = "patient",
     params(PageParams),
     responses(
-        (status = 200, body = CheckInPage, description = "a page of check-ins"),
+        (status = 200, body = CheckInPage, description = "A page of check-ins, newest first"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem,
             description = "`limit` out of range, or a `cursor` this list did not issue"),

@@ -53,7 +53,7 @@ pub async fn register(
     security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = DevicePage, description = "a page of devices"),
+        (status = 200, body = DevicePage, description = "A page of devices, newest first"),
         (status = 422, body = crate::error::Problem,
             description = "`limit` out of range, or a `cursor` this list did not issue"),
     )

@@ -49,15 +49,15 @@ pub async fn history(
         Ok(page
             .into_iter()
             .map(|check_in| {
-                let at = all.iter().position(|s| s.0 == check_in.id).unwrap_or(0);
+                let at = all.iter().position(|s| s.id == check_in.id).unwrap_or(0);
                 let previous = all[..at]
                     .iter()
                     .rev()
-                    .find(|s| s.1.is_some() && s.1 == check_in.treatment_id)
+                    .find(|s| s.treatment_id.is_some() && s.treatment_id == check_in.treatment_id)
                     .and_then(|s| {
                         Some(PreviousCheckIn {
-                            day: s.2?,
-                            redness: s.3,
+                            day: s.day?,
+                            redness: s.redness,
                         })
                     });
                 let facts = CheckInFacts {
