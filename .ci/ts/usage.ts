@@ -144,6 +144,7 @@ holds<
   >
 >();
 holds<Exactly<S["TokenResponse"]["role"], "clinic_admin" | "clinician" | "patient">>();
+holds<Exactly<S["TokenResponse"]["token_type"], "Bearer">>();
 holds<Exactly<S["InviteStaff"]["role"], "clinic_admin" | "clinician">>();
 holds<Exactly<S["Me"]["locale"], "en" | "es">>();
 holds<Exactly<S["Me"]["lock_screen_preview"], "private" | "full">>();

@@ -114,6 +114,7 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
             "changed",
             vec![literal(&["email", "phone", "given_name", "family_name"])],
         ),
+        ("token_type", vec![literal(&["Bearer"])]),
     ]
 }
 
