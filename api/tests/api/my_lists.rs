@@ -146,4 +146,16 @@ both_backends! {
         let resp = app.get(&format!("/v1/me/check-ins?cursor={cursor}"), Some(&other_token)).await;
         assert!([400, 422].contains(&resp.status().as_u16()), "{}", resp.status());
     }
+
+    async fn bytes_the_database_refuses_in_list_queries_are_no_5xx(app) {
+        let (admin, staff_token) = app.staff("clinic_admin").await;
+        let (_, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        // "k:" and a NUL, in the cursor encoding of `api::pagination` before it was signed.
+        for path in ["/v1/me/devices", "/v1/me/check-ins"] {
+            let resp = app.get(&format!("{path}?cursor=azoA"), Some(&token)).await;
+            assert!([400, 422].contains(&resp.status().as_u16()), "{path}: {}", resp.status());
+        }
+        let resp = app.get("/v1/clinic/patients?q=ana%00lopez", Some(&staff_token)).await;
+        assert_eq!(resp.status().as_u16(), 200);
+    }
 }

@@ -47,6 +47,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Listed>> {
     let (clinic_id, patient_id) = (clinic_id.to_owned(), patient_id.to_owned());
+    let before_id = cursor_id(before_id)?;
     db.run(move |c| {
         let profile = patients::find(c, &patient_id)?;
         if profile.clinic_id != clinic_id || profile.erased_at.is_some() {
@@ -64,6 +65,18 @@ pub async fn list(
             .collect())
     })
     .await
+}
+
+/// A keyset cursor's row id, checked: ids are UUID text, so anything else (a byte the database
+/// refuses included) is no cursor of a list. Errors: `Validation` on `cursor`.
+pub(crate) fn cursor_id(before_id: Option<String>) -> Result<Option<String>> {
+    match before_id {
+        Some(b) if uuid::Uuid::parse_str(&b).is_err() => Err(Error::invalid(
+            "cursor",
+            "is not a cursor returned by this list",
+        )),
+        other => Ok(other),
+    }
 }
 
 /// Unregisters one of the patient's devices. Errors: `NotFound` (404) for another patient's

@@ -36,6 +36,7 @@ pub async fn history(
         clinic_id.to_owned(),
         patient_id.to_owned(),
     );
+    let before_id = crate::care::devices::cursor_id(before_id)?;
     db.run(move |c| {
         let profile = patients::find(c, &patient_id)?;
         if profile.clinic_id != clinic_id || profile.erased_at.is_some() {
