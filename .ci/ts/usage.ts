@@ -91,3 +91,104 @@ export async function patientCheckIn(base: string, token: string): Promise<strin
     throw e;
   }
 }
+
+// Closed sets are unions, not `string`: each field below must be exactly the codes the server
+// sends (the Rust enums), so a document that widens one to `string` (or drops a code) fails
+// `tsc`. `Exactly<A, B>` is true only when A and B are the same type.
+type Exactly<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type NotString<T> = string extends T ? false : true;
+function holds<T extends true>(): void {}
+type S = components["schemas"];
+type Item<T> = T extends readonly (infer I)[] ? I : never;
+
+type Platforms = "ios" | "android";
+type Providers = "fcm" | "apns";
+type Environments = "production" | "sandbox";
+type Severities = "none" | "routine" | "urgent";
+type Symptoms = "pus" | "fever" | "spreading_redness" | "blisters" | "cold_sore" | "severe_pain";
+type Kinds =
+  | "aftercare"
+  | "check_in"
+  | "warning_signs"
+  | "session_reminder"
+  | "rebook"
+  | "results"
+  | "maintenance";
+type PromptStates = "scheduled" | "sent" | "acknowledged" | "cancelled" | "failed";
+type PatientStates = "invited" | "active" | "disabled" | "discharged" | "erased";
+type Areas = "face" | "neck" | "chest" | "hands" | "back" | "legs" | "scalp";
+
+holds<Exactly<S["DeviceView"]["platform"], Platforms>>();
+holds<Exactly<S["DeviceView"]["provider"], Providers>>();
+holds<Exactly<NonNullable<S["DeviceView"]["apns_environment"]>, Environments>>();
+holds<Exactly<S["DeviceSummary"]["platform"], Platforms>>();
+holds<Exactly<S["DeviceSummary"]["provider"], Providers>>();
+holds<Exactly<NonNullable<S["DeviceSummary"]["apns_environment"]>, Environments>>();
+holds<Exactly<S["RegisterDevice"]["platform"], Platforms>>();
+holds<Exactly<NonNullable<S["RegisterDevice"]["provider"]>, Providers>>();
+holds<Exactly<NonNullable<S["RegisterDevice"]["apns_environment"]>, Environments>>();
+holds<Exactly<S["PromptView"]["kind"], Kinds>>();
+holds<Exactly<S["PromptView"]["status"], PromptStates>>();
+holds<Exactly<S["PatientRecordPrompt"]["status"], PromptStates>>();
+holds<Exactly<S["CheckInCreated"]["severity"], Severities>>();
+holds<Exactly<S["CheckInSummary"]["severity"], Severities>>();
+holds<Exactly<Item<S["CheckInSummary"]["symptoms"]>, Symptoms>>();
+holds<Exactly<Item<NonNullable<Body<"createCheckIn">["symptoms"]>>, Symptoms>>();
+holds<Exactly<S["EscalationItem"]["status"], "open" | "resolved">>();
+holds<Exactly<S["EscalationItem"]["severity"], Severities>>();
+holds<
+  Exactly<
+    NonNullable<S["EscalationItem"]["rule"]>,
+    "warning_sign" | "redness_not_fading" | "redness_worsening" | "strong_pain"
+  >
+>();
+holds<Exactly<S["TokenResponse"]["role"], "clinic_admin" | "clinician" | "patient">>();
+holds<Exactly<S["TokenResponse"]["token_type"], "Bearer">>();
+holds<Exactly<S["InviteStaff"]["role"], "clinic_admin" | "clinician">>();
+holds<Exactly<S["Me"]["locale"], "en" | "es">>();
+holds<Exactly<S["Me"]["lock_screen_preview"], "private" | "full">>();
+holds<Exactly<S["PatientSummaryView"]["status"], PatientStates>>();
+holds<Exactly<S["PatientRecordView"]["status"], PatientStates>>();
+holds<Exactly<S["RecordTreatment"]["device"], "pen" | "roller" | "stamp">>();
+holds<Exactly<Item<S["RecordTreatment"]["areas"]>, Areas>>();
+holds<Exactly<S["CourseWarningView"]["code"],
+  | "session_repeated"
+  | "session_backwards"
+  | "beyond_planned_sessions"
+  | "interval_too_short"
+  | "before_last_treatment">>();
+holds<NotString<S["AuditItem"]["action"]>>();
+holds<Exactly<"patient.read" extends S["AuditItem"]["action"] ? true : false, true>>();
+holds<Exactly<NonNullable<Query<"listEscalations">["status"]>, "open" | "resolved">>();
+holds<Exactly<NonNullable<Query<"listPatients">["status"]>, PatientStates>>();
+
+// A union is what lets an app switch over a code exhaustively.
+function platformLabel(p: S["DeviceSummary"]["platform"]): string {
+  switch (p) {
+    case "ios":
+      return "iPhone";
+    case "android":
+      return "Android";
+    default: {
+      const unknown: never = p;
+      return unknown;
+    }
+  }
+}
+
+// What the app shows on its "this phone" and "my check-ins" screens.
+export async function patientHistory(base: string, token: string): Promise<string[]> {
+  const devices = await call<Json<"listMyDevices", 200>>(base, "GET", "/v1/me/devices?limit=20", token);
+  const lines = devices.items.map(
+    (d) => `${platformLabel(d.platform)} …${d.token_hint} ${d.active ? "on" : "off"} ${d.created_at}`,
+  );
+  const query: Query<"listMyCheckIns"> = { limit: 10 };
+  const checkIns = await call<Json<"listMyCheckIns", 200>>(
+    base, "GET", `${CHECK_INS}?limit=${query.limit ?? 50}`, token);
+  for (const c of checkIns.items) {
+    const symptoms: Symptoms[] = c.symptoms;
+    lines.push(`day ${c.day} ${c.severity} ${symptoms.join(",")} ${c.guidance.join(" ")}`);
+  }
+  return lines;
+}

@@ -116,6 +116,16 @@ fn declare_errors(op: &mut Operation) {
             continue;
         }
         if let RefOr::T(response) = response {
+            if response.description.trim().is_empty() {
+                let implied = implied
+                    .iter()
+                    .find(|(applies, s, _)| *applies && *s == status.as_str());
+                response.description = implied
+                    .map(|(_, _, d)| *d)
+                    .or_else(|| error_meaning(status))
+                    .unwrap_or("The request failed; the problem document says why")
+                    .to_owned();
+            }
             if status == "503" && response.content.contains_key("application/json") {
                 // /readyz answers 503 with its own Readiness body, not a problem.
                 continue;
@@ -127,6 +137,23 @@ fn declare_errors(op: &mut Operation) {
             );
         }
     }
+}
+
+/// What an error status means wherever an operation lists it without saying more.
+fn error_meaning(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "400" => "Malformed request",
+        "401" => "Missing, malformed or expired access token",
+        "403" => "The token's role may not use this operation",
+        "404" => "No such resource (or not visible to the caller)",
+        "409" => "The resource's current state does not allow this",
+        "413" => "The body is too large",
+        "415" => "The body is not application/json",
+        "422" => "A field is missing or invalid; `errors` names each",
+        "429" => "Too many attempts; retry after `Retry-After` seconds",
+        "503" => "Temporarily unavailable; retry shortly",
+        _ => return None,
+    })
 }
 
 struct BearerAuth;

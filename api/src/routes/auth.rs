@@ -94,7 +94,7 @@ pub(crate) fn client_address(req: &HttpRequest, state: &AppState) -> Option<IpAd
     tag = "auth",
     request_body = LogIn,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, body = TokenResponse, description = "Signed in: a token pair"),
         (status = 401, description = "Unknown email, wrong password or inactive account (one answer for all)", body = crate::error::Problem),
         (status = 429, description = "Too many failures for this account or address; see Retry-After", body = crate::error::Problem),
     )
@@ -147,7 +147,7 @@ fn wrong_credentials() -> actix_web::Error {
     tag = "auth",
     request_body = RefreshSession,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, body = TokenResponse, description = "A new token pair (the same one again within the reuse interval)"),
         (status = 401, description = "Unknown, expired, revoked or already used refresh token", body = crate::error::Problem),
     )
 )]
@@ -174,7 +174,7 @@ pub async fn refresh(
     tag = "auth",
     request_body = RefreshSession,
     security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem))
+    responses((status = 204, description = "Signed out: the refresh token's session ended"), (status = 401, body = crate::error::Problem))
 )]
 #[post("/v1/auth/logout")]
 pub async fn logout(

@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     operation_id = "getHealth",
     security(()),
     tag = "ops",
-    responses((status = 200, body = Health))
+    responses((status = 200, body = Health, description = "The process is alive"))
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -31,7 +31,10 @@ pub async fn healthz() -> HttpResponse {
     operation_id = "getReadiness",
     security(()),
     tag = "ops",
-    responses((status = 200, body = Readiness), (status = 503, body = Readiness))
+    responses(
+        (status = 200, body = Readiness, description = "Ready to serve"),
+        (status = 503, body = Readiness, description = "Not ready: the body says what is missing"),
+    )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
@@ -64,7 +67,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     operation_id = "getMetrics",
     security(()),
     tag = "ops",
-    responses((status = 200, content_type = "application/openmetrics-text", body = String))
+    responses((status = 200, content_type = "application/openmetrics-text", body = String, description = "Prometheus metrics"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -17,13 +17,19 @@ pub struct LogIn {
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
-    /// Always `Bearer`.
+    #[schema(value_type = TokenType)]
     pub token_type: &'static str,
     /// Lifetime of the access token, in seconds.
     pub expires_in: i64,
     pub role: Role,
     pub user_id: UserId,
     pub clinic_id: ClinicId,
+}
+
+/// How to present the access token: always `Bearer` (RFC 6750).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub enum TokenType {
+    Bearer,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -160,7 +160,8 @@ impl From<Recorded> for CheckInCreated {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct EscalationParams {
-    /// `open` or `resolved`; both when absent.
+    /// Only escalations in this status; both when absent.
+    #[param(value_type = Option<EscalationStatus>, inline)]
     pub status: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::care::invitations::{Enrolment, StaffInvitation};
+use shared::domain::{AuditAction, Email, Locale, Role, TimeZone, UserStatus};
 use shared::domain::{ClinicId, PatientId, UserId};
-use shared::domain::{Email, Locale, Role, TimeZone, UserStatus};
 
-use super::record::PatientSummaryView;
+use super::record::{PatientStatus, PatientSummaryView};
 use crate::validate::{self, Fields};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -21,7 +21,7 @@ pub struct EnrolPatient {
     pub phone: Option<String>,
     /// IANA time zone, e.g. `Europe/Madrid`.
     pub timezone: String,
-    /// `en` or `es`.
+    #[schema(value_type = Locale)]
     pub locale: String,
 }
 
@@ -77,7 +77,8 @@ impl EnrolPatient {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
-    /// `invited`, `active`, `discharged` or `erased`.
+    /// Only patients in this status; all when absent.
+    #[param(value_type = Option<PatientStatus>, inline)]
     pub status: Option<String>,
     /// Part of a name or email.
     pub q: Option<String>,
@@ -104,8 +105,16 @@ pub struct ClinicView {
 pub struct InviteStaff {
     pub email: String,
     pub name: String,
-    /// `clinic_admin` or `clinician`.
+    #[schema(value_type = StaffRole)]
     pub role: String,
+}
+
+/// The roles staff can be invited to: the staff ones of `shared::domain::Role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    ClinicAdmin,
+    Clinician,
 }
 
 impl InviteStaff {
@@ -140,7 +149,7 @@ pub struct AuditParams {
 pub struct AuditItem {
     pub at: DateTime<Utc>,
     pub actor_id: Option<UserId>,
-    /// e.g. `patient.read`, `patient.enrol`.
+    #[schema(value_type = AuditAction)]
     pub action: String,
     /// The patient the entry is about. A list view (`patient.list`, `escalation.list`) is one
     /// entry naming every patient it showed in `patient_ids`; read with `?patient_id=`, such an

@@ -7,14 +7,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::care::devices::Device;
 use shared::care::rights::Export;
-use shared::domain::{ApnsEnvironment, DeviceId, PatientId, Platform, PushProvider};
+use shared::domain::{
+    ApnsEnvironment, AuditAction, DeviceId, Locale, LockScreenPreview, PatientId, Platform,
+    PushProvider,
+};
 use shared::time::to_utc;
 
 use super::patient::ClinicContact;
 use super::prompt::PromptView;
 use super::record::{
     PatientRecordChannels, PatientRecordCheckIn, PatientRecordEscalation, PatientRecordNextSession,
-    PatientRecordQuietHours, PatientRecordTreatment,
+    PatientRecordQuietHours, PatientRecordTreatment, PatientStatus,
 };
 
 /// The export's format version, raised when a field changes meaning.
@@ -51,7 +54,7 @@ pub struct ExportProfile {
     pub given_name: String,
     pub family_name: Option<String>,
     pub phone: Option<String>,
-    /// `invited`, `active` or `discharged`.
+    #[schema(value_type = PatientStatus)]
     pub status: String,
     pub enrolled_at: DateTime<Utc>,
     pub discharged_at: Option<DateTime<Utc>>,
@@ -61,11 +64,11 @@ pub struct ExportProfile {
 pub struct ExportPreferences {
     /// IANA zone name.
     pub timezone: String,
-    /// `en` or `es`.
+    #[schema(value_type = Locale)]
     pub locale: String,
     pub quiet_hours: PatientRecordQuietHours,
     pub channels: PatientRecordChannels,
-    /// `private` or `full`.
+    #[schema(value_type = LockScreenPreview)]
     pub lock_screen_preview: String,
 }
 
@@ -85,14 +88,14 @@ pub struct ExportDevice {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportAccess {
     pub at: DateTime<Utc>,
-    /// What was done, e.g. `patient.read`, `treatment.create`, `patient.export`.
+    /// What was done.
+    #[schema(value_type = AuditAction)]
     pub action: String,
 }
 
 impl From<Device> for ExportDevice {
     fn from(d: Device) -> Self {
-        let chars: Vec<char> = d.token.chars().collect();
-        let token_ending = chars[chars.len().saturating_sub(4)..].iter().collect();
+        let token_ending = super::my_lists::token_hint(&d.token);
         Self {
             id: d.id,
             platform: d.platform,

@@ -7,10 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use shared::Error;
 use shared::care::invitations::Invitation;
 use shared::care::patient_details::{Corrected, DetailsForm};
-use shared::domain::{Email, PatientId};
+use shared::domain::{Email, Locale, PatientId};
 use shared::time::to_utc;
 
 use super::clinic::NAME_MAX;
+use super::record::PatientStatus;
 use crate::validate::{self, Fields};
 
 /// The invitation just issued: the one-time code for the front desk to hand over when no message
@@ -109,6 +110,16 @@ impl CorrectPatient {
     }
 }
 
+/// A field a correction can change (`shared::care::patient_details`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangedField {
+    Email,
+    Phone,
+    GivenName,
+    FamilyName,
+}
+
 /// A patient's profile after a correction.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PatientDetailsView {
@@ -117,11 +128,14 @@ pub struct PatientDetailsView {
     pub given_name: String,
     pub family_name: Option<String>,
     pub phone: Option<String>,
+    /// IANA zone name.
     pub timezone: String,
+    #[schema(value_type = Locale)]
     pub locale: String,
-    /// `invited`, `active` or `discharged`.
+    #[schema(value_type = PatientStatus)]
     pub status: String,
-    /// The fields this request changed (`email`, `phone`, `given_name`, `family_name`).
+    /// The fields this request changed.
+    #[schema(value_type = Vec<ChangedField>)]
     pub changed: Vec<String>,
     /// The new invitation, when the email of a patient who has not activated the app changed.
     #[serde(skip_serializing_if = "Option::is_none")]

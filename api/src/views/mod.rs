@@ -20,6 +20,7 @@ pub mod check_in;
 pub mod clinic;
 pub mod export;
 pub mod invitation;
+pub mod my_lists;
 pub mod ops;
 pub mod patient;
 pub mod prompt;

@@ -7,19 +7,28 @@ use shared::domain::PushProvider;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
+    #[schema(value_type = Liveness)]
     pub status: &'static str,
+}
+
+/// The process is alive (`/healthz` answers nothing else).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Liveness {
+    Ok,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Readiness {
-    /// `ok` or `unavailable`.
+    #[schema(value_type = ReadinessStatus)]
     pub status: &'static str,
-    /// `ok`, `migrations pending` or `unreachable`.
+    #[schema(value_type = DatabaseState)]
     pub database: &'static str,
     /// The delivery loop embedded in this process (single-node mode): `ok` while a dispatch
     /// tick made progress within three tick intervals, else `stalled`. Absent when the
     /// process runs no loop.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<WorkerState>)]
     pub worker: Option<&'static str>,
     /// Delivery channels with no settings (email then only goes to the log; push to those
     /// devices is skipped, email instead). Informational: never makes the answer 503.
@@ -50,4 +59,31 @@ impl From<PushConfigError> for PushSettingsRefused {
             last_seen: e.last_seen,
         }
     }
+}
+
+/// Whether this instance can serve: `unavailable` answers 503.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ok,
+    Unavailable,
+}
+
+/// The database as `/readyz` found it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub enum DatabaseState {
+    #[serde(rename = "ok")]
+    Ok,
+    #[serde(rename = "migrations pending")]
+    MigrationsPending,
+    #[serde(rename = "unreachable")]
+    Unreachable,
+}
+
+/// The embedded delivery loop as `/readyz` found it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerState {
+    Ok,
+    Stalled,
 }

@@ -15,17 +15,18 @@ use crate::validate;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterDevice {
-    /// `ios` or `android`.
+    #[schema(value_type = Platform)]
     pub platform: String,
     /// The FCM registration token (32–4096 characters of `A-Za-z0-9_-:.`) or the APNs device
     /// token (64–200 hexadecimal digits), depending on `provider`.
     pub token: String,
     pub app_version: Option<String>,
-    /// `fcm` or `apns`: the service the token belongs to (Flutter and React Native apps
-    /// register FCM tokens on iOS). Default: `fcm` on android, `apns` on ios.
+    /// The service the token belongs to (Flutter and React Native apps register FCM tokens on
+    /// iOS). Default: `fcm` on android, `apns` on ios.
+    #[schema(value_type = Option<PushProvider>)]
     pub provider: Option<String>,
-    /// `production` or `sandbox` (builds installed from Xcode); APNs devices only. Default:
-    /// `production`.
+    /// `sandbox` for builds installed from Xcode; APNs devices only. Default: `production`.
+    #[schema(value_type = Option<ApnsEnvironment>)]
     pub apns_environment: Option<String>,
 }
 
@@ -141,12 +142,15 @@ pub struct Me {
     pub id: PatientId,
     pub given_name: String,
     pub email: String,
+    /// IANA zone name.
     pub timezone: String,
+    #[schema(value_type = Locale)]
     pub locale: String,
     /// `null` when the patient has no quiet hours.
     pub quiet_hours: Option<QuietHoursView>,
     pub channels: Channels,
-    /// private | full
+    /// What a push may show on a locked screen: `private` shows a neutral text only.
+    #[schema(value_type = LockScreenPreview)]
     pub lock_screen_preview: String,
     pub clinic: ClinicContact,
 }
@@ -193,14 +197,14 @@ pub struct UpdateChannels {
 pub struct UpdateMe {
     /// IANA zone name.
     pub timezone: Option<String>,
-    /// en | es
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
     /// `{start, end}`; `null` turns quiet hours off.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<QuietHoursView>)]
     pub quiet_hours: Option<Option<QuietHoursView>>,
     pub channels: Option<UpdateChannels>,
-    /// private | full
+    #[schema(value_type = Option<LockScreenPreview>)]
     pub lock_screen_preview: Option<String>,
 }
 
@@ -271,6 +275,8 @@ where
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NextSessionView {
     pub id: BookingId,
+    /// RFC 3339 UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: String,
 }
 

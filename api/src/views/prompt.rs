@@ -4,12 +4,13 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 use shared::care::prompts::Prompt;
 use shared::domain::PromptId;
-use shared::domain::PromptStatus;
+use shared::domain::{PromptKind, PromptStatus};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PromptView {
     pub id: PromptId,
-    /// aftercare | check_in | warning_signs | session_reminder | rebook | results | maintenance
+    /// What the prompt is for; the app may style each kind differently.
+    #[schema(value_type = PromptKind)]
     pub kind: String,
     /// The protocol prompt it comes from (e.g. `day5_check_in`).
     pub key: String,
@@ -18,13 +19,31 @@ pub struct PromptView {
     pub title: String,
     pub body: String,
     /// When it is due, RFC 3339 UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub send_at: String,
-    /// The patient's local date (YYYY-MM-DD) and time (HH:MM) `send_at` shows.
+    /// The patient's local date (YYYY-MM-DD) `send_at` shows.
+    #[schema(value_type = String, format = Date)]
     pub local_date: String,
+    /// The patient's local time (HH:MM) `send_at` shows.
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$")]
     pub local_time: String,
-    /// scheduled | sent | acknowledged | cancelled | failed
+    #[schema(value_type = TimelineStatus)]
     pub status: &'static str,
+    /// When the patient acknowledged it, RFC 3339 UTC; null until then.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub acknowledged_at: Option<String>,
+}
+
+/// Where a prompt is, as clients see it: [`PromptStatus`] without the worker's internal
+/// `sending` (still `scheduled` to a client). `acknowledged`: the patient has seen it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineStatus {
+    Scheduled,
+    Sent,
+    Acknowledged,
+    Cancelled,
+    Failed,
 }
 
 pub fn rfc3339(t: NaiveDateTime) -> String {

@@ -7,11 +7,25 @@ use shared::care::check_ins::{CheckIn, Escalation};
 use shared::care::roster::{PatientRecord, PatientSummary};
 use shared::care::treatments::Treatment;
 use shared::domain::{
-    BookingId, CheckInId, EscalationId, PatientId, PromptId, TreatmentId, UserId,
+    Area, BookingId, CheckInId, CombinedWith, Contraindication, Device, EscalationId,
+    EscalationStatus, Locale, LockScreenPreview, PatientId, PromptId, PromptKind, Severity,
+    Symptom, TreatmentId, UserId,
 };
 use shared::time::to_utc;
 
-use super::prompt::public_status;
+use super::prompt::{TimelineStatus, public_status};
+
+/// Where a patient stands, as the clinic's lists show it: the account's status
+/// (`shared::domain::UserStatus`) unless the patient was discharged or erased since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PatientStatus {
+    Invited,
+    Active,
+    Disabled,
+    Discharged,
+    Erased,
+}
 
 /// One row of the roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -19,7 +33,8 @@ pub struct PatientSummaryView {
     pub id: PatientId,
     pub given_name: String,
     pub family_name: Option<String>,
-    /// `invited`, `active`, `discharged` or `erased` (an erased patient's names are empty).
+    /// An erased patient's names are empty.
+    #[schema(value_type = PatientStatus)]
     pub status: String,
     pub last_treatment_at: Option<DateTime<Utc>>,
     pub next_session_at: Option<DateTime<Utc>>,
@@ -60,13 +75,17 @@ pub struct PatientRecordChannels {
 pub struct PatientRecordTreatment {
     pub id: TreatmentId,
     pub performed_at: DateTime<Utc>,
+    #[schema(value_type = Vec<Area>)]
     pub areas: Vec<String>,
     pub needle_depth_mm: f64,
+    #[schema(value_type = Device)]
     pub device: String,
+    #[schema(value_type = Vec<CombinedWith>)]
     pub combined_with: Vec<String>,
     pub session_number: i32,
     pub planned_sessions: i32,
     pub interval_weeks: i32,
+    #[schema(value_type = Vec<Contraindication>)]
     pub contraindications: Vec<String>,
     pub override_reason: Option<String>,
     pub notes: Option<String>,
@@ -78,13 +97,17 @@ pub struct PatientRecordTreatment {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatientRecordPrompt {
     pub id: PromptId,
+    #[schema(value_type = PromptKind)]
     pub kind: String,
     pub day: i32,
     pub title: String,
     pub send_at: DateTime<Utc>,
+    /// The patient's local date (YYYY-MM-DD) `send_at` shows.
+    #[schema(value_type = String, format = Date)]
     pub local_date: String,
+    /// The patient's local time (HH:MM) `send_at` shows.
     pub local_time: String,
-    /// `scheduled`, `sent`, `acknowledged`, `cancelled` or `failed`.
+    #[schema(value_type = TimelineStatus)]
     pub status: String,
     pub sent_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
@@ -101,8 +124,9 @@ pub struct PatientRecordCheckIn {
     pub swelling: i32,
     pub pain: i32,
     pub peeling: bool,
+    #[schema(value_type = Vec<Symptom>)]
     pub symptoms: Vec<String>,
-    /// `none`, `routine` or `urgent`.
+    #[schema(value_type = Severity)]
     pub severity: String,
     pub escalated: bool,
     pub created_at: DateTime<Utc>,
@@ -112,8 +136,12 @@ pub struct PatientRecordCheckIn {
 pub struct PatientRecordEscalation {
     pub id: EscalationId,
     pub check_in_id: Option<CheckInId>,
+    /// The stored reason code of the triage rule that raised it (open: a later protocol may
+    /// add reasons).
     pub reason: String,
+    #[schema(value_type = Severity)]
     pub severity: String,
+    #[schema(value_type = EscalationStatus)]
     pub status: String,
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -188,11 +216,15 @@ pub struct PatientRecordView {
     pub given_name: String,
     pub family_name: Option<String>,
     pub phone: Option<String>,
+    /// IANA zone name.
     pub timezone: String,
+    #[schema(value_type = Locale)]
     pub locale: String,
+    #[schema(value_type = PatientStatus)]
     pub status: String,
     pub quiet_hours: PatientRecordQuietHours,
     pub channels: PatientRecordChannels,
+    #[schema(value_type = LockScreenPreview)]
     pub lock_screen_preview: String,
     pub enrolled_at: DateTime<Utc>,
     pub discharged_at: Option<DateTime<Utc>>,

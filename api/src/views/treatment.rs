@@ -17,15 +17,18 @@ const FUTURE_SKEW_MINUTES: i64 = 5;
 #[serde(deny_unknown_fields)]
 pub struct RecordTreatment {
     /// RFC 3339; not in the future.
+    #[schema(value_type = String, format = DateTime)]
     pub performed_at: String,
-    /// face, neck, chest, hands, back, legs, scalp (at least one).
+    /// The treated areas (at least one).
+    #[schema(value_type = Vec<Area>)]
     pub areas: Vec<String>,
     /// 0.5–2.5.
     pub needle_depth_mm: f64,
-    /// pen | roller | stamp
+    #[schema(value_type = Device)]
     pub device: String,
-    /// prp
+    /// What the session was combined with; `[]` for nothing.
     #[serde(default)]
+    #[schema(value_type = Vec<CombinedWith>)]
     pub combined_with: Vec<String>,
     /// 1 ≤ session_number ≤ planned_sessions.
     pub session_number: i64,
@@ -33,7 +36,8 @@ pub struct RecordTreatment {
     pub planned_sessions: i64,
     /// 3–8 weeks between sessions.
     pub interval_weeks: i64,
-    /// Screening findings (codes); non-empty requires `override_reason`.
+    /// Screening findings; non-empty requires `override_reason`.
+    #[schema(value_type = Vec<Contraindication>)]
     pub contraindications: Vec<String>,
     pub override_reason: Option<String>,
     pub notes: Option<String>,
@@ -172,11 +176,23 @@ pub struct TreatmentCreated {
     pub warnings: Vec<CourseWarningView>,
 }
 
+/// What the course check warned about (`shared::care::treatments::CourseWarning::code`):
+/// the session number repeats or goes backwards, goes past the planned sessions, fewer than 21
+/// days since the last treatment, or a date before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CourseWarningCode {
+    SessionRepeated,
+    SessionBackwards,
+    BeyondPlannedSessions,
+    IntervalTooShort,
+    BeforeLastTreatment,
+}
+
 /// One warning of the course check.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CourseWarningView {
-    /// session_repeated | session_backwards | beyond_planned_sessions | interval_too_short |
-    /// before_last_treatment
+    #[schema(value_type = CourseWarningCode)]
     pub code: &'static str,
     /// In English, for a person.
     pub message: String,
@@ -221,6 +237,7 @@ impl From<&CourseWarning> for CourseWarningView {
 #[serde(deny_unknown_fields)]
 pub struct BookNextSession {
     /// RFC 3339; in the future.
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: String,
 }
 
@@ -244,6 +261,8 @@ impl BookNextSession {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BookedSession {
     pub id: BookingId,
+    /// RFC 3339 UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: String,
     /// The reminders planned before it (7 days and 1 day before, local morning).
     pub reminders: Vec<PromptView>,
@@ -252,7 +271,43 @@ pub struct BookedSession {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Discharged {
     pub id: PatientId,
+    /// RFC 3339 UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub discharged_at: String,
     /// Prompts and reminders cancelled by this call.
     pub cancelled_prompts: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_course_warning_code_is_in_the_documented_enum() {
+        let at = NaiveDateTime::default();
+        let all = [
+            CourseWarning::SessionRepeated {
+                session: 1,
+                last_at: at,
+            },
+            CourseWarning::SessionBackwards {
+                session: 1,
+                last_session: 2,
+            },
+            CourseWarning::BeyondPlanned {
+                session: 4,
+                planned: 3,
+            },
+            CourseWarning::TooSoon {
+                days: 3,
+                last_at: at,
+            },
+            CourseWarning::BeforeLast { last_at: at },
+        ];
+        for w in &all {
+            let code: CourseWarningCode =
+                serde_json::from_value(serde_json::Value::from(w.code())).unwrap();
+            assert_eq!(serde_json::to_value(code).unwrap(), w.code());
+        }
+    }
 }

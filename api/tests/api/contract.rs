@@ -17,8 +17,6 @@ const NOT_YET_SERVED: &[&str] = &[
     "POST /v1/auth/sign-in-codes",
     "POST /v1/auth/sign-in-codes/redeem",
     "GET /v1/push/vapid-public-key",
-    "GET /v1/me/devices",
-    "GET /v1/me/check-ins",
     "POST /v1/me/screenings",
     "POST /v1/webhooks/sms/inbound",
     "POST /v1/webhooks/sms/status",

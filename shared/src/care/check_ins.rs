@@ -9,9 +9,11 @@
 //! The clinic answers from its queue ([`queue`], [`board`]): [`resolve`] closes an escalation
 //! once, with a note; [`resolve_group`] closes a patient's same-day escalations together.
 
+mod history;
 mod queue;
 mod resolve;
 
+pub use history::{Reported, history};
 pub use queue::{
     Board, BoardTab, Confirmation, OPEN_SHOWN, QueueGroup, QueueItem, board, group_same_day, queue,
 };

@@ -48,6 +48,68 @@ pub fn for_patient(
         .load(conn)?)
 }
 
+/// One page of the patient's check-ins in the clinic, newest first (recorded time, then id): at
+/// most `limit`, only those after the check-in `before_id` in that order when given (the keyset
+/// cursor of docs/CONTRACT.md `GET /v1/me/check-ins`). `None` when `before_id` names no
+/// check-in of this patient.
+pub fn page_for_patient(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Option<Vec<CheckIn>>> {
+    let mine = check_ins::table
+        .filter(check_ins::clinic_id.eq(clinic_id))
+        .filter(check_ins::patient_id.eq(patient_id));
+    let mut q = mine.into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    if let Some(before) = before_id {
+        let Some(at) = mine
+            .filter(check_ins::id.eq(before))
+            .select(check_ins::created_at)
+            .first::<NaiveDateTime>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        q = q.filter(
+            check_ins::created_at.lt(at).or(check_ins::created_at
+                .eq(at)
+                .and(check_ins::id.lt(before.to_owned()))),
+        );
+    }
+    Ok(Some(
+        q.order((check_ins::created_at.desc(), check_ins::id.desc()))
+            .limit(limit)
+            .select(CheckIn::as_select())
+            .load(conn)?,
+    ))
+}
+
+/// What triage compares a new check-in with: an earlier one's day and redness.
+#[derive(Debug, Clone, Queryable)]
+pub struct EarlierScores {
+    pub id: CheckInId,
+    pub treatment_id: Option<TreatmentId>,
+    pub day: Option<i32>,
+    pub redness: i32,
+}
+
+/// The scores of every check-in of the patient, oldest first: what each was compared with when
+/// it was triaged (the one before it for the same treatment).
+pub fn scores_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<EarlierScores>> {
+    Ok(check_ins::table
+        .filter(check_ins::patient_id.eq(patient_id))
+        .order((check_ins::created_at.asc(), check_ins::id.asc()))
+        .select((
+            check_ins::id,
+            check_ins::treatment_id,
+            check_ins::day,
+            check_ins::redness,
+        ))
+        .load(conn)?)
+}
+
 pub fn insert(conn: &mut DbConn, row: &CheckIn) -> Result<()> {
     diesel::insert_into(check_ins::table)
         .values(row)

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::devices;
-use crate::domain::{ApnsEnvironment, Platform, PushProvider};
+use super::schema::{delivery_attempts, devices};
+use crate::domain::{ApnsEnvironment, DeliveryOutcome, Platform, PushProvider};
 use crate::domain::{DeviceId, PatientId};
 use crate::error::Result;
 
@@ -148,6 +148,45 @@ pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Devi
         .order(devices::created_at.asc())
         .select(Device::as_select())
         .load(conn)?)
+}
+
+/// One page of the patient's devices, live or not, newest first (ids are time-ordered): at
+/// most `limit`, only those with an id below `before_id` when given (the keyset cursor of
+/// docs/CONTRACT.md `GET /v1/me/devices`).
+pub fn page_for_patient(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Device>> {
+    let mut q = devices::table
+        .filter(devices::patient_id.eq(patient_id))
+        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    if let Some(before) = before_id {
+        q = q.filter(devices::id.lt(before.to_owned()));
+    }
+    Ok(q.order(devices::id.desc())
+        .limit(limit)
+        .select(Device::as_select())
+        .load(conn)?)
+}
+
+/// When something was last sent to each of `ids` (an attempt the provider accepted); devices
+/// never reached are absent.
+pub fn last_sent(conn: &mut DbConn, ids: &[&DeviceId]) -> Result<Vec<(DeviceId, NaiveDateTime)>> {
+    let rows: Vec<(Option<DeviceId>, Option<NaiveDateTime>)> = delivery_attempts::table
+        .filter(delivery_attempts::device_id.eq_any(ids))
+        .filter(delivery_attempts::outcome.eq(DeliveryOutcome::Sent))
+        .group_by(delivery_attempts::device_id)
+        .select((
+            delivery_attempts::device_id,
+            diesel::dsl::max(delivery_attempts::attempted_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id?, at?)))
+        .collect())
 }
 
 /// Deletes every device of the patient (erasure); returns how many.

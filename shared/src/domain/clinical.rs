@@ -50,7 +50,7 @@ code_enum!(
 
 code_enum!(
     /// How soon a check-in needs the clinic: the triage result (docs/CONTRACT.md
-    /// `POST /v1/me/check-ins` → `severity`; the rules are in `protocol/v1/triage.toml`).
+    /// `POST /v1/me/check-ins` → `severity`; the rules are in `shared/protocol/v1/triage.toml`).
     /// Ordered `None < Routine < Urgent`, so the most severe of several findings is the `max`.
     Severity { None => "none", Routine => "routine", Urgent => "urgent" }
 );

@@ -24,7 +24,8 @@ pub const PHONE_DIGITS_MIN: usize = 3;
 pub const MAX_TERMS: usize = 8;
 
 /// `text` folded for search: no accents, ASCII where a transliteration exists, lower case,
-/// no apostrophes, single spaces, trimmed.
+/// no apostrophes, single spaces, trimmed. Control characters separate words like spaces (no
+/// name holds one, and PostgreSQL refuses a NUL in text).
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
@@ -141,6 +142,7 @@ mod tests {
     #[test]
     fn accents_and_capitals_fold_away() {
         assert_eq!(fold("Gómez"), "gomez");
+        assert_eq!(fold("a\0b\u{7}c\u{9f}"), "a b c");
         assert_eq!(fold("ÁLVAREZ Núñez"), "alvarez nunez");
         assert_eq!(fold("Zoë Ørsted"), "zoe orsted");
         assert_eq!(fold("François Łukasz"), "francois lukasz");

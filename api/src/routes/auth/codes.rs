@@ -20,7 +20,7 @@ use crate::views::auth::{
     tag = "auth",
     request_body = AcceptInvitation,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, body = TokenResponse, description = "Activated and signed in: a token pair"),
         (status = 422, description = "Weak password, or a code that is unknown, used or expired", body = crate::error::Problem),
     )
 )]
@@ -42,7 +42,7 @@ pub async fn accept_invitation(
     security(()),
     tag = "auth",
     request_body = RequestPasswordReset,
-    responses((status = 202))
+    responses((status = 202, description = "Accepted, whether or not the email has an account"))
 )]
 #[post("/v1/auth/password-reset")]
 pub async fn request_password_reset(
@@ -70,7 +70,7 @@ pub async fn request_password_reset(
     tag = "auth",
     request_body = ConfirmPasswordReset,
     responses(
-        (status = 204),
+        (status = 204, description = "Password set; every session of the account ended"),
         (status = 422, description = "Weak password, or a code that is unknown, used or expired", body = crate::error::Problem),
     )
 )]

@@ -36,7 +36,7 @@ pub struct Doc;
     tag = "clinic",
     params(EscalationParams),
     responses(
-        (status = 200, body = EscalationPage),
+        (status = 200, body = EscalationPage, description = "A page of escalations"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem),
     ),
@@ -87,7 +87,7 @@ pub async fn list(
     params(("id" = String, Path, description = "escalation id")),
     request_body = ResolveEscalation,
     responses(
-        (status = 200, body = EscalationItem),
+        (status = 200, body = EscalationItem, description = "Resolved: the escalation as it now stands"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "already resolved", body = Problem),

@@ -58,7 +58,7 @@ pub struct Doc;
     request_body = EnrolPatient,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = Created),
+        (status = 201, body = Created, description = "Enrolled and invited"),
         (status = 409, description = "This email is already enrolled in this clinic", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
         (status = 503, description = "the configured SMTP server did not accept the invitation; nothing was enrolled, try again"),
@@ -93,7 +93,7 @@ pub async fn enrol(
     tag = "clinic",
     params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = PatientPage), (status = 422, body = crate::error::Problem))
+    responses((status = 200, body = PatientPage, description = "A page of patients"), (status = 422, body = crate::error::Problem))
 )]
 #[get("/v1/clinic/patients")]
 pub async fn list(
@@ -130,7 +130,7 @@ pub async fn list(
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     security(("bearer" = [])),
-    responses((status = 200, body = PatientRecordView), (status = 404, body = crate::error::Problem))
+    responses((status = 200, body = PatientRecordView, description = "The patient's record"), (status = 404, body = crate::error::Problem))
 )]
 #[get("/v1/clinic/patients/{id}")]
 pub async fn detail(
@@ -154,7 +154,7 @@ pub async fn detail(
     request_body = CorrectPatient,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = PatientDetailsView),
+        (status = 200, body = PatientDetailsView, description = "The corrected profile"),
         (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),

@@ -32,7 +32,7 @@ pub struct Doc;
 
 /// The caller's clinic.
 #[utoipa::path(
-    operation_id = "getClinic",tag = "clinic", security(("bearer" = [])), responses((status = 200, body = ClinicView)))]
+    operation_id = "getClinic",tag = "clinic", security(("bearer" = [])), responses((status = 200, body = ClinicView, description = "The caller's clinic")))]
 #[get("/v1/clinic")]
 pub async fn get_clinic(
     staff: Staff,
@@ -56,7 +56,7 @@ pub async fn get_clinic(
     request_body = InviteStaff,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = Created),
+        (status = 201, body = Created, description = "Invited"),
         (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
@@ -130,7 +130,7 @@ pub async fn resend_staff_invitation(
     params(AuditParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = AuditPage),
+        (status = 200, body = AuditPage, description = "A page of audit entries, newest first"),
         (status = 403, body = crate::error::Problem),
         (status = 404, description = "patient_id is not a patient of this clinic", body = crate::error::Problem),
     )

@@ -48,7 +48,7 @@ pub struct Doc;
     params(("id" = String, Path, description = "patient id")),
     request_body = RecordTreatment,
     responses(
-        (status = 201, body = TreatmentCreated),
+        (status = 201, body = TreatmentCreated, description = "Recorded, with the prompts planned and any course warnings"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem),
@@ -110,7 +110,7 @@ pub async fn create(
     params(("id" = String, Path, description = "patient id")),
     request_body = BookNextSession,
     responses(
-        (status = 200, body = BookedSession),
+        (status = 200, body = BookedSession, description = "Booked, with the reminders planned before it"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem),
@@ -149,7 +149,7 @@ pub async fn book_next_session(
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(
-        (status = 204),
+        (status = 204, description = "Cancelled, with its reminders"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
     ),
     security(("bearer" = []))
@@ -172,7 +172,7 @@ pub async fn cancel_next_session(
     tag = "clinic",
     params(("id" = String, Path, description = "patient id")),
     responses(
-        (status = 200, body = Discharged),
+        (status = 200, body = Discharged, description = "Discharged: nothing further is sent"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
     ),
     security(("bearer" = []))

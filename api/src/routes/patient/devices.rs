@@ -1,6 +1,6 @@
-//! Push devices: `POST /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
+//! Push devices: `POST /v1/me/devices`, `GET /v1/me/devices`, `DELETE /v1/me/devices/{id}`.
 
-use actix_web::{HttpResponse, delete, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use shared::care::devices::{self, Registered};
 use shared::domain::DeviceId;
 use shared::time::now;
@@ -8,12 +8,14 @@ use shared::time::now;
 use crate::error::ApiResult;
 use crate::extract::PatientUser;
 use crate::json::Json;
+use crate::pagination;
 use crate::path_id::PathId;
 use crate::state::AppState;
+use crate::views::my_lists::{DevicePage, DeviceSummary, PageParams};
 use crate::views::patient::{DeviceView, RegisterDevice};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register).service(remove);
+    cfg.service(register).service(list).service(remove);
 }
 
 /// Registers this phone for push. Re-registering a known token returns it (200), moved to the
@@ -45,13 +47,53 @@ pub async fn register(
     })
 }
 
+/// The caller's devices, live or retired, newest first: what the app registered, with the
+/// token's last 4 characters (`token_hint`) and never the token itself.
+#[utoipa::path(
+    operation_id = "listMyDevices",
+    tag = "patient",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = DevicePage, description = "A page of devices, newest first"),
+        (status = 422, body = crate::error::Problem,
+            description = "`limit` out of range, or a `cursor` this list did not issue"),
+    )
+)]
+#[get("/v1/me/devices")]
+pub async fn list(
+    state: web::Data<AppState>,
+    me: PatientUser,
+    params: web::Query<PageParams>,
+) -> ApiResult<web::Json<DevicePage>> {
+    let p = params.into_inner();
+    let limit = pagination::limit(p.limit)?;
+    const LIST: &str = "/v1/me/devices";
+    let before = state.cursors.read(LIST, p.cursor.as_deref())?;
+    let rows = devices::list(
+        &state.db,
+        &me.clinic_id,
+        &me.patient_id(),
+        before,
+        limit + 1,
+    )
+    .await?;
+    let (rows, next_cursor) = state
+        .cursors
+        .split(LIST, rows, limit, |l| l.device.id.to_string());
+    Ok(web::Json(DevicePage {
+        items: rows.into_iter().map(DeviceSummary::from).collect(),
+        next_cursor,
+    }))
+}
+
 /// Unregisters one of the caller's devices; anyone else's is 404.
 #[utoipa::path(
     operation_id = "removeDevice",
     tag = "patient",
     security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = crate::error::Problem))
+    responses((status = 204, description = "Unregistered"), (status = 404, body = crate::error::Problem))
 )]
 #[delete("/v1/me/devices/{id}")]
 pub async fn remove(
@@ -65,7 +107,7 @@ pub async fn remove(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(register, remove),
-    components(schemas(RegisterDevice, DeviceView))
+    paths(register, list, remove),
+    components(schemas(RegisterDevice, DeviceView, DevicePage, DeviceSummary))
 )]
 pub struct Doc;

@@ -50,7 +50,7 @@ async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
 #[utoipa::path(
     operation_id = "getMe",
     tag = "patient",
-    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, body = Me, description = "The caller's profile"), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/v1/me")]
@@ -64,7 +64,7 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
     tag = "patient",
     request_body = UpdateMe,
     responses(
-        (status = 200, body = Me), (status = 401, body = Problem),
+        (status = 200, body = Me, description = "The updated profile"), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem),
     ),
     security(("bearer" = []))
@@ -88,8 +88,8 @@ pub async fn patch_me(
     operation_id = "getTimeline",
     tag = "patient",
     responses(
-        (status = 200, body = Timeline, headers(("ETag" = String))),
-        (status = 304), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 200, body = Timeline, description = "The plan", headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"), (status = 401, body = Problem), (status = 403, body = Problem),
     ),
     security(("bearer" = []))
 )]

@@ -84,7 +84,7 @@ fn host(public_url: &str) -> &str {
     operation_id = "exportMyData",
     tag = "patient",
     responses(
-        (status = 200, body = PatientExport,
+        (status = 200, body = PatientExport, description = "Everything held about the caller",
             headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
         (status = 401, body = Problem), (status = 403, body = Problem),
     ),
