@@ -47,6 +47,51 @@ pub async fn bound(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let refusal = |limit: u64| {
+        Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request Timeout",
+            format!("The request body did not arrive within {limit} seconds."),
+        )
+    };
+    // A small body of known length is read whole before any handler runs: a handler that
+    // answers without reading it (a 401, a 404) then leaves nothing unread on the connection,
+    // which can carry the client's next request instead of being closed under it.
+    let length = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(length) = length.filter(|n| *n <= READ_AHEAD) {
+        let mut payload = req.take_payload();
+        let read = async {
+            let mut body = web::BytesMut::with_capacity(length);
+            while let Some(chunk) =
+                std::future::poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await
+            {
+                body.extend_from_slice(&chunk?);
+            }
+            Ok::<_, PayloadError>(body.freeze())
+        };
+        match tokio::time::timeout(Duration::from_secs(limit), read).await {
+            Ok(Ok(body)) => {
+                req.set_payload(Payload::from(body));
+                return next
+                    .call(req)
+                    .await
+                    .map(ServiceResponse::map_into_boxed_body);
+            }
+            Ok(Err(_)) => {
+                let unreadable = Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    "The request body could not be read.",
+                );
+                return Ok(req.into_response(closing(unreadable.error_response())));
+            }
+            Err(_) => return Ok(req.into_response(closing(refusal(limit).error_response()))),
+        }
+    }
     let expired = Rc::new(Cell::new(false));
     let body = Deadline {
         inner: req.take_payload(),
@@ -59,19 +104,24 @@ pub async fn bound(
     if !expired.get() {
         return answered.map(ServiceResponse::map_into_boxed_body);
     }
-    let refusal = Refusal::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "Request Timeout",
-        format!("The request body did not arrive within {limit} seconds."),
-    );
-    let mut resp = refusal.error_response();
-    // The rest of the body may still come: the connection cannot carry another request.
-    resp.head_mut()
-        .set_connection_type(actix_web::http::ConnectionType::Close);
+    let refusal = refusal(limit);
+    let resp = closing(refusal.error_response());
     match answered {
         Ok(answered) => Ok(answered.into_response(resp)),
-        Err(_) => Err(refusal.into()),
+        // An error from further in is answered with the same closing 408.
+        Err(_) => Err(actix_web::error::InternalError::from_response(refusal, resp).into()),
     }
+}
+
+/// Bodies up to this many bytes (the JSON bodies' limit) are read ahead of the handler.
+const READ_AHEAD: usize = crate::extractors_config::JSON_LIMIT;
+
+/// `resp` on a connection that is then closed: the rest of the body may still come, so the
+/// connection cannot carry another request.
+fn closing(mut resp: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    resp.head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    resp
 }
 
 /// The request's body stream, ended with an error once `timer` fires.

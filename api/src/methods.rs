@@ -9,9 +9,13 @@
 
 use std::collections::BTreeSet;
 
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ResourceDef;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use utoipa::openapi::OpenApi;
 
@@ -32,6 +36,7 @@ impl Served {
             .map(|(template, item)| {
                 let operations = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),
@@ -80,6 +85,24 @@ impl Served {
             None => ApiError(shared::Error::NotFound).error_response(),
         }
     }
+}
+
+/// HEAD is answered wherever GET is (RFC 9110 §9.3.2: the same status and headers, no content):
+/// the middleware, innermost so the router sees it, routes a HEAD request as GET and drops the
+/// answer's body. GET handlers are safe, so running one for a HEAD changes nothing.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::HEAD {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    req.head_mut().method = Method::GET;
+    let res = next.call(req).await?;
+    Ok(res.map_body(|_, _| BoxBody::new(actix_web::body::None::new())))
 }
 
 #[cfg(test)]

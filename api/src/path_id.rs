@@ -1,9 +1,10 @@
 //! Path ids checked before any query: [`PathId`], the extractor of every route with an id in
 //! its path (API and console).
 //!
-//! Every id the service mints is a UUID in its canonical text (RFC 9562 §4: lowercase hex,
-//! hyphenated, 36 characters; `shared::domain::ids`), so a path segment in any other form
-//! names nothing that exists. It is answered 404 there and then, without a database round
+//! Every id the service mints is a UUID in the lowercase hyphenated text RFC 9562 §4 says to
+//! output (36 characters; `shared::domain::ids`), and ids are compared as that text, so a path
+//! segment in any other form (an uppercase one too, though RFC 9562 reads hex digits of
+//! either case) names nothing that exists: clients copy ids from answers, never build them. It is answered 404 there and then, without a database round
 //! trip: a byte the database refuses (a NUL, `%00`) or text that is not UTF-8 (`%FF`) never
 //! reaches a query.
 

@@ -57,7 +57,7 @@ pub async fn show(
             when: format!("{} {}", p.local_date, p.local_time),
             kind: labels::prompt_kind(t, p.kind),
             title: p.title.clone(),
-            status: labels::prompt_status(t, p.status),
+            status: labels::prompt_status(t, p.status.shown(p.acknowledged_at.is_some())),
         })
         .collect();
     let p = &record.profile;

@@ -8,7 +8,7 @@ use shared::care::invitations::{Enrolment, StaffInvitation};
 use shared::domain::{AuditAction, Email, Locale, Role, TimeZone, UserStatus};
 use shared::domain::{ClinicId, PatientId, UserId};
 
-use super::record::{PatientStatus, PatientSummaryView};
+use super::record::PatientSummaryView;
 use crate::validate::{self, Fields};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -75,10 +75,22 @@ impl EnrolPatient {
     }
 }
 
+/// The statuses the roster can be filtered by: a [`super::record::PatientStatus`] but `disabled` (a patient
+/// account is never disabled; staff accounts are).
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes the filter's values in the document; the query takes text.
+pub enum PatientStatusFilter {
+    Invited,
+    Active,
+    Discharged,
+    Erased,
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
     /// Only patients in this status; all when absent.
-    #[param(value_type = Option<PatientStatus>, inline)]
+    #[param(value_type = Option<PatientStatusFilter>, inline)]
     pub status: Option<String>,
     /// Part of a name or email.
     pub q: Option<String>,

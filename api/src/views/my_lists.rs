@@ -76,8 +76,9 @@ pub struct DevicePage {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckInSummary {
     pub id: CheckInId,
-    /// Days since the treatment (the patient's local dates).
-    pub day: i32,
+    /// Days since the treatment (the patient's local dates; 0 on the treatment's day); `null`
+    /// for a check-in that belongs to no treatment.
+    pub day: Option<i32>,
     pub created_at: DateTime<Utc>,
     /// 0 (none) – 10 (worst imaginable).
     #[schema(minimum = 0, maximum = 10)]
@@ -90,7 +91,9 @@ pub struct CheckInSummary {
     /// Warning signs reported; `[]` for none.
     pub symptoms: Vec<Symptom>,
     pub severity: Severity,
-    /// What to do, in the patient's language (as `POST /v1/me/check-ins` answered it).
+    /// What to do, in the patient's current language: the check-in triaged again by the
+    /// clinic's current protocol and phone against the one before it (what `POST
+    /// /v1/me/check-ins` answered, unless the protocol, the language or the phone changed since).
     pub guidance: Vec<String>,
 }
 
@@ -99,7 +102,7 @@ impl From<Reported> for CheckInSummary {
         let c = r.check_in;
         Self {
             id: c.id,
-            day: c.day.unwrap_or(0),
+            day: c.day,
             created_at: to_utc(c.created_at),
             redness: c.redness,
             swelling: c.swelling,

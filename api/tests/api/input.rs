@@ -328,7 +328,7 @@ both_backends! {
         let cases = [
             (Method::GET, "/v1/auth/login".to_owned(), "POST"),
             (Method::DELETE, "/v1/auth/login".to_owned(), "POST"),
-            (Method::PUT, format!("/v1/clinic/patients/{id}"), "GET, PATCH"),
+            (Method::PUT, format!("/v1/clinic/patients/{id}"), "GET, HEAD, PATCH"),
             (Method::POST, format!("/v1/me/prompts/{id}/ack"), ""),
             (Method::GET, format!("/v1/clinic/patients/{id}/next-session"), "DELETE, PUT"),
         ];
@@ -350,6 +350,17 @@ both_backends! {
             assert_eq!(resp.status(), 405, "TRACE {path}");
             assert!(resp.headers().contains_key("allow"), "TRACE {path}");
         }
+        // HEAD is served wherever GET is (RFC 9110 §9.3.2): GET's status and headers, no
+        // content; a path without GET says which methods it takes.
+        let resp = app.request(Method::HEAD, "/healthz", None).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(resp.bytes().await.unwrap().is_empty());
+        let roster = "/v1/clinic/patients";
+        let resp = app.request(Method::HEAD, roster, Some(callers.for_path(roster))).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let resp = app.request(Method::HEAD, "/v1/auth/login", None).send().await.unwrap();
+        assert_eq!(resp.status(), 405);
+        assert_eq!(resp.headers()["allow"], "POST");
         // Unknown paths stay 404.
         problem(app.request(Method::DELETE, "/v1/nowhere", None).send().await.unwrap(), 404).await;
         // The console's forms: 405 with `Allow` too.
@@ -360,7 +371,16 @@ both_backends! {
 
     async fn a_failed_login_says_the_email_or_password_is_wrong(app) {
         let (staff, _) = app.staff("clinician").await;
-        for (email, password) in [(staff.email.as_str(), "not-the-password"), ("nobody@example.com", "whatever-1234")] {
+        // Text that is no address (a NUL, which PostgreSQL refuses in text; a control
+        // character; a huge one) is an unknown account, never a 500.
+        let huge = "a".repeat(3000);
+        for (email, password) in [
+            (staff.email.as_str(), "not-the-password"),
+            ("nobody@example.com", "whatever-1234"),
+            ("a\u{0}@example.com", "whatever-1234"),
+            ("\u{7}bell@example.com", "whatever-1234"),
+            (huge.as_str(), "whatever-1234"),
+        ] {
             let resp = app
                 .post_json("/v1/auth/login", None, &json!({"email": email, "password": password}))
                 .await;
@@ -374,10 +394,12 @@ both_backends! {
         assert!(p["detail"].as_str().unwrap().contains("access token"));
         // The console's sign-in page says the same.
         let mut b = crate::console_support::Browser::new(&app);
-        let resp = b.sign_in(&staff.email, "not-the-password").await;
-        assert_eq!(resp.status(), 401);
-        let html = resp.text().await.unwrap();
-        assert!(html.contains("That email and password do not match"), "{html}");
+        for email in [staff.email.as_str(), "a\u{0}@example.com"] {
+            let resp = b.sign_in(email, "not-the-password").await;
+            assert_eq!(resp.status(), 401);
+            let html = resp.text().await.unwrap();
+            assert!(html.contains("That email and password do not match"), "{html}");
+        }
     }
 }
 
@@ -439,6 +461,43 @@ async fn a_body_that_never_finishes_is_408_after_the_bound() {
         )
         .await;
     assert_eq!(r.status(), 401);
+}
+
+/// A refusal answered before the handler read the body (401 here) leaves the connection usable:
+/// the body that arrives after the head is read, and the next request on the connection is
+/// answered instead of the connection being closed under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_keeps_the_connection_for_the_next_request() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        stream
+            .write_all(
+                b"POST /v1/me/check-ins HTTP/1.1\r\nHost: x\r\n\
+                  Content-Type: application/json\r\nContent-Length: 2\r\n\r\n",
+            )
+            .unwrap();
+        stream.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        stream.write_all(b"{}").unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(
+        answer.contains("HTTP/1.1 200"),
+        "the second request was not answered: {answer}"
+    );
 }
 
 /// Every handler reads its path through `PathId` and its JSON body through the strict `Json`:

@@ -88,10 +88,13 @@ impl Email {
 
     /// The form to look an account up by: [`Email::parse`]'s when `raw` parses, else `raw`
     /// trimmed and lower-cased as addresses were stored before these rules (so an account
-    /// stored then with an address now refused can still sign in).
+    /// stored then with an address now refused can still sign in). Text no address was ever
+    /// stored as (a control character such as NUL, which PostgreSQL refuses in text, or more
+    /// than four times [`MAX_LEN`] bytes) gives the empty string: no account, no query.
     pub fn lookup_form(raw: &str) -> String {
         match Email::parse(raw) {
             Ok(e) => e.0,
+            Err(_) if raw.len() > 4 * MAX_LEN || raw.chars().any(char::is_control) => String::new(),
             Err(_) => raw.trim().to_lowercase(),
         }
     }

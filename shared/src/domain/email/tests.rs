@@ -107,6 +107,9 @@ fn lookups_fall_back_to_the_old_normalisation() {
         "ana@xn--bcher-kva.example"
     );
     assert_eq!(Email::lookup_form(" \"A B\"@X.test "), "\"a b\"@x.test");
+    // Text no address was stored as never reaches a query (PostgreSQL refuses a NUL).
+    assert_eq!(Email::lookup_form("a\u{0}@x.test"), "");
+    assert_eq!(Email::lookup_form(&"a".repeat(2000)), "");
 }
 
 #[test]
