@@ -54,11 +54,23 @@ pub fn path() -> web::PathConfig {
 
 pub fn query() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        ApiError(Error::Validation(vec![FieldError::new(
-            "query",
-            clean(&err.to_string()),
-        )]))
-        .into()
+        let msg = err.to_string();
+        // Our own parameter parsers name their field (`invalid value for field `limit`: …`),
+        // and serde names a repeated one; anything else is about the query as a whole.
+        let named = |marker: &str| {
+            msg.split(marker)
+                .nth(1)
+                .and_then(|r| r.split_once('`'))
+                .map(|(field, rest)| (field.to_owned(), rest.trim_start_matches(": ").to_owned()))
+        };
+        let error = if let Some((field, message)) = named("invalid value for field `") {
+            FieldError::new(field, clean(&message))
+        } else if let Some((field, _)) = named("duplicate field `") {
+            FieldError::new(field, "is given more than once")
+        } else {
+            FieldError::new("query", clean(&msg))
+        };
+        ApiError(Error::Validation(vec![error])).into()
     })
 }
 

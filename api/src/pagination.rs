@@ -27,6 +27,24 @@ const KEY_LABEL: &[u8] = b"aftercare/list-cursor/v1";
 
 const NOT_A_CURSOR: &str = "is not a cursor returned by this list";
 
+/// `?limit=` as lists take it (`#[serde(default, deserialize_with = …)]`): text that is not a
+/// whole number is refused naming the field (the query extractor's 422 then says `limit`),
+/// rather than with the query parser's own words.
+pub fn limit_param<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let Some(raw) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    raw.trim().parse::<i64>().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "invalid value for field `limit`: must be a whole number between 1 and {MAX_LIMIT}"
+        ))
+    })
+}
+
 pub fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
     match raw {
         None => Ok(DEFAULT_LIMIT),

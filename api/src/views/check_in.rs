@@ -163,6 +163,8 @@ pub struct EscalationParams {
     /// Only escalations in this status; both when absent.
     #[param(value_type = Option<EscalationStatus>, inline)]
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::pagination::limit_param")]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

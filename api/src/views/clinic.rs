@@ -94,6 +94,8 @@ pub struct ListParams {
     pub status: Option<String>,
     /// Part of a name or email.
     pub q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::pagination::limit_param")]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -153,6 +155,8 @@ impl InviteStaff {
 pub struct AuditParams {
     /// Only entries about this patient.
     pub patient_id: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::pagination::limit_param")]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -16,6 +16,7 @@ use shared::time::to_utc;
 pub struct PageParams {
     /// How many items at most (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::pagination::limit_param")]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page; the first page without.
     pub cursor: Option<String>,

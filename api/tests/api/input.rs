@@ -369,6 +369,20 @@ both_backends! {
         assert_eq!(resp.headers()["allow"].to_str().unwrap().replace(' ', ""), "GET,POST");
     }
 
+    async fn a_bad_limit_is_refused_naming_limit(app) {
+        let callers = Callers::new(&app).await;
+        let lists = ["/v1/clinic/patients", "/v1/clinic/escalations", "/v1/clinic/audit", "/v1/me/devices", "/v1/me/check-ins"];
+        for list in lists {
+            for query in ["limit=abc", "limit=", "limit=1e3", "limit=%00", "limit=99999999999999999999", "limit=1&limit=2"] {
+                let path = format!("{list}?{query}");
+                let p = expect_problem(app.get(&path, Some(callers.for_path(list))).await, 422, &path).await;
+                assert_eq!(p["errors"][0]["field"], "limit", "{path}: {p}");
+                let message = p["errors"][0]["message"].as_str().unwrap();
+                assert!(!message.contains("deserialize"), "{path}: {message}");
+            }
+        }
+    }
+
     async fn a_failed_login_says_the_email_or_password_is_wrong(app) {
         let (staff, _) = app.staff("clinician").await;
         // Text that is no address (a NUL, which PostgreSQL refuses in text; a control
