@@ -29,14 +29,19 @@ pub struct DeviceSummary {
     pub platform: Platform,
     pub provider: PushProvider,
     /// The APNs host the token is valid on; null for FCM devices.
+    #[schema(required = true)]
     pub apns_environment: Option<ApnsEnvironment>,
+    /// The app's version as it registered the device; null when it did not say.
+    #[schema(required = true)]
     pub app_version: Option<String>,
     /// False once the push service said the token is dead; registering it again revives it.
     pub active: bool,
     /// The push service's reason when it retired the token (e.g. `Unregistered`).
+    #[schema(required = true)]
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     /// When the push service last accepted a message for it; null when none was sent.
+    #[schema(required = true)]
     pub last_used_at: Option<DateTime<Utc>>,
     /// The token's last 4 characters, to tell devices apart.
     pub token_hint: String,
@@ -70,6 +75,8 @@ pub fn token_hint(token: &str) -> String {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DevicePage {
     pub items: Vec<DeviceSummary>,
+    /// The `cursor` of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -79,6 +86,7 @@ pub struct CheckInSummary {
     pub id: CheckInId,
     /// Days since the treatment (the patient's local dates; 0 on the treatment's day); `null`
     /// for a check-in that belongs to no treatment.
+    #[schema(required = true)]
     pub day: Option<i32>,
     pub created_at: DateTime<Utc>,
     /// 0 (none) – 10 (worst imaginable).
@@ -120,5 +128,7 @@ impl From<Reported> for CheckInSummary {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckInPage {
     pub items: Vec<CheckInSummary>,
+    /// The `cursor` of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
