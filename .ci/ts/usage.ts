@@ -161,7 +161,8 @@ holds<Exactly<S["CourseWarningView"]["code"],
 holds<NotString<S["AuditItem"]["action"]>>();
 holds<Exactly<"patient.read" extends S["AuditItem"]["action"] ? true : false, true>>();
 holds<Exactly<NonNullable<Query<"listEscalations">["status"]>, "open" | "resolved">>();
-holds<Exactly<NonNullable<Query<"listPatients">["status"]>, PatientStates>>();
+// The roster filters by every state but `disabled` (no patient account is disabled).
+holds<Exactly<NonNullable<Query<"listPatients">["status"]>, Exclude<PatientStates, "disabled">>>();
 
 // A union is what lets an app switch over a code exhaustively.
 function platformLabel(p: S["DeviceSummary"]["platform"]): string {
