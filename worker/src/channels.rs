@@ -136,7 +136,6 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 PushOutcome::Misconfigured { status, reason } => {
                     misconfigured(w, channel, *status, reason);
                 }
-                PushOutcome::Sent { .. } => w.metrics.push_faults.cleared(channel.as_str()),
                 _ => {}
             }
             fold.push(w, prompt, Some(&device.id), channel, outcome);

@@ -54,12 +54,22 @@ both_backends! {
         assert_eq!(p.last_error.as_deref(), Some("push settings refused: InvalidProviderToken"));
         assert_eq!(readiness::push_config_errors(&w.metrics).len(), 2);
 
-        // Fixed: APNs accepts again, the prompt goes out, the readiness detail is clear.
+        // APNs accepts again and the prompt goes out; the causes stay listed until 10 minutes
+        // pass without them (a success among refusals neither hides nor re-opens one).
         env.make_due(&second.id).await;
         drain(&w).await;
         let p = env.reload(&second.id).await;
         assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("apns")));
-        assert!(readiness::push_config_errors(&w.metrics).is_empty());
+        assert_eq!(readiness::push_config_errors(&w.metrics).len(), 2);
+        let third = env.prompt(&clinic.id, &patient.id).await;
+        apns.answer([(403, Some("InvalidProviderToken"), vec![])]);
+        drain(&w).await;
+        assert_eq!(env.reload(&third.id).await.attempts, 1);
+        let open = readiness::push_config_errors(&w.metrics);
+        let counts: Vec<_> = open.iter().map(|e| (e.reason.as_str(), e.count)).collect();
+        assert_eq!(counts, [("DeviceTokenNotForTopic", 1), ("InvalidProviderToken", 2)]);
+        let later = chrono::Utc::now() + chrono::TimeDelta::minutes(10);
+        assert!(w.metrics.push_faults.open_at(later).is_empty(), "closed after 10 quiet minutes");
     }
 
     async fn an_fcm_sender_id_mismatch_keeps_the_device_and_falls_back_to_email(env) {
@@ -111,7 +121,7 @@ both_backends! {
         assert!(!metrics.contains(r#"channel="clinic_alert",outcome="sent""#));
         let row = alert(&env, &escalation).await;
         assert_eq!(row.last_error.as_deref(), Some("written to the log only: SMTP is not configured"));
-        assert!(readiness::not_configured(&w.config).contains(&readiness::DeliveryService::Smtp));
+        assert!(readiness::not_configured(&w.config, true).contains(&readiness::DeliveryService::Smtp));
     }
 
     async fn a_prompt_acknowledged_before_it_was_sent_is_never_sent(env) {
