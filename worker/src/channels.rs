@@ -160,7 +160,7 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
         };
         let outcome = match w.timed(channel.as_str(), w.mailer.send(&mail)).await {
             Ok(()) => PushOutcome::Sent { provider_id: None },
-            Err(MailError::Transient(e)) => PushOutcome::Retry {
+            Err(MailError::Transient(e) | MailError::Setup(e)) => PushOutcome::Retry {
                 status: None,
                 after: None,
                 reason: one_line(&e),
