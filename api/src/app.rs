@@ -90,7 +90,7 @@ impl Application {
             }
             None => None,
         };
-        shared::care::readiness::warn_not_configured(&config);
+        shared::care::readiness::warn_not_configured(&config, embedded.is_some());
         if config.demo {
             println!("{}", demo::banner(bound));
         }

@@ -350,7 +350,7 @@ impl Metrics {
     }
 
     /// `provider` refused our settings for `reason`: counted, and noted for the readiness
-    /// probes; `true` the first time for this cause (since the provider last accepted one).
+    /// probes; `true` when the cause opens (first seen, or first after 10 minutes without it).
     pub fn push_config_error(&self, provider: &str, reason: &str) -> bool {
         self.push_config_errors
             .get_or_create(&PushFaultLabels {

@@ -210,7 +210,7 @@ async fn send_round(w: &Worker, alert: &ClinicAlert, to: &Recipients) -> AlertOu
                 accepted += 1;
                 if logged_only { LOGGED } else { "sent" }
             }
-            Err(MailError::Transient(e)) => {
+            Err(MailError::Transient(e) | MailError::Setup(e)) => {
                 temporary.push(one_line(&e));
                 "retry"
             }

@@ -136,7 +136,6 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                 PushOutcome::Misconfigured { status, reason } => {
                     misconfigured(w, channel, *status, reason);
                 }
-                PushOutcome::Sent { .. } => w.metrics.push_faults.cleared(channel.as_str()),
                 _ => {}
             }
             fold.push(w, prompt, Some(&device.id), channel, outcome);
@@ -161,7 +160,7 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
         };
         let outcome = match w.timed(channel.as_str(), w.mailer.send(&mail)).await {
             Ok(()) => PushOutcome::Sent { provider_id: None },
-            Err(MailError::Transient(e)) => PushOutcome::Retry {
+            Err(MailError::Transient(e) | MailError::Setup(e)) => PushOutcome::Retry {
                 status: None,
                 after: None,
                 reason: one_line(&e),

@@ -156,6 +156,18 @@ async fn send_one(
     if let Err(resolution) = quota::permits(w, fcm_sends, deadline, stop).await {
         return unsent(prompt.id, resolution);
     }
+    // Acknowledged in the app since the window was read (while the prompt waited for a slot
+    // or for permits): seen, so not sent.
+    if !matches!(to, Recipient::Seen) {
+        match outbox::acknowledged(&w.db, &prompt.id).await {
+            Ok(true) => return unsent(prompt.id, Resolution::Acknowledged),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(prompt_id = %prompt.id, error = %e, "cannot re-check the acknowledgement; prompt handed back unsent");
+                return unsent(prompt.id, Resolution::Release);
+            }
+        }
+    }
     let delivery = channels::send(w, &prompt, to).await;
     Outcome {
         prompt_id: prompt.id,

@@ -61,7 +61,7 @@ async fn readyz(w: web::Data<Worker>) -> HttpResponse {
     let body = json!({
         "status": if database == "ok" { "ok" } else { "unavailable" },
         "database": database,
-        "not_configured": readiness::not_configured(&w.config),
+        "not_configured": readiness::not_configured(&w.config, true),
         "push_config_errors": refused,
     });
     if database == "ok" {

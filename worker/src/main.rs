@@ -35,7 +35,7 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, _) = startup::open_database(&config.database_url, config.db_pool_size).await?;
     let mailer = Mailer::from_config(&config.mail)?;
     let metrics_bind = config.worker.metrics_bind;
-    shared::care::readiness::warn_not_configured(&config);
+    shared::care::readiness::warn_not_configured(&config, true);
     let worker = worker::Worker::try_new(db, config, Metrics::new(), mailer)?;
     let listener = match metrics_bind {
         Some(addr) => {

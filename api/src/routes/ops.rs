@@ -48,7 +48,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         status: if ok { "ok" } else { "unavailable" },
         database,
         worker,
-        not_configured: readiness::not_configured(&state.config),
+        not_configured: readiness::not_configured(&state.config, state.worker_health.is_some()),
         push_config_errors: readiness::push_config_errors(&state.metrics)
             .into_iter()
             .map(Into::into)

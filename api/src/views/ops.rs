@@ -30,11 +30,13 @@ pub struct Readiness {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<WorkerState>)]
     pub worker: Option<&'static str>,
-    /// Delivery channels with no settings (email then only goes to the log; push to those
-    /// devices is skipped, email instead). Informational: never makes the answer 503.
+    /// Delivery channels this process sends on that have no settings (email then only goes to
+    /// the log; push to those devices is skipped, email instead). An API without the embedded
+    /// delivery loop sends only invitation emails, so it lists at most `smtp`; the worker's own
+    /// `/readyz` lists the push channels. Informational: never makes the answer 503.
     pub not_configured: Vec<DeliveryService>,
-    /// Push providers that refused our own settings (topic, credentials, project) since they
-    /// last accepted a message, as this process saw them (a standalone worker's own `/readyz`
+    /// Push providers that refused our own settings (topic, credentials, project) in the last
+    /// 10 minutes, as this process saw them (a standalone worker's own `/readyz`
     /// shows its sends'). Devices are kept and prompts go by email; never makes the answer 503.
     pub push_config_errors: Vec<PushSettingsRefused>,
 }

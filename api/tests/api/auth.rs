@@ -414,10 +414,12 @@ both_backends_with_smtp! {
         let staff = json!({"email": "leo@example.test", "name": "Leo", "role": "clinician"});
         // A refused mailbox (RFC 3463 5.1.1) is the address's fault (422 on `email`); any
         // other permanent refusal (a relay refusing us) will not pass on a retry either (422,
-        // and the operator is told in the log); a server that says "later" is worth a retry (503).
+        // and the operator is told in the log); a server that says "later", or refuses our own
+        // credentials (the operator's to fix, named in the log), is worth a retry (503).
         for (code, text, status) in [
             (550, "5.1.1 no such mailbox", 422),
             (550, "5.7.1 Relaying denied", 422),
+            (535, "5.7.8 Authentication credentials invalid", 503),
             (451, "4.3.0 try later", 503),
         ] {
             smtp.refuse_recipients(code, text);
@@ -442,7 +444,7 @@ both_backends_with_smtp! {
             .iter()
             .filter(|e| e["action"] == "invitation.undone")
             .count();
-        assert_eq!(undone, 6, "{audit}");
+        assert_eq!(undone, 8, "{audit}");
         assert_eq!(smtp.to("ines@example.test").len(), 1);
     }
 }

@@ -96,6 +96,8 @@ both_backends_with_smtp! {
             (550, "no such user", 422),
             (554, "transaction failed", 422),
             (550, "5.7.1 Relaying denied", 422),
+            (535, "5.7.8 Authentication credentials invalid", 503),
+            (530, "5.7.0 Authentication required", 503),
             (421, "service not available", 503),
             (451, "4.3.0 try later", 503),
             (452, "4.5.3 too many recipients", 503),

@@ -72,6 +72,24 @@ async fn refused_recipients_are_reported_as_permanent_or_transient() {
         };
         assert!(as_expected, "{code} {text}: {got:?}");
     }
+    // Our own settings refused (authentication, RFC 4954 §6): not the address's fault.
+    for (code, text) in [
+        (530, "5.7.0 Authentication required"),
+        (534, "5.7.9 Authentication mechanism is too weak"),
+        (535, "5.7.8 Authentication credentials invalid"),
+        (
+            538,
+            "5.7.11 Encryption required for requested authentication mechanism",
+        ),
+    ] {
+        smtp.refuse_recipients(code, text);
+        let got = mailer.send(&email).await;
+        assert!(
+            matches!(&got, Err(shared::mail::MailError::Setup(_))),
+            "{code} {text}: {got:?}"
+        );
+        assert!(got.unwrap_err().refusal().is_none());
+    }
     smtp.refuse_recipients(451, "try later");
     assert!(matches!(
         mailer.send(&email).await,

@@ -270,3 +270,34 @@ fn production_names_missing_channels_and_serves_metrics_on_its_own_address() {
     assert!(stderr.contains("API stopped"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With the embedded delivery loop off (a separate worker sends prompts), the API sends only
+/// invitation emails: `/readyz` and the production WARN lines name SMTP, not FCM or APNs.
+#[test]
+fn an_api_without_the_delivery_loop_names_only_smtp() {
+    let dir =
+        std::env::temp_dir().join(format!("aftercare-split-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let vars = [
+        ("AFTERCARE_ENV", "production".to_owned()),
+        ("AFTERCARE_JWT_SECRET", "x".repeat(40)),
+        ("AFTERCARE_BIND", format!("127.0.0.1:{port}")),
+        ("AFTERCARE_EMBEDDED_WORKER", "off".to_owned()),
+        ("RUST_LOG", "info".to_owned()),
+    ];
+    let (child, ready) = serve(&dir, &vars, port, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(ready.contains(r#""not_configured":["smtp"]"#), "{ready}");
+    let (code, stderr) = stop_with_sigterm(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    let warned = |channel: &str| {
+        stderr.lines().any(|l| {
+            l.contains("delivery channel not configured")
+                && l.contains(&format!("channel=\"{channel}\""))
+        })
+    };
+    assert!(warned("smtp"), "{stderr}");
+    assert!(!warned("fcm") && !warned("apns"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -85,6 +85,14 @@ pub async fn prompt_window(
     .await
 }
 
+/// Whether the patient acknowledged prompt `id` (after the worker read its window, while it
+/// waited for a send slot or send permits): one primary-key query, read just before sending.
+pub async fn acknowledged(db: &Db, id: &PromptId) -> Result<bool> {
+    let id = id.clone();
+    db.run(move |c| Ok(prompts::acknowledged_at(c, &id)?.is_some()))
+        .await
+}
+
 /// The alerts among `ids` that `worker` still holds, in claim order, and the recipients of
 /// their clinics (a clinic that does not exist is absent from the map): two queries in one trip.
 pub async fn alert_window(

@@ -60,11 +60,17 @@ impl DeliveryService {
     }
 }
 
-/// The delivery channels `config` has no settings for, in the order SMTP, FCM, APNs.
-pub fn not_configured(config: &Config) -> Vec<DeliveryService> {
+/// The delivery channels this process sends on and `config` has no settings for, in the order
+/// SMTP, FCM, APNs. `pushes`: whether the process runs the delivery loop (a worker, or the API
+/// with its embedded loop); an API without it only sends invitation emails, so only SMTP is
+/// its concern (the worker's own `/readyz` reports the push channels).
+pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     let mut missing = Vec::new();
     if config.mail.smtp.is_none() {
         missing.push(DeliveryService::Smtp);
+    }
+    if !pushes {
+        return missing;
     }
     if config.fcm.is_none() {
         missing.push(DeliveryService::Fcm);
@@ -76,9 +82,10 @@ pub fn not_configured(config: &Config) -> Vec<DeliveryService> {
 }
 
 /// With `AFTERCARE_ENV=production`, logs one WARN line per delivery channel left without
-/// settings (called once at each process's start). Returns the missing channels.
-pub fn warn_not_configured(config: &Config) -> Vec<DeliveryService> {
-    let missing = not_configured(config);
+/// settings (called once at each process's start; `pushes` as for [`not_configured`]). Returns
+/// the missing channels.
+pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
+    let missing = not_configured(config, pushes);
     if config.env == Environment::Production {
         for service in &missing {
             let effect = match service {
@@ -104,12 +111,12 @@ pub struct PushConfigError {
     pub provider: PushProvider,
     /// The provider's code, e.g. `DeviceTokenNotForTopic`.
     pub reason: String,
-    /// Refusals since the cause was first seen (or since the provider last accepted a message).
+    /// Refusals since the cause opened (it closes after 10 minutes without one).
     pub count: u64,
     pub last_seen: chrono::DateTime<chrono::Utc>,
 }
 
-/// The push providers' refusals of our settings this process saw and no later success closed.
+/// The push providers' refusals of our settings this process saw in the last 10 minutes.
 pub fn push_config_errors(metrics: &Metrics) -> Vec<PushConfigError> {
     metrics
         .push_faults

@@ -152,6 +152,17 @@ pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<Vec<Prom
 }
 
 /// What acknowledging a prompt did.
+/// When the patient acknowledged prompt `id` (`None`: not acknowledged, or no such prompt):
+/// one primary-key read, the worker's last check before it sends.
+pub fn acknowledged_at(conn: &mut DbConn, id: &PromptId) -> Result<Option<NaiveDateTime>> {
+    Ok(prompts::table
+        .find(id)
+        .select(prompts::acknowledged_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acknowledged {
     /// Recorded now.

@@ -37,11 +37,16 @@ pub enum MailError {
     /// [`MailError::Permanent`].
     #[error("recipient refused: {0}")]
     RecipientRefused(String),
-    /// The server refused permanently for another reason (another 5xx), or the mailer itself
-    /// cannot send this message as it is (lettre's client errors: an address needing SMTPUTF8
-    /// the server lacks, a server without the TLS or authentication configured).
+    /// The server refused this message permanently for another reason (another 5xx, e.g. to
+    /// RCPT without an addressing code, or `554 transaction failed`).
     #[error("rejected: {0}")]
     Permanent(String),
+    /// The service's own SMTP settings do not work, whatever the address: the server refused
+    /// our authentication (530, 534, 535, 538; RFC 4954 §6), the TLS handshake failed, or the
+    /// mailer cannot talk to the server as configured (lettre's client errors, e.g. no
+    /// authentication mechanism in common). The operator's to fix; worth retrying after that.
+    #[error("SMTP settings refused: {0}")]
+    Setup(String),
     /// Network failure, a timeout or a 4xx: worth retrying later.
     #[error("temporary failure: {0}")]
     Transient(String),
@@ -177,9 +182,14 @@ impl Mailer {
             }
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
                 let reply = std::error::Error::source(&e).map(ToString::to_string);
-                if e.is_permanent() && reply.as_deref().is_some_and(refuses_the_address) {
+                let auth = e
+                    .status()
+                    .is_some_and(|c| matches!(u16::from(c), 530 | 534 | 535 | 538));
+                if auth || e.is_client() || e.is_tls() {
+                    MailError::Setup(e.to_string())
+                } else if e.is_permanent() && reply.as_deref().is_some_and(refuses_the_address) {
                     MailError::RecipientRefused(e.to_string())
-                } else if e.is_permanent() || e.is_client() {
+                } else if e.is_permanent() {
                     MailError::Permanent(e.to_string())
                 } else {
                     MailError::Transient(e.to_string())
@@ -204,18 +214,20 @@ impl MailError {
             MailError::RecipientRefused(_) => Some(refusal::RECIPIENT),
             MailError::Permanent(_) => Some(refusal::PERMANENT),
             MailError::Address(_) => Some(refusal::ADDRESS),
-            MailError::Build(_) | MailError::Transient(_) => None,
+            MailError::Build(_) | MailError::Transient(_) | MailError::Setup(_) => None,
         }
     }
 
     /// A short, fixed name for the log (`address`, `build`, `recipient_refused`, `permanent`,
-    /// `transient`): the error's text may quote the recipient's address, which is not logged.
+    /// `setup`, `transient`): the error's text may quote the recipient's address, which is not
+    /// logged.
     pub fn class(&self) -> &'static str {
         match self {
             MailError::Address(_) => "address",
             MailError::Build(_) => "build",
             MailError::RecipientRefused(_) => "recipient_refused",
             MailError::Permanent(_) => "permanent",
+            MailError::Setup(_) => "setup",
             MailError::Transient(_) => "transient",
         }
     }

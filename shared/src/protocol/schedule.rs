@@ -15,7 +15,7 @@
 //!    calendar: a day-0 prompt (what is normal today, ice, bleeding after deep needling) stays
 //!    relevant for the protocol's `day0_relevant_hours` (24) after the treatment, so a session
 //!    at 22:45 recorded after local midnight, or the next morning, still gets it, and one
-//!    recorded days late does not (it must also go out within that time, quiet hours
+//!    recorded days late does not (it must also go out within that time, spacing and quiet hours
 //!    included); any other prompt on today's local date is sent now; a rebook nudge whose date
 //!    passed less than four weeks ago is sent now (still useful; older ones would only be noise
 //!    when a clinic enters past treatments), and so is a "right away" follow-up of a check-in
@@ -130,6 +130,8 @@ struct Candidate<'p> {
     intended: NaiveDateTime,
     due: DateTime<Utc>,
     late: bool,
+    /// Rule 4's end of relevance for a day-0 prompt, checked again after spacing.
+    relevant_until: Option<DateTime<Utc>>,
     treatment_id: Option<String>,
     booking_id: Option<String>,
     check_in_id: Option<String>,
@@ -235,6 +237,7 @@ pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
                 intended,
                 due,
                 late,
+                relevant_until,
                 treatment_id,
                 booking_id,
                 check_in_id: None,
@@ -254,6 +257,7 @@ pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
                 intended: f.intended,
                 due,
                 late,
+                relevant_until: None,
                 treatment_id: treatment_id.clone(),
                 booking_id: None,
                 check_in_id: Some(f.check_in_id),
@@ -283,6 +287,9 @@ pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
             (Anchor::Booking, Some(b)) => c.due < b.starts_at,
             _ => true,
         })
+        // Rule 4 again: spacing and quiet hours may have pushed a late day-0 prompt past its
+        // relevance.
+        .filter(|c| !(c.late && c.relevant_until.is_some_and(|until| c.due >= until)))
         .map(|c| {
             let (local_date, local_time) = local_parts(tz, c.due);
             let vars = Vars {

@@ -254,6 +254,13 @@ pub fn classify(
             status: Some(status),
             reason: reason_or_status,
         },
+        // Our provider token aged out (or the clocks disagree): `send` has already dropped
+        // it, so the next attempt signs a fresh one; transient, not the operator's.
+        (403, "ExpiredProviderToken") => PushOutcome::Retry {
+            status: Some(status),
+            after,
+            reason: reason_or_status,
+        },
         (403, _) => PushOutcome::Misconfigured {
             status: Some(status),
             reason: reason_or_status,
@@ -348,7 +355,6 @@ jO64Nt4u1Zq1fayVnMnMTyWJY8sgO7f1FiDzTvnrHlUVMYQKHwXG0jLM
             (400, "MissingTopic"),
             (400, "TopicDisallowed"),
             (403, "InvalidProviderToken"),
-            (403, "ExpiredProviderToken"),
             (403, "BadCertificate"),
             (403, "BadCertificateEnvironment"),
         ] {
@@ -360,6 +366,13 @@ jO64Nt4u1Zq1fayVnMnMTyWJY8sgO7f1FiDzTvnrHlUVMYQKHwXG0jLM
                 }
             );
         }
+        assert!(
+            matches!(
+                classify(403, None, "ExpiredProviderToken", None),
+                PushOutcome::Retry { .. }
+            ),
+            "an expired provider token is refreshed by the next attempt"
+        );
         assert!(matches!(
             classify(429, None, "TooManyRequests", None),
             PushOutcome::Retry { .. }

@@ -39,7 +39,8 @@ pub enum PushOutcome {
     Failed { status: Option<u16>, reason: String },
     /// The provider refused our own settings, not the device: the app's topic (APNs
     /// `DeviceTokenNotForTopic`, `BadTopic`, `TopicDisallowed`…), the credentials (APNs 403
-    /// `InvalidProviderToken`, `ExpiredProviderToken`, `BadCertificate`…; FCM
+    /// `InvalidProviderToken`, `BadCertificate`…, but not `ExpiredProviderToken`, a retry with
+    /// a freshly signed token; FCM
     /// `THIRD_PARTY_AUTH_ERROR`, `PERMISSION_DENIED`, a refused service account) or the project
     /// (FCM `SENDER_ID_MISMATCH`). The operator's to fix: the device stays active, the prompt
     /// falls back to email, `reason` is the provider's code.

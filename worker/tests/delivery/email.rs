@@ -54,6 +54,14 @@ both_backends! {
         assert_eq!((p.status.as_str(), p.attempts), ("scheduled", 1));
         assert_eq!(env.attempts(&prompt.id).await[0].outcome.as_str(), "retry");
 
+        // Our credentials refused (RFC 4954 535): the operator's to fix, retried, not failed.
+        smtp.refuse_recipients(535, "5.7.8 Authentication credentials invalid");
+        env.make_due(&prompt.id).await;
+        drain(&env.worker()).await;
+        let p = env.reload(&prompt.id).await;
+        assert_eq!((p.status.as_str(), p.attempts), ("scheduled", 2));
+        assert_eq!(env.attempts(&prompt.id).await[1].outcome.as_str(), "retry");
+
         smtp.refuse_recipients(550, "no such user");
         env.make_due(&prompt.id).await;
         drain(&env.worker()).await;

@@ -1,7 +1,8 @@
 //! What is the operator's, not the patient's: a push provider refusing our own settings keeps
 //! the devices and falls back to email, counted and shown by the readiness probe; a clinic
 //! alert with no SMTP server is counted as written to the log, not as sent; and a prompt the
-//! patient acknowledged in the app before it went out is never sent.
+//! patient acknowledged in the app before it went out (even while it waited for a send slot)
+//! is never sent.
 
 use serde_json::json;
 use shared::care::readiness;
@@ -53,12 +54,22 @@ both_backends! {
         assert_eq!(p.last_error.as_deref(), Some("push settings refused: InvalidProviderToken"));
         assert_eq!(readiness::push_config_errors(&w.metrics).len(), 2);
 
-        // Fixed: APNs accepts again, the prompt goes out, the readiness detail is clear.
+        // APNs accepts again and the prompt goes out; the causes stay listed until 10 minutes
+        // pass without them (a success among refusals neither hides nor re-opens one).
         env.make_due(&second.id).await;
         drain(&w).await;
         let p = env.reload(&second.id).await;
         assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("apns")));
-        assert!(readiness::push_config_errors(&w.metrics).is_empty());
+        assert_eq!(readiness::push_config_errors(&w.metrics).len(), 2);
+        let third = env.prompt(&clinic.id, &patient.id).await;
+        apns.answer([(403, Some("InvalidProviderToken"), vec![])]);
+        drain(&w).await;
+        assert_eq!(env.reload(&third.id).await.attempts, 1);
+        let open = readiness::push_config_errors(&w.metrics);
+        let counts: Vec<_> = open.iter().map(|e| (e.reason.as_str(), e.count)).collect();
+        assert_eq!(counts, [("DeviceTokenNotForTopic", 1), ("InvalidProviderToken", 2)]);
+        let later = chrono::Utc::now() + chrono::TimeDelta::minutes(10);
+        assert!(w.metrics.push_faults.open_at(later).is_empty(), "closed after 10 quiet minutes");
     }
 
     async fn an_fcm_sender_id_mismatch_keeps_the_device_and_falls_back_to_email(env) {
@@ -110,7 +121,7 @@ both_backends! {
         assert!(!metrics.contains(r#"channel="clinic_alert",outcome="sent""#));
         let row = alert(&env, &escalation).await;
         assert_eq!(row.last_error.as_deref(), Some("written to the log only: SMTP is not configured"));
-        assert!(readiness::not_configured(&w.config).contains(&readiness::DeliveryService::Smtp));
+        assert!(readiness::not_configured(&w.config, true).contains(&readiness::DeliveryService::Smtp));
     }
 
     async fn a_prompt_acknowledged_before_it_was_sent_is_never_sent(env) {
@@ -146,5 +157,46 @@ both_backends! {
             assert_eq!((p.status.as_str(), p.sent_at, p.attempts, p.lease_owner), ("acknowledged", None, 0, None));
             assert!(env.attempts(id).await.is_empty());
         }
+    }
+
+    async fn a_prompt_acknowledged_while_it_waited_for_a_send_slot_is_never_sent(env) {
+        // One send at a time, each answer 700 ms late: the window's second prompt waits for
+        // the slot while the patient acknowledges both in the app.
+        let fcm = FakeFcm::start_with_delay(std::time::Duration::from_millis(700)).await;
+        let smtp = SmtpServer::start().await;
+        env.set(fcm.settings());
+        env.set(smtp.settings());
+        env.set([("AFTERCARE_SENDS_IN_FLIGHT", "1".to_owned())]);
+        let (clinic, patient) = env.patient().await;
+        env.device(&patient.id, "android", "android-waits").await;
+        let ids = [env.prompt(&clinic.id, &patient.id).await.id, env.prompt(&clinic.id, &patient.id).await.id];
+        let pid = patient.id.as_patient();
+        let w = env.worker();
+
+        let acknowledge = async {
+            while fcm.count() == 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            for id in &ids {
+                shared::care::prompts::acknowledge(&env.db, &pid, id, now()).await.unwrap();
+            }
+        };
+        let (resolved, ()) = tokio::join!(drain(&w), acknowledge);
+
+        assert_eq!(resolved, 2);
+        assert_eq!(fcm.count(), 1, "the waiting prompt was pushed after its acknowledgement");
+        let attempts: Vec<usize> = {
+            let mut v = Vec::new();
+            for id in &ids {
+                let p = env.reload(id).await;
+                assert_eq!((p.status.as_str(), p.lease_owner), ("acknowledged", None));
+                v.push(env.attempts(id).await.len());
+            }
+            v.sort();
+            v
+        };
+        assert_eq!(attempts, [0, 1], "only the send already started completed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(smtp.received().is_empty(), "an email went out");
     }
 }

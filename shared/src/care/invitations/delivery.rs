@@ -160,10 +160,20 @@ pub(super) async fn deliver_or_undo(
 /// The caller's answer for an invitation email the mailer did not send: `Unavailable` (503,
 /// retry) only when trying again may work ([`MailError::is_transient`]); `Validation` (422 on
 /// `email`, [`MailError::refusal`]) when it never will as the address is; `Internal` (500) for
-/// a message the service could not build. A refusal that is not the address's own (a relay
-/// refusing the service, a server without the TLS configured) is logged at error for the
-/// operator, without the address.
+/// a message the service could not build. A refusal of the service's own SMTP settings
+/// ([`MailError::Setup`]: authentication, TLS) is `Unavailable` too, logged at error naming the
+/// settings; another refusal that is not the address's own (a relay refusing the service) is
+/// logged at error for the operator. Neither log names the address.
 pub(crate) fn undeliverable(failure: &MailError) -> Error {
+    if let MailError::Setup(_) = failure {
+        tracing::error!(
+            class = failure.class(),
+            "the mail server refused the service's own SMTP settings (authentication, TLS): \
+             check AFTERCARE_SMTP_USERNAME, AFTERCARE_SMTP_PASSWORD and AFTERCARE_SMTP_TLS; \
+             invitations answer 503 until it is fixed"
+        );
+        return Error::Unavailable("the invitation email could not be sent".into());
+    }
     if failure.is_transient() {
         return Error::Unavailable("the invitation email could not be sent".into());
     }

@@ -235,6 +235,27 @@ fn a_late_evening_session_recorded_after_midnight_keeps_its_day0_guidance() {
 }
 
 #[test]
+fn spacing_into_quiet_hours_does_not_push_a_day0_prompt_past_its_relevance() {
+    // Treated at 22:45 in Madrid (20:45Z), recorded at 21:58 the next day, quiet from 22:00:
+    // the first day-0 prompt fits before the quiet hours; the ones spaced after it would be
+    // held until 07:00, past the 24 hours, so they are dropped, not sent the morning after.
+    let mut t = treatment("2026-06-10T20:45:00Z");
+    t.depth = NeedleDepth::parse(1.5).unwrap();
+    let mut req = Req::new(Madrid, t);
+    req.quiet = quiet("22:00", "07:00");
+    req.now = utc("2026-06-11T19:58:00Z");
+    let plan = req.run(&builtin());
+    let until = utc("2026-06-11T20:45:00Z");
+    let day0: Vec<_> = plan.iter().filter(|p| p.day == 0).collect();
+    assert!(!day0.is_empty(), "{:?}", keys(&plan));
+    assert!(
+        day0.iter().all(|p| p.due_at < until),
+        "{:?}",
+        day0.iter().map(|p| (&p.key, p.due_at)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn day0_relevance_is_the_protocols_and_checked() {
     assert_eq!(builtin().day0_relevant(), Duration::hours(24));
     let mut files = super::builtin_files();
