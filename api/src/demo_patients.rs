@@ -107,10 +107,13 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
         check_in(state, &ids[n].0, at, days.min(3), 3, 1, 1, vec![]).await?;
     }
     // Each patient acknowledged some of the prompts they had so far, as they would have in the
-    // app. The seed backdates treatments, so those prompts are still waiting to be sent.
+    // app. The seed backdates treatments, so those prompts are still waiting to be sent. Read
+    // the clock again: a session recorded late (today's) has its day-0 prompts due from the
+    // moment it was recorded, after `t`.
+    let seen_by = now();
     for (i, (id, treated)) in ids.iter().enumerate() {
         if treated.is_some() {
-            acknowledge_share(state, id, ACKNOWLEDGED_OF_TEN[i % 12], t).await?;
+            acknowledge_share(state, id, ACKNOWLEDGED_OF_TEN[i % 12], seen_by).await?;
         }
     }
     // Jürgen's next session of the course is booked.
