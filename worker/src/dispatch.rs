@@ -9,6 +9,7 @@
 //! notification.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{Duration, NaiveDateTime};
 use shared::care::delivery::Recipient;
@@ -29,12 +30,21 @@ pub struct Prompts;
 /// whatever the batch size.
 const READ_WINDOW_MIN: usize = 256;
 
+/// How stale the window's reading of a prompt's acknowledgement may be when its send starts.
+/// Past this (the prompt waited behind slow sends or for FCM permits) the acknowledgement is
+/// read again by primary key first; below it the send goes on the window's reading, as a send
+/// racing an acknowledgement always could (about one provider round trip). A re-read for every
+/// prompt costs a query per send: 0.039 → 1.009 commits per prompt and 5,979 → 3,731 prompts/s
+/// in the drain bench (BENCHMARKS.md).
+const ACK_RECHECK_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+
 impl Kind for Prompts {
     const QUEUE: Queue = PROMPTS;
     const NOUN: &'static str = "prompt";
     const SLOT_UNTIL_RECORDED: bool = false;
     type Id = PromptId;
-    type Item = (Prompt, Recipient);
+    /// The prompt, who it goes to, and when the window read them.
+    type Item = (Prompt, Recipient, Instant);
     type Outcome = Outcome;
     type Summary = (PromptId, &'static str, Option<DeliveryChannel>);
 
@@ -56,20 +66,28 @@ impl Kind for Prompts {
         w.health.beat();
     }
 
-    async fn read(w: &Worker, ids: Vec<PromptId>) -> shared::Result<Vec<(Prompt, Recipient)>> {
+    async fn read(
+        w: &Worker,
+        ids: Vec<PromptId>,
+    ) -> shared::Result<Vec<(Prompt, Recipient, Instant)>> {
         let (prompts, recipients) =
             outbox::prompt_window(&w.db, &w.config.worker.worker_id, ids).await?;
-        Ok(prompts.into_iter().zip(recipients).collect())
+        let read_at = Instant::now();
+        Ok(prompts
+            .into_iter()
+            .zip(recipients)
+            .map(|(p, r)| (p, r, read_at))
+            .collect())
     }
 
     async fn send(
         w: &Worker,
-        (prompt, to): (Prompt, Recipient),
+        (prompt, to, read_at): (Prompt, Recipient, Instant),
         stop: &watch::Receiver<bool>,
     ) -> Finished<Outcome> {
         let (due_at, lease_expires_at) = (prompt.due_at, prompt.lease_expires_at);
         Finished {
-            outcome: send_one(w, prompt, to, stop).await,
+            outcome: send_one(w, prompt, to, read_at, stop).await,
             due_at,
             lease_expires_at,
         }
@@ -129,6 +147,7 @@ async fn send_one(
     w: &Worker,
     prompt: Prompt,
     to: Recipient,
+    read_at: Instant,
     stop: &watch::Receiver<bool>,
 ) -> Outcome {
     let unsent = |prompt_id, resolution| Outcome {
@@ -158,7 +177,7 @@ async fn send_one(
     }
     // Acknowledged in the app since the window was read (while the prompt waited for a slot
     // or for permits): seen, so not sent.
-    if !matches!(to, Recipient::Seen) {
+    if !matches!(to, Recipient::Seen) && read_at.elapsed() > ACK_RECHECK_AFTER {
         match outbox::acknowledged(&w.db, &prompt.id).await {
             Ok(true) => return unsent(prompt.id, Resolution::Acknowledged),
             Ok(false) => {}
