@@ -162,6 +162,7 @@ field_control_chars = must not contain control characters
 field_email = is not a valid email address
 field_too_long = is too long
 field_phone = is not a telephone number such as +34 600 000 000
+field_code_invalid = is not valid: it may be mistyped, already used or expired
 field_future = must be in the future
 field_not_future = must not be in the future
 field_within_two_years = must be within two years from now

@@ -161,6 +161,7 @@ field_control_chars = no debe contener caracteres de control
 field_email = no es una dirección de correo electrónico válida
 field_too_long = es demasiado largo
 field_phone = no es un número de teléfono como +34 600 000 000
+field_code_invalid = no es válido: puede estar mal escrito, ya usado o caducado
 field_future = debe ser una fecha futura
 field_not_future = no puede ser una fecha futura
 field_within_two_years = debe estar dentro de los próximos dos años

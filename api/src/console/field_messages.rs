@@ -5,6 +5,7 @@
 //! console does not know is shown as it came, so nothing is ever hidden.
 
 use shared::auth::password;
+use shared::care::auth::BAD_CODE;
 use shared::domain::email::message as email;
 use shared::mail::refusal;
 
@@ -59,6 +60,7 @@ pub fn localise(t: &Strings, message: &str) -> String {
         "is too long" => t.field_too_long,
         "is not a telephone number such as +34 600 000 000" => t.field_phone,
         "must be in the future" => t.field_future,
+        BAD_CODE => t.field_code_invalid,
         "must not be in the future" => t.field_not_future,
         "must be within two years" => t.field_within_two_years,
         "must name at least one treated area" => t.field_one_area,
@@ -109,6 +111,10 @@ mod tests {
             "debe tener como máximo 2000 caracteres"
         );
         assert_eq!(localise(es, "must not be empty"), "es obligatorio");
+        assert_eq!(
+            localise(es, shared::care::auth::BAD_CODE),
+            "no es válido: puede estar mal escrito, ya usado o caducado"
+        );
         assert_eq!(
             localise(
                 es,

@@ -32,7 +32,7 @@ mod refresh;
 mod session;
 
 pub use crate::db::users::User;
-pub use codes::{accept_invitation, confirm_password_reset, request_password_reset};
+pub use codes::{BAD_CODE, accept_invitation, confirm_password_reset, request_password_reset};
 pub use login::{LogInForm, login};
 pub use refresh::{logout, refresh};
 pub use session::{DbConn, SESSION_UNAVAILABLE, check_session, run_in_session};

@@ -38,6 +38,7 @@ catalogue! {
     field_email,
     field_too_long,
     field_phone,
+    field_code_invalid,
     field_future,
     field_not_future,
     field_within_two_years,

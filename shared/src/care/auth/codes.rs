@@ -22,12 +22,12 @@ const RESET_LIMIT: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// The message of a code that is unknown, used or expired, for the pages that translate it.
+pub const BAD_CODE: &str = "is not valid: it may be mistyped, already used or expired";
+
 /// The answer to a code that is unknown, used or expired (422 on field `code`).
 fn bad_code() -> Error {
-    Error::invalid(
-        "code",
-        "is not valid: it may be mistyped, already used or expired",
-    )
+    Error::invalid("code", BAD_CODE)
 }
 
 /// A usable code of `purpose` and its user, who must be in one of `states`, with the account's
