@@ -46,6 +46,7 @@ mod schema;
 mod schema_contract;
 mod schema_names;
 mod security_headers;
+mod sign_in_codes;
 mod startup;
 mod tenancy;
 mod treatments;

@@ -23,7 +23,7 @@ pub use delivery_failure::DeliveryFailure;
 pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
-    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
+    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId, SignInCodeId,
     PromptId, SessionId, TreatmentId, UserId,
 };
 pub use people::{
