@@ -25,6 +25,8 @@ use crate::views::auth::{
 mod codes;
 mod sign_in_codes;
 
+pub(crate) use sign_in_codes::send_code_later;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login)
         .service(refresh)

@@ -144,7 +144,10 @@ async fn drive(server: &Server) {
     assert_eq!(resp.status(), 202);
     // A sign-in code asked for and a wrong one typed back, by email and by phone, the email
     // and the code in a query string too.
-    for body in [json!({"email": PATIENT_EMAIL}), json!({"phone": SIGN_IN_PHONE})] {
+    for body in [
+        json!({"email": PATIENT_EMAIL}),
+        json!({"phone": SIGN_IN_PHONE}),
+    ] {
         let resp = client
             .post(format!("{base}/v1/auth/sign-in-codes"))
             .json(&body)

@@ -38,8 +38,10 @@ pub use crate::db::users::User;
 pub use codes::{accept_invitation, confirm_password_reset, request_password_reset};
 pub use login::{LogInForm, login};
 pub use refresh::{logout, refresh};
-pub use sign_in_codes::{SignInId, redeem_link, redeem_sign_in_code, request_sign_in_code};
 pub use session::{DbConn, SESSION_UNAVAILABLE, check_session, run_in_session};
+pub use sign_in_codes::{
+    SignInId, check_sign_in_code, redeem_link, redeem_sign_in_code, request_sign_in_code,
+};
 
 /// A login session just opened or refreshed: what the caller turns into a token pair. Its
 /// `Debug` leaves out the refresh token and the account's password hash.

@@ -42,8 +42,15 @@ pub async fn request_sign_in_code(
 ) -> ApiResult<HttpResponse> {
     let RequestSignInCode { email, phone } = body.into_inner();
     let who = sign_in_id(email, phone)?;
-    let address = client_address(&req, &state);
-    let state = state.into_inner();
+    send_code_later(&state, &req, who);
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sends a sign-in code to whoever `who` names, after the answer (the API's 202, the web app's
+/// page): nobody waits for it, so its timing reveals nothing. Errors are logged.
+pub fn send_code_later(state: &web::Data<AppState>, req: &HttpRequest, who: auth::SignInId) {
+    let address = client_address(req, state);
+    let state = state.clone().into_inner();
     tokio::spawn(async move {
         let base = state.config.public_url.clone();
         let sent = auth::request_sign_in_code(&state.db, &state.mailer, who, address, &base);
@@ -51,7 +58,6 @@ pub async fn request_sign_in_code(
             tracing::warn!(error = %e, "sign-in code not sent");
         }
     });
-    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Signs in with a one-time code: the same token pair as `POST /v1/auth/login`. The code works

@@ -17,7 +17,7 @@
 
 use std::net::IpAddr;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 
 use super::login::{ACCOUNT_LIMIT, ADDRESS_LIMIT, address_key};
 use super::{SignedIn, User, open_session};
@@ -161,17 +161,10 @@ pub fn redeem_link(base: &str, email: &str) -> String {
 }
 
 /// Signs in with a code sent by [`request_sign_in_code`] (`POST /v1/auth/sign-in-codes/redeem`):
-/// refused outright while the account (the email's login counter, or the phone's) or the client
-/// address is locked; otherwise the code is compared, in constant time, with the live code of
-/// every active patient account `who` names. A match spends it (single use, one statement: of
-/// two concurrent redemptions one wins), forgets the account's failures and opens a session
-/// whose refresh token lasts `refresh_ttl_days`, in one transaction. A miss counts one failure
-/// against every live code compared (a code is revoked at its 5th) and against the login
-/// throttle's keys.
+/// [`check_sign_in_code`], then, in the same transaction as spending the code, opens a session
+/// whose refresh token lasts `refresh_ttl_days`.
 ///
-/// Errors: `Unauthorized` (401) for a wrong, used, revoked or expired code, an unknown or
-/// inactive account, or a staff account (one answer for all); `TooManyRequests` (429, with the
-/// seconds to wait) while locked.
+/// Errors: as [`check_sign_in_code`].
 pub async fn redeem_sign_in_code(
     db: &Db,
     who: SignInId,
@@ -179,6 +172,46 @@ pub async fn redeem_sign_in_code(
     address: Option<IpAddr>,
     refresh_ttl_days: i64,
 ) -> Result<SignedIn> {
+    let signed_in = redeem_with(db, who, code, address, move |c, user, t| {
+        open_session(c, refresh_ttl_days, user, t)
+    })
+    .await?;
+    tracing::info!(user_id = %signed_in.user.id, "sign-in code redeemed");
+    Ok(signed_in)
+}
+
+/// Checks and spends a sign-in code, returning the patient's account, for a caller that opens
+/// its own kind of session afterwards (the web app's cookie session): refused outright while
+/// the account (the email's login counter, or the phone's) or the client address is locked;
+/// otherwise the code is compared, in constant time, with the live code of every active
+/// patient account `who` names. A match spends it (single use, one statement: of two
+/// concurrent redemptions one wins) and forgets the account's failures, in one transaction. A
+/// miss counts one failure against every live code compared (a code is revoked at its 5th) and
+/// against the login throttle's keys.
+///
+/// Errors: `Unauthorized` (401) for a wrong, used, revoked or expired code, an unknown or
+/// inactive account, or a staff account (one answer for all); `TooManyRequests` (429, with the
+/// seconds to wait) while locked.
+pub async fn check_sign_in_code(
+    db: &Db,
+    who: SignInId,
+    code: String,
+    address: Option<IpAddr>,
+) -> Result<User> {
+    let user = redeem_with(db, who, code, address, |_, user, _| Ok(user)).await?;
+    tracing::info!(user_id = %user.id, "sign-in code redeemed");
+    Ok(user)
+}
+
+/// [`check_sign_in_code`], running `then` with the account in the transaction that spends the
+/// code.
+async fn redeem_with<T: Send + 'static>(
+    db: &Db,
+    who: SignInId,
+    code: String,
+    address: Option<IpAddr>,
+    then: impl FnOnce(&mut DbConn, User, NaiveDateTime) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let Lookup { key, by } = who.lookup();
     let keys = vec![key, address_key(address)];
     let t = now();
@@ -212,7 +245,7 @@ pub async fn redeem_sign_in_code(
     }
     if let Some((user, code_id)) = matched {
         let account = keys[0].clone();
-        let signed_in = db
+        let done = db
             .transaction(move |c| {
                 let t = now();
                 if !codes::consume(c, &code_id, t)? {
@@ -220,12 +253,11 @@ pub async fn redeem_sign_in_code(
                 }
                 throttle::reset(c, &account)?;
                 let user = users::find(c, &user.id)?;
-                open_session(c, refresh_ttl_days, user, t).map(Some)
+                then(c, user, t).map(Some)
             })
             .await?;
-        if let Some(signed_in) = signed_in {
-            tracing::info!(user_id = %signed_in.user.id, "sign-in code redeemed");
-            return Ok(signed_in);
+        if let Some(done) = done {
+            return Ok(done);
         }
     }
     let compared: Vec<_> = live.into_iter().map(|(_, row)| row.id).collect();
