@@ -7,6 +7,8 @@ mod helpers;
 mod log_privacy;
 
 mod acks;
+mod app_web;
+mod app_web_screens;
 mod architecture;
 mod auth;
 mod calendar;
