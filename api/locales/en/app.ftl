@@ -24,6 +24,20 @@ sign_in_staff = This account belongs to clinic staff. Please sign in to the clin
 open_console = Open the clinic console
 email_code_instead = Email me a code instead
 first_visit_hint = First time here? Open the link in the invitation your clinic sent you.
+code_title = Sign in with a code
+code_intro = Enter the email address or mobile number your clinic has for you. We will email you a 6-digit code.
+email_or_phone = Email or mobile number
+email_or_phone_hint = For example ana@example.com or +34 600 111 222.
+send_code = Email me a code
+code_missing = Enter your email address or your mobile number, with its country code.
+code_sent = If an account exists, we sent a code. Check your email: the code works once, for 15 minutes.
+code_redeem_title = Enter your code
+code_redeem_intro = Type the 6-digit code from the email we sent you.
+code_label = 6-digit code
+code_hint = Only the digits; the code works once, for 15 minutes.
+code_wrong = That code is wrong, already used or expired. Check it, or ask for a new one.
+send_new_code = Send me a new code
+use_password = Sign in with a password instead
 
 ## Invitation
 invitation_title = Welcome

@@ -24,6 +24,20 @@ sign_in_staff = Esta cuenta es del personal de la clínica. Inicia sesión en la
 open_console = Abrir la consola de la clínica
 email_code_instead = Prefiero recibir un código por correo
 first_visit_hint = ¿Es tu primera vez? Abre el enlace de la invitación que te envió tu clínica.
+code_title = Iniciar sesión con un código
+code_intro = Escribe el correo o el móvil que tiene tu clínica. Te enviaremos por correo un código de 6 cifras.
+email_or_phone = Correo o móvil
+email_or_phone_hint = Por ejemplo ana@ejemplo.com o +34 600 111 222.
+send_code = Enviarme un código
+code_missing = Escribe tu correo o tu móvil, con el prefijo del país.
+code_sent = Si existe una cuenta, te hemos enviado un código. Mira tu correo: el código sirve una sola vez, durante 15 minutos.
+code_redeem_title = Escribe tu código
+code_redeem_intro = Escribe el código de 6 cifras del correo que te hemos enviado.
+code_label = Código de 6 cifras
+code_hint = Solo las cifras; el código sirve una sola vez, durante 15 minutos.
+code_wrong = El código no es correcto, ya se ha usado o ha caducado. Revísalo o pide uno nuevo.
+send_new_code = Enviarme un código nuevo
+use_password = Prefiero iniciar sesión con contraseña
 
 ## Invitación
 invitation_title = Te damos la bienvenida

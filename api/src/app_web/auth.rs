@@ -52,7 +52,7 @@ struct SignedOutPage<'a> {
 
 /// Renders a pre-session page with `status`, setting the pre-session cookie its form's token is
 /// bound to.
-fn with_pre_cookie(
+pub(super) fn with_pre_cookie(
     state: &AppState,
     req: &HttpRequest,
     status: StatusCode,

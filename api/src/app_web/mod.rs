@@ -7,7 +7,8 @@
 //!
 //! - [`session`]: the cookie session, the CSRF token on every form, and
 //!   [`session::start_session`] for other ways of signing in;
-//! - [`auth`]: sign in, sign out, the invitation link;
+//! - [`auth`]: sign in, sign out, the invitation link; [`code`]: signing in with a one-time
+//!   code sent by email;
 //! - [`today`] (today, timeline, a prompt, acknowledging), [`check_in`], [`next_session`],
 //!   [`settings`] (preferences, devices, account: export and erase): the screens;
 //! - [`assets`]: the stylesheet, scripts, manifest, icons and offline page, compiled in;
@@ -19,6 +20,7 @@ pub mod account;
 pub mod assets;
 pub mod auth;
 pub mod check_in;
+pub mod code;
 pub mod next_session;
 pub mod page;
 pub mod session;
@@ -59,6 +61,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/sign-in")
                     .get(auth::sign_in_form)
                     .post(auth::sign_in),
+            )
+            .service(
+                resource("/sign-in/code")
+                    .get(code::request_form)
+                    .post(code::request_code),
+            )
+            .service(
+                resource("/sign-in/code/redeem")
+                    .get(code::redeem_form)
+                    .post(code::redeem),
             )
             .route("/sign-out", post().to(auth::sign_out))
             .route("/signed-out", get().to(auth::signed_out))
