@@ -166,6 +166,14 @@ async fn drive(server: &Server) {
             .unwrap();
         assert_eq!(resp.status(), 401);
     }
+    // The code email's link into the web app carries the address in its query string.
+    let resp = client
+        .get(format!("{base}/app/sign-in/code/redeem"))
+        .query(&[("email", PATIENT_EMAIL)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     for path in ["/v1/me", "/v1/me/timeline"] {
         let resp = client
             .get(format!("{base}{path}"))
