@@ -46,6 +46,10 @@ both_backends! {
         assert!(html.contains("Day 0"), "{html}");
         let later = prompts.last().unwrap();
         assert!(html.contains(&later.title), "coming prompts too");
+        let (status, html) = b.page(&format!("/app/prompts/{}", later.id)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("This message is planned for"), "{html}");
+        assert!(!html.contains("/acknowledge"), "nothing to acknowledge yet");
 
         let r = b
             .submit("/app/timeline", &format!("/app/prompts/{id}/acknowledge"), &[("back", "timeline")])
