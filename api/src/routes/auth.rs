@@ -1,4 +1,5 @@
-//! `/v1/auth/*`: login, token refresh and logout, invitations, password reset.
+//! `/v1/auth/*`: login, token refresh and logout, invitations, password reset, one-time
+//! sign-in codes.
 //!
 //! Access tokens are short-lived JWTs, signed here; refresh tokens are opaque, stored hashed, and
 //! rotate on every use within one session. The workflows, with the login throttle counted in the
@@ -17,11 +18,14 @@ use crate::extract::AuthUser;
 use crate::json::Json;
 use crate::state::AppState;
 use crate::views::auth::{
-    AcceptInvitation, ConfirmPasswordReset, LogIn, RefreshSession, RequestPasswordReset,
-    TokenResponse,
+    AcceptInvitation, ConfirmPasswordReset, LogIn, RedeemSignInCode, RefreshSession,
+    RequestPasswordReset, RequestSignInCode, TokenResponse,
 };
 
 mod codes;
+mod sign_in_codes;
+
+pub(crate) use sign_in_codes::send_code_later;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login)
@@ -29,7 +33,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(logout)
         .service(codes::accept_invitation)
         .service(codes::request_password_reset)
-        .service(codes::confirm_password_reset);
+        .service(codes::confirm_password_reset)
+        .service(sign_in_codes::request_sign_in_code)
+        .service(sign_in_codes::redeem_sign_in_code);
 }
 
 #[derive(utoipa::OpenApi)]
@@ -40,7 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         logout,
         codes::accept_invitation,
         codes::request_password_reset,
-        codes::confirm_password_reset
+        codes::confirm_password_reset,
+        sign_in_codes::request_sign_in_code,
+        sign_in_codes::redeem_sign_in_code
     ),
     components(schemas(
         LogIn,
@@ -48,7 +56,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         RefreshSession,
         AcceptInvitation,
         RequestPasswordReset,
-        ConfirmPasswordReset
+        ConfirmPasswordReset,
+        RequestSignInCode,
+        RedeemSignInCode
     ))
 )]
 pub struct Doc;

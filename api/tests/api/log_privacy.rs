@@ -15,6 +15,9 @@ const STAFF_EMAIL: &str = "staff@demo.aftercare.local";
 const PATIENT_EMAIL: &str = "patient@demo.aftercare.local";
 const PATIENT_NAME: &str = "Ana";
 const STAFF_NAME: &str = "Demo Clinician";
+/// A (wrong) sign-in code typed back, and a phone to ask a code for.
+const SIGN_IN_CODE: &str = "987650";
+const SIGN_IN_PHONE: &str = "+34 611 222 333";
 
 struct Server {
     child: Child,
@@ -139,6 +142,38 @@ async fn drive(server: &Server) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 202);
+    // A sign-in code asked for and a wrong one typed back, by email and by phone, the email
+    // and the code in a query string too.
+    for body in [
+        json!({"email": PATIENT_EMAIL}),
+        json!({"phone": SIGN_IN_PHONE}),
+    ] {
+        let resp = client
+            .post(format!("{base}/v1/auth/sign-in-codes"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202);
+        let mut body = body;
+        body["code"] = json!(SIGN_IN_CODE);
+        let resp = client
+            .post(format!("{base}/v1/auth/sign-in-codes/redeem"))
+            .query(&[("email", PATIENT_EMAIL), ("code", SIGN_IN_CODE)])
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    // The code email's link into the web app carries the address in its query string.
+    let resp = client
+        .get(format!("{base}/app/sign-in/code/redeem"))
+        .query(&[("email", PATIENT_EMAIL)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     for path in ["/v1/me", "/v1/me/timeline"] {
         let resp = client
             .get(format!("{base}{path}"))
@@ -185,6 +220,12 @@ fn assert_clean(log: &str, format: &str) {
         PATIENT_NAME,
         STAFF_NAME,
         "q=",
+        "?code=",
+        "&code=",
+        "email=",
+        "phone=",
+        SIGN_IN_PHONE,
+        "611222333",
         "Bearer",
         "eyJ", // any JWT
     ] {
@@ -194,6 +235,12 @@ fn assert_clean(log: &str, format: &str) {
             "{format}: the log carries {needle:?}: {hit:?}"
         );
     }
+    // The code as a word of its own (a latency such as `0.9876501` is not it).
+    let hit = log.lines().find(|l| {
+        l.split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+            .any(|w| w == SIGN_IN_CODE)
+    });
+    assert!(hit.is_none(), "{format}: the log carries the code: {hit:?}");
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@ mod helpers;
 mod log_privacy;
 
 mod acks;
+mod app_web;
+mod app_web_screens;
 mod architecture;
 mod auth;
 mod calendar;
@@ -46,6 +48,7 @@ mod schema;
 mod schema_contract;
 mod schema_names;
 mod security_headers;
+mod sign_in_codes;
 mod startup;
 mod tenancy;
 mod treatments;

@@ -13,6 +13,8 @@
 //! - [`login`], [`refresh`], [`logout`] — the app's tokens.
 //! - [`accept_invitation`], [`request_password_reset`], [`confirm_password_reset`] — one-time
 //!   codes.
+//! - [`request_sign_in_code`], [`redeem_sign_in_code`] — a patient's one-time sign-in code
+//!   (6 digits by email, 15 minutes, single use), instead of a password.
 //! - [`console`] — the console's sign-in, session lookup, sign-out and first visit.
 //! - [`check_session`], [`run_in_session`] — whether an access token's session is still live.
 //!
@@ -25,17 +27,22 @@ use crate::db::sessions;
 use crate::domain::SessionId;
 use crate::error::{Error, Result};
 
+pub mod app;
 mod codes;
 pub mod console;
 mod login;
 mod refresh;
 mod session;
+mod sign_in_codes;
 
 pub use crate::db::users::User;
 pub use codes::{BAD_CODE, accept_invitation, confirm_password_reset, request_password_reset};
 pub use login::{LogInForm, login};
 pub use refresh::{logout, refresh};
 pub use session::{DbConn, SESSION_UNAVAILABLE, check_session, run_in_session};
+pub use sign_in_codes::{
+    SignInId, check_sign_in_code, redeem_link, redeem_sign_in_code, request_sign_in_code,
+};
 
 /// A login session just opened or refreshed: what the caller turns into a token pair. Its
 /// `Debug` leaves out the refresh token and the account's password hash.

@@ -153,13 +153,15 @@ pub async fn correct(
             };
             let user = users::find(c, &user.id)?;
             if changed.contains(&DetailField::Email) {
-                // A reset code sent to the old (perhaps mistyped) address must not outlive it.
+                // A reset or sign-in code sent to the old (perhaps mistyped) address must not
+                // outlive it.
                 crate::db::invitations::consume_all(
                     c,
                     &user.id,
                     InvitationPurpose::PasswordReset,
                     now,
                 )?;
+                crate::db::sign_in_codes::revoke_unused(c, &user.id, now)?;
             }
             let reissued = if waiting && changed.contains(&DetailField::Email) {
                 Some(reissue_in(c, user.clone(), &actor.user_id, now)?)

@@ -13,7 +13,9 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
-use crate::db::{Db, bookings, clinics, deliveries, patients, plans, sessions, throttle, users};
+use crate::db::{
+    Db, bookings, clinics, deliveries, patients, plans, sessions, sign_in_codes, throttle, users,
+};
 use crate::domain::AuditAction;
 use crate::domain::PatientId;
 use crate::error::Result;
@@ -78,11 +80,19 @@ pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resul
         let email = users::find(conn, &user_id)?.email;
         throttle::reset(conn, &throttle::account_key(&email))?;
         throttle::reset(conn, &throttle::reset_request_key(&email))?;
+        let account = throttle::account_key(&email);
+        throttle::reset(conn, &throttle::sign_in_request_key(&account))?;
+        if let Some(phone) = profile.phone.as_deref() {
+            let phone = throttle::phone_key(&crate::domain::search::digits(phone));
+            throttle::reset(conn, &throttle::sign_in_request_key(&phone))?;
+            throttle::reset(conn, &phone)?;
+        }
         patients::erase(conn, &patient_id, now)?;
         users::erase(conn, &user_id, now)?;
         let devices = devices::delete_for_patient(conn, &patient_id)?;
         let sessions = sessions::delete_all_for_user(conn, &user_id)?;
         codes::delete_for_user(conn, &user_id)?;
+        sign_in_codes::delete_for_user(conn, &user_id)?;
         bookings::cancel_live(conn, &patient_id, now)?;
         let cancelled_prompts = plans::cancel_pending(conn, &patient_id, now)?;
         // A mail server's rejection, stored as the attempt's error, quotes the address.

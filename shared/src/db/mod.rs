@@ -29,6 +29,7 @@ mod raw;
 pub mod roster;
 pub mod schema;
 pub mod sessions;
+pub mod sign_in_codes;
 pub mod throttle;
 pub mod treatments;
 pub mod types;

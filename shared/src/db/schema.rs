@@ -66,6 +66,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        failed_attempts -> Integer,
+    }
+}
+
+diesel::table! {
     console_sessions (token_hash) {
         token_hash -> Text,
         session_id -> Text,
@@ -276,6 +289,7 @@ diesel::table! {
 diesel::joinable!(users -> clinics (clinic_id));
 diesel::joinable!(patient_profiles -> users (user_id));
 diesel::joinable!(invitations -> users (user_id));
+diesel::joinable!(sign_in_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(console_sessions -> sessions (session_id));
@@ -306,6 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     patient_profiles,
     invitations,
+    sign_in_codes,
     sessions,
     console_sessions,
     refresh_tokens,

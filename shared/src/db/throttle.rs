@@ -95,6 +95,18 @@ pub fn reset_request_key(email: &str) -> String {
     format!("reset:{}", account_key(email))
 }
 
+/// The key counting sign-in attempts (code redemptions) made with a phone number: `phone:` and
+/// the SHA-256 of its digits, so the table never holds a number.
+pub fn phone_key(digits: &str) -> String {
+    format!("phone:{}", crate::crypto::token_hash(digits))
+}
+
+/// The key counting sign-in code requests for one account key ([`account_key`] or
+/// [`phone_key`]).
+pub fn sign_in_request_key(key: &str) -> String {
+    format!("signin:{key}")
+}
+
 /// Forgets a key's failures (after a successful login).
 pub fn reset(conn: &mut DbConn, key: &str) -> Result<()> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;

@@ -90,6 +90,32 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Vec<User>> {
         .load(conn)?)
 }
 
+/// Every patient account whose stored phone has exactly these digits (`34600111222` finds
+/// `+34 600 111 222`), across clinics; erased profiles are never found. `digits` holds ASCII
+/// digits only (anything else finds nobody). Narrowed in SQL by the profile's search key,
+/// which holds the phone's digits, then compared digit for digit.
+pub fn find_patients_by_phone_digits(conn: &mut DbConn, digits: &str) -> Result<Vec<User>> {
+    use super::schema::patient_profiles;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(User, Option<String>)> = users::table
+        .inner_join(patient_profiles::table.on(patient_profiles::user_id.eq(users::id)))
+        .filter(patient_profiles::erased_at.is_null())
+        .filter(patient_profiles::search_key.like(format!("%{digits}%")))
+        .select((User::as_select(), patient_profiles::phone))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, phone)| {
+            phone
+                .as_deref()
+                .is_some_and(|p| crate::domain::search::digits(p) == digits)
+        })
+        .map(|(user, _)| user)
+        .collect())
+}
+
 pub fn find_by_email_in_clinic(
     conn: &mut DbConn,
     clinic_id: &ClinicId,

@@ -124,6 +124,8 @@ ids! {
     SessionId,
     /// A one-time invitation or password-reset code (`invitations.id`).
     InvitationId,
+    /// A one-time sign-in code (`sign_in_codes.id`).
+    SignInCodeId,
 }
 
 impl UserId {

@@ -24,7 +24,7 @@ pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
-    PromptId, SessionId, TreatmentId, UserId,
+    PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
 };
 pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,

@@ -1,7 +1,10 @@
 //! Account emails (invitations, password resets) in the user's locale.
 //!
 //! They carry the one-time code and how to use it, nothing else: no clinic name, no treatment,
-//! no link (a link in an email is what phishing imitates; the code is typed into the app).
+//! no health word (a subject shows on a lock screen). Invitations and resets carry no link (a
+//! link in an email is what phishing imitates; the code is typed into the app); a sign-in code's
+//! message links to the web app's page where the code is typed, the link holding the email only,
+//! never the code (so a mail scanner that opens links cannot spend it).
 
 use super::OutgoingEmail;
 use crate::domain::Locale;
@@ -96,6 +99,48 @@ pub fn password_reset(to: &str, locale: Locale, code: &str, ttl_hours: i64) -> O
     }
 }
 
+/// A one-time sign-in code (6 digits, valid `ttl_minutes`) and `link`, the web app's page to
+/// type it into. The subject says nothing but "sign-in code" (it shows on a lock screen), and
+/// the code is not in it.
+pub fn sign_in_code(
+    to: &str,
+    locale: Locale,
+    code: &str,
+    ttl_minutes: i64,
+    link: &str,
+) -> OutgoingEmail {
+    let (subject, text) = match locale {
+        Locale::En => (
+            "Your sign-in code".to_owned(),
+            format!(
+                "Hello,\n\nYour code to sign in:\n\n    {code}\n\n\
+                 Type it in the app, or on this page: {link}\n\n\
+                 The code works once and expires in {ttl_minutes} minutes. Nobody from your \
+                 clinic will ever ask you for it.\n\n\
+                 If you did not ask for it, you can ignore this message: nobody can sign in \
+                 without the code.\n"
+            ),
+        ),
+        Locale::Es => (
+            "Tu código para iniciar sesión".to_owned(),
+            format!(
+                "Hola:\n\nTu código para iniciar sesión:\n\n    {code}\n\n\
+                 Escríbelo en la app o en esta página: {link}\n\n\
+                 El código sirve una sola vez y caduca en {ttl_minutes} minutos. Nadie de tu \
+                 clínica te lo pedirá nunca.\n\n\
+                 Si no lo has pedido, puedes ignorar este mensaje: nadie puede iniciar sesión \
+                 sin el código.\n"
+            ),
+        ),
+    };
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject,
+        text,
+        kind: "sign_in_code",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +157,11 @@ mod tests {
                     .text
                     .contains("WXYZ")
             );
+        }
+        for locale in Locale::ALL {
+            let m = sign_in_code("a@b.test", *locale, "012345", 15, "https://x.test/app/p");
+            assert!(m.text.contains("012345") && m.text.contains("https://x.test/app/p"));
+            assert!(m.text.contains("15") && !m.subject.contains("012345"));
         }
         assert!(
             invitation("a@b.test", Locale::Es, Audience::Patient, "C", 72)

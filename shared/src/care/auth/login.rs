@@ -13,12 +13,12 @@ use crate::error::{Error, Result};
 use crate::time::now;
 
 /// Failures per account (email) before it is locked for the rest of the window.
-const ACCOUNT_LIMIT: Limit = Limit {
+pub(super) const ACCOUNT_LIMIT: Limit = Limit {
     max_failures: 5,
     window: Duration::minutes(15),
 };
 /// Failures from one client address (any accounts) before it is locked.
-const ADDRESS_LIMIT: Limit = Limit {
+pub(super) const ADDRESS_LIMIT: Limit = Limit {
     max_failures: 20,
     window: Duration::minutes(15),
 };
