@@ -161,3 +161,24 @@ async fn the_embedded_default_keeps_its_generated_key_across_restarts() {
         key["public_key"].as_str()
     );
 }
+
+#[test]
+fn api_vapid_generate_prints_a_pair_that_parses_without_any_settings() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_api"))
+        .args(["vapid", "generate"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let private = text
+        .lines()
+        .find_map(|l| l.strip_prefix("AFTERCARE_VAPID_PRIVATE_KEY="))
+        .unwrap();
+    let key = shared::push::webpush::VapidKey::parse(private).unwrap();
+    assert!(text.contains(key.public_key()), "{text}");
+}
