@@ -52,3 +52,4 @@ mod sign_in_codes;
 mod startup;
 mod tenancy;
 mod treatments;
+mod web_push;
