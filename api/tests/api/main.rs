@@ -7,6 +7,7 @@ mod helpers;
 mod log_privacy;
 
 mod acks;
+mod app_browser;
 mod architecture;
 mod auth;
 mod calendar;
