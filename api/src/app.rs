@@ -205,6 +205,7 @@ fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(extractors_config::query())
             .configure(routes::configure)
             .configure(crate::console::configure)
+            .configure(crate::app_web::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
             .route(
                 "/docs",

@@ -1,6 +1,7 @@
 //! The aftercare REST API: patients' app, clinic staff and operations endpoints.
 
 pub mod app;
+pub mod app_web;
 pub mod body_deadline;
 pub mod cli;
 pub mod console;

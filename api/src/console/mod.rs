@@ -21,7 +21,7 @@ mod details;
 mod devices;
 mod enrol;
 pub mod escalations;
-mod field_messages;
+pub(crate) mod field_messages;
 pub mod labels;
 mod language;
 mod onboarding;

@@ -25,6 +25,7 @@ use crate::db::sessions;
 use crate::domain::SessionId;
 use crate::error::{Error, Result};
 
+pub mod app;
 mod codes;
 pub mod console;
 mod login;

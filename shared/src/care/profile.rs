@@ -63,6 +63,13 @@ pub fn timeline(conn: &mut DbConn, patient_id: &PatientId) -> Result<Timeline> {
     })
 }
 
+/// [`timeline`] on a connection of its own, for a caller holding only a [`Db`] (the patient web
+/// app's pages, which check their cookie session first).
+pub async fn timeline_of(db: &Db, patient_id: &PatientId) -> Result<Timeline> {
+    let patient_id = patient_id.to_owned();
+    db.run(move |conn| timeline(conn, &patient_id)).await
+}
+
 /// What the calendar entry of the next session is made of.
 #[derive(Debug, Clone)]
 pub struct NextSession {

@@ -69,7 +69,7 @@ pub async fn next_session_ics(
 
 /// The host part of the public URL, which makes event UIDs globally unique (RFC 5545
 /// §3.8.4.7 suggests `id@domain`).
-fn host(public_url: &str) -> &str {
+pub(crate) fn host(public_url: &str) -> &str {
     let rest = public_url
         .split_once("://")
         .map_or(public_url, |(_, rest)| rest);

@@ -1,0 +1,168 @@
+# The patient web app (/app/): every text a patient reads there.
+
+## Layout
+app_name = Aftercare
+skip_to_content = Skip to content
+call_clinic = Call your clinic
+main_nav = Main
+nav_today = Today
+nav_timeline = Timeline
+nav_check_in = Check-in
+nav_next_session = Next session
+nav_settings = Settings
+sign_out = Sign out
+
+## Signing in
+sign_in_title = Sign in
+sign_in_intro = Sign in to see your aftercare, day by day.
+email = Email
+password = Password
+sign_in = Sign in
+sign_in_failed = That email and password did not match. Please check them and try again.
+sign_in_locked = Too many attempts. Please wait a few minutes and try again.
+sign_in_staff = This account belongs to clinic staff. Please sign in to the clinic console instead.
+open_console = Open the clinic console
+email_code_instead = Email me a code instead
+first_visit_hint = First time here? Open the link in the invitation your clinic sent you.
+
+## Invitation
+invitation_title = Welcome
+invitation_intro = Choose a password to finish setting up your aftercare. You will use it with your email to sign in.
+new_password = New password
+password_hint = At least 10 characters. A short sentence is easy to remember and hard to guess.
+activate = Set password and continue
+invitation_bad_title = This link cannot be used
+invitation_bad = This invitation link is not valid: it may be mistyped, already used or expired. If you have already set a password, sign in. Otherwise ask your clinic for a new invitation.
+invitation_staff = This invitation is for clinic staff. Please open it in the clinic console.
+
+## Signed out
+signed_out_title = You are signed out
+signed_out_body = Your aftercare is no longer stored on this device.
+sign_in_again = Sign in again
+
+## Today
+today_title = Today
+hello = Hello, { $name }
+day_since = Day { $day } after your treatment
+today_nothing = Nothing new from your clinic right now.
+got_it = Got it
+seen = Seen
+check_in_prompt = How is your skin today? Tell your clinic in a minute.
+check_in_start = Start a check-in
+see_timeline = See your whole timeline
+next_on = Your next session: { $when }
+
+## Timeline
+timeline_title = Your timeline
+timeline_empty = Your aftercare plan will appear here once your clinic records your treatment.
+status_new = New
+status_seen = Seen
+status_coming = Coming up
+status_cancelled = No longer needed
+day_label = Day { $day }
+back_to_timeline = Back to your timeline
+prompt_not_yet = This message is planned for { $when }.
+
+## Check-in
+check_in_title = How is your skin?
+check_in_intro = Your answers go to your clinic. You will see straight away what to do next.
+redness = Redness
+swelling = Swelling
+pain = Pain or soreness
+scale_low = 0 = none
+scale_high = 10 = the worst you can imagine
+peeling = Is your skin peeling or flaking?
+yes = Yes
+no = No
+symptoms_legend = Have you noticed any of these?
+symptoms_hint = Tick every one that applies, or none.
+symptom_pus = Yellow or green fluid (pus), or oozing that gets worse
+symptom_fever = A fever, or feeling hot and unwell
+symptom_spreading_redness = Redness that is spreading or getting worse
+symptom_blisters = Blisters
+symptom_cold_sore = A cold sore
+symptom_severe_pain = Pain that is severe or getting worse
+send_check_in = Send to my clinic
+check_in_missing = Please answer every question.
+check_in_no_treatment = Your clinic has not recorded a treatment yet, so there is nothing to check in about.
+
+## Check-in result
+result_title = What to do next
+result_urgent = Your clinic has been told.
+result_urgent_call = Call your clinic now
+result_routine = Your clinic has been told and will look at your answers.
+result_none = This looks like normal healing. Thank you for checking in.
+back_today = Back to today
+
+## Next session
+next_title = Your next session
+next_none = No next session is booked yet. Your clinic will let you know.
+next_at = { $when }
+add_to_calendar = Add to calendar
+
+## Settings
+settings_title = Settings
+settings_preferences = Reminders and language
+settings_devices = My devices
+settings_notifications = Notifications in this browser
+settings_account = My data and account
+
+## Preferences
+prefs_title = Reminders and language
+quiet_hours = Quiet hours
+quiet_hours_hint = No reminders arrive between these times; they wait until the end.
+quiet_start = From
+quiet_end = Until
+quiet_off = No quiet hours
+channels = How reminders reach you
+channel_push = Notifications on my phone or in this browser
+channel_email = Email
+preview_legend = What a locked screen shows
+preview_private = Only "You have a new message from your clinic"
+preview_full = The whole message
+language = Language
+time_zone = Time zone
+time_zone_hint = For example Europe/Madrid or America/New_York. Reminders follow your local time.
+save = Save
+saved = Saved.
+fix_below = Please correct the fields marked below.
+
+## Devices
+devices_title = My devices
+devices_intro = The phones and browsers that get your reminders.
+devices_none = No device gets notifications yet.
+device_web = Browser
+device_ios = iPhone
+device_android = Android phone
+device_added = Added { $when }
+remove = Remove
+
+## Account
+account_title = My data and account
+export_title = Download my data
+export_body = A file with everything your clinic's aftercare service holds about you.
+export_button = Download my data
+erase_title = Erase my account
+erase_body = Your personal details, check-ins and devices are deleted and your reminders stop. This cannot be undone.
+erase_button = Erase my account…
+erase_confirm_title = Erase your account?
+erase_confirm_body = Everything about you is deleted and you are signed out. Your clinic keeps only what the law asks it to keep. This cannot be undone.
+erase_confirm_button = Yes, erase my account
+cancel = Cancel
+erased_title = Your account is erased
+erased_body = Your data has been deleted. Thank you for looking after your skin with us.
+
+## Offline
+offline_title = You are offline
+offline_body = This page needs a connection. Your timeline, as last seen, is still here.
+
+## Errors
+error_title = Something went wrong
+not_found = That page is not here, or it is not yours.
+csrf_failed = This form has expired. Please go back, reload the page and try again.
+bad_request = That request could not be understood.
+forbidden = You cannot open this page.
+too_many = Too many attempts. Please wait a few minutes and try again.
+unavailable = The service is busy. Please try again in a moment.
+internal = Something went wrong on our side. Please try again.
+conflict = That could not be done now.

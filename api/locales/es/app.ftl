@@ -1,0 +1,168 @@
+# La app web del paciente (/app/): todos los textos que lee un paciente allí.
+
+## Estructura
+app_name = Aftercare
+skip_to_content = Saltar al contenido
+call_clinic = Llamar a tu clínica
+main_nav = Principal
+nav_today = Hoy
+nav_timeline = Calendario
+nav_check_in = Control
+nav_next_session = Próxima sesión
+nav_settings = Ajustes
+sign_out = Cerrar sesión
+
+## Inicio de sesión
+sign_in_title = Iniciar sesión
+sign_in_intro = Inicia sesión para ver tus cuidados, día a día.
+email = Correo electrónico
+password = Contraseña
+sign_in = Iniciar sesión
+sign_in_failed = El correo y la contraseña no coinciden. Revísalos y vuelve a intentarlo.
+sign_in_locked = Demasiados intentos. Espera unos minutos y vuelve a intentarlo.
+sign_in_staff = Esta cuenta es del personal de la clínica. Inicia sesión en la consola de la clínica.
+open_console = Abrir la consola de la clínica
+email_code_instead = Prefiero recibir un código por correo
+first_visit_hint = ¿Es tu primera vez? Abre el enlace de la invitación que te envió tu clínica.
+
+## Invitación
+invitation_title = Te damos la bienvenida
+invitation_intro = Elige una contraseña para terminar de preparar tus cuidados. La usarás con tu correo para iniciar sesión.
+new_password = Contraseña nueva
+password_hint = Al menos 10 caracteres. Una frase corta es fácil de recordar y difícil de adivinar.
+activate = Guardar contraseña y continuar
+invitation_bad_title = Este enlace no se puede usar
+invitation_bad = Este enlace de invitación no es válido: puede estar mal copiado, ya usado o caducado. Si ya elegiste una contraseña, inicia sesión. Si no, pide a tu clínica una invitación nueva.
+invitation_staff = Esta invitación es para el personal de la clínica. Ábrela en la consola de la clínica.
+
+## Sesión cerrada
+signed_out_title = Has cerrado sesión
+signed_out_body = Tus cuidados ya no se guardan en este dispositivo.
+sign_in_again = Volver a iniciar sesión
+
+## Hoy
+today_title = Hoy
+hello = Hola, { $name }
+day_since = Día { $day } después de tu tratamiento
+today_nothing = Ahora mismo no hay nada nuevo de tu clínica.
+got_it = Entendido
+seen = Visto
+check_in_prompt = ¿Cómo está tu piel hoy? Cuéntaselo a tu clínica en un minuto.
+check_in_start = Empezar un control
+see_timeline = Ver todo tu calendario
+next_on = Tu próxima sesión: { $when }
+
+## Calendario
+timeline_title = Tu calendario
+timeline_empty = Tu plan de cuidados aparecerá aquí cuando tu clínica registre tu tratamiento.
+status_new = Nuevo
+status_seen = Visto
+status_coming = Próximamente
+status_cancelled = Ya no hace falta
+day_label = Día { $day }
+back_to_timeline = Volver a tu calendario
+prompt_not_yet = Este mensaje está previsto para el { $when }.
+
+## Control
+check_in_title = ¿Cómo está tu piel?
+check_in_intro = Tus respuestas llegan a tu clínica. Verás enseguida qué hacer.
+redness = Enrojecimiento
+swelling = Hinchazón
+pain = Dolor o molestia
+scale_low = 0 = nada
+scale_high = 10 = lo peor que puedas imaginar
+peeling = ¿Se te está pelando o descamando la piel?
+yes = Sí
+no = No
+symptoms_legend = ¿Has notado algo de esto?
+symptoms_hint = Marca todo lo que corresponda, o nada.
+symptom_pus = Líquido amarillo o verde (pus), o supuración que empeora
+symptom_fever = Fiebre, o sentirte con calor y mal
+symptom_spreading_redness = Enrojecimiento que se extiende o empeora
+symptom_blisters = Ampollas
+symptom_cold_sore = Un herpes labial (calentura)
+symptom_severe_pain = Dolor fuerte o que va a más
+send_check_in = Enviar a mi clínica
+check_in_missing = Responde a todas las preguntas, por favor.
+check_in_no_treatment = Tu clínica aún no ha registrado ningún tratamiento, así que todavía no hay nada que controlar.
+
+## Resultado del control
+result_title = Qué hacer ahora
+result_urgent = Tu clínica ya está avisada.
+result_urgent_call = Llama ahora a tu clínica
+result_routine = Tu clínica ya está avisada y revisará tus respuestas.
+result_none = Parece una curación normal. Gracias por contárnoslo.
+back_today = Volver a hoy
+
+## Próxima sesión
+next_title = Tu próxima sesión
+next_none = Aún no hay una próxima sesión reservada. Tu clínica te avisará.
+next_at = { $when }
+add_to_calendar = Añadir al calendario
+
+## Ajustes
+settings_title = Ajustes
+settings_preferences = Recordatorios e idioma
+settings_devices = Mis dispositivos
+settings_notifications = Notificaciones en este navegador
+settings_account = Mis datos y mi cuenta
+
+## Preferencias
+prefs_title = Recordatorios e idioma
+quiet_hours = Horas de descanso
+quiet_hours_hint = Entre estas horas no llegan recordatorios; esperan hasta el final.
+quiet_start = Desde
+quiet_end = Hasta
+quiet_off = Sin horas de descanso
+channels = Cómo te llegan los recordatorios
+channel_push = Notificaciones en mi móvil o en este navegador
+channel_email = Correo electrónico
+preview_legend = Qué se ve con la pantalla bloqueada
+preview_private = Solo «Tienes un mensaje nuevo de tu clínica»
+preview_full = El mensaje completo
+language = Idioma
+time_zone = Zona horaria
+time_zone_hint = Por ejemplo Europe/Madrid o America/Mexico_City. Los recordatorios siguen tu hora local.
+save = Guardar
+saved = Guardado.
+fix_below = Corrige los campos marcados abajo, por favor.
+
+## Dispositivos
+devices_title = Mis dispositivos
+devices_intro = Los móviles y navegadores que reciben tus recordatorios.
+devices_none = Todavía ningún dispositivo recibe notificaciones.
+device_web = Navegador
+device_ios = iPhone
+device_android = Móvil Android
+device_added = Añadido el { $when }
+remove = Quitar
+
+## Cuenta
+account_title = Mis datos y mi cuenta
+export_title = Descargar mis datos
+export_body = Un archivo con todo lo que el servicio de cuidados de tu clínica guarda sobre ti.
+export_button = Descargar mis datos
+erase_title = Borrar mi cuenta
+erase_body = Se borran tus datos personales, controles y dispositivos, y se paran tus recordatorios. No se puede deshacer.
+erase_button = Borrar mi cuenta…
+erase_confirm_title = ¿Borrar tu cuenta?
+erase_confirm_body = Se borra todo lo tuyo y se cierra tu sesión. Tu clínica guarda solo lo que la ley le exige. No se puede deshacer.
+erase_confirm_button = Sí, borrar mi cuenta
+cancel = Cancelar
+erased_title = Tu cuenta está borrada
+erased_body = Tus datos se han borrado. Gracias por cuidar tu piel con nosotros.
+
+## Sin conexión
+offline_title = No tienes conexión
+offline_body = Esta página necesita conexión. Tu calendario, tal como lo viste por última vez, sigue aquí.
+
+## Errores
+error_title = Algo no ha ido bien
+not_found = Esa página no está aquí, o no es tuya.
+csrf_failed = Este formulario ha caducado. Vuelve atrás, recarga la página e inténtalo de nuevo.
+bad_request = No se ha podido entender esa petición.
+forbidden = No puedes abrir esta página.
+too_many = Demasiados intentos. Espera unos minutos y vuelve a intentarlo.
+unavailable = El servicio está ocupado. Vuelve a intentarlo en un momento.
+internal = Algo ha fallado por nuestra parte. Vuelve a intentarlo.
+conflict = Eso no se puede hacer ahora.

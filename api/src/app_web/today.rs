@@ -1,0 +1,242 @@
+//! Today, the day-by-day timeline, one prompt, and acknowledging it: the patient's plan as
+//! `shared::care::profile::timeline` reads it (the same rows as `GET /v1/me/timeline`), and
+//! `shared::care::prompts::acknowledge` (as `POST /v1/me/prompts/{id}/ack`).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use shared::care::profile::{self, Prompt};
+use shared::care::prompts;
+use shared::domain::{PromptId, PromptStatus};
+use shared::time::now;
+
+use super::page::{self, AppError, Nav, see_other};
+use super::session::{Patient, SessionForm};
+use super::strings::Texts;
+use crate::path_id::PathId;
+use crate::state::AppState;
+
+/// How a prompt stands for the patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Its time has come and it is not acknowledged: the "Got it" button.
+    New,
+    Seen,
+    /// Not due yet.
+    Coming,
+    Cancelled,
+}
+
+/// One prompt as a page shows it.
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// Its local date and time, as the patient's plan has it (`2026-12-08 10:00`).
+    pub at: String,
+    pub day: i32,
+    pub urgent: bool,
+    pub shown: Shown,
+}
+
+impl Card {
+    fn of(p: &Prompt, now: NaiveDateTime) -> Card {
+        let shown = match p.status.shown(p.acknowledged_at.is_some()) {
+            PromptStatus::Cancelled => Shown::Cancelled,
+            PromptStatus::Acknowledged => Shown::Seen,
+            _ if p.available_at > now => Shown::Coming,
+            _ => Shown::New,
+        };
+        Card {
+            id: p.id.to_string(),
+            title: p.title.clone(),
+            body: p.body.clone(),
+            at: format!("{} {}", p.local_date, p.local_time),
+            day: p.day,
+            urgent: p.urgent,
+            shown,
+        }
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.shown == Shown::New
+    }
+
+    /// The status word, in the page's language.
+    pub fn status<'t>(&self, t: &'t Texts) -> &'t str {
+        match self.shown {
+            Shown::New => &t.status_new,
+            Shown::Seen => &t.status_seen,
+            Shown::Coming => &t.status_coming,
+            Shown::Cancelled => &t.status_cancelled,
+        }
+    }
+
+    pub fn class(&self) -> &'static str {
+        match self.shown {
+            Shown::New if self.urgent => "card new urgent",
+            Shown::New => "card new",
+            Shown::Seen => "card seen",
+            Shown::Coming => "card coming",
+            Shown::Cancelled => "card cancelled",
+        }
+    }
+}
+
+/// A day of the timeline: its heading and its prompts.
+pub struct Day {
+    pub heading: String,
+    pub cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "app/today.html")]
+struct TodayPage {
+    t: &'static Texts,
+    nav: Option<Nav>,
+    title: String,
+    hello: String,
+    cards: Vec<Card>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "app/timeline.html")]
+struct TimelinePage {
+    t: &'static Texts,
+    nav: Option<Nav>,
+    title: String,
+    days: Vec<Day>,
+}
+
+#[derive(Template)]
+#[template(path = "app/prompt.html")]
+struct PromptPage {
+    t: &'static Texts,
+    nav: Option<Nav>,
+    title: String,
+    card: Card,
+    day: String,
+}
+
+/// `GET /app/`: the prompts that need the patient now (every one due and not yet seen, newest
+/// first, and whatever else today brought), a check-in, and the next session.
+pub async fn today(state: web::Data<AppState>, patient: Patient) -> Result<HttpResponse, AppError> {
+    let t = page::texts();
+    let plan = profile::timeline_of(&state.db, &patient.id).await?;
+    let at = now();
+    let tz = &patient.me.profile.timezone;
+    let local_today = at
+        .and_utc()
+        .with_timezone(&tz.0)
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut cards: Vec<Card> = plan
+        .prompts
+        .iter()
+        .filter(|p| p.available_at <= at)
+        .map(|p| (p.local_date == local_today, Card::of(p, at)))
+        .filter(|(today, c)| c.is_new() || (*today && c.shown == Shown::Seen))
+        .map(|(_, c)| c)
+        .collect();
+    cards.reverse();
+    let next = plan.next_session.map(|b| {
+        t.fmt(
+            "next_on",
+            &[("when", page::when(b.starts_at, tz, t.lang).into())],
+        )
+    });
+    let hello = t.fmt(
+        "hello",
+        &[("name", patient.me.profile.given_name.clone().into())],
+    );
+    page::ok(&TodayPage {
+        t,
+        nav: patient.nav("today"),
+        title: t.today_title.clone(),
+        hello,
+        cards,
+        next,
+    })
+}
+
+/// `GET /app/timeline`: every prompt of the plan, day by day, past and coming.
+pub async fn timeline(
+    state: web::Data<AppState>,
+    patient: Patient,
+) -> Result<HttpResponse, AppError> {
+    let t = page::texts();
+    let plan = profile::timeline_of(&state.db, &patient.id).await?;
+    let at = now();
+    let mut days: Vec<Day> = Vec::new();
+    let mut current: Option<(i32, String)> = None;
+    for p in &plan.prompts {
+        let key = (p.day, p.local_date.clone());
+        if current.as_ref() != Some(&key) {
+            let heading = format!(
+                "{} · {}",
+                t.fmt("day_label", &[("day", p.day.into())]),
+                p.local_date
+            );
+            days.push(Day {
+                heading,
+                cards: Vec::new(),
+            });
+            current = Some(key);
+        }
+        if let Some(d) = days.last_mut() {
+            d.cards.push(Card::of(p, at));
+        }
+    }
+    page::ok(&TimelinePage {
+        t,
+        nav: patient.nav("timeline"),
+        title: t.timeline_title.clone(),
+        days,
+    })
+}
+
+/// `GET /app/prompts/{id}`: one of the patient's prompts (where a notification's tap leads).
+/// Another patient's id, or an unknown one, is the 404 page. A prompt not due yet shows only
+/// when it is planned.
+pub async fn prompt(
+    state: web::Data<AppState>,
+    patient: Patient,
+    id: PathId<PromptId, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let t = page::texts();
+    let plan = profile::timeline_of(&state.db, &patient.id).await?;
+    let p = plan
+        .prompts
+        .iter()
+        .find(|p| p.id == *id)
+        .ok_or_else(AppError::not_found)?;
+    let card = Card::of(p, now());
+    let day = t.fmt("day_label", &[("day", p.day.into())]);
+    page::ok(&PromptPage {
+        t,
+        nav: patient.nav("timeline"),
+        title: card.title.clone(),
+        card,
+        day,
+    })
+}
+
+/// `POST /app/prompts/{id}/acknowledge`: marks the prompt seen (idempotent), then back to the
+/// page the form names (`back`: `today`, `timeline` or the prompt's own page).
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    patient: Patient,
+    id: PathId<PromptId, AppError>,
+    SessionForm(form): SessionForm,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    prompts::acknowledge(&state.db, &patient.id, &id, now()).await?;
+    let back = match form.get("back") {
+        Some("timeline") => format!("/app/timeline#p-{id}"),
+        Some("prompt") => format!("/app/prompts/{id}"),
+        _ => "/app/".to_owned(),
+    };
+    Ok(see_other(&back))
+}
