@@ -8,6 +8,8 @@ mod log_privacy;
 
 mod acks;
 mod app_browser;
+mod app_first_load;
+mod app_push;
 mod architecture;
 mod auth;
 mod calendar;
