@@ -30,7 +30,7 @@ use shared::domain::Locale;
 use crate::console_browser::harness::{browser, click_through, el, text};
 use crate::helpers::TestApp;
 use crate::treatments::{put_session, record, treatment_body};
-use harness::{Cdp, cache_storage, check_app_page, notifications, page_fetch, registration_id};
+use harness::{Cdp, app_page_problems, cache_storage, notifications, page_fetch, registration_id};
 use push::FakePushService;
 
 const PASSWORD: &str = "lantern-orchard-velvet-27";
@@ -45,7 +45,7 @@ async fn a_patient_uses_the_web_app_in_spanish() {
     patient_walk("es").await;
 }
 
-/// The clinic's side: a patient enrolled in `lang` with a treatment recorded now (so today's
+/// The clinic's side: a patient enrolled in `lang` with a treatment recorded two days ago (so
 /// prompts are due) and the next session booked. Returns the invitation link's path and query.
 async fn enrolled(app: &TestApp, lang: &str) -> (String, String) {
     let clinic = app
@@ -69,9 +69,31 @@ async fn enrolled(app: &TestApp, lang: &str) -> (String, String) {
     let patient = enrolled["id"].as_str().unwrap().to_owned();
     let link = reqwest::Url::parse(enrolled["invitation"]["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.path(), "/app/invitation");
-    record(app, &staff, &patient, &treatment_body(1)).await;
+    // Two days ago: the plan has prompts whose time has come (today's morning ones).
+    let mut treatment = treatment_body(1);
+    treatment["performed_at"] = json!(
+        (chrono::Utc::now() - chrono::Duration::hours(50)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    record(app, &staff, &patient, &treatment).await;
     let at = chrono::Utc::now() + chrono::Duration::days(28);
     assert_eq!(put_session(app, &staff, &patient, at).await.status(), 200);
+    // A prompt whose time has passed is planned for the next whole minute (the schedule's
+    // catch-up rule): wait for it, so Today has a prompt to acknowledge.
+    let pid = shared::domain::PatientId::from(patient.as_str());
+    let first = app
+        .db
+        .run(move |c| shared::db::prompts::for_patient(c, &pid))
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.available_at)
+        .min()
+        .unwrap();
+    let wait = (first - shared::time::now()).num_milliseconds() + 1500;
+    assert!(wait < 70_000, "a prompt is due within the minute");
+    if wait > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+    }
     (patient, format!("{}?{}", link.path(), link.query().unwrap()))
 }
 
@@ -103,6 +125,7 @@ async fn patient_walk(lang: &str) {
             lang: lang.to_owned(),
             patient,
             private,
+            problems: std::sync::Mutex::new(Vec::new()),
         };
         async move { walk.run(&c, &cdp, &app, &fake, &invitation).await }
     })
@@ -121,6 +144,8 @@ struct Walk {
     patient: String,
     /// The VAPID private key the server signs with.
     private: String,
+    /// What [`Walk::check`] found on every page so far.
+    problems: std::sync::Mutex<Vec<String>>,
 }
 
 impl Walk {
@@ -132,8 +157,15 @@ impl Walk {
         format!("{}{path}", self.base)
     }
 
+    /// Checks the page (see [`harness::check_app_page`]), keeping its problems for the end of
+    /// the walk, so one run lists every page's.
     async fn check(&self, c: &Client, name: &str) {
-        check_app_page(c, &self.page(name)).await;
+        let found = app_page_problems(c, &self.page(name)).await;
+        if !found.is_empty() {
+            let url = c.current_url().await.map(|u| u.path().to_owned());
+            let mut all = self.problems.lock().unwrap();
+            all.push(format!("page {:?} ({url:?}):\n{}", self.page(name), found.join("\n")));
+        }
     }
 
     async fn go(&self, c: &Client, path: &str, name: &str) {
@@ -347,6 +379,13 @@ impl Walk {
         // Signed out means signed out.
         c.goto(&self.url("/app/")).await.unwrap();
         assert_eq!(c.current_url().await.unwrap().path(), "/app/sign-in");
+        let problems = self.problems.lock().unwrap();
+        assert!(
+            problems.is_empty(),
+            "{} page(s) with problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
     }
 
     fn locale(&self) -> Locale {
