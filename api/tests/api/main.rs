@@ -10,6 +10,8 @@ mod acks;
 mod app_browser;
 mod app_first_load;
 mod app_push;
+mod app_web;
+mod app_web_screens;
 mod architecture;
 mod auth;
 mod calendar;
