@@ -130,7 +130,15 @@ fn main() {
     let cookies_file = dir.join("cookies.txt");
     let cookies = rt.block_on(seed::app_sessions(&db, &clinic.ids));
     std::fs::write(&cookies_file, cookies.join("\n") + "\n").unwrap();
-    let app_timeline = load.wrk_with(&api, "GET", "/app/timeline", None, &cookies_file, "Cookie", "");
+    let app_timeline = load.wrk_with(
+        &api,
+        "GET",
+        "/app/timeline",
+        None,
+        &cookies_file,
+        "Cookie",
+        "",
+    );
     let check_in = load.wrk(&api, "POST", "/v1/me/check-ins", Some(CHECK_IN_BODY), true);
     // pgbench's connections and the API's pool would not fit together under a default
     // `max_connections` of 100.

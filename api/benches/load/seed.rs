@@ -33,7 +33,10 @@ pub async fn app_sessions(db: &Db, ids: &[shared::domain::PatientId]) -> Vec<Str
         let secret = shared::care::auth::app::open(db, &id.as_user(), None)
             .await
             .unwrap();
-        out.push(format!("{}={secret}", api::app_web::session::SESSION_COOKIE));
+        out.push(format!(
+            "{}={secret}",
+            api::app_web::session::SESSION_COOKIE
+        ));
     }
     out
 }

@@ -55,10 +55,7 @@ struct NotificationsPage {
 }
 
 /// `GET /app/notifications`.
-pub async fn show(
-    state: web::Data<AppState>,
-    patient: Patient,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(state: web::Data<AppState>, patient: Patient) -> Result<HttpResponse, AppError> {
     let t = page::texts();
     page::ok(&NotificationsPage {
         t,

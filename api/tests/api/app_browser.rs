@@ -72,7 +72,8 @@ async fn enrolled(app: &TestApp, lang: &str) -> (String, String) {
     // Two days ago: the plan has prompts whose time has come (today's morning ones).
     let mut treatment = treatment_body(1);
     treatment["performed_at"] = json!(
-        (chrono::Utc::now() - chrono::Duration::hours(50)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        (chrono::Utc::now() - chrono::Duration::hours(50))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     record(app, &staff, &patient, &treatment).await;
     let at = chrono::Utc::now() + chrono::Duration::days(28);
@@ -94,7 +95,10 @@ async fn enrolled(app: &TestApp, lang: &str) -> (String, String) {
     if wait > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
     }
-    (patient, format!("{}?{}", link.path(), link.query().unwrap()))
+    (
+        patient,
+        format!("{}?{}", link.path(), link.query().unwrap()),
+    )
 }
 
 async fn patient_walk(lang: &str) {
@@ -164,7 +168,11 @@ impl Walk {
         if !found.is_empty() {
             let url = c.current_url().await.map(|u| u.path().to_owned());
             let mut all = self.problems.lock().unwrap();
-            all.push(format!("page {:?} ({url:?}):\n{}", self.page(name), found.join("\n")));
+            all.push(format!(
+                "page {:?} ({url:?}):\n{}",
+                self.page(name),
+                found.join("\n")
+            ));
         }
     }
 
@@ -188,7 +196,11 @@ impl Walk {
     ) {
         // Signed out: the sign-in page, in the browser's language.
         self.go(c, "/app/sign-in", "sign-in").await;
-        let lang = el(c, Locator::Css("html")).await.attr("lang").await.unwrap();
+        let lang = el(c, Locator::Css("html"))
+            .await
+            .attr("lang")
+            .await
+            .unwrap();
         assert_eq!(lang.as_deref(), Some(self.lang.as_str()));
 
         // The invitation link: set a password, and Today.
@@ -213,11 +225,21 @@ impl Walk {
         let card = el(c, Locator::Css("article.card.new")).await;
         let card_id = card.attr("id").await.unwrap().unwrap();
         let prompt_id = card_id.trim_start_matches("p-").to_owned();
-        let title = card.find(Locator::Css("h3")).await.unwrap().text().await.unwrap();
+        let title = card
+            .find(Locator::Css("h3"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         click_through(c, card.find(Locator::Css("button.ack")).await.unwrap()).await;
         let seen = el(c, Locator::Id(&card_id)).await;
         assert!(
-            seen.attr("class").await.unwrap().unwrap_or_default().contains("seen"),
+            seen.attr("class")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+                .contains("seen"),
             "acknowledged"
         );
 
@@ -228,7 +250,8 @@ impl Walk {
             health.push(h.text().await.unwrap());
         }
         assert!(health.contains(&title), "{health:?}");
-        self.go(c, &format!("/app/prompts/{prompt_id}"), "prompt").await;
+        self.go(c, &format!("/app/prompts/{prompt_id}"), "prompt")
+            .await;
         assert_eq!(text(c, "main h1").await, title);
 
         // A check-in with an urgent symptom: the clinic has been told, and its phone.
@@ -249,7 +272,11 @@ impl Walk {
             .unwrap();
         click_through(c, el(c, Locator::Id("send-check-in")).await).await;
         let urgent = text(c, "#urgent").await;
-        let told = if self.es() { "clínica" } else { "clinic has been told" };
+        let told = if self.es() {
+            "clínica"
+        } else {
+            "clinic has been told"
+        };
         assert!(urgent.contains(told), "{urgent}");
         let call = el(c, Locator::Id("call-now")).await;
         assert_eq!(
@@ -292,12 +319,24 @@ impl Walk {
             .await
             .unwrap();
         assert_eq!(permission, json!("default"), "no permission asked on load");
-        assert!(el(c, Locator::Id("turn-on")).await.is_displayed().await.unwrap());
+        assert!(
+            el(c, Locator::Id("turn-on"))
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
         // The patient presses the button and answers "Allow".
         cdp.grant_notifications(&self.base).await;
         el(c, Locator::Id("turn-on")).await.click().await.unwrap();
         el(c, Locator::Css("#notifications-state[data-state=state-on]")).await;
-        assert!(el(c, Locator::Id("turn-off")).await.is_displayed().await.unwrap());
+        assert!(
+            el(c, Locator::Id("turn-off"))
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
         self.check(c, "notifications-on").await;
         let device = self.web_push_device(app).await;
         assert_eq!(device.token, fake.endpoint());
@@ -310,7 +349,10 @@ impl Walk {
         let shown = self
             .push_and_show(c, cdp, app, fake, &device, &prompt_id, &registration)
             .await;
-        assert_eq!((shown.title.as_str(), shown.body.as_str()), (neutral.title.as_str(), neutral.body.as_str()));
+        assert_eq!(
+            (shown.title.as_str(), shown.body.as_str()),
+            (neutral.title.as_str(), neutral.body.as_str())
+        );
         assert!(!shown.body.contains(&title) && !shown.title.contains(&title));
 
         // "The whole message" on a locked screen: the prompt's own title.
@@ -333,10 +375,15 @@ impl Walk {
         assert_eq!(text(c, "main h1").await, title);
 
         // Turned off: unsubscribed, and the device is gone.
-        self.go(c, "/app/notifications", "notifications-on-again").await;
+        self.go(c, "/app/notifications", "notifications-on-again")
+            .await;
         el(c, Locator::Css("#notifications-state[data-state=state-on]")).await;
         el(c, Locator::Id("turn-off")).await.click().await.unwrap();
-        el(c, Locator::Css("#notifications-state[data-state=state-off]")).await;
+        el(
+            c,
+            Locator::Css("#notifications-state[data-state=state-off]"),
+        )
+        .await;
         assert!(self.web_push_devices(app).await.is_empty());
 
         // Offline page and the 404 page.
@@ -347,7 +394,11 @@ impl Walk {
         // below is not vacuous); after, no cache holds a health word.
         self.go(c, "/app/timeline", "timeline").await;
         let started = std::time::Instant::now();
-        while !cache_storage(c).await.iter().any(|e| e.url.ends_with("/app/timeline")) {
+        while !cache_storage(c)
+            .await
+            .iter()
+            .any(|e| e.url.ends_with("/app/timeline"))
+        {
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(10),
                 "the service worker keeps the timeline for offline reading"
@@ -477,7 +528,9 @@ impl Walk {
         assert_eq!(fake.received().await, before + 1);
         let (headers, payload) = fake.decrypt_last().await;
         assert!(
-            headers.iter().any(|(k, v)| k == "content-encoding" && v == "aes128gcm"),
+            headers
+                .iter()
+                .any(|(k, v)| k == "content-encoding" && v == "aes128gcm"),
             "{headers:?}"
         );
         let parsed: Value = serde_json::from_str(&payload).unwrap();
@@ -489,7 +542,10 @@ impl Walk {
         let started = std::time::Instant::now();
         loop {
             let shown = notifications(c).await;
-            if let Some(n) = shown.into_iter().find(|n| n.tag == tag && n.title == parsed["title"]) {
+            if let Some(n) = shown
+                .into_iter()
+                .find(|n| n.tag == tag && n.title == parsed["title"])
+            {
                 return n;
             }
             assert!(
@@ -507,8 +563,15 @@ fn health_words(titles: &[String]) -> Vec<String> {
     let mut words: Vec<String> = titles.iter().filter(|t| t.len() > 3).cloned().collect();
     words.extend(
         [
-            "redness", "swelling", "fever", "blister", "cold sore", "enrojecimiento",
-            "hinchazón", "fiebre", "ampolla",
+            "redness",
+            "swelling",
+            "fever",
+            "blister",
+            "cold sore",
+            "enrojecimiento",
+            "hinchazón",
+            "fiebre",
+            "ampolla",
         ]
         .iter()
         .map(|w| w.to_string()),

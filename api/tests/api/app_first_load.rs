@@ -143,14 +143,40 @@ async fn the_first_load_fits_in_100_kb_compressed() {
     println!("| file | as is | as served (Accept-Encoding: gzip) | gzip -6 |");
     println!("|---|---:|---:|---:|");
     for r in &rows {
-        println!("| {} | {} | {} | {} |", r.path, kb(r.raw), kb(r.served), kb(r.gzip));
+        println!(
+            "| {} | {} | {} | {} |",
+            r.path,
+            kb(r.raw),
+            kb(r.served),
+            kb(r.gzip)
+        );
     }
-    let (raw, served, gzip) = (sum(&rows, |r| r.raw), sum(&rows, |r| r.served), sum(&rows, |r| r.gzip));
-    println!("| **total** | {} | {} | {} |", kb(raw), kb(served), kb(gzip));
-    println!("budget: {} compressed; gzip total {} ({:.0}% of it)", kb(BUDGET_BYTES), kb(gzip), gzip as f64 * 100.0 / BUDGET_BYTES as f64);
+    let (raw, served, gzip) = (
+        sum(&rows, |r| r.raw),
+        sum(&rows, |r| r.served),
+        sum(&rows, |r| r.gzip),
+    );
+    println!(
+        "| **total** | {} | {} | {} |",
+        kb(raw),
+        kb(served),
+        kb(gzip)
+    );
+    println!(
+        "budget: {} compressed; gzip total {} ({:.0}% of it)",
+        kb(BUDGET_BYTES),
+        kb(gzip),
+        gzip as f64 * 100.0 / BUDGET_BYTES as f64
+    );
     println!("precached by the service worker at install, besides:");
     for r in &extra {
-        println!("| {} | {} | {} | {} |", r.path, kb(r.raw), kb(r.served), kb(r.gzip));
+        println!(
+            "| {} | {} | {} | {} |",
+            r.path,
+            kb(r.raw),
+            kb(r.served),
+            kb(r.gzip)
+        );
     }
     println!(
         "with the precache: as served {}, gzip {}",
@@ -158,8 +184,14 @@ async fn the_first_load_fits_in_100_kb_compressed() {
         kb(gzip + sum(&extra, |r| r.gzip))
     );
     assert!(
-        rows.iter().any(|r| r.path == "/app/app.css") && rows.iter().any(|r| r.path == "/app/app.js"),
+        rows.iter().any(|r| r.path == "/app/app.css")
+            && rows.iter().any(|r| r.path == "/app/app.js"),
         "the stylesheet and the script are counted"
     );
-    assert!(gzip <= BUDGET_BYTES, "first load {} over {}", kb(gzip), kb(BUDGET_BYTES));
+    assert!(
+        gzip <= BUDGET_BYTES,
+        "first load {} over {}",
+        kb(gzip),
+        kb(BUDGET_BYTES)
+    );
 }

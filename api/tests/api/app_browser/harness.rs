@@ -19,8 +19,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::console_browser::harness::{
-    DESKTOP, PAGE_WAIT, PHONE, axe, axe_source, faint_borders, overflow, screenshot_in, set_viewport,
-    small_targets,
+    DESKTOP, PAGE_WAIT, PHONE, axe, axe_source, faint_borders, overflow, screenshot_in,
+    set_viewport, small_targets,
 };
 
 /// The smallest phone the app is made for (issue 27: "usable from 320 px").
@@ -227,8 +227,7 @@ pub async fn cache_storage(c: &Client) -> Vec<Cached> {
         })().then(done, e => done(String(e)));
     "#;
     let found = c.execute_async(script, vec![]).await.unwrap();
-    serde_json::from_value(found.clone())
-        .unwrap_or_else(|e| panic!("Cache Storage: {found} ({e})"))
+    serde_json::from_value(found.clone()).unwrap_or_else(|e| panic!("Cache Storage: {found} ({e})"))
 }
 
 /// A same-origin `fetch` from the page (with its cookies): status, `Content-Type` and body.

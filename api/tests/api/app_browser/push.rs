@@ -61,13 +61,19 @@ impl FakePushService {
     pub async fn decrypt_last(&self) -> (Vec<(String, String)>, String) {
         let requests = self.server.received_requests().await.unwrap_or_default();
         let last = requests.last().expect("a message reached the push service");
-        let headers = ["ttl", "urgency", "topic", "content-encoding", "authorization"]
-            .iter()
-            .filter_map(|h| {
-                let v = last.headers.get(*h)?.to_str().ok()?;
-                Some((h.to_string(), v.to_owned()))
-            })
-            .collect();
+        let headers = [
+            "ttl",
+            "urgency",
+            "topic",
+            "content-encoding",
+            "authorization",
+        ]
+        .iter()
+        .filter_map(|h| {
+            let v = last.headers.get(*h)?.to_str().ok()?;
+            Some((h.to_string(), v.to_owned()))
+        })
+        .collect();
         let secret = web_push_native::p256::SecretKey::from_slice(&b64(UA_PRIVATE)).unwrap();
         let auth = b64(UA_AUTH);
         let auth = web_push_native::Auth::clone_from_slice(&auth);
