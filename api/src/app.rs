@@ -42,10 +42,11 @@ impl Application {
     /// Connects, migrates, seeds the demo if asked, binds the listener and (in single-node
     /// mode) prepares the embedded delivery loop with `embed`, which is not called otherwise.
     /// Nothing is served until `run_until_stopped`.
-    pub async fn build(config: Config, embed: impl Embed) -> anyhow::Result<Self> {
-        let config = Arc::new(config);
+    pub async fn build(mut config: Config, embed: impl Embed) -> anyhow::Result<Self> {
         let (db, _) =
             shared::startup::open_database(&config.database_url, config.db_pool_size).await?;
+        shared::care::web_push::provision(&db, &mut config).await?;
+        let config = Arc::new(config);
         let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config.mail)?;
         let protocol = Arc::new(

@@ -1,5 +1,5 @@
 //! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`,
-//! `api invitation resend --email E`, `api healthcheck`.
+//! `api invitation resend --email E`, `api healthcheck`, `api vapid generate`.
 
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations::{self, INVITATION_TTL_HOURS};
@@ -44,6 +44,32 @@ pub enum Command {
         #[command(subcommand)]
         command: InvitationCommand,
     },
+    /// Web Push's VAPID key pair (RFC 8292).
+    Vapid {
+        #[command(subcommand)]
+        command: VapidCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VapidCommand {
+    /// Print a new key pair: the private key for AFTERCARE_VAPID_PRIVATE_KEY and the public key
+    /// browsers subscribe with (both base64url). Reads no settings and stores nothing.
+    Generate,
+}
+
+/// Prints a new VAPID key pair (`api vapid generate`).
+pub fn vapid_generate() -> anyhow::Result<()> {
+    let key = shared::push::webpush::VapidKey::generate().map_err(anyhow::Error::msg)?;
+    println!(
+        "AFTERCARE_VAPID_PRIVATE_KEY={}",
+        key.private_key_base64url()
+    );
+    println!(
+        "# public key (GET /v1/push/vapid-public-key answers it): {}",
+        key.public_key()
+    );
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{Cli, ClinicCommand, Command, InvitationCommand};
+use api::cli::{Cli, ClinicCommand, Command, InvitationCommand, VapidCommand};
 use shared::config::Config;
 use shared::startup;
 
@@ -10,6 +10,13 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    // Needs no settings: an operator makes the key before configuring the service.
+    if let Some(Command::Vapid {
+        command: VapidCommand::Generate,
+    }) = cli.command
+    {
+        return startup::exit_code(api::cli::vapid_generate());
+    }
     let config = match startup::configure() {
         Ok(config) => config,
         // A health check answers 0 or 1 only (Docker reserves 2).
@@ -28,6 +35,9 @@ async fn main() -> ExitCode {
         Command::Invitation {
             command: InvitationCommand::Resend(args),
         } => api::cli::resend_invitation(&config, args).await,
+        Command::Vapid {
+            command: VapidCommand::Generate,
+        } => api::cli::vapid_generate(),
     };
     startup::exit_code(result)
 }

@@ -31,6 +31,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(routes::auth::Doc::openapi());
     doc.merge(routes::clinic::openapi());
     doc.merge(routes::patient::openapi());
+    doc.merge(routes::push::Doc::openapi());
     ProblemResponses.modify(&mut doc);
     doc
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     /// check-in's clinic alert), so SQLite, which has no notifications, need not wait for the
     /// tick; `None` when this process runs no loop.
     pub worker_wakes: Option<Wakes>,
+    /// The VAPID public key browsers subscribe with (base64url); `None` when Web Push is off.
+    pub vapid_public_key: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         protocol: Arc<Protocol>,
     ) -> Self {
         Self {
+            vapid_public_key: shared::care::web_push::public_key(&config).map(Arc::from),
             tokens: TokenKeys::new(&config.jwt),
             cursors: Cursors::new(config.jwt.secret.expose()),
             db,

@@ -74,6 +74,11 @@ fn bounded(raw: &str, max: usize, multiline: bool) -> Result<String, String> {
 pub fn push_token(raw: &str, provider: Option<PushProvider>) -> Result<String, String> {
     let s = raw.trim();
     match provider {
+        Some(PushProvider::WebPush) => {
+            return Err(
+                "must be absent for web push: send the browser's subscription instead".into(),
+            );
+        }
         Some(PushProvider::Apns) => {
             if !shared::push::apns::is_device_token(s) {
                 return Err(

@@ -1,7 +1,8 @@
 //! Choosing and using the channels for one prompt (its recipient, read with its window, is
 //! `shared::care::delivery::Recipient`): push to every active device of the patient
-//! through the service its token belongs to (`devices.provider`: FCM, or APNs on the device's
-//! production or sandbox host), email when the patient chose email or no push can reach them.
+//! through the service its token belongs to (`devices.provider`: FCM, APNs on the device's
+//! production or sandbox host, or Web Push to a browser's subscription), email when the patient
+//! chose email or no push can reach them.
 //! Returns what happened; the caller records it.
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use shared::domain::{ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeviceId
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
 use shared::push::fcm::FcmClient;
+use shared::push::webpush::{Subscription, WebPushClient};
 use shared::push::{PushMessage, PushOutcome, PushSetupError, visible_text};
 use shared::time::now;
 
@@ -31,6 +33,8 @@ pub struct Push {
     pub apns: Option<Arc<ApnsClient>>,
     /// The FCM project's send rate shared with every other worker (with `fcm`).
     pub fcm_quota: Option<Arc<Gate>>,
+    /// Web Push, when a VAPID key is configured or kept (`shared::care::web_push`).
+    pub webpush: Option<Arc<WebPushClient>>,
 }
 
 impl Push {
@@ -45,6 +49,7 @@ impl Push {
                 None => None,
             },
             fcm_quota: Gate::fcm(config),
+            webpush: WebPushClient::from_config(&config.webpush)?.map(Arc::new),
         })
     }
 
@@ -52,6 +57,7 @@ impl Push {
         match provider {
             PushProvider::Fcm => self.fcm.is_some(),
             PushProvider::Apns => self.apns.is_some(),
+            PushProvider::WebPush => self.webpush.is_some(),
         }
     }
 }
@@ -129,6 +135,22 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
                         w.timed("apns", apns.send(&msg, env)).await,
                     )
                 }
+                (PushProvider::WebPush, _, _) => {
+                    let (Some(webpush), Some(p256dh), Some(auth)) = (
+                        &w.push.webpush,
+                        device.webpush_p256dh.as_deref(),
+                        device.webpush_auth.as_deref(),
+                    ) else {
+                        continue;
+                    };
+                    let to = Subscription {
+                        endpoint: &device.token,
+                        p256dh,
+                        auth,
+                    };
+                    let sent = webpush.send(&msg, to, prompt.urgent);
+                    (DeliveryChannel::WebPush, w.timed("webpush", sent).await)
+                }
                 _ => continue,
             };
             match &outcome {
@@ -193,6 +215,7 @@ fn misconfigured(w: &Worker, channel: DeliveryChannel, status: Option<u16>, reas
             DeliveryChannel::Apns => {
                 "AFTERCARE_APNS_TOPIC (the app's bundle id) and the APNs key settings"
             }
+            DeliveryChannel::WebPush => "AFTERCARE_VAPID_PRIVATE_KEY and AFTERCARE_VAPID_SUBJECT",
             _ => "AFTERCARE_FCM_PROJECT_ID and the service-account file",
         };
         tracing::error!(

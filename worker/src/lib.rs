@@ -125,6 +125,7 @@ impl Worker {
             worker_id = %w.worker_id,
             fcm = self.push.fcm.is_some(),
             apns = self.push.apns.is_some(),
+            webpush = self.push.webpush.is_some(),
             smtp = self.mailer.is_smtp(),
             listen = listener.is_some(),
             "delivery worker started"

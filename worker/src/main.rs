@@ -33,6 +33,10 @@ async fn main() -> ExitCode {
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, _) = startup::open_database(&config.database_url, config.db_pool_size).await?;
+    // A worker on the embedded SQLite database uses the VAPID key the API keeps there.
+    let mut settled = (*config).clone();
+    shared::care::web_push::provision(&db, &mut settled).await?;
+    let config = Arc::new(settled);
     let mailer = Mailer::from_config(&config.mail)?;
     let metrics_bind = config.worker.metrics_bind;
     shared::care::readiness::warn_not_configured(&config, true);

@@ -3,6 +3,7 @@
 
 channel_fcm = Push notification (Android)
 channel_apns = Push notification (iPhone)
+channel_webpush = Web notification (browser)
 channel_email = Email
 channel_log = Not sent (no delivery set up)
 
@@ -38,6 +39,7 @@ role_patient = Patient
 
 platform_ios = iPhone
 platform_android = Android
+platform_web = Web browser
 
 lang_en = English
 lang_es = Spanish

@@ -3,6 +3,7 @@
 
 channel_fcm = Notificación push (Android)
 channel_apns = Notificación push (iPhone)
+channel_webpush = Notificación web (navegador)
 channel_email = Correo electrónico
 channel_log = No enviado (sin envío configurado)
 
@@ -38,6 +39,7 @@ role_patient = Paciente
 
 platform_ios = iPhone
 platform_android = Android
+platform_web = Navegador web
 
 lang_en = Inglés
 lang_es = Español

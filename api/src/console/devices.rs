@@ -29,6 +29,7 @@ pub fn rows(t: &Strings, devices: &[Device], tz: &TimeZone) -> Vec<DeviceRow> {
                 match d.provider {
                     PushProvider::Fcm => DeliveryChannel::Fcm,
                     PushProvider::Apns => DeliveryChannel::Apns,
+                    PushProvider::WebPush => DeliveryChannel::WebPush,
                 },
             ),
             app_version: d.app_version.clone().unwrap_or_else(|| t.none.to_owned()),

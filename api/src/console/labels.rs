@@ -20,6 +20,7 @@ pub fn channel(t: &Strings, c: DeliveryChannel) -> &'static str {
     match c {
         DeliveryChannel::Fcm => t.channel_fcm,
         DeliveryChannel::Apns => t.channel_apns,
+        DeliveryChannel::WebPush => t.channel_webpush,
         DeliveryChannel::Email => t.channel_email,
         DeliveryChannel::Log => t.channel_log,
     }
@@ -131,6 +132,7 @@ pub fn platform(t: &Strings, p: Platform) -> &'static str {
     match p {
         Platform::Ios => t.platform_ios,
         Platform::Android => t.platform_android,
+        Platform::Web => t.platform_web,
     }
 }
 

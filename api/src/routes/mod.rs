@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clinic;
 pub mod ops;
 pub mod patient;
+pub mod push;
 
 use actix_web::web;
 
@@ -13,4 +14,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     clinic::configure(cfg);
     patient::configure(cfg);
+    push::configure(cfg);
 }

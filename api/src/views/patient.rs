@@ -2,119 +2,13 @@
 //! devices.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::care::devices::{Device, DeviceForm};
 use shared::care::preferences;
 use shared::care::profile::{self, Booking};
-use shared::domain::{ApnsEnvironment, PushProvider};
-use shared::domain::{BookingId, DeviceId, PatientId};
-use shared::domain::{LocalTime, Locale, LockScreenPreview, Platform, QuietHours, TimeZone};
+use shared::domain::{BookingId, PatientId};
+use shared::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
 use shared::{Error, FieldError};
 
 use super::prompt::{PromptView, rfc3339};
-use crate::validate;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct RegisterDevice {
-    #[schema(value_type = Platform)]
-    pub platform: String,
-    /// The FCM registration token (32–4096 characters of `A-Za-z0-9_-:.`) or the APNs device
-    /// token (64–200 hexadecimal digits), depending on `provider`.
-    pub token: String,
-    pub app_version: Option<String>,
-    /// The service the token belongs to (Flutter and React Native apps register FCM tokens on
-    /// iOS). Default: `fcm` on android, `apns` on ios.
-    #[schema(value_type = Option<PushProvider>)]
-    pub provider: Option<String>,
-    /// `sandbox` for builds installed from Xcode; APNs devices only. Default: `production`.
-    #[schema(value_type = Option<ApnsEnvironment>)]
-    pub apns_environment: Option<String>,
-}
-
-impl RegisterDevice {
-    pub fn parse(self) -> Result<DeviceForm, Error> {
-        let mut errors = Vec::new();
-        let platform = Platform::parse(self.platform.trim());
-        if platform.is_none() {
-            errors.push(FieldError::new("platform", "must be ios or android"));
-        }
-        let app_version = validate::optional_text(self.app_version.as_deref(), 64)
-            .map_err(|m| errors.push(FieldError::new("app_version", m)))
-            .unwrap_or_default();
-        let provider = match self.provider.as_deref().map(str::trim) {
-            None => platform.map(PushProvider::default_for),
-            Some(p) => {
-                let parsed = PushProvider::parse(p);
-                if parsed.is_none() {
-                    errors.push(FieldError::new("provider", "must be fcm or apns"));
-                }
-                parsed
-            }
-        };
-        let token = validate::push_token(&self.token, provider)
-            .map_err(|m| errors.push(FieldError::new("token", m)))
-            .unwrap_or_default();
-        if platform == Some(Platform::Android) && provider == Some(PushProvider::Apns) {
-            errors.push(FieldError::new(
-                "provider",
-                "APNs cannot reach an android device",
-            ));
-        }
-        let apns_environment = match self.apns_environment.as_deref().map(str::trim) {
-            None => (provider == Some(PushProvider::Apns)).then_some(ApnsEnvironment::Production),
-            Some(e) => match ApnsEnvironment::parse(e) {
-                None => {
-                    errors.push(FieldError::new(
-                        "apns_environment",
-                        "must be production or sandbox",
-                    ));
-                    None
-                }
-                Some(_) if provider == Some(PushProvider::Fcm) => {
-                    errors.push(FieldError::new(
-                        "apns_environment",
-                        "applies to APNs devices only",
-                    ));
-                    None
-                }
-                env => env,
-            },
-        };
-        match (platform, provider) {
-            (Some(platform), Some(provider)) if errors.is_empty() => Ok(DeviceForm {
-                platform,
-                token,
-                app_version,
-                provider,
-                apns_environment,
-            }),
-            _ => Err(Error::Validation(errors)),
-        }
-    }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct DeviceView {
-    pub id: DeviceId,
-    pub platform: Platform,
-    pub app_version: Option<String>,
-    pub active: bool,
-    pub provider: PushProvider,
-    /// `null` for FCM devices.
-    pub apns_environment: Option<ApnsEnvironment>,
-}
-
-impl From<Device> for DeviceView {
-    fn from(d: Device) -> Self {
-        Self {
-            id: d.id,
-            platform: d.platform,
-            app_version: d.app_version,
-            active: d.active,
-            provider: d.provider,
-            apns_environment: d.apns_environment,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

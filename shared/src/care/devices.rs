@@ -8,7 +8,8 @@ use crate::db::{Db, devices, patients};
 use crate::domain::{ClinicId, DeviceId, PatientId};
 use crate::error::{Error, Result};
 
-pub use crate::db::devices::{Device, DeviceForm, Registered};
+pub use crate::db::devices::{Device, DeviceForm, Registered, WebPushKeys};
+pub use crate::domain::EndpointPolicy;
 
 /// Registers a push token (already checked: platform, provider, token shape) for the patient.
 /// A token already known is re-activated and moved to this patient (a phone changes hands, or

@@ -22,7 +22,8 @@
 //! - [`check_ins`] — the clinical loop: a patient's check-in, its triage against the healing
 //!   timeline, and the escalation to the clinic.
 //! - [`profile`] — the patient reading their own profile, timeline and booked next session.
-//! - [`devices`] — the patient's phones for push: register, remove.
+//! - [`devices`] — the patient's phones and browsers for push: register, remove;
+//!   [`web_push`] — the VAPID key settled at start.
 //! - [`clinic`] — the clinic's details and its audit log.
 //! - [`demo`] — the demo seed's account writes (not a product workflow; the seed's clinical
 //!   history goes through the use cases above).
@@ -57,6 +58,7 @@ pub mod rights;
 pub mod roster;
 pub mod staff;
 pub mod treatments;
+pub mod web_push;
 
 /// The database handle every use case takes; callers hold it and pass it in, and never reach
 /// `crate::db` themselves.

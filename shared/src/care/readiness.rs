@@ -35,6 +35,10 @@ pub enum DeliveryService {
     Fcm,
     /// `AFTERCARE_APNS_*`: without it iOS devices are skipped.
     Apns,
+    /// `AFTERCARE_VAPID_PRIVATE_KEY`: without it (on PostgreSQL; the embedded SQLite default
+    /// keeps a generated key) browsers cannot subscribe and Web Push devices are skipped.
+    #[serde(rename = "webpush")]
+    WebPush,
 }
 
 impl DeliveryService {
@@ -43,6 +47,7 @@ impl DeliveryService {
             DeliveryService::Smtp => "smtp",
             DeliveryService::Fcm => "fcm",
             DeliveryService::Apns => "apns",
+            DeliveryService::WebPush => "webpush",
         }
     }
 
@@ -56,20 +61,29 @@ impl DeliveryService {
             DeliveryService::Apns => {
                 "AFTERCARE_APNS_KEY_FILE, AFTERCARE_APNS_KEY_ID, AFTERCARE_APNS_TEAM_ID and AFTERCARE_APNS_TOPIC"
             }
+            DeliveryService::WebPush => {
+                "AFTERCARE_VAPID_PRIVATE_KEY (a key from `api vapid generate`)"
+            }
         }
     }
 }
 
 /// The delivery channels this process sends on and `config` has no settings for, in the order
-/// SMTP, FCM, APNs. `pushes`: whether the process runs the delivery loop (a worker, or the API
-/// with its embedded loop); an API without it only sends invitation emails, so only SMTP is
-/// its concern (the worker's own `/readyz` reports the push channels).
+/// SMTP, FCM, APNs, Web Push. `pushes`: whether the process runs the delivery loop (a worker,
+/// or the API with its embedded loop); an API without it only sends invitation emails, so only
+/// SMTP is its concern (the worker's own `/readyz` reports the push channels) — and Web Push,
+/// whose public key the API hands out to browsers. Called after
+/// [`crate::care::web_push::provision`], so the embedded default's kept key counts.
 pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     let mut missing = Vec::new();
     if config.mail.smtp.is_none() {
         missing.push(DeliveryService::Smtp);
     }
+    let webpush = config.webpush.vapid_private_key.is_none();
     if !pushes {
+        if webpush {
+            missing.push(DeliveryService::WebPush);
+        }
         return missing;
     }
     if config.fcm.is_none() {
@@ -77,6 +91,9 @@ pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     }
     if config.apns.is_none() {
         missing.push(DeliveryService::Apns);
+    }
+    if webpush {
+        missing.push(DeliveryService::WebPush);
     }
     missing
 }
@@ -94,6 +111,9 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
                 }
                 DeliveryService::Fcm => "Android devices get no push; their prompts go by email",
                 DeliveryService::Apns => "iOS devices get no push; their prompts go by email",
+                DeliveryService::WebPush => {
+                    "Web Push is off: the web app cannot turn on notifications and browsers' prompts go by email"
+                }
             };
             tracing::warn!(
                 channel = service.as_str(),

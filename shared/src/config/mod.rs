@@ -103,6 +103,30 @@ pub struct ApnsConfig {
     pub sandbox_base_url: String,
 }
 
+/// Web Push (RFC 8030) settings. Whether Web Push is on is decided at start from these and the
+/// backend (`crate::care::web_push::vapid_keys`): a configured key, else on the embedded SQLite
+/// default one generated and kept in the database, else off.
+#[derive(Debug, Clone)]
+pub struct WebPushConfig {
+    /// The VAPID private key as configured (`AFTERCARE_VAPID_PRIVATE_KEY` or its `_FILE`),
+    /// already checked to parse (`crate::push::webpush::VapidKey::parse`).
+    pub vapid_private_key: Option<Secret<String>>,
+    /// The VAPID `sub` claim (RFC 8292 §2.1): a `mailto:` or `https:` URL.
+    pub subject: String,
+    /// Whether subscriptions may name a loopback push service over plain http. No setting turns
+    /// this on: only tests set it, for their fake push service on 127.0.0.1.
+    pub allow_loopback_endpoints: bool,
+}
+
+impl WebPushConfig {
+    /// The endpoint rule subscriptions are checked with.
+    pub fn endpoint_policy(&self) -> crate::domain::EndpointPolicy {
+        crate::domain::EndpointPolicy {
+            allow_loopback: self.allow_loopback_endpoints,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpTls {
     None,
@@ -153,6 +177,7 @@ pub struct Config {
     pub worker: WorkerConfig,
     pub fcm: Option<FcmConfig>,
     pub apns: Option<ApnsConfig>,
+    pub webpush: WebPushConfig,
     pub mail: MailConfig,
     pub demo: bool,
     pub protocol_dir: Option<String>,

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use super::settings::{self as s, Setting};
 use super::{
     ApnsConfig, Config, ConfigError, EmbeddedWorker, Environment, FcmConfig, JwtConfig, LogFormat,
-    MailConfig, Secret, SmtpConfig, SmtpTls, WorkerConfig,
+    MailConfig, Secret, SmtpConfig, SmtpTls, WebPushConfig, WorkerConfig,
 };
 use crate::db::DatabaseUrl;
 
@@ -118,6 +118,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         smtp: smtp(&v)?,
         from: v.parse(&s::MAIL_FROM)?,
     };
+    let webpush = webpush(&v, &mail)?;
     Ok(Config {
         env,
         database_url,
@@ -137,6 +138,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         worker,
         fcm,
         apns,
+        webpush,
         mail,
         demo: v.switch(&s::DEMO)?,
         protocol_dir: v.owned(&s::PROTOCOL_DIR),
@@ -320,6 +322,46 @@ fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {
             "APNs needs AFTERCARE_APNS_KEY_FILE, _KEY_ID, _TEAM_ID and _TOPIC together",
         )),
     }
+}
+
+fn webpush(v: &Vars<'_>, mail: &MailConfig) -> Result<WebPushConfig, ConfigError> {
+    let vapid_private_key = match v.owned(&s::VAPID_PRIVATE_KEY) {
+        None => None,
+        Some(raw) => {
+            crate::push::webpush::VapidKey::parse(&raw)
+                .map_err(|m| err(&s::VAPID_PRIVATE_KEY, m))?;
+            Some(Secret::new(raw))
+        }
+    };
+    let subject = match v.owned(&s::VAPID_SUBJECT) {
+        Some(sub) => {
+            let sub = sub.trim().to_owned();
+            let ok = sub
+                .strip_prefix("mailto:")
+                .is_some_and(|a| a.contains('@') && !a.contains(char::is_whitespace))
+                || (sub.starts_with("https://") && reqwest::Url::parse(&sub).is_ok());
+            if !ok {
+                return Err(err(
+                    &s::VAPID_SUBJECT,
+                    "must be a mailto: or https: URL (RFC 8292 section 2.1)",
+                ));
+            }
+            sub
+        }
+        None => {
+            let public = v.value(&s::PUBLIC_URL).trim_end_matches('/');
+            if public.starts_with("https://") {
+                public.to_owned()
+            } else {
+                format!("mailto:{}", mail.from.email)
+            }
+        }
+    };
+    Ok(WebPushConfig {
+        vapid_private_key,
+        subject,
+        allow_loopback_endpoints: false,
+    })
 }
 
 fn smtp(v: &Vars<'_>) -> Result<Option<SmtpConfig>, ConfigError> {

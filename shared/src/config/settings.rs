@@ -268,6 +268,20 @@ pub const APNS_SANDBOX_BASE_URL: Setting = Setting::with_default(
     "https://api.sandbox.push.apple.com",
     "APNs endpoint for devices registered with apns_environment sandbox (builds from Xcode)",
 );
+pub const VAPID_PRIVATE_KEY: Setting = Setting::derived(
+    "AFTERCARE_VAPID_PRIVATE_KEY",
+    "generated at first start and kept in the database on the embedded SQLite default; Web Push off on PostgreSQL",
+    "Web Push VAPID signing key (RFC 8292): the base64url raw 32-byte P-256 private key as `api vapid generate` or web-push tools print it, or a PKCS#8 PEM",
+);
+pub const VAPID_PRIVATE_KEY_FILE: Setting = Setting::optional(
+    "AFTERCARE_VAPID_PRIVATE_KEY_FILE",
+    "file holding AFTERCARE_VAPID_PRIVATE_KEY (a Docker or Kubernetes secret); setting both is an error",
+);
+pub const VAPID_SUBJECT: Setting = Setting::derived(
+    "AFTERCARE_VAPID_SUBJECT",
+    "AFTERCARE_PUBLIC_URL when https, else mailto: the address of AFTERCARE_MAIL_FROM",
+    "the contact push services see in the VAPID token's `sub` (a mailto: or https: URL)",
+);
 pub const SMTP_HOST: Setting = Setting::optional(
     "AFTERCARE_SMTP_HOST",
     "SMTP server; unset means email is written to the log instead",
@@ -334,6 +348,9 @@ pub const SETTINGS: &[&Setting] = &[
     &APNS_TOPIC,
     &APNS_BASE_URL,
     &APNS_SANDBOX_BASE_URL,
+    &VAPID_PRIVATE_KEY,
+    &VAPID_PRIVATE_KEY_FILE,
+    &VAPID_SUBJECT,
     &SMTP_HOST,
     &SMTP_PORT,
     &SMTP_TLS,
@@ -349,6 +366,7 @@ pub const FROM_FILE: &[(&Setting, &Setting)] = &[
     (&DATABASE_URL, &DATABASE_URL_FILE),
     (&JWT_SECRET, &JWT_SECRET_FILE),
     (&SMTP_PASSWORD, &SMTP_PASSWORD_FILE),
+    (&VAPID_PRIVATE_KEY, &VAPID_PRIVATE_KEY_FILE),
 ];
 
 /// The declaration named `name`, if the service reads such a variable.

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{delivery_attempts, devices};
 use crate::domain::{ApnsEnvironment, DeliveryOutcome, Platform, PushProvider};
-use crate::domain::{DeviceId, PatientId};
+use crate::domain::{DeviceId, EndpointPolicy, PatientId, WebPushSubscription};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,11 +26,17 @@ pub struct Device {
     pub provider: PushProvider,
     /// The APNs host the token is valid on; `None` for FCM devices.
     pub apns_environment: Option<ApnsEnvironment>,
+    /// A Web Push subscription's keys (base64url, RFC 8291 §2): the user agent's P-256 public
+    /// key and its authentication secret; `None` for FCM and APNs devices. Its endpoint URL is
+    /// the `token`.
+    pub webpush_p256dh: Option<String>,
+    pub webpush_auth: Option<String>,
 }
 
 /// A phone registering for push (docs/CONTRACT.md `POST /v1/me/devices`), parsed: `provider` and
 /// `apns_environment` already defaulted (FCM on android, APNs production on ios) and consistent
-/// (an environment only for APNs).
+/// (an environment only for APNs). A Web Push subscription is built by [`DeviceForm::web_push`]
+/// only, so its keys are always checked.
 #[derive(Debug, Clone)]
 pub struct DeviceForm {
     pub platform: Platform,
@@ -38,9 +44,47 @@ pub struct DeviceForm {
     pub app_version: Option<String>,
     pub provider: PushProvider,
     pub apns_environment: Option<ApnsEnvironment>,
+    /// A Web Push subscription's keys; `None` for the other providers.
+    pub webpush: Option<WebPushKeys>,
+}
+
+/// A Web Push subscription's keys as stored (unpadded base64url).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebPushKeys {
+    pub p256dh: String,
+    pub auth: String,
 }
 
 impl DeviceForm {
+    /// A browser's Web Push subscription as a device (`platform: web`, `provider: webpush`):
+    /// the endpoint is the device's token, the keys are kept beside it. `app_version` is the
+    /// web app's, already checked by the caller (at most 64 characters, no control character).
+    ///
+    /// # Errors
+    /// `Validation` (422) naming `subscription.endpoint`, `subscription.keys.p256dh`,
+    /// `subscription.keys.auth` — the rules of [`WebPushSubscription::parse`] (https with a
+    /// public DNS host; loopback only when `policy` allows it, which only tests do).
+    pub fn web_push(
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+        app_version: Option<&str>,
+        policy: EndpointPolicy,
+    ) -> Result<Self> {
+        let sub = WebPushSubscription::parse(endpoint, p256dh, auth, policy)?;
+        Ok(Self {
+            platform: Platform::Web,
+            token: sub.endpoint,
+            app_version: app_version.map(str::to_owned),
+            provider: PushProvider::WebPush,
+            apns_environment: None,
+            webpush: Some(WebPushKeys {
+                p256dh: sub.p256dh,
+                auth: sub.auth,
+            }),
+        })
+    }
+
     /// A device with the defaults of its platform.
     pub fn of_platform(platform: Platform, token: &str, app_version: Option<&str>) -> Self {
         let provider = PushProvider::default_for(platform);
@@ -51,6 +95,7 @@ impl DeviceForm {
             provider,
             apns_environment: (provider == PushProvider::Apns)
                 .then_some(ApnsEnvironment::Production),
+            webpush: None,
         }
     }
 }
@@ -85,6 +130,8 @@ pub fn register(
         updated_at: now,
         provider: new.provider,
         apns_environment: new.apns_environment,
+        webpush_p256dh: new.webpush.as_ref().map(|k| k.p256dh.clone()),
+        webpush_auth: new.webpush.as_ref().map(|k| k.auth.clone()),
     };
     match diesel::insert_into(devices::table)
         .values(&device)
@@ -115,6 +162,8 @@ fn reactivate(
             devices::app_version.eq(&new.app_version),
             devices::provider.eq(new.provider),
             devices::apns_environment.eq(new.apns_environment),
+            devices::webpush_p256dh.eq(new.webpush.as_ref().map(|k| k.p256dh.clone())),
+            devices::webpush_auth.eq(new.webpush.as_ref().map(|k| k.auth.clone())),
             devices::active.eq(true),
             devices::last_error.eq(None::<String>),
             devices::updated_at.eq(now),

@@ -34,6 +34,7 @@ pub mod treatments;
 pub mod types;
 mod url;
 pub mod users;
+pub mod vapid;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -199,6 +199,16 @@ diesel::table! {
         updated_at -> Timestamp,
         provider -> Text,
         apns_environment -> Nullable<Text>,
+        webpush_p256dh -> Nullable<Text>,
+        webpush_auth -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    vapid_keys (id) {
+        id -> Integer,
+        private_key -> Text,
+        created_at -> Timestamp,
     }
 }
 

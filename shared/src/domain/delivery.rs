@@ -57,7 +57,13 @@ impl PromptStatus {
 code_enum!(
     /// How a message went out (`prompts.channel`, `delivery_attempts.channel`). `log` is the
     /// mail channel when no SMTP server is configured: the message is written to the log only.
-    DeliveryChannel { Fcm => "fcm", Apns => "apns", Email => "email", Log => "log" }
+    DeliveryChannel {
+        Fcm => "fcm",
+        Apns => "apns",
+        WebPush => "webpush",
+        Email => "email",
+        Log => "log",
+    }
 );
 
 code_enum!(
@@ -74,8 +80,9 @@ code_enum!(
 code_enum!(
     /// The push service a device's token belongs to (`devices.provider`). Apps built with
     /// Flutter or React Native register FCM tokens on iOS too, so the platform alone does not
-    /// tell; a device that does not say gets FCM on android and APNs on ios.
-    PushProvider { Fcm => "fcm", Apns => "apns" }
+    /// tell; a device that does not say gets FCM on android and APNs on ios. `webpush` is a
+    /// browser's Web Push subscription (RFC 8030), the only provider of platform `web`.
+    PushProvider { Fcm => "fcm", Apns => "apns", WebPush => "webpush" }
 );
 
 impl PushProvider {
@@ -84,6 +91,7 @@ impl PushProvider {
         match platform {
             super::Platform::Android => PushProvider::Fcm,
             super::Platform::Ios => PushProvider::Apns,
+            super::Platform::Web => PushProvider::WebPush,
         }
     }
 }

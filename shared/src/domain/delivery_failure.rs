@@ -43,8 +43,9 @@ impl DeliveryFailure {
             "no_valid_device" => return DeliveryFailure::DeviceGone,
             _ => {}
         }
-        const GONE: [&str; 5] = [
+        const GONE: [&str; 6] = [
             "Unregistered",
+            "subscription gone",
             "BadDeviceToken",
             "UNREGISTERED",
             "INVALID_REGISTRATION_TOKEN",
@@ -54,8 +55,9 @@ impl DeliveryFailure {
         // topic" means the app's bundle id in our settings is wrong, a sender-id mismatch the
         // Firebase project: the operator's to fix, not the patient's phone. Checked first, so
         // "DeviceTokenNotForTopic" never reads as a bad token.
-        const SETUP: [&str; 12] = [
+        const SETUP: [&str; 13] = [
             "DeviceTokenNotForTopic",
+            "VAPID",
             "Topic",
             "ProviderToken",
             "BadCertificate",

@@ -13,6 +13,7 @@ mod people;
 mod plan;
 pub mod search;
 mod sql;
+pub mod web_push;
 
 pub use audit::AuditAction;
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
@@ -33,6 +34,7 @@ pub use people::{
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};
 pub use sql::CorruptValue;
+pub use web_push::{EndpointPolicy, WebPushSubscription};
 
 /// Implements `as_str`, `parse`, `ALL`, `Display`, serde, the schema and the `Text` column
 /// mapping (the code is what is stored; an unknown stored code is a [`CorruptValue`]) for a

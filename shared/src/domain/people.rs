@@ -35,7 +35,11 @@ code_enum!(
 
 code_enum!(Locale { En => "en", Es => "es" });
 
-code_enum!(Platform { Ios => "ios", Android => "android" });
+code_enum!(
+    /// What a push device is: a phone app (`ios`, `android`) or a browser's Web Push
+    /// subscription (`web`, the patient web app).
+    Platform { Ios => "ios", Android => "android", Web => "web" }
+);
 
 code_enum!(
     /// What a push may show on a locked screen: `private` shows a neutral text only.

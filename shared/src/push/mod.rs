@@ -3,6 +3,7 @@
 
 pub mod apns;
 pub mod fcm;
+pub mod webpush;
 
 use std::time::Duration;
 

@@ -98,7 +98,7 @@ both_backends! {
         // The body names what is not configured (no SMTP, FCM or APNs here), and what the
         // push providers refused: never a 503 by itself.
         let ready: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
-        assert_eq!(ready["not_configured"], serde_json::json!(["smtp", "fcm", "apns"]));
+        assert_eq!(ready["not_configured"], serde_json::json!(["smtp", "fcm", "apns", "webpush"]));
         assert_eq!(ready["push_config_errors"], serde_json::json!([]));
         w.metrics.push_config_error("apns", "BadTopic");
         let ready: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();

@@ -24,6 +24,7 @@ fn device(
         app_version: Some("2.0.0".to_owned()),
         provider,
         apns_environment: env,
+        webpush: None,
     }
 }
 

@@ -284,7 +284,7 @@ catalogue! {
 
     // words.ftl
     // (packed: the console's labels for stored codes, then the audit page)
-    channel_fcm, channel_apns, channel_email, channel_log,
+    channel_fcm, channel_apns, channel_webpush, channel_email, channel_log,
     failure_device_gone, failure_no_channel, failure_service_setup, failure_unreachable,
     failure_gave_up, failure_refused, failure_other,
     cancelled_discharged, cancelled_erased, cancelled_inactive, cancelled_missing,
@@ -294,7 +294,7 @@ catalogue! {
     prompt_scheduled, prompt_sending, prompt_sent, prompt_acknowledged, prompt_cancelled,
     prompt_failed,
     role_patient,
-    platform_ios, platform_android,
+    platform_ios, platform_android, platform_web,
     devices_title, device_platform, device_service, device_app_version, device_registered,
     device_state, device_live, device_off,
     lang_en, lang_es,

@@ -11,16 +11,21 @@ use crate::json::Json;
 use crate::pagination;
 use crate::path_id::PathId;
 use crate::state::AppState;
+use crate::views::device::{
+    DeviceView, RegisterDevice, RegisterSubscription, RegisterSubscriptionKeys,
+};
 use crate::views::my_lists::{DevicePage, DeviceSummary, PageParams};
-use crate::views::patient::{DeviceView, RegisterDevice};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(register).service(list).service(remove);
 }
 
-/// Registers this phone for push. Re-registering a known token returns it (200), moved to the
-/// caller and re-activated. `provider` says which service the token belongs to (default: FCM
-/// on android, APNs on ios) and `apns_environment` which APNs host (default: production).
+/// Registers this phone (or browser) for push. Re-registering a known token or endpoint returns
+/// it (200), moved to the caller and re-activated. `provider` says which service the token
+/// belongs to (default: FCM on android, APNs on ios) and `apns_environment` which APNs host
+/// (default: production). A browser sends `{platform: "web", provider: "webpush",
+/// subscription: {endpoint, keys: {p256dh, auth}}}` and no `token` (RFC 8030, RFC 8291): the
+/// endpoint must be an https URL of a push service with a public DNS name.
 #[utoipa::path(
     operation_id = "registerDevice",
     tag = "patient",
@@ -38,7 +43,9 @@ pub async fn register(
     me: PatientUser,
     body: Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
-    let new = body.into_inner().parse()?;
+    let new = body
+        .into_inner()
+        .parse(state.config.webpush.endpoint_policy())?;
     let (device, how) = devices::register(&state.db, &me.patient_id(), new, now()).await?;
     let view = DeviceView::from(device);
     Ok(match how {
@@ -108,6 +115,13 @@ pub async fn remove(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(register, list, remove),
-    components(schemas(RegisterDevice, DeviceView, DevicePage, DeviceSummary))
+    components(schemas(
+        RegisterDevice,
+        RegisterSubscription,
+        RegisterSubscriptionKeys,
+        DeviceView,
+        DevicePage,
+        DeviceSummary
+    ))
 )]
 pub struct Doc;
