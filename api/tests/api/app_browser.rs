@@ -537,23 +537,31 @@ impl Walk {
         // Back on an app page (registration_id reads chrome://serviceworker-internals).
         c.goto(&self.url("/app/")).await.unwrap();
         el(c, Locator::Css("main h1")).await;
-        cdp.deliver_push(&self.base, registration, &payload).await;
+        // The service worker is active and the page controlled before the message is handed
+        // over; a message handed to a worker still starting can be lost, so it is handed over
+        // again (same tag: the notification is replaced, not doubled) until it shows.
+        c.execute_async(
+            "const done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then(() => done(true));",
+            vec![],
+        )
+        .await
+        .unwrap();
         let tag = parsed["tag"].as_str().unwrap().to_owned();
-        let started = std::time::Instant::now();
-        loop {
-            let shown = notifications(c).await;
-            if let Some(n) = shown
-                .into_iter()
-                .find(|n| n.tag == tag && n.title == parsed["title"])
-            {
-                return n;
+        for _ in 0..4 {
+            cdp.deliver_push(&self.base, registration, &payload).await;
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_secs(5) {
+                let shown = notifications(c).await;
+                if let Some(n) = shown
+                    .into_iter()
+                    .find(|n| n.tag == tag && n.title == parsed["title"])
+                {
+                    return n;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(10),
-                "no notification for {payload}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
+        panic!("no notification for {payload}");
     }
 }
 

@@ -179,8 +179,7 @@ pub struct Shown {
     pub data: Value,
 }
 
-/// The notifications the page's service worker registration shows now, waiting up to
-/// [`PAGE_WAIT`] for at least one.
+/// The notifications the page's service worker registration shows now.
 pub async fn notifications(c: &Client) -> Vec<Shown> {
     let script = r#"
         const done = arguments[arguments.length - 1];
@@ -189,16 +188,9 @@ pub async fn notifications(c: &Client) -> Vec<Shown> {
             .then(ns => done(ns.map(n => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }))))
             .catch(e => done(String(e)));
     "#;
-    let started = std::time::Instant::now();
-    loop {
-        let found = c.execute_async(script, vec![]).await.unwrap();
-        let shown: Vec<Shown> = serde_json::from_value(found.clone())
-            .unwrap_or_else(|e| panic!("getNotifications: {found} ({e})"));
-        if !shown.is_empty() || started.elapsed() > PAGE_WAIT {
-            return shown;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let found = c.execute_async(script, vec![]).await.unwrap();
+    serde_json::from_value(found.clone())
+        .unwrap_or_else(|e| panic!("getNotifications: {found} ({e})"))
 }
 
 /// One Cache Storage entry: its cache, its URL, and its body as text.
