@@ -337,6 +337,14 @@ impl Walk {
                 .await
                 .unwrap()
         );
+        assert!(
+            !el(c, Locator::Id("turn-on"))
+                .await
+                .is_displayed()
+                .await
+                .unwrap(),
+            "only one of the two buttons at a time"
+        );
         self.check(c, "notifications-on").await;
         let device = self.web_push_device(app).await;
         assert_eq!(device.token, fake.endpoint());
@@ -384,6 +392,13 @@ impl Walk {
             Locator::Css("#notifications-state[data-state=state-off]"),
         )
         .await;
+        assert!(
+            !el(c, Locator::Id("turn-off"))
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
         assert!(self.web_push_devices(app).await.is_empty());
 
         // Offline page and the 404 page.
