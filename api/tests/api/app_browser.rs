@@ -11,7 +11,7 @@
 //! (every cache opened, every entry read). How Web Push is reached without a real push service
 //! is [`push`]'s module documentation.
 //!
-//! Every page on the way goes through [`harness::check_app_page`] (axe-core with no serious or
+//! Every page on the way goes through [`harness::app_page_problems`] (axe-core with no serious or
 //! critical violation, no sideways scroll, 44-px touch targets at 390 and 320 px; screenshots
 //! under `target/app-screenshots/<lang>-<page>-<width>.png`), in English and in Spanish (the
 //! patient's language; the signed-out pages follow the browser's).
@@ -161,7 +161,7 @@ impl Walk {
         format!("{}{path}", self.base)
     }
 
-    /// Checks the page (see [`harness::check_app_page`]), keeping its problems for the end of
+    /// Checks the page (see [`harness::app_page_problems`]), keeping its problems for the end of
     /// the walk, so one run lists every page's.
     async fn check(&self, c: &Client, name: &str) {
         let found = app_page_problems(c, &self.page(name)).await;

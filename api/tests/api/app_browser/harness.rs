@@ -2,7 +2,7 @@
 //! ([`crate::console_browser::harness`]: Chromium through chromedriver, axe-core, the layout
 //! checks):
 //!
-//! - [`check_app_page`]: every app page at 1280, 390 and 320 px (a small phone): axe-core finds
+//! - [`app_page_problems`]: every app page at 1280, 390 and 320 px (a small phone): axe-core finds
 //!   no serious or critical WCAG 2.x A/AA or 2.2 AA violation, the page never scrolls sideways,
 //!   form controls' borders have 3:1 contrast, at both phone widths every control is a 44 × 44
 //!   px touch target; a full-page screenshot of each width under
@@ -34,21 +34,9 @@ pub fn screenshot_dir() -> PathBuf {
     target.join("app-screenshots")
 }
 
-/// Checks the page the browser shows at 1280, 390 and 320 px (see the module doc) and saves its
-/// screenshots as `<name>-<width>.png`; panics listing every problem found. Leaves the window
-/// at the desktop width.
-pub async fn check_app_page(c: &Client, name: &str) {
-    let problems = app_page_problems(c, name).await;
-    let url = c.current_url().await.map(|u| u.to_string());
-    assert!(
-        problems.is_empty(),
-        "page {name:?} ({url:?}) has {} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
-}
-
-/// What [`check_app_page`] finds wrong, one readable line (or block) per problem.
+/// What is wrong with the page the browser shows, checked at 1280, 390 and 320 px (see the
+/// module doc), one readable line (or block) per problem; saves its screenshots as
+/// `<name>-<width>.png`. Leaves the window at the desktop width.
 pub async fn app_page_problems(c: &Client, name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let dir = screenshot_dir();
