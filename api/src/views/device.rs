@@ -137,11 +137,10 @@ impl RegisterDevice {
         let mut errors = Vec::new();
         if self.platform.trim() != Platform::Web.as_str() {
             errors.push(FieldError::new(
-                "platform",
-                "must be web for a web push subscription",
+                "provider",
+                "webpush reaches web browsers only (platform web)",
             ));
-        }
-        if let Some(p) = self.provider.as_deref().map(str::trim)
+        } else if let Some(p) = self.provider.as_deref().map(str::trim)
             && p != PushProvider::WebPush.as_str()
         {
             errors.push(FieldError::new("provider", "must be webpush on web"));

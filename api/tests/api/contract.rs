@@ -16,7 +16,6 @@ use crate::helpers::TestApp;
 const NOT_YET_SERVED: &[&str] = &[
     "POST /v1/auth/sign-in-codes",
     "POST /v1/auth/sign-in-codes/redeem",
-    "GET /v1/push/vapid-public-key",
     "POST /v1/me/screenings",
     "POST /v1/webhooks/sms/inbound",
     "POST /v1/webhooks/sms/status",

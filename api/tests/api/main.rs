@@ -54,3 +54,4 @@ mod security_headers;
 mod startup;
 mod tenancy;
 mod treatments;
+mod web_push;

@@ -300,3 +300,236 @@ impl FakeApns {
         self.log.lock().unwrap().clone()
     }
 }
+
+/// What the fake push service saw in one request, checked as a real one would check it.
+#[derive(Debug, Clone)]
+pub struct WebPushRequest {
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    /// The VAPID JWT's claims (verified ES256 with the configured public key).
+    pub claims: Value,
+    /// The body decrypted with the subscription's private key (RFC 8291), as JSON.
+    pub payload: Value,
+    /// Every rule the request broke (headers, token, encryption); empty when all held.
+    pub problems: Vec<String>,
+}
+
+/// A Web Push service (RFC 8030) on loopback over HTTP/1.1, with one subscription: its private
+/// key and authentication secret decrypt what the worker sends; the VAPID key pair is the
+/// fake's, handed to the worker through `settings()`.
+pub struct FakeWebPush {
+    pub url: String,
+    pub vapid: shared::push::webpush::VapidKey,
+    pub ua_secret: p256::SecretKey,
+    pub auth: [u8; 16],
+    log: Arc<Mutex<Vec<WebPushRequest>>>,
+    script: Arc<Mutex<VecDeque<ApnsAnswer>>>,
+}
+
+impl FakeWebPush {
+    pub async fn start() -> Self {
+        use base64::Engine as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let vapid = shared::push::webpush::VapidKey::generate().unwrap();
+        let ua_secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+        let auth: [u8; 16] = rand::random();
+        let log: Arc<Mutex<Vec<WebPushRequest>>> = Arc::default();
+        let script: Arc<Mutex<VecDeque<ApnsAnswer>>> = Arc::default();
+        let point = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(vapid.public_key())
+            .unwrap();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let decoding =
+            jsonwebtoken::DecodingKey::from_ec_components(&b64(&point[1..33]), &b64(&point[33..]))
+                .unwrap();
+        let ctx = Arc::new((
+            decoding,
+            vapid.public_key().to_owned(),
+            ua_secret.clone(),
+            auth,
+            url.clone(),
+        ));
+        let (l, s) = (log.clone(), script.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (l, s, ctx) = (l.clone(), s.clone(), ctx.clone());
+                let svc = service_fn(move |req: hyper::Request<Incoming>| {
+                    let (l, s, ctx) = (l.clone(), s.clone(), ctx.clone());
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let bytes = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let headers = parts
+                            .headers
+                            .iter()
+                            .map(|(k, v)| {
+                                (k.to_string(), v.to_str().unwrap_or_default().to_owned())
+                            })
+                            .collect::<HashMap<_, _>>();
+                        let (claims, payload, problems) = check_web_push(&ctx, &headers, &bytes);
+                        l.lock().unwrap().push(WebPushRequest {
+                            path: parts.uri.path().to_owned(),
+                            headers,
+                            claims,
+                            payload,
+                            problems,
+                        });
+                        let (status, _, extra) =
+                            s.lock()
+                                .unwrap()
+                                .pop_front()
+                                .unwrap_or((201, None, Vec::new()));
+                        let mut resp = hyper::Response::builder().status(status);
+                        for (k, v) in extra {
+                            resp = resp.header(k, v);
+                        }
+                        Ok::<_, Infallible>(resp.body(Full::new(Bytes::new())).unwrap())
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        Self {
+            url,
+            vapid,
+            ua_secret,
+            auth,
+            log,
+            script,
+        }
+    }
+
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "AFTERCARE_VAPID_PRIVATE_KEY",
+                self.vapid.private_key_base64url(),
+            ),
+            (
+                "AFTERCARE_VAPID_SUBJECT",
+                "mailto:ops@care.example.test".to_owned(),
+            ),
+        ]
+    }
+
+    /// The subscription a browser would register: `(endpoint, p256dh, auth)`, base64url keys.
+    pub fn subscription(&self, name: &str) -> (String, String, String) {
+        use base64::Engine as _;
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        (
+            format!("{}/push/{name}", self.url),
+            b64.encode(
+                self.ua_secret
+                    .public_key()
+                    .to_encoded_point(false)
+                    .as_bytes(),
+            ),
+            b64.encode(self.auth),
+        )
+    }
+
+    /// The next answers: status, unused, extra headers.
+    pub fn answer(&self, answers: impl IntoIterator<Item = ApnsAnswer>) {
+        self.script.lock().unwrap().extend(answers);
+    }
+
+    pub fn requests(&self) -> Vec<WebPushRequest> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+type WebPushContext = (
+    jsonwebtoken::DecodingKey,
+    String,
+    p256::SecretKey,
+    [u8; 16],
+    String,
+);
+
+/// RFC 8030 headers, the RFC 8292 token (aud = this origin, exp within 24 h, sub set, k = the
+/// configured public key) and RFC 8291 decryption, as a push service checks them.
+fn check_web_push(
+    (decoding, public, secret, auth, origin): &WebPushContext,
+    headers: &HashMap<String, String>,
+    body: &[u8],
+) -> (Value, Value, Vec<String>) {
+    let mut problems = Vec::new();
+    let h = |k: &str| headers.get(k).cloned().unwrap_or_default();
+    if h("content-encoding") != "aes128gcm" {
+        problems.push(format!("content-encoding {:?}", h("content-encoding")));
+    }
+    if h("ttl").parse::<u64>().is_err() {
+        problems.push("ttl".into());
+    }
+    if !matches!(
+        h("urgency").as_str(),
+        "very-low" | "low" | "normal" | "high"
+    ) {
+        problems.push("urgency".into());
+    }
+    let topic = h("topic");
+    if topic.is_empty()
+        || topic.len() > 32
+        || !topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        problems.push(format!("topic {topic:?}"));
+    }
+    let auth_header = h("authorization");
+    let claims = match auth_header
+        .strip_prefix("vapid t=")
+        .and_then(|r| r.split_once(", k="))
+    {
+        Some((t, k)) => {
+            if k != public {
+                problems.push("k is not the configured public key".into());
+            }
+            let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+            v.set_audience(&[origin.as_str()]);
+            v.set_required_spec_claims(&["exp", "aud", "sub"]);
+            match jsonwebtoken::decode::<Value>(t, decoding, &v) {
+                Ok(data) => {
+                    let exp = data.claims["exp"].as_u64().unwrap_or_default();
+                    let now = chrono::Utc::now().timestamp() as u64;
+                    if exp > now + 24 * 3600 {
+                        problems.push("exp more than 24 h ahead".into());
+                    }
+                    if data.claims["sub"].as_str().is_none_or(str::is_empty) {
+                        problems.push("no sub".into());
+                    }
+                    data.claims
+                }
+                Err(e) => {
+                    problems.push(format!("vapid token: {e}"));
+                    Value::Null
+                }
+            }
+        }
+        None => {
+            problems.push("no vapid authorization".into());
+            Value::Null
+        }
+    };
+    let auth = web_push_native::Auth::clone_from_slice(auth);
+    let payload = match web_push_native::decrypt(body.to_vec(), secret, &auth) {
+        Ok(plain) => serde_json::from_slice(&plain).unwrap_or_else(|_| {
+            problems.push("payload is not JSON".into());
+            Value::Null
+        }),
+        Err(e) => {
+            problems.push(format!("decrypt: {e}"));
+            Value::Null
+        }
+    };
+    (claims, payload, problems)
+}

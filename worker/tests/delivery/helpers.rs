@@ -68,7 +68,9 @@ impl Env {
     pub fn worker_named(&self, id: &str) -> Worker {
         let mut vars = self.vars.clone();
         vars.insert("AFTERCARE_WORKER_ID".into(), id.into());
-        let config = Config::from_vars(&vars).unwrap();
+        let mut config = Config::from_vars(&vars).unwrap();
+        // The fake Web Push service listens on 127.0.0.1 over plain http.
+        config.webpush.allow_loopback_endpoints = true;
         let mailer = Mailer::from_config(&config.mail).unwrap();
         Worker::try_new(self.db.clone(), Arc::new(config), Metrics::new(), mailer).unwrap()
     }

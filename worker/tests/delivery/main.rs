@@ -18,3 +18,4 @@ mod providers;
 mod quota;
 mod skips;
 mod wakeup;
+mod webpush;
