@@ -43,7 +43,6 @@ sign_in_again = Sign in again
 ## Today
 today_title = Today
 hello = Hello, { $name }
-day_since = Day { $day } after your treatment
 today_nothing = Nothing new from your clinic right now.
 got_it = Got it
 seen = Seen
@@ -97,7 +96,6 @@ back_today = Back to today
 ## Next session
 next_title = Your next session
 next_none = No next session is booked yet. Your clinic will let you know.
-next_at = { $when }
 add_to_calendar = Add to calendar
 
 ## Settings

@@ -43,7 +43,6 @@ sign_in_again = Volver a iniciar sesión
 ## Hoy
 today_title = Hoy
 hello = Hola, { $name }
-day_since = Día { $day } después de tu tratamiento
 today_nothing = Ahora mismo no hay nada nuevo de tu clínica.
 got_it = Entendido
 seen = Visto
@@ -97,7 +96,6 @@ back_today = Volver a hoy
 ## Próxima sesión
 next_title = Tu próxima sesión
 next_none = Aún no hay una próxima sesión reservada. Tu clínica te avisará.
-next_at = { $when }
 add_to_calendar = Añadir al calendario
 
 ## Ajustes

@@ -50,9 +50,9 @@ struct SignedOutPage<'a> {
     message: &'a str,
 }
 
-/// Renders a pre-session page with `status`, setting the pre-session cookie its form's token is
-/// bound to.
-fn with_pre_cookie(
+/// Renders a pre-session page (sign-in, invitation, sign-in code) with `status`, setting the
+/// pre-session cookie its form's token is bound to (`render` gets the token).
+pub fn with_pre_cookie(
     state: &AppState,
     req: &HttpRequest,
     status: StatusCode,

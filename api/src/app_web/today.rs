@@ -117,6 +117,8 @@ struct PromptPage {
     title: String,
     card: Card,
     day: String,
+    /// For a prompt not due yet: when it is planned.
+    note: Option<String>,
 }
 
 /// `GET /app/`: the prompts that need the patient now (every one due and not yet seen, newest
@@ -214,12 +216,15 @@ pub async fn prompt(
         .ok_or_else(AppError::not_found)?;
     let card = Card::of(p, now());
     let day = t.fmt("day_label", &[("day", p.day.into())]);
+    let note = (card.shown == Shown::Coming)
+        .then(|| t.fmt("prompt_not_yet", &[("when", card.at.clone().into())]));
     page::ok(&PromptPage {
         t,
         nav: patient.nav("timeline"),
         title: card.title.clone(),
         card,
         day,
+        note,
     })
 }
 

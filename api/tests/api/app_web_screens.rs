@@ -3,11 +3,13 @@
 //! the export download and erasure with its confirmation.
 
 use chrono::{Duration, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
+use shared::testing::fixtures::FIXTURE_PASSWORD;
 
 use crate::app_web::signed_in_patient;
 use crate::both_backends;
 use crate::console_support::{Browser, location};
+use crate::helpers::fcm_token;
 use crate::treatments::{put_session, record, rows, treatment_body};
 
 both_backends! {
@@ -44,6 +46,10 @@ both_backends! {
         assert!(html.contains("Day 0"), "{html}");
         let later = prompts.last().unwrap();
         assert!(html.contains(&later.title), "coming prompts too");
+        let (status, html) = b.page(&format!("/app/prompts/{}", later.id)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("This message is planned for"), "{html}");
+        assert!(!html.contains("/acknowledge"), "nothing to acknowledge yet");
 
         let r = b
             .submit("/app/timeline", &format!("/app/prompts/{id}/acknowledge"), &[("back", "timeline")])
@@ -145,9 +151,29 @@ both_backends! {
     }
 
     async fn devices_are_listed_and_removed(app) {
-        let (mut b, _, _) = signed_in_patient(&app).await;
+        let (staff, _) = app.staff("clinician").await;
+        let (patient, token) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let mut b = Browser::new(&app);
+        let r = crate::app_web::sign_in(&mut b, &patient.email, FIXTURE_PASSWORD).await;
+        assert_eq!(r.status(), 303);
         let (status, html) = b.page("/app/devices").await;
         assert_eq!(status, 200);
+        assert!(html.contains("No device gets notifications yet"), "{html}");
+        let body = json!({"platform": "android", "token": fcm_token("app-web"), "app_version": "1.0.0"});
+        let r = app.post_json("/v1/me/devices", Some(&token), &body).await;
+        assert_eq!(r.status(), 201);
+        let device: Value = r.json().await.unwrap();
+        let id = device["id"].as_str().unwrap().to_owned();
+        let (status, html) = b.page("/app/devices").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Android phone") && html.contains(&format!("/app/devices/{id}/remove")), "{html}");
+        // Another patient cannot remove it.
+        let (mut other, _, _) = signed_in_patient(&app).await;
+        let r = other.submit("/app/devices", &format!("/app/devices/{id}/remove"), &[]).await;
+        assert_eq!(r.status(), 404);
+        let r = b.submit("/app/devices", &format!("/app/devices/{id}/remove"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, html) = b.page("/app/devices").await;
         assert!(html.contains("No device gets notifications yet"), "{html}");
         let (status, html) = b.page("/app/settings").await;
         assert_eq!(status, 200);

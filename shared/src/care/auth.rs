@@ -14,6 +14,8 @@
 //! - [`accept_invitation`], [`request_password_reset`], [`confirm_password_reset`] — one-time
 //!   codes.
 //! - [`console`] — the console's sign-in, session lookup, sign-out and first visit.
+//! - [`app`] — the patient web app's sign-in, session lookup, sign-out and first visit (the
+//!   console's kind of browser session, narrowed to patients).
 //! - [`check_session`], [`run_in_session`] — whether an access token's session is still live.
 //!
 //! None of these writes an audit entry: signing in and out is logged (`tracing`), without
