@@ -12,7 +12,9 @@
 //! 1. captures the SQL the API issues for one timeline read and one check-in (a second `api`
 //!    process whose connections run with `log_statement = all`, read back from the server log);
 //! 2. runs `wrk` (Lua script rotating over every patient's access token) for `GET /healthz`
-//!    (no database: what wrk and actix alone cost), `GET /v1/me/timeline` and
+//!    (no database: what wrk and actix alone cost), `GET /v1/me/timeline`, the web app's
+//!    timeline page `GET /app/timeline` (a session cookie per patient instead of a token,
+//!    opened with `shared::care::auth::app::open`; target p99 ≤ 20 ms at 64 connections) and
 //!    `POST /v1/me/check-ins`: req/s, p50/p99/p99.9, non-2xx and socket errors, the API's
 //!    peak RSS (`VmHWM`, reset before each run) and CPU;
 //! 3. runs `pgbench -M prepared` with the captured statements, the patient's values as
@@ -124,6 +126,19 @@ fn main() {
     };
     let static_route = load.wrk(&api, "GET", "/healthz", None, false);
     let timeline = load.wrk(&api, "GET", "/v1/me/timeline", None, true);
+    // The web app's timeline page: the same read rendered as HTML, signed in by cookie.
+    let cookies_file = dir.join("cookies.txt");
+    let cookies = rt.block_on(seed::app_sessions(&db, &clinic.ids));
+    std::fs::write(&cookies_file, cookies.join("\n") + "\n").unwrap();
+    let app_timeline = load.wrk_with(
+        &api,
+        "GET",
+        "/app/timeline",
+        None,
+        &cookies_file,
+        "Cookie",
+        "",
+    );
     let check_in = load.wrk(&api, "POST", "/v1/me/check-ins", Some(CHECK_IN_BODY), true);
     // pgbench's connections and the API's pool would not fit together under a default
     // `max_connections` of 100.
@@ -133,6 +148,7 @@ fn main() {
     let rows: Vec<(&str, Tool)> = vec![
         ("API GET /healthz (no database)", static_route),
         ("API GET /v1/me/timeline", timeline),
+        ("web app GET /app/timeline (cookie)", app_timeline),
         ("pgbench, the timeline's SQL", pg_timeline),
         ("API POST /v1/me/check-ins", check_in),
         ("pgbench, the check-in's SQL", pg_check_in),
@@ -152,8 +168,15 @@ fn main() {
     println!(
         "\ntimeline: API at {:.0}% of pgbench's rate (target ≥ 50%, p99 ≤ 20 ms); \
          check-in: API at {:.0}% of pgbench's rate",
-        ratio(&rows[1].1, &rows[2].1),
-        ratio(&rows[3].1, &rows[4].1)
+        ratio(&rows[1].1, &rows[3].1),
+        ratio(&rows[4].1, &rows[5].1)
+    );
+    let page = &rows[2].1;
+    println!(
+        "web app timeline page: p99 {:.2} ms at {connections} connections (target ≤ 20 ms), \
+         non-2xx {}",
+        page.p99_us / 1000.0,
+        page.failed
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -219,6 +219,22 @@ impl Load {
         } else {
             "X-Bench-Token"
         };
+        self.wrk_with(api, method, path, body, &self.tokens, header, "Bearer ")
+    }
+
+    /// `wrk` as [`Load::wrk`], each request carrying the next line of `credentials` in
+    /// `header` after `prefix` (a session cookie: `Cookie`, no prefix).
+    #[allow(clippy::too_many_arguments)]
+    pub fn wrk_with(
+        &self,
+        api: &Api,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        credentials: &Path,
+        header: &str,
+        prefix: &str,
+    ) -> Tool {
         let body = body.map_or("nil".to_owned(), |b| format!("[[{b}]]"));
         let script = self.dir.join("wrk.lua");
         std::fs::write(
@@ -237,7 +253,7 @@ end
 function request()
   i = i + 1
   local t = tokens[(i % #tokens) + 1]
-  return wrk.format("{method}", "{path}", {{["{header}"] = "Bearer " .. t, ["Content-Type"] = "application/json"}}, {body})
+  return wrk.format("{method}", "{path}", {{["{header}"] = "{prefix}" .. t, ["Content-Type"] = "application/json"}}, {body})
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -246,7 +262,7 @@ function done(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout))
 end
 "#,
-                tokens = self.tokens.display(),
+                tokens = credentials.display(),
             ),
         )
         .unwrap();

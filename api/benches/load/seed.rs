@@ -12,19 +12,33 @@ use shared::testing::fixtures;
 pub struct Clinic {
     /// Every patient's sign-in email (password `fixtures::FIXTURE_PASSWORD`).
     pub emails: Vec<String>,
+    /// Every patient's id, in the order of `emails`.
+    pub ids: Vec<shared::domain::PatientId>,
 }
 
 /// One clinic of `patients`, as the console bench seeds it (`benches/common/clinic.rs`).
 pub async fn clinic(db: &Db, patients: usize) -> Clinic {
     let protocol = Arc::new(Protocol::builtin().unwrap());
     let seeded = crate::common::clinic(db, &protocol, patients).await;
-    Clinic {
-        emails: seeded
-            .patients
-            .into_iter()
-            .map(|(_, email)| email)
-            .collect(),
+    let (ids, emails) = seeded.patients.into_iter().unzip();
+    Clinic { emails, ids }
+}
+
+/// Opens a web app session for every patient (`shared::care::auth::app::open`, what signing in
+/// to `/app/` ends with, without argon2's cost a thousand times over); returns the session
+/// cookies (`aftercare_app=<secret>`) in the order of `ids`.
+pub async fn app_sessions(db: &Db, ids: &[shared::domain::PatientId]) -> Vec<String> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let secret = shared::care::auth::app::open(db, &id.as_user(), None)
+            .await
+            .unwrap();
+        out.push(format!(
+            "{}={secret}",
+            api::app_web::session::SESSION_COOKIE
+        ));
     }
+    out
 }
 
 /// Signs every patient in through `POST /v1/auth/login`, two at a time (argon2 is the cost);

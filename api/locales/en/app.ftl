@@ -119,6 +119,24 @@ settings_devices = My devices
 settings_notifications = Notifications in this browser
 settings_account = My data and account
 
+## Notifications in this browser
+notifications_title = Notifications
+notifications_intro = Your clinic's care reminders can appear on this phone or computer as notifications, even when the app is closed: when to moisturise, sun protection, and the signs that mean you should call the clinic.
+notifications_lock_screen = Unless you choose otherwise, a notification shows only "You have a new care reminder", nothing about your treatment or your skin.
+notifications_preview_link = Choose what a locked screen shows
+notifications_asked = Your browser asks for your permission only after you press the button.
+notifications_turn_on = Turn on notifications
+notifications_turn_off = Turn off notifications
+notifications_on = Notifications are on in this browser.
+notifications_off = Notifications are off in this browser. Your reminders are always here in the app, on Today and in the timeline.
+notifications_working = One moment…
+notifications_dismissed = Notifications were not allowed. Press the button again when you are ready.
+notifications_denied = Notifications are blocked for this site. To turn them on, allow notifications for this site in your browser's settings, then come back to this page.
+notifications_unsupported = This browser cannot show notifications from the app. On an iPhone or iPad, first add the app to your home screen (Share, then "Add to Home Screen") and open it from there.
+notifications_failed = Notifications could not be turned on. Check your connection and try again.
+notifications_unavailable = Your clinic's service does not send browser notifications at the moment. Your reminders are always here in the app, on Today and in the timeline.
+notifications_no_script = Turning on notifications needs JavaScript, which is off in this browser.
+
 ## Preferences
 prefs_title = Reminders and language
 quiet_hours = Quiet hours

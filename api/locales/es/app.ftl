@@ -119,6 +119,24 @@ settings_devices = Mis dispositivos
 settings_notifications = Notificaciones en este navegador
 settings_account = Mis datos y mi cuenta
 
+## Notificaciones en este navegador
+notifications_title = Notificaciones
+notifications_intro = Los recordatorios de cuidados de tu clínica pueden aparecer en este móvil u ordenador como notificaciones, aunque la aplicación esté cerrada: cuándo hidratar la piel, la protección solar y las señales que indican que debes llamar a la clínica.
+notifications_lock_screen = Salvo que elijas otra cosa, una notificación solo muestra «Tienes un nuevo recordatorio de cuidados», nada sobre tu tratamiento ni tu piel.
+notifications_preview_link = Elegir qué se ve con la pantalla bloqueada
+notifications_asked = Tu navegador te pedirá permiso solo después de que pulses el botón.
+notifications_turn_on = Activar las notificaciones
+notifications_turn_off = Desactivar las notificaciones
+notifications_on = Las notificaciones están activadas en este navegador.
+notifications_off = Las notificaciones están desactivadas en este navegador. Tus recordatorios siempre están aquí, en la aplicación, en Hoy y en Calendario.
+notifications_working = Un momento…
+notifications_dismissed = No se permitieron las notificaciones. Pulsa el botón otra vez cuando quieras.
+notifications_denied = Las notificaciones están bloqueadas para este sitio. Para activarlas, permite las notificaciones de este sitio en los ajustes de tu navegador y vuelve a esta página.
+notifications_unsupported = Este navegador no puede mostrar notificaciones de la aplicación. En un iPhone o iPad, añade primero la aplicación a la pantalla de inicio (Compartir y luego «Añadir a pantalla de inicio») y ábrela desde allí.
+notifications_failed = No se pudieron activar las notificaciones. Comprueba tu conexión y vuelve a intentarlo.
+notifications_unavailable = El servicio de tu clínica no envía notificaciones al navegador por ahora. Tus recordatorios siempre están aquí, en la aplicación, en Hoy y en Calendario.
+notifications_no_script = Para activar las notificaciones hace falta JavaScript, que está desactivado en este navegador.
+
 ## Preferencias
 prefs_title = Recordatorios e idioma
 quiet_hours = Horas de descanso

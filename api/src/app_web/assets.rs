@@ -16,6 +16,7 @@ use super::strings::Texts;
 
 const CSS: &str = include_str!("../../assets/app/app.css");
 const JS: &str = include_str!("../../assets/app/app.js");
+const NOTIFICATIONS_JS: &str = include_str!("../../assets/app/notifications.js");
 const SW: &str = include_str!("../../assets/app/sw.js");
 const MANIFEST: &str = include_str!("../../assets/app/manifest.webmanifest");
 const ICON_SVG: &str = include_str!("../../assets/app/icon.svg");
@@ -45,6 +46,11 @@ async fn css() -> HttpResponse {
 
 async fn js() -> HttpResponse {
     file("text/javascript; charset=utf-8", JS)
+}
+
+/// The notifications page's script (turning Web Push on and off; `notifications.rs`).
+async fn notifications_js() -> HttpResponse {
+    file("text/javascript; charset=utf-8", NOTIFICATIONS_JS)
 }
 
 /// The service worker: never served from the HTTP cache, so an update reaches patients at once
@@ -100,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let text = |path: &str| resource(path.to_owned()).wrap(Compress::default());
     cfg.service(text("/app.css").route(get().to(css)))
         .service(text("/app.js").route(get().to(js)))
+        .service(text("/notifications.js").route(get().to(notifications_js)))
         .service(text("/sw.js").route(get().to(sw)))
         .service(text("/manifest.webmanifest").route(get().to(manifest)))
         .service(text("/icon.svg").route(get().to(icon_svg)))

@@ -22,6 +22,7 @@ pub mod auth;
 pub mod check_in;
 pub mod code;
 pub mod next_session;
+pub mod notifications;
 pub mod page;
 pub mod session;
 pub mod settings;
@@ -96,6 +97,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(settings::save_preferences),
             )
             .route("/devices", get().to(account::devices))
+            .route("/notifications", get().to(notifications::show))
+            .service(
+                resource("/push-subscriptions")
+                    .post(notifications::subscribe)
+                    .delete(notifications::unsubscribe),
+            )
             .route("/devices/{id}/remove", post().to(account::remove_device))
             .route("/account", get().to(account::account))
             .route("/export.json", get().to(account::export))

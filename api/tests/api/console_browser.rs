@@ -14,7 +14,7 @@
 //! `pages::walk` and call `check_page(c, &page("its-name")).await`.
 
 mod flows;
-mod harness;
+pub mod harness;
 mod pages;
 
 use fantoccini::{Client, Locator};

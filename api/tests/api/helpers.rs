@@ -31,6 +31,16 @@ impl TestApp {
 
     /// Starts the app with extra settings (e.g. an SMTP server or fake push endpoints).
     pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+        Self::spawn_configured(backend, settings, |_| {}).await
+    }
+
+    /// Starts the app with extra settings and a last change to the parsed configuration, for
+    /// what no setting turns on (e.g. Web Push subscriptions on a loopback fake push service).
+    pub async fn spawn_configured(
+        backend: Backend,
+        settings: &[(&str, &str)],
+        tweak: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let database = TestDatabase::new(backend)?;
         let mut vars: HashMap<String, String> = [
             ("DATABASE_URL", database.url_string().as_str()),
@@ -46,7 +56,8 @@ impl TestApp {
         for (k, v) in settings {
             vars.insert(k.to_string(), v.to_string());
         }
-        let config = Config::from_vars(&vars).expect("test configuration");
+        let mut config = Config::from_vars(&vars).expect("test configuration");
+        tweak(&mut config);
         // TEST_LOG=<filter> sends every test server's log to stderr, so a whole run's log can
         // be searched for health data and secrets (.ci/check-logs).
         if let Ok(filter) = std::env::var("TEST_LOG") {

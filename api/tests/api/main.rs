@@ -7,6 +7,9 @@ mod helpers;
 mod log_privacy;
 
 mod acks;
+mod app_browser;
+mod app_first_load;
+mod app_push;
 mod app_web;
 mod app_web_screens;
 mod architecture;

@@ -16,6 +16,8 @@
 //! - [`request_sign_in_code`], [`redeem_sign_in_code`] — a patient's one-time sign-in code
 //!   (6 digits by email, 15 minutes, single use), instead of a password.
 //! - [`console`] — the console's sign-in, session lookup, sign-out and first visit.
+//! - [`app`] — the patient web app's sign-in, session lookup, sign-out and first visit (the
+//!   console's kind of browser session, narrowed to patients).
 //! - [`check_session`], [`run_in_session`] — whether an access token's session is still live.
 //!
 //! None of these writes an audit entry: signing in and out is logged (`tracing`), without

@@ -3,6 +3,9 @@
 //! password reset, deactivation) ends the console session with it: the lookup checks
 //! `sessions.revoked_at` and the user's status on every request, so API replicas share no
 //! memory.
+//!
+//! The patient web app's sessions (`care::auth::app`) are rows of the same table: each lookup
+//! narrows by role (the console takes staff only, the app patients only).
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

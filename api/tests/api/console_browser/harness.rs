@@ -31,12 +31,17 @@ const CHART_TEXT_PX: f64 = 11.0;
 const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 /// chromedriver, stopped when the test ends however it ends.
-pub struct Driver(Child);
+pub struct Driver {
+    child: Child,
+    /// Its WebDriver address (`http://127.0.0.1:<port>`), for the commands fantoccini has no
+    /// method for (Chromium's DevTools protocol through `goog/cdp/execute`).
+    pub url: String,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -70,8 +75,11 @@ pub async fn browser(profile: &Path, accept_language: &str) -> Option<(Driver, C
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let driver = Driver(child);
     let url = format!("http://127.0.0.1:{port}");
+    let driver = Driver {
+        child,
+        url: url.clone(),
+    };
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -267,8 +275,14 @@ pub fn screenshot_dir() -> PathBuf {
     target.join("console-screenshots")
 }
 
-/// A screenshot of the whole page at `width`: the viewport is made as tall as the document.
+/// A screenshot of the whole page at `width` under [`screenshot_dir`].
 async fn screenshot(c: &Client, name: &str, width: u32) {
+    screenshot_in(c, &screenshot_dir(), name, width).await;
+}
+
+/// A screenshot of the whole page at `width`, saved as `<dir>/<name>-<width>.png`: the
+/// viewport is made as tall as the document.
+pub async fn screenshot_in(c: &Client, dir: &Path, name: &str, width: u32) {
     let height = c
         .execute("return document.documentElement.scrollHeight", vec![])
         .await
@@ -278,8 +292,7 @@ async fn screenshot(c: &Client, name: &str, width: u32) {
         .clamp(600, 16_000) as u32;
     set_viewport(c, width, height).await;
     let png = c.screenshot().await.unwrap();
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
     set_viewport(c, width, 900).await;
 }
@@ -287,7 +300,7 @@ async fn screenshot(c: &Client, name: &str, width: u32) {
 /// axe-core's minified source from `api/tests/browser/node_modules` (`npm ci` there installs
 /// the version pinned in its `package-lock.json`). Missing: a failure under `CI`, else the axe
 /// part of the checks is skipped with a note.
-fn axe_source() -> Option<&'static str> {
+pub fn axe_source() -> Option<&'static str> {
     static SOURCE: OnceLock<Option<String>> = OnceLock::new();
     SOURCE
         .get_or_init(|| {
@@ -330,7 +343,7 @@ struct ViolationNode {
 }
 
 /// Runs axe-core on the page; its serious and critical violations, readably.
-async fn axe(c: &Client, source: &str) -> Vec<String> {
+pub async fn axe(c: &Client, source: &str) -> Vec<String> {
     let loaded = c
         .execute("return typeof window.axe !== 'undefined'", vec![])
         .await
@@ -386,7 +399,7 @@ async fn axe(c: &Client, source: &str) -> Vec<String> {
 
 /// The page scrolls sideways: the document is wider than the window. Names the widest
 /// elements sticking out of the window that no scrolling box of their own contains.
-async fn overflow(c: &Client) -> Vec<String> {
+pub async fn overflow(c: &Client) -> Vec<String> {
     let script = r#"
         const w = window.innerWidth, sw = document.documentElement.scrollWidth;
         if (sw <= w) return [];
@@ -411,7 +424,7 @@ async fn overflow(c: &Client) -> Vec<String> {
 /// Controls smaller than 44 × 44 CSS px. Exceptions: a link inside running text (its block
 /// has words of its own besides its links: WCAG 2.5.8's "inline" exception), hidden inputs,
 /// and a checkbox or radio button inside its label (the label is the target, and is checked).
-async fn small_targets(c: &Client) -> Vec<String> {
+pub async fn small_targets(c: &Client) -> Vec<String> {
     let script = r#"
         const min = arguments[0];
         const visible = e => {
@@ -455,7 +468,7 @@ async fn small_targets(c: &Client) -> Vec<String> {
 
 /// Form controls whose border is under 3:1 against what is behind them (WCAG 1.4.11; axe
 /// checks text contrast, not this).
-async fn faint_borders(c: &Client) -> Vec<String> {
+pub async fn faint_borders(c: &Client) -> Vec<String> {
     let script = r#"
         const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
         const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
