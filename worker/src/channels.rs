@@ -165,8 +165,10 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
     }
 
     // Email when nothing reached the patient by push and nothing is waiting for a retry:
-    // the patient chose email, has no (live) device, or push failed for good.
-    if fold.sent.is_none() && fold.retry.is_none() && email_enabled {
+    // the patient chose email, has no (live) device, or push failed for good. An urgent prompt
+    // ("your clinic has been told") does not wait out a push retry's backoff (up to an hour
+    // for an unreachable push service): the email goes now and resolves it.
+    if fold.sent.is_none() && (fold.retry.is_none() || prompt.urgent) && email_enabled {
         let mail = shared::mail::prompt::prompt_email(
             &email,
             preview,

@@ -15,7 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(
     operation_id = "getVapidPublicKey",
     security(()),
-    tag = "patient",
+    tag = "push",
     responses(
         (status = 200, body = VapidPublicKey, description = "The VAPID public key"),
         (status = 404, body = crate::error::Problem, description = "Web Push is not configured"),

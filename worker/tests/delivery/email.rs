@@ -26,6 +26,31 @@ both_backends! {
         assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
     }
 
+    async fn an_urgent_prompt_is_emailed_at_once_when_push_must_be_retried(env) {
+        let smtp = SmtpServer::start().await;
+        let fcm = FakeFcm::start().await;
+        env.set(smtp.settings());
+        env.set(fcm.settings());
+        fcm.answer([wiremock::ResponseTemplate::new(503), wiremock::ResponseTemplate::new(503)]);
+        let (clinic, patient) = env.patient().await;
+        env.device(&patient.id, "android", "phone-behind-an-outage").await;
+        let prompt = env.prompt(&clinic.id, &patient.id).await;
+        let urgent_id = prompt.id.to_string();
+        env.run(move |c| {
+            use diesel::prelude::*;
+            use shared::db::schema::prompts as t;
+            diesel::update(t::table.find(&urgent_id)).set(t::urgent.eq(true)).execute(c).unwrap()
+        })
+        .await;
+
+        drain(&env.worker()).await;
+
+        assert_eq!(fcm.count(), 1, "push was tried first");
+        assert_eq!(smtp.wait_for(&patient.email, 1).await.len(), 1, "no email while push waits");
+        let p = env.reload(&prompt.id).await;
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
+    }
+
     async fn push_off_means_email_only_even_with_a_device(env) {
         let smtp = SmtpServer::start().await;
         let fcm = FakeFcm::start().await;

@@ -47,6 +47,11 @@ pub fn check_strength(
     if chars > MAX_LEN {
         problems.push(format!("must be at most {MAX_LEN} characters"));
     }
+    // A NUL, a tab or a line break cannot be typed into a sign-in field, so such a password
+    // could never be used again.
+    if password.chars().any(char::is_control) {
+        problems.push("must not contain control characters".to_owned());
+    }
     let lower = password.to_lowercase();
     let local = email.and_then(|e| e.rsplit_once('@')).map(|(l, _)| l);
     if let Some(local) = local.filter(|l| l.chars().count() >= 4) {

@@ -181,6 +181,15 @@ fn each_rule_says_what_it_checks() {
     );
     let long = findings(&"correct horse battery staple ".repeat(5), None, &[]);
     assert_eq!(long, ["must be at most 128 characters"]);
+    // A character no sign-in field can take.
+    for odd in [
+        "tidal\0harbour lantern",
+        "tidal\tharbour lantern",
+        "tidal\nharbour lantern",
+    ] {
+        let found = findings(odd, None, &[]);
+        assert_eq!(found, ["must not contain control characters"], "{odd:?}");
+    }
     // The part of the email before the @ (letter case ignored), only when 4 characters or more.
     let found = findings(
         "Ana.Lopez-said-hello-to-tides",
