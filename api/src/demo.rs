@@ -65,6 +65,7 @@ pub fn banner(bound: std::net::SocketAddr) -> String {
         "\nDemo mode: a demo clinic is ready.\n\
          \x20 staff (clinic admin): {STAFF_EMAIL} / {PASSWORD}\n\
          \x20 patient:              {PATIENT_EMAIL} / {PASSWORD}\n\
+         Clinic console: {base}/console/   Patient web app: {base}/app/\n\
          Try:\n\
          \x20 curl -s {base}/v1/auth/login -H 'content-type: application/json' \\\n\
          \x20      -d '{{\"email\":\"{STAFF_EMAIL}\",\"password\":\"{PASSWORD}\"}}'\n\
