@@ -261,18 +261,20 @@ impl ResponseError for AppError {
             Err(_) => HttpResponse::build(status).finish(),
         };
         // Retry-After (RFC 9110 §10.2.3) on 503 and 429 (RFC 6585 §4), in seconds.
-        let retry_after = match &self.0 {
-            Error::Unavailable(_) => Some(1),
-            Error::TooManyRequests { retry_after_secs } => Some((*retry_after_secs).max(1)),
-            _ => None,
-        };
-        if let Some(secs) = retry_after {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        match &self.0 {
+            Error::Unavailable(_) => retry_after(&mut resp, 1),
+            Error::TooManyRequests { retry_after_secs } => retry_after(&mut resp, *retry_after_secs),
+            _ => {}
         }
         app_headers(&mut resp);
         resp
     }
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3; on a 429, RFC 6585 §4), at least 1.
+pub fn retry_after(resp: &mut HttpResponse, secs: u64) {
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
 }
 
 /// The app's query strings (`?code=`, `?saved=`, `?email=`): one that does not parse (a name
