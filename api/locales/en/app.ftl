@@ -51,7 +51,7 @@ invitation_staff = This invitation is for clinic staff. Please open it in the cl
 
 ## Signed out
 signed_out_title = You are signed out
-signed_out_body = You are signed out in this browser. The app has removed its copies of your pages here and stopped its notifications to this browser.
+signed_out_body = The app has removed its copies of your pages from this browser and stopped its notifications here.
 sign_in_again = Sign in again
 
 ## Today

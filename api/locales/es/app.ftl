@@ -51,7 +51,7 @@ invitation_staff = Esta invitación es para el personal de la clínica. Ábrela 
 
 ## Sesión cerrada
 signed_out_title = Has cerrado sesión
-signed_out_body = Has cerrado sesión en este navegador. La aplicación ha borrado aquí sus copias de tus páginas y ha dejado de enviar notificaciones a este navegador.
+signed_out_body = La aplicación ha borrado de este navegador sus copias de tus páginas y ha dejado de enviarle notificaciones.
 sign_in_again = Volver a iniciar sesión
 
 ## Hoy

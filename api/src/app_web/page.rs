@@ -263,7 +263,9 @@ impl ResponseError for AppError {
         // Retry-After (RFC 9110 §10.2.3) on 503 and 429 (RFC 6585 §4), in seconds.
         match &self.0 {
             Error::Unavailable(_) => retry_after(&mut resp, 1),
-            Error::TooManyRequests { retry_after_secs } => retry_after(&mut resp, *retry_after_secs),
+            Error::TooManyRequests { retry_after_secs } => {
+                retry_after(&mut resp, *retry_after_secs)
+            }
             _ => {}
         }
         app_headers(&mut resp);

@@ -403,7 +403,8 @@ impl Walk {
 
         // On again before signing out: signing out must end it (a shared browser's next
         // patient gets none of this patient's notifications).
-        self.go(c, "/app/notifications", "notifications-off-again").await;
+        self.go(c, "/app/notifications", "notifications-off-again")
+            .await;
         el(c, Locator::Id("turn-on")).await.click().await.unwrap();
         el(c, Locator::Css("#notifications-state[data-state=state-on]")).await;
         assert_eq!(self.web_push_devices(app).await.len(), 1);
@@ -441,7 +442,10 @@ impl Walk {
             "signing out deletes this browser's push subscription on the server"
         );
         let held = c
-            .execute("return localStorage.getItem('test-push-subscription')", vec![])
+            .execute(
+                "return localStorage.getItem('test-push-subscription')",
+                vec![],
+            )
             .await
             .unwrap();
         assert_eq!(held, json!(null), "and in the browser");
