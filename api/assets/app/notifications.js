@@ -4,7 +4,8 @@
 // Subscribing: GET /v1/push/vapid-public-key, pushManager.subscribe (RFC 8030/8292, the
 // Push API), then POST /app/push-subscriptions with the subscription's JSON; turning off
 // unsubscribes and sends DELETE /app/push-subscriptions with the endpoint. Both send the
-// page's CSRF token (meta csrf-token) in X-CSRF-Token.
+// page's CSRF token (meta csrf-token) in X-CSRF-Token. On load, a subscription already held is
+// sent again (see refresh()).
 (function () {
   'use strict';
   var on = document.getElementById('turn-on');
@@ -66,13 +67,45 @@
     });
   }
 
+  // Whether `sub` was made with the served key (`key`: bytes); unknown counts as the same.
+  function sameKey(sub, key) {
+    var had = sub.options && sub.options.applicationServerKey;
+    if (!had) { return true; }
+    var a = new Uint8Array(had);
+    if (a.length !== key.length) { return false; }
+    for (var i = 0; i < a.length; i++) { if (a[i] !== key[i]) { return false; } }
+    return true;
+  }
+
+  // On load: a subscription this browser already holds is sent again (idempotent; it becomes
+  // the signed-in patient's, not a previous one's), and one made with another VAPID key than
+  // the served one is replaced (unsubscribe, subscribe again) before it is sent.
   function refresh() {
     if (!supported()) { show('state-unsupported'); return Promise.resolve(); }
     if (Notification.permission === 'denied') { show('state-denied'); return Promise.resolve(); }
     return registration()
-      .then(function (reg) { return reg.pushManager.getSubscription(); })
-      .then(function (sub) {
-        show(sub && Notification.permission === 'granted' ? 'state-on' : 'state-off');
+      .then(function (reg) {
+        return reg.pushManager.getSubscription().then(function (sub) {
+          if (!sub || Notification.permission !== 'granted') { show('state-off'); return null; }
+          return fetch('/v1/push/vapid-public-key', { credentials: 'same-origin' }).then(function (r) {
+            if (!r.ok) { return sub; }
+            return r.json().then(function (k) {
+              var key = keyBytes(k.public_key);
+              if (sameKey(sub, key)) { return sub; }
+              var old = sub.endpoint;
+              return sub.unsubscribe()
+                .then(function () { return send('DELETE', { endpoint: old }).catch(function () {}); })
+                .then(function () {
+                  return within(20000, reg.pushManager.subscribe({
+                    userVisibleOnly: true,
+                    applicationServerKey: key
+                  }));
+                });
+            });
+          }).then(function (current) {
+            return send('POST', current.toJSON()).then(function () { show('state-on'); });
+          });
+        });
       })
       .catch(function () { show('state-off'); });
   }

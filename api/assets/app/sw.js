@@ -1,12 +1,17 @@
 // The patient web app's service worker (scope /app/).
 // - Precaches the offline shell: the offline page, the stylesheet, the script and the icons.
+//   The shell cache's name carries a hash of those files (the server writes it after "shell-"),
+//   so a new stylesheet or script installs a new worker and a new cache.
 // - Network first for /app/ and /app/timeline, keeping the last good copy in the "pages" cache
 //   so today and the timeline stay readable offline; any other page offline gets the shell.
+//   An answer that is not the signed-in page (a redirect to sign-in, an error) deletes the kept
+//   copy; the sign-in pages delete them all (app.js).
 // - A message {type: "sign-out"} (sent by the signed-out page) deletes every cache.
 // - Web Push: the payload {"title","body","url","tag"} becomes a notification; a click focuses
-//   or opens its url (inside /app/ only).
+//   a window already showing its url, or navigates a window of the app this worker controls,
+//   or opens a new one (inside /app/ only).
 "use strict";
-var SHELL = "shell-v1";
+var SHELL = "shell-ASSETS_HASH";
 var PAGES = "pages-v1";
 var SHELL_URLS = ["/app/offline", "/app/app.css", "/app/app.js", "/app/icon.svg",
   "/app/icon-192.png", "/app/icon-512.png", "/app/manifest.webmanifest"];
@@ -47,14 +52,16 @@ self.addEventListener("fetch", function (event) {
   }
   if (KEPT.indexOf(url.pathname) >= 0) {
     event.respondWith(fetch(req).then(function (resp) {
-      // Only a signed-in page is kept (a redirect to sign-in is not).
-      if (resp.ok && !resp.redirected) {
-        var copy = resp.clone();
-        caches.open(PAGES).then(function (c) { return c.put(url.pathname, copy); });
-      }
+      // Only a signed-in page is kept; a redirect to sign-in (a navigation's is "opaqueredirect",
+      // not ok) or an error means the session is over: its copy goes.
+      var kept = caches.open(PAGES);
+      var write = resp.ok && !resp.redirected && resp.type !== "opaqueredirect"
+        ? (function (copy) { return kept.then(function (c) { return c.put(url.pathname, copy); }); })(resp.clone())
+        : kept.then(function (c) { return c.delete(url.pathname); });
+      try { event.waitUntil(write.catch(function () {})); } catch (e) { /* kept going anyway */ }
       return resp;
     }).catch(function () {
-      return caches.match(url.pathname).then(function (hit) {
+      return caches.open(PAGES).then(function (c) { return c.match(url.pathname); }).then(function (hit) {
         return hit || caches.match("/app/offline");
       });
     }));
@@ -90,17 +97,24 @@ self.addEventListener("notificationclick", function (event) {
   if (url.origin !== self.location.origin || url.pathname.indexOf("/app/") !== 0) {
     url = new URL("/app/", self.location.origin);
   }
+  // Uncontrolled windows are looked at only to focus one already on the url: navigate() works
+  // on a window this worker controls only.
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true })
     .then(function (list) {
       for (var i = 0; i < list.length; i++) {
         var c = list[i];
         if (c.url === url.href && "focus" in c) { return c.focus(); }
       }
-      for (var j = 0; j < list.length; j++) {
-        if ("navigate" in list[j]) {
-          return list[j].navigate(url.href).then(function (c) { return c && c.focus(); });
+      return self.clients.matchAll({ type: "window" }).then(function (mine) {
+        for (var j = 0; j < mine.length; j++) {
+          var w = mine[j];
+          if ("navigate" in w && new URL(w.url).pathname.indexOf("/app/") === 0) {
+            return w.navigate(url.href).then(function (n) {
+              return n ? n.focus() : self.clients.openWindow(url.href);
+            }, function () { return self.clients.openWindow(url.href); });
+          }
         }
-      }
-      return self.clients.openWindow(url.href);
+        return self.clients.openWindow(url.href);
+      });
     }));
 });

@@ -51,7 +51,7 @@ invitation_staff = This invitation is for clinic staff. Please open it in the cl
 
 ## Signed out
 signed_out_title = You are signed out
-signed_out_body = Your aftercare is no longer stored on this device.
+signed_out_body = The app has removed its copies of your pages from this browser and stopped its notifications here.
 sign_in_again = Sign in again
 
 ## Today
@@ -122,7 +122,7 @@ settings_account = My data and account
 ## Notifications in this browser
 notifications_title = Notifications
 notifications_intro = Your clinic's care reminders can appear on this phone or computer as notifications, even when the app is closed: when to moisturise, sun protection, and the signs that mean you should call the clinic.
-notifications_lock_screen = Unless you choose otherwise, a notification shows only "You have a new care reminder", nothing about your treatment or your skin.
+notifications_lock_screen = Unless you choose otherwise, a notification shows only "{ $neutral_body }", nothing about your treatment or your skin.
 notifications_preview_link = Choose what a locked screen shows
 notifications_asked = Your browser asks for your permission only after you press the button.
 notifications_turn_on = Turn on notifications
@@ -148,7 +148,7 @@ channels = How reminders reach you
 channel_push = Notifications on my phone or in this browser
 channel_email = Email
 preview_legend = What a locked screen shows
-preview_private = Only "You have a new message from your clinic"
+preview_private = Only "{ $neutral_body }"
 preview_full = The whole message
 language = Language
 time_zone = Time zone

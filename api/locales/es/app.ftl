@@ -1,7 +1,7 @@
 # La app web del paciente (/app/): todos los textos que lee un paciente allí.
 
 ## Estructura
-app_name = Aftercare
+app_name = Cuidados
 skip_to_content = Saltar al contenido
 call_clinic = Llamar a tu clínica
 main_nav = Principal
@@ -51,7 +51,7 @@ invitation_staff = Esta invitación es para el personal de la clínica. Ábrela 
 
 ## Sesión cerrada
 signed_out_title = Has cerrado sesión
-signed_out_body = Tus cuidados ya no se guardan en este dispositivo.
+signed_out_body = La aplicación ha borrado de este navegador sus copias de tus páginas y ha dejado de enviarle notificaciones.
 sign_in_again = Volver a iniciar sesión
 
 ## Hoy
@@ -122,7 +122,7 @@ settings_account = Mis datos y mi cuenta
 ## Notificaciones en este navegador
 notifications_title = Notificaciones
 notifications_intro = Los recordatorios de cuidados de tu clínica pueden aparecer en este móvil u ordenador como notificaciones, aunque la aplicación esté cerrada: cuándo hidratar la piel, la protección solar y las señales que indican que debes llamar a la clínica.
-notifications_lock_screen = Salvo que elijas otra cosa, una notificación solo muestra «Tienes un nuevo recordatorio de cuidados», nada sobre tu tratamiento ni tu piel.
+notifications_lock_screen = Salvo que elijas otra cosa, una notificación solo muestra «{ $neutral_body }», nada sobre tu tratamiento ni tu piel.
 notifications_preview_link = Elegir qué se ve con la pantalla bloqueada
 notifications_asked = Tu navegador te pedirá permiso solo después de que pulses el botón.
 notifications_turn_on = Activar las notificaciones
@@ -148,7 +148,7 @@ channels = Cómo te llegan los recordatorios
 channel_push = Notificaciones en mi móvil o en este navegador
 channel_email = Correo electrónico
 preview_legend = Qué se ve con la pantalla bloqueada
-preview_private = Solo «Tienes un mensaje nuevo de tu clínica»
+preview_private = Solo «{ $neutral_body }»
 preview_full = El mensaje completo
 language = Idioma
 time_zone = Zona horaria

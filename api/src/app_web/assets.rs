@@ -6,10 +6,13 @@
 //! these resources only: pages carrying a form token are never compressed, so no secret shares
 //! a compressed body with text an attacker can reflect — the BREACH attack).
 
+use std::sync::OnceLock;
+
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Compress;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use sha2::{Digest, Sha256};
 
 use super::page::{self, AppError, Nav};
 use super::strings::Texts;
@@ -22,6 +25,13 @@ const MANIFEST: &str = include_str!("../../assets/app/manifest.webmanifest");
 const ICON_SVG: &str = include_str!("../../assets/app/icon.svg");
 const ICON_192: &[u8] = include_bytes!("../../assets/app/icon-192.png");
 const ICON_512: &[u8] = include_bytes!("../../assets/app/icon-512.png");
+/// The offline page's template and texts, part of the shell's version too.
+const OFFLINE_VERSION: &str = concat!(
+    include_str!("../../templates/app/message.html"),
+    include_str!("../../templates/app/base.html"),
+    include_str!("../../locales/en/app.ftl"),
+    include_str!("../../locales/es/app.ftl"),
+);
 
 /// A static file: `content_type`, cached for an hour (the service worker serves its own copy
 /// offline), the app's CSP.
@@ -53,10 +63,40 @@ async fn notifications_js() -> HttpResponse {
     file("text/javascript; charset=utf-8", NOTIFICATIONS_JS)
 }
 
+/// What `sw.js` says in place of its shell cache's version.
+const SW_HASH_MARK: &str = "ASSETS_HASH";
+
+/// `sw.js` with its shell cache named after a hash of the files that cache holds (SHA-256 of
+/// their bytes, the first 8 bytes in hex), so changed files mean a changed worker: the browser
+/// installs it, it fills a new cache and deletes the old one. Computed once.
+fn service_worker() -> &'static str {
+    static BODY: OnceLock<String> = OnceLock::new();
+    BODY.get_or_init(|| {
+        let mut h = Sha256::new();
+        for part in [
+            CSS.as_bytes(),
+            JS.as_bytes(),
+            MANIFEST.as_bytes(),
+            ICON_SVG.as_bytes(),
+            ICON_192,
+            ICON_512,
+            OFFLINE_VERSION.as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        let hash: String = h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        SW.replace(SW_HASH_MARK, &hash)
+    })
+}
+
 /// The service worker: never served from the HTTP cache, so an update reaches patients at once
 /// (the browser checks it on every navigation).
 async fn sw() -> HttpResponse {
-    let mut resp = file("text/javascript; charset=utf-8", SW);
+    let mut resp = file("text/javascript; charset=utf-8", service_worker());
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
@@ -113,4 +153,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/icon-192.png", get().to(icon_192))
         .route("/icon-512.png", get().to(icon_512))
         .route("/offline", get().to(offline));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shell_cache_is_named_after_its_files() {
+        let sw = service_worker();
+        assert!(!sw.contains(SW_HASH_MARK));
+        let name = sw.split("var SHELL = \"shell-").nth(1).unwrap_or_default();
+        let hash: String = name.chars().take_while(char::is_ascii_hexdigit).collect();
+        assert_eq!(hash.len(), 16, "{name}");
+    }
 }

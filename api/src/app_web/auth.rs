@@ -99,7 +99,7 @@ pub async fn sign_in_form(
 }
 
 /// `POST /app/sign-in`: email and password of an active patient. A wrong pair is 401 with the
-/// form again, a locked account 429, a staff member's right password 403 with a link to the
+/// form again, a locked account 429 with `Retry-After`, a staff member's right password 403 with a link to the
 /// console.
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -114,16 +114,22 @@ pub async fn sign_in(
         address: client_address(&req, &state),
     };
     let previous = session::session_secret(&req);
+    let mut retry = None;
     let (status, message, staff) = match app::sign_in(&state.db, credentials, previous).await {
         Ok(secret) => return session::signed_in(&state, secret),
         Err(Error::Unauthorized) => (StatusCode::UNAUTHORIZED, &t.sign_in_failed, false),
-        Err(Error::TooManyRequests { .. }) => {
+        Err(Error::TooManyRequests { retry_after_secs }) => {
+            retry = Some(retry_after_secs);
             (StatusCode::TOO_MANY_REQUESTS, &t.sign_in_locked, false)
         }
         Err(Error::Forbidden) => (StatusCode::FORBIDDEN, &t.sign_in_staff, true),
         Err(e) => return Err(e.into()),
     };
-    sign_in_page(&state, &req, status, email, Some(message.clone()), staff)
+    let mut resp = sign_in_page(&state, &req, status, email, Some(message.clone()), staff)?;
+    if let Some(secs) = retry {
+        page::retry_after(&mut resp, secs);
+    }
+    Ok(resp)
 }
 
 fn invitation_page(

@@ -151,7 +151,7 @@ pub async fn redeem_form(
 
 /// `POST /app/sign-in/code/redeem`: the email or phone and the code. The right code opens the
 /// app's session (303 to `/app/` with its cookie); a wrong, used or expired one is 401 with the
-/// form again and one message for all; while the account or the address is locked, 429.
+/// form again and one message for all; while the account or the address is locked, 429 with `Retry-After`.
 pub async fn redeem(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -160,6 +160,7 @@ pub async fn redeem(
     let t = page::texts();
     let who = form.get("who").unwrap_or_default().to_owned();
     let code = form.get("code").unwrap_or_default().to_owned();
+    let mut retry = None;
     let (status, message) = match sign_in_id(&who) {
         Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, &t.code_missing),
         Ok(id) => {
@@ -167,19 +168,24 @@ pub async fn redeem(
             match auth::check_sign_in_code(&state.db, id, code, address).await {
                 Ok(user) => return session::start_session(&state, &req, &user.id).await,
                 Err(Error::Unauthorized) => (StatusCode::UNAUTHORIZED, &t.code_wrong),
-                Err(Error::TooManyRequests { .. }) => {
+                Err(Error::TooManyRequests { retry_after_secs }) => {
+                    retry = Some(retry_after_secs);
                     (StatusCode::TOO_MANY_REQUESTS, &t.sign_in_locked)
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     };
-    redeem_page(
+    let mut resp = redeem_page(
         &state,
         &req,
         status,
         kept(&who),
         false,
         Some(message.clone()),
-    )
+    )?;
+    if let Some(secs) = retry {
+        page::retry_after(&mut resp, secs);
+    }
+    Ok(resp)
 }

@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .unwrap_or(Lang::En);
                 page::in_language(lang, srv.call(req))
             })
+            .app_data(page::query_config())
             .configure(assets::configure)
             .route("/", get().to(today::today))
             .service(

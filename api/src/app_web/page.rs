@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use shared::Error;
 use shared::domain::TimeZone;
 
@@ -108,13 +108,9 @@ pub fn see_other(to: &str) -> HttpResponse {
     resp
 }
 
-/// `at` (UTC) as the patient reads it in their zone, in their language's order:
-/// `Tue 8 Dec 2026, 10:00` / `mar 8 dic 2026, 10:00`.
-pub fn when(at: NaiveDateTime, tz: &TimeZone, lang: Lang) -> String {
-    let local = at.and_utc().with_timezone(&tz.0);
-    let date = local.date_naive();
-    use chrono::Datelike;
-    let (days, months): (&[&str; 7], &[&str; 12]) = match lang {
+/// Short day and month names in `lang`: (Monday first, January first).
+fn names(lang: Lang) -> (&'static [&'static str; 7], &'static [&'static str; 12]) {
+    match lang {
         Lang::En => (
             &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             &[
@@ -127,13 +123,44 @@ pub fn when(at: NaiveDateTime, tz: &TimeZone, lang: Lang) -> String {
                 "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
             ],
         ),
-    };
+    }
+}
+
+/// A date as people write it, in `lang`'s order: `Tue 8 Dec` / `mar 8 dic`.
+pub fn day(date: NaiveDate, lang: Lang) -> String {
+    let (days, months) = names(lang);
     format!(
-        "{} {} {} {}, {}",
+        "{} {} {}",
         days[date.weekday().num_days_from_monday() as usize],
         date.day(),
-        months[date.month0() as usize],
-        date.year(),
+        months[date.month0() as usize]
+    )
+}
+
+/// A plan's local date (`2026-12-08`) and time (`10:00`) as people read them:
+/// `Tue 8 Dec, 10:00` / `mar 8 dic, 10:00`. A date that does not parse is shown as it is.
+pub fn local_when(date: &str, time: &str, lang: Lang) -> String {
+    match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        Ok(d) => format!("{}, {time}", day(d, lang)),
+        Err(_) => format!("{date} {time}"),
+    }
+}
+
+/// A plan's local date (`2026-12-08`) as people read it (`Tue 8 Dec`), or as it is.
+pub fn local_day(date: &str, lang: Lang) -> String {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| day(d, lang))
+        .unwrap_or_else(|_| date.to_owned())
+}
+
+/// `at` (UTC) as the patient reads it in their zone, in their language's order:
+/// `Tue 8 Dec 2026, 10:00` / `mar 8 dic 2026, 10:00`.
+pub fn when(at: NaiveDateTime, tz: &TimeZone, lang: Lang) -> String {
+    let local = at.and_utc().with_timezone(&tz.0);
+    format!(
+        "{} {}, {}",
+        day(local.date_naive(), lang),
+        local.year(),
         local.format("%H:%M")
     )
 }
@@ -233,13 +260,29 @@ impl ResponseError for AppError {
                 .body(body),
             Err(_) => HttpResponse::build(status).finish(),
         };
-        if matches!(self.0, Error::Unavailable(_)) {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        // Retry-After (RFC 9110 §10.2.3) on 503 and 429 (RFC 6585 §4), in seconds.
+        match &self.0 {
+            Error::Unavailable(_) => retry_after(&mut resp, 1),
+            Error::TooManyRequests { retry_after_secs } => {
+                retry_after(&mut resp, *retry_after_secs)
+            }
+            _ => {}
         }
         app_headers(&mut resp);
         resp
     }
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3; on a 429, RFC 6585 §4), at least 1.
+pub fn retry_after(resp: &mut HttpResponse, secs: u64) {
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+}
+
+/// The app's query strings (`?code=`, `?saved=`, `?email=`): one that does not parse (a name
+/// given twice, bytes that are not UTF-8) is the 400 page, not the API's problem document.
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default().error_handler(|_, _| AppError::bad_request().into())
 }
 
 /// An unknown app path: the 404 page.
@@ -249,11 +292,25 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 
 #[cfg(test)]
 mod tests {
-    use super::tel;
+    use super::*;
 
     #[test]
     fn tel_keeps_the_plus_and_digits() {
         assert_eq!(tel("+34 600 11 22 33"), "tel:+34600112233");
         assert_eq!(tel("(555) 010-0199"), "tel:5550100199");
+    }
+
+    #[test]
+    fn plan_dates_read_as_people_write_them() {
+        assert_eq!(
+            local_when("2026-12-07", "16:14", Lang::En),
+            "Mon 7 Dec, 16:14"
+        );
+        assert_eq!(
+            local_when("2026-12-07", "16:14", Lang::Es),
+            "lun 7 dic, 16:14"
+        );
+        assert_eq!(local_day("2026-12-08", Lang::Es), "mar 8 dic");
+        assert_eq!(local_day("not a date", Lang::En), "not a date");
     }
 }

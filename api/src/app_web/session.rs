@@ -2,7 +2,7 @@
 //!
 //! - The session is the cookie `aftercare_app` holding a random secret (HttpOnly,
 //!   SameSite=Lax so a link from an email or a text message keeps the patient signed in,
-//!   Path=/app, Secure when `AFTERCARE_PUBLIC_URL` is https); the server keeps only its hash
+//!   Path=/app, Secure when `AFTERCARE_PUBLIC_URL` is https, Max-Age 30 days); the server keeps only its hash
 //!   (`shared::care::auth::app`), so any API replica serves any request. Nothing is kept in
 //!   `localStorage`.
 //! - CSRF: a synchronizer token bound to the session (OWASP CSRF Prevention Cheat Sheet,
@@ -78,7 +78,13 @@ pub fn session_secret(req: &HttpRequest) -> Option<String> {
 /// one).
 pub fn signed_in(state: &AppState, secret: String) -> Result<HttpResponse, AppError> {
     let mut resp = page::see_other("/app/");
-    resp.add_cookie(&cookie(state, SESSION_COOKIE, secret))
+    let mut session = cookie(state, SESSION_COOKIE, secret);
+    // The browser keeps it as long as the server keeps the session (`app::SESSION_TTL`, 30
+    // days); the server's expiry stays the authority.
+    session.set_max_age(actix_web::cookie::time::Duration::seconds(
+        app::SESSION_TTL.num_seconds(),
+    ));
+    resp.add_cookie(&session)
         .map_err(|_| AppError::internal("cookie"))?;
     resp.add_removal_cookie(&removal(state, PRE_COOKIE))
         .map_err(|_| AppError::internal("cookie"))?;

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use shared::domain::Locale;
+use shared::push::{Visible, neutral_text};
 use unic_langid::LanguageIdentifier;
 
 pub use crate::console::strings::Lang;
@@ -29,7 +31,8 @@ macro_rules! catalogue {
 
         impl Texts {
             fn build(lang: Lang, bundle: FluentBundle<FluentResource>) -> Texts {
-                $( let $name = format(&bundle, stringify!($name), None); )*
+                let args = common_args(lang);
+                $( let $name = format(&bundle, stringify!($name), Some(&args)); )*
                 Texts { lang, bundle, $($name,)* }
             }
         }
@@ -211,6 +214,23 @@ fn source(lang: Lang) -> &'static str {
     }
 }
 
+/// The lock screen's neutral notification as the push sender writes it
+/// (`shared::push::neutral_text`, docs/CONTRACT.md "Push payloads"), in `lang`.
+pub fn neutral(lang: Lang) -> Visible {
+    neutral_text(match lang {
+        Lang::En => Locale::En,
+        Lang::Es => Locale::Es,
+    })
+}
+
+/// Arguments every message may use: `{ $neutral_body }`, the exact body of a private
+/// notification, so the app never describes a lock screen differently from what it shows.
+fn common_args(lang: Lang) -> FluentArgs<'static> {
+    let mut a = FluentArgs::new();
+    a.set("neutral_body", neutral(lang).body);
+    a
+}
+
 fn format(bundle: &FluentBundle<FluentResource>, id: &str, args: Option<&FluentArgs>) -> String {
     let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
         return id.to_owned();
@@ -224,7 +244,7 @@ fn format(bundle: &FluentBundle<FluentResource>, id: &str, args: Option<&FluentA
 impl Texts {
     /// A message with arguments, e.g. `t.fmt("day_label", &[("day", 3.into())])`.
     pub fn fmt(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
-        let mut a = FluentArgs::new();
+        let mut a = common_args(self.lang);
         for (k, v) in args {
             a.set(*k, v.clone());
         }
@@ -290,5 +310,19 @@ mod tests {
         let (en, es) = (texts_in(Lang::En), texts_in(Lang::Es));
         assert_ne!(en.today_title, es.today_title);
         assert_eq!(es.fmt("day_label", &[("day", 3.into())]), "Día 3");
+    }
+
+    /// The app's name is the title of its notifications, and the lock-screen texts quote the
+    /// neutral body the push sender really sends, in each language.
+    #[test]
+    fn lock_screen_texts_are_what_a_notification_shows() {
+        for lang in Lang::ALL {
+            let (t, sent) = (texts_in(lang), neutral(lang));
+            assert_eq!(t.app_name, sent.title, "{}", lang.tag());
+            for shown in [&t.preview_private, &t.notifications_lock_screen] {
+                assert!(shown.contains(&sent.body), "{}: {shown}", lang.tag());
+                assert!(!shown.contains('{'), "{}: {shown}", lang.tag());
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use shared::time::now;
 
 use super::page::{self, AppError, Nav, see_other};
 use super::session::{Patient, SessionForm};
-use super::strings::Texts;
+use super::strings::{Lang, Texts};
 use crate::path_id::PathId;
 use crate::state::AppState;
 
@@ -32,15 +32,17 @@ pub struct Card {
     pub id: String,
     pub title: String,
     pub body: String,
-    /// Its local date and time, as the patient's plan has it (`2026-12-08 10:00`).
+    /// Its local date and time, as the patient's plan has it, for people (`Tue 8 Dec, 10:00`).
     pub at: String,
+    /// The same as a machine reads it (`2026-12-08T10:00`), for `<time datetime>`.
+    pub datetime: String,
     pub day: i32,
     pub urgent: bool,
     pub shown: Shown,
 }
 
 impl Card {
-    fn of(p: &Prompt, now: NaiveDateTime) -> Card {
+    fn of(p: &Prompt, now: NaiveDateTime, lang: Lang) -> Card {
         let shown = match p.status.shown(p.acknowledged_at.is_some()) {
             PromptStatus::Cancelled => Shown::Cancelled,
             PromptStatus::Acknowledged => Shown::Seen,
@@ -51,7 +53,8 @@ impl Card {
             id: p.id.to_string(),
             title: p.title.clone(),
             body: p.body.clone(),
-            at: format!("{} {}", p.local_date, p.local_time),
+            at: page::local_when(&p.local_date, &p.local_time, lang),
+            datetime: format!("{}T{}", p.local_date, p.local_time),
             day: p.day,
             urgent: p.urgent,
             shown,
@@ -138,7 +141,7 @@ pub async fn today(state: web::Data<AppState>, patient: Patient) -> Result<HttpR
         .prompts
         .iter()
         .filter(|p| p.available_at <= at)
-        .map(|p| (p.local_date == local_today, Card::of(p, at)))
+        .map(|p| (p.local_date == local_today, Card::of(p, at, t.lang)))
         .filter(|(today, c)| c.is_new() || (*today && c.shown == Shown::Seen))
         .map(|(_, c)| c)
         .collect();
@@ -179,7 +182,7 @@ pub async fn timeline(
             let heading = format!(
                 "{} · {}",
                 t.fmt("day_label", &[("day", p.day.into())]),
-                p.local_date
+                page::local_day(&p.local_date, t.lang)
             );
             days.push(Day {
                 heading,
@@ -188,7 +191,7 @@ pub async fn timeline(
             current = Some(key);
         }
         if let Some(d) = days.last_mut() {
-            d.cards.push(Card::of(p, at));
+            d.cards.push(Card::of(p, at, t.lang));
         }
     }
     page::ok(&TimelinePage {
@@ -214,7 +217,7 @@ pub async fn prompt(
         .iter()
         .find(|p| p.id == *id)
         .ok_or_else(AppError::not_found)?;
-    let card = Card::of(p, now());
+    let card = Card::of(p, now(), t.lang);
     let day = t.fmt("day_label", &[("day", p.day.into())]);
     let note = (card.shown == Shown::Coming)
         .then(|| t.fmt("prompt_not_yet", &[("when", card.at.clone().into())]));

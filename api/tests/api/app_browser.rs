@@ -401,6 +401,18 @@ impl Walk {
         );
         assert!(self.web_push_devices(app).await.is_empty());
 
+        // On again before signing out: signing out must end it (a shared browser's next
+        // patient gets none of this patient's notifications).
+        self.go(c, "/app/notifications", "notifications-off-again")
+            .await;
+        el(c, Locator::Id("turn-on")).await.click().await.unwrap();
+        el(c, Locator::Css("#notifications-state[data-state=state-on]")).await;
+        assert_eq!(self.web_push_devices(app).await.len(), 1);
+        // A page load sends the subscription it finds again (idempotent): still one device.
+        c.refresh().await.unwrap();
+        el(c, Locator::Css("#notifications-state[data-state=state-on]")).await;
+        assert_eq!(self.web_push_devices(app).await.len(), 1);
+
         // Offline page and the 404 page.
         self.go(c, "/app/offline", "offline").await;
         self.go(c, "/app/no-such-page", "not-found").await;
@@ -425,6 +437,18 @@ impl Walk {
         assert_eq!(c.current_url().await.unwrap().path(), "/app/signed-out");
         self.check(c, "signed-out").await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(
+            self.web_push_devices(app).await.is_empty(),
+            "signing out deletes this browser's push subscription on the server"
+        );
+        let held = c
+            .execute(
+                "return localStorage.getItem('test-push-subscription')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(held, json!(null), "and in the browser");
         let words = health_words(&health);
         for entry in cache_storage(c).await {
             assert!(

@@ -76,7 +76,8 @@ both_backends! {
             .lines()
             .find(|l| l.starts_with("aftercare_app="))
             .unwrap_or_else(|| panic!("{set}"));
-        for attr in ["HttpOnly", "SameSite=Lax", "Path=/app"] {
+        // Max-Age: 30 days, as long as the server keeps the session.
+        for attr in ["HttpOnly", "SameSite=Lax", "Path=/app", "Max-Age=2592000"] {
             assert!(session.contains(attr), "{attr}: {session}");
         }
         let r = b.get("/app/").await;
@@ -191,6 +192,39 @@ both_backends! {
         assert_eq!(r.status(), 303);
     }
 
+    async fn the_apps_errors_are_pages_with_retry_after_when_locked(app) {
+        let (mut b, _, _) = signed_in_patient(&app).await;
+        // Query strings that do not parse: the app's 400 page, not a problem document.
+        for path in ["/app/invitation?code=a&code=b", "/app/preferences?saved=1&saved=2",
+            "/app/sign-in/code/redeem?email=a&email=b"] {
+            let r = b.get(path).await;
+            assert_eq!(r.status(), 400, "{path}");
+            assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8", "{path}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("<html") && html.contains("could not be understood"), "{path}: {html}");
+        }
+        // Bytes that are not UTF-8 in a query are never problem+json either.
+        let r = b.get("/app/invitation?code=%FF").await;
+        assert!(header(&r, "content-type").starts_with("text/html"), "{}", r.status());
+
+        // Too many wrong passwords: the 429 page says when to try again.
+        let (staff, _) = app.staff("clinician").await;
+        let (patient, _) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let mut other = Browser::new(&app);
+        let mut last = None;
+        for _ in 0..8 {
+            let r = sign_in(&mut other, &patient.email, "not-the-password").await;
+            if r.status() == 429 {
+                last = Some(r);
+                break;
+            }
+        }
+        let r = last.expect("the account locks");
+        let retry: u64 = header(&r, "retry-after").parse().unwrap();
+        assert!(retry >= 1, "{retry}");
+        assert!(r.text().await.unwrap().contains("Too many attempts"));
+    }
+
     async fn the_app_is_installable_and_its_assets_are_compressed(app) {
         let r = app.get("/app/manifest.webmanifest", None).await;
         assert_eq!(r.status(), 200);
@@ -211,6 +245,17 @@ both_backends! {
         let sw = app.get("/app/sw.js", None).await.text().await.unwrap();
         for needle in ["\"push\"", "\"notificationclick\"", "showNotification", "\"sign-out\"", "/app/timeline"] {
             assert!(sw.contains(needle), "{needle} in sw.js");
+        }
+        // The shell cache is named after its files, so new files reach the patients.
+        assert!(!sw.contains("ASSETS_HASH") && !sw.contains("\"shell-v1\""), "{sw}");
+        let version: String = sw.split("var SHELL = \"shell-").nth(1).unwrap()
+            .chars().take_while(char::is_ascii_hexdigit).collect();
+        assert_eq!(version.len(), 16, "{sw}");
+        assert_eq!(app.get("/app/sw.js", None).await.text().await.unwrap(), sw, "the same each time");
+        // Signing out deletes this browser's push subscription before the form is sent.
+        let js = app.get("/app/app.js", None).await.text().await.unwrap();
+        for needle in ["DELETE", "/app/push-subscriptions", "X-CSRF-Token", "unsubscribe", "aftercare-sign-in"] {
+            assert!(js.contains(needle), "{needle} in app.js");
         }
         let (status, _) = Browser::new(&app).page("/app/offline").await;
         assert_eq!(status, 200);

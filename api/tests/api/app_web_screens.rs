@@ -46,6 +46,11 @@ both_backends! {
         assert!(html.contains("Day 0"), "{html}");
         let later = prompts.last().unwrap();
         assert!(html.contains(&later.title), "coming prompts too");
+        // Dates for people ("Tue 8 Dec, 10:00"), not ISO.
+        let date = chrono::NaiveDate::parse_from_str(&later.local_date, "%Y-%m-%d").unwrap();
+        let shown = format!("{}, {}", date.format("%a %-d %b"), later.local_time);
+        assert!(html.contains(&shown), "{shown} in {html}");
+        assert!(!html.contains(&format!("{} {}", later.local_date, later.local_time)), "{html}");
         let (status, html) = b.page(&format!("/app/prompts/{}", later.id)).await;
         assert_eq!(status, 200);
         assert!(html.contains("This message is planned for"), "{html}");
@@ -125,6 +130,10 @@ both_backends! {
         let (status, html) = b.page("/app/preferences").await;
         assert_eq!(status, 200);
         assert!(html.contains("value=\"21:00\"") && html.contains("Europe/Madrid"), "{html}");
+        // A locked screen's text as the notification really shows it; "Time zone" once on screen.
+        let sent = shared::push::neutral_text(shared::domain::Locale::En);
+        assert!(html.contains(&sent.body) && !html.contains("new message from your clinic"), "{html}");
+        assert!(html.contains("<label for=\"timezone\" class=\"visually-hidden\">"), "{html}");
         let r = b.submit("/app/preferences", "/app/preferences", &[
             ("quiet_start", "22:30"), ("quiet_end", "07:00"), ("email", "1"),
             ("preview", "full"), ("locale", "es"), ("timezone", "America/Mexico_City"),
@@ -133,6 +142,9 @@ both_backends! {
         let (status, html) = b.page(&location(&r)).await;
         assert_eq!(status, 200);
         assert!(html.contains("Guardado."), "now in Spanish: {html}");
+        let sent = shared::push::neutral_text(shared::domain::Locale::Es);
+        assert!(html.contains(&sent.body), "{html}");
+        assert!(html.contains(&format!("<span class=\"brand\">{}</span>", sent.title)), "the app's name as its notifications': {html}");
         let id = shared::domain::PatientId::from(patient.as_str());
         let p = app.db.run(move |c| shared::db::patients::find(c, &id)).await.unwrap();
         assert_eq!(p.quiet_start.as_deref(), Some("22:30"));
