@@ -101,27 +101,56 @@ pub fn create(conn: &mut DbConn, user_id: &UserId, now: NaiveDateTime) -> Result
     Ok(code)
 }
 
-/// The live codes (unused, unrevoked, unexpired) of these accounts.
-pub fn live_for(
+/// Reserves one attempt against every live code of these accounts that has attempts left, and
+/// returns the codes reserved: the only ones a typed code may be compared with. Each is one
+/// conditional increment (`failed_attempts < MAX_FAILED_ATTEMPTS`, still live), so however many
+/// requests race, a code is compared at most [`MAX_FAILED_ATTEMPTS`] times: the attempt is
+/// counted before the comparison, not after it. Call it in the transaction that then spends the
+/// code ([`consume`], [`give_back`]) or revokes it ([`revoke_spent`]); on PostgreSQL the
+/// reserved rows stay locked until then.
+pub fn reserve_attempts(
     conn: &mut DbConn,
     user_ids: &[UserId],
     now: NaiveDateTime,
 ) -> Result<Vec<SignInCode>> {
-    Ok(sign_in_codes::table
+    let candidates: Vec<SignInCodeId> = sign_in_codes::table
         .filter(sign_in_codes::user_id.eq_any(user_ids))
+        .filter(sign_in_codes::failed_attempts.lt(MAX_FAILED_ATTEMPTS))
         .filter(sign_in_codes::used_at.is_null())
         .filter(sign_in_codes::revoked_at.is_null())
         .filter(sign_in_codes::expires_at.gt(now))
+        .select(sign_in_codes::id)
+        .load(conn)?;
+    let mut reserved = Vec::new();
+    for id in candidates {
+        let n = diesel::update(
+            sign_in_codes::table
+                .filter(sign_in_codes::id.eq(&id))
+                .filter(sign_in_codes::failed_attempts.lt(MAX_FAILED_ATTEMPTS))
+                .filter(sign_in_codes::used_at.is_null())
+                .filter(sign_in_codes::revoked_at.is_null())
+                .filter(sign_in_codes::expires_at.gt(now)),
+        )
+        .set(sign_in_codes::failed_attempts.eq(sign_in_codes::failed_attempts + 1))
+        .execute(conn)?;
+        if n == 1 {
+            reserved.push(id);
+        }
+    }
+    Ok(sign_in_codes::table
+        .filter(sign_in_codes::id.eq_any(&reserved))
         .select(SignInCode::as_select())
         .load(conn)?)
 }
 
-/// Spends a code. `false` when it is no longer live (used, revoked or expired meanwhile): one
+/// Spends a code whose attempt was reserved ([`reserve_attempts`]). `false` when it is no
+/// longer live (used, revoked or expired meanwhile) or over [`MAX_FAILED_ATTEMPTS`]: one
 /// statement, so two requests can never both succeed.
 pub fn consume(conn: &mut DbConn, id: &SignInCodeId, now: NaiveDateTime) -> Result<bool> {
     let n = diesel::update(
         sign_in_codes::table
             .filter(sign_in_codes::id.eq(id))
+            .filter(sign_in_codes::failed_attempts.le(MAX_FAILED_ATTEMPTS))
             .filter(sign_in_codes::used_at.is_null())
             .filter(sign_in_codes::revoked_at.is_null())
             .filter(sign_in_codes::expires_at.gt(now)),
@@ -131,15 +160,27 @@ pub fn consume(conn: &mut DbConn, id: &SignInCodeId, now: NaiveDateTime) -> Resu
     Ok(n == 1)
 }
 
-/// Counts a wrong code against a live code, revoking it at [`MAX_FAILED_ATTEMPTS`].
-pub fn record_failure(conn: &mut DbConn, id: &SignInCodeId, now: NaiveDateTime) -> Result<()> {
-    diesel::update(sign_in_codes::table.filter(sign_in_codes::id.eq(id)))
-        .set(sign_in_codes::failed_attempts.eq(sign_in_codes::failed_attempts + 1))
-        .execute(conn)?;
+/// Gives back the attempts reserved on these codes ([`reserve_attempts`]) by a sign-in that
+/// matched: `failed_attempts` counts wrong codes only.
+pub fn give_back(conn: &mut DbConn, ids: &[SignInCodeId]) -> Result<()> {
     diesel::update(
         sign_in_codes::table
-            .filter(sign_in_codes::id.eq(id))
+            .filter(sign_in_codes::id.eq_any(ids))
+            .filter(sign_in_codes::failed_attempts.gt(0)),
+    )
+    .set(sign_in_codes::failed_attempts.eq(sign_in_codes::failed_attempts - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// After a wrong code: revokes those of these codes that have had their
+/// [`MAX_FAILED_ATTEMPTS`] (the reserved attempt stays counted).
+pub fn revoke_spent(conn: &mut DbConn, ids: &[SignInCodeId], now: NaiveDateTime) -> Result<()> {
+    diesel::update(
+        sign_in_codes::table
+            .filter(sign_in_codes::id.eq_any(ids))
             .filter(sign_in_codes::failed_attempts.ge(MAX_FAILED_ATTEMPTS))
+            .filter(sign_in_codes::used_at.is_null())
             .filter(sign_in_codes::revoked_at.is_null()),
     )
     .set(sign_in_codes::revoked_at.eq(now))

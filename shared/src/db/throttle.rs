@@ -35,10 +35,7 @@ pub fn locked_for(conn: &mut DbConn, keys: &[String], now: NaiveDateTime) -> Res
         .filter(login_throttle::locked_until.gt(now))
         .select(diesel::dsl::max(login_throttle::locked_until))
         .first(conn)?;
-    Ok(until.map(|u| {
-        let secs = (u - now).num_seconds() + 1;
-        u64::try_from(secs).unwrap_or(1)
-    }))
+    Ok(until.map(|u| seconds_until(u, now)))
 }
 
 /// Counts one failure for `key`, locking it when the limit is reached.
@@ -48,6 +45,76 @@ pub fn record_failure(
     limit: Limit,
     now: NaiveDateTime,
 ) -> Result<()> {
+    let row = count(conn, key, limit, now)?;
+    if row.failures >= limit.max_failures && row.locked_until.is_none() {
+        lock(conn, key, &row, limit)?;
+    }
+    Ok(())
+}
+
+/// Takes one attempt for `key` before the work it guards is done: the attempt is counted
+/// first (one upsert, so `N` concurrent attempts count `N` and none can slip past the check in
+/// between), then checked. `Some(seconds to wait)` when the key was locked or this attempt is
+/// beyond `limit` (the key is then locked for the rest of its window); `None` when the
+/// attempt may go ahead. The attempt that reaches the limit goes ahead and locks the key, as a
+/// failure would: a caller whose attempt succeeds gives it back ([`give_back`], or [`reset`]).
+/// Call it inside the transaction that does the guarded work, so the count and the work commit
+/// together.
+pub fn take_attempt(
+    conn: &mut DbConn,
+    key: &str,
+    limit: Limit,
+    now: NaiveDateTime,
+) -> Result<Option<u64>> {
+    let row = count(conn, key, limit, now)?;
+    if let Some(until) = row.locked_until.filter(|u| *u > now) {
+        return Ok(Some(seconds_until(until, now)));
+    }
+    if row.failures >= limit.max_failures {
+        let until = lock(conn, key, &row, limit)?;
+        if row.failures > limit.max_failures {
+            return Ok(Some(seconds_until(until, now)));
+        }
+    }
+    Ok(None)
+}
+
+/// Gives back an attempt taken by [`take_attempt`] that succeeded: one failure fewer, and the
+/// lock lifted when the key is back under `limit`.
+pub fn give_back(conn: &mut DbConn, key: &str, limit: Limit) -> Result<()> {
+    diesel::update(
+        login_throttle::table
+            .find(key)
+            .filter(login_throttle::failures.gt(0)),
+    )
+    .set(login_throttle::failures.eq(login_throttle::failures - 1))
+    .execute(conn)?;
+    diesel::update(
+        login_throttle::table
+            .find(key)
+            .filter(login_throttle::failures.lt(limit.max_failures)),
+    )
+    .set(login_throttle::locked_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(())
+}
+
+fn seconds_until(until: NaiveDateTime, now: NaiveDateTime) -> u64 {
+    u64::try_from((until - now).num_seconds() + 1).unwrap_or(1)
+}
+
+/// Locks `key` until its window ends; returns that end.
+fn lock(conn: &mut DbConn, key: &str, row: &Row, limit: Limit) -> Result<NaiveDateTime> {
+    let until = row.window_start + limit.window;
+    diesel::update(login_throttle::table.find(key))
+        .set(login_throttle::locked_until.eq(until))
+        .execute(conn)?;
+    Ok(until)
+}
+
+/// Adds one failure to `key` (starting a new window when the last one has ended) and returns
+/// the row as it now is.
+fn count(conn: &mut DbConn, key: &str, limit: Limit, now: NaiveDateTime) -> Result<Row> {
     // A window that has ended starts over at this failure.
     const PG: &str = "INSERT INTO login_throttle (key, failures, window_start, locked_until) \
         VALUES ($1, 1, $2, NULL) ON CONFLICT (key) DO UPDATE SET \
@@ -72,16 +139,10 @@ pub fn record_failure(
             .bind::<Timestamp, _>(expired_before)
             .execute(lite)?,
     };
-    let row: Row = login_throttle::table
+    Ok(login_throttle::table
         .find(key)
         .select(Row::as_select())
-        .first(conn)?;
-    if row.failures >= limit.max_failures && row.locked_until.is_none() {
-        diesel::update(login_throttle::table.find(key))
-            .set(login_throttle::locked_until.eq(row.window_start + limit.window))
-            .execute(conn)?;
-    }
-    Ok(())
+        .first(conn)?)
 }
 
 /// The key counting one account's failures: `email:` and the SHA-256 of the normalised email,

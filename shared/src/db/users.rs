@@ -94,6 +94,12 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Vec<User>> {
 /// `+34 600 111 222`), across clinics; erased profiles are never found. `digits` holds ASCII
 /// digits only (anything else finds nobody). Narrowed in SQL by the profile's search key,
 /// which holds the phone's digits, then compared digit for digit.
+///
+/// Cost: `LIKE '%digits%'` cannot use an index, so this scans every patient profile (of all
+/// clinics) on each call. There is no column holding just the phone's digits to match exactly
+/// (the search key mixes the name, email and phone), and adding one needs a migration and a
+/// backfill; until then the sign-in code routes that call it bound how many run at once and
+/// throttle them per number and per client address.
 pub fn find_patients_by_phone_digits(conn: &mut DbConn, digits: &str) -> Result<Vec<User>> {
     use super::schema::patient_profiles;
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -4,9 +4,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use shared::Error;
 use shared::care::auth;
+use tokio::sync::Semaphore;
 
 use super::{client_address, token_response};
 use crate::error::{ApiError, ApiResult, Refusal};
@@ -46,12 +49,38 @@ pub async fn request_sign_in_code(
     Ok(HttpResponse::Accepted().finish())
 }
 
+/// Code requests being worked on at once, in this process. The work (a write transaction, then
+/// the mail) runs after the answer, before any throttle can refuse it; a flood beyond this is
+/// dropped rather than queued.
+pub const MAX_SENDING: usize = 32;
+static SENDING: Semaphore = Semaphore::const_new(MAX_SENDING);
+/// When a dropped request was last logged (seconds since the Unix epoch): at most once a minute.
+static LAST_DROP_LOGGED: AtomicI64 = AtomicI64::new(0);
+
 /// Sends a sign-in code to whoever `who` names, after the answer (the API's 202, the web app's
-/// page): nobody waits for it, so its timing reveals nothing. Errors are logged.
+/// page): nobody waits for it, so its timing reveals nothing. At most [`MAX_SENDING`] are
+/// worked on at once; beyond, the request is dropped (its answer is the same) and a warning
+/// without the identifier is logged, at most once a minute. Errors are logged.
 pub fn send_code_later(state: &web::Data<AppState>, req: &HttpRequest, who: auth::SignInId) {
+    let Ok(permit) = SENDING.try_acquire() else {
+        let now = chrono::Utc::now().timestamp();
+        let last = LAST_DROP_LOGGED.load(Ordering::Relaxed);
+        if now - last >= 60
+            && LAST_DROP_LOGGED
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                limit = MAX_SENDING,
+                "sign-in code requests dropped: too many at once"
+            );
+        }
+        return;
+    };
     let address = client_address(req, state);
     let state = state.clone().into_inner();
     tokio::spawn(async move {
+        let _permit = permit;
         let base = state.config.public_url.clone();
         let sent = auth::request_sign_in_code(&state.db, &state.mailer, who, address, &base);
         if let Err(e) = sent.await {

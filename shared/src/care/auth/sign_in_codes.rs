@@ -22,7 +22,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::login::{ACCOUNT_LIMIT, ADDRESS_LIMIT, address_key};
 use super::{SignedIn, User, open_session};
 use crate::care::invitations::mail_locale;
-use crate::db::sign_in_codes::{self as codes, SignInCode};
+use crate::db::sign_in_codes as codes;
 use crate::db::throttle::{self, Limit};
 use crate::db::{Db, DbConn, users};
 use crate::domain::{Email, Locale, Role, UserId};
@@ -127,8 +127,11 @@ pub async fn request_sign_in_code(
             if throttle::locked_for(c, &[account.clone(), address.clone()], t)?.is_some() {
                 return Ok(Vec::new());
             }
-            throttle::record_failure(c, &account, REQUEST_LIMIT, t)?;
-            throttle::record_failure(c, &address, REQUEST_ADDRESS_LIMIT, t)?;
+            // Counted before the work, so concurrent requests cannot all pass the check.
+            let over = throttle::take_attempt(c, &account, REQUEST_LIMIT, t)?.is_some();
+            if over | throttle::take_attempt(c, &address, REQUEST_ADDRESS_LIMIT, t)?.is_some() {
+                return Ok(Vec::new());
+            }
             let mut sent: Vec<(UserId, String, Locale, String)> = Vec::new();
             for user in patients(c, by.as_ref())? {
                 codes::revoke_unused(c, &user.id, t)?;
@@ -182,12 +185,14 @@ pub async fn redeem_sign_in_code(
 
 /// Checks and spends a sign-in code, returning the patient's account, for a caller that opens
 /// its own kind of session afterwards (the web app's cookie session): refused outright while
-/// the account (the email's login counter, or the phone's) or the client address is locked;
-/// otherwise the code is compared, in constant time, with the live code of every active
-/// patient account `who` names. A match spends it (single use, one statement: of two
-/// concurrent redemptions one wins) and forgets the account's failures, in one transaction. A
-/// miss counts one failure against every live code compared (a code is revoked at its 5th) and
-/// against the login throttle's keys.
+/// the account (the email's login counter, or the phone's) or the client address is locked.
+/// Otherwise, in one transaction, the attempt is counted first, against the login throttle's
+/// keys and against the live code of every active patient account `who` names (a code with 5
+/// attempts counted is no longer compared), and only then is the code compared with those
+/// codes, in constant time. A match spends it (single use), gives the attempts back and
+/// forgets the account's failures; a miss leaves them counted and revokes a code at its 5th.
+/// Counting before comparing means concurrent requests cannot outrun the limits: at most 5
+/// comparisons per code and per account key in a window, whatever the parallelism.
 ///
 /// Errors: `Unauthorized` (401) for a wrong, used, revoked or expired code, an unknown or
 /// inactive account, or a staff account (one answer for all); `TooManyRequests` (429, with the
@@ -203,8 +208,20 @@ pub async fn check_sign_in_code(
     Ok(user)
 }
 
+/// What one redemption came to, committed either way.
+enum Outcome<T> {
+    Locked(u64),
+    Refused,
+    Done(T),
+}
+
 /// [`check_sign_in_code`], running `then` with the account in the transaction that spends the
-/// code.
+/// code. Everything from counting the attempt to spending or revoking the code is one
+/// transaction, and every count is taken before the comparison: the login throttle's keys
+/// ([`throttle::take_attempt`]) and one attempt on each live code
+/// ([`codes::reserve_attempts`]), so however many requests race, a code is compared at most
+/// [`codes::MAX_FAILED_ATTEMPTS`] times and a key lets through at most its limit. A match
+/// gives the attempts back.
 async fn redeem_with<T: Send + 'static>(
     db: &Db,
     who: SignInId,
@@ -215,60 +232,58 @@ async fn redeem_with<T: Send + 'static>(
     let Lookup { key, by } = who.lookup();
     let keys = vec![key, address_key(address)];
     let t = now();
+    // A cheap read first, so a locked key costs no write (SQLite has one writer).
     let probe = keys.clone();
     if let Some(retry_after_secs) = db.run(move |c| throttle::locked_for(c, &probe, t)).await? {
         return Err(Error::TooManyRequests { retry_after_secs });
     }
-    let live: Vec<(User, SignInCode)> = db
-        .run(move |c| {
+    let outcome = db
+        .transaction(move |c| {
+            let t = now();
+            if let Some(secs) = throttle::locked_for(c, &keys, t)? {
+                return Ok(Outcome::Locked(secs));
+            }
+            let account = throttle::take_attempt(c, &keys[0], ACCOUNT_LIMIT, t)?;
+            let address = throttle::take_attempt(c, &keys[1], ADDRESS_LIMIT, t)?;
+            if let Some(secs) = account.max(address) {
+                return Ok(Outcome::Locked(secs));
+            }
             let accounts = patients(c, by.as_ref())?;
             let ids: Vec<UserId> = accounts.iter().map(|u| u.id.clone()).collect();
-            let live = codes::live_for(c, &ids, t)?;
-            Ok(live
-                .into_iter()
-                .filter_map(|row| {
-                    let user = accounts.iter().find(|u| u.id == row.user_id)?.clone();
-                    Some((user, row))
-                })
-                .collect())
+            let reserved = codes::reserve_attempts(c, &ids, t)?;
+            // Every reserved code is compared, even after a match, and a dummy when there is
+            // none.
+            let mut matched = None;
+            for row in &reserved {
+                if codes::matches(row, &code) && matched.is_none() {
+                    matched = Some(row);
+                }
+            }
+            if reserved.is_empty() {
+                codes::match_nothing(&code);
+            }
+            let reserved_ids: Vec<_> = reserved.iter().map(|row| row.id.clone()).collect();
+            let spent = match matched {
+                Some(row) => codes::consume(c, &row.id, t)?.then_some(row),
+                None => None,
+            };
+            if let Some(row) = spent {
+                codes::give_back(c, &reserved_ids)?;
+                throttle::reset(c, &keys[0])?;
+                throttle::give_back(c, &keys[1], ADDRESS_LIMIT)?;
+                let user = users::find(c, &row.user_id)?;
+                return then(c, user, t).map(Outcome::Done);
+            }
+            codes::revoke_spent(c, &reserved_ids, t)?;
+            Ok(Outcome::Refused)
         })
         .await?;
-    // Every live code is compared, even after a match, and a dummy when there is none.
-    let mut matched = None;
-    for (user, row) in &live {
-        if codes::matches(row, &code) && matched.is_none() {
-            matched = Some((user.clone(), row.id.clone()));
+    match outcome {
+        Outcome::Done(done) => Ok(done),
+        Outcome::Locked(retry_after_secs) => Err(Error::TooManyRequests { retry_after_secs }),
+        Outcome::Refused => {
+            tracing::info!("sign-in code refused");
+            Err(Error::Unauthorized)
         }
     }
-    if live.is_empty() {
-        codes::match_nothing(&code);
-    }
-    if let Some((user, code_id)) = matched {
-        let account = keys[0].clone();
-        let done = db
-            .transaction(move |c| {
-                let t = now();
-                if !codes::consume(c, &code_id, t)? {
-                    return Ok(None);
-                }
-                throttle::reset(c, &account)?;
-                let user = users::find(c, &user.id)?;
-                then(c, user, t).map(Some)
-            })
-            .await?;
-        if let Some(done) = done {
-            return Ok(done);
-        }
-    }
-    let compared: Vec<_> = live.into_iter().map(|(_, row)| row.id).collect();
-    db.transaction(move |c| {
-        for id in &compared {
-            codes::record_failure(c, id, t)?;
-        }
-        throttle::record_failure(c, &keys[0], ACCOUNT_LIMIT, t)?;
-        throttle::record_failure(c, &keys[1], ADDRESS_LIMIT, t)
-    })
-    .await?;
-    tracing::info!("sign-in code refused");
-    Err(Error::Unauthorized)
 }
