@@ -113,12 +113,20 @@ fn push_service_answers_are_classified() {
             reason: "HTTP 429 (push service rate limit)".into()
         }
     );
-    for s in [400, 401, 403] {
-        assert!(matches!(
-            classify(s, None),
-            PushOutcome::Misconfigured { .. }
-        ));
+    // A subscription refusing our key is retired, not an alarm for the operator.
+    for s in [401, 403] {
+        assert!(
+            matches!(classify(s, None), PushOutcome::InvalidToken { status, .. } if status == s),
+            "{s}"
+        );
     }
+    assert!(matches!(
+        classify(400, None),
+        PushOutcome::Failed {
+            status: Some(400),
+            ..
+        }
+    ));
     assert!(matches!(
         classify(413, None),
         PushOutcome::Failed {
@@ -139,11 +147,14 @@ fn stored_reasons_read_as_the_clinic_should_see_them() {
         DeliveryFailure::classify(&reason),
         DeliveryFailure::DeviceGone
     );
-    let PushOutcome::Misconfigured { reason, .. } = classify(401, None) else {
-        unreachable!()
-    };
-    assert_eq!(
-        DeliveryFailure::classify(&reason),
-        DeliveryFailure::ServiceSetup
-    );
+    for s in [401, 403] {
+        let PushOutcome::InvalidToken { reason, .. } = classify(s, None) else {
+            unreachable!()
+        };
+        assert_eq!(
+            DeliveryFailure::classify(&reason),
+            DeliveryFailure::DeviceGone,
+            "{reason}"
+        );
+    }
 }
