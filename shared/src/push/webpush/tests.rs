@@ -158,3 +158,24 @@ fn stored_reasons_read_as_the_clinic_should_see_them() {
         );
     }
 }
+
+#[test]
+fn per_origin_maps_stay_bounded() {
+    let key = VapidKey::generate().unwrap();
+    let client = WebPushClient::new(
+        key,
+        "mailto:ops@care.example.test".into(),
+        EndpointPolicy::default(),
+    )
+    .unwrap();
+    for n in 0..(MAX_ORIGINS + 50) {
+        let origin = format!("https://push{n}.example.com");
+        client.pause(&origin, Some(Duration::from_secs(60)));
+        client.authorization(&origin).unwrap();
+    }
+    assert!(client.paused.lock().unwrap().len() <= MAX_ORIGINS);
+    assert!(client.tokens.lock().unwrap().len() <= MAX_ORIGINS);
+    // The newest origin is kept and used.
+    let last = format!("https://push{}.example.com", MAX_ORIGINS + 49);
+    assert!(client.paused_for(&last).is_some());
+}
