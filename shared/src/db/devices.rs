@@ -151,13 +151,15 @@ fn retire_extra_web_push(
     if older.is_empty() {
         return Ok(0);
     }
-    Ok(diesel::update(devices::table.filter(devices::id.eq_any(&older)))
-        .set((
-            devices::active.eq(false),
-            devices::last_error.eq(REPLACED),
-            devices::updated_at.eq(now),
-        ))
-        .execute(conn)?)
+    Ok(
+        diesel::update(devices::table.filter(devices::id.eq_any(&older)))
+            .set((
+                devices::active.eq(false),
+                devices::last_error.eq(REPLACED),
+                devices::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    )
 }
 
 fn register_one(

@@ -4,9 +4,9 @@
 //! and the 16-byte authentication secret `auth`).
 //!
 //! The endpoint is a URL the server will call, so it is the door to server-side request
-//! forgery: it must be `https` with a DNS host name, never an IP literal, `localhost` or a name
-//! that resolves to a loopback, private or link-local address (checked here for the literal and
-//! again at every send, see [`is_public_ip`], against DNS rebinding). Only a test's
+//! forgery: it must be `https` on port 443 with a DNS host name, never an IP literal,
+//! `localhost` or a name that resolves to a loopback, private or link-local address (checked
+//! here for the literal and again at every send, see [`is_public_ip`], against DNS rebinding). Only a test's
 //! [`EndpointPolicy`] lets a loopback `http` fake push service through.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -41,8 +41,8 @@ impl WebPushSubscription {
     ///
     /// - `endpoint`: an absolute `https` URL of at most [`MAX_ENDPOINT_LEN`] bytes whose host is a
     ///   DNS name (not an IP literal, `localhost` or `*.localhost`), with no user info and no port
-///   but 443; with
-    ///   `policy.allow_loopback`, `http`/`https` to a loopback address or `localhost` too.
+    ///   but 443; with `policy.allow_loopback`, `http`/`https` to a loopback address or
+    ///   `localhost` on any port too.
     /// - `p256dh`: base64url (padding optional) of an uncompressed SEC1 P-256 point, 65 bytes
     ///   starting `0x04`, that is on the curve (RFC 8291 §3.1 — parsed with `p256`).
     /// - `auth`: base64url of exactly 16 bytes (RFC 8291 §3.2).
