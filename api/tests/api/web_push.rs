@@ -93,7 +93,7 @@ both_backends! {
             // Registrations in distinct instants, as browsers make them.
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        let pid = patient.id.clone();
+        let pid = shared::domain::PatientId::from(patient.id.as_str());
         let all = app.db.run(move |c| shared::db::devices::for_patient(c, &pid)).await.unwrap();
         let active: Vec<_> = all.iter().filter(|d| d.active).map(|d| d.id.to_string()).collect();
         assert_eq!(active.len() as i64, shared::care::devices::MAX_WEB_PUSH_DEVICES);
