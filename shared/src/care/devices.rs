@@ -14,6 +14,8 @@ pub use crate::domain::EndpointPolicy;
 /// Registers a push token (already checked: platform, provider, token shape) for the patient.
 /// A token already known is re-activated and moved to this patient (a phone changes hands, or
 /// the app re-registers): [`Registered::Existing`] (200), else [`Registered::Created`] (201).
+/// A Web Push subscription beyond the patient's [`MAX_WEB_PUSH_DEVICES`] active ones retires the
+/// least recently registered (`last_error` [`crate::db::devices::REPLACED`]).
 /// Runs without an enclosing transaction on purpose: when a concurrent registration of the same
 /// token wins the insert, the unique violation is answered by taking that row over, which a
 /// PostgreSQL transaction aborted by the violation could not do. Errors: `Conflict` only if the
