@@ -8,9 +8,12 @@
 //!   `toJSON()`: `{endpoint, expirationTime, keys: {p256dh, auth}}`) registered as one of the
 //!   patient's devices (`platform: web`, `provider: webpush`; `shared::care::devices::register`
 //!   with [`DeviceForm::web_push`]). 201 `{id}` for a new device, 200 for an endpoint already
-//!   known (moved to this patient and re-activated).
+//!   known (moved to this patient and re-activated). A patient keeps at most
+//!   `shared::care::devices::MAX_WEB_PUSH_DEVICES` active subscriptions: one more retires the
+//!   least recently registered.
 //! - `DELETE /app/push-subscriptions` `{endpoint}`: removes the patient's device of that
-//!   endpoint ("Turn off"): 204, or 404 when none of the patient's devices has it.
+//!   endpoint ("Turn off", `shared::care::devices::remove_by_token`): 204, or 404 when none of
+//!   the patient's active devices has it.
 //!
 //! The two JSON routes are the page's script's, not the API's: authenticated by the app's
 //! session cookie, and a request must carry the session's CSRF token (the page's
@@ -40,8 +43,6 @@ use crate::state::AppState;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The app version a browser subscription is registered with.
 const WEB_APP_VERSION: &str = "web";
-/// The most devices looked through for an endpoint to remove.
-const DEVICES_SEARCHED: i64 = 200;
 
 #[derive(Template)]
 #[template(path = "app/notifications.html")]
@@ -158,18 +159,8 @@ pub async fn unsubscribe(
 ) -> ApiResult<HttpResponse> {
     let who = caller(&state, &req).await?;
     let endpoint = body.into_inner().endpoint;
-    let listed = devices::list(
-        &state.db,
-        &who.clinic_id,
-        &who.patient_id,
-        None,
-        DEVICES_SEARCHED,
-    )
-    .await?;
-    let found = listed
-        .into_iter()
-        .find(|l| l.device.active && l.device.token == endpoint)
-        .ok_or(ApiError(shared::Error::NotFound))?;
-    devices::remove(&state.db, &who.patient_id, &found.device.id).await?;
+    if !devices::remove_by_token(&state.db, &who.clinic_id, &who.patient_id, &endpoint).await? {
+        return Err(ApiError(shared::Error::NotFound));
+    }
     Ok(no_store(HttpResponse::NoContent().finish()))
 }

@@ -171,4 +171,26 @@ both_backends! {
         assert!(asked > handler, "requestPermission inside turnOn");
         assert_eq!(js.matches("requestPermission").count(), 1);
     }
+
+    async fn turning_off_removes_only_the_patients_own_subscription(app) {
+        let mine = signed_in_patient(&app).await;
+        let other = signed_in_patient(&app).await;
+        let resp = send(&app, Method::POST, Some(&other.cookie), Some(&other.csrf), &subscription(ENDPOINT)).await;
+        assert_eq!(resp.status().as_u16(), 201);
+        let theirs: Value = resp.json().await.unwrap();
+
+        // Another patient's endpoint is no device of mine: 404, and theirs stays.
+        let off = json!({"endpoint": ENDPOINT});
+        let resp = send(&app, Method::DELETE, Some(&mine.cookie), Some(&mine.csrf), &off).await;
+        problem(resp, 404).await;
+        let id = theirs["id"].as_str().unwrap().to_owned();
+        let d = app.db.run(move |c| shared::db::devices::find(c, &id.as_str().into())).await.unwrap();
+        assert!(d.active);
+
+        let resp = send(&app, Method::DELETE, Some(&other.cookie), Some(&other.csrf), &off).await;
+        assert_eq!(resp.status().as_u16(), 204);
+        let unknown = json!({"endpoint": "https://fcm.googleapis.com/fcm/send/never-registered"});
+        let resp = send(&app, Method::DELETE, Some(&other.cookie), Some(&other.csrf), &unknown).await;
+        problem(resp, 404).await;
+    }
 }

@@ -70,12 +70,37 @@ both_backends! {
             "https://169.254.169.254/latest/meta-data",
             "https://[fe80::1]/push",
             "https://[::1]/push",
+            "https://push.example.com:8443/push",
+            "https://push.example.com:22/push",
             "not a url",
         ] {
             let resp = app.post_json("/v1/me/devices", Some(&token), &subscription(endpoint, P256DH, AUTH)).await;
             let body = problem(resp, 422).await;
             assert_eq!(fields(&body), ["subscription.endpoint"], "{endpoint}");
         }
+    }
+
+    async fn an_eleventh_subscription_retires_the_least_recently_registered(app) {
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (patient, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let mut ids = Vec::new();
+        for n in 0..=shared::care::devices::MAX_WEB_PUSH_DEVICES {
+            let endpoint = format!("https://push.example.com/sub/{n}");
+            let resp = app.post_json("/v1/me/devices", Some(&token), &subscription(&endpoint, P256DH, AUTH)).await;
+            assert_eq!(resp.status().as_u16(), 201);
+            let created: Value = resp.json().await.unwrap();
+            ids.push(created["id"].as_str().unwrap().to_owned());
+            // Registrations in distinct instants, as browsers make them.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let pid = shared::domain::PatientId::from(patient.id.as_str());
+        let all = app.db.run(move |c| shared::db::devices::for_patient(c, &pid)).await.unwrap();
+        let active: Vec<_> = all.iter().filter(|d| d.active).map(|d| d.id.to_string()).collect();
+        assert_eq!(active.len() as i64, shared::care::devices::MAX_WEB_PUSH_DEVICES);
+        let first = all.iter().find(|d| d.id.to_string() == ids[0]).unwrap();
+        assert!(!first.active, "the oldest is retired");
+        assert_eq!(first.last_error.as_deref(), Some(shared::db::devices::REPLACED));
+        assert!(active.contains(&ids[ids.len() - 1]), "the newest is kept");
     }
 
     async fn bad_subscription_keys_and_shapes_are_422_naming_each(app) {

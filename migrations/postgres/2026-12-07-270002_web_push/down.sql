@@ -1,6 +1,11 @@
 DROP TABLE vapid_keys;
+-- Leave only what the schema (and the binary) before Web Push can read: its channel enum has
+-- no `webpush`, its platforms no `web`. A prompt delivered by Web Push keeps its status with no
+-- channel recorded; the attempts and the browser devices go (the subscriptions cannot be sent
+-- to without this migration anyway).
+UPDATE prompts SET channel = NULL WHERE channel = 'webpush';
 DELETE FROM delivery_attempts WHERE channel = 'webpush';
-DELETE FROM devices WHERE provider = 'webpush';
+DELETE FROM devices WHERE provider = 'webpush' OR platform = 'web';
 ALTER TABLE delivery_attempts DROP CONSTRAINT delivery_attempts_channel_check;
 ALTER TABLE delivery_attempts ADD CONSTRAINT delivery_attempts_channel_check
     CHECK (channel IN ('fcm', 'apns', 'email', 'log'));

@@ -1,6 +1,11 @@
 DROP TABLE vapid_keys;
+-- Leave only what the schema (and the binary) before Web Push can read: its channel enum has
+-- no `webpush`, its platforms no `web`. A prompt delivered by Web Push keeps its status with no
+-- channel recorded; the attempts and the browser devices go (the subscriptions cannot be sent
+-- to without this migration anyway).
+UPDATE prompts SET channel = NULL WHERE channel = 'webpush';
 DELETE FROM delivery_attempts WHERE channel = 'webpush';
-DELETE FROM devices WHERE provider = 'webpush';
+DELETE FROM devices WHERE provider = 'webpush' OR platform = 'web';
 CREATE TABLE delivery_attempts_saved AS SELECT * FROM delivery_attempts;
 DROP TABLE delivery_attempts;
 CREATE TABLE devices_old (

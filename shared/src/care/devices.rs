@@ -8,12 +8,14 @@ use crate::db::{Db, devices, patients};
 use crate::domain::{ClinicId, DeviceId, PatientId};
 use crate::error::{Error, Result};
 
-pub use crate::db::devices::{Device, DeviceForm, Registered, WebPushKeys};
+pub use crate::db::devices::{Device, DeviceForm, MAX_WEB_PUSH_DEVICES, Registered, WebPushKeys};
 pub use crate::domain::EndpointPolicy;
 
 /// Registers a push token (already checked: platform, provider, token shape) for the patient.
 /// A token already known is re-activated and moved to this patient (a phone changes hands, or
 /// the app re-registers): [`Registered::Existing`] (200), else [`Registered::Created`] (201).
+/// A Web Push subscription beyond the patient's [`MAX_WEB_PUSH_DEVICES`] active ones retires the
+/// least recently registered (`last_error` [`crate::db::devices::REPLACED`]).
 /// Runs without an enclosing transaction on purpose: when a concurrent registration of the same
 /// token wins the insert, the unique violation is answered by taking that row over, which a
 /// PostgreSQL transaction aborted by the violation could not do. Errors: `Conflict` only if the
@@ -78,6 +80,22 @@ pub(crate) fn cursor_id(before_id: Option<String>) -> Result<Option<String>> {
         )),
         other => Ok(other),
     }
+}
+
+/// Removes the patient's own active Web Push device whose endpoint is `endpoint` (the web app's
+/// "Turn notifications off", `DELETE /app/push-subscriptions`): one statement, scoped to the
+/// patient of `clinic_id` (erased or another clinic's: nothing removed). Returns whether a
+/// device was removed (`false` answers 404).
+pub async fn remove_by_token(
+    db: &Db,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+    endpoint: &str,
+) -> Result<bool> {
+    let (clinic_id, patient_id) = (clinic_id.to_owned(), patient_id.to_owned());
+    let endpoint = endpoint.to_owned();
+    db.run(move |c| devices::delete_web_push_by_token(c, &clinic_id, &patient_id, &endpoint))
+        .await
 }
 
 /// Unregisters one of the patient's devices. Errors: `NotFound` (404) for another patient's

@@ -6,9 +6,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{delivery_attempts, devices};
+use super::schema::{delivery_attempts, devices, patient_profiles};
 use crate::domain::{ApnsEnvironment, DeliveryOutcome, Platform, PushProvider};
-use crate::domain::{DeviceId, EndpointPolicy, PatientId, WebPushSubscription};
+use crate::domain::{ClinicId, DeviceId, EndpointPolicy, PatientId, WebPushSubscription};
+
+/// The most active Web Push subscriptions a patient keeps: a browser's endpoint is free for
+/// anyone to mint, so registering one more retires the least recently registered.
+pub const MAX_WEB_PUSH_DEVICES: i64 = 10;
+/// The `last_error` of a subscription retired by [`MAX_WEB_PUSH_DEVICES`].
+pub const REPLACED: &str = "Web Push subscription replaced by a newer one";
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -108,8 +114,55 @@ pub enum Registered {
 }
 
 /// Registers `token` for `patient_id`, re-activating it (and moving it from another patient)
-/// when it is already known.
+/// when it is already known. A Web Push subscription past the patient's
+/// [`MAX_WEB_PUSH_DEVICES`] retires the least recently registered others.
 pub fn register(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    new: &DeviceForm,
+    now: NaiveDateTime,
+) -> Result<(Device, Registered)> {
+    let registered = register_one(conn, patient_id, new, now)?;
+    if new.provider == PushProvider::WebPush {
+        retire_extra_web_push(conn, patient_id, &registered.0.id, now)?;
+    }
+    Ok(registered)
+}
+
+/// Deactivates the patient's active Web Push devices beyond the [`MAX_WEB_PUSH_DEVICES`] most
+/// recently registered (`updated_at`, set by every registration), `keep` always among those
+/// kept. Returns how many were retired.
+fn retire_extra_web_push(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    keep: &DeviceId,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let older: Vec<DeviceId> = devices::table
+        .filter(devices::patient_id.eq(patient_id))
+        .filter(devices::provider.eq(PushProvider::WebPush))
+        .filter(devices::active.eq(true))
+        .filter(devices::id.ne(keep))
+        .order((devices::updated_at.desc(), devices::id.desc()))
+        .offset(MAX_WEB_PUSH_DEVICES - 1)
+        .limit(1000)
+        .select(devices::id)
+        .load(conn)?;
+    if older.is_empty() {
+        return Ok(0);
+    }
+    Ok(
+        diesel::update(devices::table.filter(devices::id.eq_any(&older)))
+            .set((
+                devices::active.eq(false),
+                devices::last_error.eq(REPLACED),
+                devices::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    )
+}
+
+fn register_one(
     conn: &mut DbConn,
     patient_id: &PatientId,
     new: &DeviceForm,
@@ -188,6 +241,30 @@ pub fn delete_own(conn: &mut DbConn, patient_id: &PatientId, id: &DeviceId) -> R
     )
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Deletes the patient's active Web Push device of endpoint `token`, in one statement scoped to
+/// the patient of `clinic_id` who is not erased; `false` when there is none.
+pub fn delete_web_push_by_token(
+    conn: &mut DbConn,
+    clinic_id: &ClinicId,
+    patient_id: &PatientId,
+    token: &str,
+) -> Result<bool> {
+    let patient_of_clinic = patient_profiles::table
+        .filter(patient_profiles::user_id.eq(patient_id))
+        .filter(patient_profiles::clinic_id.eq(clinic_id))
+        .filter(patient_profiles::erased_at.is_null());
+    let n = diesel::delete(
+        devices::table
+            .filter(devices::token.eq(token))
+            .filter(devices::patient_id.eq(patient_id))
+            .filter(devices::provider.eq(PushProvider::WebPush))
+            .filter(devices::active.eq(true))
+            .filter(diesel::dsl::exists(patient_of_clinic)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
 }
 
 /// Every device of the patient, live or not, oldest first (the patient's data export).

@@ -4,12 +4,12 @@
 //! and the 16-byte authentication secret `auth`).
 //!
 //! The endpoint is a URL the server will call, so it is the door to server-side request
-//! forgery: it must be `https` with a DNS host name, never an IP literal, `localhost` or a name
-//! that resolves to a loopback, private or link-local address (checked here for the literal and
-//! again at every send, see [`is_public_ip`], against DNS rebinding). Only a test's
+//! forgery: it must be `https` on port 443 with a DNS host name, never an IP literal,
+//! `localhost` or a name that resolves to a loopback, private or link-local address (checked
+//! here for the literal and again at every send, see [`is_public_ip`], against DNS rebinding). Only a test's
 //! [`EndpointPolicy`] lets a loopback `http` fake push service through.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,8 +40,9 @@ impl WebPushSubscription {
     /// Checks a subscription as the Push API hands it over.
     ///
     /// - `endpoint`: an absolute `https` URL of at most [`MAX_ENDPOINT_LEN`] bytes whose host is a
-    ///   DNS name (not an IP literal, `localhost` or `*.localhost`), with no user info; with
-    ///   `policy.allow_loopback`, `http`/`https` to a loopback address or `localhost` too.
+    ///   DNS name (not an IP literal, `localhost` or `*.localhost`), with no user info and no port
+    ///   but 443; with `policy.allow_loopback`, `http`/`https` to a loopback address or
+    ///   `localhost` on any port too.
     /// - `p256dh`: base64url (padding optional) of an uncompressed SEC1 P-256 point, 65 bytes
     ///   starting `0x04`, that is on the curve (RFC 8291 §3.1 — parsed with `p256`).
     /// - `auth`: base64url of exactly 16 bytes (RFC 8291 §3.2).
@@ -92,6 +93,12 @@ fn check_endpoint(raw: &str, policy: EndpointPolicy) -> std::result::Result<Stri
     if url.scheme() != "https" {
         return Err("must be an https URL of a push service".into());
     }
+    // Push services listen on 443; another port would let a subscription aim at some other
+    // service of a public host (OWASP SSRF Prevention Cheat Sheet). `port()` is `None` for the
+    // scheme's default, so an explicit `:443` passes.
+    if url.port().is_some() {
+        return Err("must use the https port 443 of a push service".into());
+    }
     match host(&url) {
         Some(Host::Domain(d)) if !loopback && d.contains('.') => Ok(raw.to_owned()),
         Some(Host::Domain(_)) if !loopback => {
@@ -131,37 +138,75 @@ fn is_loopback_host(url: &reqwest::Url) -> bool {
     }
 }
 
-/// Whether a push may be sent to `ip` (an address the endpoint's host resolved to): not
-/// loopback, private (RFC 1918, RFC 4193 unique local), link-local, CGNAT shared (RFC 6598),
-/// unspecified, multicast, broadcast or documentation space; IPv4-mapped IPv6 is judged as its
-/// IPv4 address.
+/// Whether a push may be sent to `ip` (an address the endpoint's host resolved to). Refused
+/// (RFC 6890 special-purpose registries, IANA IPv4/IPv6 special-purpose address registries):
+///
+/// - IPv4: "this network" 0.0.0.0/8 (unspecified included), private 10/8, 172.16/12, 192.168/16
+///   (RFC 1918), CGNAT shared 100.64/10 (RFC 6598), loopback 127/8, link-local 169.254/16,
+///   IETF protocol assignments 192.0.0.0/24 (RFC 6890), documentation 192.0.2/24, 198.51.100/24,
+///   203.0.113/24 (RFC 5737), benchmarking 198.18/15 (RFC 2544), multicast 224/4, reserved
+///   240/4 and broadcast 255.255.255.255.
+/// - IPv6: unspecified, loopback, multicast ff00::/8, unique local fc00::/7 (RFC 4193),
+///   link-local fe80::/10, site-local fec0::/10 (deprecated, RFC 3879), documentation
+///   2001:db8::/32 (RFC 3849) and 3fff::/20 (RFC 9637).
+/// - IPv6 carrying an IPv4 address is judged as that IPv4 address: IPv4-mapped ::ffff:0:0/96
+///   and IPv4-compatible ::/96 (RFC 4291 §2.5.5), NAT64 64:ff9b::/96 (RFC 6052) and 6to4
+///   2002::/16 (RFC 3056, the IPv4 address in bits 16–47).
 pub fn is_public_ip(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])))
-        }
+        IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_ip(IpAddr::V4(v4));
+            if let Some(v4) = embedded_v4(v6) {
+                return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x3fff && (s[1] & 0xf000) == 0))
         }
     }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    !(v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_multicast()
+        || v4.is_broadcast()
+        || v4.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (64..128).contains(&o[1]))
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (o[1] & 0xfe) == 18)
+        || o[0] >= 240)
+}
+
+/// The IPv4 address an IPv6 address carries, for the forms that route to it: IPv4-mapped,
+/// IPv4-compatible (`::a.b.c.d`, but not `::` or `::1`), NAT64 `64:ff9b::/96` and 6to4
+/// `2002::/16`.
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let low = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0; 6] && !v6.is_unspecified() && !v6.is_loopback() {
+        return Some(low(s[6], s[7]));
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(low(s[1], s[2]));
+    }
+    None
 }
 
 /// base64url, padded or not (the Push API's `getKey()` output is often encoded either way).
@@ -187,117 +232,4 @@ fn parse_auth(raw: &str) -> std::result::Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // RFC 8291 Appendix A: the user agent's public key and authentication secret.
-    const UA_PUBLIC: &str =
-        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
-    const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
-
-    fn parse(endpoint: &str, allow_loopback: bool) -> Result<WebPushSubscription> {
-        WebPushSubscription::parse(endpoint, UA_PUBLIC, AUTH, EndpointPolicy { allow_loopback })
-    }
-
-    fn fields(e: Error) -> Vec<String> {
-        match e {
-            Error::Validation(f) => f.into_iter().map(|f| f.field).collect(),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn accepts_a_push_service_subscription() {
-        let s = parse("https://fcm.googleapis.com/fcm/send/abc:def", false).unwrap();
-        assert_eq!(s.p256dh, UA_PUBLIC);
-        assert_eq!(s.auth, AUTH);
-        let padded = WebPushSubscription::parse(
-            "https://updates.push.services.mozilla.com/wpush/v2/x",
-            UA_PUBLIC,
-            "BTBZMqHH6r4Tts7J_aSIgg==",
-            EndpointPolicy::default(),
-        )
-        .unwrap();
-        assert_eq!(padded.auth, AUTH);
-    }
-
-    #[test]
-    fn refuses_endpoints_that_are_not_public_https() {
-        for bad in [
-            "http://push.example.com/x",
-            "https://127.0.0.1/x",
-            "https://10.0.0.8/x",
-            "https://169.254.169.254/latest",
-            "https://[::1]/x",
-            "https://[fe80::1]/x",
-            "https://localhost/x",
-            "https://push.localhost/x",
-            "https://intranet/x",
-            "https://user:pw@push.example.com/x",
-            "ftp://push.example.com/x",
-            "push.example.com/x",
-            "",
-        ] {
-            assert_eq!(
-                fields(parse(bad, false).unwrap_err()),
-                ["subscription.endpoint"],
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn loopback_only_when_the_policy_allows() {
-        assert!(parse("http://127.0.0.1:4000/push/1", true).is_ok());
-        assert!(parse("http://localhost:4000/push/1", true).is_ok());
-        assert!(parse("http://10.0.0.8/push/1", true).is_err());
-        assert!(parse("http://127.0.0.1:4000/push/1", false).is_err());
-    }
-
-    #[test]
-    fn refuses_bad_keys_naming_each() {
-        let off_curve = URL_SAFE_NO_PAD.encode([&[4u8][..], &[1u8; 64]].concat());
-        let e = WebPushSubscription::parse(
-            "https://push.example.com/x",
-            &off_curve,
-            "AAAA",
-            EndpointPolicy::default(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            fields(e),
-            ["subscription.keys.p256dh", "subscription.keys.auth"]
-        );
-        let compressed = &UA_PUBLIC[..44];
-        assert!(
-            WebPushSubscription::parse(
-                "https://push.example.com/x",
-                compressed,
-                AUTH,
-                EndpointPolicy::default()
-            )
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn private_and_special_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public_ip(ip.parse().unwrap()), "{ip}");
-        }
-        assert!(is_public_ip("142.250.200.10".parse().unwrap()));
-        assert!(is_public_ip("2a00:1450:4003::200e".parse().unwrap()));
-    }
-}
+mod tests;

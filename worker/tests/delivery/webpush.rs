@@ -126,16 +126,94 @@ both_backends! {
         assert_eq!(push.requests().len(), 1);
     }
 
-    async fn a_refused_vapid_key_keeps_the_subscription(env) {
+    async fn a_subscription_refusing_our_key_is_retired_without_an_operator_alarm(env) {
+        for status in [401u16, 403] {
+            let push = FakeWebPush::start().await;
+            env.set(push.settings());
+            push.answer([(status, None, Vec::new())]);
+            let (clinic, patient) = env.patient().await;
+            let device = web_device(&env, &push, patient.id.as_ref(), "vapid").await;
+            let prompt = env.prompt(&clinic.id, &patient.id).await;
+            let w = env.worker();
+            drain(&w).await;
+            let d = env.device_row(&device.id).await;
+            assert!(!d.active, "{status}");
+            let err = d.last_error.unwrap();
+            assert!(err.contains(&status.to_string()) && err.contains("key not accepted"), "{err}");
+            assert!(shared::care::readiness::push_config_errors(&w.metrics).is_empty(), "{status}");
+            let attempts = env.attempts(&prompt.id).await;
+            assert_eq!(attempts[0].outcome.as_str(), "invalid_token");
+            assert!(attempts.iter().any(|a| a.channel.as_str() == "log"), "email (to the log here) stands in");
+        }
+    }
+
+    async fn a_400_is_a_failed_attempt_for_that_device_only(env) {
         let push = FakeWebPush::start().await;
         env.set(push.settings());
-        push.answer([(403, None, Vec::new())]);
+        push.answer([(400, None, Vec::new())]);
         let (clinic, patient) = env.patient().await;
-        let device = web_device(&env, &push, patient.id.as_ref(), "vapid").await;
-        env.prompt(&clinic.id, &patient.id).await;
+        let device = web_device(&env, &push, patient.id.as_ref(), "bad").await;
+        let prompt = env.prompt(&clinic.id, &patient.id).await;
         let w = env.worker();
         drain(&w).await;
         assert!(env.device_row(&device.id).await.active);
-        assert!(shared::care::readiness::push_config_errors(&w.metrics).iter().any(|e| e.reason.contains("VAPID")));
+        assert!(shared::care::readiness::push_config_errors(&w.metrics).is_empty());
+        let attempts = env.attempts(&prompt.id).await;
+        assert_eq!((attempts[0].outcome.as_str(), attempts[0].status_code), ("failed", Some(400)));
+    }
+
+    async fn reverting_web_push_leaves_data_the_previous_schema_can_read(env) {
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        let push = FakeWebPush::start().await;
+        env.set(push.settings());
+        let (clinic, patient) = env.patient().await;
+        web_device(&env, &push, patient.id.as_ref(), "down").await;
+        let prompt = env.prompt(&clinic.id, &patient.id).await;
+        drain(&env.worker()).await;
+        assert_eq!(env.reload(&prompt.id).await.channel.map(|c| c.as_str()), Some("webpush"));
+
+        let id = prompt.id.to_string();
+        let (channel, webpush_attempts, web_devices, refused) = env.run(move |c| {
+            #[derive(QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+                channel: Option<String>,
+            }
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let count = |c: &mut shared::db::DbConn, sql: &str| -> i64 {
+                match c {
+                    shared::db::DbConn::Pg(pg) => diesel::sql_query(sql).get_result::<Count>(pg).unwrap().n,
+                    shared::db::DbConn::Sqlite(l) => diesel::sql_query(sql).get_result::<Count>(l).unwrap().n,
+                }
+            };
+            let select = format!("SELECT channel FROM prompts WHERE id = '{id}'");
+            let insert = format!(
+                "INSERT INTO delivery_attempts (id, prompt_id, channel, outcome, worker_id, attempted_at) \
+                 VALUES ('x', '{id}', 'webpush', 'sent', 'w', CURRENT_TIMESTAMP)"
+            );
+            let (channel, refused) = match c {
+                shared::db::DbConn::Pg(pg) => {
+                    pg.batch_execute(include_str!("../../../migrations/postgres/2026-12-07-270002_web_push/down.sql")).unwrap();
+                    let ch = diesel::sql_query(&select).get_result::<Row>(pg).unwrap().channel;
+                    (ch, diesel::sql_query(&insert).execute(pg).is_err())
+                }
+                shared::db::DbConn::Sqlite(l) => {
+                    l.batch_execute(include_str!("../../../migrations/sqlite/2026-12-07-270002_web_push/down.sql")).unwrap();
+                    let ch = diesel::sql_query(&select).get_result::<Row>(l).unwrap().channel;
+                    (ch, diesel::sql_query(&insert).execute(l).is_err())
+                }
+            };
+            let attempts = count(c, "SELECT COUNT(*) AS n FROM delivery_attempts WHERE channel = 'webpush'");
+            let devices = count(c, "SELECT COUNT(*) AS n FROM devices WHERE platform = 'web'");
+            (channel, attempts, devices, refused)
+        }).await;
+        assert_eq!(channel, None, "the previous binary has no webpush channel");
+        assert_eq!((webpush_attempts, web_devices), (0, 0));
+        assert!(refused, "the old CHECK is back");
     }
 }

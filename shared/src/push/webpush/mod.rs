@@ -4,7 +4,9 @@
 //!   undelivered message), `Urgency` (§5.3: `high` for urgent prompts, else `normal`) and
 //!   `Topic` (§5.4: a later message with the same topic replaces an undelivered one; at most
 //!   32 characters of the URL-safe base64 alphabet). 201 (or any 2xx) is accepted; 404 and 410
-//!   mean the subscription is gone; 429 carries `Retry-After`.
+//!   mean the subscription is gone, and so do 401 and 403 (it does not accept our VAPID key,
+//!   see [`classify`]); 429 carries `Retry-After`. A request takes at most 10 s, never goes
+//!   through a proxy and connects only to public addresses.
 //! - RFC 8291 (message encryption): the payload is encrypted `aes128gcm` (RFC 8188) for the
 //!   subscription's P-256 key and authentication secret, by the `web-push-native` crate.
 //! - RFC 8292 (VAPID): every request is signed with our key ([`vapid::VapidKey`]).
@@ -39,6 +41,12 @@ pub const MAX_TTL_SECS: u64 = 12 * 3600;
 const MAX_PAUSE: Duration = Duration::from_secs(3600);
 /// A cached VAPID token is re-signed once it has less than this left.
 const RESIGN_MARGIN_SECS: u64 = 3600;
+/// The most push service origins remembered (signed tokens, pauses): endpoints are chosen by
+/// browsers, so the maps are bounded; past this the expired entries go, then all of them (a
+/// token is re-signed, a pause forgotten).
+const MAX_ORIGINS: usize = 1000;
+/// The longest a whole request to a push service may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A subscription to send to: the endpoint and its keys as stored (base64url).
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +130,11 @@ impl WebPushClient {
     ) -> Result<Self, PushSetupError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            .timeout(REQUEST_TIMEOUT)
+            // An endpoint someone else chose must not reach an outbound proxy of ours, which would
+            // then connect to it without the public-address check of the resolver below
+            // (`HTTPS_PROXY` and friends are ignored).
+            .no_proxy()
             // A redirect would lead the request somewhere the endpoint check never saw.
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(resolve::PublicOnly {
@@ -219,6 +231,12 @@ impl WebPushClient {
             return Ok(header.clone());
         }
         let header = self.key.authorization(origin, &self.subject, now)?;
+        if tokens.len() >= MAX_ORIGINS {
+            tokens.retain(|_, (_, exp)| *exp > now + RESIGN_MARGIN_SECS);
+            if tokens.len() >= MAX_ORIGINS {
+                tokens.clear();
+            }
+        }
         tokens.insert(
             origin.to_owned(),
             (header.clone(), now + vapid::TOKEN_LIFETIME_SECS),
@@ -241,6 +259,13 @@ impl WebPushClient {
     fn pause(&self, origin: &str, after: Option<Duration>) {
         if let Some(after) = after.filter(|d| !d.is_zero()) {
             let mut paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
+            if paused.len() >= MAX_ORIGINS {
+                let now = Instant::now();
+                paused.retain(|_, until| *until > now);
+                if paused.len() >= MAX_ORIGINS {
+                    paused.clear();
+                }
+            }
             paused.insert(origin.to_owned(), Instant::now() + after.min(MAX_PAUSE));
         }
     }
@@ -280,12 +305,23 @@ pub fn classify(status: u16, after: Option<Duration>) -> PushOutcome {
             after,
             reason: "HTTP 429 (push service rate limit)".into(),
         },
-        // The push service refused our VAPID token or key (RFC 8292 §4.2: 401, 403), or the
-        // request built from our settings: the operator's to fix, the subscription is kept.
-        400 | 401 | 403 => PushOutcome::Misconfigured {
-            status: Some(status),
-            reason: format!("VAPID refused (Web Push {status})"),
+        // The subscription does not accept our VAPID token or key (RFC 8292 §4.2: 401, 403; a
+        // subscription is bound to the key it was made with, RFC 8292 §4.1, so after a key
+        // change every old one answers so). The endpoint is chosen by the browser's user, who
+        // could also answer 401 from a host of their own: the device is retired (turning
+        // notifications on again subscribes with the current key), never an operator alarm.
+        401 | 403 => PushOutcome::InvalidToken {
+            status,
+            reason: format!("Web Push {status} subscription gone (our push key not accepted)"),
         },
+        // A request the push service could not read: one failed attempt for this device.
+        400 => {
+            tracing::warn!(
+                status,
+                "Web Push request refused as malformed by the push service (RFC 8030 section 5)"
+            );
+            failed(Some(status), "Web Push 400 request refused")
+        }
         413 => {
             tracing::warn!(
                 status,

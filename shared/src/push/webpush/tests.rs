@@ -113,12 +113,20 @@ fn push_service_answers_are_classified() {
             reason: "HTTP 429 (push service rate limit)".into()
         }
     );
-    for s in [400, 401, 403] {
-        assert!(matches!(
-            classify(s, None),
-            PushOutcome::Misconfigured { .. }
-        ));
+    // A subscription refusing our key is retired, not an alarm for the operator.
+    for s in [401, 403] {
+        assert!(
+            matches!(classify(s, None), PushOutcome::InvalidToken { status, .. } if status == s),
+            "{s}"
+        );
     }
+    assert!(matches!(
+        classify(400, None),
+        PushOutcome::Failed {
+            status: Some(400),
+            ..
+        }
+    ));
     assert!(matches!(
         classify(413, None),
         PushOutcome::Failed {
@@ -139,11 +147,35 @@ fn stored_reasons_read_as_the_clinic_should_see_them() {
         DeliveryFailure::classify(&reason),
         DeliveryFailure::DeviceGone
     );
-    let PushOutcome::Misconfigured { reason, .. } = classify(401, None) else {
-        unreachable!()
-    };
-    assert_eq!(
-        DeliveryFailure::classify(&reason),
-        DeliveryFailure::ServiceSetup
-    );
+    for s in [401, 403] {
+        let PushOutcome::InvalidToken { reason, .. } = classify(s, None) else {
+            unreachable!()
+        };
+        assert_eq!(
+            DeliveryFailure::classify(&reason),
+            DeliveryFailure::DeviceGone,
+            "{reason}"
+        );
+    }
+}
+
+#[test]
+fn per_origin_maps_stay_bounded() {
+    let key = VapidKey::generate().unwrap();
+    let client = WebPushClient::new(
+        key,
+        "mailto:ops@care.example.test".into(),
+        EndpointPolicy::default(),
+    )
+    .unwrap();
+    for n in 0..(MAX_ORIGINS + 50) {
+        let origin = format!("https://push{n}.example.com");
+        client.pause(&origin, Some(Duration::from_secs(60)));
+        client.authorization(&origin).unwrap();
+    }
+    assert!(client.paused.lock().unwrap().len() <= MAX_ORIGINS);
+    assert!(client.tokens.lock().unwrap().len() <= MAX_ORIGINS);
+    // The newest origin is kept and used.
+    let last = format!("https://push{}.example.com", MAX_ORIGINS + 49);
+    assert!(client.paused_for(&last).is_some());
 }
