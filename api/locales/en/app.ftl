@@ -104,7 +104,7 @@ result_title = What to do next
 result_urgent = Your clinic has been told.
 result_urgent_call = Call your clinic now
 result_routine = Your clinic has been told and will look at your answers.
-result_none = This looks like normal healing. Thank you for checking in.
+result_none = This looks like normal healing.
 back_today = Back to today
 
 ## Next session

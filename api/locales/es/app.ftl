@@ -104,7 +104,7 @@ result_title = Qué hacer ahora
 result_urgent = Tu clínica ya está avisada.
 result_urgent_call = Llama ahora a tu clínica
 result_routine = Tu clínica ya está avisada y revisará tus respuestas.
-result_none = Parece una curación normal. Gracias por contárnoslo.
+result_none = Parece una curación normal.
 back_today = Volver a hoy
 
 ## Próxima sesión

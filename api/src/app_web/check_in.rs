@@ -173,13 +173,38 @@ pub async fn submit(
             }
             Err(e) => return Err(e.into()),
         };
-    let urgent = recorded.triage.severity == Severity::Urgent;
-    if let (true, Some(wakes)) = (urgent, &state.worker_wakes) {
-        // The clinic's alert and the "your clinic has been told" prompt are due now.
-        wakes.clinic_alerts.ring(Reason::Notify);
-        wakes.dispatch.ring(Reason::Notify);
+    if recorded.triage.severity == Severity::Urgent {
+        if let Some(wakes) = &state.worker_wakes {
+            // The clinic's alert and the "your clinic has been told" prompt are due now.
+            wakes.clinic_alerts.ring(Reason::Notify);
+            wakes.dispatch.ring(Reason::Notify);
+        }
     }
-    let told = match recorded.triage.severity {
+    // Post/redirect/get: reloading the answer must not record (and escalate) the check-in again.
+    Ok(page::see_other(ANSWER))
+}
+
+/// Where the answer to the latest check-in is shown.
+pub const ANSWER: &str = "/app/check-in/answer";
+
+/// `GET /app/check-in/answer`: the answer to the patient's latest check-in (its guidance as the
+/// protocol gives it now, in the patient's language; urgent: "your clinic has been told" and the
+/// clinic's phone). No check-in yet: 303 to the form.
+pub async fn answer(
+    state: web::Data<AppState>,
+    patient: Patient,
+) -> Result<HttpResponse, AppError> {
+    let t = page::texts();
+    let clinic_id = patient.me.clinic.id.clone();
+    let latest = check_ins::history(&state.db, &state.protocol, &clinic_id, &patient.id, None, 1)
+        .await?
+        .into_iter()
+        .next();
+    let Some(latest) = latest else {
+        return Ok(page::see_other("/app/check-in"));
+    };
+    let severity = latest.check_in.severity;
+    let told = match severity {
         Severity::Urgent => &t.result_urgent,
         Severity::Routine => &t.result_routine,
         Severity::None => &t.result_none,
@@ -188,8 +213,8 @@ pub async fn submit(
         t,
         nav: patient.nav("check-in"),
         title: t.result_title.clone(),
-        urgent,
+        urgent: severity == Severity::Urgent,
         told: told.clone(),
-        guidance: recorded.triage.guidance,
+        guidance: latest.guidance,
     })
 }

@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .get(check_in::form)
                     .post(check_in::submit),
             )
+            .route("/check-in/answer", get().to(check_in::answer))
             .route("/next-session", get().to(next_session::show))
             .route("/next-session.ics", get().to(next_session::ics))
             .route("/settings", get().to(settings::index))

@@ -43,6 +43,8 @@ pub struct Prefs {
     pub push: bool,
     pub email: bool,
     pub full_preview: bool,
+    /// The preview as sent (`private` or `full`; anything else is refused by the API's parser).
+    pub preview: String,
     pub locale: String,
     pub timezone: String,
 }
@@ -100,6 +102,7 @@ pub async fn preferences(
         push: p.push_enabled,
         email: p.email_enabled,
         full_preview: p.lock_screen_preview == LockScreenPreview::Full,
+        preview: p.lock_screen_preview.as_str().to_owned(),
         locale: p.locale.as_str().to_owned(),
         timezone: p.timezone.0.name().to_owned(),
     };
@@ -116,6 +119,7 @@ fn typed(form: &Fields) -> Prefs {
         push: form.has("push"),
         email: form.has("email"),
         full_preview: form.get("preview") == Some("full"),
+        preview: text("preview"),
         locale: text("locale"),
         timezone: text("timezone"),
     }
@@ -134,7 +138,7 @@ fn as_update(p: &Prefs) -> UpdateMe {
             push: Some(p.push),
             email: Some(p.email),
         }),
-        lock_screen_preview: Some(if p.full_preview { "full" } else { "private" }.to_owned()),
+        lock_screen_preview: Some(p.preview.clone()),
     }
 }
 

@@ -97,14 +97,19 @@ both_backends! {
         assert_eq!(r.status(), 422);
 
         let r = b.submit("/app/check-in", "/app/check-in", &fields).await;
-        assert_eq!(r.status(), 200);
-        let html = r.text().await.unwrap();
+        assert_eq!(r.status(), 303, "post/redirect/get");
+        assert_eq!(r.headers()["location"], "/app/check-in/answer");
+        let (status, html) = b.page("/app/check-in/answer").await;
+        assert_eq!(status, 200);
+        // Reloading the answer shows it again and records nothing.
+        assert_eq!(b.page("/app/check-in/answer").await.1, html);
         assert!(html.contains("Your clinic has been told."), "{html}");
         assert!(html.contains("id=\"call-now\" href=\"tel:+34600000000\""), "{html}");
         assert!(html.contains("Contact your clinic now"), "the protocol's guidance: {html}");
         // The clinic sees it in its queue.
         let q: Value = app.get("/v1/clinic/escalations", Some(&staff)).await.json().await.unwrap();
         assert_eq!(q["items"][0]["severity"], "urgent", "{q}");
+        assert_eq!(q["items"].as_array().unwrap().len(), 1, "one check-in, one escalation: {q}");
     }
 
     async fn the_next_session_downloads_as_the_apis_calendar_file(app) {

@@ -57,6 +57,29 @@ both_backends! {
         assert_eq!((d.token.as_str(), d.webpush_p256dh.as_deref(), d.webpush_auth.as_deref()), (endpoint, Some(P256DH), Some(AUTH)));
     }
 
+    async fn another_account_cannot_take_a_subscription_over_with_other_keys(app) {
+        // RFC 8291 Appendix A's application server key: another valid point.
+        const OTHER_P256DH: &str =
+            "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
+        let (admin, _) = app.staff("clinic_admin").await;
+        let (_, ana) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let (_, other) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;
+        let endpoint = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABn-shared-browser";
+        let mine = subscription(endpoint, P256DH, AUTH);
+        assert_eq!(app.post_json("/v1/me/devices", Some(&ana), &mine).await.status().as_u16(), 201);
+
+        let forged = subscription(endpoint, OTHER_P256DH, "AAAAAAAAAAAAAAAAAAAAAA");
+        let resp = app.post_json("/v1/me/devices", Some(&other), &forged).await;
+        assert_eq!(resp.status().as_u16(), 409, "another account's keys");
+        let list: Value = app.get("/v1/me/devices", Some(&ana)).await.json().await.unwrap();
+        assert_eq!((list["items"].as_array().unwrap().len(), &list["items"][0]["active"]), (1, &json!(true)));
+
+        // The same browser (the same keys) signed in by someone else moves to them.
+        assert_eq!(app.post_json("/v1/me/devices", Some(&other), &mine).await.status().as_u16(), 200);
+        let list: Value = app.get("/v1/me/devices", Some(&ana)).await.json().await.unwrap();
+        assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+    }
+
     async fn subscriptions_must_name_a_public_https_push_service(app) {
         let (admin, _) = app.staff("clinic_admin").await;
         let (_, token) = app.patient_in(&admin.clinic_id, "Europe/Madrid").await;

@@ -208,20 +208,43 @@ fn reactivate(
     new: &DeviceForm,
     now: NaiveDateTime,
 ) -> Result<Option<Device>> {
-    let n = diesel::update(devices::table.filter(devices::token.eq(&new.token)))
-        .set((
-            devices::patient_id.eq(patient_id),
-            devices::platform.eq(new.platform),
-            devices::app_version.eq(&new.app_version),
-            devices::provider.eq(new.provider),
-            devices::apns_environment.eq(new.apns_environment),
-            devices::webpush_p256dh.eq(new.webpush.as_ref().map(|k| k.p256dh.clone())),
-            devices::webpush_auth.eq(new.webpush.as_ref().map(|k| k.auth.clone())),
-            devices::active.eq(true),
-            devices::last_error.eq(None::<String>),
-            devices::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    // A Web Push endpoint moves to another patient only with the keys it was registered with:
+    // the same browser, signed in by someone else. Another account naming the endpoint with other
+    // keys would divert the first patient's reminders (409 through the insert's conflict).
+    macro_rules! changes {
+        () => {
+            (
+                devices::patient_id.eq(patient_id),
+                devices::platform.eq(new.platform),
+                devices::app_version.eq(&new.app_version),
+                devices::provider.eq(new.provider),
+                devices::apns_environment.eq(new.apns_environment),
+                devices::webpush_p256dh.eq(new.webpush.as_ref().map(|k| k.p256dh.clone())),
+                devices::webpush_auth.eq(new.webpush.as_ref().map(|k| k.auth.clone())),
+                devices::active.eq(true),
+                devices::last_error.eq(None::<String>),
+                devices::updated_at.eq(now),
+            )
+        };
+    }
+    let same_token = devices::token.eq(&new.token);
+    let n = match &new.webpush {
+        Some(keys) => diesel::update(
+            devices::table.filter(same_token).filter(
+                devices::patient_id
+                    .eq(patient_id)
+                    .or(devices::webpush_p256dh
+                        .assume_not_null()
+                        .eq(&keys.p256dh)
+                        .and(devices::webpush_auth.assume_not_null().eq(&keys.auth))),
+            ),
+        )
+        .set(changes!())
+        .execute(conn)?,
+        None => diesel::update(devices::table.filter(same_token))
+            .set(changes!())
+            .execute(conn)?,
+    };
     if n == 0 {
         return Ok(None);
     }

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 201, body = DeviceView, description = "new device"),
         (status = 200, body = DeviceView, description = "token already registered"),
+        (status = 409, body = crate::error::Problem, description = "the Web Push endpoint is another account's, registered with other keys"),
         (status = 422, body = crate::error::Problem),
     )
 )]
