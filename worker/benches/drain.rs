@@ -16,11 +16,38 @@
 //! bench then reports the 429s (the target is none), the busiest second and the achieved rate
 //! against the quota. `DRAIN_FUTURE_ROWS=N` (PostgreSQL) adds N prompts planned over the next
 //! year beside the due ones. With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker then drains
-//! the same number of jobs on the same fake (`benches/graphile/`). Figures are in BENCHMARKS.md.
+//! the same number of jobs on the same fake (`benches/graphile/`).
+//!
+//! `DRAIN_PROVIDERS=fcm,webpush` runs the drain once per provider, back to back, each on a fresh
+//! database (default `fcm`): with `webpush` every patient has one browser subscription whose
+//! endpoint is the same loopback fake, answering 201 without decrypting; the workers get a
+//! VAPID key and `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK=on` in every run. Each run prints the
+//! workers' CPU time (user + system, `/proc/<pid>/stat`) per prompt, so the cost of a Web Push
+//! send (RFC 8291 encryption, VAPID) shows beside an FCM send's. Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/fake_fcm.rs"]
 mod fake_fcm;
+
+/// The Web Push keys of the bench: fixed, valid P-256 keys (the fake does not decrypt).
+mod web_push {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+    /// The workers' `AFTERCARE_VAPID_PRIVATE_KEY`: a raw 32-byte P-256 scalar, base64url.
+    pub const VAPID_PRIVATE_KEY: &str = "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI";
+
+    /// A browser subscription's `p256dh` (uncompressed point) and 16-byte `auth`, base64url.
+    pub fn subscription_keys() -> (String, String) {
+        let ua = p256::SecretKey::from_slice(&[0x11; 32]).unwrap();
+        let point = ua.public_key().to_encoded_point(false);
+        (
+            URL_SAFE_NO_PAD.encode(point.as_bytes()),
+            URL_SAFE_NO_PAD.encode([0x33u8; 16]),
+        )
+    }
+}
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,6 +65,49 @@ use shared::time::now;
 
 use fake_fcm::FakeFcm;
 
+/// What the bench's patients are reached by: FCM (one Android device each) or Web Push (one
+/// browser subscription each, on the same loopback fake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Provider {
+    Fcm,
+    WebPush,
+}
+
+impl Provider {
+    fn parse(word: &str) -> Option<Self> {
+        match word.trim() {
+            "fcm" => Some(Provider::Fcm),
+            "webpush" => Some(Provider::WebPush),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Provider::Fcm => "fcm",
+            Provider::WebPush => "webpush",
+        }
+    }
+
+    fn devices(self) -> &'static str {
+        match self {
+            Provider::Fcm => "one android device",
+            Provider::WebPush => "one web push subscription",
+        }
+    }
+}
+
+/// The command line and environment, the same for every provider's run.
+struct Options {
+    total: i64,
+    patients: i64,
+    backend: Backend,
+    batch: i64,
+    in_flight: i64,
+    workers: u64,
+    quota_per_minute: Option<u64>,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -46,18 +116,75 @@ fn main() {
     let arg = |i: usize, default: i64| -> i64 {
         args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
     };
-    let (total, patients) = (arg(0, 100_000), arg(1, 10_000));
-    let backend = match args.get(2).map(String::as_str) {
-        Some("sqlite") => Backend::Sqlite,
-        _ => Backend::Postgres,
-    };
-    let (batch, in_flight) = (arg(3, 1_000), arg(4, 64));
     let env_number = |name: &str| -> Option<u64> { std::env::var(name).ok()?.parse().ok() };
-    let workers = env_number("WORKERS").unwrap_or(1).max(1);
-    let quota_per_minute = env_number("QUOTA_PER_MINUTE");
+    let o = Options {
+        total: arg(0, 100_000),
+        patients: arg(1, 10_000),
+        backend: match args.get(2).map(String::as_str) {
+            Some("sqlite") => Backend::Sqlite,
+            _ => Backend::Postgres,
+        },
+        batch: arg(3, 1_000),
+        in_flight: arg(4, 64),
+        workers: env_number("WORKERS").unwrap_or(1).max(1),
+        quota_per_minute: env_number("QUOTA_PER_MINUTE"),
+    };
+    let providers: Vec<Provider> = match std::env::var("DRAIN_PROVIDERS") {
+        Ok(list) => list
+            .split(',')
+            .map(|w| {
+                Provider::parse(w)
+                    .unwrap_or_else(|| panic!("DRAIN_PROVIDERS: {w:?}: expected fcm or webpush"))
+            })
+            .collect(),
+        Err(_) => vec![Provider::Fcm],
+    };
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(FakeFcm::start("drain-bench", false));
+    let mut cpu = Vec::new();
+    for provider in providers {
+        println!("== {} ==", provider.name());
+        match drain(&rt, &fake, &o, provider) {
+            Some(us) => cpu.push((provider, us)),
+            None => return,
+        }
+    }
+    let of = |p: Provider| cpu.iter().find(|(q, _)| *q == p).map(|(_, us)| *us);
+    if let (Some(fcm), Some(webpush)) = (of(Provider::Fcm), of(Provider::WebPush)) {
+        println!(
+            "worker CPU per prompt, same run: fcm {fcm:.0} µs, webpush {webpush:.0} µs \
+             (webpush / fcm = {:.2}x)",
+            webpush / fcm
+        );
+    }
+}
+
+/// One drain on a fresh database whose patients are reached by `provider`: fills it, runs the
+/// release workers until every prompt is sent, prints the figures and returns the workers'
+/// CPU time (user + system) per prompt in µs; `None` when PostgreSQL is unreachable.
+fn drain(
+    rt: &tokio::runtime::Runtime,
+    fake: &FakeFcm,
+    o: &Options,
+    provider: Provider,
+) -> Option<f64> {
+    let Options {
+        total,
+        patients,
+        backend,
+        batch,
+        in_flight,
+        workers,
+        quota_per_minute,
+    } = *o;
     let Some(t) = TestDatabase::new(backend) else {
         eprintln!("PostgreSQL unreachable; nothing measured");
-        return;
+        return None;
     };
     let db = Db::connect(&t.url, 2).unwrap();
     let mut conn = db.get().unwrap();
@@ -82,30 +209,29 @@ fn main() {
         fill_future(&mut conn, clinic.id.as_str(), future);
     }
     let due = now() - Span::seconds(1);
+    add_devices(&mut conn, provider, &fake.url);
     fill(&mut conn, clinic.id.as_str(), total, due);
     println!(
-        "{backend}: {total} due prompts for {patients} patients (one android device each) \
-         inserted in {:.1?}",
+        "{backend}: {total} due prompts for {patients} patients ({} each) inserted in {:.1?}",
+        provider.devices(),
         started.elapsed()
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let fake = rt.block_on(FakeFcm::start("drain-bench", false));
     let alone = rt.block_on(fake.measure_alone(20_000, in_flight as usize));
     println!(
         "fake FCM alone: {alone:.0} requests/s with {in_flight} in flight (HTTP/1.1 keep-alive)"
     );
-    if let Some(q) = quota_per_minute {
-        fake.enforce(q / 60);
-        println!("fake FCM enforces {q}/min as at most {} per second", q / 60);
+    match quota_per_minute {
+        Some(q) => {
+            fake.enforce(q / 60);
+            println!("fake FCM enforces {q}/min as at most {} per second", q / 60);
+        }
+        None => fake.enforce(0),
     }
     let before = Counters::read(&mut conn);
 
     // The release workers, polling every second; the bench waits until every prompt is sent.
+    // Both providers are configured in every run, so runs differ only by the devices.
     let mut procs: Vec<_> = (0..workers)
         .map(|i| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
@@ -122,6 +248,8 @@ fn main() {
                 .env("AFTERCARE_FCM_SERVICE_ACCOUNT_FILE", &fake.service_account)
                 .env("AFTERCARE_FCM_BASE_URL", &fake.url)
                 .env("AFTERCARE_FCM_TOKEN_URL", format!("{}/token", fake.url))
+                .env("AFTERCARE_VAPID_PRIVATE_KEY", web_push::VAPID_PRIVATE_KEY)
+                .env("AFTERCARE_WEBPUSH_ALLOW_LOOPBACK", "on")
                 .stdout(Stdio::null());
             if let Some(q) = quota_per_minute {
                 cmd.env("AFTERCARE_FCM_QUOTA_PER_MINUTE", q.to_string());
@@ -148,6 +276,8 @@ fn main() {
         }
     }
     let after = Counters::read(&mut conn);
+    // Before the stop, so the figure is the drain's (with the workers' start and idle polls).
+    let cpu_secs: f64 = procs.iter().map(|p| cpu_seconds(p.id())).sum();
     for p in &mut procs {
         let _ = Command::new("kill")
             .args(["-TERM", &p.id().to_string()])
@@ -179,6 +309,12 @@ fn main() {
         "worker peak RSS (largest of {workers}): {:.1} MiB",
         peak_rss_kib as f64 / 1024.0
     );
+    let cpu_us = cpu_secs * 1e6 / total as f64;
+    println!(
+        "worker CPU per prompt: {cpu_us:.0} µs ({}: {cpu_secs:.2} s user+system of {workers} \
+         worker process(es) for {total} prompts)",
+        provider.name()
+    );
     if let (Some(b), Some(a)) = (before, after) {
         // The bench's own polls are one transaction each.
         let commits = (a.commits - b.commits - polls - 1) as f64;
@@ -190,9 +326,29 @@ fn main() {
         );
     }
     raw_limit(&mut conn, total, batch);
-    if backend == Backend::Postgres && std::env::var_os("DRAIN_GRAPHILE").is_some() {
+    if backend == Backend::Postgres
+        && provider == Provider::Fcm
+        && std::env::var_os("DRAIN_GRAPHILE").is_some()
+    {
         graphile(&t.url_string(), &fake.url, total, total as f64 / secs);
     }
+    Some(cpu_us)
+}
+
+/// User + system CPU time of a live process so far, in seconds (`/proc/<pid>/stat` fields 14
+/// and 15, in clock ticks: `getconf CLK_TCK`, 100 on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // After the command name (in parentheses, may hold spaces), field 3 onwards.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    let per_second = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse::<u64>().ok())
+        .unwrap_or(100);
+    ticks as f64 / per_second as f64
 }
 
 /// The issue's peer on the same database server and the same fake (still serving on `rt`):
@@ -301,21 +457,34 @@ fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
     );
 }
 
-/// Inserts `n` prompts due at `at`, spread over every patient, with set-based SQL; gives each
-/// patient one active Android device.
+/// Gives each patient one active device of `provider`: an Android FCM token, or a Web Push
+/// subscription whose endpoint is `push_url/push/<patient>` with valid RFC 8291 keys.
+fn add_devices(conn: &mut DbConn, provider: Provider, push_url: &str) {
+    let query = match provider {
+        Provider::Fcm => "INSERT INTO devices (id, patient_id, platform, token, active, \
+             created_at, updated_at) SELECT 'dev-' || user_id, user_id, 'android', \
+             'token-' || user_id, true, created_at, created_at FROM patient_profiles"
+            .to_owned(),
+        Provider::WebPush => {
+            let (p256dh, auth) = web_push::subscription_keys();
+            format!(
+                "INSERT INTO devices (id, patient_id, platform, token, active, created_at, \
+                 updated_at, provider, webpush_p256dh, webpush_auth) SELECT 'dev-' || user_id, \
+                 user_id, 'web', '{push_url}/push/' || user_id, true, created_at, created_at, \
+                 'webpush', '{p256dh}', '{auth}' FROM patient_profiles"
+            )
+        }
+    };
+    sql_query(query).execute(conn).unwrap();
+}
+
+/// Inserts `n` prompts due at `at`, spread over every patient, with set-based SQL.
 fn fill(conn: &mut DbConn, clinic: &str, n: i64, at: chrono::NaiveDateTime) {
     const COLUMNS: &str = "INSERT INTO prompts (id, clinic_id, patient_id, kind, prompt_key, day, urgent, \
         idempotency_key, title, body, locale, timezone, local_date, local_time, due_at, available_at, \
         status, attempts, created_at, updated_at)";
     const PATIENTS: &str = "(SELECT user_id, row_number() OVER (ORDER BY user_id) - 1 AS rn, \
         count(*) OVER () AS n FROM patient_profiles)";
-    sql_query(
-        "INSERT INTO devices (id, patient_id, platform, token, active, created_at, updated_at) \
-         SELECT 'dev-' || user_id, user_id, 'android', 'token-' || user_id, true, created_at, \
-         created_at FROM patient_profiles",
-    )
-    .execute(conn)
-    .unwrap();
     match conn {
         DbConn::Pg(pg) => {
             sql_query(format!(

@@ -54,7 +54,7 @@ pub struct RegisterSubscriptionKeys {
 
 impl RegisterDevice {
     /// The device to register. `policy` says whether a loopback push service may be named
-    /// (only tests allow it).
+    /// (tests, and `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK` outside production).
     ///
     /// # Errors
     /// `Validation` naming every bad field (`platform`, `provider`, `token`, `subscription`,

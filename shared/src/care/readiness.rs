@@ -99,9 +99,15 @@ pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
 }
 
 /// With `AFTERCARE_ENV=production`, logs one WARN line per delivery channel left without
-/// settings (called once at each process's start; `pushes` as for [`not_configured`]). Returns
-/// the missing channels.
+/// settings (called once at each process's start; `pushes` as for [`not_configured`]); in any
+/// environment, one WARN line when `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK` is on. Returns the
+/// missing channels.
 pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
+    if config.webpush.allow_loopback_endpoints {
+        tracing::warn!(
+            "AFTERCARE_WEBPUSH_ALLOW_LOOPBACK is on: loopback push endpoints are allowed (plain http to 127.0.0.1, ::1, localhost); for tests and benches on one machine only"
+        );
+    }
     let missing = not_configured(config, pushes);
     if config.env == Environment::Production {
         for service in &missing {

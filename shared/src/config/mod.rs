@@ -113,8 +113,9 @@ pub struct WebPushConfig {
     pub vapid_private_key: Option<Secret<String>>,
     /// The VAPID `sub` claim (RFC 8292 §2.1): a `mailto:` or `https:` URL.
     pub subject: String,
-    /// Whether subscriptions may name a loopback push service over plain http. No setting turns
-    /// this on: only tests set it, for their fake push service on 127.0.0.1.
+    /// Whether subscriptions may name a loopback push service over plain http
+    /// (`AFTERCARE_WEBPUSH_ALLOW_LOOPBACK`, default off, refused in production): for tests and
+    /// benches whose fake push service runs on 127.0.0.1 of the same machine.
     pub allow_loopback_endpoints: bool,
 }
 

@@ -118,7 +118,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         smtp: smtp(&v)?,
         from: v.parse(&s::MAIL_FROM)?,
     };
-    let webpush = webpush(&v, &mail)?;
+    let webpush = webpush(&v, &mail, env)?;
     Ok(Config {
         env,
         database_url,
@@ -324,7 +324,11 @@ fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {
     }
 }
 
-fn webpush(v: &Vars<'_>, mail: &MailConfig) -> Result<WebPushConfig, ConfigError> {
+fn webpush(
+    v: &Vars<'_>,
+    mail: &MailConfig,
+    env: Environment,
+) -> Result<WebPushConfig, ConfigError> {
     let vapid_private_key = match v.owned(&s::VAPID_PRIVATE_KEY) {
         None => None,
         Some(raw) => {
@@ -357,10 +361,17 @@ fn webpush(v: &Vars<'_>, mail: &MailConfig) -> Result<WebPushConfig, ConfigError
             }
         }
     };
+    let allow_loopback_endpoints = v.switch(&s::WEBPUSH_ALLOW_LOOPBACK)?;
+    if allow_loopback_endpoints && env == Environment::Production {
+        return Err(err(
+            &s::WEBPUSH_ALLOW_LOOPBACK,
+            "on is for tests and benches on one machine only, never with AFTERCARE_ENV=production",
+        ));
+    }
     Ok(WebPushConfig {
         vapid_private_key,
         subject,
-        allow_loopback_endpoints: false,
+        allow_loopback_endpoints,
     })
 }
 

@@ -282,6 +282,11 @@ pub const VAPID_SUBJECT: Setting = Setting::derived(
     "AFTERCARE_PUBLIC_URL when https, else mailto: the address of AFTERCARE_MAIL_FROM",
     "the contact push services see in the VAPID token's `sub` (a mailto: or https: URL)",
 );
+pub const WEBPUSH_ALLOW_LOOPBACK: Setting = Setting::with_default(
+    "AFTERCARE_WEBPUSH_ALLOW_LOOPBACK",
+    "off",
+    "on / off: for tests and benches on one machine only, lets Web Push subscriptions name a push service on loopback (127.0.0.1, ::1, localhost) over plain http; logged as a WARN at start; refused with AFTERCARE_ENV=production",
+);
 pub const SMTP_HOST: Setting = Setting::optional(
     "AFTERCARE_SMTP_HOST",
     "SMTP server; unset means email is written to the log instead",
@@ -351,6 +356,7 @@ pub const SETTINGS: &[&Setting] = &[
     &VAPID_PRIVATE_KEY,
     &VAPID_PRIVATE_KEY_FILE,
     &VAPID_SUBJECT,
+    &WEBPUSH_ALLOW_LOOPBACK,
     &SMTP_HOST,
     &SMTP_PORT,
     &SMTP_TLS,

@@ -165,6 +165,28 @@ fn production_with_secret_and_postgres_runs_a_separate_worker() {
 }
 
 #[test]
+fn loopback_push_endpoints_are_off_unless_switched_on_outside_production() {
+    let c = Config::from_vars(&vars(&[])).unwrap();
+    assert!(!c.webpush.allow_loopback_endpoints);
+    assert!(!c.webpush.endpoint_policy().allow_loopback);
+    let on = Config::from_vars(&vars(&[("AFTERCARE_WEBPUSH_ALLOW_LOOPBACK", "on")])).unwrap();
+    assert!(on.webpush.endpoint_policy().allow_loopback);
+    let e = Config::from_vars(&vars(&[("AFTERCARE_WEBPUSH_ALLOW_LOOPBACK", "maybe")])).unwrap_err();
+    assert_eq!(e.name, "AFTERCARE_WEBPUSH_ALLOW_LOOPBACK");
+    let e = Config::from_vars(&vars(&[
+        ("AFTERCARE_ENV", "production"),
+        ("AFTERCARE_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("AFTERCARE_WEBPUSH_ALLOW_LOOPBACK", "true"),
+    ]))
+    .unwrap_err();
+    assert_eq!(e.name, "AFTERCARE_WEBPUSH_ALLOW_LOOPBACK");
+    assert!(
+        e.message.contains("never with AFTERCARE_ENV=production"),
+        "{e}"
+    );
+}
+
+#[test]
 fn debug_output_shows_no_secret() {
     let jwt = "jwt-key-0123456789abcdef0123456789";
     let smtp = "smtp-pass-4f9c";

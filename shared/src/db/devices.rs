@@ -69,7 +69,7 @@ impl DeviceForm {
     /// # Errors
     /// `Validation` (422) naming `subscription.endpoint`, `subscription.keys.p256dh`,
     /// `subscription.keys.auth` — the rules of [`WebPushSubscription::parse`] (https with a
-    /// public DNS host; loopback only when `policy` allows it, which only tests do).
+    /// public DNS host; loopback only when `policy` allows it: tests, and `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK`).
     pub fn web_push(
         endpoint: &str,
         p256dh: &str,

@@ -16,9 +16,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, FieldError, Result};
 
-/// Which endpoints a subscription may name. The default (every production and development
-/// process) refuses loopback; `allow_loopback` is only ever set by tests, which run their fake
-/// push service on 127.0.0.1 over plain `http`.
+/// Which endpoints a subscription may name. The default refuses loopback; `allow_loopback` is
+/// set by tests and by `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK=on` (benches on one machine; refused in
+/// production), whose fake push service runs on 127.0.0.1 over plain `http`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EndpointPolicy {
     pub allow_loopback: bool,

@@ -2,7 +2,9 @@
 //! (HTTP/1.1 keep-alive), answering at once. It counts what it accepted; once told to
 //! ([`FakeFcm::enforce`]) it accepts at most so many messages a wall-clock second and answers 429
 //! with `Retry-After: 1` above; started with `record_arrivals` it notes when each
-//! `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]).
+//! `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]). It also stands in for a Web
+//! Push service: a `POST /push/<anything>` is counted (and throttled) like a message and
+//! answered 201 without decrypting it.
 // Each bench uses part of it.
 #![allow(dead_code)]
 
@@ -89,6 +91,15 @@ fn answer(
             arrived.lock().unwrap().entry(key).or_insert(at);
         }
         let n = count.fetch_add(1, Ordering::Relaxed);
+        if path.starts_with("/push/") {
+            // A Web Push service (RFC 8030 §5): 201 Created with the message's location. The
+            // payload is not decrypted; the sender's cost is what the drain bench measures.
+            return hyper::Response::builder()
+                .status(201)
+                .header("location", format!("/message/{n}"))
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+        }
         (
             builder,
             json!({"name": format!("projects/bench-project/messages/{n}")}),
