@@ -102,8 +102,8 @@ function holds<T extends true>(): void {}
 type S = components["schemas"];
 type Item<T> = T extends readonly (infer I)[] ? I : never;
 
-type Platforms = "ios" | "android";
-type Providers = "fcm" | "apns";
+type Platforms = "ios" | "android" | "web";
+type Providers = "fcm" | "apns" | "webpush";
 type Environments = "production" | "sandbox";
 type Severities = "none" | "routine" | "urgent";
 type Symptoms = "pus" | "fever" | "spreading_redness" | "blisters" | "cold_sore" | "severe_pain";
@@ -171,6 +171,8 @@ function platformLabel(p: S["DeviceSummary"]["platform"]): string {
       return "iPhone";
     case "android":
       return "Android";
+    case "web":
+      return "Browser";
     default: {
       const unknown: never = p;
       return unknown;
