@@ -186,6 +186,8 @@ impl Run {
             cancelled_at: None,
             created_at: t,
             updated_at: t,
+            important: false,
+            ack_window_secs: None,
         }
     }
 

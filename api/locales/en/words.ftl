@@ -4,6 +4,7 @@
 channel_fcm = Push notification (Android)
 channel_apns = Push notification (iPhone)
 channel_webpush = Web notification (browser)
+channel_sms = Text message (SMS)
 channel_email = Email
 channel_log = Not sent (no delivery set up)
 

@@ -4,6 +4,7 @@
 channel_fcm = Notificación push (Android)
 channel_apns = Notificación push (iPhone)
 channel_webpush = Notificación web (navegador)
+channel_sms = Mensaje de texto (SMS)
 channel_email = Correo electrónico
 channel_log = No enviado (sin envío configurado)
 

@@ -21,6 +21,7 @@ pub fn channel(t: &Strings, c: DeliveryChannel) -> &'static str {
         DeliveryChannel::Fcm => t.channel_fcm,
         DeliveryChannel::Apns => t.channel_apns,
         DeliveryChannel::WebPush => t.channel_webpush,
+        DeliveryChannel::Sms => t.channel_sms,
         DeliveryChannel::Email => t.channel_email,
         DeliveryChannel::Log => t.channel_log,
     }

@@ -155,6 +155,8 @@ fn prompt(
         cancelled_at: None,
         created_at: t,
         updated_at: t,
+        important: false,
+        ack_window_secs: None,
     }
 }
 

@@ -32,6 +32,9 @@ pub struct PatientProfile {
     pub erased_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The patient's own switch for texts (`channels.sms`); a text also needs a granted consent
+    /// in force and a valid E.164 phone.
+    pub sms_enabled: bool,
 }
 
 impl PatientProfile {
@@ -63,6 +66,7 @@ impl PatientProfile {
             erased_at: None,
             created_at: at,
             updated_at: at,
+            sms_enabled: true,
         }
     }
 }

@@ -127,6 +127,8 @@ fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDate
         cancelled_at: None,
         created_at: now,
         updated_at: now,
+        important: false,
+        ack_window_secs: None,
     }
 }
 

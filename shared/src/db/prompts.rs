@@ -47,6 +47,11 @@ pub struct Prompt {
     pub cancelled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Climbs the delivery ladder (push → SMS → email) when not acknowledged within
+    /// `ack_window_secs` of a send (`prompt_follow_ups`).
+    pub important: bool,
+    /// The acknowledgement window of an important prompt, seconds; `None` for the others.
+    pub ack_window_secs: Option<i32>,
 }
 
 /// `prompts.status = '<literal>'` written into the SQL text instead of a bound parameter: the

@@ -50,6 +50,9 @@ diesel::table! {
         /// `shared::domain::search::search_key` of the names, email and phone; NULL until the
         /// start-up backfill computes it, '' once erased.
         search_key -> Nullable<Text>,
+        /// The patient's own switch for texts: effective only with a granted consent in force
+        /// (`sms_consents`) and a phone that is a valid E.164 number.
+        sms_enabled -> Bool,
     }
 }
 
@@ -196,6 +199,8 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        important -> Bool,
+        ack_window_secs -> Nullable<Integer>,
     }
 }
 
@@ -237,6 +242,63 @@ diesel::table! {
         provider_id -> Nullable<Text>,
         worker_id -> Text,
         attempted_at -> Timestamp,
+        receipt -> Nullable<Text>,
+        receipt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sms_consents (id) {
+        id -> Text,
+        clinic_id -> Text,
+        patient_id -> Text,
+        granted -> Bool,
+        text_version -> Text,
+        source -> Text,
+        method -> Text,
+        recorded_by -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_inbound (id) {
+        id -> Text,
+        provider_id -> Text,
+        from_phone -> Text,
+        to_phone -> Text,
+        body -> Text,
+        keyword -> Nullable<Text>,
+        clinic_id -> Nullable<Text>,
+        patient_id -> Nullable<Text>,
+        replied -> Bool,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_status_events (provider_id, status) {
+        provider_id -> Text,
+        status -> Text,
+        error_code -> Nullable<Text>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prompt_follow_ups (id) {
+        id -> Text,
+        prompt_id -> Text,
+        rung -> Integer,
+        status -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -306,6 +368,7 @@ diesel::joinable!(console_sessions -> sessions (session_id));
 diesel::joinable!(treatments -> clinics (clinic_id));
 diesel::joinable!(prompts -> treatments (treatment_id));
 diesel::joinable!(delivery_attempts -> prompts (prompt_id));
+diesel::joinable!(prompt_follow_ups -> prompts (prompt_id));
 diesel::joinable!(check_ins -> clinics (clinic_id));
 diesel::joinable!(escalations -> check_ins (check_in_id));
 
@@ -346,6 +409,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     job_runs,
     clinic_alerts,
+    sms_consents,
+    sms_inbound,
+    prompt_follow_ups,
 );
 
 // The digest counts open escalations by clinic and severity beside the clinic's name, address

@@ -61,6 +61,7 @@ code_enum!(
         Fcm => "fcm",
         Apns => "apns",
         WebPush => "webpush",
+        Sms => "sms",
         Email => "email",
         Log => "log",
     }
@@ -68,8 +69,11 @@ code_enum!(
 
 code_enum!(
     /// What one delivery attempt came to (`delivery_attempts.outcome`): `invalid_token` means the
-    /// provider rejected the device token for good, so the device is deactivated.
+    /// provider rejected the device token for good, so the device is deactivated; `pending` is a
+    /// text recorded before the provider was called and not yet completed (a crash in between
+    /// leaves it so, and the text is not sent again).
     DeliveryOutcome {
+        Pending => "pending",
         Sent => "sent",
         Retry => "retry",
         InvalidToken => "invalid_token",

@@ -12,6 +12,7 @@ mod ids;
 mod people;
 mod plan;
 pub mod search;
+mod sms;
 mod sql;
 pub mod web_push;
 
@@ -33,6 +34,7 @@ pub use people::{
 };
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};
+pub use sms::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, SmsKeyword, SmsReceipt};
 pub use sql::CorruptValue;
 pub use web_push::{EndpointPolicy, WebPushSubscription};
 

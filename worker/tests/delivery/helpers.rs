@@ -221,6 +221,8 @@ pub fn new_prompt(clinic_id: impl AsRef<str>, patient_id: impl AsRef<str>, key: 
         cancelled_at: None,
         created_at: t,
         updated_at: t,
+        important: false,
+        ack_window_secs: None,
     }
 }
 

@@ -285,7 +285,7 @@ catalogue! {
 
     // words.ftl
     // (packed: the console's labels for stored codes, then the audit page)
-    channel_fcm, channel_apns, channel_webpush, channel_email, channel_log,
+    channel_fcm, channel_apns, channel_webpush, channel_sms, channel_email, channel_log,
     failure_device_gone, failure_no_channel, failure_service_setup, failure_unreachable,
     failure_gave_up, failure_refused, failure_other,
     cancelled_discharged, cancelled_erased, cancelled_inactive, cancelled_missing,
