@@ -11,6 +11,7 @@ use shared::domain::{PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 mod actions;
+pub mod sms;
 
 pub use actions::{DONE_RESOLVED, book, cancel_booking, confirm_discharge, discharge};
 
@@ -92,6 +93,8 @@ pub struct RecordPage {
     pub devices: Vec<DeviceRow>,
     pub check_ins: Vec<CheckInRow>,
     pub escalations: Vec<EscalationRow>,
+    /// Consent to texts and the texts received (none for an erased patient).
+    pub sms: Option<sms::SmsPanel>,
 }
 
 fn or_none(t: &Strings, s: Option<String>) -> String {
@@ -244,6 +247,7 @@ pub fn view(
             })
             .collect(),
         name,
+        sms: None,
     }
 }
 
@@ -255,7 +259,29 @@ pub async fn render(
 ) -> Result<RecordPage, ConsoleError> {
     let at = now();
     let record = care::roster::record(&state.db, &user.actor(), id, at).await?;
-    Ok(view(page::texts(), user, record, &state.protocol, at))
+    let (locale, erased) = (record.profile.locale, record.status == "erased");
+    let has_phone = record
+        .profile
+        .phone
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty());
+    let mut page = view(page::texts(), user, record, &state.protocol, at);
+    if !erased {
+        let (actor, tz) = (user.actor(), &user.clinic_tz);
+        page.sms = Some(
+            sms::panel(
+                state,
+                &actor,
+                &user.clinic_name,
+                id,
+                locale.as_str(),
+                has_phone,
+                tz,
+            )
+            .await?,
+        );
+    }
+    Ok(page)
 }
 
 /// `GET /console/patients/{id}`; `?done=` names what a form just did (post/redirect/get), to

@@ -54,5 +54,6 @@ mod security_headers;
 mod sign_in_codes;
 mod startup;
 mod tenancy;
+mod texts_consent;
 mod treatments;
 mod web_push;

@@ -151,6 +151,14 @@ catalogue! {
     discharge_confirm,
     back_to_patient,
     nothing_yet,
+    // Text messages on the record and at enrolment (`sms_granted`, `sms_withdrawn`: $when $by;
+    // `sms_withdrawn_stop`: $when; `sms_version`: $version).
+    sms_title, sms_consent, sms_never, sms_granted, sms_withdrawn_stop, sms_withdrawn,
+    sms_version, sms_by_patient_app, sms_by_patient, sms_by_clinic, sms_present_hint,
+    sms_record_consent, sms_withdraw, sms_no_phone, sms_consent_recorded, sms_consent_withdrawn,
+    sms_received, sms_no_texts, sms_body, sms_keyword, sms_keyword_stop, sms_keyword_start,
+    sms_keyword_help, sms_keyword_none, enrol_sms_consent, enrol_sms_wording,
+    field_sms_needs_phone, deliveries, delivery_sent, delivery_delivered, delivery_failed,
 
     enrol_title,
     given_name,
