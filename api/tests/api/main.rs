@@ -54,6 +54,7 @@ mod security_headers;
 mod sign_in_codes;
 mod startup;
 mod tenancy;
+mod texts_browser;
 mod texts_consent;
 mod treatments;
 mod web_push;

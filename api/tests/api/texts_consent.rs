@@ -41,7 +41,7 @@ async fn consents(
 
 /// Sets the patient's phone as a correction does (the search key, by which an inbound text
 /// finds its patient, follows it).
-async fn set_phone(app: &TestApp, patient: &str, phone: Option<&str>) {
+pub async fn set_phone(app: &TestApp, patient: &str, phone: Option<&str>) {
     let (patient, phone) = (patient.to_owned(), phone.map(str::to_owned));
     app.db
         .run(move |c| {
@@ -55,6 +55,20 @@ async fn set_phone(app: &TestApp, patient: &str, phone: Option<&str>) {
                     patient_profiles::phone.eq(phone),
                     patient_profiles::search_key.eq(key),
                 ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Sets the patient's language (`en`, `es`).
+pub async fn set_locale(app: &TestApp, patient: &str, locale: &str) {
+    let (patient, locale) = (patient.to_owned(), locale.to_owned());
+    app.db
+        .run(move |c| {
+            diesel::update(patient_profiles::table.find(&patient))
+                .set(patient_profiles::locale.eq(locale))
                 .execute(c)?;
             Ok(())
         })
@@ -124,16 +138,7 @@ both_backends! {
     async fn the_texts_page_speaks_spanish(app) {
         let (mut b, _, patient) = signed_in_patient(&app).await;
         set_phone(&app, &patient, Some("+34 600 111 222")).await;
-        let patient_id = patient.clone();
-        app.db
-            .run(move |c| {
-                diesel::update(patient_profiles::table.find(&patient_id))
-                    .set(patient_profiles::locale.eq("es"))
-                    .execute(c)?;
-                Ok(())
-            })
-            .await
-            .unwrap();
+        set_locale(&app, &patient, "es").await;
         let (_, html) = b.page("/app/texts").await;
         assert!(html.contains("Acepto recibir mensajes de texto de Test Clinic"), "{html}");
         assert!(html.contains("Responde STOP"), "{html}");
