@@ -1,0 +1,4 @@
+//! SMS through a Twilio-compatible Messages API.
+
+pub mod replies;
+pub mod signature;
