@@ -30,7 +30,8 @@
 //! - [`readiness`] — what the readiness probes say of the database.
 //! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
 //!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
-//!   devices, the shared FCM quota, digests, pruning, the wake-up listener).
+//!   devices, the shared FCM quota, digests, pruning, the wake-up listener); [`delivery_log`] —
+//!   which channels each prompt was tried on and what was confirmed.
 //!
 //! Records these return whose rows live in the database layer are re-exported by the module
 //! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
@@ -44,6 +45,7 @@ pub mod auth;
 pub mod check_ins;
 pub mod clinic;
 pub mod delivery;
+pub mod delivery_log;
 pub mod demo;
 pub mod devices;
 pub mod invitations;

@@ -13,6 +13,7 @@ pub mod check_ins;
 pub mod clinics;
 pub mod console_sessions;
 pub mod deliveries;
+pub mod delivery_log;
 pub mod devices;
 pub mod escalations;
 pub mod gauges;
