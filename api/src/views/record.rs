@@ -13,7 +13,7 @@ use shared::domain::{
 };
 use shared::time::to_utc;
 
-use super::prompt::{TimelineStatus, public_status};
+use super::prompt::{DeliveryView, TimelineStatus, deliveries, public_status};
 
 /// Where a patient stands, as the clinic's lists show it: the account's status
 /// (`shared::domain::UserStatus`) unless the patient was discharged or erased since.
@@ -111,6 +111,11 @@ pub struct PatientRecordPrompt {
     pub status: String,
     pub sent_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Whether the protocol marks it important (sent again on the next channel when not
+    /// acknowledged within its window).
+    pub important: bool,
+    /// Each channel it was tried on and what was confirmed, oldest first.
+    pub deliveries: Vec<DeliveryView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -251,10 +256,13 @@ impl From<PatientRecord> for PatientRecordView {
             .into_iter()
             .map(PatientRecordTreatment::from)
             .collect();
+        let steps = r.deliveries;
         let prompts = r
             .prompts
             .into_iter()
             .map(|r| PatientRecordPrompt {
+                deliveries: deliveries(steps.get(&r.id)),
+                important: r.important,
                 status: public_status(r.status.shown(r.acknowledged_at.is_some())).to_owned(),
                 id: r.id,
                 kind: r.kind.as_str().to_owned(),

@@ -19,7 +19,7 @@ use crate::views::patient::{
     Channels, ClinicContact, Me, NextSessionView, QuietHoursView, Timeline, UpdateChannels,
     UpdateMe,
 };
-use crate::views::prompt::PromptView;
+use crate::views::prompt::{DeliveryStatus, DeliveryView, PromptView, ShownChannel};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_me).service(patch_me).service(timeline);
@@ -37,7 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ClinicContact,
         Timeline,
         NextSessionView,
-        PromptView
+        PromptView,
+        DeliveryView,
+        ShownChannel,
+        DeliveryStatus
     ))
 )]
 pub struct Doc;
@@ -103,19 +106,23 @@ pub async fn timeline(
     let profile::Timeline {
         prompts: rows,
         next_session: booking,
+        deliveries,
     } = me
         .run(&state.db, move |conn, me| {
             profile::timeline(conn, &me.patient_id())
         })
         .await?;
     // The tag covers what the response shows: each row's id, status and last change (text
-    // and times change only with `updated_at`), and the booking.
+    // and times change only with `updated_at`), its delivery steps, and the booking.
     let mut hash = Sha256::new();
     for p in &rows {
         hash.update(format!(
-            "{}|{}|{}|{:?};",
-            p.id, p.status, p.updated_at, p.acknowledged_at
+            "{}|{}|{}|{:?}|{};",
+            p.id, p.status, p.updated_at, p.acknowledged_at, p.important
         ));
+        for s in deliveries.get(&p.id).into_iter().flatten() {
+            hash.update(format!("{}|{}|{};", s.channel, s.at, s.status.as_str()));
+        }
     }
     if let Some(b) = &booking {
         hash.update(format!("booking|{}|{}", b.id, b.starts_at));
@@ -143,7 +150,10 @@ pub async fn timeline(
             .finish());
     }
     let body = Timeline {
-        prompts: rows.iter().map(PromptView::from).collect(),
+        prompts: rows
+            .iter()
+            .map(|p| PromptView::with_deliveries(p, deliveries.get(&p.id)))
+            .collect(),
         next_session: booking.map(NextSessionView::new),
     };
     Ok(HttpResponse::Ok()
