@@ -204,10 +204,18 @@ pub fn view(
                 status: labels::prompt_status(t, pr.status.shown(pr.acknowledged_at.is_some())),
                 failed: pr.status == PromptStatus::Failed,
                 acknowledged: or_none(t, pr.acknowledged_at.map(|a| local(a, tz))),
-                channel: pr
-                    .channel
-                    .map_or(t.none, |c| labels::channel(t, c))
-                    .to_owned(),
+                // The channels tried and what was confirmed; before any attempt was recorded,
+                // the channel the prompt went by (or none).
+                channel: record
+                    .deliveries
+                    .get(&pr.id)
+                    .map(|steps| sms::deliveries(t, steps))
+                    .filter(|line| !line.is_empty())
+                    .unwrap_or_else(|| {
+                        pr.channel
+                            .map_or(t.none, |c| labels::channel(t, c))
+                            .to_owned()
+                    }),
                 failure: pr
                     .last_error
                     .as_deref()

@@ -6,14 +6,16 @@
 
 use diesel::prelude::*;
 use shared::care::sms::{Inbound, receive};
-use shared::db::schema::{patient_profiles, sms_consents};
+use shared::db::schema::{delivery_attempts, patient_profiles, sms_consents};
 use shared::domain::search::search_key;
 use shared::domain::{CONSENT_TEXT_VERSION, PatientId};
+use shared::testing::fixtures::FIXTURE_PASSWORD;
 
-use crate::app_web::signed_in_patient;
+use crate::app_web::{sign_in, signed_in_patient};
 use crate::both_backends;
-use crate::console_support::{location, signed_in, signed_in_to};
+use crate::console_support::{Browser, location, signed_in, signed_in_to};
 use crate::helpers::TestApp;
+use crate::treatments::{record, treatment_body};
 
 /// The patient's consent records, oldest first: (granted, source, method, recorded_by, version).
 async fn consents(
@@ -256,5 +258,58 @@ both_backends! {
         assert_eq!(r.status(), 303);
         let id = PatientId::from(location(&r).split('/').nth(3).unwrap().to_owned());
         assert!(consents(&app, id.as_str()).await.is_empty());
+    }
+
+    async fn each_prompt_shows_the_channels_it_was_tried_on(app) {
+        let (mut desk, staff) = signed_in(&app, "clinician").await;
+        let token = app.token_for(&staff);
+        let (patient, _) = app.patient_in(&staff.clinic_id, "Europe/Madrid").await;
+        let id = patient.id.as_str().to_owned();
+        record(&app, &token, &id, &treatment_body(1)).await;
+        let pid = PatientId::from(id.as_str());
+        let prompt = app
+            .db
+            .run(move |c| shared::db::prompts::for_patient(c, &pid))
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        // Two phones refused the push, then the text was delivered (the provider's receipt).
+        let at = shared::time::now();
+        let steps = [
+            ("fcm", "invalid_token", None, 0),
+            ("fcm", "invalid_token", None, 1),
+            ("sms", "sent", Some("delivered"), 2),
+        ];
+        let prompt_id = prompt.as_str().to_owned();
+        app.db
+            .run(move |c| {
+                for (channel, outcome, receipt, secs) in steps {
+                    diesel::insert_into(delivery_attempts::table)
+                        .values((
+                            delivery_attempts::id.eq(uuid::Uuid::new_v4().to_string()),
+                            delivery_attempts::prompt_id.eq(&prompt_id),
+                            delivery_attempts::channel.eq(channel),
+                            delivery_attempts::outcome.eq(outcome),
+                            delivery_attempts::worker_id.eq("test"),
+                            delivery_attempts::attempted_at.eq(at + chrono::Duration::seconds(secs)),
+                            delivery_attempts::receipt.eq(receipt),
+                        ))
+                        .execute(c)?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+
+        let (_, html) = desk.page(&format!("/console/patients/{id}")).await;
+        assert!(html.contains("Push notification (Android) · failed ×2, Text message (SMS) · delivered"), "{html}");
+
+        let mut b = Browser::new(&app);
+        assert_eq!(sign_in(&mut b, &patient.email, FIXTURE_PASSWORD).await.status(), 303);
+        let (_, html) = b.page(&format!("/app/prompts/{prompt}")).await;
+        assert!(html.contains("id=\"sent-by\">Sent by notification · text</p>"), "{html}");
+        let (_, html) = b.page("/app/timeline").await;
+        assert_eq!(html.matches("Sent by notification · text").count(), 1, "that prompt only: {html}");
     }
 }

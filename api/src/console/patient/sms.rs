@@ -6,7 +6,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use shared::care::delivery_log::{DeliveryStep, DeliveryStepStatus};
 use shared::care::sms::{self, ConsentChange, SmsConsent};
+use shared::care::staff::User;
 use shared::care::{self as care, StaffActor};
 use shared::domain::{
     CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, PatientId, SmsKeyword, TimeZone,
@@ -15,6 +17,7 @@ use shared::time::now;
 
 use super::render;
 use crate::app_web;
+use crate::console::labels;
 use crate::console::page::{self, ConsoleError, local, see_other};
 use crate::console::session::{ConsoleUser, SessionForm};
 use crate::console::strings::{Lang, Strings};
@@ -57,7 +60,7 @@ pub struct SmsPanel {
 
 /// Who recorded a consent change, in the clinic's words: the staff member's name, or the
 /// patient and how.
-fn recorded_by(t: &Strings, c: &SmsConsent, staff: &[shared::db::users::User]) -> String {
+fn recorded_by(t: &Strings, c: &SmsConsent, staff: &[User]) -> String {
     match (c.source, c.method) {
         (ConsentSource::Patient, ConsentMethod::App) => t.sms_by_patient_app.to_owned(),
         (ConsentSource::Patient, _) => t.sms_by_patient.to_owned(),
@@ -69,12 +72,7 @@ fn recorded_by(t: &Strings, c: &SmsConsent, staff: &[shared::db::users::User]) -
     }
 }
 
-fn consent_line(
-    t: &Strings,
-    c: Option<&SmsConsent>,
-    staff: &[shared::db::users::User],
-    tz: &TimeZone,
-) -> String {
+fn consent_line(t: &Strings, c: Option<&SmsConsent>, staff: &[User], tz: &TimeZone) -> String {
     let Some(c) = c else {
         return t.sms_never.to_owned();
     };
@@ -186,4 +184,35 @@ pub async fn change(
     Ok(see_other(&format!(
         "/console/patients/{id}?done={done}#sms-h"
     )))
+}
+
+/// A prompt's delivery steps in a line, oldest first: each channel tried and what was confirmed
+/// ("Push notification (Android) · failed, Text message (SMS) · delivered"); the same channel
+/// and result in a row (a push to two phones) is said once with a count. Empty without steps.
+pub fn deliveries(t: &Strings, steps: &[DeliveryStep]) -> String {
+    let mut said: Vec<(DeliveryStep, usize)> = Vec::new();
+    for step in steps {
+        match said.last_mut() {
+            Some((last, n)) if last.channel == step.channel && last.status == step.status => {
+                *n += 1;
+            }
+            _ => said.push((step.clone(), 1)),
+        }
+    }
+    said.iter()
+        .map(|(s, n)| {
+            let status = match s.status {
+                DeliveryStepStatus::Sent => t.delivery_sent,
+                DeliveryStepStatus::Delivered => t.delivery_delivered,
+                DeliveryStepStatus::Failed => t.delivery_failed,
+            };
+            let times = if *n > 1 {
+                format!(" ×{n}")
+            } else {
+                String::new()
+            };
+            format!("{} · {status}{times}", labels::channel(t, s.channel))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
