@@ -30,6 +30,7 @@ pub mod roster;
 pub mod schema;
 pub mod sessions;
 pub mod sign_in_codes;
+pub mod sms;
 pub mod throttle;
 pub mod treatments;
 pub mod types;
