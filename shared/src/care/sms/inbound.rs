@@ -72,9 +72,10 @@ pub struct InboundText {
 /// Records a received text, in one transaction, once per patient whose stored phone is the
 /// sender's number (compared as E.164; a number two clinics' patients share reaches both):
 /// - STOP family (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT): consent
-///   withdrawn for each of them (source patient, method keyword), no answer;
+///   withdrawn (source patient, method keyword, audited with the patient as actor) for each of
+///   them whose consent in force is granted, no answer;
 /// - START family (START, UNSTOP): consent granted again ([`CONSENT_TEXT_VERSION`]) for each of
-///   them who had a consent record, no answer;
+///   them whose consent in force is withdrawn (never asked stays never asked), no answer;
 /// - HELP family (HELP, INFO): [`Reply::Help`] with the clinic of the most recently enrolled
 ///   of them;
 /// - any other text: stored for the clinic to see, answered with [`Reply::Notice`] at most
@@ -161,8 +162,9 @@ fn who(conn: &mut DbConn, owner: &PhoneOwner) -> Result<(String, Option<String>,
 }
 
 /// A keyword's consent change for every owner of the number: a withdrawal for each whose
-/// consent in force is not already withdrawn; a grant for each who had a consent record and
-/// whose consent in force is withdrawn (START does not grant what was never asked).
+/// consent in force is granted; a grant for each whose consent in force is withdrawn (START
+/// does not grant what was never asked: a patient never asked has no record, and STOP writes
+/// none for them).
 fn change_all(
     conn: &mut DbConn,
     owners: &[PhoneOwner],
@@ -175,7 +177,7 @@ fn change_all(
         let current = latest.get(&owner.patient_id);
         let change = match (granted, current) {
             (false, Some(c)) => c.granted,
-            (false, None) => true,
+            (false, None) => false,
             (true, Some(c)) => !c.granted,
             (true, None) => false,
         };
@@ -188,6 +190,7 @@ fn change_all(
             clinic_id: owner.clinic_id.clone(),
             patient_id: owner.patient_id.clone(),
             granted,
+            // A withdrawal names the wording it withdraws; a grant is of today's wording.
             text_version: match (granted, current) {
                 (false, Some(c)) => c.text_version.clone(),
                 _ => CONSENT_TEXT_VERSION.to_owned(),
