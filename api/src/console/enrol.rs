@@ -76,6 +76,7 @@ pub async fn enrol(
         phone: form.get("phone").map(str::to_owned),
         timezone: form.get("timezone").unwrap_or_default().to_owned(),
         locale: form.get("locale").unwrap_or_default().to_owned(),
+        sms_consent: None,
     };
     let enrolment = match body.parse() {
         Ok(e) => e,
