@@ -89,6 +89,7 @@ pub async fn enrol(
         phone: form.get("phone").map(str::to_owned),
         timezone: form.get("timezone").unwrap_or_default().to_owned(),
         locale: form.get("locale").unwrap_or_default().to_owned(),
+        sms_consent: None,
     };
     let sms_consent = form.get("sms_consent") == Some("yes");
     let enrolment = match body.parse() {

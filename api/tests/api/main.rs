@@ -52,6 +52,8 @@ mod schema_contract;
 mod schema_names;
 mod security_headers;
 mod sign_in_codes;
+mod sms_me;
+mod sms_webhooks;
 mod startup;
 mod tenancy;
 mod texts_browser;

@@ -207,7 +207,12 @@ pub struct PreferencesForm {
     pub quiet_hours: Option<Option<QuietHours>>,
     pub push_enabled: Option<bool>,
     pub email_enabled: Option<bool>,
+    /// The patient's own switch for texts (`channels.sms`).
+    pub sms_enabled: Option<bool>,
     pub lock_screen_preview: Option<LockScreenPreview>,
+    /// A new phone (E.164, already validated), or `Some(None)` to remove it; written through
+    /// [`update_details`] with the other contact details, not by [`update_preferences`].
+    pub phone: Option<Option<String>>,
 }
 
 /// Applies `u` to the profile (values already parsed), in the caller's transaction.
@@ -230,6 +235,7 @@ pub fn update_preferences(
             patient_profiles::quiet_end.eq(quiet_end),
             patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
             patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
+            patient_profiles::sms_enabled.eq(u.sms_enabled.unwrap_or(current.sms_enabled)),
             patient_profiles::lock_screen_preview
                 .eq(u.lock_screen_preview.unwrap_or(current.lock_screen_preview)),
             patient_profiles::updated_at.eq(now),

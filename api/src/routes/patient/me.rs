@@ -7,17 +7,18 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use sha2::{Digest, Sha256};
+use shared::care::sms::{self, ConsentChange};
 use shared::care::{preferences, profile};
-use shared::domain::PatientId;
+use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, E164, PatientId};
 use shared::time::now;
 
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, Problem, invalid};
 use crate::extract::{Deferred, PatientUser};
 use crate::json::Json;
 use crate::state::AppState;
 use crate::views::patient::{
-    Channels, ClinicContact, Me, NextSessionView, QuietHoursView, Timeline, UpdateChannels,
-    UpdateMe,
+    Channels, ClinicContact, Me, NextSessionView, QuietHoursView, SmsConsentView, Timeline,
+    UpdateChannels, UpdateMe,
 };
 use crate::views::prompt::{DeliveryStatus, DeliveryView, PromptView, ShownChannel};
 
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         QuietHoursView,
         Channels,
         UpdateChannels,
+        SmsConsentView,
         ClinicContact,
         Timeline,
         NextSessionView,
@@ -46,7 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Doc;
 
 async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
-    Ok(Me::new(profile::me(&state.db, &patient_id).await?))
+    let me = profile::me(&state.db, &patient_id).await?;
+    let consent = sms::consent(&state.db, &patient_id).await?;
+    Ok(Me::new(me, consent))
 }
 
 /// The caller's profile and clinic contact.
@@ -62,6 +66,9 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 }
 
 /// Changes delivery preferences; future prompts follow the new zone, quiet hours and language.
+/// `phone` takes an international number (stored in E.164); `sms_consent: true` records the
+/// patient's consent to texts (the current wording's version; 422 on `sms_consent` without a
+/// valid phone on file or in the same request), `false` withdraws it.
 #[utoipa::path(
     operation_id = "updateMe",
     tag = "patient",
@@ -79,9 +86,35 @@ pub async fn patch_me(
     body: Json<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
     let update = body.parse()?;
+    if body.sms_consent == Some(true) {
+        // Consent is given for a number: the one on file after this change.
+        let phone = match &update.phone {
+            Some(phone) => phone.clone(),
+            None => profile::me(&state.db, &me.patient_id()).await?.profile.phone,
+        };
+        if !phone.is_some_and(|p| E164::parse(&p).is_ok()) {
+            return Err(invalid(
+                "sms_consent",
+                "needs a mobile number on file, written with the country code (+34 600 111 222)",
+            ));
+        }
+    }
     let outcome =
         preferences::update(&state.db, &state.protocol, &me.patient_id(), update, now()).await?;
     tracing::info!(patient_id = %me.user_id, updated = outcome.updated, "preferences changed");
+    if let Some(granted) = body.sms_consent {
+        let change = ConsentChange {
+            clinic_id: me.clinic_id.clone(),
+            patient_id: me.patient_id(),
+            granted,
+            text_version: CONSENT_TEXT_VERSION.to_owned(),
+            source: ConsentSource::Patient,
+            method: ConsentMethod::Api,
+            recorded_by: Some(me.user_id.clone()),
+        };
+        sms::record_consent(&state.db, change, now()).await?;
+        tracing::info!(patient_id = %me.user_id, granted, "text consent recorded");
+    }
     Ok(HttpResponse::Ok().json(load_me(&state, me.patient_id()).await?))
 }
 
