@@ -137,8 +137,11 @@ fn as_update(p: &Prefs) -> UpdateMe {
         channels: Some(UpdateChannels {
             push: Some(p.push),
             email: Some(p.email),
+            sms: None,
         }),
         lock_screen_preview: Some(p.preview.clone()),
+        phone: None,
+        sms_consent: None,
     }
 }
 

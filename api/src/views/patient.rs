@@ -31,7 +31,7 @@ pub struct Channels {
 }
 
 /// The patient's consent to text messages (the record in force).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SmsConsentView {
     /// Whether consent is in force (false once withdrawn: in the app, or by texting STOP).
     pub granted: bool,
