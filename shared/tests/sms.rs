@@ -352,7 +352,11 @@ async fn other_text_is_stored_and_answered_once_a_day_and_a_replay_records_nothi
         assert_eq!(bodies, ["Better now", "Still itches", "HELP", "It itches"]);
         assert_eq!(texts[0].at, next_day);
         assert_eq!(texts[2].keyword, Some(SmsKeyword::Help));
+        // A NUL (PostgreSQL refuses one in text) is dropped, on both backends alike.
+        let nul = sms::receive(&db, text("SM5\0", "+34600111222", "a\0b"), next_day).await;
+        assert_eq!(nul.unwrap(), Received::Recorded { reply: Reply::None });
         let newest = sms::texts_for_patient(&db, &a.id, &p, 1).await.unwrap();
+        assert_eq!(newest[0].body, "ab");
         assert_eq!(newest.len(), 1);
         let b = clinic(&mut db.get().unwrap(), "B");
         assert!(matches!(
@@ -558,11 +562,14 @@ mod receipts {
     async fn an_unknown_message_is_still_recorded_and_undelivered_is_final() {
         for (_t, db) in databases() {
             let attempt = sent_text(&mut db.get().unwrap(), "SM0002");
+            let nul =
+                sms::record_receipt(&db, "SM\0x", SmsReceipt::Sent, Some("3\0".into()), now());
+            assert_eq!(nul.await.unwrap(), Receipt::Recorded);
             let got = sms::record_receipt(&db, "SMunknown", SmsReceipt::Delivered, None, now())
                 .await
                 .unwrap();
             assert_eq!(got, Receipt::Recorded);
-            assert_eq!(events(&db), 1);
+            assert_eq!(events(&db), 2);
             assert_eq!(
                 receipt_of(&db, &attempt).0,
                 None,

@@ -2,10 +2,12 @@
 //! a copy of everything held about them, and erasure.
 //!
 //! Erasure removes what identifies the patient and everything that could reach them — names,
-//! phone, email, password, devices, login sessions, one-time codes, the booked session and
-//! every prompt not yet sent — and keeps the clinical record (treatments, check-ins,
-//! escalations, the prompts that were sent and the audit trail) under the pseudonymous id only,
-//! because the clinic must keep its treatment records (README "Patient rights").
+//! phone, email, password, devices, login sessions, one-time codes, the booked session, every
+//! prompt not yet sent, the words and number of the texts received from their phone and the
+//! number on their consent-to-texts records — and keeps the clinical record (treatments,
+//! check-ins, escalations, the prompts that were sent and the audit trail) under the
+//! pseudonymous id only, because the clinic must keep its treatment records (README "Patient
+//! rights").
 
 use chrono::NaiveDateTime;
 

@@ -85,6 +85,13 @@ pub struct InboundText {
 /// (there is no clinic to name). A `provider_id` already recorded is [`Received::Replay`] and
 /// writes nothing. Errors: database errors only.
 pub async fn receive(db: &Db, text: Inbound, now: NaiveDateTime) -> Result<Received> {
+    // PostgreSQL refuses a NUL in text; no phone sends one, and it is dropped on both backends.
+    let text = Inbound {
+        provider_id: text.provider_id.replace('\0', ""),
+        from: text.from.replace('\0', ""),
+        to: text.to.replace('\0', ""),
+        body: text.body.replace('\0', ""),
+    };
     db.transaction(move |conn| {
         rows::lock_provider_id(conn, &text.provider_id)?;
         if rows::inbound_exists(conn, &text.provider_id)? {

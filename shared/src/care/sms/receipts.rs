@@ -32,7 +32,9 @@ pub async fn record_receipt(
     error_code: Option<String>,
     now: NaiveDateTime,
 ) -> Result<Receipt> {
-    let provider_id = provider_id.to_owned();
+    // PostgreSQL refuses a NUL in text: dropped on both backends.
+    let provider_id = provider_id.replace('\0', "");
+    let error_code = error_code.map(|e| e.replace('\0', ""));
     db.transaction(move |conn| {
         if !rows::insert_status_event(conn, &provider_id, status, error_code.as_deref(), now)? {
             return Ok(Receipt::Replay);
