@@ -135,6 +135,20 @@ both_backends! {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].0, false);
         assert_eq!((rows[1].1.as_str(), rows[1].2.as_str()), ("patient", "app"));
+
+        // Texts as a channel of reminders (`channels.sms`): on by default, off with the form.
+        let (_, html) = b.page("/app/preferences").await;
+        assert!(html.contains("name=\"sms\" value=\"1\" checked"), "{html}");
+        let r = b.submit("/app/preferences", "/app/preferences", &[
+            ("quiet_start", "22:00"), ("quiet_end", "08:00"), ("push", "1"),
+            ("preview", "private"), ("locale", "en"), ("timezone", "Europe/Madrid"),
+        ]).await;
+        assert_eq!(r.status(), 303);
+        let id = PatientId::from(patient.as_str());
+        let p = app.db.run(move |c| shared::db::patients::find(c, &id)).await.unwrap();
+        assert!(!p.sms_enabled && p.push_enabled);
+        let (_, html) = b.page("/app/preferences").await;
+        assert!(html.contains("name=\"sms\" value=\"1\">"), "{html}");
     }
 
     async fn the_texts_page_speaks_spanish(app) {

@@ -90,7 +90,12 @@ pub async fn patch_me(
         // Consent is given for a number: the one on file after this change.
         let phone = match &update.phone {
             Some(phone) => phone.clone(),
-            None => profile::me(&state.db, &me.patient_id()).await?.profile.phone,
+            None => {
+                profile::me(&state.db, &me.patient_id())
+                    .await?
+                    .profile
+                    .phone
+            }
         };
         if !phone.is_some_and(|p| E164::parse(&p).is_ok()) {
             return Err(invalid(
