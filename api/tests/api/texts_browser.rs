@@ -16,7 +16,7 @@ use shared::testing::fixtures::FIXTURE_PASSWORD;
 use crate::app_browser::harness::app_page_problems;
 use crate::console_browser::harness::{browser, check_page, click_through, el, sign_in, text};
 use crate::helpers::TestApp;
-use crate::texts_consent::{set_locale, set_phone};
+use crate::texts_consent::{set_locale, set_phone, tried_push_then_text};
 use crate::treatments::{record, treatment_body};
 
 /// A patient of `clinic` with a mobile number, in `locale`, two days after a treatment.
@@ -36,6 +36,16 @@ async fn patient(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     record(app, staff_token, &id, &treatment).await;
+    // The first prompt went down the ladder: the push refused by two phones, then a text.
+    let pid = PatientId::from(id.as_str());
+    let first = app
+        .db
+        .run(move |c| shared::db::prompts::for_patient(c, &pid))
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    tried_push_then_text(app, first.as_str()).await;
     (id, user.email)
 }
 
@@ -125,6 +135,12 @@ async fn desk(c: &Client, base: &str, email: &str, patient: &str, never_asked: &
         texts.find("HELP").unwrap() < texts.find("sun tomorrow").unwrap(),
         "newest first: {texts}"
     );
+    let timeline = text(c, "#timeline").await;
+    assert!(
+        timeline
+            .contains("Push notification (Android) · failed ×2, Text message (SMS) · delivered"),
+        "{timeline}"
+    );
     check_page(c, "texts-record").await;
 
     c.goto(&format!("{base}/console/patients/{never_asked}"))
@@ -182,5 +198,14 @@ async fn patient_page(c: &Client, base: &str, email: &str, lang: &str) -> Vec<St
         assert_eq!(text(c, "#texts-done").await, "Los SMS están activados.");
     }
     problems.extend(app_page_problems(c, &format!("{lang}-texts-changed")).await);
+    c.goto(&format!("{base}/app/timeline")).await.unwrap();
+    let sent_by = text(c, ".sent-by").await;
+    let want = if lang == "en" {
+        "Sent by notification · text"
+    } else {
+        "Enviado por notificación · SMS"
+    };
+    assert_eq!(sent_by, want);
+    problems.extend(app_page_problems(c, &format!("{lang}-texts-timeline")).await);
     problems
 }

@@ -78,6 +78,37 @@ pub async fn set_locale(app: &TestApp, patient: &str, locale: &str) {
         .unwrap();
 }
 
+/// Records that `prompt` was pushed to two phones that refused it, then texted, and the text's
+/// `delivered` receipt came (as the worker and the status callback record them).
+pub async fn tried_push_then_text(app: &TestApp, prompt: &str) {
+    let at = shared::time::now();
+    let steps = [
+        ("fcm", "invalid_token", None, 0),
+        ("fcm", "invalid_token", None, 1),
+        ("sms", "sent", Some("delivered"), 2),
+    ];
+    let prompt_id = prompt.to_owned();
+    app.db
+        .run(move |c| {
+            for (channel, outcome, receipt, secs) in steps {
+                diesel::insert_into(delivery_attempts::table)
+                    .values((
+                        delivery_attempts::id.eq(uuid::Uuid::new_v4().to_string()),
+                        delivery_attempts::prompt_id.eq(&prompt_id),
+                        delivery_attempts::channel.eq(channel),
+                        delivery_attempts::outcome.eq(outcome),
+                        delivery_attempts::worker_id.eq("test"),
+                        delivery_attempts::attempted_at.eq(at + chrono::Duration::seconds(secs)),
+                        delivery_attempts::receipt.eq(receipt),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
 both_backends! {
     async fn a_patient_turns_texts_on_and_off_in_the_app(app) {
         let (mut b, _, patient) = signed_in_patient(&app).await;
@@ -289,32 +320,7 @@ both_backends! {
             .remove(0)
             .id;
         // Two phones refused the push, then the text was delivered (the provider's receipt).
-        let at = shared::time::now();
-        let steps = [
-            ("fcm", "invalid_token", None, 0),
-            ("fcm", "invalid_token", None, 1),
-            ("sms", "sent", Some("delivered"), 2),
-        ];
-        let prompt_id = prompt.as_str().to_owned();
-        app.db
-            .run(move |c| {
-                for (channel, outcome, receipt, secs) in steps {
-                    diesel::insert_into(delivery_attempts::table)
-                        .values((
-                            delivery_attempts::id.eq(uuid::Uuid::new_v4().to_string()),
-                            delivery_attempts::prompt_id.eq(&prompt_id),
-                            delivery_attempts::channel.eq(channel),
-                            delivery_attempts::outcome.eq(outcome),
-                            delivery_attempts::worker_id.eq("test"),
-                            delivery_attempts::attempted_at.eq(at + chrono::Duration::seconds(secs)),
-                            delivery_attempts::receipt.eq(receipt),
-                        ))
-                        .execute(c)?;
-                }
-                Ok(())
-            })
-            .await
-            .unwrap();
+        tried_push_then_text(&app, prompt.as_str()).await;
 
         let (_, html) = desk.page(&format!("/console/patients/{id}")).await;
         assert!(html.contains("Push notification (Android) · failed ×2, Text message (SMS) · delivered"), "{html}");
