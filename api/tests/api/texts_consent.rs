@@ -164,7 +164,7 @@ both_backends! {
         assert!(html.contains("Texts are off since"), "{html}");
         let rows = consents(&app, &patient).await;
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].0, false);
+        assert!(!rows[1].0, "withdrawn");
         assert_eq!((rows[1].1.as_str(), rows[1].2.as_str()), ("patient", "app"));
 
         // Texts as a channel of reminders (`channels.sms`): on by default, off with the form.
