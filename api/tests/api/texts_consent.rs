@@ -303,6 +303,17 @@ both_backends! {
         assert_eq!(r.status(), 303);
         let id = PatientId::from(location(&r).split('/').nth(3).unwrap().to_owned());
         assert!(consents(&app, id.as_str()).await.is_empty());
+
+        // In Spanish: the wording to read and a number without its country code, in Spanish.
+        let r = b.submit("/console/", "/console/language", &[("lang", "es"), ("back", "/console/patients/new")]).await;
+        assert_eq!(r.status(), 303);
+        let (_, html) = b.page("/console/patients/new").await;
+        assert!(html.contains("Acepto recibir mensajes de texto de Test Clinic"), "{html}");
+        assert!(html.contains("El paciente acepta recibir mensajes de texto (léale el texto)"), "{html}");
+        let r = b.submit("/console/patients/new", "/console/patients/new", &fields("d@example.test", "600 111 222")).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"phone-error\">escríbalo con el prefijo del país, como +34 600 111 222"), "{html}");
     }
 
     async fn each_prompt_shows_the_channels_it_was_tried_on(app) {

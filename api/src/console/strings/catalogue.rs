@@ -56,6 +56,9 @@ catalogue! {
     field_cannot_remove,
     field_mail_refused,
     field_email_taken,
+    // A mobile number as E.164 (`shared::domain::phone::PhoneError`), consent without one.
+    field_phone_empty, field_phone_characters, field_phone_country_code, field_phone_invalid,
+    field_sms_consent_no_phone,
 
     app,
     skip_to_content,
