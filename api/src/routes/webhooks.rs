@@ -82,7 +82,10 @@ async fn inbound(
         to: field(form, "To").unwrap_or_default(),
         body: field(form, "Body").unwrap_or_default(),
     };
-    let reply = match sms::receive(&state.db, text, now()).await.map_err(ApiError)? {
+    let reply = match sms::receive(&state.db, text, now())
+        .await
+        .map_err(ApiError)?
+    {
         Received::Replay => {
             tracing::warn!("SMS inbound refused: already recorded (replay)");
             return Err(forbidden("This message was already received.").into());
@@ -100,7 +103,11 @@ async fn inbound(
             clinic_name,
             clinic_phone,
             locale,
-        } => Some(replies::notice(&clinic_name, clinic_phone.as_deref(), locale)),
+        } => Some(replies::notice(
+            &clinic_name,
+            clinic_phone.as_deref(),
+            locale,
+        )),
     };
     tracing::info!(replied = message.is_some(), "SMS inbound recorded");
     Ok(HttpResponse::Ok()

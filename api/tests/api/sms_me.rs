@@ -17,16 +17,23 @@ async fn patch_me(app: &TestApp, token: &str, body: Value) -> Response {
 }
 
 async fn patch_patient(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
-    app.request(Method::PATCH, &format!("/v1/clinic/patients/{id}"), Some(token))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.request(
+        Method::PATCH,
+        &format!("/v1/clinic/patients/{id}"),
+        Some(token),
+    )
+    .json(&body)
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn audit_actions(app: &TestApp, token: &str, patient: &str) -> Vec<String> {
     let page: Value = app
-        .get(&format!("/v1/clinic/audit?patient_id={patient}&limit=200"), Some(token))
+        .get(
+            &format!("/v1/clinic/audit?patient_id={patient}&limit=200"),
+            Some(token),
+        )
         .await
         .json()
         .await

@@ -16,7 +16,10 @@ pub const SERVICE_NUMBER: &str = "+34911000000";
 pub const PATIENT_NUMBER: &str = "+34600111222";
 
 pub const SMS_SETTINGS: &[(&str, &str)] = &[
-    ("AFTERCARE_SMS_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+    (
+        "AFTERCARE_SMS_ACCOUNT_SID",
+        "AC0123456789abcdef0123456789abcdef",
+    ),
     ("AFTERCARE_SMS_AUTH_TOKEN", AUTH_TOKEN),
     ("AFTERCARE_SMS_FROM", SERVICE_NUMBER),
 ];

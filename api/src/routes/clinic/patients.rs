@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use shared::care::roster::{self, ListQuery, ListStatus};
 use shared::care::sms::{self, ConsentChange};
 use shared::care::{StaffActor, invitations, patient_details};
-use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, E164, PatientId};
 use shared::domain::UserStatus;
+use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, E164, PatientId};
 use shared::time::now;
 
 use crate::error::{ApiResult, invalid};
