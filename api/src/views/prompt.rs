@@ -51,7 +51,7 @@ pub struct DeliveryView {
     pub at: String,
     /// `sent`: the provider took it; `delivered`: the provider confirmed it reached the phone
     /// (texts only: push and email have no receipts); `failed`: refused or undelivered.
-    pub status: DeliveryStatus,
+    pub status: DeliveryStepStatus,
 }
 
 /// The channel of a delivery step (email written to the log when no SMTP server is set up is
@@ -66,15 +66,6 @@ pub enum ShownChannel {
     Email,
 }
 
-/// What became of a delivery step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    Sent,
-    Delivered,
-    Failed,
-}
-
 impl From<&DeliveryStep> for DeliveryView {
     fn from(s: &DeliveryStep) -> Self {
         Self {
@@ -86,11 +77,7 @@ impl From<&DeliveryStep> for DeliveryView {
                 DeliveryChannel::Email | DeliveryChannel::Log => ShownChannel::Email,
             },
             at: rfc3339(s.at),
-            status: match s.status {
-                DeliveryStepStatus::Sent => DeliveryStatus::Sent,
-                DeliveryStepStatus::Delivered => DeliveryStatus::Delivered,
-                DeliveryStepStatus::Failed => DeliveryStatus::Failed,
-            },
+            status: s.status,
         }
     }
 }

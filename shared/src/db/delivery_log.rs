@@ -8,27 +8,9 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::delivery_attempts;
+pub use crate::domain::DeliveryStepStatus;
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptId, SmsReceipt};
 use crate::error::Result;
-
-/// What became of one step of a prompt's delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryStepStatus {
-    Sent,
-    Delivered,
-    Failed,
-}
-
-impl DeliveryStepStatus {
-    /// The wire code: `sent`, `delivered` or `failed`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStepStatus::Sent => "sent",
-            DeliveryStepStatus::Delivered => "delivered",
-            DeliveryStepStatus::Failed => "failed",
-        }
-    }
-}
 
 /// One attempt of a prompt's delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,7 +20,8 @@ pub mod web_push;
 pub use audit::AuditAction;
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
 pub use delivery::{
-    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
+    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeliveryStepStatus, PromptKind,
+    PromptStatus, PushProvider,
 };
 pub use delivery_failure::DeliveryFailure;
 pub use email::Email;

@@ -20,7 +20,7 @@ use crate::views::patient::{
     Channels, ClinicContact, Me, NextSessionView, QuietHoursView, SmsConsentView, Timeline,
     UpdateChannels, UpdateMe,
 };
-use crate::views::prompt::{DeliveryStatus, DeliveryView, PromptView, ShownChannel};
+use crate::views::prompt::{DeliveryView, PromptView, ShownChannel};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_me).service(patch_me).service(timeline);
@@ -42,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         PromptView,
         DeliveryView,
         ShownChannel,
-        DeliveryStatus
+        shared::care::delivery_log::DeliveryStepStatus
     ))
 )]
 pub struct Doc;
