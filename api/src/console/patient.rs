@@ -1,6 +1,8 @@
 //! One patient's record (`shared::care::roster::record`, audited as `patient.read`), with the
 //! recovery chart, and the course actions on it ([`actions`]): book, move or cancel the next
-//! session, discharge after a confirmation step.
+//! session, discharge after a confirmation step. Text messages ([`sms`]): consent recorded or
+//! withdrawn with the patient present, the texts they sent, and per prompt the channels tried
+//! and what was confirmed (the delivery log the record carries).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
