@@ -172,6 +172,7 @@ texts_on = Texts are on. You agreed on { $when }.
 texts_off = Texts are off.
 texts_off_since = Texts are off since { $when }.
 texts_stopped = Texts are off: you replied STOP on { $when }.
+texts_start_hint = After a STOP, your phone company also blocks our texts: to get them again, turn texts on here and reply START to one of our texts.
 texts_turn_on = I agree: turn on texts
 texts_turn_off = Turn off texts
 texts_turned_on = Texts are on.

@@ -172,6 +172,7 @@ texts_on = Los SMS están activados. Diste tu permiso el { $when }.
 texts_off = Los SMS están desactivados.
 texts_off_since = Los SMS están desactivados desde el { $when }.
 texts_stopped = Los SMS están desactivados: respondiste STOP el { $when }.
+texts_start_hint = Después de un STOP, tu compañía telefónica también bloquea nuestros SMS: para volver a recibirlos, actívalos aquí y responde START a uno de nuestros SMS.
 texts_turn_on = Acepto: activar los SMS
 texts_turn_off = Desactivar los SMS
 texts_turned_on = Los SMS están activados.

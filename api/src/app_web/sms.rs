@@ -26,6 +26,8 @@ struct TextsPage {
     phone: Option<String>,
     /// Consent in force: the button turns texts off; else it turns them on.
     granted: bool,
+    /// Withdrawn by a STOP text: the carrier blocks texts too until START.
+    stopped: bool,
     /// Where texts stand, in a sentence ("Texts are on. You agreed on …").
     state: String,
     wording: String,
@@ -84,6 +86,9 @@ async fn render(
             title: t.texts_title.clone(),
             phone,
             granted: consent.as_ref().is_some_and(|c| c.granted),
+            stopped: consent
+                .as_ref()
+                .is_some_and(|c| !c.granted && c.method == ConsentMethod::Keyword),
             state: state_line(t, patient, consent.as_ref()),
             wording: wording(t, &patient.me.clinic.name),
             version: t.fmt("texts_version", &[("version", CONSENT_TEXT_VERSION.into())]),

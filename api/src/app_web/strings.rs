@@ -187,6 +187,7 @@ catalogue! {
     texts_off,
     texts_off_since,
     texts_stopped,
+    texts_start_hint,
     texts_turn_on,
     texts_turn_off,
     texts_turned_on,

@@ -167,6 +167,19 @@ both_backends! {
         assert!(!rows[1].0, "withdrawn");
         assert_eq!((rows[1].1.as_str(), rows[1].2.as_str()), ("patient", "app"));
 
+        // On again, then STOP from the phone: the page says so and how to get texts back.
+        b.submit("/app/texts", "/app/texts", &[("consent", "on")]).await;
+        receive(&app.db, Inbound {
+            provider_id: "SM0100".into(),
+            from: "+34600111222".into(),
+            to: "+15005550006".into(),
+            body: "Stop".into(),
+        }, shared::time::now()).await.unwrap();
+        let (_, html) = b.page("/app/texts").await;
+        assert!(html.contains("Texts are off: you replied STOP on"), "{html}");
+        assert!(html.contains("id=\"texts-start-hint\""), "{html}");
+        assert!(html.contains("id=\"texts-on\""), "{html}");
+
         // Texts as a channel of reminders (`channels.sms`): on by default, off with the form.
         let (_, html) = b.page("/app/preferences").await;
         assert!(html.contains("name=\"sms\" value=\"1\" checked"), "{html}");
