@@ -116,6 +116,8 @@ type Kinds =
   | "results"
   | "maintenance";
 type PromptStates = "scheduled" | "sent" | "acknowledged" | "cancelled" | "failed";
+type DeliveryChannels = "fcm" | "apns" | "webpush" | "sms" | "email";
+type DeliveryStates = "sent" | "delivered" | "failed";
 type PatientStates = "invited" | "active" | "disabled" | "discharged" | "erased";
 type Areas = "face" | "neck" | "chest" | "hands" | "back" | "legs" | "scalp";
 
@@ -129,6 +131,15 @@ holds<Exactly<S["RegisterDevice"]["platform"], Platforms>>();
 holds<Exactly<NonNullable<S["RegisterDevice"]["provider"]>, Providers>>();
 holds<Exactly<NonNullable<S["RegisterDevice"]["apns_environment"]>, Environments>>();
 holds<Exactly<S["PromptView"]["kind"], Kinds>>();
+holds<Exactly<S["PromptView"]["important"], boolean>>();
+holds<Exactly<Item<S["PromptView"]["deliveries"]>["channel"], DeliveryChannels>>();
+holds<Exactly<Item<S["PromptView"]["deliveries"]>["status"], DeliveryStates>>();
+holds<Exactly<Item<S["PatientRecordPrompt"]["deliveries"]>["status"], DeliveryStates>>();
+holds<Exactly<NonNullable<S["Me"]["sms_consent"]>["source"], "clinic" | "patient">>();
+holds<Exactly<S["Me"]["channels"]["sms"], boolean>>();
+holds<Exactly<NonNullable<Item<S["PatientRecordView"]["texts"]>["keyword"]>, "stop" | "start" | "help">>();
+holds<Exactly<NonNullable<Body<"updateMe">["sms_consent"]>, boolean>>();
+holds<Exactly<NonNullable<Body<"correctPatient">["sms_consent"]>["text_version"], string>>();
 holds<Exactly<S["PromptView"]["status"], PromptStates>>();
 holds<Exactly<S["PatientRecordPrompt"]["status"], PromptStates>>();
 holds<Exactly<S["CheckInCreated"]["severity"], Severities>>();

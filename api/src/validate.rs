@@ -1,7 +1,7 @@
 //! Field checks for request bodies and CLI arguments that have no domain type of their own,
 //! and a collector so a 422 lists every bad field at once.
 
-use shared::domain::PushProvider;
+use shared::domain::{E164, PushProvider};
 use shared::{Error, FieldError};
 
 /// Collects field errors; `finish` turns them into one 422.
@@ -138,6 +138,24 @@ pub fn optional_phone(raw: Option<&str>) -> Result<Option<String>, String> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => phone(s).map(Some),
+    }
+}
+
+/// A patient's mobile number, which texts may go to: an international number (`+34 600 111
+/// 222`, `0034 600…`; spaces and punctuation allowed) that `phonenumber` (libphonenumber's
+/// metadata) finds valid, in its E.164 form (`+34600111222`, ITU-T E.164). A number without its
+/// country code is refused, since it could be any country's.
+pub fn e164(raw: &str) -> Result<String, String> {
+    E164::parse(raw)
+        .map(|p| p.as_str().to_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// [`e164`] for an optional field: absent or blank is `None`.
+pub fn optional_e164(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => e164(s).map(Some),
     }
 }
 

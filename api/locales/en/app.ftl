@@ -118,6 +118,7 @@ settings_preferences = Reminders and language
 settings_devices = My devices
 settings_notifications = Notifications in this browser
 settings_account = My data and account
+settings_texts = Text messages
 
 ## Notifications in this browser
 notifications_title = Notifications
@@ -147,6 +148,7 @@ quiet_off = No quiet hours
 channels = How reminders reach you
 channel_push = Notifications on my phone or in this browser
 channel_email = Email
+channel_sms = Text messages (when I have agreed to them)
 preview_legend = What a locked screen shows
 preview_private = Only "{ $neutral_body }"
 preview_full = The whole message
@@ -156,6 +158,30 @@ time_zone_hint = For example Europe/Madrid or America/New_York. Reminders follow
 save = Save
 saved = Saved.
 fix_below = Please correct the fields marked below.
+
+## Text messages
+texts_title = Text messages
+texts_intro = If a reminder that matters does not reach you as a notification, your clinic can send a short text with a link to this app. A text never says anything about your treatment or your skin.
+texts_phone = Mobile number
+texts_no_phone = Your clinic has no mobile number for you. Ask your clinic to add your mobile number, then come back here.
+texts_phone_fix = Is this number wrong? Ask your clinic to correct it.
+texts_wording_title = What you agree to
+texts_wording = I agree to receive text messages from { $clinic } about my aftercare: reminders and links to this app. Message frequency varies. Message and data rates may apply. Reply STOP to stop, HELP for help.
+texts_version = Wording version { $version }
+texts_on = Texts are on. You agreed on { $when }.
+texts_off = Texts are off.
+texts_off_since = Texts are off since { $when }.
+texts_stopped = Texts are off: you replied STOP on { $when }.
+texts_start_hint = After a STOP, your phone company also blocks our texts: to get them again, turn texts on here and reply START to one of our texts.
+texts_turn_on = I agree: turn on texts
+texts_turn_off = Turn off texts
+texts_turned_on = Texts are on.
+texts_turned_off = Texts are off. Nothing more will be sent to you by text.
+texts_need_phone = Your clinic needs your mobile number first.
+sent_by = Sent by { $channels }
+via_push = notification
+via_sms = text
+via_email = email
 
 ## Devices
 devices_title = My devices

@@ -118,6 +118,7 @@ settings_preferences = Recordatorios e idioma
 settings_devices = Mis dispositivos
 settings_notifications = Notificaciones en este navegador
 settings_account = Mis datos y mi cuenta
+settings_texts = Mensajes de texto
 
 ## Notificaciones en este navegador
 notifications_title = Notificaciones
@@ -147,6 +148,7 @@ quiet_off = Sin horas de descanso
 channels = Cómo te llegan los recordatorios
 channel_push = Notificaciones en mi móvil o en este navegador
 channel_email = Correo electrónico
+channel_sms = Mensajes de texto (si he dado mi permiso)
 preview_legend = Qué se ve con la pantalla bloqueada
 preview_private = Solo «{ $neutral_body }»
 preview_full = El mensaje completo
@@ -156,6 +158,30 @@ time_zone_hint = Por ejemplo Europe/Madrid o America/Mexico_City. Los recordator
 save = Guardar
 saved = Guardado.
 fix_below = Corrige los campos marcados abajo, por favor.
+
+## Mensajes de texto
+texts_title = Mensajes de texto
+texts_intro = Si un recordatorio importante no te llega como notificación, tu clínica puede enviarte un SMS corto con un enlace a esta app. Un SMS nunca dice nada de tu tratamiento ni de tu piel.
+texts_phone = Móvil
+texts_no_phone = Tu clínica no tiene tu número de móvil. Pide a tu clínica que añada tu móvil y vuelve aquí.
+texts_phone_fix = ¿El número no es correcto? Pide a tu clínica que lo corrija.
+texts_wording_title = Lo que aceptas
+texts_wording = Acepto recibir mensajes de texto de { $clinic } sobre mis cuidados posteriores: recordatorios y enlaces a esta app. La frecuencia de los mensajes varía. Pueden aplicarse tarifas por mensajes y datos. Responde STOP para dejar de recibirlos y HELP para pedir ayuda.
+texts_version = Versión del texto { $version }
+texts_on = Los SMS están activados. Diste tu permiso el { $when }.
+texts_off = Los SMS están desactivados.
+texts_off_since = Los SMS están desactivados desde el { $when }.
+texts_stopped = Los SMS están desactivados: respondiste STOP el { $when }.
+texts_start_hint = Después de un STOP, tu compañía telefónica también bloquea nuestros SMS: para volver a recibirlos, actívalos aquí y responde START a uno de nuestros SMS.
+texts_turn_on = Acepto: activar los SMS
+texts_turn_off = Desactivar los SMS
+texts_turned_on = Los SMS están activados.
+texts_turned_off = Los SMS están desactivados. No te enviaremos nada más por SMS.
+texts_need_phone = Primero tu clínica necesita tu número de móvil.
+sent_by = Enviado por { $channels }
+via_push = notificación
+via_sms = SMS
+via_email = correo
 
 ## Dispositivos
 devices_title = Mis dispositivos

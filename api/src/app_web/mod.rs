@@ -10,7 +10,8 @@
 //! - [`auth`]: sign in, sign out, the invitation link; [`code`]: signing in with a one-time
 //!   code sent by email;
 //! - [`today`] (today, timeline, a prompt, acknowledging), [`check_in`], [`next_session`],
-//!   [`settings`] (preferences, devices, account: export and erase): the screens;
+//!   [`settings`] (preferences, devices, account: export and erase), [`sms`] (consent to text
+//!   messages): the screens;
 //! - [`assets`]: the stylesheet, scripts, manifest, icons and offline page, compiled in;
 //! - [`page`]: rendering, headers (CSP), error pages; [`strings`]: every text (en, es).
 //!
@@ -26,6 +27,7 @@ pub mod notifications;
 pub mod page;
 pub mod session;
 pub mod settings;
+pub mod sms;
 pub mod strings;
 pub mod today;
 
@@ -98,6 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .get(settings::preferences)
                     .post(settings::save_preferences),
             )
+            .service(resource("/texts").get(sms::show).post(sms::change))
             .route("/devices", get().to(account::devices))
             .route("/notifications", get().to(notifications::show))
             .service(

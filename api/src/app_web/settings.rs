@@ -42,6 +42,8 @@ pub struct Prefs {
     pub quiet_end: String,
     pub push: bool,
     pub email: bool,
+    /// Texts (`channels.sms`), when consent to them is in force (the "Text messages" page).
+    pub sms: bool,
     pub full_preview: bool,
     /// The preview as sent (`private` or `full`; anything else is refused by the API's parser).
     pub preview: String,
@@ -101,6 +103,7 @@ pub async fn preferences(
         quiet_end: p.quiet_end.clone().unwrap_or_else(|| "08:00".into()),
         push: p.push_enabled,
         email: p.email_enabled,
+        sms: p.sms_enabled,
         full_preview: p.lock_screen_preview == LockScreenPreview::Full,
         preview: p.lock_screen_preview.as_str().to_owned(),
         locale: p.locale.as_str().to_owned(),
@@ -118,6 +121,7 @@ fn typed(form: &Fields) -> Prefs {
         quiet_end: text("quiet_end"),
         push: form.has("push"),
         email: form.has("email"),
+        sms: form.has("sms"),
         full_preview: form.get("preview") == Some("full"),
         preview: text("preview"),
         locale: text("locale"),
@@ -137,8 +141,12 @@ fn as_update(p: &Prefs) -> UpdateMe {
         channels: Some(UpdateChannels {
             push: Some(p.push),
             email: Some(p.email),
+            sms: Some(p.sms),
         }),
         lock_screen_preview: Some(p.preview.clone()),
+        // The phone and consent are not this form's: the clinic keeps the number, the "Text
+        // messages" page the consent.
+        ..UpdateMe::default()
     }
 }
 

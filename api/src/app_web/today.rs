@@ -5,14 +5,14 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
-use shared::care::profile::{self, Prompt};
+use shared::care::profile::{self, DeliveryStep, Prompt};
 use shared::care::prompts;
-use shared::domain::{PromptId, PromptStatus};
+use shared::domain::{DeliveryChannel, PromptId, PromptStatus};
 use shared::time::now;
 
 use super::page::{self, AppError, Nav, see_other};
 use super::session::{Patient, SessionForm};
-use super::strings::{Lang, Texts};
+use super::strings::Texts;
 use crate::path_id::PathId;
 use crate::state::AppState;
 
@@ -39,10 +39,31 @@ pub struct Card {
     pub day: i32,
     pub urgent: bool,
     pub shown: Shown,
+    /// "Sent by notification · text" when the prompt was tried on more than one kind of
+    /// channel (an important prompt moving down the ladder); else nothing.
+    pub sent_by: Option<String>,
+}
+
+/// The kinds of channel a prompt was tried on, in the order first tried, as the patient says
+/// them (every push service is a notification), when there are two or more.
+fn sent_by(steps: Option<&Vec<DeliveryStep>>, t: &Texts) -> Option<String> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for step in steps.map(Vec::as_slice).unwrap_or_default() {
+        let kind = match step.channel {
+            DeliveryChannel::Fcm | DeliveryChannel::Apns | DeliveryChannel::WebPush => &t.via_push,
+            DeliveryChannel::Sms => &t.via_sms,
+            DeliveryChannel::Email | DeliveryChannel::Log => &t.via_email,
+        };
+        if !kinds.contains(&kind.as_str()) {
+            kinds.push(kind);
+        }
+    }
+    (kinds.len() > 1).then(|| t.fmt("sent_by", &[("channels", kinds.join(" · ").into())]))
 }
 
 impl Card {
-    fn of(p: &Prompt, now: NaiveDateTime, lang: Lang) -> Card {
+    fn of(p: &Prompt, steps: Option<&Vec<DeliveryStep>>, now: NaiveDateTime, t: &Texts) -> Card {
+        let lang = t.lang;
         let shown = match p.status.shown(p.acknowledged_at.is_some()) {
             PromptStatus::Cancelled => Shown::Cancelled,
             PromptStatus::Acknowledged => Shown::Seen,
@@ -58,6 +79,7 @@ impl Card {
             day: p.day,
             urgent: p.urgent,
             shown,
+            sent_by: sent_by(steps, t),
         }
     }
 
@@ -141,7 +163,12 @@ pub async fn today(state: web::Data<AppState>, patient: Patient) -> Result<HttpR
         .prompts
         .iter()
         .filter(|p| p.available_at <= at)
-        .map(|p| (p.local_date == local_today, Card::of(p, at, t.lang)))
+        .map(|p| {
+            (
+                p.local_date == local_today,
+                Card::of(p, plan.deliveries.get(&p.id), at, t),
+            )
+        })
         .filter(|(today, c)| c.is_new() || (*today && c.shown == Shown::Seen))
         .map(|(_, c)| c)
         .collect();
@@ -191,7 +218,7 @@ pub async fn timeline(
             current = Some(key);
         }
         if let Some(d) = days.last_mut() {
-            d.cards.push(Card::of(p, at, t.lang));
+            d.cards.push(Card::of(p, plan.deliveries.get(&p.id), at, t));
         }
     }
     page::ok(&TimelinePage {
@@ -217,7 +244,7 @@ pub async fn prompt(
         .iter()
         .find(|p| p.id == *id)
         .ok_or_else(AppError::not_found)?;
-    let card = Card::of(p, now(), t.lang);
+    let card = Card::of(p, plan.deliveries.get(&p.id), now(), t);
     let day = t.fmt("day_label", &[("day", p.day.into())]);
     let note = (card.shown == Shown::Coming)
         .then(|| t.fmt("prompt_not_yet", &[("when", card.at.clone().into())]));

@@ -132,6 +132,7 @@ pub async fn save_details(
         phone: Some(form.get("phone").map(str::to_owned)),
         given_name: Some(form.get("given_name").map(str::to_owned)),
         family_name: Some(form.get("family_name").map(str::to_owned)),
+        sms_consent: None,
     };
     let refused = |status, errors| {
         let page = details_page(&user, &id, &form, errors, None);

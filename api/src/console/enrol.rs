@@ -6,6 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use shared::care;
+use shared::care::sms::ConsentChange;
+use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource};
 
 use shared::time::now;
 
@@ -29,6 +31,9 @@ struct EnrolPage {
     phone: String,
     timezone: String,
     locale: String,
+    /// The consent wording for texts, read to the patient, in the console's language.
+    sms_wording: String,
+    sms_consent: bool,
     errors: FieldErrors,
 }
 
@@ -49,6 +54,11 @@ fn enrol_page(user: &ConsoleUser, f: &Fields, errors: FieldErrors) -> EnrolPage 
             .to_owned(),
         // The patient's language starts as the console's: the desk speaks it with them.
         locale: f.get("locale").unwrap_or(t.lang.tag()).to_owned(),
+        sms_wording: crate::app_web::sms::wording(
+            crate::app_web::strings::texts_in(t.lang),
+            &user.clinic_name,
+        ),
+        sms_consent: f.get("sms_consent") == Some("yes"),
         errors,
     }
 }
@@ -63,7 +73,10 @@ pub async fn enrol_form(user: ConsoleUser) -> Result<HttpResponse, ConsoleError>
 }
 
 /// `POST /console/patients/new`: enrols (emailing the invitation when email is set up), then
-/// redirects (303) to the invitation page, which shows the code to hand over.
+/// redirects (303) to the invitation page, which shows the code to hand over. With
+/// `sms_consent=yes` (the patient, present, agreed to the wording read to them) consent to texts
+/// is recorded too (source `clinic`, method `console`, `CONSENT_TEXT_VERSION`); it needs a
+/// mobile number, else 422 with the reason next to the phone.
 pub async fn enrol(
     state: web::Data<AppState>,
     user: ConsoleUser,
@@ -76,8 +89,16 @@ pub async fn enrol(
         phone: form.get("phone").map(str::to_owned),
         timezone: form.get("timezone").unwrap_or_default().to_owned(),
         locale: form.get("locale").unwrap_or_default().to_owned(),
+        sms_consent: None,
     };
+    let sms_consent = form.get("sms_consent") == Some("yes");
     let enrolment = match body.parse() {
+        Ok(e) if sms_consent && e.phone.is_none() => {
+            let why = page::texts().field_sms_needs_phone;
+            let errors = FieldErrors(vec![shared::FieldError::new("phone", why)]);
+            let page = enrol_page(&user, &form, errors);
+            return page::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
         Ok(e) => e,
         Err(e) => {
             let page = enrol_page(&user, &form, field_errors(e)?);
@@ -110,6 +131,18 @@ pub async fn enrol(
         }
         Err(e) => return Err(e.into()),
     };
+    if sms_consent {
+        let change = ConsentChange {
+            clinic_id: user.clinic_id.clone(),
+            patient_id: id.clone(),
+            granted: true,
+            text_version: CONSENT_TEXT_VERSION.to_owned(),
+            source: ConsentSource::Clinic,
+            method: ConsentMethod::Console,
+            recorded_by: Some(user.user_id.clone()),
+        };
+        care::sms::record_consent(&state.db, change, now()).await?;
+    }
     let to = format!("/console/patients/{id}/invitation");
     Ok(hand_over(&state, &user, id.as_str(), &invitation, &to))
 }

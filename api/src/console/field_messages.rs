@@ -7,9 +7,11 @@
 use shared::auth::password;
 use shared::care::auth::BAD_CODE;
 use shared::domain::email::message as email;
+use shared::domain::phone::PhoneError;
 use shared::mail::refusal;
 
 use super::strings::Strings;
+use crate::views::invitation;
 
 /// `message` (one `FieldError::message` from a shared parser) in `t`'s language.
 pub fn localise(t: &Strings, message: &str) -> String {
@@ -49,6 +51,9 @@ pub fn localise(t: &Strings, message: &str) -> String {
             let args = [("score", score.into()), ("needed", needed.into())];
             return t.fmt("field_password_guessable", &args);
         }
+    }
+    if let Some(text) = phone_message(t, message) {
+        return text.to_owned();
     }
     if let Some(hint) = password::Hint::of_message(message) {
         return t.fmt(&format!("password_hint_{}", hint.key()), &[]);
@@ -94,6 +99,21 @@ pub fn localise(t: &Strings, message: &str) -> String {
     text.to_owned()
 }
 
+/// The words for a mobile number refused as E.164 ([`PhoneError`]'s messages) or a consent to
+/// texts without one.
+fn phone_message(t: &Strings, message: &str) -> Option<&'static str> {
+    [
+        (PhoneError::Empty, t.field_phone_empty),
+        (PhoneError::Characters, t.field_phone_characters),
+        (PhoneError::NoCountryCode, t.field_phone_country_code),
+        (PhoneError::Invalid, t.field_phone_invalid),
+    ]
+    .into_iter()
+    .find(|(e, _)| e.to_string() == message)
+    .map(|(_, words)| words)
+    .or_else(|| (message == invitation::NO_PHONE).then_some(t.field_sms_consent_no_phone))
+}
+
 #[cfg(test)]
 mod tests {
     use super::localise;
@@ -127,6 +147,13 @@ mod tests {
             es.date_time_needed
         );
         assert_eq!(localise(es, "unknown code \"nose\""), es.field_choose);
+        let no_code = shared::domain::phone::PhoneError::NoCountryCode.to_string();
+        assert_eq!(localise(en, &no_code), no_code);
+        assert_eq!(localise(es, &no_code), es.field_phone_country_code);
+        assert_eq!(
+            localise(es, crate::views::invitation::NO_PHONE),
+            es.field_sms_consent_no_phone
+        );
         assert_eq!(
             localise(es, "must be between 0.25 and 3 mm"),
             "debe estar entre 0.25 y 3 mm"

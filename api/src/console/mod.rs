@@ -118,6 +118,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/patients/{id}/next-session", post().to(patient::book))
             .route(
+                "/patients/{id}/sms-consent",
+                post().to(patient::sms::change),
+            )
+            .route(
                 "/patients/{id}/next-session/cancel",
                 post().to(patient::cancel_booking),
             )

@@ -1,6 +1,8 @@
 //! One patient's record (`shared::care::roster::record`, audited as `patient.read`), with the
 //! recovery chart, and the course actions on it ([`actions`]): book, move or cancel the next
-//! session, discharge after a confirmation step.
+//! session, discharge after a confirmation step. Text messages ([`sms`]): consent recorded or
+//! withdrawn with the patient present, the texts they sent, and per prompt the channels tried
+//! and what was confirmed (the delivery log the record carries).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -11,6 +13,7 @@ use shared::domain::{PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 mod actions;
+pub mod sms;
 
 pub use actions::{DONE_RESOLVED, book, cancel_booking, confirm_discharge, discharge};
 
@@ -92,6 +95,8 @@ pub struct RecordPage {
     pub devices: Vec<DeviceRow>,
     pub check_ins: Vec<CheckInRow>,
     pub escalations: Vec<EscalationRow>,
+    /// Consent to texts and the texts received (none for an erased patient).
+    pub sms: Option<sms::SmsPanel>,
 }
 
 fn or_none(t: &Strings, s: Option<String>) -> String {
@@ -201,10 +206,18 @@ pub fn view(
                 status: labels::prompt_status(t, pr.status.shown(pr.acknowledged_at.is_some())),
                 failed: pr.status == PromptStatus::Failed,
                 acknowledged: or_none(t, pr.acknowledged_at.map(|a| local(a, tz))),
-                channel: pr
-                    .channel
-                    .map_or(t.none, |c| labels::channel(t, c))
-                    .to_owned(),
+                // The channels tried and what was confirmed; before any attempt was recorded,
+                // the channel the prompt went by (or none).
+                channel: record
+                    .deliveries
+                    .get(&pr.id)
+                    .map(|steps| sms::deliveries(t, steps))
+                    .filter(|line| !line.is_empty())
+                    .unwrap_or_else(|| {
+                        pr.channel
+                            .map_or(t.none, |c| labels::channel(t, c))
+                            .to_owned()
+                    }),
                 failure: pr
                     .last_error
                     .as_deref()
@@ -244,6 +257,7 @@ pub fn view(
             })
             .collect(),
         name,
+        sms: None,
     }
 }
 
@@ -255,7 +269,29 @@ pub async fn render(
 ) -> Result<RecordPage, ConsoleError> {
     let at = now();
     let record = care::roster::record(&state.db, &user.actor(), id, at).await?;
-    Ok(view(page::texts(), user, record, &state.protocol, at))
+    let (locale, erased) = (record.profile.locale, record.status == "erased");
+    let has_phone = record
+        .profile
+        .phone
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty());
+    let mut page = view(page::texts(), user, record, &state.protocol, at);
+    if !erased {
+        let (actor, tz) = (user.actor(), &user.clinic_tz);
+        page.sms = Some(
+            sms::panel(
+                state,
+                &actor,
+                &user.clinic_name,
+                id,
+                locale.as_str(),
+                has_phone,
+                tz,
+            )
+            .await?,
+        );
+    }
+    Ok(page)
 }
 
 /// `GET /console/patients/{id}`; `?done=` names what a form just did (post/redirect/get), to

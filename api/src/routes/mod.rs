@@ -6,6 +6,7 @@ pub mod clinic;
 pub mod ops;
 pub mod patient;
 pub mod push;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -15,4 +16,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     clinic::configure(cfg);
     patient::configure(cfg);
     push::configure(cfg);
+    webhooks::configure(cfg);
 }

@@ -23,6 +23,10 @@ pub struct EnrolPatient {
     pub timezone: String,
     #[schema(value_type = Locale)]
     pub locale: String,
+    /// The patient's answer to the consent wording, read to them at enrolment; `granted: true`
+    /// needs `phone`.
+    #[serde(default)]
+    pub sms_consent: Option<super::invitation::ConsentGrant>,
 }
 
 /// A newly invited account, and what became of its invitation.
@@ -47,7 +51,10 @@ impl EnrolPatient {
             "family_name",
             validate::optional_text(self.family_name.as_deref(), NAME_MAX),
         );
-        let phone = f.check("phone", validate::optional_phone(self.phone.as_deref()));
+        let phone = f.check("phone", validate::optional_e164(self.phone.as_deref()));
+        if let Some(consent) = &self.sms_consent {
+            consent.check(&mut f, phone.as_ref().map(Option::is_some));
+        }
         let tz = f.check("timezone", TimeZone::parse(&self.timezone));
         let locale = f.check(
             "locale",

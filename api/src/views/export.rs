@@ -136,6 +136,7 @@ impl PatientExport {
                 channels: PatientRecordChannels {
                     push: p.push_enabled,
                     email: p.email_enabled,
+                    sms: p.sms_enabled,
                 },
                 lock_screen_preview: p.lock_screen_preview.as_str().to_owned(),
             },

@@ -7,10 +7,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 use shared::Error;
 use shared::care::invitations::Invitation;
 use shared::care::patient_details::{Corrected, DetailsForm};
-use shared::domain::{Email, Locale, PatientId};
+use shared::care::sms::SmsConsent;
+use shared::domain::{CONSENT_TEXT_VERSION, Email, Locale, PatientId};
 use shared::time::to_utc;
 
 use super::clinic::NAME_MAX;
+use super::patient::SmsConsentView;
 use super::record::PatientStatus;
 use crate::validate::{self, Fields};
 
@@ -27,7 +29,8 @@ pub struct InvitationView {
     pub link: String,
     /// An SMTP server accepted the email. `false` when email is not set up: hand the code over.
     pub emailed: bool,
-    /// A text message was sent (always `false` until SMS is available).
+    /// A text message with the code was sent (SMS set up, a phone on file and the patient's
+    /// consent in force).
     pub texted: bool,
 }
 
@@ -68,7 +71,43 @@ pub struct CorrectPatient {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub family_name: Option<Option<String>>,
+    /// Records the patient's consent to texts (or its withdrawal), given with the patient
+    /// present; `granted: true` needs a valid phone on file (or in this request).
+    #[serde(default)]
+    pub sms_consent: Option<ConsentGrant>,
 }
+
+/// The patient's answer to the consent wording, as the clinic records it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentGrant {
+    pub granted: bool,
+    /// The version of the wording the patient was read: must be the current one
+    /// (`shared::domain::CONSENT_TEXT_VERSION`).
+    pub text_version: String,
+}
+
+impl ConsentGrant {
+    /// Adds this grant's errors to `f`: a text version other than the current one, and a grant
+    /// without a phone when `has_phone` says there is none (`None`: not known here).
+    pub fn check(&self, f: &mut Fields, has_phone: Option<bool>) {
+        if self.text_version.trim() != CONSENT_TEXT_VERSION {
+            f.check::<()>(
+                "sms_consent.text_version",
+                Err(format!(
+                    "must be the current consent wording, {CONSENT_TEXT_VERSION}"
+                )),
+            );
+        }
+        if self.granted && has_phone == Some(false) {
+            f.check::<()>("sms_consent", Err(NO_PHONE.to_owned()));
+        }
+    }
+}
+
+/// The 422 message of a consent granted without a phone to text.
+pub const NO_PHONE: &str =
+    "needs a mobile number on file, written with the country code (+34 600 111 222)";
 
 /// A field that is present (`Some`), with its value or `null` (`Some(None)`); absent fields get
 /// the `default` (`None`).
@@ -98,7 +137,12 @@ impl CorrectPatient {
         });
         let phone = self
             .phone
-            .map(|v| f.check("phone", validate::optional_phone(v.as_deref())));
+            .map(|v| f.check("phone", validate::optional_e164(v.as_deref())));
+        if let Some(consent) = &self.sms_consent {
+            // A phone in the request decides; else the one on file, checked after.
+            let has_phone = phone.as_ref().and_then(|p| p.as_ref().map(Option::is_some));
+            consent.check(&mut f, has_phone);
+        }
         f.finish()?;
         let bad = || Error::invalid("body", "is invalid");
         Ok(DetailsForm {
@@ -118,6 +162,7 @@ pub enum ChangedField {
     Phone,
     GivenName,
     FamilyName,
+    SmsConsent,
 }
 
 /// A patient's profile after a correction.
@@ -134,12 +179,27 @@ pub struct PatientDetailsView {
     pub locale: String,
     #[schema(value_type = PatientStatus)]
     pub status: String,
+    /// The consent to texts in force; null when the patient was never asked.
+    pub sms_consent: Option<SmsConsentView>,
     /// The fields this request changed.
     #[schema(value_type = Vec<ChangedField>)]
     pub changed: Vec<String>,
     /// The new invitation, when the email of a patient who has not activated the app changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<InvitationView>,
+}
+
+impl PatientDetailsView {
+    /// The corrected profile with the consent in force (`consent_recorded`: this request
+    /// recorded it, so `changed` names `sms_consent`).
+    pub fn new(c: Corrected, consent: Option<SmsConsent>, consent_recorded: bool) -> Self {
+        let mut view = Self::from(c);
+        view.sms_consent = consent.map(SmsConsentView::from);
+        if consent_recorded {
+            view.changed.push("sms_consent".to_owned());
+        }
+        view
+    }
 }
 
 impl From<Corrected> for PatientDetailsView {
@@ -154,6 +214,7 @@ impl From<Corrected> for PatientDetailsView {
             timezone: p.timezone.name().to_owned(),
             locale: p.locale.to_string(),
             status: c.status,
+            sms_consent: None,
             changed: c.changed.iter().map(|f| f.as_str().to_owned()).collect(),
             invitation: c.invitation.map(InvitationView::from),
         }

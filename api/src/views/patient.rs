@@ -4,11 +4,13 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::care::preferences;
 use shared::care::profile::{self, Booking};
-use shared::domain::{BookingId, PatientId};
+use shared::care::sms::SmsConsent;
+use shared::domain::{BookingId, ConsentSource, PatientId};
 use shared::domain::{LocalTime, Locale, LockScreenPreview, QuietHours, TimeZone};
 use shared::{Error, FieldError};
 
 use super::prompt::{PromptView, rfc3339};
+use crate::validate;
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +25,35 @@ pub struct QuietHoursView {
 pub struct Channels {
     pub push: bool,
     pub email: bool,
+    /// The patient's own switch for texts: a text goes out only with it on, a granted
+    /// `sms_consent` and a phone on file.
+    pub sms: bool,
+}
+
+/// The patient's consent to text messages (the record in force).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SmsConsentView {
+    /// Whether consent is in force (false once withdrawn: in the app, or by texting STOP).
+    pub granted: bool,
+    /// When the consent in force was given, RFC 3339 UTC; null when withdrawn.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub granted_at: Option<String>,
+    /// The version of the consent wording of the latest record (`sms-2026-12`).
+    pub text_version: String,
+    /// Who made the latest record: the clinic (at enrolment, with the patient present) or the
+    /// patient (in the app, or by a STOP/START text).
+    pub source: ConsentSource,
+}
+
+impl From<SmsConsent> for SmsConsentView {
+    fn from(c: SmsConsent) -> Self {
+        Self {
+            granted: c.granted,
+            granted_at: c.granted_at.map(rfc3339),
+            text_version: c.text_version,
+            source: c.source,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -36,6 +67,10 @@ pub struct Me {
     pub id: PatientId,
     pub given_name: String,
     pub email: String,
+    /// E.164 (`+34600111222`); null when none is on file.
+    pub phone: Option<String>,
+    /// null when the patient was never asked.
+    pub sms_consent: Option<SmsConsentView>,
     /// IANA zone name.
     pub timezone: String,
     #[schema(value_type = Locale)]
@@ -50,7 +85,7 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn new(me: profile::Me) -> Me {
+    pub fn new(me: profile::Me, consent: Option<SmsConsent>) -> Me {
         let profile::Me {
             profile: p,
             email,
@@ -60,6 +95,8 @@ impl Me {
             id: p.user_id,
             given_name: p.given_name,
             email,
+            phone: p.phone,
+            sms_consent: consent.map(SmsConsentView::from),
             timezone: p.timezone.name().to_owned(),
             locale: p.locale.as_str().to_owned(),
             quiet_hours: p
@@ -69,6 +106,7 @@ impl Me {
             channels: Channels {
                 push: p.push_enabled,
                 email: p.email_enabled,
+                sms: p.sms_enabled,
             },
             lock_screen_preview: p.lock_screen_preview.as_str().to_owned(),
             clinic: ClinicContact {
@@ -84,6 +122,7 @@ impl Me {
 pub struct UpdateChannels {
     pub push: Option<bool>,
     pub email: Option<bool>,
+    pub sms: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -100,6 +139,13 @@ pub struct UpdateMe {
     pub channels: Option<UpdateChannels>,
     #[schema(value_type = Option<LockScreenPreview>)]
     pub lock_screen_preview: Option<String>,
+    /// With the country code (`+34 600 111 222`), stored in E.164; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// `true` records consent to text messages (the current consent wording's version; needs a
+    /// phone on file), `false` withdraws it.
+    pub sms_consent: Option<bool>,
 }
 
 impl UpdateMe {
@@ -139,6 +185,14 @@ impl UpdateMe {
         if let Some(c) = &self.channels {
             u.push_enabled = c.push;
             u.email_enabled = c.email;
+            u.sms_enabled = c.sms;
+        }
+        match &self.phone {
+            None => {}
+            Some(raw) => match validate::optional_e164(raw.as_deref()) {
+                Ok(phone) => u.phone = Some(phone),
+                Err(m) => errors.push(FieldError::new("phone", m)),
+            },
         }
         if let Some(p) = &self.lock_screen_preview {
             match LockScreenPreview::parse(p) {

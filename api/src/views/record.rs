@@ -5,15 +5,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::care::check_ins::{CheckIn, Escalation};
 use shared::care::roster::{PatientRecord, PatientSummary};
+use shared::care::sms::InboundText;
 use shared::care::treatments::Treatment;
 use shared::domain::{
     Area, BookingId, CheckInId, CombinedWith, Contraindication, Device, EscalationId,
     EscalationStatus, Locale, LockScreenPreview, PatientId, PromptId, PromptKind, Severity,
-    Symptom, TreatmentId, UserId,
+    SmsKeyword, Symptom, TreatmentId, UserId,
 };
 use shared::time::to_utc;
 
-use super::prompt::{TimelineStatus, public_status};
+use super::prompt::{DeliveryView, TimelineStatus, deliveries, public_status};
 
 /// Where a patient stands, as the clinic's lists show it: the account's status
 /// (`shared::domain::UserStatus`) unless the patient was discharged or erased since.
@@ -69,6 +70,8 @@ pub struct PatientRecordQuietHours {
 pub struct PatientRecordChannels {
     pub push: bool,
     pub email: bool,
+    /// The patient's own switch for texts (effective with consent and a phone).
+    pub sms: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -111,6 +114,11 @@ pub struct PatientRecordPrompt {
     pub status: String,
     pub sent_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Whether the protocol marks it important (sent again on the next channel when not
+    /// acknowledged within its window).
+    pub important: bool,
+    /// Each channel it was tried on and what was confirmed, oldest first.
+    pub deliveries: Vec<DeliveryView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -237,6 +245,29 @@ pub struct PatientRecordView {
     /// Newest first.
     pub escalations: Vec<PatientRecordEscalation>,
     pub next_session: Option<PatientRecordNextSession>,
+    /// The consent to texts in force; null when the patient was never asked.
+    pub sms_consent: Option<super::patient::SmsConsentView>,
+    /// Texts the patient sent to the service's number, newest first (the last 50).
+    pub texts: Vec<InboundTextView>,
+}
+
+/// A text the patient sent to the service's number.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InboundTextView {
+    pub at: DateTime<Utc>,
+    pub body: String,
+    /// The keyword family it was (`stop`, `start`, `help`); null for any other text.
+    pub keyword: Option<SmsKeyword>,
+}
+
+impl From<InboundText> for InboundTextView {
+    fn from(t: InboundText) -> Self {
+        Self {
+            at: to_utc(t.at),
+            body: t.body,
+            keyword: t.keyword,
+        }
+    }
 }
 
 pub(crate) fn codes<T: Copy + std::fmt::Display>(list: &[T]) -> Vec<String> {
@@ -251,10 +282,13 @@ impl From<PatientRecord> for PatientRecordView {
             .into_iter()
             .map(PatientRecordTreatment::from)
             .collect();
+        let steps = r.deliveries;
         let prompts = r
             .prompts
             .into_iter()
             .map(|r| PatientRecordPrompt {
+                deliveries: deliveries(steps.get(&r.id)),
+                important: r.important,
                 status: public_status(r.status.shown(r.acknowledged_at.is_some())).to_owned(),
                 id: r.id,
                 kind: r.kind.as_str().to_owned(),
@@ -293,6 +327,7 @@ impl From<PatientRecord> for PatientRecordView {
             channels: PatientRecordChannels {
                 push: p.push_enabled,
                 email: p.email_enabled,
+                sms: p.sms_enabled,
             },
             lock_screen_preview: p.lock_screen_preview.as_str().to_owned(),
             enrolled_at: to_utc(p.created_at),
@@ -305,6 +340,8 @@ impl From<PatientRecord> for PatientRecordView {
                 id: b.id,
                 starts_at: to_utc(b.starts_at),
             }),
+            sms_consent: None,
+            texts: Vec::new(),
         }
     }
 }

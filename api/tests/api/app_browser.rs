@@ -19,7 +19,7 @@
 //! Runs where `chromedriver` and `chromium` are installed; elsewhere it is skipped with a note,
 //! unless `CI` is set, where it fails (the console's harness decides).
 
-mod harness;
+pub mod harness;
 mod push;
 
 use fantoccini::{Client, Locator};

@@ -188,7 +188,7 @@ both_backends! {
         assert_eq!(rec["timezone"], "America/Bogota");
         assert_eq!(rec["locale"], "es");
         assert_eq!(rec["quiet_hours"], json!({"start": "21:00", "end": "08:00"}));
-        assert_eq!(rec["channels"], json!({"push": true, "email": true}));
+        assert_eq!(rec["channels"], json!({"push": true, "email": true, "sms": true}));
         assert_eq!(rec["lock_screen_preview"], "private");
         assert_eq!(rec["treatments"], json!([]));
         assert!(rec["next_session"].is_null());

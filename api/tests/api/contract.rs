@@ -15,8 +15,6 @@ use crate::helpers::TestApp;
 /// The "v1 additions" routes of `docs/CONTRACT.md` that no issue has built yet.
 const NOT_YET_SERVED: &[&str] = &[
     "POST /v1/me/screenings",
-    "POST /v1/webhooks/sms/inbound",
-    "POST /v1/webhooks/sms/status",
     "GET /v1/clinic/protocols",
     "POST /v1/clinic/protocols",
     "GET /v1/clinic/protocols/{id}",
@@ -25,8 +23,15 @@ const NOT_YET_SERVED: &[&str] = &[
     "GET /v1/clinic/protocols/{id}/preview",
 ];
 
-/// The Swagger UI and the document itself are served but not described in the document.
-const UNDOCUMENTED: &[&str] = &["GET /openapi.json", "GET /docs"];
+/// The Swagger UI and the document itself are served but not described in the document, nor
+/// are the SMS provider's form-encoded callbacks (no client of the API calls them; like
+/// `/app/`, docs/CONTRACT.md says so).
+const UNDOCUMENTED: &[&str] = &[
+    "GET /openapi.json",
+    "GET /docs",
+    "POST /v1/webhooks/sms/inbound",
+    "POST /v1/webhooks/sms/status",
+];
 
 /// The repository's copy of the contract, the one the server is held to.
 const CONTRACT: &str = include_str!("../../../docs/CONTRACT.md");

@@ -21,7 +21,7 @@ both_backends! {
         assert_eq!(me["email"], patient.email.as_str());
         assert_eq!(me["timezone"], "America/New_York");
         assert_eq!(me["quiet_hours"], json!({"start": "21:00", "end": "08:00"}));
-        assert_eq!(me["channels"], json!({"push": true, "email": true}));
+        assert_eq!(me["channels"], json!({"push": true, "email": true, "sms": true}));
         assert_eq!(me["lock_screen_preview"], "private");
         assert_eq!(me["clinic"]["name"], "Test Clinic");
         assert!(me["clinic"]["contact_phone"].is_string());
@@ -50,7 +50,7 @@ both_backends! {
             .send().await.unwrap();
         assert_eq!(r.status(), 200);
         let me: Value = r.json().await.unwrap();
-        assert_eq!(me["channels"], json!({"push": false, "email": true}));
+        assert_eq!(me["channels"], json!({"push": false, "email": true, "sms": true}));
         assert_eq!(me["lock_screen_preview"], "full");
         assert_eq!(me["quiet_hours"], Value::Null);
     }

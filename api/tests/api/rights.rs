@@ -101,7 +101,7 @@ both_backends! {
         assert_eq!(e["format"], 1);
         assert_eq!((e["profile"]["id"].as_str(), e["profile"]["email"].as_str()), (Some(pid.as_str()), Some(email.as_str())));
         assert_eq!((e["profile"]["given_name"].as_str(), e["profile"]["status"].as_str()), (Some("Ana"), Some("active")));
-        assert_eq!(e["preferences"]["channels"], json!({"push": true, "email": true}));
+        assert_eq!(e["preferences"]["channels"], json!({"push": true, "email": true, "sms": true}));
         assert_eq!(e["preferences"]["lock_screen_preview"], "private");
         assert_eq!(e["clinic"]["name"], "Test Clinic");
         assert_eq!(e["treatments"].as_array().unwrap().len(), 1);

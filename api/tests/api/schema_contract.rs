@@ -12,12 +12,13 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use shared::care::delivery_log::DeliveryStepStatus;
 use shared::db::Backend;
 use shared::domain::{
-    ApnsEnvironment, Area, AuditAction, ClinicAlertStatus, CombinedWith, Contraindication,
-    DeliveryChannel, DeliveryOutcome, Device, EscalationStatus, InvitationPurpose, Locale,
-    LockScreenPreview, Platform, PromptKind, PromptStatus, PushProvider, Role, Severity, Symptom,
-    TriageReason, UserStatus,
+    ApnsEnvironment, Area, AuditAction, ClinicAlertStatus, CombinedWith, ConsentSource,
+    Contraindication, DeliveryChannel, DeliveryOutcome, Device, EscalationStatus,
+    InvitationPurpose, Locale, LockScreenPreview, Platform, PromptKind, PromptStatus, PushProvider,
+    Role, Severity, SmsKeyword, Symptom, TriageReason, UserStatus,
 };
 
 use crate::both_backends;
@@ -64,6 +65,9 @@ fn rust_enums() -> Vec<(&'static str, Codes)> {
         ("Device", codes(Device::ALL)),
         ("CombinedWith", codes(CombinedWith::ALL)),
         ("Contraindication", codes(Contraindication::ALL)),
+        ("DeliveryStepStatus", codes(DeliveryStepStatus::ALL)),
+        ("SmsKeyword", codes(SmsKeyword::ALL)),
+        ("ConsentSource", codes(ConsentSource::ALL)),
     ]
 }
 
@@ -93,6 +97,7 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
                 e("EscalationStatus"),
                 e("PromptStatus"),
                 e("ClinicAlertStatus"),
+                e("DeliveryStepStatus"),
                 literal(&["ok", "unavailable"]),
             ],
         ),
@@ -112,8 +117,16 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
         ("contraindications", vec![e("Contraindication")]),
         (
             "changed",
-            vec![literal(&["email", "phone", "given_name", "family_name"])],
+            vec![literal(&[
+                "email",
+                "phone",
+                "given_name",
+                "family_name",
+                "sms_consent",
+            ])],
         ),
+        ("keyword", vec![e("SmsKeyword")]),
+        ("source", vec![e("ConsentSource")]),
         ("token_type", vec![literal(&["Bearer"])]),
     ]
 }

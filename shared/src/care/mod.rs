@@ -28,9 +28,13 @@
 //! - [`demo`] — the demo seed's account writes (not a product workflow; the seed's clinical
 //!   history goes through the use cases above).
 //! - [`readiness`] — what the readiness probes say of the database.
+//! - [`sms`] — consent to text messages (record, read, withdraw), texts received from patients'
+//!   phones (keywords, the automatic answers) and the provider's delivery receipts.
 //! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
 //!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
-//!   devices, the shared FCM quota, digests, pruning, the wake-up listener).
+//!   devices, the shared FCM quota, digests, pruning, the wake-up listener); [`sms_sends`] — the
+//!   record of each text before and after the provider call; [`delivery_log`] — which channels
+//!   each prompt was tried on and what was confirmed.
 //!
 //! Records these return whose rows live in the database layer are re-exported by the module
 //! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
@@ -44,6 +48,7 @@ pub mod auth;
 pub mod check_ins;
 pub mod clinic;
 pub mod delivery;
+pub mod delivery_log;
 pub mod demo;
 pub mod devices;
 pub mod invitations;
@@ -56,6 +61,8 @@ pub mod prompts;
 pub mod readiness;
 pub mod rights;
 pub mod roster;
+pub mod sms;
+pub mod sms_sends;
 pub mod staff;
 pub mod treatments;
 pub mod web_push;

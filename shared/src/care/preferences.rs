@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::db::patients;
-use crate::db::{Db, plans};
-use crate::domain::PatientId;
+use crate::db::patients::{self, DetailsUpdate};
+use crate::db::{Db, audit, plans, users};
+use crate::domain::{AuditAction, PatientId};
 use crate::error::Result;
 use crate::protocol::Protocol;
 
@@ -14,8 +14,10 @@ pub use crate::db::patients::PreferencesForm;
 
 /// Applies the patient's changed settings and re-plans their future prompts in the same
 /// transaction: a new zone or quiet hours re-times them, a new language re-renders them. Turning
-/// both channels off keeps the plan (the timeline still shows it). Returns how many prompts the
-/// re-plan changed. Errors: `NotFound` for an erased patient.
+/// both channels off keeps the plan (the timeline still shows it). A changed phone (E.164,
+/// validated by the caller) is written with the other contact details and audited
+/// `patient.phone_update` with the patient as the actor (never the number). Returns how many
+/// prompts the re-plan changed. Errors: `NotFound` for an erased patient.
 pub async fn update(
     db: &Db,
     protocol: &Arc<Protocol>,
@@ -27,6 +29,24 @@ pub async fn update(
     db.transaction(move |conn| {
         let current = patients::lock_patient(conn, &patient_id, None)?;
         patients::update_preferences(conn, &current, &update, now)?;
+        if let Some(phone) = update.phone.clone().filter(|p| *p != current.phone) {
+            let user = users::find(conn, &patient_id.as_user())?;
+            let details = DetailsUpdate {
+                email: user.email,
+                phone,
+                given_name: current.given_name.clone(),
+                family_name: current.family_name.clone(),
+            };
+            patients::update_details(conn, &patient_id, &details, now)?;
+            audit::record(
+                conn,
+                &current.clinic_id,
+                Some(&user.id),
+                AuditAction::PatientPhoneUpdate,
+                Some(&patient_id),
+                now,
+            )?;
+        }
         super::plan::replan(conn, &protocol, &patient_id, now)
     })
     .await

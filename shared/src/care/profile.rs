@@ -3,12 +3,15 @@
 //! session as a calendar entry (`GET /v1/me/next-session.ics`). A patient reading their own
 //! data is not audited (the audit log records staff reads and every change).
 
-use crate::db::{Db, DbConn, bookings, clinics, patients, prompts, users};
-use crate::domain::{Locale, PatientId};
+use std::collections::HashMap;
+
+use crate::db::{Db, DbConn, bookings, clinics, delivery_log, patients, prompts, users};
+use crate::domain::{Locale, PatientId, PromptId};
 use crate::error::{Error, Result};
 
 pub use crate::db::bookings::Booking;
 pub use crate::db::clinics::Clinic;
+pub use crate::db::delivery_log::{DeliveryStep, DeliveryStepStatus};
 pub use crate::db::patients::PatientProfile;
 pub use crate::db::prompts::Prompt;
 
@@ -47,6 +50,9 @@ pub struct Timeline {
     pub prompts: Vec<Prompt>,
     /// The live booking of the next session, if one is booked.
     pub next_session: Option<Booking>,
+    /// Each prompt's delivery steps (channels tried, what was confirmed), oldest first; a
+    /// prompt never attempted has no entry.
+    pub deliveries: HashMap<PromptId, Vec<DeliveryStep>>,
 }
 
 /// The patient's timeline, read on `conn`: the connection the caller already checked out. It
@@ -54,11 +60,15 @@ pub struct Timeline {
 /// session on the same checkout (`Deferred::run` in the API hands it over), so the request
 /// makes one trip to the blocking pool (BENCHMARKS.md, "One trip to the blocking pool per
 /// timeline read"); a caller holding only a [`Db`] runs it with
-/// `db.run(|c| timeline(c, &id))`. Two reads, no transaction: each is one statement, and a
-/// prompt changing between them shows at the next poll (the `ETag` covers both).
+/// `db.run(|c| timeline(c, &id))`. Three reads (prompts, their delivery steps, the booking), no
+/// transaction: each is one statement, and a row changing between them shows at the next poll
+/// (the `ETag` covers all three).
 pub fn timeline(conn: &mut DbConn, patient_id: &PatientId) -> Result<Timeline> {
+    let prompts = prompts::for_patient(conn, patient_id)?;
+    let ids: Vec<PromptId> = prompts.iter().map(|p| p.id.clone()).collect();
     Ok(Timeline {
-        prompts: prompts::for_patient(conn, patient_id)?,
+        deliveries: delivery_log::steps_for_prompts(conn, &ids)?,
+        prompts,
         next_session: bookings::live(conn, patient_id)?,
     })
 }

@@ -159,7 +159,7 @@ impl Preferences {
 
 /// Erases the profile's personal fields (names, phone, quiet hours, the search key and the
 /// earlier search text),
-/// turns both channels off and marks it erased. What remains is the pseudonymous id, the
+/// turns every channel off and marks it erased. What remains is the pseudonymous id, the
 /// clinic, the zone and language the clinical record's local times were planned in, and the
 /// enrolment and discharge times.
 pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> Result<()> {
@@ -172,6 +172,7 @@ pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> R
             patient_profiles::quiet_end.eq(None::<String>),
             patient_profiles::push_enabled.eq(false),
             patient_profiles::email_enabled.eq(false),
+            patient_profiles::sms_enabled.eq(false),
             patient_profiles::search_text.eq(""),
             patient_profiles::search_key.eq(Some("")),
             patient_profiles::erased_at.eq(now),
@@ -206,7 +207,12 @@ pub struct PreferencesForm {
     pub quiet_hours: Option<Option<QuietHours>>,
     pub push_enabled: Option<bool>,
     pub email_enabled: Option<bool>,
+    /// The patient's own switch for texts (`channels.sms`).
+    pub sms_enabled: Option<bool>,
     pub lock_screen_preview: Option<LockScreenPreview>,
+    /// A new phone (E.164, already validated), or `Some(None)` to remove it; written through
+    /// [`update_details`] with the other contact details, not by [`update_preferences`].
+    pub phone: Option<Option<String>>,
 }
 
 /// Applies `u` to the profile (values already parsed), in the caller's transaction.
@@ -229,6 +235,7 @@ pub fn update_preferences(
             patient_profiles::quiet_end.eq(quiet_end),
             patient_profiles::push_enabled.eq(u.push_enabled.unwrap_or(current.push_enabled)),
             patient_profiles::email_enabled.eq(u.email_enabled.unwrap_or(current.email_enabled)),
+            patient_profiles::sms_enabled.eq(u.sms_enabled.unwrap_or(current.sms_enabled)),
             patient_profiles::lock_screen_preview
                 .eq(u.lock_screen_preview.unwrap_or(current.lock_screen_preview)),
             patient_profiles::updated_at.eq(now),

@@ -108,6 +108,17 @@ code_enum!(
     ApnsEnvironment { Production => "production", Sandbox => "sandbox" }
 );
 
+code_enum!(
+    /// What became of one step of a prompt's delivery: `sent` (the provider took it),
+    /// `delivered` (the provider confirmed it reached the handset: a text's receipt), `failed`
+    /// (refused, now or for good, or reported undelivered).
+    DeliveryStepStatus {
+        Sent => "sent",
+        Delivered => "delivered",
+        Failed => "failed",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

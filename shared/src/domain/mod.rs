@@ -10,6 +10,7 @@ pub mod email;
 mod escalation;
 mod ids;
 mod people;
+pub mod phone;
 mod plan;
 pub mod search;
 mod sms;
@@ -19,7 +20,8 @@ pub mod web_push;
 pub use audit::AuditAction;
 pub use clinical::{Area, CombinedWith, Contraindication, Device, NeedleDepth, Severity, Symptom};
 pub use delivery::{
-    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, PromptKind, PromptStatus, PushProvider,
+    ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeliveryStepStatus, PromptKind,
+    PromptStatus, PushProvider,
 };
 pub use delivery_failure::DeliveryFailure;
 pub use email::Email;
@@ -32,6 +34,7 @@ pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
     UserStatus,
 };
+pub use phone::{E164, PhoneError};
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};
 pub use sms::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, SmsKeyword, SmsReceipt};

@@ -26,6 +26,8 @@ pub(super) fn done_notice(code: &str) -> Option<&'static str> {
         DONE_CANCELLED => Some(t.booking_cancelled),
         DONE_DISCHARGED => Some(t.discharge_done),
         DONE_RESOLVED => Some(t.esc_resolved_on_record),
+        super::sms::DONE_GRANTED => Some(t.sms_consent_recorded),
+        super::sms::DONE_WITHDRAWN => Some(t.sms_consent_withdrawn),
         _ => None,
     }
 }

@@ -56,6 +56,9 @@ catalogue! {
     field_cannot_remove,
     field_mail_refused,
     field_email_taken,
+    // A mobile number as E.164 (`shared::domain::phone::PhoneError`), consent without one.
+    field_phone_empty, field_phone_characters, field_phone_country_code, field_phone_invalid,
+    field_sms_consent_no_phone,
 
     app,
     skip_to_content,
@@ -151,6 +154,14 @@ catalogue! {
     discharge_confirm,
     back_to_patient,
     nothing_yet,
+    // Text messages on the record and at enrolment (`sms_granted`, `sms_withdrawn`: $when $by;
+    // `sms_withdrawn_stop`: $when; `sms_version`: $version).
+    sms_title, sms_consent, sms_never, sms_granted, sms_withdrawn_stop, sms_withdrawn,
+    sms_version, sms_by_patient_app, sms_by_patient, sms_by_clinic, sms_present_hint,
+    sms_record_consent, sms_withdraw, sms_no_phone, sms_consent_recorded, sms_consent_withdrawn,
+    sms_received, sms_no_texts, sms_body, sms_keyword, sms_keyword_stop, sms_keyword_start,
+    sms_keyword_help, sms_keyword_none, enrol_sms_consent, enrol_sms_wording,
+    field_sms_needs_phone, deliveries, delivery_sent, delivery_delivered, delivery_failed,
 
     enrol_title,
     given_name,
@@ -312,6 +323,7 @@ catalogue! {
     audit_staff_deactivate, audit_check_in_create, audit_invitation_undone,
     audit_invitation_resend, audit_patient_email_update, audit_patient_phone_update,
     audit_patient_given_name_update, audit_patient_family_name_update, audit_treatment_warned,
+    audit_sms_consent_grant, audit_sms_consent_withdraw,
     audit_patient, audit_system, audit_find_patient, audit_find_hint,
     audit_find, audit_matches, audit_show_patient, audit_no_match, audit_showing, audit_everyone,
     audit_shown_patients, audit_shown_with,

@@ -5,11 +5,13 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use shared::care::roster::{self, ListQuery, ListStatus};
-use shared::care::{invitations, patient_details};
-use shared::domain::{PatientId, UserStatus};
+use shared::care::sms::{self, ConsentChange};
+use shared::care::{StaffActor, invitations, patient_details};
+use shared::domain::UserStatus;
+use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, E164, PatientId};
 use shared::time::now;
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, invalid};
 use crate::extract::Staff;
 use crate::json::Json;
 use crate::pagination;
@@ -17,9 +19,9 @@ use crate::path_id::PathId;
 use crate::state::AppState;
 use crate::views::clinic::{Created, EnrolPatient, ListParams, PatientPage};
 use crate::views::invitation::{
-    CorrectPatient, InvitationSent, InvitationView, PatientDetailsView,
+    ConsentGrant, CorrectPatient, InvitationSent, InvitationView, NO_PHONE, PatientDetailsView,
 };
-use crate::views::record::{PatientRecordView, PatientSummaryView};
+use crate::views::record::{InboundTextView, PatientRecordView, PatientSummaryView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(enrol)
@@ -34,6 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paths(enrol, list, detail, correct, resend_invitation),
     components(schemas(
         EnrolPatient,
+        ConsentGrant,
+        InboundTextView,
         Created,
         InvitationView,
         InvitationSent,
@@ -51,7 +55,8 @@ pub struct Doc;
 /// patient's language when email is set up; `invitation` says what happened and carries the
 /// code and link for the front desk to hand over (`emailed: false` when email is not set up).
 /// A configured SMTP server that does not accept the email undoes the enrolment: 503 to retry,
-/// or 422 on `email` when it refused the address.
+/// or 422 on `email` when it refused the address. `sms_consent` records the patient's answer to
+/// the consent wording (source `clinic`, recorded by the caller).
 #[utoipa::path(
     operation_id = "enrolPatient",
     tag = "clinic",
@@ -70,7 +75,9 @@ pub async fn enrol(
     state: web::Data<AppState>,
     body: Json<EnrolPatient>,
 ) -> ApiResult<HttpResponse> {
-    let enrolment = body.into_inner().parse()?;
+    let body = body.into_inner();
+    let consent = body.sms_consent.clone();
+    let enrolment = body.parse()?;
     let (id, invitation) = invitations::enrol_patient(
         &state.db,
         &state.mailer,
@@ -80,6 +87,9 @@ pub async fn enrol(
         now(),
     )
     .await?;
+    if let Some(grant) = consent {
+        record_clinic_consent(&state, &staff.actor(), &id, grant.granted).await?;
+    }
     Ok(HttpResponse::Created().json(Created {
         id: id.into_string(),
         status: UserStatus::Invited,
@@ -123,8 +133,9 @@ pub async fn list(
     Ok(web::Json(PatientPage { items, next_cursor }))
 }
 
-/// One patient's profile, treatments, prompts (with status and acknowledgement), check-ins,
-/// escalations and next booked session.
+/// One patient's profile, treatments, prompts (with status, acknowledgement and each delivery
+/// step), check-ins, escalations, next booked session, consent to texts and the texts the
+/// patient sent to the service's number (newest first, the last 50).
 #[utoipa::path(
     operation_id = "getPatient",
     tag = "clinic",
@@ -138,12 +149,20 @@ pub async fn detail(
     state: web::Data<AppState>,
     id: PathId<PatientId>,
 ) -> ApiResult<web::Json<PatientRecordView>> {
-    let record = roster::record(&state.db, &staff.actor(), &id, now()).await?;
-    Ok(web::Json(PatientRecordView::from(record)))
+    let actor = staff.actor();
+    let record = roster::record(&state.db, &actor, &id, now()).await?;
+    let consent = sms::consent(&state.db, &id).await?;
+    let texts = sms::texts_for_patient(&state.db, &actor.clinic_id, &id, TEXTS_SHOWN).await?;
+    let mut view = PatientRecordView::from(record);
+    view.sms_consent = consent.map(Into::into);
+    view.texts = texts.into_iter().map(InboundTextView::from).collect();
+    Ok(web::Json(view))
 }
 
 /// Corrects a patient's email, phone or names (any of them; `null` clears `phone` or
-/// `family_name`). A changed email of a patient who has not activated the app yet gets a new
+/// `family_name`; a phone must be international, and is stored in E.164) and records their
+/// consent to texts (`sms_consent`, with the patient present: source `clinic`; the text version
+/// must be the current one, and a grant needs a phone). A changed email of a patient who has not activated the app yet gets a new
 /// invitation (the old code stops working), returned in `invitation`; if the email cannot be
 /// sent the change stands and `invitation.emailed` is `false`. Each changed field is audited
 /// (never its value). An erased patient is 409: erased data is never filled in again.
@@ -169,7 +188,9 @@ pub async fn correct(
     id: PathId<PatientId>,
     body: Json<CorrectPatient>,
 ) -> ApiResult<web::Json<PatientDetailsView>> {
-    let form = body.into_inner().parse()?;
+    let body = body.into_inner();
+    let consent = body.sms_consent.clone();
+    let form = body.parse()?;
     let corrected = patient_details::correct(
         &state.db,
         &state.mailer,
@@ -180,7 +201,20 @@ pub async fn correct(
         now(),
     )
     .await?;
-    Ok(web::Json(corrected.into()))
+    let recorded = match consent {
+        Some(grant) => {
+            if grant.granted && !corrected.profile.phone.as_deref().is_some_and(valid_phone) {
+                return Err(invalid("sms_consent", NO_PHONE));
+            }
+            record_clinic_consent(&state, &staff.actor(), &id, grant.granted).await?;
+            true
+        }
+        None => false,
+    };
+    let in_force = sms::consent(&state.db, &id).await?;
+    Ok(web::Json(PatientDetailsView::new(
+        corrected, in_force, recorded,
+    )))
 }
 
 /// Issues a patient who has not activated the app yet a new invitation code (the old one, used
@@ -219,4 +253,33 @@ pub async fn resend_invitation(
     Ok(HttpResponse::Accepted().json(InvitationSent {
         invitation: invitation.into(),
     }))
+}
+
+/// How many of the patient's inbound texts the record shows.
+const TEXTS_SHOWN: i64 = 50;
+
+fn valid_phone(phone: &str) -> bool {
+    E164::parse(phone).is_ok()
+}
+
+/// Records consent given (or refused, or withdrawn) to the clinic with the patient present, by
+/// the calling staff member, for the current wording (the body's version was checked).
+async fn record_clinic_consent(
+    state: &AppState,
+    actor: &StaffActor,
+    patient_id: &PatientId,
+    granted: bool,
+) -> ApiResult<()> {
+    let change = ConsentChange {
+        clinic_id: actor.clinic_id.clone(),
+        patient_id: patient_id.clone(),
+        granted,
+        text_version: CONSENT_TEXT_VERSION.to_owned(),
+        source: ConsentSource::Clinic,
+        method: ConsentMethod::Api,
+        recorded_by: Some(actor.user_id.clone()),
+    };
+    sms::record_consent(&state.db, change, now()).await?;
+    tracing::info!(patient_id = %patient_id, granted, "text consent recorded by the clinic");
+    Ok(())
 }

@@ -7,19 +7,20 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use sha2::{Digest, Sha256};
+use shared::care::sms::{self, ConsentChange};
 use shared::care::{preferences, profile};
-use shared::domain::PatientId;
+use shared::domain::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, E164, PatientId};
 use shared::time::now;
 
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, Problem, invalid};
 use crate::extract::{Deferred, PatientUser};
 use crate::json::Json;
 use crate::state::AppState;
 use crate::views::patient::{
-    Channels, ClinicContact, Me, NextSessionView, QuietHoursView, Timeline, UpdateChannels,
-    UpdateMe,
+    Channels, ClinicContact, Me, NextSessionView, QuietHoursView, SmsConsentView, Timeline,
+    UpdateChannels, UpdateMe,
 };
-use crate::views::prompt::PromptView;
+use crate::views::prompt::{DeliveryView, PromptView, ShownChannel};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_me).service(patch_me).service(timeline);
@@ -34,16 +35,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         QuietHoursView,
         Channels,
         UpdateChannels,
+        SmsConsentView,
         ClinicContact,
         Timeline,
         NextSessionView,
-        PromptView
+        PromptView,
+        DeliveryView,
+        ShownChannel,
+        shared::care::delivery_log::DeliveryStepStatus
     ))
 )]
 pub struct Doc;
 
 async fn load_me(state: &AppState, patient_id: PatientId) -> ApiResult<Me> {
-    Ok(Me::new(profile::me(&state.db, &patient_id).await?))
+    let me = profile::me(&state.db, &patient_id).await?;
+    let consent = sms::consent(&state.db, &patient_id).await?;
+    Ok(Me::new(me, consent))
 }
 
 /// The caller's profile and clinic contact.
@@ -59,6 +66,9 @@ pub async fn get_me(me: PatientUser, state: web::Data<AppState>) -> ApiResult<Ht
 }
 
 /// Changes delivery preferences; future prompts follow the new zone, quiet hours and language.
+/// `phone` takes an international number (stored in E.164); `sms_consent: true` records the
+/// patient's consent to texts (the current wording's version; 422 on `sms_consent` without a
+/// valid phone on file or in the same request), `false` withdraws it.
 #[utoipa::path(
     operation_id = "updateMe",
     tag = "patient",
@@ -76,9 +86,40 @@ pub async fn patch_me(
     body: Json<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
     let update = body.parse()?;
+    if body.sms_consent == Some(true) {
+        // Consent is given for a number: the one on file after this change.
+        let phone = match &update.phone {
+            Some(phone) => phone.clone(),
+            None => {
+                profile::me(&state.db, &me.patient_id())
+                    .await?
+                    .profile
+                    .phone
+            }
+        };
+        if !phone.is_some_and(|p| E164::parse(&p).is_ok()) {
+            return Err(invalid(
+                "sms_consent",
+                "needs a mobile number on file, written with the country code (+34 600 111 222)",
+            ));
+        }
+    }
     let outcome =
         preferences::update(&state.db, &state.protocol, &me.patient_id(), update, now()).await?;
     tracing::info!(patient_id = %me.user_id, updated = outcome.updated, "preferences changed");
+    if let Some(granted) = body.sms_consent {
+        let change = ConsentChange {
+            clinic_id: me.clinic_id.clone(),
+            patient_id: me.patient_id(),
+            granted,
+            text_version: CONSENT_TEXT_VERSION.to_owned(),
+            source: ConsentSource::Patient,
+            method: ConsentMethod::Api,
+            recorded_by: Some(me.user_id.clone()),
+        };
+        sms::record_consent(&state.db, change, now()).await?;
+        tracing::info!(patient_id = %me.user_id, granted, "text consent recorded");
+    }
     Ok(HttpResponse::Ok().json(load_me(&state, me.patient_id()).await?))
 }
 
@@ -103,19 +144,23 @@ pub async fn timeline(
     let profile::Timeline {
         prompts: rows,
         next_session: booking,
+        deliveries,
     } = me
         .run(&state.db, move |conn, me| {
             profile::timeline(conn, &me.patient_id())
         })
         .await?;
     // The tag covers what the response shows: each row's id, status and last change (text
-    // and times change only with `updated_at`), and the booking.
+    // and times change only with `updated_at`), its delivery steps, and the booking.
     let mut hash = Sha256::new();
     for p in &rows {
         hash.update(format!(
-            "{}|{}|{}|{:?};",
-            p.id, p.status, p.updated_at, p.acknowledged_at
+            "{}|{}|{}|{:?}|{};",
+            p.id, p.status, p.updated_at, p.acknowledged_at, p.important
         ));
+        for s in deliveries.get(&p.id).into_iter().flatten() {
+            hash.update(format!("{}|{}|{};", s.channel, s.at, s.status.as_str()));
+        }
     }
     if let Some(b) = &booking {
         hash.update(format!("booking|{}|{}", b.id, b.starts_at));
@@ -143,7 +188,10 @@ pub async fn timeline(
             .finish());
     }
     let body = Timeline {
-        prompts: rows.iter().map(PromptView::from).collect(),
+        prompts: rows
+            .iter()
+            .map(|p| PromptView::with_deliveries(p, deliveries.get(&p.id)))
+            .collect(),
         next_session: booking.map(NextSessionView::new),
     };
     Ok(HttpResponse::Ok()

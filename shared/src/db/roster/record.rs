@@ -1,5 +1,8 @@
 //! One patient's whole record as staff see it: profile, treatments, prompts, check-ins,
-//! escalations, the next booked session and the phones registered for push. Every query names the clinic.
+//! escalations, the next booked session and the phones registered for push, and each prompt's
+//! delivery steps. Every query names the clinic.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 
@@ -7,13 +10,14 @@ use super::status_of;
 use crate::db::DbConn;
 use crate::db::bookings::Booking;
 use crate::db::check_ins::{self, CheckIn};
+use crate::db::delivery_log::{self, DeliveryStep};
 use crate::db::devices::{self, Device};
 use crate::db::escalations::{self, Escalation};
 use crate::db::patients::PatientProfile;
 use crate::db::prompts::Prompt;
 use crate::db::schema::{patient_profiles, prompts, session_bookings, treatments, users};
 use crate::db::treatments::Treatment;
-use crate::domain::{ClinicId, PatientId};
+use crate::domain::{ClinicId, PatientId, PromptId};
 use crate::error::Result;
 
 /// A patient's record: the rows, each list in the order staff read it.
@@ -28,6 +32,9 @@ pub struct PatientRecord {
     pub treatments: Vec<Treatment>,
     /// In delivery order.
     pub prompts: Vec<Prompt>,
+    /// Each prompt's delivery steps (channels tried, what was confirmed), oldest first; a
+    /// prompt never attempted has no entry.
+    pub deliveries: HashMap<PromptId, Vec<DeliveryStep>>,
     /// Newest first.
     pub check_ins: Vec<CheckIn>,
     /// Newest first.
@@ -64,6 +71,8 @@ pub fn record(
         .order((prompts::due_at.asc(), prompts::id.asc()))
         .select(Prompt::as_select())
         .load(conn)?;
+    let ids: Vec<PromptId> = prompts.iter().map(|p| p.id.clone()).collect();
+    let deliveries = delivery_log::steps_for_prompts(conn, &ids)?;
     let next_session = session_bookings::table
         .filter(session_bookings::clinic_id.eq(clinic_id))
         .filter(session_bookings::patient_id.eq(patient_id))
@@ -84,6 +93,7 @@ pub fn record(
         profile,
         treatments,
         prompts,
+        deliveries,
         next_session,
     })
 }
