@@ -2,6 +2,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 
+mod sms;
+
 fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
         .iter()
@@ -36,6 +38,15 @@ fn everything_on() -> HashMap<String, String> {
         ("AFTERCARE_APNS_TEAM_ID", "team"),
         ("AFTERCARE_APNS_TOPIC", "app.bundle"),
         ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+        (
+            "AFTERCARE_SMS_ACCOUNT_SID",
+            "AC5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b",
+        ),
+        (
+            "AFTERCARE_SMS_AUTH_TOKEN",
+            "sms-token-7c3b2d4e6f8a0b1c2d3e4f",
+        ),
+        ("AFTERCARE_SMS_FROM", "+15017122661"),
     ])
 }
 
