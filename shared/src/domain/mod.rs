@@ -10,6 +10,7 @@ pub mod email;
 mod escalation;
 mod ids;
 mod people;
+pub mod phone;
 mod plan;
 pub mod search;
 mod sms;
@@ -25,13 +26,14 @@ pub use delivery_failure::DeliveryFailure;
 pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
-    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
-    PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
+    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, FollowUpId,
+    InvitationId, PatientId, PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
 };
 pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
     UserStatus,
 };
+pub use phone::E164;
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};
 pub use sms::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, SmsKeyword, SmsReceipt};
