@@ -14,6 +14,7 @@ pub mod mail;
 pub mod metrics;
 pub mod protocol;
 pub mod push;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;
 pub mod time;

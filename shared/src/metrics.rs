@@ -24,7 +24,8 @@ mod labels;
 mod push_faults;
 
 pub use labels::{
-    ChannelLabels, DeliveryLabels, HttpLabels, PushFaultLabels, QueueLabels, WakeupLabels,
+    ChannelLabels, DeliveryLabels, EncodingLabels, HttpLabels, PushFaultLabels, QueueLabels,
+    WakeupLabels,
 };
 pub use push_faults::{PushFault, PushFaults};
 
@@ -56,6 +57,8 @@ pub struct Metrics {
     /// the provider's reason; the open causes are in `push_faults` for the readiness probes.
     pub push_config_errors: Family<PushFaultLabels, Counter>,
     pub push_faults: PushFaults,
+    /// SMS segments of the texts the provider accepted, by encoding (`gsm7`, `ucs2`).
+    pub sms_segments: Family<EncodingLabels, Counter>,
     pub dispatch_ticks: Counter,
     pub dispatch_errors: Counter,
     /// Unix time of the dispatch loop's last progress (see `crate::delivery::Heartbeat`).
@@ -130,6 +133,7 @@ impl Metrics {
             paused_until: Family::default(),
             push_config_errors: Family::default(),
             push_faults: PushFaults::default(),
+            sms_segments: Family::default(),
             dispatch_ticks: Counter::default(),
             dispatch_errors: Counter::default(),
             dispatch_last_success: Gauge::default(),
@@ -202,6 +206,12 @@ impl Metrics {
                 "Push sends a provider refused for our own settings (topic, credentials, project), by provider and reason",
                 None,
                 Box::new(m.push_config_errors.clone()),
+            ),
+            (
+                "sms_segments",
+                "SMS segments of the texts the provider accepted, by encoding (gsm7, ucs2)",
+                None,
+                Box::new(m.sms_segments.clone()),
             ),
             (
                 "dispatch_ticks",

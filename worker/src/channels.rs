@@ -21,6 +21,7 @@ use shared::time::now;
 
 use crate::Worker;
 use crate::quota::Gate;
+use crate::sms::Texted;
 
 /// How long a provider keeps trying to reach an offline phone: a care reminder is stale after.
 const PUSH_TTL_SECS: u64 = 12 * 3600;
@@ -70,8 +71,15 @@ pub struct Delivery {
 
 /// Sends `prompt` on every channel that applies and folds the answers into one resolution:
 /// any delivery → sent; otherwise a retryable failure → retry (or dead letter at the attempt
-/// limit); otherwise failed.
-pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
+/// limit); otherwise failed. A text (SMS) only when neither push nor email could be tried
+/// ([`crate::sms`], which records its own attempt), sent by `deadline` or not at all.
+pub async fn send(
+    w: &Worker,
+    prompt: &Prompt,
+    to: Recipient,
+    deadline: chrono::NaiveDateTime,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Delivery {
     let (email, preview, push_enabled, email_enabled, devices) = match to {
         Recipient::Skip(reason) => {
             return Delivery {
@@ -196,6 +204,22 @@ pub async fn send(w: &Worker, prompt: &Prompt, to: Recipient) -> Delivery {
         };
         fold.push(w, prompt, None, channel, outcome);
     }
+    if fold.attempts.is_empty() && !email_enabled {
+        match crate::sms::text_unreachable(w, prompt, deadline, stop).await {
+            Texted::Done(outcome) => {
+                fold.texts += 1;
+                fold.note(DeliveryChannel::Sms, outcome);
+            }
+            Texted::AlreadyTexted => fold.sent = Some(DeliveryChannel::Sms),
+            Texted::Unsent(resolution) => {
+                return Delivery {
+                    resolution,
+                    attempts: Vec::new(),
+                };
+            }
+            Texted::Off => {}
+        }
+    }
     fold.finish(w, prompt)
 }
 
@@ -247,6 +271,8 @@ struct Fold {
     failed: Option<String>,
     /// A provider refused our settings (the operator's): retried while email cannot stand in.
     setup: Option<String>,
+    /// Texts sent or refused (their attempts recorded by `crate::sms`).
+    texts: usize,
 }
 
 impl Fold {
@@ -258,7 +284,30 @@ impl Fold {
         channel: DeliveryChannel,
         outcome: PushOutcome,
     ) {
-        let (label, status, error, provider_id) = match outcome {
+        let (label, status, error, provider_id) = self.note(channel, outcome);
+        w.metrics.delivery(channel.as_str(), label.as_str());
+        tracing::debug!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
+        self.attempts.push(Attempt {
+            id: new_id(),
+            prompt_id: prompt.id.clone(),
+            device_id: device_id.cloned(),
+            channel,
+            outcome: label,
+            status_code: status.map(i32::from),
+            error,
+            provider_id,
+            worker_id: w.config.worker.worker_id.clone(),
+            attempted_at: now(),
+        });
+    }
+
+    /// Folds one answer into the prompt's resolution; returns what its attempt records.
+    fn note(
+        &mut self,
+        channel: DeliveryChannel,
+        outcome: PushOutcome,
+    ) -> (DeliveryOutcome, Option<u16>, Option<String>, Option<String>) {
+        match outcome {
             PushOutcome::Sent { provider_id } => {
                 self.sent.get_or_insert(channel);
                 (DeliveryOutcome::Sent, None, None, provider_id)
@@ -289,21 +338,7 @@ impl Fold {
                 self.setup = Some(reason.clone());
                 (DeliveryOutcome::Failed, status, Some(reason), None)
             }
-        };
-        w.metrics.delivery(channel.as_str(), label.as_str());
-        tracing::debug!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
-        self.attempts.push(Attempt {
-            id: new_id(),
-            prompt_id: prompt.id.clone(),
-            device_id: device_id.cloned(),
-            channel,
-            outcome: label,
-            status_code: status.map(i32::from),
-            error,
-            provider_id,
-            worker_id: w.config.worker.worker_id.clone(),
-            attempted_at: now(),
-        });
+        }
     }
 
     fn finish(self, w: &Worker, prompt: &Prompt) -> Delivery {
@@ -330,7 +365,7 @@ impl Fold {
             }
         } else if let Some(reason) = self.failed {
             Resolution::Failed { error: reason }
-        } else if self.attempts.is_empty() {
+        } else if self.attempts.is_empty() && self.texts == 0 {
             Resolution::Failed {
                 error: "no_reachable_channel".to_owned(),
             }

@@ -187,7 +187,7 @@ async fn send_one(
             }
         }
     }
-    let delivery = channels::send(w, &prompt, to).await;
+    let delivery = channels::send(w, &prompt, to, deadline, stop).await;
     Outcome {
         prompt_id: prompt.id,
         resolution: delivery.resolution,

@@ -19,6 +19,7 @@ pub mod listener;
 pub mod outbox;
 pub mod quota;
 pub mod scheduler;
+mod sms;
 
 /// The heartbeat and the doorbells live in `shared::delivery`, where the API reads and rings
 /// them without depending on this crate.
@@ -34,9 +35,11 @@ use shared::delivery::{EmbeddedLoop, Heartbeat, Wakes};
 use shared::mail::Mailer;
 use shared::metrics::Metrics;
 use shared::push::PushSetupError;
+use shared::sms::SmsClient;
 use tokio::sync::watch;
 
 use crate::channels::Push;
+use crate::quota::Gate;
 
 /// Everything the jobs need, built once.
 #[derive(Clone)]
@@ -46,6 +49,10 @@ pub struct Worker {
     pub metrics: Metrics,
     pub mailer: Mailer,
     pub push: Push,
+    /// Texts (SMS), when `AFTERCARE_SMS_*` are set (sent by `crate::sms::send` only).
+    pub sms: Option<Arc<SmsClient>>,
+    /// The SMS sender's send rate shared with every other worker (with `sms`).
+    pub sms_gate: Option<Arc<Gate>>,
     /// The dispatch loop's progress, for `/healthz` (and the API's `/readyz` when embedded).
     pub health: Heartbeat,
     /// Rings the dispatch and clinic-alert jobs before their cron time.
@@ -62,8 +69,11 @@ impl Worker {
         mailer: Mailer,
     ) -> Result<Self, PushSetupError> {
         let push = Push::from_config(&config)?;
+        let sms = sms_client(&config)?;
         Ok(Self {
             health: Heartbeat::new(&config.worker.dispatch_cron, metrics.clone()),
+            sms_gate: sms.as_ref().and_then(|_| Gate::sms(&config)),
+            sms,
             db,
             config,
             metrics,
@@ -80,8 +90,14 @@ impl Worker {
             tracing::error!(error = %e, "push disabled: provider could not start");
             Push::default()
         });
+        let sms = sms_client(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "texts disabled: the SMS client could not start");
+            None
+        });
         Self {
             health: Heartbeat::new(&config.worker.dispatch_cron, metrics.clone()),
+            sms_gate: sms.as_ref().and_then(|_| Gate::sms(&config)),
+            sms,
             db,
             config,
             metrics,
@@ -126,6 +142,7 @@ impl Worker {
             fcm = self.push.fcm.is_some(),
             apns = self.push.apns.is_some(),
             webpush = self.push.webpush.is_some(),
+            sms = self.sms.is_some(),
             smtp = self.mailer.is_smtp(),
             listen = listener.is_some(),
             "delivery worker started"
@@ -217,5 +234,16 @@ impl Worker {
     ) -> scheduler::Job {
         let (me, stop) = (self.clone(), shutdown.clone());
         scheduler::Job::new(name, schedule, move || tick(me.clone(), stop.clone()))
+    }
+}
+
+/// The SMS client, when texts are configured.
+fn sms_client(config: &Config) -> Result<Option<Arc<SmsClient>>, PushSetupError> {
+    match &config.sms {
+        Some(c) => Ok(Some(Arc::new(SmsClient::from_config(
+            c,
+            &config.public_url,
+        )?))),
+        None => Ok(None),
     }
 }

@@ -1,5 +1,5 @@
-//! The FCM project's send rate, shared by every worker through the database, and its pause
-//! after a 429.
+//! The FCM project's send rate, and the SMS sender's ([`Gate::sms`]), shared by every worker
+//! through the database, and their pause after a 429.
 //!
 //! FCM allows a project 600,000 messages a minute by default
 //! (firebase.google.com/docs/cloud-messaging/throttling-and-quotas) and answers 429 with a
@@ -45,8 +45,10 @@ const MAX_PAUSE_SECS: u64 = QUOTA_MAX_PAUSE_SECS.unsigned_abs();
 /// One provider project's shared send rate as one worker sees it.
 #[derive(Debug)]
 pub struct Gate {
-    /// The project's row in `push_quotas`, e.g. `fcm:my-project`.
+    /// The project's row in `push_quotas`, e.g. `fcm:my-project` or `sms:+15017122661`.
     key: String,
+    /// The metrics' `channel` label and the logs' provider: `fcm` or `sms`.
+    channel: &'static str,
     /// Permits in one one-second window, all workers together.
     capacity: i64,
     /// Permits reserved per round trip.
@@ -106,8 +108,37 @@ impl Gate {
         let fcm = config.fcm.as_ref()?;
         let capacity = (fcm.quota_per_minute / 60).max(1);
         let in_flight = i64::try_from(config.worker.sends_in_flight).unwrap_or(1);
-        Some(Arc::new(Self {
-            key: format!("fcm:{}", fcm.project_id),
+        Some(Self::new(
+            format!("fcm:{}", fcm.project_id),
+            "fcm",
+            capacity,
+            in_flight,
+        ))
+    }
+
+    /// The SMS sender's gate, when texts are configured: `AFTERCARE_SMS_RATE_PER_SEC` permits a
+    /// second for the sender (the `From` number or the messaging service), every worker
+    /// together, on the row `sms:<sender>`. Carriers and Twilio queue or refuse a long code's
+    /// texts above about one a second (www.twilio.com/docs/messaging/guides/scaling-queueing-latency);
+    /// a provider 429 (or Twilio's 20429 / 14107) pauses the sender for every worker as FCM's
+    /// does. Chunks as for [`Gate::fcm`]: one permit a reservation at the default rate.
+    pub fn sms(config: &Config) -> Option<Arc<Self>> {
+        let sms = config.sms.as_ref()?;
+        let in_flight = i64::try_from(config.worker.sends_in_flight).unwrap_or(1);
+        let key = format!("sms:{}", sms.sender.as_str());
+        Some(Self::new(
+            key,
+            "sms",
+            i64::from(sms.rate_per_sec),
+            in_flight,
+        ))
+    }
+
+    fn new(key: String, channel: &'static str, capacity: i64, in_flight: i64) -> Arc<Self> {
+        let capacity = capacity.max(1);
+        Arc::new(Self {
+            key,
+            channel,
             capacity,
             chunk: in_flight.max(capacity / 16).min(capacity / 4).max(1),
             local: Mutex::new(Local {
@@ -117,7 +148,7 @@ impl Gate {
                 paused_until: NaiveDateTime::MIN,
                 checked_at: NaiveDateTime::MIN,
             }),
-        }))
+        })
     }
 
     /// The row's key in `push_quotas`.
@@ -192,7 +223,7 @@ impl Gate {
         let grant = match grant {
             Ok(g) => g,
             Err(e) => {
-                tracing::warn!(error = %e, "could not reserve FCM send permits");
+                tracing::warn!(error = %e, channel = self.channel, "could not reserve send permits");
                 return Some(Wait::until(t + Duration::seconds(1)));
             }
         };
@@ -236,7 +267,7 @@ impl Gate {
     /// notes for the default and the cap). This worker stops at once, even if the database
     /// cannot be written.
     pub async fn throttled(&self, w: &Worker, retry_after: Option<std::time::Duration>) {
-        w.metrics.throttled.get_or_create(&channel()).inc();
+        w.metrics.throttled.get_or_create(&self.labels()).inc();
         let secs = retry_after
             .map(|d| d.as_secs().max(1))
             .unwrap_or(DEFAULT_PAUSE_SECS)
@@ -248,11 +279,11 @@ impl Gate {
             Ok(in_force) => {
                 self.close_until(in_force).await;
                 self.show_pause(w, in_force);
-                tracing::warn!(quota = %self.key, paused_until = %in_force, "FCM answered 429: project paused for every worker");
+                tracing::warn!(channel = self.channel, quota = %self.key, paused_until = %in_force, "provider answered 429: sends paused for every worker");
             }
             Err(e) => {
                 self.show_pause(w, until);
-                tracing::error!(error = %e, quota = %self.key, "FCM answered 429; the pause could not be shared");
+                tracing::error!(error = %e, channel = self.channel, quota = %self.key, "provider answered 429; the pause could not be shared");
             }
         }
     }
@@ -267,7 +298,16 @@ impl Gate {
 
     fn show_pause(&self, w: &Worker, until: NaiveDateTime) {
         let unix = to_utc(until).timestamp_millis() as f64 / 1000.0;
-        w.metrics.paused_until.get_or_create(&channel()).set(unix);
+        w.metrics
+            .paused_until
+            .get_or_create(&self.labels())
+            .set(unix);
+    }
+
+    fn labels(&self) -> shared::metrics::ChannelLabels {
+        shared::metrics::ChannelLabels {
+            channel: self.channel.to_owned(),
+        }
     }
 }
 

@@ -30,7 +30,8 @@
 //! - [`readiness`] — what the readiness probes say of the database.
 //! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
 //!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
-//!   devices, the shared FCM quota, digests, pruning, the wake-up listener).
+//!   devices, the shared FCM quota, digests, pruning, the wake-up listener); [`sms_sends`] — the
+//!   record of each text before and after the provider call.
 //!
 //! Records these return whose rows live in the database layer are re-exported by the module
 //! that returns them (`care::check_ins::CheckIn`), so callers name nothing of `crate::db`.
@@ -56,6 +57,7 @@ pub mod prompts;
 pub mod readiness;
 pub mod rights;
 pub mod roster;
+pub mod sms_sends;
 pub mod staff;
 pub mod treatments;
 pub mod web_push;

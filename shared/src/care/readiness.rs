@@ -39,6 +39,9 @@ pub enum DeliveryService {
     /// keeps a generated key) browsers cannot subscribe and Web Push devices are skipped.
     #[serde(rename = "webpush")]
     WebPush,
+    /// `AFTERCARE_SMS_*` (account SID, auth token, a sender): without them texts are off, the
+    /// delivery ladder skips SMS and sign-in codes go by email only.
+    Sms,
 }
 
 impl DeliveryService {
@@ -48,6 +51,7 @@ impl DeliveryService {
             DeliveryService::Fcm => "fcm",
             DeliveryService::Apns => "apns",
             DeliveryService::WebPush => "webpush",
+            DeliveryService::Sms => "sms",
         }
     }
 
@@ -64,15 +68,18 @@ impl DeliveryService {
             DeliveryService::WebPush => {
                 "AFTERCARE_VAPID_PRIVATE_KEY (a key from `api vapid generate`)"
             }
+            DeliveryService::Sms => {
+                "AFTERCARE_SMS_ACCOUNT_SID, AFTERCARE_SMS_AUTH_TOKEN and AFTERCARE_SMS_FROM or AFTERCARE_SMS_MESSAGING_SERVICE_SID"
+            }
         }
     }
 }
 
 /// The delivery channels this process sends on and `config` has no settings for, in the order
-/// SMTP, FCM, APNs, Web Push. `pushes`: whether the process runs the delivery loop (a worker,
-/// or the API with its embedded loop); an API without it only sends invitation emails, so only
-/// SMTP is its concern (the worker's own `/readyz` reports the push channels) — and Web Push,
-/// whose public key the API hands out to browsers. Called after
+/// SMTP, FCM, APNs, Web Push, SMS. `pushes`: whether the process runs the delivery loop (a
+/// worker, or the API with its embedded loop); an API without it only sends invitation emails
+/// and texts and sign-in codes, so SMTP and SMS are its concern (the worker's own `/readyz`
+/// reports the push channels) — and Web Push, whose public key the API hands out to browsers. Called after
 /// [`crate::care::web_push::provision`], so the embedded default's kept key counts.
 pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     let mut missing = Vec::new();
@@ -83,6 +90,9 @@ pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     if !pushes {
         if webpush {
             missing.push(DeliveryService::WebPush);
+        }
+        if config.sms.is_none() {
+            missing.push(DeliveryService::Sms);
         }
         return missing;
     }
@@ -95,12 +105,16 @@ pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     if webpush {
         missing.push(DeliveryService::WebPush);
     }
+    if config.sms.is_none() {
+        missing.push(DeliveryService::Sms);
+    }
     missing
 }
 
 /// With `AFTERCARE_ENV=production`, logs one WARN line per delivery channel left without
 /// settings (called once at each process's start; `pushes` as for [`not_configured`]); in any
-/// environment, one WARN line when `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK` is on. Returns the
+/// environment, one WARN line when `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK` is on, one when texts
+/// (SMS) are off, and one when the SMS provider is a plain-http loopback fake. Returns the
 /// missing channels.
 pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     if config.webpush.allow_loopback_endpoints {
@@ -108,9 +122,20 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
             "AFTERCARE_WEBPUSH_ALLOW_LOOPBACK is on: loopback push endpoints are allowed (plain http to 127.0.0.1, ::1, localhost); for tests and benches on one machine only"
         );
     }
+    match &config.sms {
+        None => tracing::warn!(
+            channel = "sms",
+            "texts (SMS) are off: the delivery ladder skips them and sign-in codes go by email only; set {}",
+            DeliveryService::Sms.setting()
+        ),
+        Some(sms) if sms.base_url.starts_with("http://") => tracing::warn!(
+            "AFTERCARE_SMS_BASE_URL is plain http to a loopback provider: for tests and benches on one machine only"
+        ),
+        Some(_) => {}
+    }
     let missing = not_configured(config, pushes);
     if config.env == Environment::Production {
-        for service in &missing {
+        for service in missing.iter().filter(|s| **s != DeliveryService::Sms) {
             let effect = match service {
                 DeliveryService::Smtp => {
                     "every email (prompts, invitations, clinic alerts) is only written to the log"
@@ -120,6 +145,7 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
                 DeliveryService::WebPush => {
                     "Web Push is off: the web app cannot turn on notifications and browsers' prompts go by email"
                 }
+                DeliveryService::Sms => "texts are off",
             };
             tracing::warn!(
                 channel = service.as_str(),

@@ -128,6 +128,40 @@ impl WebPushConfig {
     }
 }
 
+/// Texts (SMS) through a Twilio-compatible Messages API (`crate::sms::SmsClient`). On when the
+/// account SID, the auth token and a sender are all set; a partial set stops start-up.
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    /// `AFTERCARE_SMS_BASE_URL` without a trailing `/`: `https`, or `http` to a loopback host
+    /// outside production (tests' fake provider).
+    pub base_url: String,
+    /// `AFTERCARE_SMS_ACCOUNT_SID` (Twilio `AccountSid`, `AC` + 32 hex digits).
+    pub account_sid: String,
+    /// `AFTERCARE_SMS_AUTH_TOKEN` or its `_FILE`.
+    pub auth_token: Secret<String>,
+    pub sender: SmsSender,
+    /// Texts a second from the sender, every worker together, 1..=1000
+    /// (`AFTERCARE_SMS_RATE_PER_SEC`).
+    pub rate_per_sec: u32,
+}
+
+/// Who texts go from: a number (`From`, E.164) or a messaging service (`MessagingServiceSid`,
+/// Twilio `MG…`), which picks a number of its pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsSender {
+    From(String),
+    MessagingService(String),
+}
+
+impl SmsSender {
+    /// The number or the service SID.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SmsSender::From(s) | SmsSender::MessagingService(s) => s,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpTls {
     None,
@@ -180,6 +214,8 @@ pub struct Config {
     pub apns: Option<ApnsConfig>,
     pub webpush: WebPushConfig,
     pub mail: MailConfig,
+    /// Texts (SMS); `None`: the channel is off (no SMS settings).
+    pub sms: Option<SmsConfig>,
     pub demo: bool,
     pub protocol_dir: Option<String>,
 }

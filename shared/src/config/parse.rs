@@ -11,6 +11,8 @@ use super::{
 };
 use crate::db::DatabaseUrl;
 
+mod sms;
+
 fn err(setting: &Setting, message: impl Into<String>) -> ConfigError {
     ConfigError {
         name: setting.name.to_owned(),
@@ -119,6 +121,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         from: v.parse(&s::MAIL_FROM)?,
     };
     let webpush = webpush(&v, &mail, env)?;
+    let sms = sms::sms(&v, env)?;
     Ok(Config {
         env,
         database_url,
@@ -140,6 +143,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
         apns,
         webpush,
         mail,
+        sms,
         demo: v.switch(&s::DEMO)?,
         protocol_dir: v.owned(&s::PROTOCOL_DIR),
     })

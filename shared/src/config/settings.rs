@@ -5,6 +5,9 @@
 //! `api/tests/api/config_files.rs`), and an `AFTERCARE_*` variable missing from [`SETTINGS`]
 //! stops start-up.
 
+mod sms;
+pub use sms::*;
+
 /// One environment variable the service reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -364,6 +367,13 @@ pub const SETTINGS: &[&Setting] = &[
     &SMTP_PASSWORD,
     &SMTP_PASSWORD_FILE,
     &MAIL_FROM,
+    &SMS_BASE_URL,
+    &SMS_ACCOUNT_SID,
+    &SMS_AUTH_TOKEN,
+    &SMS_AUTH_TOKEN_FILE,
+    &SMS_FROM,
+    &SMS_MESSAGING_SERVICE_SID,
+    &SMS_RATE_PER_SEC,
 ];
 
 /// Secrets that may instead be read from a file (`NAME_FILE`, the Docker and Kubernetes secrets
@@ -373,6 +383,7 @@ pub const FROM_FILE: &[(&Setting, &Setting)] = &[
     (&JWT_SECRET, &JWT_SECRET_FILE),
     (&SMTP_PASSWORD, &SMTP_PASSWORD_FILE),
     (&VAPID_PRIVATE_KEY, &VAPID_PRIVATE_KEY_FILE),
+    (&SMS_AUTH_TOKEN, &SMS_AUTH_TOKEN_FILE),
 ];
 
 /// The declaration named `name`, if the service reads such a variable.

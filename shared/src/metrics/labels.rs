@@ -44,3 +44,9 @@ pub struct PushFaultLabels {
     /// The provider's code (`DeviceTokenNotForTopic`, `SENDER_ID_MISMATCH`, …).
     pub reason: String,
 }
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EncodingLabels {
+    /// A text's alphabet: `gsm7` or `ucs2` (`crate::sms::segments::Encoding`).
+    pub encoding: String,
+}

@@ -1,0 +1,168 @@
+//! One prompt's text (SMS): a permit of the sender's shared rate ([`crate::quota::Gate::sms`]),
+//! a `pending` record committed BEFORE the provider call, the call, and the record completed
+//! AFTER it (`shared::care::sms_sends`). A text cannot be collapsed on the phone and the
+//! Messages API has no idempotency key, so the pending record is the crash guard: a prompt with
+//! a `pending` or `sent` text is never texted again, and a worker killed between the call and
+//! its record repeats no text (the text may have gone; it stays `pending`).
+//!
+//! The text is the clinic's name, a neutral line and a link to the prompt in the web app
+//! (`shared::sms::text::prompt_text`): never the prompt's words. Logs carry ids, the outcome and
+//! the segment count, never the number or the text.
+
+use chrono::NaiveDateTime;
+use shared::care::outbox::{Prompt, Resolution};
+use shared::care::sms_sends::{self, result_of};
+use shared::metrics::EncodingLabels;
+use shared::push::PushOutcome;
+use shared::sms::{SmsTarget, segments, text, twilio};
+use shared::time::now;
+use tokio::sync::watch;
+
+use crate::Worker;
+use crate::quota::Permit;
+
+/// What became of one prompt's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Texted {
+    /// Texts are not configured: nothing done.
+    Off,
+    /// The prompt already has a `pending` or `sent` text: nothing sent (at most one text per
+    /// prompt; a `pending` one is a text whose worker died before recording the answer).
+    AlreadyTexted,
+    /// Nothing sent and nothing recorded: no permit of the sender's rate before the deadline
+    /// (`Defer` to when one comes), the worker is stopping or the database did not answer
+    /// (`Release`). The prompt's resolution when the text was all it had.
+    Unsent(Resolution),
+    /// Sent or refused by the provider; its attempt is ALREADY RECORDED (the caller folds the
+    /// outcome into the prompt's resolution and adds no attempt for it).
+    Done(PushOutcome),
+}
+
+/// Texts `prompt` to `to` (see the module notes) unless it was texted before. `None`: not sent
+/// (texts not configured, a `pending` or `sent` text exists, no permit before `deadline`, or
+/// the database did not answer); `Some(outcome)`: sent or refused, its attempt already
+/// recorded — the caller must not add an attempt for it.
+#[allow(dead_code)] // The delivery ladder's SMS rung (`crate::channels`) calls it.
+pub(crate) async fn send(
+    w: &Worker,
+    prompt: &Prompt,
+    to: &SmsTarget,
+    deadline: NaiveDateTime,
+) -> Option<PushOutcome> {
+    let (_keep, stop) = watch::channel(false);
+    match text_prompt(w, prompt, to, deadline, &stop).await {
+        Texted::Done(outcome) => Some(outcome),
+        Texted::Off | Texted::AlreadyTexted | Texted::Unsent(_) => None,
+    }
+}
+
+/// [`send`] with what became of the text in full, and the worker's stop signal (a stopping
+/// worker does not wait for a permit).
+pub(crate) async fn text_prompt(
+    w: &Worker,
+    prompt: &Prompt,
+    to: &SmsTarget,
+    deadline: NaiveDateTime,
+    stop: &watch::Receiver<bool>,
+) -> Texted {
+    let Some(client) = &w.sms else {
+        return Texted::Off;
+    };
+    if let Some(gate) = &w.sms_gate {
+        let started = std::time::Instant::now();
+        match gate.acquire(w, deadline, stop).await {
+            Permit::Go => w
+                .metrics
+                .quota_waited("sms", started.elapsed().as_secs_f64()),
+            Permit::NotBefore(at) => {
+                w.metrics
+                    .quota_deferred
+                    .get_or_create(&shared::metrics::ChannelLabels {
+                        channel: "sms".to_owned(),
+                    })
+                    .inc();
+                return Texted::Unsent(Resolution::Defer { at });
+            }
+            Permit::Stopped => return Texted::Unsent(Resolution::Release),
+        }
+    }
+    let worker_id = &w.config.worker.worker_id;
+    let attempt_id = match sms_sends::begin(&w.db, &prompt.id, worker_id, now()).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            tracing::debug!(prompt_id = %prompt.id, "prompt already texted; not texted again");
+            return Texted::AlreadyTexted;
+        }
+        Err(e) => {
+            tracing::warn!(prompt_id = %prompt.id, error = %e, "cannot record the text before sending; prompt handed back unsent");
+            return Texted::Unsent(Resolution::Release);
+        }
+    };
+    let link = format!("{}/app/prompts/{}", w.config.public_url, prompt.id);
+    let body = text::prompt_text(&to.clinic_name, prompt.locale, &link);
+    let size = segments::count(&body);
+    let outcome = w.timed("sms", client.send(&to.phone, &body)).await;
+    if let (Some(after), Some(gate)) = (twilio::throttled(&outcome), &w.sms_gate) {
+        gate.throttled(w, after).await;
+    }
+    let result = result_of(&outcome);
+    let label = result.outcome;
+    match sms_sends::finish(&w.db, &attempt_id, result, now()).await {
+        Ok(_) => {}
+        // The attempt stays `pending`: the prompt is not texted again.
+        Err(e) => {
+            tracing::warn!(prompt_id = %prompt.id, attempt_id, error = %e, "text sent but its outcome not recorded")
+        }
+    }
+    w.metrics.delivery("sms", label.as_str());
+    if matches!(outcome, PushOutcome::Sent { .. }) {
+        w.metrics
+            .sms_segments
+            .get_or_create(&EncodingLabels {
+                encoding: size.encoding.as_str().to_owned(),
+            })
+            .inc_by(u64::from(size.segments));
+    }
+    if let PushOutcome::Misconfigured { status, reason } = &outcome {
+        if w.metrics.push_config_error("sms", reason) {
+            tracing::error!(
+                provider = "sms",
+                reason,
+                status,
+                "SMS provider refused our settings, not the number: check AFTERCARE_SMS_ACCOUNT_SID, AFTERCARE_SMS_AUTH_TOKEN and the sender"
+            );
+        }
+    }
+    tracing::debug!(
+        prompt_id = %prompt.id,
+        attempt_id,
+        outcome = label.as_str(),
+        segments = size.segments,
+        encoding = size.encoding.as_str(),
+        "text attempt"
+    );
+    Texted::Done(outcome)
+}
+
+/// Texts an ordinary prompt to a patient no push or email can reach, reading where to
+/// (`shared::care::sms_sends::target`: switch on, consent in force, valid number) first.
+/// `Off` when the patient cannot be texted. Until the delivery ladder carries the target in the
+/// recipient read, this is how `crate::channels` reaches SMS.
+pub(crate) async fn text_unreachable(
+    w: &Worker,
+    prompt: &Prompt,
+    deadline: NaiveDateTime,
+    stop: &watch::Receiver<bool>,
+) -> Texted {
+    if w.sms.is_none() {
+        return Texted::Off;
+    }
+    match sms_sends::target(&w.db, &prompt.patient_id).await {
+        Ok(Some(to)) => text_prompt(w, prompt, &to, deadline, stop).await,
+        Ok(None) => Texted::Off,
+        Err(e) => {
+            tracing::warn!(prompt_id = %prompt.id, error = %e, "cannot read the text's recipient; prompt handed back unsent");
+            Texted::Unsent(Resolution::Release)
+        }
+    }
+}
