@@ -15,6 +15,7 @@ pub mod cli;
 pub mod dispatch;
 pub mod http;
 pub mod jobs;
+pub mod ladder;
 pub mod listener;
 pub mod outbox;
 pub mod quota;
@@ -176,6 +177,19 @@ impl Worker {
                 },
             )
             .woken_by(self.wakes.clinic_alerts.clone()),
+            // The delivery ladder's follow-ups: due at the end of an acknowledgement window
+            // (minutes to hours after their prompt), so the tick and their due time suffice.
+            self.job(
+                "follow_ups",
+                w.dispatch_cron.clone(),
+                &shutdown,
+                |me, stop| {
+                    Box::pin(async move {
+                        ladder::drain(&me, &stop).await?;
+                        ladder::next_due(&me).await
+                    })
+                },
+            ),
             self.job(
                 "lease_recovery",
                 w.recovery_cron.clone(),
@@ -184,7 +198,8 @@ impl Worker {
                     Box::pin(async move {
                         let alerts = alerts::recover_leases(&me).await;
                         let prompts = dispatch::recover_leases(&me).await;
-                        alerts.and(prompts).map(|_| None)
+                        let follow_ups = ladder::recover_leases(&me).await;
+                        alerts.and(prompts).and(follow_ups).map(|_| None)
                     })
                 },
             ),

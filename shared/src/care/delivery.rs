@@ -12,9 +12,9 @@ use chrono::NaiveDateTime;
 
 use super::Db;
 use crate::db::patients::PatientProfile;
+use crate::db::patients::Preferences;
 use crate::db::prompts::Prompt;
 use crate::db::users::User;
-use crate::db::patients::Preferences;
 use crate::db::{DbConn, console_sessions, deliveries, devices, escalations, jobs, patients};
 use crate::db::{clinics, quotas, sms, users};
 use crate::domain::{ClinicId, DeviceId, E164, LockScreenPreview, PatientId, PushProvider};
