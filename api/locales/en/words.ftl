@@ -95,6 +95,8 @@ audit_patient_email_update = Corrected the patient's email
 audit_patient_phone_update = Corrected the patient's phone
 audit_patient_given_name_update = Corrected the patient's given name
 audit_patient_family_name_update = Corrected the patient's family name
+audit_sms_consent_grant = Recorded consent to text messages
+audit_sms_consent_withdraw = Withdrew consent to text messages
 
 audit_patient = Patient
 audit_system = The system

@@ -95,6 +95,8 @@ audit_patient_email_update = Corrigió el correo electrónico del paciente
 audit_patient_phone_update = Corrigió el teléfono del paciente
 audit_patient_given_name_update = Corrigió el nombre del paciente
 audit_patient_family_name_update = Corrigió los apellidos del paciente
+audit_sms_consent_grant = Registró el consentimiento a los mensajes de texto
+audit_sms_consent_withdraw = Retiró el consentimiento a los mensajes de texto
 
 audit_patient = Paciente
 audit_system = El sistema

@@ -126,6 +126,8 @@ pub fn audit_action(t: &Strings, a: AuditAction) -> &'static str {
         AuditAction::PatientPhoneUpdate => t.audit_patient_phone_update,
         AuditAction::PatientGivenNameUpdate => t.audit_patient_given_name_update,
         AuditAction::PatientFamilyNameUpdate => t.audit_patient_family_name_update,
+        AuditAction::SmsConsentGrant => t.audit_sms_consent_grant,
+        AuditAction::SmsConsentWithdraw => t.audit_sms_consent_withdraw,
     }
 }
 

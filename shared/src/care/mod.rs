@@ -28,6 +28,8 @@
 //! - [`demo`] — the demo seed's account writes (not a product workflow; the seed's clinical
 //!   history goes through the use cases above).
 //! - [`readiness`] — what the readiness probes say of the database.
+//! - [`sms`] — consent to text messages (record, read, withdraw), texts received from patients'
+//!   phones (keywords, the automatic answers) and the provider's delivery receipts.
 //! - [`outbox`] — the delivery worker's queue of prompts and clinic alerts: claim, read a window,
 //!   record, hand back, recover; [`delivery`] — what else it reads and writes (recipients,
 //!   devices, the shared FCM quota, digests, pruning, the wake-up listener); [`sms_sends`] — the
@@ -57,6 +59,7 @@ pub mod prompts;
 pub mod readiness;
 pub mod rights;
 pub mod roster;
+pub mod sms;
 pub mod sms_sends;
 pub mod staff;
 pub mod treatments;

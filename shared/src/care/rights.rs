@@ -2,10 +2,12 @@
 //! a copy of everything held about them, and erasure.
 //!
 //! Erasure removes what identifies the patient and everything that could reach them — names,
-//! phone, email, password, devices, login sessions, one-time codes, the booked session and
-//! every prompt not yet sent — and keeps the clinical record (treatments, check-ins,
-//! escalations, the prompts that were sent and the audit trail) under the pseudonymous id only,
-//! because the clinic must keep its treatment records (README "Patient rights").
+//! phone, email, password, devices, login sessions, one-time codes, the booked session, every
+//! prompt not yet sent, the words and number of the texts received from their phone and the
+//! number on their consent-to-texts records — and keeps the clinical record (treatments,
+//! check-ins, escalations, the prompts that were sent and the audit trail) under the
+//! pseudonymous id only, because the clinic must keep its treatment records (README "Patient
+//! rights").
 
 use chrono::NaiveDateTime;
 
@@ -14,7 +16,8 @@ use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
 use crate::db::{
-    Db, bookings, clinics, deliveries, patients, plans, sessions, sign_in_codes, throttle, users,
+    Db, bookings, clinics, deliveries, patients, plans, sessions, sign_in_codes, sms, throttle,
+    users,
 };
 use crate::domain::AuditAction;
 use crate::domain::PatientId;
@@ -69,7 +72,9 @@ pub struct Erased {
 /// Erases the patient in one transaction: personal fields (profile and account), devices,
 /// sessions with their refresh tokens, one-time codes, the failed-login counter of their email,
 /// the booked session, every prompt not yet sent, and the provider error texts of the delivery
-/// records kept (a mail server's rejection quotes the address). The audit entry names only the pseudonymous id. Discharged patients may erase too.
+/// records kept (a mail server's rejection quotes the address), the bodies and sender number
+/// of the texts received from the patient's phone and the phone on their consent records.
+/// The audit entry names only the pseudonymous id. Discharged patients may erase too.
 /// Errors: `NotFound` for an unknown or already erased patient.
 pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Result<Erased> {
     let patient_id = patient_id.to_owned();
@@ -97,6 +102,9 @@ pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resul
         let cancelled_prompts = plans::cancel_pending(conn, &patient_id, now)?;
         // A mail server's rejection, stored as the attempt's error, quotes the address.
         deliveries::redact_errors_for_patient(conn, &patient_id)?;
+        // Texts from the patient's phone (their words and number) and the number their consent
+        // to texts was given for.
+        sms::erase_for_patient(conn, &patient_id)?;
         audit::record(
             conn,
             &profile.clinic_id,

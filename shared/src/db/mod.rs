@@ -31,6 +31,7 @@ pub mod roster;
 pub mod schema;
 pub mod sessions;
 pub mod sign_in_codes;
+pub mod sms;
 pub mod sms_sends;
 pub mod throttle;
 pub mod treatments;

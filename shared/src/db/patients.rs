@@ -159,7 +159,7 @@ impl Preferences {
 
 /// Erases the profile's personal fields (names, phone, quiet hours, the search key and the
 /// earlier search text),
-/// turns both channels off and marks it erased. What remains is the pseudonymous id, the
+/// turns every channel off and marks it erased. What remains is the pseudonymous id, the
 /// clinic, the zone and language the clinical record's local times were planned in, and the
 /// enrolment and discharge times.
 pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> Result<()> {
@@ -172,6 +172,7 @@ pub fn erase(conn: &mut DbConn, patient_id: &PatientId, now: NaiveDateTime) -> R
             patient_profiles::quiet_end.eq(None::<String>),
             patient_profiles::push_enabled.eq(false),
             patient_profiles::email_enabled.eq(false),
+            patient_profiles::sms_enabled.eq(false),
             patient_profiles::search_text.eq(""),
             patient_profiles::search_key.eq(Some("")),
             patient_profiles::erased_at.eq(now),

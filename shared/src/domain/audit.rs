@@ -51,6 +51,11 @@ code_enum!(
         PatientGivenNameUpdate => "patient.given_name_update",
         /// Staff corrected a patient's family name.
         PatientFamilyNameUpdate => "patient.family_name_update",
+        /// Consent to text messages was recorded (by staff with the patient present, by the
+        /// patient in the app, or by a START text from the patient's phone).
+        SmsConsentGrant => "sms_consent.grant",
+        /// Consent to text messages was withdrawn (in the app or console, or by a STOP text).
+        SmsConsentWithdraw => "sms_consent.withdraw",
     }
 );
 
@@ -63,7 +68,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
         }
-        assert_eq!(AuditAction::ALL.len(), 21);
+        assert_eq!(AuditAction::ALL.len(), 23);
         assert_eq!(AuditAction::parse("patient.delete"), None);
     }
 }

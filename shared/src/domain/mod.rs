@@ -10,6 +10,7 @@ pub mod email;
 mod escalation;
 mod ids;
 mod people;
+pub mod phone;
 mod plan;
 pub mod search;
 mod sms;
@@ -32,6 +33,7 @@ pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
     UserStatus,
 };
+pub use phone::{E164, PhoneError};
 pub use plan::PlannedPrompt;
 pub use search::{SearchTerms, search_key};
 pub use sms::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, SmsKeyword, SmsReceipt};

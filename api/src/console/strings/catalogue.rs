@@ -312,6 +312,7 @@ catalogue! {
     audit_staff_deactivate, audit_check_in_create, audit_invitation_undone,
     audit_invitation_resend, audit_patient_email_update, audit_patient_phone_update,
     audit_patient_given_name_update, audit_patient_family_name_update, audit_treatment_warned,
+    audit_sms_consent_grant, audit_sms_consent_withdraw,
     audit_patient, audit_system, audit_find_patient, audit_find_hint,
     audit_find, audit_matches, audit_show_patient, audit_no_match, audit_showing, audit_everyone,
     audit_shown_patients, audit_shown_with,
