@@ -6,7 +6,8 @@
 //! cargo bench -p worker --bench ladder -- [patients] [window_secs]
 //! ```
 //!
-//! (defaults: 10,000 patients, a 120 s window; PostgreSQL, whose SQL the fill uses). Each patient has one Android device
+//! (defaults: 10,000 patients, a 240 s window: a minute of the protocol is a second here;
+//! PostgreSQL, whose SQL the fill uses). Each patient has one Android device
 //! (30 % of tokens dead: the fake answers 404 `UNREGISTERED`), a phone, email on, no quiet
 //! hours, and one important prompt due now whose acknowledgement window is `window_secs`. Texts:
 //! 70 % granted a consent, 20 % were never asked, 10 % granted and then withdrew it (STOP).
@@ -85,7 +86,7 @@ fn main() {
         args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
     };
     let patients = arg(0, 10_000);
-    let window = arg(1, 120);
+    let window = arg(1, 240);
     let backend = Backend::Postgres;
     let grace = window as f64 * 15.0 / 240.0;
 

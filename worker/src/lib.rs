@@ -1,13 +1,16 @@
-//! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts and urgent clinic
-//! alerts, claimed through the database), send them by FCM, APNs or email, and record the
-//! outcome; and the clinics' daily digest. Any number of workers may run against one
+//! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts, urgent clinic
+//! alerts and the delivery ladder's follow-ups ([`ladder`]), claimed through the database), send
+//! them by FCM, APNs, Web Push, SMS or email, and record the outcome; and the clinics' daily
+//! digest. Any number of workers may run against one
 //! PostgreSQL. The worker reaches the database only through `shared::care` (`outbox`,
 //! `delivery`).
 //!
 //! The dispatch and clinic-alert jobs run on `AFTERCARE_DISPATCH_CRON`, and also: at once when
 //! PostgreSQL notifies that something became due ([`listener`]; PostgreSQL only, unless
 //! `AFTERCARE_WORKER_LISTEN=off`), when the earliest waiting prompt or alert becomes due (asked
-//! after every drain, on both backends), and once at start.
+//! after every drain, on both backends), and once at start. The follow-ups' job runs on the
+//! same schedule and when its earliest follow-up becomes due (no notification: they fall due at
+//! the end of acknowledgement windows of minutes to hours).
 
 pub mod alerts;
 pub mod channels;

@@ -72,7 +72,8 @@ pub async fn next_available_at(db: &Db, q: Queue) -> Result<Option<NaiveDateTime
 
 /// The prompts among `ids` that `worker` still holds, in claim order, and who each goes to
 /// (`super::delivery::Recipient`, the skip rules applied): four queries in one trip, whatever
-/// the window's size.
+/// the window's size (six when the window holds a prompt that may be texted: an important one,
+/// or one whose patient has email off, with texts on and a valid number).
 pub async fn prompt_window(
     db: &Db,
     worker: &str,
@@ -145,7 +146,7 @@ pub async fn record_alerts(
 
 /// The delivery ladder's follow-ups among `ids` that `worker` still holds, in claim order, each
 /// with its prompt and who it goes to (the skip rules applied; an acknowledged prompt is
-/// [`Recipient::Seen`]): five queries in one trip (seven when a window holds a patient who
+/// [`Recipient::Seen`]): four queries in one trip (six when the window holds a patient who
 /// may be texted), whatever the window's size.
 pub async fn follow_up_window(
     db: &Db,
