@@ -38,6 +38,7 @@ pub struct ConsentRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Appends a grant or withdrawal (it is in force from now on), in the caller's transaction.
 pub fn insert_consent(conn: &mut DbConn, row: &ConsentRow) -> Result<()> {
     diesel::insert_into(sms_consents::table)
         .values(row)
@@ -100,6 +101,7 @@ pub fn latest_consents(
 pub struct PhoneOwner {
     pub patient_id: PatientId,
     pub clinic_id: ClinicId,
+    /// When the patient was enrolled (their profile's `created_at`).
     pub created_at: NaiveDateTime,
 }
 
@@ -185,6 +187,7 @@ pub fn inbound_exists(conn: &mut DbConn, provider_id: &str) -> Result<bool> {
     .get_result(conn)?)
 }
 
+/// Stores a received text (one row per patient it came from), in the caller's transaction.
 pub fn insert_inbound(conn: &mut DbConn, rows: &[InboundRow]) -> Result<()> {
     for row in rows {
         diesel::insert_into(sms_inbound::table)

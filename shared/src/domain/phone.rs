@@ -98,6 +98,7 @@ impl E164 {
             .unwrap_or_else(|_| self.digits().to_owned())
     }
 
+    /// The number as `+` and digits, owned.
     pub fn into_string(self) -> String {
         self.0
     }
