@@ -232,7 +232,7 @@ fn production_names_missing_channels_and_serves_metrics_on_its_own_address() {
     let (child, ready) = serve(&dir, &vars, port, "/readyz");
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     assert!(
-        ready.contains(r#""not_configured":["smtp","fcm","apns"]"#),
+        ready.contains(r#""not_configured":["smtp","fcm","apns","sms"]"#),
         "{ready}"
     );
     assert!(ready.contains(r#""push_config_errors":[]"#), "{ready}");
@@ -252,7 +252,7 @@ fn production_names_missing_channels_and_serves_metrics_on_its_own_address() {
 
     let (code, stderr) = stop_with_sigterm(child);
     assert_eq!(code, Some(0), "{stderr}");
-    for channel in ["smtp", "fcm", "apns"] {
+    for channel in ["smtp", "fcm", "apns", "sms"] {
         let warnings = stderr
             .lines()
             .filter(|l| {
@@ -272,7 +272,8 @@ fn production_names_missing_channels_and_serves_metrics_on_its_own_address() {
 }
 
 /// With the embedded delivery loop off (a separate worker sends prompts), the API sends only
-/// invitation emails: `/readyz` and the production WARN lines name SMTP, not FCM or APNs.
+/// invitation emails (and texts): `/readyz` and the production WARN lines name SMTP and SMS,
+/// not FCM or APNs.
 #[test]
 fn an_api_without_the_delivery_loop_names_only_smtp() {
     let dir =
@@ -288,7 +289,10 @@ fn an_api_without_the_delivery_loop_names_only_smtp() {
     ];
     let (child, ready) = serve(&dir, &vars, port, "/readyz");
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
-    assert!(ready.contains(r#""not_configured":["smtp"]"#), "{ready}");
+    assert!(
+        ready.contains(r#""not_configured":["smtp","sms"]"#),
+        "{ready}"
+    );
     let (code, stderr) = stop_with_sigterm(child);
     assert_eq!(code, Some(0), "{stderr}");
     let warned = |channel: &str| {
@@ -297,7 +301,7 @@ fn an_api_without_the_delivery_loop_names_only_smtp() {
                 && l.contains(&format!("channel=\"{channel}\""))
         })
     };
-    assert!(warned("smtp"), "{stderr}");
+    assert!(warned("smtp") && warned("sms"), "{stderr}");
     assert!(!warned("fcm") && !warned("apns"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -114,8 +114,8 @@ pub fn not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
 /// With `AFTERCARE_ENV=production`, logs one WARN line per delivery channel left without
 /// settings (called once at each process's start; `pushes` as for [`not_configured`]); in any
 /// environment, one WARN line when `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK` is on, one when texts
-/// (SMS) are off, and one when the SMS provider is a plain-http loopback fake. Returns the
-/// missing channels.
+/// (SMS) are off (in production, as one of the channels), and one when the SMS provider is a
+/// plain-http loopback fake. Returns the missing channels.
 pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService> {
     if config.webpush.allow_loopback_endpoints {
         tracing::warn!(
@@ -123,7 +123,8 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
         );
     }
     match &config.sms {
-        None => tracing::warn!(
+        // In production, the loop below says it with the other channels.
+        None if config.env != Environment::Production => tracing::warn!(
             channel = "sms",
             "texts (SMS) are off: the delivery ladder skips them and sign-in codes go by email only; set {}",
             DeliveryService::Sms.setting()
@@ -131,11 +132,11 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
         Some(sms) if sms.base_url.starts_with("http://") => tracing::warn!(
             "AFTERCARE_SMS_BASE_URL is plain http to a loopback provider: for tests and benches on one machine only"
         ),
-        Some(_) => {}
+        _ => {}
     }
     let missing = not_configured(config, pushes);
     if config.env == Environment::Production {
-        for service in missing.iter().filter(|s| **s != DeliveryService::Sms) {
+        for service in &missing {
             let effect = match service {
                 DeliveryService::Smtp => {
                     "every email (prompts, invitations, clinic alerts) is only written to the log"
@@ -145,7 +146,9 @@ pub fn warn_not_configured(config: &Config, pushes: bool) -> Vec<DeliveryService
                 DeliveryService::WebPush => {
                     "Web Push is off: the web app cannot turn on notifications and browsers' prompts go by email"
                 }
-                DeliveryService::Sms => "texts are off",
+                DeliveryService::Sms => {
+                    "texts (SMS) are off: the delivery ladder skips them and sign-in codes go by email only"
+                }
             };
             tracing::warn!(
                 channel = service.as_str(),

@@ -1,5 +1,6 @@
-//! Secrets read from files: `DATABASE_URL_FILE`, `AFTERCARE_JWT_SECRET_FILE` and
-//! `AFTERCARE_SMTP_PASSWORD_FILE` name a file (a Docker secret under `/run/secrets`, a
+//! Secrets read from files: `DATABASE_URL_FILE`, `AFTERCARE_JWT_SECRET_FILE`,
+//! `AFTERCARE_SMTP_PASSWORD_FILE`, `AFTERCARE_VAPID_PRIVATE_KEY_FILE` and
+//! `AFTERCARE_SMS_AUTH_TOKEN_FILE` name a file (a Docker secret under `/run/secrets`, a
 //! Kubernetes Secret volume) whose content stands in for the plain variable. The `_FILE`
 //! convention is the one the official Docker images use (e.g. `POSTGRES_PASSWORD_FILE`).
 

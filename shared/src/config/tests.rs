@@ -2,6 +2,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 
+mod sms;
+
 fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
         .iter()
@@ -36,6 +38,15 @@ fn everything_on() -> HashMap<String, String> {
         ("AFTERCARE_APNS_TEAM_ID", "team"),
         ("AFTERCARE_APNS_TOPIC", "app.bundle"),
         ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
+        (
+            "AFTERCARE_SMS_ACCOUNT_SID",
+            "AC0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "AFTERCARE_SMS_AUTH_TOKEN",
+            "0123456789abcdef0123456789abcdef",
+        ),
+        ("AFTERCARE_SMS_FROM", "+15017122661"),
     ])
 }
 

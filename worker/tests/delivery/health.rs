@@ -95,10 +95,10 @@ both_backends! {
         let run = tokio::spawn(w.clone().run(stopped));
         wait_for(&client, &base, "/healthz", 200, Duration::from_secs(5)).await;
         assert_eq!(status(&client, &base, "/readyz").await, 200);
-        // The body names what is not configured (no SMTP, FCM or APNs here), and what the
+        // The body names what is not configured (no SMTP, FCM, APNs or SMS here), and what the
         // push providers refused: never a 503 by itself.
         let ready: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
-        assert_eq!(ready["not_configured"], serde_json::json!(["smtp", "fcm", "apns", "webpush"]));
+        assert_eq!(ready["not_configured"], serde_json::json!(["smtp", "fcm", "apns", "webpush", "sms"]));
         assert_eq!(ready["push_config_errors"], serde_json::json!([]));
         w.metrics.push_config_error("apns", "BadTopic");
         let ready: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();

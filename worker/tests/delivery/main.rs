@@ -2,6 +2,7 @@
 //! loopback fakes of FCM (and its token endpoint), APNs (HTTP/2) and a real loopback SMTP server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fake_twilio;
 mod fakes;
 mod helpers;
 
@@ -18,5 +19,7 @@ mod processes;
 mod providers;
 mod quota;
 mod skips;
+mod sms;
+mod sms_crash;
 mod wakeup;
 mod webpush;
