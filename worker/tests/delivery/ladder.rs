@@ -4,8 +4,6 @@
 //! quiet hours hold a follow-up that is not urgent, texts need a consent in force. Ordinary
 //! prompts keep their channels. Windows are shortened by writing `ack_window_secs` on the row.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::{Duration, Timelike};
 use diesel::prelude::*;
 use serde_json::json;
@@ -16,10 +14,10 @@ use shared::domain::{PromptId, PromptStatus};
 use shared::testing::smtp::SmtpServer;
 use shared::time::now;
 use tokio::sync::watch;
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::both_backends;
+use crate::fake_twilio::FakeTwilio;
 use crate::fakes::FakeFcm;
 use crate::helpers::{Env, drain};
 
@@ -30,51 +28,6 @@ fn unregistered() -> ResponseTemplate {
         "code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
         "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]
     }}))
-}
-
-/// A loopback Twilio Messages API: records each form it gets and answers 201 with a `sid`.
-struct Texts {
-    server: MockServer,
-    forms: Arc<Mutex<Vec<String>>>,
-}
-
-struct Accept(Arc<Mutex<Vec<String>>>);
-
-impl Respond for Accept {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let mut forms = self.0.lock().unwrap();
-        forms.push(String::from_utf8_lossy(&req.body).into_owned());
-        ResponseTemplate::new(201)
-            .set_body_json(json!({"sid": format!("SM{:032}", forms.len()), "status": "queued"}))
-    }
-}
-
-impl Texts {
-    async fn start() -> Self {
-        let server = MockServer::start().await;
-        let forms = Arc::new(Mutex::new(Vec::new()));
-        Mock::given(method("POST"))
-            .and(path_regex(
-                r"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages\.json$",
-            ))
-            .respond_with(Accept(forms.clone()))
-            .mount(&server)
-            .await;
-        Self { server, forms }
-    }
-
-    fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AFTERCARE_SMS_BASE_URL", self.server.uri()),
-            ("AFTERCARE_SMS_ACCOUNT_SID", format!("AC{}", "0".repeat(32))),
-            ("AFTERCARE_SMS_AUTH_TOKEN", "test-auth-token".to_owned()),
-            ("AFTERCARE_SMS_FROM", "+15005550006".to_owned()),
-        ]
-    }
-
-    fn count(&self) -> usize {
-        self.forms.lock().unwrap().len()
-    }
 }
 
 /// A patient with a phone, no quiet hours (the tests set their own), and optionally a consent
@@ -178,7 +131,7 @@ fn pair(channel: &str, outcome: &str) -> (String, String) {
 
 both_backends! {
     async fn a_dead_device_falls_through_to_a_text_at_once_and_email_follows_unacknowledged(env) {
-        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, Texts::start().await);
+        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
         env.set(fcm.settings());
         env.set(smtp.settings());
         env.set(texts.settings());
@@ -198,9 +151,9 @@ both_backends! {
         assert_eq!((f.rung, f.status.as_str()), (follow_ups::EMAIL, "pending"));
         let window = (f.available_at - now()).num_seconds();
         assert!((50..=60).contains(&window), "due at the end of the window: {window}s");
-        let form = texts.forms.lock().unwrap()[0].clone();
-        assert!(form.contains("To=%2B34600111222"), "{form}");
-        assert!(!form.to_lowercase().contains("redness"), "no prompt text in a text");
+        let text = texts.requests()[0].clone();
+        assert_eq!(text.field("To"), Some(PHONE));
+        assert!(!text.body().to_lowercase().contains("redness"), "no prompt text in a text");
 
         // Not acknowledged within the window: the next rung, email, and the ladder ends.
         assert_eq!(drain_ladder(&env).await, 0, "not due before the window ends");
@@ -217,7 +170,7 @@ both_backends! {
     }
 
     async fn unacknowledged_push_moves_to_the_next_rung_after_its_window(env) {
-        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, Texts::start().await);
+        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
         env.set(fcm.settings());
         env.set(smtp.settings());
         env.set(texts.settings());
@@ -315,7 +268,7 @@ both_backends! {
     }
 
     async fn without_a_consent_in_force_the_text_rung_is_skipped(env) {
-        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, Texts::start().await);
+        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
         env.set(fcm.settings());
         env.set(smtp.settings());
         env.set(texts.settings());
@@ -342,7 +295,7 @@ both_backends! {
     }
 
     async fn ordinary_prompts_keep_their_channels(env) {
-        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, Texts::start().await);
+        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
         env.set(fcm.settings());
         env.set(smtp.settings());
         env.set(texts.settings());
