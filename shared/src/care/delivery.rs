@@ -124,7 +124,8 @@ fn sms_targets(
         let Some(p) = profiles.get(&prompt.patient_id) else {
             continue;
         };
-        if !(prompt.important || !p.email_enabled) || !p.sms_enabled {
+        let may_text = prompt.important || !p.email_enabled;
+        if !may_text || !p.sms_enabled {
             continue;
         }
         if phones.contains_key(&p.user_id) {
