@@ -23,6 +23,7 @@ use crate::quota::Permit;
 
 /// What became of one prompt's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // `Texted::AlreadyTexted` reads as meant at the call sites.
 pub(crate) enum Texted {
     /// Texts are not configured: nothing done.
     Off,

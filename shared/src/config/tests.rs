@@ -40,11 +40,11 @@ fn everything_on() -> HashMap<String, String> {
         ("AFTERCARE_SMTP_HOST", "smtp.example.test"),
         (
             "AFTERCARE_SMS_ACCOUNT_SID",
-            "AC0123456789abcdef0123456789abcdef",
+            "AC5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b",
         ),
         (
             "AFTERCARE_SMS_AUTH_TOKEN",
-            "0123456789abcdef0123456789abcdef",
+            "sms-token-7c3b2d4e6f8a0b1c2d3e4f",
         ),
         ("AFTERCARE_SMS_FROM", "+15017122661"),
     ])

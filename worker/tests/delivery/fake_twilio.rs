@@ -19,10 +19,10 @@ use serde_json::json;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_SID: &str = "AC5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b";
 pub const TWILIO_TOKEN: &str = "twilio-test-auth-token-5e1f9a7c";
 pub const TWILIO_FROM: &str = "+15017122661";
-pub const TWILIO_SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+pub const TWILIO_SERVICE: &str = "MG5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b";
 
 /// Words no text may carry (the prompt's subject must never reach a lock screen).
 pub const HEALTH_WORDS: &[&str] = &[
@@ -292,7 +292,7 @@ pub fn sign(auth_token: &str, url: &str, params: &[(String, String)]) -> String 
 }
 
 /// `application/x-www-form-urlencoded` decoded (`+` is a space, `%XX` a byte).
-fn parse_form(body: &str) -> Vec<(String, String)> {
+pub fn parse_form(body: &str) -> Vec<(String, String)> {
     body.split('&')
         .filter(|kv| !kv.is_empty())
         .map(|kv| {

@@ -340,3 +340,55 @@ both_backends! {
         assert_eq!(by_worker.len(), 2, "{by_worker:?}");
     }
 }
+
+/// The fake signs its status callbacks as Twilio does (checked against the example of Twilio's
+/// "Webhooks security" page), so the API's signature check can be tested against it.
+#[tokio::test]
+async fn the_fakes_status_callbacks_are_signed_as_twilio_signs_them() {
+    use crate::fake_twilio::{TWILIO_TOKEN, parse_form, sign};
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let example: Vec<(String, String)> = [
+        ("CallSid", "CA1234567890ABCDE"),
+        ("Caller", "+12349013030"),
+        ("Digits", "1234"),
+        ("From", "+12349013030"),
+        ("To", "+18005551212"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(
+        sign(
+            "12345",
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+            &example
+        ),
+        "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    );
+
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let sms = FakeTwilio::start().await;
+    let url = format!("{}/v1/webhooks/sms/status", receiver.uri());
+    let answer = sms.post_status(&url, "SM0001", "delivered").await;
+    assert_eq!(answer.status(), 204);
+    let got = &receiver.received_requests().await.unwrap()[0];
+    let form = parse_form(&String::from_utf8_lossy(&got.body));
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(
+        (field("MessageSid"), field("MessageStatus")),
+        (Some("SM0001"), Some("delivered"))
+    );
+    let signature = got
+        .headers
+        .get("x-twilio-signature")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(signature, sign(TWILIO_TOKEN, &url, &form));
+}

@@ -3,7 +3,7 @@
 use super::vars;
 use crate::config::{Config, SmsSender};
 
-const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const SID: &str = "AC5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b";
 const TOKEN: &str = "token-5e1f9a7c3b2d4e6f8a0b1c2d3e4f";
 
 fn with(extra: &[(&str, &str)]) -> Result<Config, crate::config::ConfigError> {
@@ -29,7 +29,7 @@ fn texts_are_off_without_settings_and_on_with_all_of_them() {
     let c = with(&[
         (
             "AFTERCARE_SMS_MESSAGING_SERVICE_SID",
-            "MG0123456789abcdef0123456789abcdef",
+            "MG5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b",
         ),
         ("AFTERCARE_SMS_RATE_PER_SEC", "30"),
         ("AFTERCARE_SMS_BASE_URL", "https://sms.example.test/api/"),
@@ -38,7 +38,7 @@ fn texts_are_off_without_settings_and_on_with_all_of_them() {
     let sms = c.sms.unwrap();
     assert_eq!(
         sms.sender,
-        SmsSender::MessagingService("MG0123456789abcdef0123456789abcdef".into())
+        SmsSender::MessagingService("MG5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b".into())
     );
     assert_eq!(
         (sms.rate_per_sec, sms.base_url.as_str()),
@@ -48,7 +48,8 @@ fn texts_are_off_without_settings_and_on_with_all_of_them() {
 
 #[test]
 fn a_partial_or_wrong_set_stops_start_up_naming_the_setting() {
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
         (
             &[("AFTERCARE_SMS_ACCOUNT_SID", SID)],
             "AFTERCARE_SMS_ACCOUNT_SID",
