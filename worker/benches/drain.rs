@@ -443,6 +443,7 @@ fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
                     worker_id: "raw".into(),
                     attempted_at: t,
                 }],
+                follow_up: None,
             })
             .collect();
         deliveries::resolve_group(conn, "raw", &outcomes, now()).unwrap();

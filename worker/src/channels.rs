@@ -2,26 +2,35 @@
 //! `shared::care::delivery::Recipient`): push to every active device of the patient
 //! through the service its token belongs to (`devices.provider`: FCM, APNs on the device's
 //! production or sandbox host, or Web Push to a browser's subscription), email when the patient
-//! chose email or no push can reach them.
-//! Returns what happened; the caller records it.
+//! chose email or no push can reach them, a text (SMS) when neither can; an important prompt
+//! climbs the delivery ladder instead ([`rungs`]). Returns what happened; the caller records
+//! it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use shared::care::delivery::{self, Device, Recipient, new_id};
-use shared::care::outbox::{Attempt, Prompt, Resolution, backoff};
+use chrono::NaiveDateTime;
+use shared::care::delivery::{self, Device, Recipient};
+use shared::care::outbox::{Attempt, NextRung, Prompt, Resolution};
 use shared::config::Config;
-use shared::domain::{ApnsEnvironment, DeliveryChannel, DeliveryOutcome, DeviceId, PushProvider};
+use shared::domain::{ApnsEnvironment, DeliveryChannel, LockScreenPreview, PushProvider};
+use shared::domain::{QuietHours, TimeZone};
 use shared::mail::MailError;
 use shared::push::apns::ApnsClient;
 use shared::push::fcm::FcmClient;
 use shared::push::webpush::{Subscription, WebPushClient};
 use shared::push::{PushMessage, PushOutcome, PushSetupError, visible_text};
+use shared::sms::SmsTarget;
 use shared::time::now;
+use tokio::sync::watch;
 
 use crate::Worker;
 use crate::quota::Gate;
 use crate::sms::Texted;
+
+pub(crate) mod fold;
+pub(crate) mod rungs;
+
+use fold::Fold;
 
 /// How long a provider keeps trying to reach an offline phone: a care reminder is stale after.
 const PUSH_TTL_SECS: u64 = 12 * 3600;
@@ -63,164 +72,241 @@ impl Push {
     }
 }
 
-/// The result of sending one prompt: how to resolve it and what to log.
+/// The result of sending one prompt: how to resolve it, what to log, and for an important
+/// prompt sent with a later rung of the ladder available, its follow-up.
 pub struct Delivery {
     pub resolution: Resolution,
     pub attempts: Vec<Attempt>,
+    pub follow_up: Option<NextRung>,
 }
 
-/// Sends `prompt` on every channel that applies and folds the answers into one resolution:
-/// any delivery → sent; otherwise a retryable failure → retry (or dead letter at the attempt
-/// limit); otherwise failed. A text (SMS) only when neither push nor email could be tried
-/// ([`crate::sms`], which records its own attempt), sent by `deadline` or not at all.
+impl Delivery {
+    fn unsent(resolution: Resolution) -> Self {
+        Self {
+            resolution,
+            attempts: Vec::new(),
+            follow_up: None,
+        }
+    }
+}
+
+/// Everything a prompt's recipient can be reached by (`Recipient::Send`).
+pub(crate) struct Reach {
+    pub email: String,
+    pub preview: LockScreenPreview,
+    pub push_enabled: bool,
+    pub email_enabled: bool,
+    pub devices: Vec<Device>,
+    pub sms: Option<SmsTarget>,
+    pub quiet: Option<QuietHours>,
+    pub timezone: TimeZone,
+}
+
+impl Reach {
+    /// The recipient's channels, or the resolution of a prompt not to be sent.
+    pub(crate) fn of(to: Recipient) -> Result<Self, Resolution> {
+        match to {
+            Recipient::Skip(reason) => Err(Resolution::Cancelled {
+                reason: reason.to_owned(),
+            }),
+            Recipient::Seen => Err(Resolution::Acknowledged),
+            Recipient::Send {
+                email,
+                preview,
+                push_enabled,
+                email_enabled,
+                devices,
+                sms,
+                quiet,
+                timezone,
+            } => Ok(Self {
+                email,
+                preview,
+                push_enabled,
+                email_enabled,
+                devices,
+                sms,
+                quiet,
+                timezone,
+            }),
+        }
+    }
+}
+
+/// Sends `prompt` and folds the answers into one resolution: any delivery → sent; otherwise a
+/// retryable failure → retry (or dead letter at the attempt limit); otherwise failed.
+///
+/// An important prompt climbs the ladder ([`rungs`]): the first available rung of push, SMS,
+/// email, falling through at once past a rung that fails for good. Any other prompt goes by
+/// push to every device, by email when push cannot reach the patient or failed for good (or at
+/// once when it is urgent and push must wait for a retry), and by text (SMS) only when the
+/// patient has neither a reachable device nor email on. A text ([`crate::sms`], which records
+/// its own attempt) goes by `deadline` or not at all.
 pub async fn send(
     w: &Worker,
     prompt: &Prompt,
     to: Recipient,
-    deadline: chrono::NaiveDateTime,
-    stop: &tokio::sync::watch::Receiver<bool>,
+    deadline: NaiveDateTime,
+    stop: &watch::Receiver<bool>,
 ) -> Delivery {
-    let (email, preview, push_enabled, email_enabled, devices) = match to {
-        Recipient::Skip(reason) => {
-            return Delivery {
-                resolution: Resolution::Cancelled {
-                    reason: reason.to_owned(),
-                },
-                attempts: Vec::new(),
-            };
-        }
-        Recipient::Seen => {
-            return Delivery {
-                resolution: Resolution::Acknowledged,
-                attempts: Vec::new(),
-            };
-        }
-        Recipient::Send {
-            email,
-            preview,
-            push_enabled,
-            email_enabled,
-            devices,
-        } => (email, preview, push_enabled, email_enabled, devices),
+    let reach = match Reach::of(to) {
+        Ok(reach) => reach,
+        Err(resolution) => return Delivery::unsent(resolution),
     };
-    let locale = prompt.locale;
-    let mut fold = Fold::default();
-
-    if push_enabled {
-        let visible = visible_text(preview, locale, &prompt.title, &prompt.body);
-        for device in devices.iter().filter(|d| w.push.reaches(d.provider)) {
-            let msg = PushMessage {
-                device_token: device.token.clone(),
-                visible: visible.clone(),
-                prompt_id: prompt.id.to_string(),
-                kind: prompt.kind.as_str().to_owned(),
-                idempotency_key: prompt.idempotency_key.clone(),
-                ttl_secs: PUSH_TTL_SECS,
-            };
-            let (channel, outcome) = match (device.provider, &w.push.fcm, &w.push.apns) {
-                (PushProvider::Fcm, Some(fcm), _) => {
-                    let outcome = w.timed("fcm", fcm.send(&msg)).await;
-                    if let (
-                        PushOutcome::Retry {
-                            status: Some(429),
-                            after,
-                            ..
-                        },
-                        Some(gate),
-                    ) = (&outcome, &w.push.fcm_quota)
-                    {
-                        gate.throttled(w, *after).await;
-                    }
-                    (DeliveryChannel::Fcm, outcome)
-                }
-                (PushProvider::Apns, _, Some(apns)) => {
-                    // Rows from before providers were recorded are APNs production tokens.
-                    let env = device
-                        .apns_environment
-                        .unwrap_or(ApnsEnvironment::Production);
-                    (
-                        DeliveryChannel::Apns,
-                        w.timed("apns", apns.send(&msg, env)).await,
-                    )
-                }
-                (PushProvider::WebPush, _, _) => {
-                    let (Some(webpush), Some(p256dh), Some(auth)) = (
-                        &w.push.webpush,
-                        device.webpush_p256dh.as_deref(),
-                        device.webpush_auth.as_deref(),
-                    ) else {
-                        continue;
-                    };
-                    let to = Subscription {
-                        endpoint: &device.token,
-                        p256dh,
-                        auth,
-                    };
-                    let sent = webpush.send(&msg, to, prompt.urgent);
-                    (DeliveryChannel::WebPush, w.timed("webpush", sent).await)
-                }
-                _ => continue,
-            };
-            match &outcome {
-                PushOutcome::InvalidToken { reason, .. } => deactivate(w, device, reason).await,
-                PushOutcome::Misconfigured { status, reason } => {
-                    misconfigured(w, channel, *status, reason);
-                }
-                _ => {}
-            }
-            fold.push(w, prompt, Some(&device.id), channel, outcome);
-        }
+    if prompt.important {
+        return rungs::first_send(w, prompt, &reach, deadline, stop).await;
     }
-
+    let mut fold = Fold::default();
+    if reach.push_enabled {
+        push_all(w, prompt, &reach, &mut fold).await;
+    }
     // Email when nothing reached the patient by push and nothing is waiting for a retry:
     // the patient chose email, has no (live) device, or push failed for good. An urgent prompt
     // ("your clinic has been told") does not wait out a push retry's backoff (up to an hour
     // for an unreachable push service): the email goes now and resolves it.
-    if fold.sent.is_none() && (fold.retry.is_none() || prompt.urgent) && email_enabled {
-        let mail = shared::mail::prompt::prompt_email(
-            &email,
-            preview,
-            locale,
-            &prompt.title,
-            &prompt.body,
-            &prompt.idempotency_key,
-        );
-        let channel = if w.mailer.is_smtp() {
-            DeliveryChannel::Email
-        } else {
-            DeliveryChannel::Log
-        };
-        let outcome = match w.timed(channel.as_str(), w.mailer.send(&mail)).await {
-            Ok(()) => PushOutcome::Sent { provider_id: None },
-            Err(MailError::Transient(e) | MailError::Setup(e)) => PushOutcome::Retry {
-                status: None,
-                after: None,
-                reason: one_line(&e),
-            },
-            Err(e) => PushOutcome::Failed {
-                status: None,
-                reason: one_line(&e.to_string()),
-            },
-        };
-        fold.push(w, prompt, None, channel, outcome);
+    if fold.sent.is_none() && (fold.retry.is_none() || prompt.urgent) && reach.email_enabled {
+        email(w, prompt, &reach, &mut fold).await;
     }
-    if fold.attempts.is_empty() && !email_enabled {
-        match crate::sms::text_unreachable(w, prompt, deadline, stop).await {
-            Texted::Done(outcome) => {
-                fold.texts += 1;
-                fold.note(DeliveryChannel::Sms, outcome);
-            }
-            Texted::AlreadyTexted => fold.sent = Some(DeliveryChannel::Sms),
-            Texted::Unsent(resolution) => {
+    if fold.sent.is_none() && fold.retry.is_none() && !reach.email_enabled {
+        if let Some(to) = &reach.sms {
+            if let Some(held) = text(w, prompt, to, deadline, stop, &mut fold).await {
                 return Delivery {
-                    resolution,
-                    attempts: Vec::new(),
+                    resolution: held,
+                    attempts: fold.attempts,
+                    follow_up: None,
                 };
             }
-            Texted::Off => {}
         }
     }
-    fold.finish(w, prompt)
+    Delivery {
+        resolution: fold.resolution(w, prompt.attempts),
+        attempts: fold.attempts,
+        follow_up: None,
+    }
+}
+
+/// Push to every active device of the patient whose provider is configured.
+pub(crate) async fn push_all(w: &Worker, prompt: &Prompt, reach: &Reach, fold: &mut Fold) {
+    let visible = visible_text(reach.preview, prompt.locale, &prompt.title, &prompt.body);
+    for device in reach.devices.iter().filter(|d| w.push.reaches(d.provider)) {
+        let msg = PushMessage {
+            device_token: device.token.clone(),
+            visible: visible.clone(),
+            prompt_id: prompt.id.to_string(),
+            kind: prompt.kind.as_str().to_owned(),
+            idempotency_key: prompt.idempotency_key.clone(),
+            ttl_secs: PUSH_TTL_SECS,
+        };
+        let (channel, outcome) = match (device.provider, &w.push.fcm, &w.push.apns) {
+            (PushProvider::Fcm, Some(fcm), _) => {
+                let outcome = w.timed("fcm", fcm.send(&msg)).await;
+                if let (
+                    PushOutcome::Retry {
+                        status: Some(429),
+                        after,
+                        ..
+                    },
+                    Some(gate),
+                ) = (&outcome, &w.push.fcm_quota)
+                {
+                    gate.throttled(w, *after).await;
+                }
+                (DeliveryChannel::Fcm, outcome)
+            }
+            (PushProvider::Apns, _, Some(apns)) => {
+                // Rows from before providers were recorded are APNs production tokens.
+                let env = device
+                    .apns_environment
+                    .unwrap_or(ApnsEnvironment::Production);
+                (
+                    DeliveryChannel::Apns,
+                    w.timed("apns", apns.send(&msg, env)).await,
+                )
+            }
+            (PushProvider::WebPush, _, _) => {
+                let (Some(webpush), Some(p256dh), Some(auth)) = (
+                    &w.push.webpush,
+                    device.webpush_p256dh.as_deref(),
+                    device.webpush_auth.as_deref(),
+                ) else {
+                    continue;
+                };
+                let to = Subscription {
+                    endpoint: &device.token,
+                    p256dh,
+                    auth,
+                };
+                let sent = webpush.send(&msg, to, prompt.urgent);
+                (DeliveryChannel::WebPush, w.timed("webpush", sent).await)
+            }
+            _ => continue,
+        };
+        match &outcome {
+            PushOutcome::InvalidToken { reason, .. } => deactivate(w, device, reason).await,
+            PushOutcome::Misconfigured { status, reason } => {
+                misconfigured(w, channel, *status, reason);
+            }
+            _ => {}
+        }
+        fold.push(w, prompt, Some(&device.id), channel, outcome);
+    }
+}
+
+/// The private email (no prompt text), or the log when SMTP is not configured.
+pub(crate) async fn email(w: &Worker, prompt: &Prompt, reach: &Reach, fold: &mut Fold) {
+    let mail = shared::mail::prompt::prompt_email(
+        &reach.email,
+        reach.preview,
+        prompt.locale,
+        &prompt.title,
+        &prompt.body,
+        &prompt.idempotency_key,
+    );
+    let channel = if w.mailer.is_smtp() {
+        DeliveryChannel::Email
+    } else {
+        DeliveryChannel::Log
+    };
+    let outcome = match w.timed(channel.as_str(), w.mailer.send(&mail)).await {
+        Ok(()) => PushOutcome::Sent { provider_id: None },
+        Err(MailError::Transient(e) | MailError::Setup(e)) => PushOutcome::Retry {
+            status: None,
+            after: None,
+            reason: one_line(&e),
+        },
+        Err(e) => PushOutcome::Failed {
+            status: None,
+            reason: one_line(&e.to_string()),
+        },
+    };
+    fold.push(w, prompt, None, channel, outcome);
+}
+
+/// The prompt's text ([`crate::sms`], which records its attempt: none is added here). `Some`
+/// with the prompt's resolution when nothing was sent and the prompt must wait (no permit of
+/// the sender's rate before `deadline`, stopping, the database did not answer).
+pub(crate) async fn text(
+    w: &Worker,
+    prompt: &Prompt,
+    to: &SmsTarget,
+    deadline: NaiveDateTime,
+    stop: &watch::Receiver<bool>,
+    fold: &mut Fold,
+) -> Option<Resolution> {
+    match crate::sms::text_prompt(w, prompt, to, deadline, stop).await {
+        Texted::Done(outcome) => {
+            fold.texts += 1;
+            fold.note(DeliveryChannel::Sms, outcome);
+            None
+        }
+        // Texted before (by a worker that died before recording the prompt): it went.
+        Texted::AlreadyTexted => {
+            fold.sent.get_or_insert(DeliveryChannel::Sms);
+            None
+        }
+        Texted::Unsent(held) => Some(held),
+        Texted::Off => None,
+    }
 }
 
 async fn deactivate(w: &Worker, device: &Device, reason: &str) {
@@ -261,123 +347,4 @@ pub(crate) fn one_line(s: &str) -> String {
         .chars()
         .take(300)
         .collect()
-}
-
-#[derive(Default)]
-struct Fold {
-    attempts: Vec<Attempt>,
-    sent: Option<DeliveryChannel>,
-    retry: Option<(Option<Duration>, String)>,
-    failed: Option<String>,
-    /// A provider refused our settings (the operator's): retried while email cannot stand in.
-    setup: Option<String>,
-    /// Texts sent or refused (their attempts recorded by `crate::sms`).
-    texts: usize,
-}
-
-impl Fold {
-    fn push(
-        &mut self,
-        w: &Worker,
-        prompt: &Prompt,
-        device_id: Option<&DeviceId>,
-        channel: DeliveryChannel,
-        outcome: PushOutcome,
-    ) {
-        let (label, status, error, provider_id) = self.note(channel, outcome);
-        w.metrics.delivery(channel.as_str(), label.as_str());
-        tracing::debug!(prompt_id = %prompt.id, channel = channel.as_str(), outcome = label.as_str(), status = ?status, "delivery attempt");
-        self.attempts.push(Attempt {
-            id: new_id(),
-            prompt_id: prompt.id.clone(),
-            device_id: device_id.cloned(),
-            channel,
-            outcome: label,
-            status_code: status.map(i32::from),
-            error,
-            provider_id,
-            worker_id: w.config.worker.worker_id.clone(),
-            attempted_at: now(),
-        });
-    }
-
-    /// Folds one answer into the prompt's resolution; returns what its attempt records.
-    fn note(
-        &mut self,
-        channel: DeliveryChannel,
-        outcome: PushOutcome,
-    ) -> (DeliveryOutcome, Option<u16>, Option<String>, Option<String>) {
-        match outcome {
-            PushOutcome::Sent { provider_id } => {
-                self.sent.get_or_insert(channel);
-                (DeliveryOutcome::Sent, None, None, provider_id)
-            }
-            PushOutcome::InvalidToken { status, reason } => (
-                DeliveryOutcome::InvalidToken,
-                Some(status),
-                Some(reason),
-                None,
-            ),
-            PushOutcome::Retry {
-                status,
-                after,
-                reason,
-            } => {
-                let longest = match (self.retry.as_ref().and_then(|r| r.0), after) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                };
-                self.retry = Some((longest, reason.clone()));
-                (DeliveryOutcome::Retry, status, Some(reason), None)
-            }
-            PushOutcome::Failed { status, reason } => {
-                self.failed = Some(reason.clone());
-                (DeliveryOutcome::Failed, status, Some(reason), None)
-            }
-            PushOutcome::Misconfigured { status, reason } => {
-                self.setup = Some(reason.clone());
-                (DeliveryOutcome::Failed, status, Some(reason), None)
-            }
-        }
-    }
-
-    fn finish(self, w: &Worker, prompt: &Prompt) -> Delivery {
-        // Push refused for our settings and no email stood in: wait for the operator's fix as
-        // for a busy provider.
-        let retry = self.retry.or_else(|| {
-            self.setup
-                .map(|reason| (None, format!("push settings refused: {reason}")))
-        });
-        let resolution = if let Some(channel) = self.sent {
-            Resolution::Sent { channel }
-        } else if let Some((after, reason)) = retry {
-            let attempt = prompt.attempts + 1;
-            if attempt >= w.config.worker.max_attempts {
-                Resolution::Failed {
-                    error: format!("gave up after {attempt} attempts: {reason}"),
-                }
-            } else {
-                let after = after.and_then(|d| chrono::Duration::from_std(d).ok());
-                Resolution::Retry {
-                    at: now() + backoff(attempt, after),
-                    error: reason,
-                }
-            }
-        } else if let Some(reason) = self.failed {
-            Resolution::Failed { error: reason }
-        } else if self.attempts.is_empty() && self.texts == 0 {
-            Resolution::Failed {
-                error: "no_reachable_channel".to_owned(),
-            }
-        } else {
-            // Only dead tokens, and email not allowed.
-            Resolution::Failed {
-                error: "no_valid_device".to_owned(),
-            }
-        };
-        Delivery {
-            resolution,
-            attempts: self.attempts,
-        }
-    }
 }

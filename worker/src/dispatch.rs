@@ -154,6 +154,7 @@ async fn send_one(
         prompt_id,
         resolution,
         attempts: Vec::new(),
+        follow_up: None,
     };
     // Stopping, or too little lease left to finish a send before another worker may take the
     // prompt (it waited for a slot): hand it back unsent rather than risk two live sends.
@@ -192,6 +193,7 @@ async fn send_one(
         prompt_id: prompt.id,
         resolution: delivery.resolution,
         attempts: delivery.attempts,
+        follow_up: delivery.follow_up,
     }
 }
 

@@ -1,13 +1,16 @@
-//! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts and urgent clinic
-//! alerts, claimed through the database), send them by FCM, APNs or email, and record the
-//! outcome; and the clinics' daily digest. Any number of workers may run against one
+//! The delivery worker: jobs that drain the outbox ([`outbox`]: due prompts, urgent clinic
+//! alerts and the delivery ladder's follow-ups ([`ladder`]), claimed through the database), send
+//! them by FCM, APNs, Web Push, SMS or email, and record the outcome; and the clinics' daily
+//! digest. Any number of workers may run against one
 //! PostgreSQL. The worker reaches the database only through `shared::care` (`outbox`,
 //! `delivery`).
 //!
 //! The dispatch and clinic-alert jobs run on `AFTERCARE_DISPATCH_CRON`, and also: at once when
 //! PostgreSQL notifies that something became due ([`listener`]; PostgreSQL only, unless
 //! `AFTERCARE_WORKER_LISTEN=off`), when the earliest waiting prompt or alert becomes due (asked
-//! after every drain, on both backends), and once at start.
+//! after every drain, on both backends), and once at start. The follow-ups' job runs on the
+//! same schedule and when its earliest follow-up becomes due (no notification: they fall due at
+//! the end of acknowledgement windows of minutes to hours).
 
 pub mod alerts;
 pub mod channels;
@@ -15,6 +18,7 @@ pub mod cli;
 pub mod dispatch;
 pub mod http;
 pub mod jobs;
+pub mod ladder;
 pub mod listener;
 pub mod outbox;
 pub mod quota;
@@ -176,6 +180,19 @@ impl Worker {
                 },
             )
             .woken_by(self.wakes.clinic_alerts.clone()),
+            // The delivery ladder's follow-ups: due at the end of an acknowledgement window
+            // (minutes to hours after their prompt), so the tick and their due time suffice.
+            self.job(
+                "follow_ups",
+                w.dispatch_cron.clone(),
+                &shutdown,
+                |me, stop| {
+                    Box::pin(async move {
+                        ladder::drain(&me, &stop).await?;
+                        ladder::next_due(&me).await
+                    })
+                },
+            ),
             self.job(
                 "lease_recovery",
                 w.recovery_cron.clone(),
@@ -184,7 +201,8 @@ impl Worker {
                     Box::pin(async move {
                         let alerts = alerts::recover_leases(&me).await;
                         let prompts = dispatch::recover_leases(&me).await;
-                        alerts.and(prompts).map(|_| None)
+                        let follow_ups = ladder::recover_leases(&me).await;
+                        alerts.and(prompts).and(follow_ups).map(|_| None)
                     })
                 },
             ),

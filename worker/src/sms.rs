@@ -144,26 +144,3 @@ pub(crate) async fn text_prompt(
     );
     Texted::Done(outcome)
 }
-
-/// Texts an ordinary prompt to a patient no push or email can reach, reading where to
-/// (`shared::care::sms_sends::target`: switch on, consent in force, valid number) first.
-/// `Off` when the patient cannot be texted. Until the delivery ladder carries the target in the
-/// recipient read, this is how `crate::channels` reaches SMS.
-pub(crate) async fn text_unreachable(
-    w: &Worker,
-    prompt: &Prompt,
-    deadline: NaiveDateTime,
-    stop: &watch::Receiver<bool>,
-) -> Texted {
-    if w.sms.is_none() {
-        return Texted::Off;
-    }
-    match sms_sends::target(&w.db, &prompt.patient_id).await {
-        Ok(Some(to)) => text_prompt(w, prompt, &to, deadline, stop).await,
-        Ok(None) => Texted::Off,
-        Err(e) => {
-            tracing::warn!(prompt_id = %prompt.id, error = %e, "cannot read the text's recipient; prompt handed back unsent");
-            Texted::Unsent(Resolution::Release)
-        }
-    }
-}

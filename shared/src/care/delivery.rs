@@ -12,12 +12,15 @@ use chrono::NaiveDateTime;
 
 use super::Db;
 use crate::db::patients::PatientProfile;
+use crate::db::patients::Preferences;
 use crate::db::prompts::Prompt;
 use crate::db::users::User;
 use crate::db::{DbConn, console_sessions, deliveries, devices, escalations, jobs, patients};
-use crate::db::{quotas, users};
-use crate::domain::{DeviceId, LockScreenPreview, PatientId, PushProvider, UserId, UserStatus};
+use crate::db::{clinics, quotas, sms, users};
+use crate::domain::{ClinicId, DeviceId, E164, LockScreenPreview, PatientId, PushProvider};
+use crate::domain::{QuietHours, TimeZone, UserId, UserStatus};
 use crate::error::Result;
+use crate::sms::SmsTarget;
 
 pub use crate::db::devices::Device;
 pub use crate::db::escalations::Digest;
@@ -38,6 +41,15 @@ pub enum Recipient {
         push_enabled: bool,
         email_enabled: bool,
         devices: Vec<Device>,
+        /// The patient's number and clinic for a text, when one may be sent: texts on
+        /// (`sms_enabled`), a granted consent in force (`sms_consents`), a valid E.164 phone.
+        /// Read only for a prompt that may need it (an important one, or one whose patient has
+        /// email off): `None` otherwise.
+        sms: Option<SmsTarget>,
+        /// The patient's quiet hours and zone now (a follow-up up the ladder waits for their
+        /// end unless the prompt is urgent).
+        quiet: Option<QuietHours>,
+        timezone: TimeZone,
     },
 }
 
@@ -56,9 +68,10 @@ impl Recipient {
 }
 
 /// Who each prompt of a read window goes to, in the window's order: three queries for the
-/// whole window (users, profiles, active devices), not three per prompt. Applies the skip rules:
-/// acknowledged in the app before it was sent, discharged or erased patients, disabled
-/// accounts, both channels off.
+/// whole window (users, profiles, active devices), not three per prompt, and two more (consents
+/// in force, clinic names) only for a window holding a prompt that may be texted (see
+/// [`Recipient::Send`]'s `sms`). Applies the skip rules: acknowledged in the app before it was
+/// sent, discharged or erased patients, disabled accounts, every channel off.
 pub(crate) fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> Result<Vec<Recipient>> {
     let mut patient_ids: Vec<&PatientId> = batch.iter().map(|p| &p.patient_id).collect();
     patient_ids.sort();
@@ -82,6 +95,7 @@ pub(crate) fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> Result<Vec<Reci
     for d in devices::active_for_patients(conn, &wants_push)? {
         devices.entry(d.patient_id.clone()).or_default().push(d);
     }
+    let texts = sms_targets(conn, batch, &profiles)?;
     Ok(batch
         .iter()
         .map(|prompt| {
@@ -90,7 +104,61 @@ pub(crate) fn recipients(conn: &mut DbConn, batch: &[Prompt]) -> Result<Vec<Reci
             }
             let user = users.get(&prompt.patient_id.as_user());
             let profile = profiles.get(&prompt.patient_id);
-            recipient(user, profile, devices.get(&prompt.patient_id))
+            let sms = texts.get(&prompt.patient_id).cloned();
+            recipient(user, profile, devices.get(&prompt.patient_id), sms)
+        })
+        .collect())
+}
+
+/// Where each patient of `batch` who may be texted for one of its prompts can be texted: an
+/// important prompt (the ladder's SMS rung), or an ordinary one whose patient has email off
+/// (SMS stands in when no device reaches them). No query when no such patient has texts on and
+/// a valid number, as for every ordinary prompt of a patient with email on.
+fn sms_targets(
+    conn: &mut DbConn,
+    batch: &[Prompt],
+    profiles: &HashMap<PatientId, PatientProfile>,
+) -> Result<HashMap<PatientId, SmsTarget>> {
+    let mut phones: HashMap<&PatientId, (E164, &ClinicId)> = HashMap::new();
+    for prompt in batch {
+        let Some(p) = profiles.get(&prompt.patient_id) else {
+            continue;
+        };
+        let may_text = prompt.important || !p.email_enabled;
+        if !may_text || !p.sms_enabled {
+            continue;
+        }
+        if phones.contains_key(&p.user_id) {
+            continue;
+        }
+        if let Some(phone) = p.phone.as_deref().and_then(|n| E164::parse(n).ok()) {
+            phones.insert(&p.user_id, (phone, &p.clinic_id));
+        }
+    }
+    if phones.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let asked: Vec<&PatientId> = phones.keys().copied().collect();
+    let consents = sms::consents_in_force(conn, &asked)?;
+    phones.retain(|p, _| consents.get(*p).copied().unwrap_or(false));
+    if phones.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut clinic_ids: Vec<&ClinicId> = phones.values().map(|(_, c)| *c).collect();
+    clinic_ids.sort();
+    clinic_ids.dedup();
+    let names = clinics::names(conn, &clinic_ids)?;
+    Ok(phones
+        .into_iter()
+        .filter_map(|(patient, (phone, clinic))| {
+            let clinic_name = names.get(clinic)?.clone();
+            Some((
+                patient.clone(),
+                SmsTarget {
+                    phone: phone.as_str().to_owned(),
+                    clinic_name,
+                },
+            ))
         })
         .collect())
 }
@@ -99,6 +167,7 @@ fn recipient(
     user: Option<&User>,
     profile: Option<&PatientProfile>,
     devices: Option<&Vec<Device>>,
+    sms: Option<SmsTarget>,
 ) -> Recipient {
     let (Some(user), Some(profile)) = (user, profile) else {
         return Recipient::Skip("patient_missing");
@@ -113,9 +182,11 @@ fn recipient(
     if profile.discharged_at.is_some() {
         return Recipient::Skip("patient_discharged");
     }
-    if !profile.push_enabled && !profile.email_enabled {
+    if !profile.push_enabled && !profile.email_enabled && sms.is_none() {
         return Recipient::Skip("channels_off");
     }
+    // Quiet hours that do not parse are a corrupt row: the ladder then waits for none.
+    let quiet = Preferences::of(profile).ok().and_then(|p| p.quiet);
     Recipient::Send {
         email: user.email.clone(),
         preview: profile.lock_screen_preview,
@@ -125,6 +196,9 @@ fn recipient(
             Some(d) if profile.push_enabled => d.clone(),
             _ => Vec::new(),
         },
+        sms,
+        quiet,
+        timezone: profile.timezone,
     }
 }
 

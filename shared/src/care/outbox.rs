@@ -1,8 +1,9 @@
 //! The outbox as the delivery worker drives it: one lease discipline for every kind of message
-//! (prompts, clinic alerts; next Web Push, SMS and a delivery ladder), reached through a
-//! [`Queue`]. A drain claims ids ([`lease_due`]), reads them a window at a time with what
-//! sending them needs ([`prompt_window`], [`alert_window`]), sends, and records the outcomes in
-//! groups ([`record_prompts`], [`record_alerts`]), each guarded by its lease owner; claims it
+//! (prompts, clinic alerts, the delivery ladder's follow-ups), reached through a [`Queue`]. A
+//! drain claims ids ([`lease_due`]), reads them a window at a time with what sending them needs
+//! ([`prompt_window`], [`alert_window`], [`follow_up_window`]), sends, and records the outcomes
+//! in groups ([`record_prompts`], [`record_alerts`], [`record_follow_ups`]), each guarded by
+//! its lease owner; claims it
 //! will not reach go back at once ([`release`]), a dead worker's come back when their lease ends
 //! ([`recover_expired`]), and [`next_available_at`] says when to look again. README.md
 //! ("What runs where", delivery) tells the guarantees: at-least-once with one recorded history.
@@ -20,13 +21,14 @@ use chrono::NaiveDateTime;
 
 use super::Db;
 use super::delivery::{self, Recipient};
-use crate::db::{alerts, deliveries, outbox, prompts};
-use crate::domain::{ClinicAlertId, ClinicId, PromptId};
+use crate::db::{alerts, deliveries, follow_ups, outbox, prompts};
+use crate::domain::{ClinicAlertId, ClinicId, FollowUpId, PromptId};
 use crate::error::Result;
 
 pub use crate::db::alerts::{AlertOutcome, ClinicAlert, Recipients, after_failure};
 pub use crate::db::deliveries::{Attempt, Outcome, Resolution, backoff};
-pub use crate::db::outbox::{CLINIC_ALERTS, PROMPTS, Queue};
+pub use crate::db::follow_ups::{EMAIL, FollowUp, NextRung, PUSH, SMS, Step};
+pub use crate::db::outbox::{CLINIC_ALERTS, FOLLOW_UPS, PROMPTS, Queue};
 pub use crate::db::prompts::Prompt;
 
 /// Leases up to `limit` claimable rows of `q` to `worker` until `lease_until`, earliest first,
@@ -70,7 +72,8 @@ pub async fn next_available_at(db: &Db, q: Queue) -> Result<Option<NaiveDateTime
 
 /// The prompts among `ids` that `worker` still holds, in claim order, and who each goes to
 /// (`super::delivery::Recipient`, the skip rules applied): four queries in one trip, whatever
-/// the window's size.
+/// the window's size (six when the window holds a prompt that may be texted: an important one,
+/// or one whose patient has email off, with texts on and a valid number).
 pub async fn prompt_window(
     db: &Db,
     worker: &str,
@@ -138,5 +141,41 @@ pub async fn record_alerts(
 ) -> Result<Vec<bool>> {
     let worker = worker.to_owned();
     db.run(move |c| alerts::resolve_group(c, &worker, &group, now))
+        .await
+}
+
+/// The delivery ladder's follow-ups among `ids` that `worker` still holds, in claim order, each
+/// with its prompt and who it goes to (the skip rules applied; an acknowledged prompt is
+/// [`Recipient::Seen`]): four queries in one trip (six when the window holds a patient who
+/// may be texted), whatever the window's size.
+pub async fn follow_up_window(
+    db: &Db,
+    worker: &str,
+    ids: Vec<FollowUpId>,
+) -> Result<Vec<(FollowUp, Prompt, Recipient)>> {
+    let worker = worker.to_owned();
+    db.run(move |c| {
+        let rows = follow_ups::leased(c, &worker, &ids)?;
+        let prompts: Vec<Prompt> = rows.iter().map(|(_, p)| p.clone()).collect();
+        let recipients = delivery::recipients(c, &prompts)?;
+        Ok(rows
+            .into_iter()
+            .zip(recipients)
+            .map(|((f, p), r)| (f, p, r))
+            .collect())
+    })
+    .await
+}
+
+/// Records a group of ladder steps with their attempt logs in one transaction, each only if
+/// `worker` still holds its lease; says, in order, which were recorded.
+pub async fn record_follow_ups(
+    db: &Db,
+    worker: &str,
+    group: Arc<Vec<(FollowUpId, Step, Vec<Attempt>)>>,
+    now: NaiveDateTime,
+) -> Result<Vec<bool>> {
+    let worker = worker.to_owned();
+    db.run(move |c| follow_ups::resolve_group(c, &worker, &group, now))
         .await
 }

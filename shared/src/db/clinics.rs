@@ -42,3 +42,17 @@ pub fn find_by_name(conn: &mut DbConn, name: &str) -> Result<Option<Clinic>> {
         .first(conn)
         .optional()?)
 }
+
+/// The names of the clinics among `ids` (one query; unknown ids are absent): the first words of
+/// a text to their patients (`crate::care::delivery`).
+pub fn names(
+    conn: &mut DbConn,
+    ids: &[&ClinicId],
+) -> Result<std::collections::HashMap<ClinicId, String>> {
+    Ok(clinics::table
+        .filter(clinics::id.eq_any(ids.iter().map(|c| c.as_str())))
+        .select((clinics::id, clinics::name))
+        .load::<(ClinicId, String)>(conn)?
+        .into_iter()
+        .collect())
+}

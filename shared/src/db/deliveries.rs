@@ -12,6 +12,7 @@ use diesel::sql_types::Text;
 use rand::Rng;
 
 use super::DbConn;
+use super::follow_ups::{self, NextRung};
 use super::raw::{self, Param, Sql};
 use super::schema::{delivery_attempts, prompts};
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
@@ -64,6 +65,9 @@ pub struct Outcome {
     pub prompt_id: PromptId,
     pub resolution: Resolution,
     pub attempts: Vec<Attempt>,
+    /// An important prompt sent with a later rung of the ladder available: its follow-up,
+    /// written with a `Sent` resolution in the same transaction (`super::follow_ups`).
+    pub follow_up: Option<NextRung>,
 }
 
 /// Applies `resolution` to the prompt and appends `attempts`, in one transaction, if `worker`
@@ -121,6 +125,19 @@ pub fn resolve_group(
             .filter(|(_, owned)| **owned)
             .flat_map(|(o, _)| o.attempts.iter());
         insert_attempts(conn, kept)?;
+        // The ladder's next step for the important prompts among them: one statement for the
+        // group, and none at all for a group of ordinary prompts.
+        let next: Vec<(&PromptId, NextRung)> = outcomes
+            .iter()
+            .zip(&owned)
+            .filter_map(|(o, owned)| match (&o.resolution, o.follow_up, owned) {
+                (Resolution::Sent { .. }, Some(next), true) => Some((&o.prompt_id, next)),
+                _ => None,
+            })
+            .collect();
+        if !next.is_empty() {
+            follow_ups::insert_for(conn, &next, now)?;
+        }
         Ok(owned)
     })
 }
@@ -168,7 +185,8 @@ fn mark_sent(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-fn insert_attempts<'a>(
+/// Appends attempt rows, one multi-row statement per chunk (the ladder's steps too).
+pub(crate) fn insert_attempts<'a>(
     conn: &mut DbConn,
     attempts: impl Iterator<Item = &'a Attempt>,
 ) -> Result<()> {

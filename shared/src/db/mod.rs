@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod delivery_log;
 pub mod devices;
 pub mod escalations;
+pub mod follow_ups;
 pub mod gauges;
 pub mod invitations;
 pub mod jobs;

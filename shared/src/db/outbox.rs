@@ -10,8 +10,10 @@
 //! and guarded by `lease_owner` (set only while a row is `sending`; the prompts' writes name no
 //! status at all, since `status = 'sending'` would steer PostgreSQL onto the partial index of
 //! leased rows).
+//! The delivery ladder's outbox (`prompt_follow_ups`, [`FOLLOW_UPS`]) is a third such queue.
 //! The statements that scan spell out the literal statuses the partial indexes were built with
-//! (`prompts_pending`, `prompts_leased`, `clinic_alerts_pending`, `clinic_alerts_leased`): the
+//! (`prompts_pending`, `prompts_leased`, `clinic_alerts_pending`, `clinic_alerts_leased`,
+//! `prompt_follow_ups_pending`, `prompt_follow_ups_leased`): the
 //! planner uses a partial index only when it sees its literal.
 
 use chrono::NaiveDateTime;
@@ -22,7 +24,7 @@ use super::DbConn;
 use super::raw::{self, Param, Sql};
 use crate::error::Result;
 
-/// One outbox table: [`PROMPTS`] or [`CLINIC_ALERTS`]. Its fields are written into the SQL text,
+/// One outbox table: [`PROMPTS`], [`CLINIC_ALERTS`] or [`FOLLOW_UPS`]. Its fields are written into the SQL text,
 /// so they are private and only this module's constants exist: nothing from outside can name a
 /// table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,13 @@ pub const PROMPTS: Queue = Queue {
 /// The clinic-alert outbox.
 pub const CLINIC_ALERTS: Queue = Queue {
     table: "clinic_alerts",
+    pending: "pending",
+    updated_at: false,
+};
+
+/// The delivery ladder's outbox: important prompts' next channel (`super::follow_ups`).
+pub const FOLLOW_UPS: Queue = Queue {
+    table: "prompt_follow_ups",
     pending: "pending",
     updated_at: false,
 };

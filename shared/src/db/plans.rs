@@ -127,8 +127,8 @@ fn row_for(profile: &patients::PatientProfile, d: &PlannedPrompt, now: NaiveDate
         cancelled_at: None,
         created_at: now,
         updated_at: now,
-        important: false,
-        ack_window_secs: None,
+        important: d.important,
+        ack_window_secs: d.ack_window_secs,
     }
 }
 
@@ -138,6 +138,8 @@ fn update_row(conn: &mut DbConn, row: &Prompt, wanted: Prompt, now: NaiveDateTim
         && row.kind == wanted.kind
         && row.day == wanted.day
         && row.urgent == wanted.urgent
+        && row.important == wanted.important
+        && row.ack_window_secs == wanted.ack_window_secs
         && row.title == wanted.title
         && row.body == wanted.body
         && row.locale == wanted.locale
@@ -160,6 +162,8 @@ fn update_row(conn: &mut DbConn, row: &Prompt, wanted: Prompt, now: NaiveDateTim
         prompts_t::kind.eq(&wanted.kind),
         prompts_t::day.eq(wanted.day),
         prompts_t::urgent.eq(wanted.urgent),
+        prompts_t::important.eq(wanted.important),
+        prompts_t::ack_window_secs.eq(wanted.ack_window_secs),
         prompts_t::title.eq(&wanted.title),
         prompts_t::body.eq(&wanted.body),
         prompts_t::locale.eq(&wanted.locale),

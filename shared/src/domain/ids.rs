@@ -120,6 +120,8 @@ ids! {
     EscalationId,
     /// An urgent escalation's email round to the clinic's staff (`clinic_alerts.id`).
     ClinicAlertId,
+    /// An important prompt's next step up the delivery ladder (`prompt_follow_ups.id`).
+    FollowUpId,
     /// A login session (`sessions.id`).
     SessionId,
     /// A one-time invitation or password-reset code (`invitations.id`).

@@ -27,8 +27,8 @@ pub use delivery_failure::DeliveryFailure;
 pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
-    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, InvitationId, PatientId,
-    PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
+    BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, FollowUpId,
+    InvitationId, PatientId, PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
 };
 pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,

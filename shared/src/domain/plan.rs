@@ -16,6 +16,10 @@ pub struct PlannedPrompt {
     /// without a treatment, the protocol's offset from the booking.
     pub day: i32,
     pub urgent: bool,
+    /// Climbs the delivery ladder when not acknowledged within `ack_window_secs` of a send.
+    pub important: bool,
+    /// The acknowledgement window of an important prompt, seconds; `None` for the others.
+    pub ack_window_secs: Option<i32>,
     pub idempotency_key: String,
     pub treatment_id: Option<String>,
     pub booking_id: Option<String>,

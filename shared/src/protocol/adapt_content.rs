@@ -63,6 +63,8 @@ pub(super) fn adaptations(
                 time: send.map_or("00:00", |(_, t)| t).to_owned(),
                 urgent: f.urgent,
                 reassuring: false,
+                important: f.important,
+                ack_window_minutes: f.ack_window_minutes,
                 facts: f.facts,
                 when: Default::default(),
                 note: f.note,

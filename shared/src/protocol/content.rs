@@ -90,6 +90,13 @@ pub struct PromptDef {
     /// Tells the patient that what they see is normal; held back while an urgent check-in is
     /// open with the clinic (`adapt.hold_reassuring`).
     pub reassuring: bool,
+    /// Climbs the delivery ladder (push → SMS → email) when not acknowledged within
+    /// `ack_window` of a send: warning signs, the day-5 redness check, "your clinic has been
+    /// told", the day-before session reminder (issue 28).
+    pub important: bool,
+    /// The acknowledgement window of an important prompt ([`ACK_WINDOW_MINUTES`] minutes);
+    /// `None` for the others.
+    pub ack_window: Option<chrono::Duration>,
     pub facts: Vec<String>,
     pub when: Conditions,
     pub en: Text,
@@ -111,6 +118,11 @@ pub struct Fact {
     pub text: String,
     pub seeds: Vec<String>,
 }
+
+/// The acknowledgement window an important prompt may have, in minutes: at least five (a
+/// patient needs a moment to open the app), at most a day (past that the next channel comes too
+/// late to matter).
+pub const ACK_WINDOW_MINUTES: std::ops::RangeInclusive<i64> = 5..=1440;
 
 /// Push titles and bodies must fit a notification.
 const MAX_TITLE: usize = 80;
@@ -161,6 +173,26 @@ pub(super) fn validate_prompt(
             err(format!("fact {f:?} is not in any [facts] table"));
         }
     }
+    let ack_window = match (doc.important, doc.ack_window_minutes) {
+        (true, Some(m)) if ACK_WINDOW_MINUTES.contains(&m) => Some(chrono::Duration::minutes(m)),
+        (true, Some(m)) => {
+            err(format!(
+                "ack_window_minutes {m} is outside {}–{}",
+                ACK_WINDOW_MINUTES.start(),
+                ACK_WINDOW_MINUTES.end()
+            ));
+            None
+        }
+        (true, None) => {
+            err("is important but has no ack_window_minutes".into());
+            None
+        }
+        (false, Some(_)) => {
+            err("has ack_window_minutes but is not important".into());
+            None
+        }
+        (false, None) => None,
+    };
     let when = conditions(&doc.when, &mut err);
     let mut text = |locale: &str, t: Option<TextDoc>| -> Option<Text> {
         let Some(t) = t else {
@@ -198,6 +230,8 @@ pub(super) fn validate_prompt(
         time: time?,
         urgent: doc.urgent,
         reassuring: doc.reassuring,
+        important: doc.important,
+        ack_window,
         facts: doc.facts,
         when: when?,
         en: en?,

@@ -57,6 +57,10 @@ pub(super) struct PromptDoc {
     pub urgent: bool,
     #[serde(default)]
     pub reassuring: bool,
+    /// Climbs the delivery ladder when not acknowledged within `ack_window_minutes`.
+    #[serde(default)]
+    pub important: bool,
+    pub ack_window_minutes: Option<i64>,
     #[serde(default)]
     pub facts: Vec<String>,
     #[serde(default)]
@@ -176,6 +180,9 @@ pub(super) struct FollowUpDoc {
     pub time: Option<String>,
     #[serde(default)]
     pub urgent: bool,
+    #[serde(default)]
+    pub important: bool,
+    pub ack_window_minutes: Option<i64>,
     #[serde(default)]
     pub facts: Vec<String>,
     #[serde(default)]

@@ -314,6 +314,11 @@ pub fn plan(protocol: &Protocol, req: &PlanInput<'_>) -> Vec<PlannedPrompt> {
                 kind: c.def.kind,
                 day,
                 urgent: c.def.urgent,
+                important: c.def.important,
+                ack_window_secs: c
+                    .def
+                    .ack_window
+                    .and_then(|w| i32::try_from(w.num_seconds()).ok()),
                 idempotency_key: format!("{}:{}:{}", req.patient_id, owner, c.def.key),
                 treatment_id: c.treatment_id,
                 booking_id: c.booking_id,

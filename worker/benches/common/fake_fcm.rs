@@ -4,7 +4,8 @@
 //! with `Retry-After: 1` above; started with `record_arrivals` it notes when each
 //! `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]). It also stands in for a Web
 //! Push service: a `POST /push/<anything>` is counted (and throttled) like a message and
-//! answered 201 without decrypting it.
+//! answered 201 without decrypting it. A message to a token starting `dead-` is answered 404
+//! `UNREGISTERED` (not counted).
 // Each bench uses part of it.
 #![allow(dead_code)]
 
@@ -20,6 +21,10 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+
+/// A token starting `dead-` is answered 404 `UNREGISTERED`, as FCM answers for an uninstalled
+/// app (FCM HTTP v1 `ErrorCode`).
+const DEAD_TOKEN: &str = "\"token\":\"dead-";
 
 type Arrivals = Arc<Mutex<HashMap<String, chrono::DateTime<Utc>>>>;
 
@@ -80,6 +85,14 @@ fn answer(
         (
             builder,
             json!({"access_token": "bench-token", "expires_in": 3600, "token_type": "Bearer"}),
+        )
+    } else if std::str::from_utf8(body).is_ok_and(|b| b.contains(DEAD_TOKEN)) {
+        // An uninstalled app's token (the ladder bench's dead devices).
+        (
+            builder.status(404),
+            json!({"error": {"code": 404, "status": "NOT_FOUND",
+                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                    "errorCode": "UNREGISTERED"}]}}),
         )
     } else if quota.lock().unwrap().admit() {
         if let Some(arrived) = arrived {

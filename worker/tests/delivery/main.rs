@@ -13,6 +13,7 @@ mod email;
 mod fcm;
 mod health;
 mod jobs;
+mod ladder;
 mod operator;
 mod processes;
 mod providers;

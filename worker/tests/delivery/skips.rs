@@ -111,10 +111,10 @@ both_backends! {
                 attempted_at: t,
             };
             let outcomes = vec![
-                Outcome { prompt_id: g[0].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[0])] },
-                Outcome { prompt_id: g[1].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[1])] },
-                Outcome { prompt_id: g[2].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[2])] },
-                Outcome { prompt_id: g[3].clone(), resolution: Resolution::Failed { error: "gone".into() }, attempts: vec![] },
+                Outcome { prompt_id: g[0].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[0])], follow_up: None },
+                Outcome { prompt_id: g[1].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[1])], follow_up: None },
+                Outcome { prompt_id: g[2].clone(), resolution: Resolution::Sent { channel: fcm }, attempts: vec![attempt(&g[2])], follow_up: None },
+                Outcome { prompt_id: g[3].clone(), resolution: Resolution::Failed { error: "gone".into() }, attempts: vec![], follow_up: None },
             ];
             deliveries::resolve_group(c, "a", &outcomes, t).unwrap()
         }).await;

@@ -164,6 +164,7 @@ async fn wakeup_triggers_notify_when_work_becomes_due_and_never_for_outcomes() {
                     channel: DeliveryChannel::Fcm,
                 },
                 attempts: Vec::new(),
+                follow_up: None,
             },
             Outcome {
                 prompt_id: retried.id.clone(),
@@ -172,6 +173,7 @@ async fn wakeup_triggers_notify_when_work_becomes_due_and_never_for_outcomes() {
                     error: "unavailable".into(),
                 },
                 attempts: Vec::new(),
+                follow_up: None,
             },
         ];
         deliveries::resolve_group(c, "w", &outcomes, now()).unwrap();

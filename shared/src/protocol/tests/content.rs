@@ -89,6 +89,43 @@ fn a_well_formed_extra_file_loads() {
 }
 
 #[test]
+fn the_ladder_prompts_are_important_with_their_windows_and_no_other_is() {
+    let p = Protocol::load(None).unwrap();
+    let mut important: Vec<(String, i64)> = p
+        .prompts()
+        .iter()
+        .chain(p.adaptations().follow_ups.iter().map(|f| &f.def))
+        .filter(|d| d.important)
+        .map(|d| (d.key.clone(), d.ack_window.map_or(0, |w| w.num_minutes())))
+        .collect();
+    important.sort();
+    assert_eq!(
+        important,
+        [
+            ("day5_check_in".to_owned(), 240),
+            ("day7_warning_signs".to_owned(), 240),
+            ("session_reminder_1d".to_owned(), 180),
+            ("urgent_check_in_received".to_owned(), 30),
+        ]
+    );
+    let stray = p
+        .prompts()
+        .iter()
+        .find(|d| !d.important && d.ack_window.is_some());
+    assert!(stray.is_none(), "{stray:?}");
+    // Bounds are inclusive.
+    for minutes in [5, 1440] {
+        let text = GOOD.replace(
+            "day = 2",
+            &format!("day = 2\nimportant = true\nack_window_minutes = {minutes}"),
+        );
+        let extra = protocol_with(&[&text]);
+        let def = extra.prompts().iter().find(|d| d.key == "extra").unwrap();
+        assert_eq!(def.ack_window.map(|w| w.num_minutes()), Some(minutes));
+    }
+}
+
+#[test]
 fn broken_files_are_rejected_naming_the_problem() {
     let cases: &[(&str, &str, &str)] = &[
         ("", "day0_expected", "key is used twice"),
@@ -103,6 +140,10 @@ fn broken_files_are_rejected_naming_the_problem() {
         ("", "extra", "unknown placeholder {session_date}"),
         ("", "extra", "outside the 0.5–2.5 mm band"),
         ("", "extra", "unknown when.course"),
+        ("", "extra", "is important but has no ack_window_minutes"),
+        ("", "extra", "ack_window_minutes 4 is outside 5–1440"),
+        ("", "extra", "ack_window_minutes 1441 is outside 5–1440"),
+        ("", "extra", "has ack_window_minutes but is not important"),
     ];
     let variants = [
         GOOD.replace("key = \"extra\"", "key = \"day0_expected\""),
@@ -117,6 +158,16 @@ fn broken_files_are_rejected_naming_the_problem() {
         GOOD.replace("en.body = \"B\"", "en.body = \"On {session_date}\""),
         format!("{GOOD}when.min_depth_mm = 3.0"),
         format!("{GOOD}when.course = \"sometimes\""),
+        GOOD.replace("day = 2", "day = 2\nimportant = true"),
+        GOOD.replace(
+            "day = 2",
+            "day = 2\nimportant = true\nack_window_minutes = 4",
+        ),
+        GOOD.replace(
+            "day = 2",
+            "day = 2\nimportant = true\nack_window_minutes = 1441",
+        ),
+        GOOD.replace("day = 2", "day = 2\nack_window_minutes = 60"),
     ];
     for ((_, key, needle), text) in cases.iter().zip(variants) {
         let err = load_err(&text);

@@ -118,6 +118,10 @@ fn a_booking_brings_reminders_and_removes_the_rebook_nudge() {
     assert!(r7.body.contains("Wednesday 8 July at 11:30"), "{}", r7.body);
     let r1 = find(&plan, "session_reminder_1d");
     assert_eq!((r1.day, r1.due_at), (27, utc("2026-07-07T07:00:00Z")));
+    // The day-before reminder climbs the delivery ladder after three hours; the week-before
+    // one does not.
+    assert_eq!((r1.important, r1.ack_window_secs), (true, Some(3 * 3600)));
+    assert_eq!((r7.important, r7.ack_window_secs), (false, None));
     // Moved (a second revision of the same booking): its reminders get their own keys, still
     // tied to the same booking.
     let original = req.booking.replace(BookingInput {
