@@ -97,7 +97,7 @@ pub async fn patch_me(
                     .phone
             }
         };
-        if !phone.is_some_and(|p| E164::parse(&p).is_ok()) {
+        if phone.is_none_or(|p| E164::parse(&p).is_err()) {
             return Err(invalid(
                 "sms_consent",
                 "needs a mobile number on file, written with the country code (+34 600 111 222)",
