@@ -167,6 +167,45 @@ async fn consent_is_recorded_with_its_phone_and_audit_and_the_newest_is_in_force
 }
 
 #[tokio::test]
+async fn a_consent_holds_only_for_the_number_it_was_given_for() {
+    for (_t, db) in databases() {
+        let (a, p) = {
+            let c = &mut db.get().unwrap();
+            let a = clinic(c, "Clinica Luna");
+            let p = patient(c, &a, Some("+34 600 111 222"));
+            (a, p)
+        };
+        record_consent(&db, change(&a, &p, true), now())
+            .await
+            .unwrap();
+        assert_eq!(in_force(&db, &[&p]), [true]);
+        // The same number written another way is the same number.
+        set_phone(&db, &p, Some("0034 600 111 222"));
+        assert_eq!(in_force(&db, &[&p]), [true]);
+        // Corrected to another number: that number never agreed to texts.
+        set_phone(&db, &p, Some("+34 600 333 444"));
+        assert_eq!(in_force(&db, &[&p]), [false]);
+        let shown = sms::consent(&db, &p).await.unwrap().unwrap();
+        assert_eq!((shown.granted, shown.granted_at), (false, None));
+        set_phone(&db, &p, None);
+        assert_eq!(in_force(&db, &[&p]), [false]);
+        // A new grant for the new number holds again.
+        set_phone(&db, &p, Some("+34 600 333 444"));
+        record_consent(&db, change(&a, &p, true), now())
+            .await
+            .unwrap();
+        assert_eq!(in_force(&db, &[&p]), [true]);
+    }
+}
+
+fn set_phone(db: &Db, patient: &PatientId, phone: Option<&str>) {
+    diesel::update(patient_profiles::table.find(patient))
+        .set(patient_profiles::phone.eq(phone))
+        .execute(&mut db.get().unwrap())
+        .unwrap();
+}
+
+#[tokio::test]
 async fn consent_refuses_another_clinics_patient_and_an_erased_one() {
     for (_t, db) in databases() {
         let (a, b, p) = {

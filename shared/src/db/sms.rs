@@ -56,8 +56,22 @@ pub fn latest_consent(conn: &mut DbConn, patient_id: &PatientId) -> Result<Optio
         .optional()?)
 }
 
-/// Whether each of `patients` has a granted consent in force (`true`), in one query: `false`
-/// for a withdrawal in force and for a patient never asked. Every patient asked for is in the
+/// Whether a consent record is in force for a patient whose stored phone is `current_phone`:
+/// granted, and given for that number. A consent is given for one number (CTIA Messaging
+/// Principles: consent is specific to the number that gave it): once the phone on file changes
+/// (corrected by the clinic or the patient), texts need a new consent.
+pub fn grant_holds(row: &ConsentRow, current_phone: Option<&str>) -> bool {
+    let current = current_phone.and_then(|p| E164::parse(p).ok());
+    row.granted
+        && match (row.phone.as_deref(), current) {
+            (Some(given), Some(now)) => given == now.as_str(),
+            _ => false,
+        }
+}
+
+/// Whether each of `patients` has a granted consent in force for the phone now on file
+/// ([`grant_holds`]; `true`), in two queries: `false` for a withdrawal in force, for a consent
+/// given for another number and for a patient never asked. Every patient asked for is in the
 /// answer.
 pub fn consents_in_force(
     conn: &mut DbConn,
@@ -68,14 +82,15 @@ pub fn consents_in_force(
     if patients.is_empty() {
         return Ok(answer);
     }
-    // Oldest first, so the last row seen for a patient is the one in force.
-    let rows: Vec<(PatientId, bool)> = sms_consents::table
-        .filter(sms_consents::patient_id.eq_any(patients))
-        .order((sms_consents::created_at.asc(), sms_consents::id.asc()))
-        .select((sms_consents::patient_id, sms_consents::granted))
-        .load(conn)?;
-    for (patient, granted) in rows {
-        answer.insert(patient, granted);
+    let phones: HashMap<PatientId, Option<String>> = patient_profiles::table
+        .filter(patient_profiles::user_id.eq_any(patients))
+        .select((patient_profiles::user_id, patient_profiles::phone))
+        .load::<(PatientId, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    for (patient, row) in latest_consents(conn, patients)? {
+        let phone = phones.get(&patient).and_then(|p| p.as_deref());
+        answer.insert(patient, grant_holds(&row, phone));
     }
     Ok(answer)
 }

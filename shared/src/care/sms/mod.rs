@@ -74,13 +74,24 @@ pub struct ConsentChange {
     pub recorded_by: Option<UserId>,
 }
 
-/// The patient's consent in force; `None` when none was ever recorded (never asked).
+/// The patient's consent in force; `None` when none was ever recorded (never asked). A grant
+/// given for another number than the phone now on file reads as not granted
+/// (`crate::db::sms::grant_holds`).
 /// Errors: `NotFound` for an unknown patient.
 pub async fn consent(db: &Db, patient: &PatientId) -> Result<Option<SmsConsent>> {
     let patient = patient.clone();
     db.run(move |conn| {
-        patients::find(conn, &patient)?;
-        Ok(rows::latest_consent(conn, &patient)?.map(SmsConsent::from))
+        let profile = patients::find(conn, &patient)?;
+        Ok(rows::latest_consent(conn, &patient)?.map(|row| {
+            let holds = rows::grant_holds(&row, profile.phone.as_deref());
+            let mut consent = SmsConsent::from(row);
+            // Given for another number than the one now on file: not in force.
+            if !holds {
+                consent.granted = false;
+                consent.granted_at = None;
+            }
+            consent
+        }))
     })
     .await
 }
