@@ -275,11 +275,16 @@ async fn stop_withdraws_for_every_patient_with_the_number_and_start_grants_again
             audit_actions(&db, &pb).last().unwrap(),
             &("sms_consent.withdraw".to_owned(), Some(pb.to_string()))
         );
-        // One stored text per patient with the number, the keyword noted.
-        let texts = sms::texts_for_patient(&db, &b.id, &pb, 10).await.unwrap();
-        assert_eq!(texts.len(), 1);
-        assert_eq!(texts[0].keyword, Some(SmsKeyword::Stop));
-        assert_eq!(inbound_rows(&db), 3);
+        // The text is kept once, for one conversation (both consented for this number: the
+        // newer consent's), the keyword noted.
+        let ta = sms::texts_for_patient(&db, &a.id, &pa, 10).await.unwrap();
+        let tb = sms::texts_for_patient(&db, &b.id, &pb, 10).await.unwrap();
+        assert_eq!(ta.len() + tb.len(), 1);
+        assert_eq!(
+            ta.iter().chain(&tb).next().unwrap().keyword,
+            Some(SmsKeyword::Stop)
+        );
+        assert_eq!(inbound_rows(&db), 1);
         // STOP again changes nothing more.
         sms::receive(&db, text("SM2", "+34600111222", "STOPALL"), t1)
             .await
@@ -302,6 +307,61 @@ async fn stop_withdraws_for_every_patient_with_the_number_and_start_grants_again
             (Some(t2), CONSENT_TEXT_VERSION, ConsentMethod::Keyword)
         );
         assert_eq!(sms::consent(&db, &never).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn a_text_belongs_to_the_clinic_that_texted_the_number_and_no_other() {
+    for (_t, db) in databases() {
+        let (a, b, ana, bob) = {
+            let c = &mut db.get().unwrap();
+            let a = clinic(c, "Clinica Sol");
+            let b = clinic(c, "Clinica Luna");
+            let ana = patient(c, &a, Some("+34 699 888 777"));
+            // Clinic B typed Ana's number for its own patient by mistake.
+            let bob = patient(c, &b, Some("+34 699 888 777"));
+            (a, b, ana, bob)
+        };
+        // Neither texted nor consented: whose the text is cannot be told, so nobody's.
+        let got = sms::receive(&db, text("SM1", "+34699888777", "hello?"), now())
+            .await
+            .unwrap();
+        assert_eq!(got, Received::Recorded { reply: Reply::None });
+        assert!(
+            sms::texts_for_patient(&db, &b.id, &bob, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Clinic A texted Ana: her reply is clinic A's only, and the answer names clinic A.
+        {
+            let c = &mut db.get().unwrap();
+            let prompt = prompt_of(c, &a.id, &ana);
+            let sql = format!(
+                "INSERT INTO delivery_attempts (id, prompt_id, channel, outcome, worker_id, attempted_at) \
+                 VALUES ('att-1', '{}', 'sms', 'sent', 'w', CURRENT_TIMESTAMP)",
+                prompt
+            );
+            diesel::sql_query(sql).execute(c).unwrap();
+        }
+        let got = sms::receive(&db, text("SM2", "+34699888777", "is this normal?"), now())
+            .await
+            .unwrap();
+        let Received::Recorded {
+            reply: Reply::Notice { clinic_name, .. },
+        } = got
+        else {
+            panic!("a notice: {got:?}");
+        };
+        assert_eq!(clinic_name, "Clinica Sol");
+        let texts = sms::texts_for_patient(&db, &a.id, &ana, 10).await.unwrap();
+        assert_eq!(texts.len(), 1);
+        assert!(
+            sms::texts_for_patient(&db, &b.id, &bob, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -631,4 +691,46 @@ mod receipts {
             assert_eq!(receipt_of(&db, &attempt).0.as_deref(), Some("undelivered"));
         }
     }
+}
+
+/// A sent prompt of `patient`, for a text to be recorded against; returns its id.
+fn prompt_of(c: &mut DbConn, clinic: &ClinicId, patient: &PatientId) -> String {
+    use shared::db::prompts::{self, Prompt};
+    use shared::domain::{PromptId, PromptKind, PromptStatus, TimeZone};
+    let t = now();
+    let row = Prompt {
+        id: PromptId::new(),
+        clinic_id: clinic.clone(),
+        patient_id: patient.clone(),
+        treatment_id: None,
+        booking_id: None,
+        kind: PromptKind::CheckIn,
+        prompt_key: "day5_check_in".into(),
+        day: 5,
+        urgent: false,
+        idempotency_key: format!("k-{patient}"),
+        title: "t".into(),
+        body: "b".into(),
+        locale: Locale::En,
+        timezone: TimeZone::parse("Europe/Madrid").unwrap(),
+        local_date: "2026-12-07".into(),
+        local_time: "09:00".into(),
+        due_at: t,
+        available_at: t,
+        status: PromptStatus::Sent,
+        attempts: 1,
+        lease_owner: None,
+        lease_expires_at: None,
+        channel: None,
+        last_error: None,
+        sent_at: Some(t),
+        acknowledged_at: None,
+        cancelled_at: None,
+        created_at: t,
+        updated_at: t,
+        important: true,
+        ack_window_secs: Some(14_400),
+    };
+    prompts::insert(c, std::slice::from_ref(&row)).unwrap();
+    row.id.to_string()
 }

@@ -62,6 +62,8 @@ async fn consent_to_texts_in_the_console_and_the_app_in_chromium() {
     let (staff, token) = app.staff_in(&clinic.id, "clinician").await;
     let (en, en_email) = patient(&app, &clinic.id, &token, "en").await;
     let (es, es_email) = patient(&app, &clinic.id, &token, "es").await;
+    // A number of its own: a text from a number belongs to one patient's conversation.
+    set_phone(&app, &es, Some("+34 600 111 333")).await;
     // Recorded at the desk; then the patient texted a question and HELP.
     record_consent(
         &app.db,

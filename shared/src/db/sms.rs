@@ -111,6 +111,24 @@ pub fn latest_consents(
         .collect())
 }
 
+/// Of `patients`, the one the service texted last (a `sent` or `pending` text), if any was
+/// ever texted: whose conversation a reply from their number belongs to. One query.
+pub fn last_texted(conn: &mut DbConn, patients: &[&PatientId]) -> Result<Option<PatientId>> {
+    use super::schema::prompts;
+    if patients.is_empty() {
+        return Ok(None);
+    }
+    Ok(delivery_attempts::table
+        .inner_join(prompts::table)
+        .filter(delivery_attempts::channel.eq(DeliveryChannel::Sms))
+        .filter(delivery_attempts::outcome.eq_any(["sent", "pending"]))
+        .filter(prompts::patient_id.eq_any(patients))
+        .order(delivery_attempts::attempted_at.desc())
+        .select(prompts::patient_id)
+        .first(conn)
+        .optional()?)
+}
+
 /// A patient a phone number belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneOwner {

@@ -69,20 +69,22 @@ pub struct InboundText {
     pub keyword: Option<SmsKeyword>,
 }
 
-/// Records a received text, in one transaction, once per patient whose stored phone is the
-/// sender's number (compared as E.164; a number two clinics' patients share reaches both):
+/// Records a received text, in one transaction. The carrier keywords act for every patient
+/// whose stored phone is the sender's number (compared as E.164; a number two clinics' patients
+/// share reaches both); the text itself is kept for one of them only, the conversation's
+/// ([`conversation`]: the patient last texted, else the one whose consent is for this number),
+/// and any answer names that patient's clinic:
 /// - STOP family (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT): consent
 ///   withdrawn (source patient, method keyword, audited with the patient as actor) for each of
 ///   them whose consent in force is granted, no answer;
 /// - START family (START, UNSTOP): consent granted again ([`CONSENT_TEXT_VERSION`]) for each of
 ///   them whose consent in force is withdrawn (never asked stays never asked), no answer;
-/// - HELP family (HELP, INFO): [`Reply::Help`] with the clinic of the most recently enrolled
-///   of them;
+/// - HELP family (HELP, INFO): [`Reply::Help`] with the conversation's clinic;
 /// - any other text: stored for the clinic to see, answered with [`Reply::Notice`] at most
 ///   once per number in [`NOTICE_EVERY`].
 ///
-/// A text from a number no patient has is stored without patient and answered with nothing
-/// (there is no clinic to name). A `provider_id` already recorded is [`Received::Replay`] and
+/// A text from a number no patient has, or with no conversation, is stored without patient and
+/// answered with nothing (there is no clinic to name). A `provider_id` already recorded is [`Received::Replay`] and
 /// writes nothing. Errors: database errors only.
 pub async fn receive(db: &Db, text: Inbound, now: NaiveDateTime) -> Result<Received> {
     // PostgreSQL refuses a NUL in text; no phone sends one, and it is dropped on both backends.
@@ -105,13 +107,21 @@ pub async fn receive(db: &Db, text: Inbound, now: NaiveDateTime) -> Result<Recei
             Some(n) => rows::patients_with_phone(conn, n)?,
             None => Vec::new(),
         };
+        // The carrier keywords act on the number for every patient who has it (STOP to the
+        // sender stops every text from it); what the text says and the answer belong to one
+        // conversation only (found before the keyword changes any consent), never shown to or
+        // signed by another clinic.
+        let owner = match &number {
+            Some(n) => conversation(conn, &owners, n)?,
+            None => None,
+        };
         let keyword = SmsKeyword::of_text(&text.body);
         match keyword {
             Some(SmsKeyword::Stop) => change_all(conn, &owners, false, now)?,
             Some(SmsKeyword::Start) => change_all(conn, &owners, true, now)?,
             _ => {}
         }
-        let reply = match (keyword, owners.last()) {
+        let reply = match (keyword, owner.as_ref()) {
             (_, None) | (Some(SmsKeyword::Stop | SmsKeyword::Start), _) => Reply::None,
             (Some(SmsKeyword::Help), Some(owner)) => {
                 let (clinic_name, clinic_phone, locale) = who(conn, owner)?;
@@ -147,18 +157,39 @@ pub async fn receive(db: &Db, text: Inbound, now: NaiveDateTime) -> Result<Recei
             replied,
             received_at: now,
         };
-        let stored: Vec<InboundRow> = if owners.is_empty() {
-            vec![row(None, None)]
-        } else {
-            owners
-                .iter()
-                .map(|o| row(Some(o.clinic_id.clone()), Some(o.patient_id.clone())))
-                .collect()
-        };
+        let stored = vec![match &owner {
+            Some(o) => row(Some(o.clinic_id.clone()), Some(o.patient_id.clone())),
+            None => row(None, None),
+        }];
         rows::insert_inbound(conn, &stored)?;
         Ok(Received::Recorded { reply })
     })
     .await
+}
+
+/// Whose conversation a text from `number` is, among the patients who have that number: the
+/// only one; else the one the service texted last; else the one whose consent in force was
+/// given for this number most recently; else nobody (several patients have the number and
+/// none was texted nor consented: the text is kept without patient, as from an unknown number,
+/// so a clinic that stored someone else's number by mistake never reads that person's texts).
+fn conversation(
+    conn: &mut DbConn,
+    owners: &[PhoneOwner],
+    number: &E164,
+) -> Result<Option<PhoneOwner>> {
+    let ids: Vec<&PatientId> = owners.iter().map(|o| &o.patient_id).collect();
+    if let [only] = owners {
+        return Ok(Some(only.clone()));
+    }
+    let chosen = match rows::last_texted(conn, &ids)? {
+        Some(p) => Some(p),
+        None => rows::latest_consents(conn, &ids)?
+            .into_values()
+            .filter(|c| rows::grant_holds(c, Some(number.as_str())))
+            .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+            .map(|c| c.patient_id),
+    };
+    Ok(chosen.and_then(|p| owners.iter().find(|o| o.patient_id == p).cloned()))
 }
 
 /// The clinic's name and phone and the patient's language, for an answer.
