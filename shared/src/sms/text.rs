@@ -30,7 +30,8 @@ fn compose(name: &str, locale: Locale, link: &str) -> String {
 /// Kept to one segment where possible ([`segments::count`]): a clinic name with letters outside
 /// the GSM 7-bit alphabet (`í`, `á`, `ó`, `ú`, typographic quotes…) would turn the whole text
 /// UCS-2 (70 units a segment instead of 160), so those letters are written without their accent
-/// first; a name still too long is cut at a word when it can be (never the link, which must
+/// first and any character still outside the alphabet (an emoji, another script) is left out of
+/// the name; a name still too long is cut at a word when it can be (never the link, which must
 /// work). A text that cannot fit one segment whatever the name (a very long link) keeps the
 /// whole name.
 pub fn prompt_text(clinic_name: &str, locale: Locale, link: &str) -> String {
@@ -39,7 +40,19 @@ pub fn prompt_text(clinic_name: &str, locale: Locale, link: &str) -> String {
     if segments::count(&full).segments == 1 {
         return full;
     }
-    let folded = fold_to_gsm7(&name);
+    // Letters GSM-7 lacks lose their accent; what is still outside it (an emoji, another
+    // script) is dropped from the name, which keeps the text GSM-7 when the rest of it is.
+    let folded: String = fold_to_gsm7(&name)
+        .chars()
+        .filter(|c| segments::gsm7_septets(*c).is_some())
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if folded.is_empty() {
+        // Nothing of the name is in the alphabet: the name as written, over several segments.
+        return full;
+    }
     let text = compose(&folded, locale, link);
     if segments::count(&text).segments == 1 {
         return text;
@@ -178,6 +191,20 @@ mod tests {
         assert_eq!(count(&text).encoding, Encoding::Gsm7);
         // Accents that GSM-7 has are kept.
         assert!(prompt_text("Peña & Muñoz", Locale::En, LINK).starts_with("Peña & Muñoz: "));
+    }
+
+    #[test]
+    fn characters_no_gsm7_letter_stands_for_are_left_out_of_the_name() {
+        let name = "Clínica Dermatológica 😀 Ñandú & Señora Muñoz Martínez-Fernández de la Peña Internacional Estética";
+        for locale in [Locale::En, Locale::Es] {
+            let text = prompt_text(name, locale, LINK);
+            let s = count(&text);
+            assert_eq!((s.encoding, s.segments), (Encoding::Gsm7, 1), "{text}");
+            assert!(text.starts_with("Clinica Dermatologica Ñandu & "), "{text}");
+            assert!(text.ends_with(LINK));
+        }
+        // A name with nothing in the alphabet is kept as written.
+        assert!(prompt_text("😀😀", Locale::En, LINK).starts_with("😀😀: "));
     }
 
     #[test]
