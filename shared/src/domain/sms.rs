@@ -30,20 +30,23 @@ code_enum!(
 );
 
 impl SmsKeyword {
-    /// The keyword an inbound text is, if it is one: the whole text, one word, any case, with
-    /// surrounding spaces and trailing punctuation ignored ("Stop", " STOP. "). A sentence that
-    /// contains "stop" is not a keyword.
+    /// The keyword an inbound text is, if it is one: the whole text, any case, punctuation,
+    /// symbols and spaces around or inside it ignored ("Stop", " STOP. ", "¡Stop!", "opt out",
+    /// "OPT-OUT"). Besides the English families, the Spanish words patients use: BAJA, PARAR,
+    /// CANCELAR and DETENER stop, ALTA starts, AYUDA asks for help (a Spanish-speaking patient
+    /// must be able to opt out in their language; FCC 24-24 counts any reasonable means). A
+    /// sentence that contains "stop" is not a keyword: it reaches the clinic as a message.
     pub fn of_text(body: &str) -> Option<Self> {
-        let word = body
-            .trim()
-            .trim_end_matches(['.', '!', '?'])
-            .trim()
-            .to_ascii_uppercase();
+        let word: String = body
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase)
+            .collect();
         match word.as_str() {
-            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "REVOKE"
-            | "OPTOUT" => Some(SmsKeyword::Stop),
-            "START" | "UNSTOP" => Some(SmsKeyword::Start),
-            "HELP" | "INFO" => Some(SmsKeyword::Help),
+            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "REVOKE" | "OPTOUT"
+            | "BAJA" | "PARAR" | "CANCELAR" | "DETENER" => Some(SmsKeyword::Stop),
+            "START" | "UNSTOP" | "ALTA" => Some(SmsKeyword::Start),
+            "HELP" | "INFO" | "AYUDA" => Some(SmsKeyword::Help),
             _ => None,
         }
     }
@@ -78,7 +81,15 @@ mod tests {
             ("info", Some(SmsKeyword::Help)),
             ("please stop texting me", None),
             ("", None),
-            ("STOP STOP", None),
+            ("¡STOP!", Some(SmsKeyword::Stop)),
+            ("opt out", Some(SmsKeyword::Stop)),
+            ("OPT-OUT", Some(SmsKeyword::Stop)),
+            ("STOP 🙂", Some(SmsKeyword::Stop)),
+            ("Baja", Some(SmsKeyword::Stop)),
+            ("parar.", Some(SmsKeyword::Stop)),
+            ("Alta", Some(SmsKeyword::Start)),
+            ("AYUDA", Some(SmsKeyword::Help)),
+            ("stop it", None),
         ] {
             assert_eq!(SmsKeyword::of_text(text), want, "{text:?}");
         }
