@@ -147,7 +147,10 @@ pub async fn record_alerts(
 /// The delivery ladder's follow-ups among `ids` that `worker` still holds, in claim order, each
 /// with its prompt and who it goes to (the skip rules applied; an acknowledged prompt is
 /// [`Recipient::Seen`]): four queries in one trip (six when the window holds a patient who
-/// may be texted), whatever the window's size.
+/// may be texted), whatever the window's size. A follow-up that must send nothing more (its
+/// prompt or booked session cancelled, the session moved since the prompt went, its patient
+/// skipped: discharged, erased, ...) is ended here, `sent` with the reason as `last_error`
+/// (`follow_ups::close`, one statement per reason), and left out of the window.
 pub async fn follow_up_window(
     db: &Db,
     worker: &str,
@@ -156,13 +159,20 @@ pub async fn follow_up_window(
     let worker = worker.to_owned();
     db.run(move |c| {
         let rows = follow_ups::leased(c, &worker, &ids)?;
-        let prompts: Vec<Prompt> = rows.iter().map(|(_, p)| p.clone()).collect();
+        let prompts: Vec<Prompt> = rows.iter().map(|(_, p, _)| p.clone()).collect();
         let recipients = delivery::recipients(c, &prompts)?;
-        Ok(rows
-            .into_iter()
-            .zip(recipients)
-            .map(|((f, p), r)| (f, p, r))
-            .collect())
+        let mut closing = Vec::new();
+        let mut window = Vec::with_capacity(rows.len());
+        for ((f, p, stale), r) in rows.into_iter().zip(recipients) {
+            match (stale, r) {
+                (Some(why), _) | (None, Recipient::Skip(why)) => closing.push((f.id, why)),
+                (None, r) => window.push((f, p, r)),
+            }
+        }
+        if !closing.is_empty() {
+            follow_ups::close(c, &worker, &closing)?;
+        }
+        Ok(window)
     })
     .await
 }

@@ -6,9 +6,9 @@
 //! ([`resolve_group`]), each guarded by its lease owner.
 //!
 //! `rung` is the step the row tries next: [`PUSH`], [`SMS`], [`EMAIL`]. A row ends `sent` when
-//! the ladder is over (the last rung went, the prompt was acknowledged, or no later rung is
-//! available) and `failed` when its patient can no longer be sent to or its sends failed for
-//! good; while a later rung remains it goes back to `pending` at the end of the next window.
+//! the ladder is over (the last rung went, the prompt was acknowledged, no later rung is
+//! available, or it must send nothing more: [`close`], the reason in `last_error`) and `failed`
+//! when its sends failed for good; while a later rung remains it goes back to `pending` at the end of the next window.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::deliveries::{Attempt, insert_attempts};
 use super::prompts::Prompt;
-use super::schema::{prompt_follow_ups as t, prompts};
+use super::schema::{prompt_follow_ups as t, prompts, session_bookings as b};
 use crate::domain::{FollowUpId, PromptId};
 use crate::error::Result;
 
@@ -108,22 +108,95 @@ pub fn insert_for(
 }
 
 /// The follow-ups among `ids` that `worker` still holds, in the order of `ids`, each with its
-/// prompt (whose `acknowledged_at` stops the ladder): one query, found by primary key and
-/// guarded by the owner alone, as `super::prompts::leased` is.
+/// prompt (whose `acknowledged_at` stops the ladder) and, when the prompt's session no longer
+/// stands, why ([`stale`]): one query, found by primary key and guarded by the owner alone, as
+/// `super::prompts::leased` is.
 pub fn leased(
     conn: &mut DbConn,
     worker: &str,
     ids: &[FollowUpId],
-) -> Result<Vec<(FollowUp, Prompt)>> {
-    let mut rows: Vec<(FollowUp, Prompt)> = super::on_backend!(conn, |c| t::table
+) -> Result<Vec<(FollowUp, Prompt, Option<&'static str>)>> {
+    type Row = (
+        FollowUp,
+        Prompt,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = super::on_backend!(conn, |c| t::table
         .inner_join(prompts::table)
+        .left_join(b::table.on(prompts::booking_id.eq(b::id.nullable())))
         .filter(t::id.eq_any(ids))
         .filter(t::lease_owner.eq(worker))
-        .select((FollowUp::as_select(), Prompt::as_select()))
+        .select((
+            FollowUp::as_select(),
+            Prompt::as_select(),
+            b::cancelled_at.nullable(),
+            b::moved_at.nullable(),
+        ))
         .load(c)?);
-    rows.retain(|(f, _)| f.status == "sending");
-    super::outbox::in_claim_order(&mut rows, ids, |(f, _)| f.id.as_str());
+    let mut rows: Vec<(FollowUp, Prompt, Option<&'static str>)> = rows
+        .into_iter()
+        .filter(|(f, ..)| f.status == "sending")
+        .map(|(f, p, cancelled_at, moved_at)| {
+            let why = stale(&p, cancelled_at, moved_at);
+            (f, p, why)
+        })
+        .collect();
+    super::outbox::in_claim_order(&mut rows, ids, |(f, ..)| f.id.as_str());
     Ok(rows)
+}
+
+/// Why a prompt's follow-up must not go, if it must not: the prompt was cancelled
+/// (`prompt_cancelled`), or its booked session was cancelled (`booking_cancelled`) or moved
+/// after the prompt was sent (`booking_moved`), so a reminder of it speaks of a session that
+/// no longer stands (`treatments::cancel_next_session`, re-planning).
+fn stale(
+    p: &Prompt,
+    cancelled_at: Option<NaiveDateTime>,
+    moved_at: Option<NaiveDateTime>,
+) -> Option<&'static str> {
+    if p.cancelled_at.is_some() || p.status == crate::domain::PromptStatus::Cancelled {
+        Some("prompt_cancelled")
+    } else if cancelled_at.is_some() {
+        Some("booking_cancelled")
+    } else if matches!((moved_at, p.sent_at), (Some(m), Some(s)) if m > s) {
+        Some("booking_moved")
+    } else {
+        None
+    }
+}
+
+/// Ends the ladder of follow-ups that must send nothing more (their session no longer stands,
+/// their patient can no longer be sent to): `sent`, `last_error` the reason, each only if
+/// `worker` still holds its lease; one statement per reason.
+pub fn close(
+    conn: &mut DbConn,
+    worker: &str,
+    closing: &[(FollowUpId, &'static str)],
+) -> Result<()> {
+    let mut reasons: Vec<&str> = closing.iter().map(|(_, r)| *r).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    for reason in reasons {
+        let ids: Vec<&FollowUpId> = closing
+            .iter()
+            .filter(|(_, r)| *r == reason)
+            .map(|(id, _)| id)
+            .collect();
+        diesel::update(
+            t::table
+                .filter(t::id.eq_any(ids))
+                .filter(t::lease_owner.eq(worker)),
+        )
+        .set((
+            t::status.eq("sent"),
+            t::last_error.eq(reason),
+            t::lease_owner.eq(None::<String>),
+            t::lease_expires_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Records a group of steps with their attempt logs in one transaction, each only if `worker`

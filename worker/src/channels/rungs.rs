@@ -2,14 +2,18 @@
 //! is configured, push on), rung 1 SMS (a target in the recipient read, and texts configured),
 //! rung 2 email (email on). A prompt's own send uses the first available rung; a rung that
 //! fails for good in that send (every device dead, the number refused) falls through to the
-//! next at once, and so does one that must wait for a retry when the prompt is urgent. Sent on
+//! next at once, and so does one that must wait for a retry when the prompt is urgent, when
+//! its retries are spent (the attempt limit) or when its retry would come after the end of the
+//! acknowledgement window: an outage of one provider does not end the ladder. Sent on
 //! rung r with a later rung available, the prompt gets a follow-up (rung r + 1, due at the end
 //! of its acknowledgement window, moved out of the patient's quiet hours unless urgent), which
 //! `crate::ladder` drains: acknowledged by then → nothing more; otherwise the first available
 //! rung from there, and so on up the ladder.
 
 use chrono::{Duration, NaiveDateTime};
-use shared::care::outbox::{EMAIL, FollowUp, NextRung, PUSH, Prompt, Resolution, SMS, Step};
+use shared::care::outbox::{
+    EMAIL, FollowUp, NextRung, PUSH, Prompt, Resolution, SMS, Step, backoff,
+};
 use shared::protocol::local_time::{is_quiet, leave_quiet};
 use shared::time::now;
 use tokio::sync::watch;
@@ -39,12 +43,15 @@ enum Climbed {
     Tried,
 }
 
-/// Tries the available rungs from `from` up until one delivers.
+/// Tries the available rungs from `from` up until one delivers; `tries` is how many tries
+/// before this one failed for a while (the prompt's or the follow-up's `attempts`).
+#[allow(clippy::too_many_arguments)]
 async fn climb(
     w: &Worker,
     prompt: &Prompt,
     reach: &Reach,
     from: i32,
+    tries: i32,
     deadline: NaiveDateTime,
     stop: &watch::Receiver<bool>,
     fold: &mut Fold,
@@ -65,13 +72,32 @@ async fn climb(
         if fold.sent.is_some() {
             return Climbed::Sent(rung);
         }
-        // A rung waiting for a retry holds the ladder, unless the prompt cannot wait. Settings
-        // the provider refused (the operator's to fix) do not: the next rung stands in.
-        if fold.retry.is_some() && !prompt.urgent {
+        // A rung waiting for a retry holds the ladder, unless the prompt cannot wait or the
+        // retry is not worth waiting for. Settings the provider refused (the operator's to
+        // fix) do not: the next rung stands in.
+        if !prompt.urgent && worth_waiting(w, prompt, fold, tries) {
             return Climbed::Tried;
         }
     }
     Climbed::Tried
+}
+
+/// Whether the rung that just failed for a while should hold the ladder for its retry: a retry
+/// is due, within the attempt limit (`max_attempts`), and no later than the end of an
+/// acknowledgement window from now (the prompt's `ack_window_secs`, when it has one).
+fn worth_waiting(w: &Worker, prompt: &Prompt, fold: &Fold, tries: i32) -> bool {
+    let Some((after, _)) = &fold.retry else {
+        return false;
+    };
+    let attempt = tries + 1;
+    if attempt >= w.config.worker.max_attempts {
+        return false;
+    }
+    let Some(window) = prompt.ack_window_secs else {
+        return true;
+    };
+    let after = after.and_then(|d| Duration::from_std(d).ok());
+    backoff(attempt, after) <= Duration::seconds(i64::from(window))
 }
 
 /// The follow-up of a prompt delivered on `rung`: the next rung at the end of its window, when
@@ -105,7 +131,17 @@ pub(crate) async fn first_send(
     stop: &watch::Receiver<bool>,
 ) -> Delivery {
     let mut fold = Fold::default();
-    let climbed = climb(w, prompt, reach, PUSH, deadline, stop, &mut fold).await;
+    let climbed = climb(
+        w,
+        prompt,
+        reach,
+        PUSH,
+        prompt.attempts,
+        deadline,
+        stop,
+        &mut fold,
+    )
+    .await;
     let (resolution, follow_up) = match climbed {
         Climbed::Sent(rung) => (
             fold.resolution(w, prompt.attempts),
@@ -134,16 +170,23 @@ pub(crate) async fn follow_up(
 ) -> (Step, Vec<shared::care::outbox::Attempt>) {
     let t = now();
     if !prompt.urgent && is_quiet(reach.timezone.0, reach.quiet, t.and_utc()) {
-        let at = out_of_quiet(prompt, reach, t);
+        // Never put off to a time not in the future (quiet hours whose end does not parse
+        // forward): that would be claimed again at once, in a tight loop.
+        let at = out_of_quiet(prompt, reach, t).max(t + Duration::minutes(1));
         return (Step::Defer { at }, Vec::new());
     }
     let mut fold = Fold::default();
-    let climbed = climb(w, prompt, reach, f.rung, deadline, stop, &mut fold).await;
+    let climbed = climb(
+        w, prompt, reach, f.rung, f.attempts, deadline, stop, &mut fold,
+    )
+    .await;
     let step = match climbed {
         Climbed::Sent(rung) => Step::Sent {
             next: next_step(w, prompt, reach, rung),
         },
-        Climbed::Held(Resolution::Defer { at }) => Step::Defer { at },
+        Climbed::Held(Resolution::Defer { at }) => Step::Defer {
+            at: at.max(t + Duration::seconds(1)),
+        },
         Climbed::Held(_) => Step::Release,
         // No rung left to try: the ladder is over.
         Climbed::Tried if !fold.tried() => Step::Done,

@@ -318,3 +318,145 @@ both_backends! {
         assert_eq!(texts.count(), 1);
     }
 }
+
+/// Books a session for the patient and ties the prompt to it (a session reminder); returns the
+/// booking's id.
+async fn booked(env: &Env, cid: &str, pid: &str, id: &PromptId) -> String {
+    use shared::db::schema::session_bookings as sb;
+    let booking = shared::db::new_id();
+    let (b, c, p, prompt) = (
+        booking.clone(),
+        cid.to_owned(),
+        pid.to_owned(),
+        id.to_string(),
+    );
+    env.run(move |conn| {
+        diesel::insert_into(sb::table)
+            .values((
+                sb::id.eq(&b),
+                sb::clinic_id.eq(&c),
+                sb::patient_id.eq(&p),
+                sb::starts_at.eq(now() + Duration::days(1)),
+                sb::created_by.eq(&p),
+                sb::created_at.eq(now()),
+            ))
+            .execute(conn)
+            .unwrap();
+        diesel::update(pr::table.find(&prompt))
+            .set(pr::booking_id.eq(Some(&b)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    booking
+}
+
+both_backends! {
+    async fn a_follow_up_of_a_cancelled_or_moved_session_sends_nothing(env) {
+        use shared::db::schema::session_bookings as sb;
+        let (fcm, smtp) = (FakeFcm::start().await, SmtpServer::start().await);
+        env.set(fcm.settings());
+        env.set(smtp.settings());
+        let (cid, pid, _) = patient(&env, false).await;
+        env.device(&pid, "android", "live-phone").await;
+        let cancelled = important(&env, &cid, &pid, 5, false).await;
+        let booking = booked(&env, &cid, &pid, &cancelled).await;
+        drain(&env.worker()).await;
+        assert!(follow_up(&env, &cancelled).await.is_some(), "the reminder went by push");
+
+        // The session is cancelled after the reminder went.
+        env.run(move |c| {
+            diesel::update(sb::table.find(&booking))
+                .set(sb::cancelled_at.eq(Some(now())))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+        // A second patient's reminder, whose session is moved after it went.
+        let (cid2, pid2, _) = patient(&env, false).await;
+        env.device(&pid2, "android", "live-phone-2").await;
+        let moved = important(&env, &cid2, &pid2, 5, false).await;
+        let booking2 = booked(&env, &cid2, &pid2, &moved).await;
+        drain(&env.worker()).await;
+        env.run(move |c| {
+            diesel::update(sb::table.find(&booking2))
+                .set(sb::moved_at.eq(Some(now() + Duration::seconds(1))))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+
+        window_ends(&env, &cancelled).await;
+        window_ends(&env, &moved).await;
+        drain_ladder(&env).await;
+
+        assert!(smtp.received().is_empty(), "no email about a session that no longer stands");
+        for (id, why) in [(&cancelled, "booking_cancelled"), (&moved, "booking_moved")] {
+            let f = follow_up(&env, id).await.unwrap();
+            assert_eq!((f.status.as_str(), f.last_error.as_deref(), f.lease_owner), ("sent", Some(why), None));
+            assert_eq!(channels(&env, id).await, [pair("fcm", "sent")]);
+        }
+        assert_eq!(drain_ladder(&env).await, 0, "nothing more is due");
+    }
+
+    async fn a_follow_up_of_a_discharged_or_erased_patient_sends_nothing(env) {
+        let (fcm, smtp) = (FakeFcm::start().await, SmtpServer::start().await);
+        env.set(fcm.settings());
+        env.set(smtp.settings());
+        let mut ids = Vec::new();
+        for (n, why) in ["patient_discharged", "patient_erased"].into_iter().enumerate() {
+            let (cid, pid, _) = patient(&env, false).await;
+            env.device(&pid, "android", &format!("live-phone-{n}")).await;
+            let id = important(&env, &cid, &pid, 5, false).await;
+            ids.push((pid, id, why));
+        }
+        drain(&env.worker()).await;
+        for (pid, id, why) in &ids {
+            assert!(follow_up(&env, id).await.is_some());
+            match *why {
+                "patient_discharged" => env.profile(pid, |p| p.discharged_at = Some(now())).await,
+                _ => env.profile(pid, |p| p.erased_at = Some(now())).await,
+            }
+            window_ends(&env, id).await;
+        }
+        drain_ladder(&env).await;
+
+        assert!(smtp.received().is_empty(), "nothing sent after the first send");
+        for (_, id, why) in &ids {
+            let f = follow_up(&env, id).await.unwrap();
+            assert_eq!((f.status.as_str(), f.last_error.as_deref()), ("sent", Some(*why)));
+            assert_eq!(channels(&env, id).await, [pair("fcm", "sent")]);
+        }
+    }
+
+    async fn a_push_outage_falls_through_to_email(env) {
+        let (fcm, smtp) = (FakeFcm::start().await, SmtpServer::start().await);
+        env.set(fcm.settings());
+        env.set(smtp.settings());
+        fcm.answer([ResponseTemplate::new(503), ResponseTemplate::new(500)]);
+        // A short window: the retry would come after it ends.
+        let (cid, pid, short_email) = patient(&env, false).await;
+        env.device(&pid, "android", "phone-1").await;
+        let short = important(&env, &cid, &pid, 5, false).await;
+        // A long window, but the retries are spent (AFTERCARE_MAX_ATTEMPTS=3).
+        let (cid2, pid2, spent_email) = patient(&env, false).await;
+        env.device(&pid2, "android", "phone-2").await;
+        let spent = important(&env, &cid2, &pid2, 3600, false).await;
+        let id = spent.to_string();
+        env.run(move |c| {
+            diesel::update(pr::table.find(&id)).set(pr::attempts.eq(2)).execute(c).unwrap()
+        })
+        .await;
+
+        drain(&env.worker()).await;
+
+        assert_eq!(smtp.wait_for(&short_email, 1).await.len(), 1, "emailed past the window");
+        assert_eq!(smtp.wait_for(&spent_email, 1).await.len(), 1, "emailed with retries spent");
+        for id in [&short, &spent] {
+            let p = env.reload(id).await;
+            assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
+            assert_eq!(channels(&env, id).await, [pair("fcm", "retry"), pair("email", "sent")]);
+            assert!(follow_up(&env, id).await.is_none(), "email is the last rung");
+        }
+    }
+}
