@@ -46,6 +46,7 @@ async fn seed(env: &Env, patients: usize, per_patient: usize) -> Vec<String> {
                     sc::clinic_id.eq(clinic.id.as_str()),
                     sc::patient_id.eq(user.id.as_str()),
                     sc::granted.eq(true),
+                    sc::phone.eq(Some(format!("+3460011{i:04}"))),
                     sc::text_version.eq(shared::domain::CONSENT_TEXT_VERSION),
                     sc::source.eq("clinic"),
                     sc::method.eq("console"),
