@@ -150,6 +150,9 @@ pub(crate) async fn text_prompt(
             tracing::warn!(prompt_id = %prompt.id, attempt_id, error = %e, "text sent but its outcome not recorded")
         }
     }
+    if matches!(&outcome, PushOutcome::Failed { reason, .. } if reason == "recipient_opted_out") {
+        opted_out(w, prompt).await;
+    }
     w.metrics.delivery("sms", label.as_str());
     if matches!(outcome, PushOutcome::Sent { .. }) {
         w.metrics
@@ -200,5 +203,25 @@ fn unknown_fate(outcome: &PushOutcome) -> bool {
         } => *s >= 500,
         PushOutcome::Failed { status: None, .. } => true,
         _ => false,
+    }
+}
+
+/// The provider refused the text because the recipient texted STOP to it (Twilio error 21610):
+/// the patient's consent is withdrawn (source patient, method keyword), as a STOP received by
+/// the webhook does, so the app and the console show it and no text is tried again.
+async fn opted_out(w: &Worker, prompt: &Prompt) {
+    use shared::care::sms::{CONSENT_TEXT_VERSION, ConsentChange, record_consent};
+    use shared::domain::{ConsentMethod, ConsentSource};
+    let change = ConsentChange {
+        clinic_id: prompt.clinic_id.clone(),
+        patient_id: prompt.patient_id.clone(),
+        granted: false,
+        text_version: CONSENT_TEXT_VERSION.to_owned(),
+        source: ConsentSource::Patient,
+        method: ConsentMethod::Keyword,
+        recorded_by: None,
+    };
+    if let Err(e) = record_consent(&w.db, change, now()).await {
+        tracing::warn!(prompt_id = %prompt.id, error = %e, "recipient opted out at the provider; consent withdrawal not recorded");
     }
 }

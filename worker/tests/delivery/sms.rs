@@ -239,6 +239,15 @@ both_backends! {
         assert_eq!((p.status.as_str(), p.last_error.as_deref()), ("failed", Some("recipient_opted_out")));
         let a = env.attempts(&opted_out.id).await;
         assert_eq!(outcomes(&a), [("sms", "failed")]);
+        // Twilio 21610 (STOP texted to the provider): the consent is withdrawn, by keyword.
+        let pid = patient.id.to_string();
+        let latest: (bool, String, String) = env
+            .run(move |c| {
+                sc::table.filter(sc::patient_id.eq(pid)).order((sc::created_at.desc(), sc::id.desc()))
+                    .select((sc::granted, sc::source, sc::method)).first(c).unwrap()
+            })
+            .await;
+        assert_eq!(latest, (false, "patient".to_owned(), "keyword".to_owned()));
         // The provider's message quotes the number: it is never kept.
         for a in env.attempts(&invalid.id).await.into_iter().chain(a) {
             assert!(!a.error.unwrap_or_default().contains("+34"));
