@@ -304,8 +304,16 @@ pub(crate) async fn text(
             fold.sent.get_or_insert(DeliveryChannel::Sms);
             None
         }
+        // The text may have gone but is not confirmed: counted tried, never sent again; the
+        // next channel (the ladder's email rung) stands in.
+        Texted::Unconfirmed => {
+            fold.texts += 1;
+            fold.failed
+                .get_or_insert_with(|| "sms_unconfirmed".to_owned());
+            None
+        }
         Texted::Unsent(held) => Some(held),
-        Texted::Off => None,
+        Texted::Off | Texted::Refused => None,
     }
 }
 

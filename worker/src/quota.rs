@@ -279,11 +279,11 @@ impl Gate {
             Ok(in_force) => {
                 self.close_until(in_force).await;
                 self.show_pause(w, in_force);
-                tracing::warn!(channel = self.channel, quota = %self.key, paused_until = %in_force, "provider answered 429: sends paused for every worker");
+                tracing::warn!(channel = self.channel, paused_until = %in_force, "provider answered 429: sends paused for every worker");
             }
             Err(e) => {
                 self.show_pause(w, until);
-                tracing::error!(error = %e, channel = self.channel, quota = %self.key, "provider answered 429; the pause could not be shared");
+                tracing::error!(error = %e, channel = self.channel, "provider answered 429; the pause could not be shared");
             }
         }
     }

@@ -11,7 +11,7 @@
 
 use chrono::NaiveDateTime;
 use shared::care::outbox::{Prompt, Resolution};
-use shared::care::sms_sends::{self, result_of};
+use shared::care::sms_sends::{self, Begun, result_of};
 use shared::metrics::EncodingLabels;
 use shared::push::PushOutcome;
 use shared::sms::{SmsTarget, segments, text, twilio};
@@ -30,6 +30,14 @@ pub(crate) enum Texted {
     /// The prompt already has a `pending` or `sent` text: nothing sent (at most one text per
     /// prompt; a `pending` one is a text whose worker died before recording the answer).
     AlreadyTexted,
+    /// The patient may not be texted at this number now (consent withdrawn or for another
+    /// number, texts off, erased, discharged, phone changed since the recipient was read):
+    /// nothing sent, nothing recorded; the caller moves on to its next channel.
+    Refused,
+    /// The text may or may not have gone: its attempt stays `pending` (the request timed out or
+    /// failed after it was sent, the provider answered 5xx, or an earlier such attempt exists).
+    /// Never texted again, and not counted as sent: the caller moves on to its next channel.
+    Unconfirmed,
     /// Nothing sent and nothing recorded: no permit of the sender's rate before the deadline
     /// (`Defer` to when one comes), the worker is stopping or the database did not answer
     /// (`Release`). The prompt's resolution when the text was all it had.
@@ -53,7 +61,11 @@ pub(crate) async fn send(
     let (_keep, stop) = watch::channel(false);
     match text_prompt(w, prompt, to, deadline, &stop).await {
         Texted::Done(outcome) => Some(outcome),
-        Texted::Off | Texted::AlreadyTexted | Texted::Unsent(_) => None,
+        Texted::Off
+        | Texted::AlreadyTexted
+        | Texted::Refused
+        | Texted::Unconfirmed
+        | Texted::Unsent(_) => None,
     }
 }
 
@@ -88,11 +100,28 @@ pub(crate) async fn text_prompt(
         }
     }
     let worker_id = &w.config.worker.worker_id;
-    let attempt_id = match sms_sends::begin(&w.db, &prompt.id, worker_id, now()).await {
-        Ok(Some(id)) => id,
-        Ok(None) => {
+    let begun = sms_sends::begin(
+        &w.db,
+        &prompt.id,
+        &prompt.patient_id,
+        &to.phone,
+        worker_id,
+        now(),
+    )
+    .await;
+    let attempt_id = match begun {
+        Ok(Begun::Pending(id)) => id,
+        Ok(Begun::Sent) => {
             tracing::debug!(prompt_id = %prompt.id, "prompt already texted; not texted again");
             return Texted::AlreadyTexted;
+        }
+        Ok(Begun::Unconfirmed) => {
+            tracing::debug!(prompt_id = %prompt.id, "prompt has a text of unknown fate; not texted again");
+            return Texted::Unconfirmed;
+        }
+        Ok(Begun::Refused) => {
+            tracing::info!(prompt_id = %prompt.id, "patient may no longer be texted at this number; not texted");
+            return Texted::Refused;
         }
         Err(e) => {
             tracing::warn!(prompt_id = %prompt.id, error = %e, "cannot record the text before sending; prompt handed back unsent");
@@ -106,6 +135,12 @@ pub(crate) async fn text_prompt(
     if let (Some(after), Some(gate)) = (twilio::throttled(&outcome), &w.sms_gate) {
         gate.throttled(w, after).await;
     }
+    if unknown_fate(&outcome) {
+        // The text may have gone: the attempt stays `pending`, so it is never sent again.
+        w.metrics.delivery("sms", "pending");
+        tracing::warn!(prompt_id = %prompt.id, attempt_id, "text request ended without a clear answer; left pending, not texted again");
+        return Texted::Unconfirmed;
+    }
     let result = result_of(&outcome);
     let label = result.outcome;
     match sms_sends::finish(&w.db, &attempt_id, result, now()).await {
@@ -114,6 +149,9 @@ pub(crate) async fn text_prompt(
         Err(e) => {
             tracing::warn!(prompt_id = %prompt.id, attempt_id, error = %e, "text sent but its outcome not recorded")
         }
+    }
+    if matches!(&outcome, PushOutcome::Failed { reason, .. } if reason == "recipient_opted_out") {
+        opted_out(w, prompt).await;
     }
     w.metrics.delivery("sms", label.as_str());
     if matches!(outcome, PushOutcome::Sent { .. }) {
@@ -143,4 +181,47 @@ pub(crate) async fn text_prompt(
         "text attempt"
     );
     Texted::Done(outcome)
+}
+
+/// Whether a text's request may have reached the provider without a clear answer: a timeout or
+/// a failure after the request left (anything but a connect error: `reqwest::Error::is_connect`,
+/// which covers DNS), or a 5xx. Only a request that certainly did not leave, or a provider
+/// answer that it was not accepted (4xx, 429), may be retried: the Messages API has no
+/// idempotency key, so a retry after an unknown end could text twice.
+fn unknown_fate(outcome: &PushOutcome) -> bool {
+    match outcome {
+        PushOutcome::Retry {
+            status: None,
+            reason,
+            ..
+        } => reason != "connect",
+        PushOutcome::Retry {
+            status: Some(s), ..
+        }
+        | PushOutcome::Failed {
+            status: Some(s), ..
+        } => *s >= 500,
+        PushOutcome::Failed { status: None, .. } => true,
+        _ => false,
+    }
+}
+
+/// The provider refused the text because the recipient texted STOP to it (Twilio error 21610):
+/// the patient's consent is withdrawn (source patient, method keyword), as a STOP received by
+/// the webhook does, so the app and the console show it and no text is tried again.
+async fn opted_out(w: &Worker, prompt: &Prompt) {
+    use shared::care::sms::{CONSENT_TEXT_VERSION, ConsentChange, record_consent};
+    use shared::domain::{ConsentMethod, ConsentSource};
+    let change = ConsentChange {
+        clinic_id: prompt.clinic_id.clone(),
+        patient_id: prompt.patient_id.clone(),
+        granted: false,
+        text_version: CONSENT_TEXT_VERSION.to_owned(),
+        source: ConsentSource::Patient,
+        method: ConsentMethod::Keyword,
+        recorded_by: None,
+    };
+    if let Err(e) = record_consent(&w.db, change, now()).await {
+        tracing::warn!(prompt_id = %prompt.id, error = %e, "recipient opted out at the provider; consent withdrawal not recorded");
+    }
 }

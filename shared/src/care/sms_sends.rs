@@ -9,24 +9,28 @@ use crate::db::sms_sends;
 use crate::domain::{DeliveryOutcome, PatientId, PromptId};
 use crate::error::Result;
 use crate::push::PushOutcome;
-use crate::sms::SmsTarget;
 
-pub use crate::db::sms_sends::SmsResult;
+pub use crate::db::sms_sends::{Begun, SmsResult};
 
-/// Writes (and commits) a `pending` text attempt for `prompt_id` by `worker_id` before the
-/// provider is called; `None` when the prompt already has a `pending` or `sent` text (nothing is
-/// written, and nothing must be sent). Race-safe between workers on both backends.
+/// Writes (and commits) a `pending` text attempt for `prompt_id` of `patient_id` to `phone`
+/// (E.164) by `worker_id` before the provider is called ([`Begun::Pending`]), unless the prompt
+/// already has a `pending` or `sent` text or the patient may not be texted at `phone` now
+/// (consent, switch, erasure, discharge, phone on file: `crate::db::sms_sends::begin`); nothing
+/// is written then, and nothing must be sent. Race-safe between workers on both backends.
 ///
 /// # Errors
 /// A database error (`Unavailable` when no connection came free); nothing is written then.
 pub async fn begin(
     db: &Db,
     prompt_id: &PromptId,
+    patient_id: &PatientId,
+    phone: &str,
     worker_id: &str,
     now: NaiveDateTime,
-) -> Result<Option<String>> {
-    let (prompt_id, worker_id) = (prompt_id.clone(), worker_id.to_owned());
-    db.run(move |c| sms_sends::begin(c, &prompt_id, &worker_id, now))
+) -> Result<Begun> {
+    let (prompt_id, patient_id) = (prompt_id.clone(), patient_id.clone());
+    let (phone, worker_id) = (phone.to_owned(), worker_id.to_owned());
+    db.run(move |c| sms_sends::begin(c, &prompt_id, &patient_id, &phone, &worker_id, now))
         .await
 }
 
@@ -71,16 +75,4 @@ pub fn result_of(outcome: &PushOutcome) -> SmsResult {
         error,
         provider_id,
     }
-}
-
-/// Where a prompt of `patient_id` may be texted (`crate::db::sms_sends::target`: the patient's
-/// switch on, a granted consent in force, a valid E.164 phone), or `None`. One read for one
-/// patient: the worker's window read carries the same for every prompt it reads once the
-/// delivery ladder builds it (`Recipient::Send.sms`).
-///
-/// # Errors
-/// A database error.
-pub async fn target(db: &Db, patient_id: &PatientId) -> Result<Option<SmsTarget>> {
-    let patient_id = patient_id.clone();
-    db.run(move |c| sms_sends::target(c, &patient_id)).await
 }

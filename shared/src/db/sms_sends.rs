@@ -14,9 +14,9 @@ use diesel::sql_types::Text;
 use super::deliveries::Attempt;
 use super::schema::delivery_attempts as da;
 use super::{DbConn, new_id, write_transaction};
+use crate::domain::phone::E164;
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PatientId, PromptId};
 use crate::error::Result;
-use crate::sms::SmsTarget;
 
 /// How a text's request ended, for [`finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +31,30 @@ pub struct SmsResult {
     pub provider_id: Option<String>,
 }
 
-/// Writes a `pending` text attempt for `prompt_id` by `worker_id`, unless the prompt already
-/// has a `pending` or `sent` one; returns the new attempt's id, or `None` (nothing written).
+/// What [`begin`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begun {
+    /// A `pending` attempt was written (its id): the text may be sent now.
+    Pending(String),
+    /// The prompt already has a `sent` text: nothing written, nothing to send.
+    Sent,
+    /// The prompt already has a `pending` text whose fate is unknown (a worker died, or the
+    /// request timed out or the provider failed after it was sent): nothing written, and no
+    /// text is sent again; the text is not confirmed either.
+    Unconfirmed,
+    /// The patient may not be texted at this number now (consent withdrawn or given for another
+    /// number, texts switched off, erased, discharged, or the phone on file changed): nothing
+    /// written, nothing to send.
+    Refused,
+}
+
+/// Writes a `pending` text attempt for `prompt_id` (of `patient_id`, to be texted at `phone`, in
+/// E.164) by `worker_id`, unless the prompt already has a `pending` or `sent` one, or the
+/// patient may not be texted at `phone` now: a granted consent in force given for the phone on
+/// file (`crate::db::sms::grant_holds`; CTIA Messaging Principles), texts switched on
+/// (`sms_enabled`), not erased, not discharged, and `phone` is the phone on file. Checked in
+/// the same transaction as the write, right before the provider is called (the worker's read
+/// of the recipient may be older than the wait for a permit of the sender's rate).
 ///
 /// Race-safe on both backends in one write transaction: on PostgreSQL the prompt's row is locked
 /// first (`SELECT … FOR UPDATE`), so two workers beginning a text for one prompt take turns and
@@ -44,24 +66,31 @@ pub struct SmsResult {
 pub fn begin(
     conn: &mut DbConn,
     prompt_id: &PromptId,
+    patient_id: &PatientId,
+    phone: &str,
     worker_id: &str,
     now: NaiveDateTime,
-) -> Result<Option<String>> {
+) -> Result<Begun> {
     write_transaction(conn, |conn| {
         if let DbConn::Pg(pg) = conn {
             diesel::sql_query("SELECT id FROM prompts WHERE id = $1 FOR UPDATE")
                 .bind::<Text, _>(prompt_id.as_str())
                 .execute(pg)?;
         }
-        let existing: Option<String> = da::table
+        if !may_text(conn, patient_id, phone)? {
+            return Ok(Begun::Refused);
+        }
+        let existing: Vec<DeliveryOutcome> = da::table
             .filter(da::prompt_id.eq(prompt_id))
             .filter(da::channel.eq(DeliveryChannel::Sms))
             .filter(da::outcome.eq_any([DeliveryOutcome::Pending, DeliveryOutcome::Sent]))
-            .select(da::id)
-            .first(conn)
-            .optional()?;
-        if existing.is_some() {
-            return Ok(None);
+            .select(da::outcome)
+            .load(conn)?;
+        if existing.contains(&DeliveryOutcome::Sent) {
+            return Ok(Begun::Sent);
+        }
+        if !existing.is_empty() {
+            return Ok(Begun::Unconfirmed);
         }
         let attempt = Attempt {
             id: new_id(),
@@ -78,8 +107,32 @@ pub fn begin(
         diesel::insert_into(da::table)
             .values(&attempt)
             .execute(conn)?;
-        Ok(Some(attempt.id))
+        Ok(Begun::Pending(attempt.id))
     })
+}
+
+/// Whether `patient_id` may be texted at `phone` now (see [`begin`]).
+fn may_text(conn: &mut DbConn, patient_id: &PatientId, phone: &str) -> Result<bool> {
+    use super::schema::patient_profiles as pp;
+    type Row = (
+        Option<String>,
+        bool,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let row: Option<Row> = pp::table
+        .filter(pp::user_id.eq(patient_id))
+        .select((pp::phone, pp::sms_enabled, pp::erased_at, pp::discharged_at))
+        .first(conn)
+        .optional()?;
+    let Some((Some(on_file), true, None, None)) = row else {
+        return Ok(false);
+    };
+    if E164::parse(&on_file).ok().as_ref().map(E164::as_str) != Some(phone) {
+        return Ok(false);
+    }
+    Ok(super::sms::latest_consent(conn, patient_id)?
+        .is_some_and(|row| super::sms::grant_holds(&row, Some(&on_file))))
 }
 
 /// Completes the `pending` text attempt `attempt_id` with the provider's answer, at `now` (its
@@ -108,49 +161,4 @@ pub fn finish(
     ))
     .execute(conn)?;
     Ok(changed == 1)
-}
-
-/// The number and clinic name a prompt of `patient_id` may be texted to: `None` unless the
-/// patient's own switch is on (`sms_enabled`), the newest consent record is a grant
-/// (`sms_consents`), and the stored phone is a valid number in international form (returned in
-/// E.164). Not erased, not discharged is the caller's (the recipient rules).
-///
-/// # Errors
-/// A database error.
-pub fn target(conn: &mut DbConn, patient_id: &PatientId) -> Result<Option<SmsTarget>> {
-    use super::schema::{clinics, patient_profiles as pp, sms_consents as sc};
-    let row: Option<(Option<String>, bool, String)> = pp::table
-        .inner_join(clinics::table.on(clinics::id.eq(pp::clinic_id)))
-        .filter(pp::user_id.eq(patient_id))
-        .select((pp::phone, pp::sms_enabled, clinics::name))
-        .first(conn)
-        .optional()?;
-    let Some((Some(phone), true, clinic_name)) = row else {
-        return Ok(None);
-    };
-    let granted: Option<bool> = sc::table
-        .filter(sc::patient_id.eq(patient_id))
-        .order((sc::created_at.desc(), sc::id.desc()))
-        .select(sc::granted)
-        .first(conn)
-        .optional()?;
-    if granted != Some(true) {
-        return Ok(None);
-    }
-    Ok(e164(&phone).map(|phone| SmsTarget { phone, clinic_name }))
-}
-
-/// `raw` in E.164 when it is a valid number written with its country code.
-fn e164(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let raw = raw
-        .strip_prefix("00")
-        .map(|r| format!("+{r}"))
-        .unwrap_or(raw.to_owned());
-    if !raw.starts_with('+') {
-        return None;
-    }
-    let number = phonenumber::parse(None, &raw).ok()?;
-    phonenumber::is_valid(&number)
-        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }

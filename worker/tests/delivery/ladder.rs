@@ -169,6 +169,29 @@ both_backends! {
         );
     }
 
+    async fn a_text_of_unknown_fate_is_not_sent_again_and_email_stands_in(env) {
+        let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
+        env.set(fcm.settings());
+        env.set(smtp.settings());
+        env.set(texts.settings());
+        fcm.answer([unregistered()]);
+        // A 5xx may come after the text was accepted: the text stays pending, unconfirmed.
+        texts.answer([ResponseTemplate::new(500)]);
+        let (cid, pid, email) = patient(&env, true).await;
+        env.device(&pid, "android", "dead-phone").await;
+        let id = important(&env, &cid, &pid, 60, false).await;
+
+        drain(&env.worker()).await;
+
+        assert_eq!(smtp.wait_for(&email, 1).await.len(), 1, "email stands in at once");
+        let p = env.reload(&id).await;
+        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("email")));
+        assert_eq!(channels(&env, &id).await, [pair("fcm", "invalid_token"), pair("sms", "pending"), pair("email", "sent")]);
+        drain(&env.worker()).await;
+        drain_ladder(&env).await;
+        assert_eq!(texts.count(), 1, "exactly one text");
+    }
+
     async fn unacknowledged_push_moves_to_the_next_rung_after_its_window(env) {
         let (fcm, smtp, texts) = (FakeFcm::start().await, SmtpServer::start().await, FakeTwilio::start().await);
         env.set(fcm.settings());

@@ -45,9 +45,19 @@ async fn consent(
     // Newest first by time: keep records of one test apart.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     env.run(move |c| {
+        // Given for the phone now on file, in E.164 (as the consent use case records it).
+        let on_file: Option<String> = pp::table
+            .find(&patient_id)
+            .select(pp::phone)
+            .first(c)
+            .unwrap();
+        let phone = on_file
+            .and_then(|p| shared::domain::E164::parse(&p).ok())
+            .map(|p| p.as_str().to_owned());
         diesel::insert_into(sc::table)
             .values((
                 sc::id.eq(new_id()),
+                sc::phone.eq(phone),
                 sc::clinic_id.eq(clinic_id),
                 sc::patient_id.eq(patient_id),
                 sc::granted.eq(granted),
@@ -229,6 +239,15 @@ both_backends! {
         assert_eq!((p.status.as_str(), p.last_error.as_deref()), ("failed", Some("recipient_opted_out")));
         let a = env.attempts(&opted_out.id).await;
         assert_eq!(outcomes(&a), [("sms", "failed")]);
+        // Twilio 21610 (STOP texted to the provider): the consent is withdrawn, by keyword.
+        let pid = patient.id.to_string();
+        let latest: (bool, String, String) = env
+            .run(move |c| {
+                sc::table.filter(sc::patient_id.eq(pid)).order((sc::created_at.desc(), sc::id.desc()))
+                    .select((sc::granted, sc::source, sc::method)).first(c).unwrap()
+            })
+            .await;
+        assert_eq!(latest, (false, "patient".to_owned(), "keyword".to_owned()));
         // The provider's message quotes the number: it is never kept.
         for a in env.attempts(&invalid.id).await.into_iter().chain(a) {
             assert!(!a.error.unwrap_or_default().contains("+34"));
@@ -236,24 +255,83 @@ both_backends! {
         assert_eq!(sms.count(), 2);
     }
 
-    async fn server_errors_back_off_then_become_a_dead_letter(env) {
+    async fn a_server_error_leaves_the_text_pending_and_it_is_never_sent_again(env) {
         let sms = FakeTwilio::start().await;
         env.set(sms.settings());
         let (clinic, patient) = texted_patient(&env, "+34600111230").await;
         let prompt = env.prompt(&clinic.id, &patient.id).await;
-        sms.answer([error(500, 20500), error(503, 20503), error(500, 20500)]);
+        // A 5xx may come after the text was accepted: its fate is unknown.
+        sms.answer([error(500, 20500), error(503, 20503)]);
         let w = env.worker();
-        for round in 1..=3 {
-            drain(&w).await;
-            let p = env.reload(&prompt.id).await;
-            assert_eq!(p.attempts, round);
-            env.make_due(&prompt.id).await;
-        }
-        // AFTERCARE_MAX_ATTEMPTS=3: the third failure is final.
+        drain(&w).await;
         let p = env.reload(&prompt.id).await;
-        assert_eq!(p.status.as_str(), "failed");
-        assert_eq!(outcomes(&env.attempts(&prompt.id).await), [("sms", "retry"); 3]);
-        assert_eq!(sms.count(), 3);
+        assert_ne!(p.status.as_str(), "sent", "an unconfirmed text is not a delivery");
+        assert_eq!(outcomes(&env.attempts(&prompt.id).await), [("sms", "pending")]);
+
+        env.make_due(&prompt.id).await;
+        drain(&w).await;
+        assert_eq!(sms.count(), 1, "exactly one text for the prompt");
+        assert_eq!(outcomes(&env.attempts(&prompt.id).await), [("sms", "pending")]);
+        assert_ne!(env.reload(&prompt.id).await.status.as_str(), "sent");
+    }
+
+    async fn begin_refuses_a_patient_who_may_no_longer_be_texted(env) {
+        use shared::care::sms_sends::{Begun, begin};
+        let phone = "+34600111240";
+        let mut refused = Vec::new();
+        for case in ["withdrawn", "switched_off", "erased", "discharged", "phone_changed", "other_number", "ok"] {
+            let (clinic, patient) = texted_patient(&env, phone).await;
+            let prompt = env.prompt(&clinic.id, &patient.id).await;
+            let id = patient.id.to_string();
+            let t = shared::time::now();
+            match case {
+                "withdrawn" => consent(&env, &clinic.id, &patient.id, false).await,
+                "switched_off" => env.run(move |c| { diesel::update(pp::table.find(&id)).set(pp::sms_enabled.eq(false)).execute(c).unwrap(); }).await,
+                "erased" => env.run(move |c| { diesel::update(pp::table.find(&id)).set(pp::erased_at.eq(Some(t))).execute(c).unwrap(); }).await,
+                "discharged" => env.run(move |c| { diesel::update(pp::table.find(&id)).set(pp::discharged_at.eq(Some(t))).execute(c).unwrap(); }).await,
+                // Corrected after the consent was given: the consent was for the old number.
+                "phone_changed" => env.run(move |c| { diesel::update(pp::table.find(&id)).set(pp::phone.eq(Some("+34600111241"))).execute(c).unwrap(); }).await,
+                _ => {}
+            }
+            let to = if case == "other_number" { "+34600111242" } else { phone };
+            let pid = PromptId::from(prompt.id.as_str());
+            let patient_id = shared::domain::PatientId::from(patient.id.as_str());
+            let begun = begin(&env.db, &pid, &patient_id, to, "w", t).await.unwrap();
+            if case == "ok" {
+                assert!(matches!(begun, Begun::Pending(_)), "{case}: {begun:?}");
+            } else {
+                assert_eq!(begun, Begun::Refused, "{case}");
+                assert!(env.attempts(&prompt.id).await.is_empty(), "{case}: nothing written");
+                refused.push(case);
+            }
+        }
+        assert_eq!(refused.len(), 6);
+    }
+
+    async fn a_stop_after_the_window_was_read_stops_the_text(env) {
+        use shared::care::sms_sends::{Begun, begin};
+        let (clinic, patient) = texted_patient(&env, "+34600111243").await;
+        let prompt = env.prompt(&clinic.id, &patient.id).await;
+        // The worker read the window (the patient could be texted) and waits for the sender's
+        // rate; meanwhile the patient texts STOP.
+        let stop = shared::care::sms::Inbound {
+            provider_id: "SMstop".into(),
+            from: "+34600111243".into(),
+            to: TWILIO_FROM.into(),
+            body: "STOP".into(),
+        };
+        let id = patient.id.to_string();
+        env.run(move |c| {
+            // As for a phone written before the search key was backfilled: matched by its phone.
+            diesel::update(pp::table.find(&id)).set(pp::search_key.eq(None::<String>)).execute(c).unwrap();
+        })
+        .await;
+        shared::care::sms::receive(&env.db, stop, shared::time::now()).await.unwrap();
+        let pid = PromptId::from(prompt.id.as_str());
+        let patient_id = shared::domain::PatientId::from(patient.id.as_str());
+        let begun = begin(&env.db, &pid, &patient_id, "+34600111243", "w", shared::time::now()).await.unwrap();
+        assert_eq!(begun, Begun::Refused);
+        assert!(env.attempts(&prompt.id).await.is_empty());
     }
 
     async fn a_prompt_with_a_pending_text_is_not_texted_again(env) {
@@ -263,31 +341,37 @@ both_backends! {
         let prompt = env.prompt(&clinic.id, &patient.id).await;
         // A worker died between the provider's answer and its record.
         let id = prompt.id.clone();
-        let pending = env.run(move |c| shared::db::sms_sends::begin(c, &id, "dead-worker", shared::time::now()).unwrap()).await;
-        assert!(pending.is_some());
+        let patient_id = shared::domain::PatientId::from(patient.id.as_str());
+        let pending = env.run(move |c| shared::db::sms_sends::begin(c, &id, &patient_id, "+34600111231", "dead-worker", shared::time::now()).unwrap()).await;
+        assert!(matches!(pending, shared::db::sms_sends::Begun::Pending(_)));
 
         assert_eq!(drain(&env.worker()).await, 1);
 
         assert_eq!(sms.count(), 0, "no second text for the prompt");
+        // The text may or may not have gone: not counted as sent.
         let p = env.reload(&prompt.id).await;
-        assert_eq!((p.status.as_str(), p.channel.map(|c| c.as_str())), ("sent", Some("sms")));
+        assert_ne!(p.status.as_str(), "sent");
         assert_eq!(outcomes(&env.attempts(&prompt.id).await), [("sms", "pending")]);
     }
 
     async fn beginning_a_text_is_race_safe(env) {
-        let (clinic, patient) = env.patient().await;
+        use shared::care::sms_sends::Begun;
+        let (clinic, patient) = texted_patient(&env, "+34600111232").await;
         let prompt = env.prompt(&clinic.id, &patient.id).await;
         let id = PromptId::from(prompt.id.as_str());
+        let patient_id = shared::domain::PatientId::from(patient.id.as_str());
         let mut tasks = Vec::new();
         for i in 0..8 {
-            let (db, id) = (env.db.clone(), id.clone());
+            let (db, id, patient_id) = (env.db.clone(), id.clone(), patient_id.clone());
             tasks.push(tokio::spawn(async move {
-                shared::care::sms_sends::begin(&db, &id, &format!("worker-{i}"), shared::time::now()).await.unwrap()
+                shared::care::sms_sends::begin(&db, &id, &patient_id, "+34600111232", &format!("worker-{i}"), shared::time::now()).await.unwrap()
             }));
         }
         let mut begun = Vec::new();
         for t in tasks {
-            begun.extend(t.await.unwrap());
+            if let Begun::Pending(a) = t.await.unwrap() {
+                begun.push(a);
+            }
         }
         assert_eq!(begun.len(), 1, "exactly one pending text: {begun:?}");
         // Completed as sent, it still blocks; completed as a retry, it does not.
@@ -299,8 +383,8 @@ both_backends! {
         };
         assert!(shared::care::sms_sends::finish(&env.db, &begun[0], sent.clone(), shared::time::now()).await.unwrap());
         assert!(!shared::care::sms_sends::finish(&env.db, &begun[0], sent, shared::time::now()).await.unwrap());
-        let again = shared::care::sms_sends::begin(&env.db, &id, "w", shared::time::now()).await.unwrap();
-        assert!(again.is_some());
+        let again = shared::care::sms_sends::begin(&env.db, &id, &patient_id, "+34600111232", "w", shared::time::now()).await.unwrap();
+        assert!(matches!(again, Begun::Pending(_)));
     }
 
     async fn two_workers_together_keep_the_senders_rate(env) {
