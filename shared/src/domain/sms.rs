@@ -43,8 +43,8 @@ impl SmsKeyword {
             .flat_map(char::to_uppercase)
             .collect();
         match word.as_str() {
-            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "REVOKE" | "OPTOUT"
-            | "BAJA" | "PARAR" | "CANCELAR" | "DETENER" => Some(SmsKeyword::Stop),
+            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "REVOKE"
+            | "OPTOUT" | "BAJA" | "PARAR" | "CANCELAR" | "DETENER" => Some(SmsKeyword::Stop),
             "START" | "UNSTOP" | "ALTA" => Some(SmsKeyword::Start),
             "HELP" | "INFO" | "AYUDA" => Some(SmsKeyword::Help),
             _ => None,
