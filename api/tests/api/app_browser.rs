@@ -69,6 +69,23 @@ async fn enrolled(app: &TestApp, lang: &str) -> (String, String) {
     let patient = enrolled["id"].as_str().unwrap().to_owned();
     let link = reqwest::Url::parse(enrolled["invitation"]["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.path(), "/app/invitation");
+    // No quiet hours: the walk waits for a prompt due within the minute, which quiet hours
+    // (21:00–08:00 in Madrid by default) would hold until the morning at some times of day.
+    let pid = shared::domain::PatientId::from(patient.as_str());
+    app.db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use shared::db::schema::patient_profiles as pp;
+            diesel::update(pp::table.find(&pid))
+                .set((
+                    pp::quiet_start.eq(None::<String>),
+                    pp::quiet_end.eq(None::<String>),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
     // Two days ago: the plan has prompts whose time has come (today's morning ones).
     let mut treatment = treatment_body(1);
     treatment["performed_at"] = json!(
