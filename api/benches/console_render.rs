@@ -79,7 +79,7 @@ async fn run(patients: usize, backend: Backend, open: usize) {
         Arc::new(shared::protocol::Protocol::builtin().unwrap()),
     );
     let started = Instant::now();
-    let seeded = common::clinic(&db, &state.protocol, patients).await;
+    let seeded = common::clinic(&db, &state.protocols, patients).await;
     let (clinic, staff) = (seeded.clinic, seeded.staff);
     let ids: Vec<PatientId> = seeded.patients.into_iter().map(|(id, _)| id).collect();
     println!(
@@ -209,7 +209,7 @@ async fn open_escalations(state: &AppState, ids: &[PatientId], n: usize) -> usiz
             symptoms: vec![Symptom::ALL[i % Symptom::ALL.len()]],
         });
         for form in forms {
-            let r = shared::care::check_ins::record(&state.db, &state.protocol, id, form, at)
+            let r = shared::care::check_ins::record(&state.db, &state.protocols, id, form, at)
                 .await
                 .unwrap();
             if r.escalation.is_some_and(|e| e.created_at == at) {

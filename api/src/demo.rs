@@ -96,7 +96,7 @@ async fn seed_treatment(state: &AppState) -> Result<(), Error> {
         override_reason: None,
         notes: None,
     };
-    care::treatments::record(&state.db, &state.protocol, &actor, &patient_id, form, t).await?;
+    care::treatments::record(&state.db, &state.protocols, &actor, &patient_id, form, t).await?;
     Ok(())
 }
 

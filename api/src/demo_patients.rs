@@ -118,7 +118,7 @@ pub async fn seed(state: &AppState, clinic_name: &str, staff_email: &str) -> any
     }
     // Jürgen's next session of the course is booked.
     let next = t + Duration::days(7);
-    care::treatments::book_next_session(&state.db, &state.protocol, &actor, &ids[9].0, next, t)
+    care::treatments::book_next_session(&state.db, &state.protocols, &actor, &ids[9].0, next, t)
         .await?;
     // Beatriz finished her course.
     care::treatments::discharge(&state.db, &actor, &ids[10].0, t).await?;
@@ -156,7 +156,7 @@ async fn treat(
         override_reason,
         notes: None,
     };
-    care::treatments::record(&state.db, &state.protocol, actor, id, form, at).await?;
+    care::treatments::record(&state.db, &state.protocols, actor, id, form, at).await?;
     Ok(())
 }
 
@@ -179,7 +179,7 @@ async fn check_in(
         symptoms,
     };
     let at = treated_at + Duration::days(day) + Duration::hours(1);
-    care::check_ins::record(&state.db, &state.protocol, id, form, at).await?;
+    care::check_ins::record(&state.db, &state.protocols, id, form, at).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use shared::auth::TokenKeys;
-use shared::care::Db;
+use shared::care::{Db, Protocols};
 use shared::config::Config;
 use shared::delivery::{Heartbeat, Wakes};
 use shared::mail::Mailer;
@@ -21,7 +21,9 @@ pub struct AppState {
     pub cursors: Cursors,
     pub metrics: Metrics,
     pub mailer: Mailer,
-    pub protocol: Arc<Protocol>,
+    /// The product's default protocol and the clinics' published versions
+    /// ([`Protocols::of`] for a treatment's, [`Protocols::published`] for a new one's).
+    pub protocols: Protocols,
     /// The embedded delivery loop's heartbeat, which `/readyz` reports; `None` when this
     /// process runs no loop.
     pub worker_health: Option<Heartbeat>,
@@ -49,7 +51,7 @@ impl AppState {
             config,
             metrics,
             mailer,
-            protocol,
+            protocols: Protocols::new(protocol),
             worker_health: None,
             worker_wakes: None,
         }

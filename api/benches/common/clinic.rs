@@ -5,15 +5,13 @@
 // Each bench reads part of what is seeded.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use chrono::Duration as Span;
+use shared::care::Protocols;
 use shared::care::check_ins::CheckInForm;
 use shared::care::treatments::TreatmentForm;
 use shared::care::{self, StaffActor};
 use shared::db::{Db, clinics, users};
 use shared::domain::{Area, Device, NeedleDepth, PatientId};
-use shared::protocol::Protocol;
 use shared::testing::fixtures;
 use shared::time::now;
 
@@ -25,7 +23,7 @@ pub struct Seeded {
     pub patients: Vec<(PatientId, String)>,
 }
 
-pub async fn clinic(db: &Db, protocol: &Arc<Protocol>, patients: usize) -> Seeded {
+pub async fn clinic(db: &Db, protocol: &Protocols, patients: usize) -> Seeded {
     let (clinic, staff) = db
         .run(|c| {
             let clinic = fixtures::clinic(c, "Bench");

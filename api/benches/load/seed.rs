@@ -18,7 +18,7 @@ pub struct Clinic {
 
 /// One clinic of `patients`, as the console bench seeds it (`benches/common/clinic.rs`).
 pub async fn clinic(db: &Db, patients: usize) -> Clinic {
-    let protocol = Arc::new(Protocol::builtin().unwrap());
+    let protocol = shared::care::Protocols::new(Arc::new(Protocol::builtin().unwrap()));
     let seeded = crate::common::clinic(db, &protocol, patients).await;
     let (ids, emails) = seeded.patients.into_iter().unzip();
     Clinic { emails, ids }

@@ -97,6 +97,11 @@ audit_patient_given_name_update = Corrected the patient's given name
 audit_patient_family_name_update = Corrected the patient's family name
 audit_sms_consent_grant = Recorded consent to text messages
 audit_sms_consent_withdraw = Withdrew consent to text messages
+audit_protocol_create = Made a draft of the clinic's protocol
+audit_protocol_update = Edited a draft of the clinic's protocol
+audit_protocol_publish = Published a version of the clinic's protocol
+audit_protocol_replan = Moved the patient to the newly published protocol
+audit_screening_create = Answered the questions before a session
 
 audit_patient = Patient
 audit_system = The system

@@ -97,6 +97,11 @@ audit_patient_given_name_update = Corrigió el nombre del paciente
 audit_patient_family_name_update = Corrigió los apellidos del paciente
 audit_sms_consent_grant = Registró el consentimiento a los mensajes de texto
 audit_sms_consent_withdraw = Retiró el consentimiento a los mensajes de texto
+audit_protocol_create = Creó un borrador del protocolo de la clínica
+audit_protocol_update = Editó un borrador del protocolo de la clínica
+audit_protocol_publish = Publicó una versión del protocolo de la clínica
+audit_protocol_replan = Pasó al paciente al protocolo recién publicado
+audit_screening_create = Respondió a las preguntas antes de una sesión
 
 audit_patient = Paciente
 audit_system = El sistema

@@ -165,7 +165,7 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let recorded =
-        match check_ins::record(&state.db, &state.protocol, &patient.id, parsed, now()).await {
+        match check_ins::record(&state.db, &state.protocols, &patient.id, parsed, now()).await {
             Ok(r) => r,
             Err(Error::Conflict(_)) => {
                 let none = Some(t.check_in_no_treatment.clone());
@@ -196,10 +196,17 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let t = page::texts();
     let clinic_id = patient.me.clinic.id.clone();
-    let latest = check_ins::history(&state.db, &state.protocol, &clinic_id, &patient.id, None, 1)
-        .await?
-        .into_iter()
-        .next();
+    let latest = check_ins::history(
+        &state.db,
+        &state.protocols,
+        &clinic_id,
+        &patient.id,
+        None,
+        1,
+    )
+    .await?
+    .into_iter()
+    .next();
     let Some(latest) = latest else {
         return Ok(page::see_other("/app/check-in"));
     };

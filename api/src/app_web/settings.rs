@@ -181,7 +181,7 @@ pub async fn save_preferences(
         Err(e) => return Err(e.into()),
     };
     let outcome =
-        preferences::update(&state.db, &state.protocol, &patient.id, update, now()).await?;
+        preferences::update(&state.db, &state.protocols, &patient.id, update, now()).await?;
     tracing::info!(patient_id = %patient.id, updated = outcome.updated, "preferences changed");
     Ok(see_other("/app/preferences?saved=1"))
 }

@@ -338,9 +338,15 @@ pub async fn resolve(
             .take(100)
             .map(EscalationId::from),
     );
-    let (resolved, patient_id) =
-        care::check_ins::resolve_group(&state.db, &state.protocol, &user.actor(), ids, note, now())
-            .await?;
+    let (resolved, patient_id) = care::check_ins::resolve_group(
+        &state.db,
+        &state.protocols,
+        &user.actor(),
+        ids,
+        note,
+        now(),
+    )
+    .await?;
     if form.get("back") == Some("patient") {
         return Ok(see_other(&format!(
             "/console/patients/{patient_id}?done={}",

@@ -128,6 +128,11 @@ pub fn audit_action(t: &Strings, a: AuditAction) -> &'static str {
         AuditAction::PatientFamilyNameUpdate => t.audit_patient_family_name_update,
         AuditAction::SmsConsentGrant => t.audit_sms_consent_grant,
         AuditAction::SmsConsentWithdraw => t.audit_sms_consent_withdraw,
+        AuditAction::ProtocolCreate => t.audit_protocol_create,
+        AuditAction::ProtocolUpdate => t.audit_protocol_update,
+        AuditAction::ProtocolPublish => t.audit_protocol_publish,
+        AuditAction::ProtocolReplan => t.audit_protocol_replan,
+        AuditAction::ScreeningCreate => t.audit_screening_create,
     }
 }
 

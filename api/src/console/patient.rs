@@ -275,7 +275,13 @@ pub async fn render(
         .phone
         .as_deref()
         .is_some_and(|p| !p.trim().is_empty());
-    let mut page = view(page::texts(), user, record, &state.protocol, at);
+    let mut page = view(
+        page::texts(),
+        user,
+        record,
+        state.protocols.default_protocol(),
+        at,
+    );
     if !erased {
         let (actor, tz) = (user.actor(), &user.clinic_tz);
         page.sms = Some(

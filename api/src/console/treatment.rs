@@ -325,7 +325,7 @@ pub async fn record_treatment(
     let actor = user.actor();
     match care::treatments::record_checked(
         &state.db,
-        &state.protocol,
+        &state.protocols,
         &actor,
         &id,
         parsed,

@@ -154,7 +154,9 @@ async fn zone_change_after_catch_up(app: &TestApp) {
     let (staff, _) = app.staff("clinician").await;
     let (patient, _) = app.patient_in(&staff.clinic_id, "America/New_York").await;
     let id: PatientId = patient.id.as_patient();
-    let protocol = std::sync::Arc::new(shared::protocol::Protocol::builtin().unwrap());
+    let protocol = shared::care::Protocols::new(std::sync::Arc::new(
+        shared::protocol::Protocol::builtin().unwrap(),
+    ));
     let at = |h, m, s| {
         NaiveDate::from_ymd_opt(2026, 1, 15)
             .unwrap()

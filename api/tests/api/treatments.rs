@@ -300,7 +300,9 @@ both_backends! {
         let before = rows(&app, &patient).await;
         let p = shared::domain::PatientId::from(patient.as_str());
         let outcome = app.db.transaction(move |c| {
-            let protocol = shared::protocol::Protocol::builtin().unwrap();
+            let protocol = shared::care::Protocols::new(std::sync::Arc::new(
+                shared::protocol::Protocol::builtin().unwrap(),
+            ));
             shared::db::patients::lock_patient(c, &p, None)?;
             shared::care::plan::replan(c, &protocol, &p, shared::time::now())
         }).await.unwrap();

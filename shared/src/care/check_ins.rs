@@ -19,15 +19,13 @@ pub use queue::{
 };
 pub use resolve::{patient_of, resolve, resolve_group};
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 
+use super::protocols::Protocols;
 use crate::db::{Db, DbConn, alerts, audit, check_ins, clinics, escalations, patients, treatments};
 use crate::domain::AuditAction;
 use crate::domain::{CheckInId, EscalationId, EscalationStatus, PatientId, Severity, Symptom};
 use crate::error::{Error, Result};
-use crate::protocol::Protocol;
 use crate::protocol::triage::{CheckInFacts, PreviousCheckIn, Triage};
 
 pub use crate::db::check_ins::CheckIn;
@@ -60,19 +58,19 @@ pub struct Recorded {
 /// patient.
 pub async fn record(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     patient_id: &PatientId,
     form: CheckInForm,
     now: NaiveDateTime,
 ) -> Result<Recorded> {
-    let (p, id) = (protocol.clone(), patient_id.clone());
+    let (p, id) = (protocols.clone(), patient_id.clone());
     let recorded = db
         .transaction(move |conn| record_in(conn, &p, &id, form, now))
         .await?;
     // The plan adapts in a transaction of its own: the check-in, its escalation and the
     // clinic's alert are committed whatever the plan's rows hold. A failure here is logged and
     // mended by the next re-plan (any change, or the next check-in).
-    let (p, id) = (protocol.clone(), patient_id.clone());
+    let (p, id) = (protocols.clone(), patient_id.clone());
     let replanned = db
         .transaction(move |conn| {
             patients::lock_patient(conn, &id, None)?;
@@ -87,7 +85,7 @@ pub async fn record(
 
 fn record_in(
     conn: &mut DbConn,
-    protocol: &Protocol,
+    protocols: &Protocols,
     patient_id: &PatientId,
     form: CheckInForm,
     now: NaiveDateTime,
@@ -121,6 +119,7 @@ fn record_in(
         peeling: form.peeling,
         symptoms: form.symptoms.clone(),
     };
+    let protocol = protocols.of(conn, treatment.protocol_id.as_ref())?;
     let triage = protocol.triage(
         &facts,
         previous,

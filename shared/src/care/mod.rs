@@ -58,6 +58,7 @@ pub mod plan;
 pub mod preferences;
 pub mod profile;
 pub mod prompts;
+pub mod protocols;
 pub mod readiness;
 pub mod rights;
 pub mod roster;
@@ -71,6 +72,7 @@ pub mod web_push;
 /// `crate::db` themselves.
 pub use crate::db::{Backend, DatabaseUrl, Db};
 use crate::domain::{ClinicId, UserId};
+pub use protocols::Protocols;
 
 /// A staff member acting in their clinic: every use case a clinic calls is scoped to
 /// `clinic_id`, and its audit entry names `user_id`.

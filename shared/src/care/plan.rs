@@ -12,13 +12,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
+use crate::care::protocols::Protocols;
 use crate::db::bookings::Booking;
 use crate::db::prompts::Prompt;
 use crate::db::treatments::Treatment;
 use crate::db::{DbConn, bookings, check_ins, escalations, patients, plans, treatments};
 use crate::domain::{NeedleDepth, PatientId, PlannedPrompt, PromptStatus, QuietHours};
 use crate::error::{Error, Result};
-use crate::protocol::{BookingInput, CheckInSignal, PlanInput, Protocol, TreatmentInput, plan};
+use crate::protocol::{BookingInput, CheckInSignal, PlanInput, TreatmentInput, plan};
 
 pub use crate::db::plans::Outcome;
 
@@ -30,7 +31,7 @@ pub use crate::db::plans::Outcome;
 /// preference that does not parse (rows are written from parsed input only); database errors.
 pub fn replan(
     conn: &mut DbConn,
-    protocol: &Protocol,
+    protocols: &Protocols,
     patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<Outcome> {
@@ -54,9 +55,14 @@ pub fn replan(
             None => Vec::new(),
         };
         let open_urgent = escalations::has_open_urgent(conn, patient_id)?;
+        // The treatment's own version; with none yet (a first session booked), the clinic's.
+        let protocol = match &current {
+            Some(t) => protocols.of(conn, t.protocol_id.as_ref())?,
+            None => protocols.published(conn, &profile.clinic_id)?.0,
+        };
         let booking = bookings::live(conn, patient_id)?.map(|b| b.input());
         let desired = plan(
-            protocol,
+            &protocol,
             &PlanInput {
                 patient_id: patient_id.as_str(),
                 tz: prefs.tz.0,

@@ -1,14 +1,12 @@
 //! The patient's own delivery settings (docs/CONTRACT.md `PATCH /v1/me`).
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 
+use super::protocols::Protocols;
 use crate::db::patients::{self, DetailsUpdate};
 use crate::db::{Db, audit, plans, users};
 use crate::domain::{AuditAction, PatientId};
 use crate::error::Result;
-use crate::protocol::Protocol;
 
 pub use crate::db::patients::PreferencesForm;
 
@@ -20,12 +18,12 @@ pub use crate::db::patients::PreferencesForm;
 /// prompts the re-plan changed. Errors: `NotFound` for an erased patient.
 pub async fn update(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     patient_id: &PatientId,
     update: PreferencesForm,
     now: NaiveDateTime,
 ) -> Result<plans::Outcome> {
-    let (protocol, patient_id) = (protocol.clone(), patient_id.to_owned());
+    let (protocols, patient_id) = (protocols.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
         let current = patients::lock_patient(conn, &patient_id, None)?;
         patients::update_preferences(conn, &current, &update, now)?;
@@ -47,7 +45,7 @@ pub async fn update(
                 now,
             )?;
         }
-        super::plan::replan(conn, &protocol, &patient_id, now)
+        super::plan::replan(conn, &protocols, &patient_id, now)
     })
     .await
 }

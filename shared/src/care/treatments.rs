@@ -5,17 +5,15 @@
 //! future unsent prompts are cancelled and the new one's planned. Recording a treatment for a
 //! discharged patient re-admits them; booking a session for one is a conflict.
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 
 use super::StaffActor;
+use super::protocols::Protocols;
 use crate::db::{Db, DbConn, audit, bookings, patients, plans, prompts, treatments};
 use crate::domain::AuditAction;
 use crate::domain::{Area, CombinedWith, Contraindication, Device, NeedleDepth};
 use crate::domain::{BookingId, PatientId, PromptStatus, TreatmentId};
 use crate::error::{Error, Result};
-use crate::protocol::Protocol;
 
 mod course;
 
@@ -69,17 +67,17 @@ pub enum Checked {
 /// patient of another clinic, an unknown or erased one.
 pub async fn record(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
     now: NaiveDateTime,
 ) -> Result<Recorded> {
-    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    let (protocols, actor, patient_id) = (protocols.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
         match record_in(
             conn,
-            &protocol,
+            &protocols,
             &actor,
             &patient_id,
             form,
@@ -124,23 +122,23 @@ impl Confirmation {
 /// [`record`].
 pub async fn record_checked(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
     confirmed: Confirmation,
     now: NaiveDateTime,
 ) -> Result<Checked> {
-    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    let (protocols, actor, patient_id) = (protocols.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
-        record_in(conn, &protocol, &actor, &patient_id, form, &confirmed, now)
+        record_in(conn, &protocols, &actor, &patient_id, form, &confirmed, now)
     })
     .await
 }
 
 fn record_in(
     conn: &mut DbConn,
-    protocol: &Protocol,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     form: TreatmentForm,
@@ -156,6 +154,7 @@ fn record_in(
     if profile.discharged_at.is_some() {
         patients::set_discharged(conn, patient_id, None, now)?;
     }
+    let (protocol, protocol_id) = protocols.published(conn, &actor.clinic_id)?;
     let row = treatments::Treatment {
         id: TreatmentId::new(),
         clinic_id: actor.clinic_id.clone(),
@@ -174,9 +173,10 @@ fn record_in(
         protocol_version: protocol.version().to_owned(),
         recorded_by: actor.user_id.clone(),
         created_at: now,
+        protocol_id,
     };
     treatments::insert(conn, &row)?;
-    super::plan::replan(conn, protocol, patient_id, now)?;
+    super::plan::replan(conn, protocols, patient_id, now)?;
     audit::record(
         conn,
         &actor.clinic_id,
@@ -266,13 +266,13 @@ pub struct Booked {
 /// nothing. Errors: `NotFound` as for [`record`]; `Conflict` for a discharged patient.
 pub async fn book_next_session(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     starts_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Booked> {
-    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    let (protocols, actor, patient_id) = (protocols.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
         let profile = patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
         if profile.discharged_at.is_some() {
@@ -297,7 +297,7 @@ pub async fn book_next_session(
                 b
             }
         };
-        super::plan::replan(conn, &protocol, &patient_id, now)?;
+        super::plan::replan(conn, &protocols, &patient_id, now)?;
         audit::record(
             conn,
             &actor.clinic_id,
@@ -324,16 +324,16 @@ pub async fn book_next_session(
 /// continues. Idempotent. Errors: `NotFound` as for [`record`].
 pub async fn cancel_next_session(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<()> {
-    let (protocol, actor, patient_id) = (protocol.clone(), actor.clone(), patient_id.to_owned());
+    let (protocols, actor, patient_id) = (protocols.clone(), actor.clone(), patient_id.to_owned());
     db.transaction(move |conn| {
         patients::lock_patient(conn, &patient_id, Some(&actor.clinic_id))?;
         bookings::cancel_live(conn, &patient_id, now)?;
-        super::plan::replan(conn, &protocol, &patient_id, now)?;
+        super::plan::replan(conn, &protocols, &patient_id, now)?;
         audit::record(
             conn,
             &actor.clinic_id,

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod prompts;
+pub mod protocols;
 pub mod quotas;
 mod raw;
 pub mod roster;

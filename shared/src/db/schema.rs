@@ -151,6 +151,7 @@ diesel::table! {
         protocol_version -> Text,
         recorded_by -> Text,
         created_at -> Timestamp,
+        protocol_id -> Nullable<Text>,
     }
 }
 
@@ -303,7 +304,9 @@ diesel::table! {
     }
 }
 
+mod protocols;
 mod sms;
+pub use protocols::{clinic_protocol_edits, clinic_protocols, screenings};
 pub use sms::{prompt_follow_ups, sms_consents, sms_inbound, sms_status_events};
 
 diesel::joinable!(users -> clinics (clinic_id));
@@ -338,6 +341,9 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
+    clinic_protocols,
+    clinic_protocol_edits,
+    screenings,
     users,
     patient_profiles,
     invitations,

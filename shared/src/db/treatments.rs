@@ -8,7 +8,7 @@ use super::schema::treatments;
 use super::types::JsonList;
 use crate::domain::Contraindication;
 use crate::domain::{Area, CombinedWith, Device};
-use crate::domain::{ClinicId, PatientId, TreatmentId, UserId};
+use crate::domain::{ClinicId, PatientId, ProtocolId, TreatmentId, UserId};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -31,6 +31,9 @@ pub struct Treatment {
     pub protocol_version: String,
     pub recorded_by: UserId,
     pub created_at: NaiveDateTime,
+    /// The clinic protocol version the treatment was planned with; `None`: the product's
+    /// default (`protocol_version` names which).
+    pub protocol_id: Option<ProtocolId>,
 }
 
 pub fn insert(conn: &mut DbConn, t: &Treatment) -> Result<()> {

@@ -56,6 +56,17 @@ code_enum!(
         SmsConsentGrant => "sms_consent.grant",
         /// Consent to text messages was withdrawn (in the app or console, or by a STOP text).
         SmsConsentWithdraw => "sms_consent.withdraw",
+        /// A draft of the clinic's own protocol was made (from the default or a version).
+        ProtocolCreate => "protocol.create",
+        /// A draft of the clinic's protocol was edited (before and after kept in
+        /// `clinic_protocol_edits`).
+        ProtocolUpdate => "protocol.update",
+        /// A version of the clinic's protocol was published (admin).
+        ProtocolPublish => "protocol.publish",
+        /// An admin asked for current patients to be re-planned with the published version.
+        ProtocolReplan => "protocol.replan",
+        /// A patient answered the pre-visit screening before a booked session.
+        ScreeningCreate => "screening.create",
     }
 );
 
@@ -68,7 +79,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
         }
-        assert_eq!(AuditAction::ALL.len(), 23);
+        assert_eq!(AuditAction::ALL.len(), 28);
         assert_eq!(AuditAction::parse("patient.delete"), None);
     }
 }

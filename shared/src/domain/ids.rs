@@ -128,6 +128,10 @@ ids! {
     InvitationId,
     /// A one-time sign-in code (`sign_in_codes.id`).
     SignInCodeId,
+    /// A version of a clinic's own protocol (`clinic_protocols.id`).
+    ProtocolId,
+    /// A patient's pre-visit screening (`screenings.id`).
+    ScreeningId,
 }
 
 impl UserId {

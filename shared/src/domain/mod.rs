@@ -12,6 +12,7 @@ mod ids;
 mod people;
 pub mod phone;
 mod plan;
+mod protocol;
 pub mod search;
 mod sms;
 mod sql;
@@ -28,7 +29,8 @@ pub use email::Email;
 pub use escalation::{ClinicAlertStatus, EscalationStatus, TriageReason};
 pub use ids::{
     BookingId, CheckInId, ClinicAlertId, ClinicId, DeviceId, EscalationId, FollowUpId,
-    InvitationId, PatientId, PromptId, SessionId, SignInCodeId, TreatmentId, UserId,
+    InvitationId, PatientId, PromptId, ProtocolId, ScreeningId, SessionId, SignInCodeId,
+    TreatmentId, UserId,
 };
 pub use people::{
     InvitationPurpose, LocalTime, Locale, LockScreenPreview, Platform, QuietHours, Role, TimeZone,
@@ -36,6 +38,7 @@ pub use people::{
 };
 pub use phone::{E164, PhoneError};
 pub use plan::PlannedPrompt;
+pub use protocol::{ProtocolEditAction, ProtocolStatus};
 pub use search::{SearchTerms, search_key};
 pub use sms::{CONSENT_TEXT_VERSION, ConsentMethod, ConsentSource, SmsKeyword, SmsReceipt};
 pub use sql::CorruptValue;

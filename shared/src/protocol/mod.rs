@@ -17,8 +17,11 @@ pub mod adapt;
 mod adapt_content;
 mod checkin_content;
 pub mod content;
+pub mod diff;
+pub mod document;
 mod format;
 pub mod local_time;
+pub mod preview;
 mod render;
 pub mod schedule;
 #[cfg(test)]
@@ -33,6 +36,9 @@ use chrono::Duration;
 
 pub use adapt::{Adaptations, CheckInSignal};
 pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
+pub use diff::{Change, ChangeKind, FieldChange, diff};
+pub use document::{FieldError, ProtocolDocument};
+pub use preview::{PreviewInput, preview};
 pub use schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
 

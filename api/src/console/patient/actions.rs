@@ -74,7 +74,7 @@ pub async fn book(
     };
     let booked = care::treatments::book_next_session(
         &state.db,
-        &state.protocol,
+        &state.protocols,
         &user.actor(),
         &id,
         starts,
@@ -99,7 +99,7 @@ pub async fn cancel_booking(
     _form: SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = PatientId::from(id.into_inner());
-    care::treatments::cancel_next_session(&state.db, &state.protocol, &user.actor(), &id, now())
+    care::treatments::cancel_next_session(&state.db, &state.protocols, &user.actor(), &id, now())
         .await?;
     Ok(back_to_record(&id, DONE_CANCELLED))
 }

@@ -233,6 +233,8 @@ catalogue! {
     esc_note_empty, esc_note_too_long, esc_note_invalid, esc_more_open, esc_resolved_by,
     esc_resolved_at, esc_time_to_resolve, esc_open_badge_hidden, esc_confirmed, esc_this_patient,
 
+    // protocols.ftl (the clinic's own protocol: list, editor, preview, compare, publish)
+
     // onboarding.ftl
     invitation_for,
     invitation_emailed_to,
@@ -270,6 +272,8 @@ catalogue! {
     sheet_qr_label,
     sheet_print_hint,
     back_to_invitation,
+
+    // screenings.ftl (pre-visit screenings: flags on the roster and record, the tomorrow list)
 
     // forms.ftl
     course_jump_to_confirm,
@@ -323,7 +327,8 @@ catalogue! {
     audit_staff_deactivate, audit_check_in_create, audit_invitation_undone,
     audit_invitation_resend, audit_patient_email_update, audit_patient_phone_update,
     audit_patient_given_name_update, audit_patient_family_name_update, audit_treatment_warned,
-    audit_sms_consent_grant, audit_sms_consent_withdraw,
+    audit_sms_consent_grant, audit_sms_consent_withdraw, audit_protocol_create,
+    audit_protocol_update, audit_protocol_publish, audit_protocol_replan, audit_screening_create,
     audit_patient, audit_system, audit_find_patient, audit_find_hint,
     audit_find, audit_matches, audit_show_patient, audit_no_match, audit_showing, audit_everyone,
     audit_shown_patients, audit_shown_with,

@@ -87,6 +87,8 @@ fn sources(lang: Lang) -> &'static [&'static str] {
             &[
                 include_str!(concat!("../../../locales/", $lang, "/console.ftl")),
                 include_str!(concat!("../../../locales/", $lang, "/escalations.ftl")),
+                include_str!(concat!("../../../locales/", $lang, "/protocols.ftl")),
+                include_str!(concat!("../../../locales/", $lang, "/screenings.ftl")),
                 include_str!(concat!("../../../locales/", $lang, "/onboarding.ftl")),
                 include_str!(concat!("../../../locales/", $lang, "/forms.ftl")),
                 include_str!(concat!("../../../locales/", $lang, "/words.ftl")),

@@ -105,7 +105,7 @@ pub async fn resolve(
     let note = validate::multiline_text(&body.note, NOTE_MAX).map_err(|m| invalid("note", m))?;
     let item = check_ins::resolve(
         &state.db,
-        &state.protocol,
+        &state.protocols,
         &staff.actor(),
         &path,
         note,

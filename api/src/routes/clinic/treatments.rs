@@ -64,7 +64,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let t = now();
     let form = body.parse(t)?;
-    let (db, protocol, actor) = (&state.db, &state.protocol, staff.actor());
+    let (db, protocol, actor) = (&state.db, &state.protocols, staff.actor());
     let recorded = match body.confirm_warnings {
         None => treatments::record(db, protocol, &actor, &path, form, t).await?,
         Some(confirmed) => {
@@ -128,7 +128,7 @@ pub async fn book_next_session(
     let starts_at = body.parse(t)?;
     let booked = treatments::book_next_session(
         &state.db,
-        &state.protocol,
+        &state.protocols,
         &staff.actor(),
         &path,
         starts_at,
@@ -160,7 +160,7 @@ pub async fn cancel_next_session(
     state: web::Data<AppState>,
     path: PathId<PatientId>,
 ) -> ApiResult<HttpResponse> {
-    treatments::cancel_next_session(&state.db, &state.protocol, &staff.actor(), &path, now())
+    treatments::cancel_next_session(&state.db, &state.protocols, &staff.actor(), &path, now())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -52,7 +52,7 @@ pub async fn list(
     let before = state.cursors.read(LIST, p.cursor.as_deref())?;
     let rows = check_ins::history(
         &state.db,
-        &state.protocol,
+        &state.protocols,
         &me.clinic_id,
         &me.patient_id(),
         before,
@@ -91,7 +91,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let form = body.parse()?;
     let recorded =
-        check_ins::record(&state.db, &state.protocol, &me.patient_id(), form, now()).await?;
+        check_ins::record(&state.db, &state.protocols, &me.patient_id(), form, now()).await?;
     let urgent = recorded
         .escalation
         .as_ref()

@@ -105,7 +105,7 @@ pub async fn patch_me(
         }
     }
     let outcome =
-        preferences::update(&state.db, &state.protocol, &me.patient_id(), update, now()).await?;
+        preferences::update(&state.db, &state.protocols, &me.patient_id(), update, now()).await?;
     tracing::info!(patient_id = %me.user_id, updated = outcome.updated, "preferences changed");
     if let Some(granted) = body.sms_consent {
         let change = ConsentChange {

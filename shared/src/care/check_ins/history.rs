@@ -1,12 +1,10 @@
 //! The patient's own check-ins (docs/CONTRACT.md `GET /v1/me/check-ins`): what they reported,
 //! newest first, each with the guidance it gave.
 
-use std::sync::Arc;
-
-use crate::db::{Db, check_ins, clinics, patients};
+use crate::care::protocols::Protocols;
+use crate::db::{Db, check_ins, clinics, patients, treatments};
 use crate::domain::{ClinicId, PatientId};
 use crate::error::{Error, Result};
-use crate::protocol::Protocol;
 use crate::protocol::triage::{CheckInFacts, PreviousCheckIn};
 
 use super::CheckIn;
@@ -25,14 +23,14 @@ pub struct Reported {
 /// or not of `clinic_id`; `Validation` on `cursor` when `before_id` is no check-in of theirs.
 pub async fn history(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     clinic_id: &ClinicId,
     patient_id: &PatientId,
     before_id: Option<String>,
     limit: i64,
 ) -> Result<Vec<Reported>> {
-    let (protocol, clinic_id, patient_id) = (
-        protocol.clone(),
+    let (protocols, clinic_id, patient_id) = (
+        protocols.clone(),
         clinic_id.to_owned(),
         patient_id.to_owned(),
     );
@@ -47,9 +45,19 @@ pub async fn history(
                 .ok_or_else(|| Error::invalid("cursor", "is not a cursor returned by this list"))?;
         let all = check_ins::scores_for_patient(c, &patient_id)?;
         let clinic = clinics::find(c, &clinic_id)?;
+        // Each check-in is read with the rules of the protocol its treatment was planned with.
+        let mut planned_with = std::collections::HashMap::new();
+        for t in treatments::list_for_patient(c, &patient_id)? {
+            planned_with.insert(t.id, protocols.of(c, t.protocol_id.as_ref())?);
+        }
         Ok(page
             .into_iter()
             .map(|check_in| {
+                let protocol = check_in
+                    .treatment_id
+                    .as_ref()
+                    .and_then(|t| planned_with.get(t))
+                    .unwrap_or(protocols.default_protocol());
                 let at = all.iter().position(|s| s.id == check_in.id).unwrap_or(0);
                 let previous = all[..at]
                     .iter()

@@ -1,18 +1,16 @@
 //! Resolving: one escalation (the API), or a patient's same-day group at once (the console),
 //! each resolution audited, the patient's plan re-planned once.
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 
 use super::super::StaffActor;
 use super::Escalation;
 use super::queue::{Confirmation, QueueGroup, QueueItem};
+use crate::care::protocols::Protocols;
 use crate::db::escalations::QueueSelect;
 use crate::db::{Db, DbConn, audit, escalations, patients};
 use crate::domain::{AuditAction, EscalationId, EscalationStatus, PatientId};
 use crate::error::{Error, Result};
-use crate::protocol::Protocol;
 
 /// The patient of the actor's clinic's escalation `id`. Errors: `NotFound` for another clinic's
 /// or an unknown id.
@@ -32,13 +30,13 @@ pub async fn patient_of(db: &Db, actor: &StaffActor, id: &EscalationId) -> Resul
 /// when it was resolved already (the first resolution stands).
 pub async fn resolve(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     id: &EscalationId,
     note: String,
     now: NaiveDateTime,
 ) -> Result<QueueItem> {
-    let (protocol, actor, id) = (protocol.clone(), actor.clone(), id.clone());
+    let (protocols, actor, id) = (protocols.clone(), actor.clone(), id.clone());
     db.transaction(move |conn| {
         let current = escalations::lock(conn, &actor.clinic_id, &id)?;
         if !resolve_one(conn, &actor, &current, &note, now)? {
@@ -46,7 +44,7 @@ pub async fn resolve(
                 "this escalation was already resolved; the first resolution stands".into(),
             ));
         }
-        replan(conn, &protocol, &actor, &current.patient_id, now)?;
+        replan(conn, &protocols, &actor, &current.patient_id, now)?;
         let select = QueueSelect::ResolvedTogether {
             patient_id: &current.patient_id,
             by: &actor.user_id,
@@ -71,13 +69,13 @@ pub async fn resolve(
 /// are of different patients or none is given; `Conflict` when every one was resolved already.
 pub async fn resolve_group(
     db: &Db,
-    protocol: &Arc<Protocol>,
+    protocols: &Protocols,
     actor: &StaffActor,
     ids: Vec<EscalationId>,
     note: String,
     now: NaiveDateTime,
 ) -> Result<(EscalationId, PatientId)> {
-    let (protocol, actor) = (protocol.clone(), actor.clone());
+    let (protocols, actor) = (protocols.clone(), actor.clone());
     db.transaction(move |conn| {
         let mut ids = ids;
         ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -110,7 +108,7 @@ pub async fn resolve_group(
                 "these escalations were already resolved; the first resolution stands".into(),
             ));
         };
-        replan(conn, &protocol, &actor, &patient_id, now)?;
+        replan(conn, &protocols, &actor, &patient_id, now)?;
         Ok((resolved, patient_id))
     })
     .await
@@ -144,14 +142,14 @@ fn resolve_one(
 /// returns). An erased patient has no plan left to adapt.
 fn replan(
     conn: &mut DbConn,
-    protocol: &Protocol,
+    protocols: &Protocols,
     actor: &StaffActor,
     patient_id: &PatientId,
     now: NaiveDateTime,
 ) -> Result<()> {
     match patients::lock_patient(conn, patient_id, Some(&actor.clinic_id)) {
         Ok(_) => {
-            super::super::plan::replan(conn, protocol, patient_id, now)?;
+            super::super::plan::replan(conn, protocols, patient_id, now)?;
             Ok(())
         }
         Err(Error::NotFound) => Ok(()),

@@ -163,6 +163,7 @@ mod tests {
             override_reason: None,
             notes: None,
             protocol_version: "1".into(),
+            protocol_id: None,
             recorded_by: UserId::from("u".to_owned()),
             created_at: at,
         }

@@ -1,0 +1,1 @@
+# The console: the clinic's own protocol (list, editor, preview, compare, publish).

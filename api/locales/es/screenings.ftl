@@ -1,0 +1,1 @@
+# The console: pre-visit screenings (flags on the roster and the record, the tomorrow list).
