@@ -4,6 +4,8 @@
 
 mod adapt;
 mod content;
+mod document;
+mod document_triage;
 mod engine;
 mod props;
 mod triage;
