@@ -4,6 +4,7 @@
 
 mod adapt;
 mod content;
+mod diff_preview;
 mod document;
 mod document_triage;
 mod engine;
