@@ -17,8 +17,8 @@ use shared::db::Backend;
 use shared::domain::{
     ApnsEnvironment, Area, AuditAction, ClinicAlertStatus, CombinedWith, ConsentSource,
     Contraindication, DeliveryChannel, DeliveryOutcome, Device, EscalationStatus,
-    InvitationPurpose, Locale, LockScreenPreview, Platform, PromptKind, PromptStatus, PushProvider,
-    Role, Severity, SmsKeyword, Symptom, TriageReason, UserStatus,
+    InvitationPurpose, Locale, LockScreenPreview, Platform, PromptKind, PromptStatus,
+    ProtocolStatus, PushProvider, Role, Severity, SmsKeyword, Symptom, TriageReason, UserStatus,
 };
 
 use crate::both_backends;
@@ -68,6 +68,7 @@ fn rust_enums() -> Vec<(&'static str, Codes)> {
         ("DeliveryStepStatus", codes(DeliveryStepStatus::ALL)),
         ("SmsKeyword", codes(SmsKeyword::ALL)),
         ("ConsentSource", codes(ConsentSource::ALL)),
+        ("ProtocolStatus", codes(ProtocolStatus::ALL)),
     ]
 }
 
@@ -98,6 +99,7 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
                 e("PromptStatus"),
                 e("ClinicAlertStatus"),
                 e("DeliveryStepStatus"),
+                e("ProtocolStatus"),
                 literal(&["ok", "unavailable"]),
             ],
         ),

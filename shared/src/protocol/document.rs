@@ -30,6 +30,7 @@ pub struct PromptDocument {
     /// Lower-case letters, digits and underscores; unique in the document.
     pub key: String,
     /// A prompt kind code (`day0_care`, `warning_signs`, `session_reminder`, …).
+    #[schema(value_type = crate::domain::PromptKind)]
     pub kind: String,
     /// What `day` counts from: `treatment` (day 0 is the treatment's local date, 0–730),
     /// `booking` (the booked session's local date, −30 to −1) or `course` (the end of the
@@ -67,6 +68,7 @@ pub struct PromptDocument {
 pub struct ConditionsDocument {
     /// At least one treated area is in this list (`face`, `neck`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Area>>)]
     pub areas: Option<Vec<String>>,
     /// Needle depth band in millimetres, inclusive (0.5–2.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,6 +128,7 @@ pub struct TriageRuleDocument {
     /// A rule id of the default protocol (`warning_sign`, `redness_not_fading`, …).
     pub id: String,
     /// `routine` or `urgent`.
+    #[schema(value_type = crate::domain::Severity)]
     pub severity: String,
     pub when: CheckInWhenDocument,
 }
