@@ -77,8 +77,10 @@ pub struct ProtocolPage {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProtocol {
-    /// `default` (the product's protocol) or the id of one of the clinic's versions.
-    pub based_on: String,
+    /// `default` (the product's protocol) or the id of one of the clinic's versions (any other
+    /// value, of any type, is 422 naming `based_on`).
+    #[schema(value_type = String)]
+    pub based_on: serde_json::Value,
 }
 
 /// A version and its document: the summary's members, then `prompts` and `triage`.

@@ -101,7 +101,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateProtocol>,
 ) -> ApiResult<HttpResponse> {
-    let raw = body.based_on.trim();
+    let raw = body.based_on.as_str().unwrap_or_default().trim();
     let based_on = if raw == "default" {
         BasedOn::Default
     } else if is_canonical_uuid(raw) {
