@@ -319,3 +319,68 @@ both_backends! {
         assert_eq!(now["prompts"], doc["prompts"]);
     }
 }
+
+#[tokio::test]
+async fn openapi_describes_the_protocol_routes_and_their_statuses() {
+    let app = TestApp::spawn(shared::db::Backend::Sqlite).await.unwrap();
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let p = "/v1/clinic/protocols";
+    let id = "/v1/clinic/protocols/{id}";
+    let routes = [
+        (p.to_owned(), "get", vec!["200", "401", "403", "422"]),
+        (
+            p.to_owned(),
+            "post",
+            vec!["201", "400", "401", "403", "415", "422"],
+        ),
+        (id.to_owned(), "get", vec!["200", "401", "403", "404"]),
+        (
+            id.to_owned(),
+            "put",
+            vec!["200", "400", "401", "403", "404", "409", "415", "422"],
+        ),
+        (
+            format!("{id}/publish"),
+            "post",
+            vec!["200", "401", "403", "404", "409", "422"],
+        ),
+        (
+            format!("{id}/preview"),
+            "get",
+            vec!["200", "401", "403", "404", "422"],
+        ),
+    ];
+    for (path, method, statuses) in routes {
+        let op = &doc["paths"][&path][method];
+        assert_eq!(op["tags"], json!(["clinic"]), "{method} {path}");
+        for s in statuses {
+            assert!(op["responses"][s].is_object(), "{method} {path} lacks {s}");
+        }
+    }
+    let publish = &doc["paths"][format!("{id}/publish")]["post"];
+    assert_ne!(
+        publish["requestBody"]["required"],
+        json!(true),
+        "the publish body is optional"
+    );
+    let params: Vec<_> = doc["paths"][format!("{id}/preview")]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    for name in [
+        "performed_at",
+        "areas",
+        "needle_depth_mm",
+        "device",
+        "combined_with",
+        "timezone",
+        "locale",
+    ] {
+        assert!(
+            params.contains(&name.to_owned()),
+            "{name} not in {params:?}"
+        );
+    }
+}
