@@ -249,6 +249,10 @@ both_backends! {
             ("planned_sessions", "-1"),
             ("interval_weeks", "99999999999"),
             ("next_session_at", "2020-01-01T00:00:00Z"),
+            ("performed_at", "9999-12-31T23:59:59Z"),
+            ("performed_at", "0001-01-01T00:00:00Z"),
+            ("next_session_at", "9999-12-31T23:59:59Z"),
+            ("timezone", "%00"),
         ] {
             let r = app.get(&format!("{preview}?{param}={value}"), Some(&token)).await;
             assert_eq!(named(r).await, [param], "{param}={value}");

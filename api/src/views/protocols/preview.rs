@@ -1,7 +1,7 @@
 //! `GET /v1/clinic/protocols/{id}/preview`: a sample treatment in the query, and the prompts a
 //! version would plan for it.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use shared::domain::{Area, CombinedWith, Device, Locale, NeedleDepth, PlannedPrompt, PromptKind};
@@ -14,7 +14,8 @@ use shared::{Error, FieldError};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PreviewParams {
-    /// When the sample treatment was performed, RFC 3339 with offset. Default: now.
+    /// When the sample treatment was performed, RFC 3339 with offset, within 5 years of today.
+    /// Default: now.
     #[param(value_type = Option<String>, format = DateTime)]
     pub performed_at: Option<String>,
     /// Treated areas, comma-separated (`face,neck`). Default: `face`.
@@ -43,11 +44,17 @@ pub struct PreviewParams {
     /// 3–8 weeks between sessions. Default: 4.
     #[param(value_type = Option<i32>)]
     pub interval_weeks: Option<String>,
-    /// A booked next session (RFC 3339), after `performed_at`, for the prompts anchored on
-    /// the booking. Default: none booked.
+    /// A booked next session (RFC 3339), after `performed_at` (at most 366 days), for the
+    /// prompts anchored on the booking. Default: none booked.
     #[param(value_type = Option<String>, format = DateTime)]
     pub next_session_at: Option<String>,
 }
+
+/// How far from today a sample treatment may be, in years.
+const SAMPLE_YEARS: i64 = 5;
+/// How long after the sample treatment its next session may be booked, in days (a course's
+/// interval is 3–8 weeks; a late booking still plans its reminders).
+const BOOKING_DAYS: i64 = 366;
 
 fn given(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -107,13 +114,23 @@ impl PreviewParams {
         let mut errors = Vec::new();
         let performed_at = match given(&self.performed_at) {
             None => now,
-            Some(raw) => time(raw).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "performed_at",
-                    "must be an RFC 3339 time with offset",
-                ));
-                now
-            }),
+            Some(raw) => match time(raw) {
+                Some(t) if (t - now).abs() <= Duration::days(SAMPLE_YEARS * 366) => t,
+                Some(_) => {
+                    errors.push(FieldError::new(
+                        "performed_at",
+                        format!("must be within {SAMPLE_YEARS} years of today"),
+                    ));
+                    now
+                }
+                None => {
+                    errors.push(FieldError::new(
+                        "performed_at",
+                        "must be an RFC 3339 time with offset",
+                    ));
+                    now
+                }
+            },
         };
         let mut areas = match given(&self.areas) {
             None => vec![Area::Face],
@@ -175,11 +192,13 @@ impl PreviewParams {
         let booking_at = match given(&self.next_session_at) {
             None => None,
             Some(raw) => match time(raw) {
-                Some(t) if t > performed_at => Some(t),
+                Some(t) if t > performed_at && t - performed_at <= Duration::days(BOOKING_DAYS) => {
+                    Some(t)
+                }
                 Some(_) => {
                     errors.push(FieldError::new(
                         "next_session_at",
-                        "must be after performed_at",
+                        format!("must be after performed_at, within {BOOKING_DAYS} days"),
                     ));
                     None
                 }
