@@ -11,13 +11,20 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use shared::protocol::document::{PromptDocument, ProtocolDocument, TriageDocument};
+use shared::protocol::document::{MAX_PROMPTS, PromptDocument, ProtocolDocument, TriageDocument};
 use shared::{Error, FieldError};
 
 /// The most a document body may weigh, in bytes: a protocol of 300 prompts with every text
 /// at its longest, in both languages, fits with room to spare (the usual JSON bodies take
 /// 64 KiB, `crate::extractors_config::JSON_LIMIT`).
 pub const DOCUMENT_LIMIT: usize = 1024 * 1024;
+
+/// The most triage rules a body may list before each is read (the default protocol has a
+/// handful; validation names any it does not know).
+const MAX_RULES: usize = 50;
+
+/// The most entries one 422 names: a body of many bad entries is answered with the first ones.
+const MAX_ERRORS: usize = 100;
 
 /// Members of the version's `GET` answer a client may send back; ignored.
 const READ_ONLY: &[&str] = &[
@@ -62,6 +69,16 @@ impl UpdateProtocol {
                 errors.push(FieldError::new("prompts", "is required"));
                 None
             }
+            Some(Value::Array(list)) if list.len() > MAX_PROMPTS => {
+                errors.push(FieldError::new(
+                    "prompts",
+                    format!(
+                        "has {} prompts; a protocol has at most {MAX_PROMPTS}",
+                        list.len()
+                    ),
+                ));
+                None
+            }
             Some(Value::Array(list)) => {
                 let mut prompts = Vec::with_capacity(list.len());
                 for (i, item) in list.into_iter().enumerate() {
@@ -93,7 +110,10 @@ impl UpdateProtocol {
             (Some(prompts), Some(triage)) if errors.is_empty() => {
                 Ok(ProtocolDocument { prompts, triage })
             }
-            _ => Err(Error::Validation(errors)),
+            _ => {
+                errors.truncate(MAX_ERRORS);
+                Err(Error::Validation(errors))
+            }
         }
     }
 }
@@ -111,6 +131,16 @@ fn triage_rules(
     match triage.remove("rules") {
         None => {
             errors.push(FieldError::new("triage.rules", "is required"));
+            None
+        }
+        Some(Value::Array(list)) if list.len() > MAX_RULES => {
+            errors.push(FieldError::new(
+                "triage.rules",
+                format!(
+                    "has {} rules; the default protocol's rules are far fewer",
+                    list.len()
+                ),
+            ));
             None
         }
         Some(Value::Array(list)) => {
@@ -213,5 +243,9 @@ mod tests {
         assert_eq!(fields(json!({})), ["prompts", "triage"]);
         let nul = json!({"prompts": [{"key": "a\u{0}b"}], "triage": {"rules": []}});
         assert!(fields(nul).contains(&"prompts[0].key".to_owned()));
+        let many = json!({"prompts": vec![0; 100_000], "triage": {"rules": vec![0; 1000]}});
+        assert_eq!(fields(many), ["prompts", "triage.rules"]);
+        let bad = json!({"prompts": vec![0; 300], "triage": {"rules": []}});
+        assert_eq!(fields(bad).len(), MAX_ERRORS);
     }
 }
