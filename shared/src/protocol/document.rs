@@ -84,6 +84,7 @@ pub struct ConditionsDocument {
     pub max_depth_mm: Option<f64>,
     /// `pen`, `roller`, `stamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Device>>)]
     pub devices: Option<Vec<String>>,
     /// Combined with PRP (true) or not (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +165,7 @@ pub struct CheckInWhenDocument {
     pub peeling: Option<bool>,
     /// Warning-sign symptom codes (`pus`, `fever`, …); at least one reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Symptom>>)]
     pub symptoms_any: Option<Vec<String>>,
     /// `rising` or `falling`, against the previous check-in of the same treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
