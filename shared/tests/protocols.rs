@@ -654,6 +654,31 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
 
         let problems = protocols::check_published(&db, &p).await.unwrap();
         assert!(problems.is_empty(), "{problems:?}");
+
+        // Every published version is visited: one that no longer builds (its warning signs
+        // dropped behind the use cases' back) stops the check with an error naming it.
+        let mut broken = p.default_protocol().document();
+        broken.prompts.retain(|x| x.kind != "warning_signs");
+        let c = clinic(&mut db.get().unwrap(), "Clinica Estrella");
+        let draft = protocols::create(&db, &p, &c.clinician, BasedOn::Default, t)
+            .await
+            .unwrap();
+        protocols::publish(&db, &p, &c.admin, &draft.summary.id, false, t)
+            .await
+            .unwrap();
+        {
+            use shared::db::schema::clinic_protocols;
+            diesel::update(clinic_protocols::table.find(&draft.summary.id))
+                .set(clinic_protocols::document.eq(serde_json::to_string(&broken).unwrap()))
+                .execute(&mut db.get().unwrap())
+                .unwrap();
+        }
+        let fresh = registry();
+        let err = protocols::check_published(&db, &fresh).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal(e) if e.to_string().contains(draft.summary.id.as_str())),
+            "{err:?}"
+        );
     }
 }
 
