@@ -37,8 +37,9 @@ pub fn json_error(err: JsonPayloadError) -> actix_web::Error {
             )]))
             .into()
         }
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::bad_request(format!("request body is larger than {JSON_LIMIT} bytes")).into()
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::bad_request(format!("request body is larger than {limit} bytes")).into()
         }
         other => {
             ApiError::bad_request(format!("malformed JSON: {}", clean(&other.to_string()))).into()

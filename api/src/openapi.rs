@@ -18,7 +18,7 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in, tokens, invitations, password reset"),
-        (name = "clinic", description = "Clinic staff: patients, treatments, escalations, audit"),
+        (name = "clinic", description = "Clinic staff: patients, treatments, escalations, audit, protocols"),
         (name = "patient", description = "The patient's own data, prompts and check-ins"),
         (name = "push", description = "Web Push: the key browsers subscribe with (public)"),
         (name = "ops", description = "Health, readiness, metrics"),

@@ -25,6 +25,7 @@ pub mod my_lists;
 pub mod ops;
 pub mod patient;
 pub mod prompt;
+pub mod protocols;
 pub mod push;
 pub mod record;
 pub mod treatment;

@@ -43,6 +43,7 @@ mod onboarding_console;
 mod operations;
 mod ops;
 mod parsers;
+mod protocols;
 mod proxies;
 mod refresh_reuse;
 mod reinvite;

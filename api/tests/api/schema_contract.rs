@@ -17,8 +17,8 @@ use shared::db::Backend;
 use shared::domain::{
     ApnsEnvironment, Area, AuditAction, ClinicAlertStatus, CombinedWith, ConsentSource,
     Contraindication, DeliveryChannel, DeliveryOutcome, Device, EscalationStatus,
-    InvitationPurpose, Locale, LockScreenPreview, Platform, PromptKind, PromptStatus, PushProvider,
-    Role, Severity, SmsKeyword, Symptom, TriageReason, UserStatus,
+    InvitationPurpose, Locale, LockScreenPreview, Platform, PromptKind, PromptStatus,
+    ProtocolStatus, PushProvider, Role, Severity, SmsKeyword, Symptom, TriageReason, UserStatus,
 };
 
 use crate::both_backends;
@@ -68,6 +68,7 @@ fn rust_enums() -> Vec<(&'static str, Codes)> {
         ("DeliveryStepStatus", codes(DeliveryStepStatus::ALL)),
         ("SmsKeyword", codes(SmsKeyword::ALL)),
         ("ConsentSource", codes(ConsentSource::ALL)),
+        ("ProtocolStatus", codes(ProtocolStatus::ALL)),
     ]
 }
 
@@ -98,6 +99,7 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
                 e("PromptStatus"),
                 e("ClinicAlertStatus"),
                 e("DeliveryStepStatus"),
+                e("ProtocolStatus"),
                 literal(&["ok", "unavailable"]),
             ],
         ),
@@ -133,8 +135,11 @@ fn closed_fields() -> Vec<(&'static str, Vec<Codes>)> {
 
 /// Strings that look like codes but are open on purpose: `reason` keeps the stored triage code
 /// for clients of the first version, including codes this version does not know (`rule` is the
-/// closed set); `key` names a protocol prompt, which a clinic's protocol may add.
-const OPEN_FIELDS: &[&str] = &["reason", "key"];
+/// closed set); `key` names a protocol prompt, which a clinic's protocol may add. `facts` and a
+/// triage rule's `id` are identifiers the protocol files define (`shared/protocol/v1/facts.toml`,
+/// `triage.toml`), not codes of the wire, though a fact may share its name with one (a resource's
+/// `id`, the other use of the name, is a UUID and never a code).
+const OPEN_FIELDS: &[&str] = &["reason", "key", "facts", "id"];
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
@@ -368,6 +373,13 @@ both_backends! {
         let report = json!({"redness": 9, "swelling": 8, "pain": 9, "peeling": false, "symptoms": ["fever", "pus"]});
         assert_eq!(app.post_json("/v1/me/check-ins", Some(&token), &report).await.status(), 201);
 
+        let draft = app
+            .post_json("/v1/clinic/protocols", Some(&admin_token), &json!({"based_on": "default"}))
+            .await;
+        assert_eq!(draft.status(), 201);
+        let draft: Value = draft.json().await.unwrap();
+        let protocol_url = format!("/v1/clinic/protocols/{}", draft["id"].as_str().unwrap());
+        let preview_url = format!("{protocol_url}/preview");
         let record_url = format!("/v1/clinic/patients/{pid}");
         let known: Codes = rust_enums().into_iter().flat_map(|(_, c)| c).collect();
         let reads = [
@@ -380,6 +392,9 @@ both_backends! {
             ("/v1/clinic/patients/{id}", record_url.as_str(), &admin_token),
             ("/v1/clinic/escalations", "/v1/clinic/escalations", &admin_token),
             ("/v1/clinic/audit", "/v1/clinic/audit", &admin_token),
+            ("/v1/clinic/protocols", "/v1/clinic/protocols", &admin_token),
+            ("/v1/clinic/protocols/{id}", protocol_url.as_str(), &admin_token),
+            ("/v1/clinic/protocols/{id}/preview", preview_url.as_str(), &admin_token),
         ];
         let (mut faults, mut seen) = (Vec::new(), 0);
         for (documented, url, who) in reads {

@@ -37,6 +37,7 @@ pub struct PromptDocument {
     /// Lower-case letters, digits and underscores; unique in the document.
     pub key: String,
     /// A prompt kind code (`day0_care`, `warning_signs`, `session_reminder`, …).
+    #[schema(value_type = crate::domain::PromptKind)]
     pub kind: String,
     /// What `day` counts from: `treatment` (day 0 is the treatment's local date, 0–730),
     /// `booking` (the booked session's local date, −30 to −1) or `course` (the end of the
@@ -74,6 +75,7 @@ pub struct PromptDocument {
 pub struct ConditionsDocument {
     /// At least one treated area is in this list (`face`, `neck`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Area>>)]
     pub areas: Option<Vec<String>>,
     /// Needle depth band in millimetres, inclusive (0.5–2.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +84,7 @@ pub struct ConditionsDocument {
     pub max_depth_mm: Option<f64>,
     /// `pen`, `roller`, `stamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Device>>)]
     pub devices: Option<Vec<String>>,
     /// Combined with PRP (true) or not (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,6 +136,7 @@ pub struct TriageRuleDocument {
     /// A rule id of the default protocol (`warning_sign`, `redness_not_fading`, …).
     pub id: String,
     /// `routine` or `urgent`.
+    #[schema(value_type = crate::domain::Severity)]
     pub severity: String,
     pub when: CheckInWhenDocument,
 }
@@ -161,6 +165,7 @@ pub struct CheckInWhenDocument {
     pub peeling: Option<bool>,
     /// Warning-sign symptom codes (`pus`, `fever`, …); at least one reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::Symptom>>)]
     pub symptoms_any: Option<Vec<String>>,
     /// `rising` or `falling`, against the previous check-in of the same treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,7 @@
 
 pub mod escalations;
 pub mod patients;
+pub mod protocols;
 pub mod staff;
 pub mod treatments;
 
@@ -10,6 +11,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     escalations::configure(cfg);
     patients::configure(cfg);
+    protocols::configure(cfg);
     staff::configure(cfg);
     treatments::configure(cfg);
 }
@@ -20,5 +22,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(staff::Doc::openapi());
     doc.merge(treatments::Doc::openapi());
     doc.merge(escalations::Doc::openapi());
+    doc.merge(protocols::Doc::openapi());
     doc
 }
