@@ -30,6 +30,7 @@ pub mod protocols;
 pub mod quotas;
 mod raw;
 pub mod roster;
+pub mod screenings;
 pub mod schema;
 pub mod sessions;
 pub mod sign_in_codes;
