@@ -27,4 +27,5 @@ pub mod patient;
 pub mod prompt;
 pub mod push;
 pub mod record;
+pub mod screening;
 pub mod treatment;

@@ -50,6 +50,7 @@ mod rights;
 mod schema;
 mod schema_contract;
 mod schema_names;
+mod screenings;
 mod security_headers;
 mod sign_in_codes;
 mod sms_me;

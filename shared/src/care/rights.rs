@@ -16,8 +16,8 @@ use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
 use crate::db::{
-    Db, bookings, clinics, deliveries, patients, plans, screenings, sessions, sign_in_codes, sms, throttle,
-    users,
+    Db, bookings, clinics, deliveries, patients, plans, screenings, sessions, sign_in_codes, sms,
+    throttle, users,
 };
 use crate::domain::AuditAction;
 use crate::domain::PatientId;

@@ -89,9 +89,7 @@ pub fn flagged_next_sessions(
     patient_ids: Option<&[&str]>,
 ) -> Result<Vec<String>> {
     let mut query = screenings::table
-        .inner_join(
-            session_bookings::table.on(session_bookings::id.eq(screenings::booking_id)),
-        )
+        .inner_join(session_bookings::table.on(session_bookings::id.eq(screenings::booking_id)))
         .filter(screenings::clinic_id.eq(clinic_id))
         .filter(session_bookings::clinic_id.eq(clinic_id))
         .filter(session_bookings::cancelled_at.is_null())
@@ -149,7 +147,10 @@ pub fn booked_between(
             .filter(session_bookings::cancelled_at.is_null())
             .filter(session_bookings::starts_at.ge(from))
             .filter(session_bookings::starts_at.lt(to))
-            .order((session_bookings::starts_at.asc(), session_bookings::id.asc()))
+            .order((
+                session_bookings::starts_at.asc(),
+                session_bookings::id.asc(),
+            ))
             .select((
                 Booking::as_select(),
                 patient_profiles::given_name,
@@ -159,11 +160,13 @@ pub fn booked_between(
             .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(booking, given_name, family_name, erased_at)| BookedPatient {
-            booking,
-            given_name,
-            family_name,
-            erased: erased_at.is_some(),
-        })
+        .map(
+            |(booking, given_name, family_name, erased_at)| BookedPatient {
+                booking,
+                given_name,
+                family_name,
+                erased: erased_at.is_some(),
+            },
+        )
         .collect())
 }
