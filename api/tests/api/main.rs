@@ -51,6 +51,7 @@ mod schema;
 mod schema_contract;
 mod schema_names;
 mod screenings;
+mod screenings_browser;
 mod screenings_pages;
 mod security_headers;
 mod sign_in_codes;

@@ -41,7 +41,7 @@ async fn book(
 }
 
 /// `day` days after today in Madrid (the fixture clinic's zone), at `hour`:00 local, as UTC.
-fn madrid(day: i64, hour: u32) -> NaiveDateTime {
+pub fn madrid(day: i64, hour: u32) -> NaiveDateTime {
     let tz = chrono_tz::Europe::Madrid;
     let date = Utc::now().with_timezone(&tz).date_naive() + Duration::days(day);
     tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0).unwrap())
