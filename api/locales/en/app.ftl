@@ -258,3 +258,4 @@ screening_change = Change my answers
 screening_card_title = A few questions before your session
 screening_card_body = Your session is on { $when }. Answer a few quick questions so your clinic can plan it.
 screening_start = Answer the questions
+screening_notes_bad = Please keep your note to 1,000 characters or fewer, as plain text.

@@ -258,3 +258,4 @@ screening_change = Cambiar mis respuestas
 screening_card_title = Unas preguntas antes de tu sesión
 screening_card_body = Tu sesión es el { $when }. Responde unas preguntas rápidas para que tu clínica pueda prepararla.
 screening_start = Responder las preguntas
+screening_notes_bad = Escribe tu nota con 1000 caracteres como máximo, en texto normal.

@@ -223,7 +223,9 @@ pub async fn submit(
             m,
         )
     };
+    let known = ticked.iter().all(|v| ASKED.iter().any(|c| c.as_str() == v));
     match (ticked.is_empty(), none) {
+        _ if !known => return again(&t.screening_missing),
         (true, false) => return again(&t.screening_missing),
         (false, true) => return again(&t.screening_both),
         _ => {}
@@ -236,7 +238,8 @@ pub async fn submit(
     };
     let form = match body.parse() {
         Ok(f) => f,
-        Err(Error::Validation(_)) => return again(&t.screening_missing),
+        // The codes were checked above, so only the note can be refused.
+        Err(Error::Validation(_)) => return again(&t.screening_notes_bad),
         Err(e) => return Err(e.into()),
     };
     match screenings::record(&state.db, &patient.id, form, now()).await {

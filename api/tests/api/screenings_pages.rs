@@ -95,6 +95,12 @@ both_backends! {
         assert!(r.text().await.unwrap().contains("Tick what is true for you"));
         let r = b.submit("/app/screening", "/app/screening", &[("none", "yes"), ("ci", "sunburn")]).await;
         assert_eq!(r.status(), 422);
+        let r = b.submit("/app/screening", "/app/screening", &[("ci", "eczema")]).await;
+        assert_eq!(r.status(), 422, "only the questions asked");
+        let long = "x".repeat(1001);
+        let r = b.submit("/app/screening", "/app/screening", &[("none", "yes"), ("notes", long.as_str())]).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("1,000 characters or fewer"));
         // Without the form's token: refused.
         assert_eq!(b.post("/app/screening", &[("none", "yes")]).await.status(), 403);
 
