@@ -1,6 +1,7 @@
 //! Pre-visit screenings over HTTP (`POST /v1/me/screenings`): validated, only for a booked
 //! session from 72 hours before it until it starts, flagged when anything is reported, audited,
-//! and shown to the clinic in the patient record, newest first.
+//! and shown to the clinic in the patient record (and to the patient in their export), newest
+//! first.
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
@@ -95,6 +96,11 @@ both_backends! {
         assert_eq!(rows[0]["id"], second["id"]);
         assert_eq!(rows[0]["notes"], Value::Null);
         assert_eq!(rows[1]["id"], first["id"]);
+
+        // The patient's own copy of their data holds them too.
+        let export: Value = app.get("/v1/me/export", Some(&token)).await.json().await.unwrap();
+        assert_eq!(export["screenings"][0]["id"], second["id"], "{export}");
+        assert_eq!(export["screenings"][1]["contraindications"], json!(["cold_sores", "sunburn"]));
 
         // Audited with the patient as actor.
         let clinic: Value = app.get("/v1/clinic", Some(&staff)).await.json().await.unwrap();
