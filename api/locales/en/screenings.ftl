@@ -1,1 +1,19 @@
 # The console: pre-visit screenings (flags on the roster and the record, the tomorrow list).
+nav_tomorrow = Tomorrow
+scr_flag = ⚠ Check answers before the session
+scr_flagged = ⚠ Reported: { $items }
+scr_clear = ✓ Nothing to report
+scr_missing = – Not answered yet
+scr_answered = Answered { $when }
+scr_note = Patient's note
+scr_panel_title = Before the session
+scr_panel_latest = Latest answer for the booked session
+scr_panel_none = The patient has not answered the questions before a booked session.
+scr_panel_all = Every answer, newest first
+tomorrow_title = Tomorrow's sessions
+tomorrow_intro = { $date } (clinic time): each patient's answers to the questions before their session.
+tomorrow_none = No sessions are booked for tomorrow.
+tomorrow_time = Time
+tomorrow_patient = Patient
+tomorrow_answers = Before the session
+tomorrow_summary = { $flagged } to check · { $clear } clear · { $missing } not answered

@@ -1,1 +1,19 @@
 # The console: pre-visit screenings (flags on the roster and the record, the tomorrow list).
+nav_tomorrow = Mañana
+scr_flag = ⚠ Revisar respuestas antes de la sesión
+scr_flagged = ⚠ Ha indicado: { $items }
+scr_clear = ✓ Nada que indicar
+scr_missing = – Sin responder
+scr_answered = Respondido el { $when }
+scr_note = Nota del paciente
+scr_panel_title = Antes de la sesión
+scr_panel_latest = Última respuesta para la sesión reservada
+scr_panel_none = El paciente no ha respondido las preguntas previas a una sesión reservada.
+scr_panel_all = Todas las respuestas, de la más reciente a la más antigua
+tomorrow_title = Sesiones de mañana
+tomorrow_intro = { $date } (hora de la clínica): las respuestas de cada paciente a las preguntas previas a su sesión.
+tomorrow_none = No hay sesiones reservadas para mañana.
+tomorrow_time = Hora
+tomorrow_patient = Paciente
+tomorrow_answers = Antes de la sesión
+tomorrow_summary = { $flagged } por revisar · { $clear } sin problemas · { $missing } sin responder

@@ -9,7 +9,8 @@
 //!   [`session::start_session`] for other ways of signing in;
 //! - [`auth`]: sign in, sign out, the invitation link; [`code`]: signing in with a one-time
 //!   code sent by email;
-//! - [`today`] (today, timeline, a prompt, acknowledging), [`check_in`], [`next_session`],
+//! - [`today`] (today, timeline, a prompt, acknowledging), [`check_in`], [`screening`] (the
+//!   questions before a booked session), [`next_session`],
 //!   [`settings`] (preferences, devices, account: export and erase), [`sms`] (consent to text
 //!   messages): the screens;
 //! - [`assets`]: the stylesheet, scripts, manifest, icons and offline page, compiled in;
@@ -25,6 +26,7 @@ pub mod code;
 pub mod next_session;
 pub mod notifications;
 pub mod page;
+pub mod screening;
 pub mod session;
 pub mod settings;
 pub mod sms;
@@ -92,6 +94,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(check_in::submit),
             )
             .route("/check-in/answer", get().to(check_in::answer))
+            .service(
+                resource("/screening")
+                    .get(screening::form)
+                    .post(screening::submit),
+            )
+            .route("/screening/answer", get().to(screening::answer))
             .route("/next-session", get().to(next_session::show))
             .route("/next-session.ics", get().to(next_session::ics))
             .route("/settings", get().to(settings::index))

@@ -229,6 +229,15 @@ catalogue! {
     unavailable,
     internal,
     conflict,
+    // Before a booked session (screening.rs).
+    screening_title, screening_intro, screening_legend, screening_hint, sq_cold_sores, sq_sunburn,
+    sq_active_infection, sq_open_wound, sq_rash_or_inflammation, sq_active_acne, sq_isotretinoin,
+    sq_blood_thinners, sq_pregnancy, screening_none, screening_notes, screening_notes_hint,
+    screening_send, screening_missing, screening_both, screening_no_session, screening_not_yet,
+    screening_closed, screening_answered, screening_sent_title, screening_flagged,
+    screening_flagged_call, screening_flagged_no_phone, screening_clear, screening_you_said,
+    screening_your_note, screening_change, screening_card_title, screening_card_body,
+    screening_start, screening_notes_bad,
 }
 
 fn source(lang: Lang) -> &'static str {

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use shared::care::profile::{self, DeliveryStep, Prompt};
-use shared::care::prompts;
+use shared::care::{prompts, screenings};
 use shared::domain::{DeliveryChannel, PromptId, PromptStatus};
 use shared::time::now;
 
@@ -123,6 +123,8 @@ struct TodayPage {
     hello: String,
     cards: Vec<Card>,
     next: Option<String>,
+    /// The questions before a session booked within 3 days, not answered yet: its card's text.
+    screening: Option<String>,
 }
 
 #[derive(Template)]
@@ -144,6 +146,8 @@ struct PromptPage {
     day: String,
     /// For a prompt not due yet: when it is planned.
     note: Option<String>,
+    /// A prompt about the booked session while its questions are open: the button's text.
+    screening: Option<String>,
 }
 
 /// `GET /app/`: the prompts that need the patient now (every one due and not yet seen, newest
@@ -183,6 +187,15 @@ pub async fn today(state: web::Data<AppState>, patient: Patient) -> Result<HttpR
         "hello",
         &[("name", patient.me.profile.given_name.clone().into())],
     );
+    let screening = screenings::before_next_session(&state.db, &patient.id, at)
+        .await?
+        .filter(|b| b.waiting())
+        .map(|b| {
+            t.fmt(
+                "screening_card_body",
+                &[("when", page::when(b.booking.starts_at, tz, t.lang).into())],
+            )
+        });
     page::ok(&TodayPage {
         t,
         nav: patient.nav("today"),
@@ -190,6 +203,7 @@ pub async fn today(state: web::Data<AppState>, patient: Patient) -> Result<HttpR
         hello,
         cards,
         next,
+        screening,
     })
 }
 
@@ -248,6 +262,16 @@ pub async fn prompt(
     let day = t.fmt("day_label", &[("day", p.day.into())]);
     let note = (card.shown == Shown::Coming)
         .then(|| t.fmt("prompt_not_yet", &[("when", card.at.clone().into())]));
+    let screening = match &p.booking_id {
+        Some(booking) => screenings::before_next_session(&state.db, &patient.id, now())
+            .await?
+            .filter(|b| b.open && b.booking.id == *booking)
+            .map(|b| match b.latest {
+                Some(_) => t.screening_change.clone(),
+                None => t.screening_start.clone(),
+            }),
+        None => None,
+    };
     page::ok(&PromptPage {
         t,
         nav: patient.nav("timeline"),
@@ -255,6 +279,7 @@ pub async fn prompt(
         card,
         day,
         note,
+        screening,
     })
 }
 

@@ -6,7 +6,8 @@
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
 //! - [`roster`], [`patient`] (with [`chart`] and [`devices`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
-//!   the pages; [`onboarding`] (a patient's invitation code, its printable sheet) and
+//!   the pages; [`tomorrow`] (tomorrow's sessions with the patients' answers before them);
+//!   [`onboarding`] (a patient's invitation code, its printable sheet) and
 //!   [`details`] (correcting a patient's email, phone and names);
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text;
 //!   [`labels`]: the words for every stored code; [`field_messages`]: validation messages.
@@ -32,6 +33,7 @@ pub mod roster;
 pub mod session;
 mod staff;
 pub mod strings;
+pub mod tomorrow;
 mod treatment;
 
 use actix_web::dev::Service;
@@ -139,6 +141,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/patients/{id}/treatments/{treatment}",
                 get().to(plan::show),
             )
+            .route("/tomorrow", get().to(tomorrow::tomorrow))
             .route("/escalations", get().to(escalations::queue))
             .route("/escalations/{id}/resolve", post().to(escalations::resolve))
             .route("/audit", get().to(audit::audit))

@@ -13,6 +13,7 @@ use shared::domain::{PatientId, PromptStatus, TimeZone};
 use shared::time::now;
 
 mod actions;
+pub mod screenings;
 pub mod sms;
 
 pub use actions::{DONE_RESOLVED, book, cancel_booking, confirm_discharge, discharge};
@@ -97,6 +98,8 @@ pub struct RecordPage {
     pub escalations: Vec<EscalationRow>,
     /// Consent to texts and the texts received (none for an erased patient).
     pub sms: Option<sms::SmsPanel>,
+    /// The answers before a booked session.
+    pub screening: screenings::ScreeningPanel,
 }
 
 fn or_none(t: &Strings, s: Option<String>) -> String {
@@ -256,6 +259,7 @@ pub fn view(
                 escalation_row(t, e, check_in, None, tz, at)
             })
             .collect(),
+        screening: screenings::panel(t, &record, tz),
         name,
         sms: None,
     }

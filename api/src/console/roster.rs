@@ -33,6 +33,8 @@ pub struct Row {
     pub low_adherence: bool,
     pub last_treatment: String,
     pub next_session: String,
+    /// The latest answer before the booked session reported something.
+    pub screening_flagged: bool,
 }
 
 #[derive(Template)]
@@ -112,6 +114,7 @@ pub fn row(t: &Strings, s: PatientSummary, tz: &TimeZone, today: DateTime<Utc>) 
         next_session: s
             .next_session_at
             .map_or_else(|| t.none.to_owned(), |at| local_utc(at, tz)),
+        screening_flagged: s.screening_flagged,
     }
 }
 

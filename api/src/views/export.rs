@@ -41,6 +41,8 @@ pub struct PatientExport {
     pub check_ins: Vec<PatientRecordCheckIn>,
     /// What the clinic was told of, and whether it is resolved; newest first.
     pub escalations: Vec<PatientRecordEscalation>,
+    /// The answers given before booked sessions, newest first.
+    pub screenings: Vec<super::screening::PatientRecordScreening>,
     pub devices: Vec<ExportDevice>,
     /// Each time the record was read or changed (by the clinic, the app or this export),
     /// newest first.
@@ -164,6 +166,7 @@ impl PatientExport {
                 .into_iter()
                 .map(PatientRecordEscalation::from)
                 .collect(),
+            screenings: r.screenings.into_iter().map(Into::into).collect(),
             devices: e.devices.into_iter().map(ExportDevice::from).collect(),
             access_log: e
                 .access_log

@@ -28,4 +28,5 @@ pub mod prompt;
 pub mod protocols;
 pub mod push;
 pub mod record;
+pub mod screening;
 pub mod treatment;

@@ -249,6 +249,8 @@ pub struct PatientRecordView {
     pub sms_consent: Option<super::patient::SmsConsentView>,
     /// Texts the patient sent to the service's number, newest first (the last 50).
     pub texts: Vec<InboundTextView>,
+    /// Pre-visit screenings, newest first.
+    pub screenings: Vec<super::screening::PatientRecordScreening>,
 }
 
 /// A text the patient sent to the service's number.
@@ -342,6 +344,7 @@ impl From<PatientRecord> for PatientRecordView {
             }),
             sms_consent: None,
             texts: Vec::new(),
+            screenings: r.screenings.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -62,6 +62,7 @@ pub mod protocols;
 pub mod readiness;
 pub mod rights;
 pub mod roster;
+pub mod screenings;
 pub mod sms;
 pub mod sms_sends;
 pub mod staff;

@@ -16,8 +16,8 @@ use crate::db::devices::{self, Device};
 use crate::db::invitations as codes;
 use crate::db::roster::{self, PatientRecord};
 use crate::db::{
-    Db, bookings, clinics, deliveries, patients, plans, sessions, sign_in_codes, sms, throttle,
-    users,
+    Db, bookings, clinics, deliveries, patients, plans, screenings, sessions, sign_in_codes, sms,
+    throttle, users,
 };
 use crate::domain::AuditAction;
 use crate::domain::PatientId;
@@ -73,7 +73,8 @@ pub struct Erased {
 /// sessions with their refresh tokens, one-time codes, the failed-login counter of their email,
 /// the booked session, every prompt not yet sent, and the provider error texts of the delivery
 /// records kept (a mail server's rejection quotes the address), the bodies and sender number
-/// of the texts received from the patient's phone and the phone on their consent records.
+/// of the texts received from the patient's phone, the phone on their consent records and the
+/// notes they wrote in pre-visit screenings.
 /// The audit entry names only the pseudonymous id. Discharged patients may erase too.
 /// Errors: `NotFound` for an unknown or already erased patient.
 pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Result<Erased> {
@@ -105,6 +106,8 @@ pub async fn erase(db: &Db, patient_id: &PatientId, now: NaiveDateTime) -> Resul
         // Texts from the patient's phone (their words and number) and the number their consent
         // to texts was given for.
         sms::erase_for_patient(conn, &patient_id)?;
+        // The patient's own words before a session; the reported codes stay clinical record.
+        screenings::redact_notes_for_patient(conn, &patient_id)?;
         audit::record(
             conn,
             &profile.clinic_id,

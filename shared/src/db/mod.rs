@@ -31,6 +31,7 @@ pub mod quotas;
 mod raw;
 pub mod roster;
 pub mod schema;
+pub mod screenings;
 pub mod sessions;
 pub mod sign_in_codes;
 pub mod sms;

@@ -71,6 +71,9 @@ pub struct PatientSummary {
     /// Acknowledged / delivered prompts, 0–1 (a prompt acknowledged in the app counts as
     /// delivered); null before anything was delivered.
     pub adherence: Option<f64>,
+    /// Whether the latest pre-visit screening for the booked next session reported anything
+    /// (`crate::db::screenings`).
+    pub screening_flagged: bool,
 }
 
 fn status_of(user_status: &str, profile: &PatientProfile) -> String {
@@ -178,6 +181,7 @@ fn summarize(
         .into_iter()
         .collect();
     let adherence = adherence(conn, clinic_id, Some(&ids))?;
+    let flagged = super::screenings::flagged_next_sessions(conn, clinic_id, Some(&ids))?;
 
     Ok(rows
         .into_iter()
@@ -190,6 +194,7 @@ fn summarize(
                 next_session_at: next_session.get(key).copied().map(to_utc),
                 open_escalations: open.get(key).copied().unwrap_or(0),
                 adherence: adherence.get(key).copied(),
+                screening_flagged: flagged.iter().any(|f| f == key),
                 given_name: p.given_name,
                 family_name: p.family_name,
                 id,

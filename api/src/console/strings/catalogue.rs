@@ -274,6 +274,12 @@ catalogue! {
     back_to_invitation,
 
     // screenings.ftl (pre-visit screenings: flags on the roster and record, the tomorrow list)
+    nav_tomorrow, scr_flag, scr_clear, scr_missing, scr_note, scr_panel_title, scr_panel_latest,
+    scr_panel_none, scr_panel_all,
+    tomorrow_title, tomorrow_none, tomorrow_time, tomorrow_patient, tomorrow_answers,
+    // (formatted: `scr_flagged` $items, `scr_answered` $when, `tomorrow_intro` $date,
+    // `tomorrow_summary` $flagged $clear $missing)
+    scr_flagged, scr_answered, tomorrow_intro, tomorrow_summary,
 
     // forms.ftl
     course_jump_to_confirm,

@@ -5,6 +5,7 @@ pub mod devices;
 pub mod me;
 pub mod prompts;
 pub mod rights;
+pub mod screenings;
 
 use actix_web::web;
 
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     devices::configure(cfg);
     prompts::configure(cfg);
     rights::configure(cfg);
+    screenings::configure(cfg);
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -23,5 +25,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(prompts::Doc::openapi());
     doc.merge(check_ins::Doc::openapi());
     doc.merge(rights::Doc::openapi());
+    doc.merge(screenings::Doc::openapi());
     doc
 }

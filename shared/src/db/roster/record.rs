@@ -1,5 +1,5 @@
 //! One patient's whole record as staff see it: profile, treatments, prompts, check-ins,
-//! escalations, the next booked session and the phones registered for push, and each prompt's
+//! escalations, the next booked session, the pre-visit screenings and the phones registered for push, and each prompt's
 //! delivery steps. Every query names the clinic.
 
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ use crate::db::escalations::{self, Escalation};
 use crate::db::patients::PatientProfile;
 use crate::db::prompts::Prompt;
 use crate::db::schema::{patient_profiles, prompts, session_bookings, treatments, users};
+use crate::db::screenings::{self, Screening};
 use crate::db::treatments::Treatment;
 use crate::domain::{ClinicId, PatientId, PromptId};
 use crate::error::Result;
@@ -40,6 +41,8 @@ pub struct PatientRecord {
     /// Newest first.
     pub escalations: Vec<Escalation>,
     pub next_session: Option<Booking>,
+    /// Pre-visit screenings, newest first.
+    pub screenings: Vec<Screening>,
     /// The patient's phones registered for push, live or not, oldest first. A page shows what
     /// each is and whether it still takes notifications, never its token.
     pub devices: Vec<Device>,
@@ -90,6 +93,7 @@ pub fn record(
         check_ins: check_ins::for_patient(conn, clinic_id, patient_id)?,
         escalations: escalations::for_patient(conn, clinic_id, patient_id)?,
         devices: devices::for_patient(conn, patient_id)?,
+        screenings: screenings::for_patient(conn, clinic_id, patient_id)?,
         profile,
         treatments,
         prompts,
