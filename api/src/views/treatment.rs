@@ -170,6 +170,9 @@ impl RecordTreatment {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TreatmentCreated {
     pub id: TreatmentId,
+    /// The protocol the aftercare was planned with: the product's default version (`v2`) or
+    /// the clinic's published version (`clinic-3`).
+    pub protocol_version: String,
     /// The prompts planned for this treatment.
     pub prompts: Vec<PromptView>,
     /// What the course check warned about (recorded all the same); empty when nothing.

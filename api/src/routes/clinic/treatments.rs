@@ -92,6 +92,7 @@ pub async fn create(
         }
     };
     Ok(HttpResponse::Created().json(TreatmentCreated {
+        protocol_version: recorded.treatment.protocol_version,
         id: recorded.treatment.id,
         prompts: recorded.prompts.iter().map(PromptView::from).collect(),
         warnings: recorded

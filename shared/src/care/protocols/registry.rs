@@ -95,17 +95,22 @@ impl Protocols {
                 stored.id
             ))
         })?;
-        let built = self
-            .default
-            .with_document(&stored.label(), &doc)
-            .map_err(|errors| {
-                Error::Internal(anyhow::anyhow!(
-                    "protocol {} is not valid against the default: {} errors, first {:?}",
-                    stored.id,
-                    errors.len(),
-                    errors.first().map(|e| &e.field)
-                ))
-            })?;
+        // A published version was valid against the default when it was published; a later
+        // default (a triage rule added, a fact retired) may refuse it. Its patients are then
+        // planned with the default rather than not at all, and operators are told (`api
+        // protocols check` names the version).
+        let built = match self.default.with_document(&stored.label(), &doc) {
+            Ok(built) => built,
+            Err(errors) => {
+                tracing::error!(
+                    protocol_id = %stored.id,
+                    errors = errors.len(),
+                    first_field = errors.first().map(|e| e.field.as_str()).unwrap_or(""),
+                    "a published clinic protocol is not valid against this default: its patients are planned with the default"
+                );
+                (*self.default).clone()
+            }
+        };
         let built = Arc::new(built);
         self.loaded
             .lock()

@@ -12,7 +12,10 @@ pub use crate::protocol::safety::SafetyProblem;
 /// of every clinic: each prompt rendered in both languages for every combination of the
 /// conditions it tests, with the real push payloads within the providers' limits. Returns only the
 /// versions with problems, with their problems; empty when every clinic's content is safe.
-/// Errors: `Internal` when a published version no longer builds; database errors.
+/// A published version that is no longer valid against the current default (which plans its
+/// patients with the default instead, see [`Protocols::of`]) is reported with one problem per
+/// refused entry, keyed by its JSON path. Errors: `Internal` for a stored document that does
+/// not parse; database errors.
 pub async fn check_published(
     db: &Db,
     protocols: &Protocols,
@@ -21,8 +24,31 @@ pub async fn check_published(
     db.run(move |c| {
         let mut found = Vec::new();
         for stored in store::all_published(c)? {
-            let protocol = registry.of(c, Some(&stored.id))?;
-            let problems = crate::protocol::safety::check(&protocol);
+            let doc: crate::protocol::ProtocolDocument = serde_json::from_str(&stored.document)
+                .map_err(|e| {
+                    crate::error::Error::Internal(anyhow::anyhow!(
+                        "protocol {} does not parse: {e}",
+                        stored.id
+                    ))
+                })?;
+            let problems = match registry
+                .default_protocol()
+                .with_document(&stored.label(), &doc)
+            {
+                Ok(protocol) => crate::protocol::safety::check(&protocol),
+                Err(errors) => errors
+                    .into_iter()
+                    .map(|e| SafetyProblem {
+                        prompt_key: e.field,
+                        locale: crate::domain::Locale::En,
+                        message: format!(
+                            "no longer valid against the default protocol ({}); its patients \
+                             are planned with the default",
+                            e.message
+                        ),
+                    })
+                    .collect(),
+            };
             if !problems.is_empty() {
                 found.push((stored.id, problems));
             }
