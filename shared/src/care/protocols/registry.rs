@@ -65,6 +65,15 @@ impl Protocols {
         }
     }
 
+    /// Drops a version from the cache: after a publish rolled back, the row is a draft again
+    /// and may still change.
+    pub(super) fn forget(&self, id: &ProtocolId) {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
     fn cached(&self, id: &ProtocolId) -> Option<Arc<Protocol>> {
         self.loaded
             .lock()
