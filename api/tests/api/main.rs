@@ -43,6 +43,8 @@ mod onboarding_console;
 mod operations;
 mod ops;
 mod parsers;
+mod protocols_browser;
+mod protocols_console;
 mod proxies;
 mod refresh_reuse;
 mod reinvite;
