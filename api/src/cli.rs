@@ -1,5 +1,6 @@
 //! The operator CLI: `api [serve]`, `api migrate`, `api clinic create …`,
-//! `api invitation resend --email E`, `api healthcheck`, `api vapid generate`.
+//! `api invitation resend --email E`, `api healthcheck`, `api vapid generate`,
+//! `api protocols check`.
 
 use clap::{Args, Parser, Subcommand};
 use shared::care::invitations::{self, INVITATION_TTL_HOURS};
@@ -49,6 +50,44 @@ pub enum Command {
         #[command(subcommand)]
         command: VapidCommand,
     },
+    /// Clinics' own protocol versions.
+    Protocols {
+        #[command(subcommand)]
+        command: ProtocolsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtocolsCommand {
+    /// Run the content-safety check on every clinic's published protocol version (every prompt
+    /// rendered in both languages for every combination of its conditions; push payloads
+    /// within the providers' limits). Prints each problem; exits 1 when there is any.
+    Check,
+}
+
+/// Checks every published clinic protocol (`shared::care::protocols::check_published`) and
+/// prints what it finds; an error (exit 1) when a version has a problem.
+pub async fn check_protocols(config: &shared::config::Config) -> anyhow::Result<()> {
+    let default = shared::protocol::Protocol::load(config.protocol_dir.as_deref())
+        .map_err(|e| anyhow::anyhow!("AFTERCARE_PROTOCOL_DIR: {e:#}"))?;
+    let registry = shared::care::Protocols::new(std::sync::Arc::new(default));
+    let (db, _) = open_database(&config.database_url, 1).await?;
+    let found = shared::care::protocols::check_published(&db, &registry).await?;
+    if found.is_empty() {
+        println!("Every published clinic protocol passes the content-safety check.");
+        return Ok(());
+    }
+    let mut count = 0;
+    for (id, problems) in &found {
+        for problem in problems {
+            println!("protocol {id}: {problem}");
+            count += 1;
+        }
+    }
+    anyhow::bail!(
+        "{count} problem(s) in {} published protocol version(s)",
+        found.len()
+    )
 }
 
 #[derive(Debug, Subcommand)]

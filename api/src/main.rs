@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{Cli, ClinicCommand, Command, InvitationCommand, VapidCommand};
+use api::cli::{Cli, ClinicCommand, Command, InvitationCommand, ProtocolsCommand, VapidCommand};
 use shared::config::Config;
 use shared::startup;
 
@@ -38,6 +38,9 @@ async fn main() -> ExitCode {
         Command::Vapid {
             command: VapidCommand::Generate,
         } => api::cli::vapid_generate(),
+        Command::Protocols {
+            command: ProtocolsCommand::Check,
+        } => api::cli::check_protocols(&config).await,
     };
     startup::exit_code(result)
 }

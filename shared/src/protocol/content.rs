@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveTime;
 
-use super::format::{FactDoc, PromptDoc, TextDoc, WhenDoc};
-use crate::domain::{Area, Device, Locale, NeedleDepth};
+use super::format::{FactDoc, PromptDoc};
+use super::validate::{self, RawPrompt, Surface};
+use crate::domain::{Area, Device, Locale};
 
 /// What a prompt is for; one of the stored codes of [`crate::domain`].
 pub use crate::domain::PromptKind as Kind;
@@ -24,16 +25,8 @@ pub enum Anchor {
 }
 
 impl Anchor {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "treatment" => Some(Anchor::Treatment),
-            "booking" => Some(Anchor::Booking),
-            "interval_end" => Some(Anchor::IntervalEnd),
-            _ => None,
-        }
-    }
-
-    fn days(self) -> std::ops::RangeInclusive<i32> {
+    /// The days a prompt may count from this anchor.
+    pub fn days(self) -> std::ops::RangeInclusive<i32> {
         match self {
             Anchor::Treatment => 0..=730,
             Anchor::Booking => -30..=-1,
@@ -41,7 +34,8 @@ impl Anchor {
         }
     }
 
-    fn placeholders(self) -> &'static [&'static str] {
+    /// The placeholders a text of a prompt on this anchor may use.
+    pub fn placeholders(self) -> &'static [&'static str] {
         match self {
             Anchor::Booking => &["session_date", "session_time"],
             Anchor::Treatment | Anchor::IntervalEnd => &["session_number", "planned_sessions"],
@@ -98,6 +92,9 @@ pub struct PromptDef {
     /// `None` for the others.
     pub ack_window: Option<chrono::Duration>,
     pub facts: Vec<String>,
+    /// A clinic's own instruction: the clinician who vouches for it (trimmed, 1–120
+    /// characters); `None` for the product's prompts, which rest on `facts`.
+    pub clinic_instruction: Option<String>,
     pub when: Conditions,
     pub en: Text,
     pub es: Text,
@@ -124,12 +121,9 @@ pub struct Fact {
 /// late to matter).
 pub const ACK_WINDOW_MINUTES: std::ops::RangeInclusive<i64> = 5..=1440;
 
-/// Push titles and bodies must fit a notification.
-const MAX_TITLE: usize = 80;
-const MAX_BODY: usize = 600;
-
-/// Checks one prompt, pushing every problem found to `errors` (prefixed by `what`, e.g.
-/// "prompt", and its key).
+/// Checks one prompt of a TOML file, pushing every problem found to `errors` on one line each
+/// (prefixed by `what`, e.g. "prompt", its key and the field: `prompt "x": es.body: ...`). The
+/// rules are [`super::validate::prompt`]'s, shared with clinics' JSON documents.
 pub(super) fn validate_prompt(
     what: &str,
     doc: PromptDoc,
@@ -137,166 +131,37 @@ pub(super) fn validate_prompt(
     errors: &mut Vec<String>,
 ) -> Option<PromptDef> {
     let key = doc.key.trim().to_owned();
-    let before = errors.len();
-    let mut err = |msg: String| errors.push(format!("{what} {key:?}: {msg}"));
-    if key.is_empty()
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        err("key must be lower-case letters, digits and underscores".into());
-    }
-    let kind = Kind::parse(&doc.kind);
-    if kind.is_none() {
-        err(format!("unknown kind {:?}", doc.kind));
-    }
-    let anchor = Anchor::parse(&doc.anchor);
-    match anchor {
-        None => err(format!("unknown anchor {:?}", doc.anchor)),
-        Some(a) if !a.days().contains(&doc.day) => err(format!(
-            "day {} is outside {:?} for anchor {:?}",
-            doc.day,
-            a.days(),
-            doc.anchor
-        )),
-        Some(_) => {}
-    }
-    let time = NaiveTime::parse_from_str(&doc.time, "%H:%M").ok();
-    if time.is_none() {
-        err(format!("time {:?} is not HH:MM", doc.time));
-    }
-    if doc.facts.is_empty() {
-        err("names no docs/FACTS.md line it rests on (facts = [...])".into());
-    }
-    for f in &doc.facts {
-        if !facts.contains_key(f) {
-            err(format!("fact {f:?} is not in any [facts] table"));
-        }
-    }
-    let ack_window = match (doc.important, doc.ack_window_minutes) {
-        (true, Some(m)) if ACK_WINDOW_MINUTES.contains(&m) => Some(chrono::Duration::minutes(m)),
-        (true, Some(m)) => {
-            err(format!(
-                "ack_window_minutes {m} is outside {}–{}",
-                ACK_WINDOW_MINUTES.start(),
-                ACK_WINDOW_MINUTES.end()
-            ));
-            None
-        }
-        (true, None) => {
-            err("is important but has no ack_window_minutes".into());
-            None
-        }
-        (false, Some(_)) => {
-            err("has ack_window_minutes but is not important".into());
-            None
-        }
-        (false, None) => None,
-    };
-    let when = conditions(&doc.when, &mut err);
-    let mut text = |locale: &str, t: Option<TextDoc>| -> Option<Text> {
-        let Some(t) = t else {
-            err(format!("has no {locale} text"));
-            return None;
-        };
-        let (title, body) = (t.title.trim().to_owned(), t.body.trim().to_owned());
-        if title.is_empty() || body.is_empty() {
-            err(format!("{locale} title and body must not be empty"));
-        }
-        if title.chars().count() > MAX_TITLE || body.chars().count() > MAX_BODY {
-            err(format!(
-                "{locale} title (max {MAX_TITLE}) or body (max {MAX_BODY} characters) is too long"
-            ));
-        }
-        if let Some(a) = anchor {
-            for name in placeholders(&title).chain(placeholders(&body)) {
-                if !a.placeholders().contains(&name) {
-                    err(format!("{locale} text uses unknown placeholder {{{name}}}"));
-                }
-            }
-        }
-        Some(Text { title, body })
-    };
-    let en = text("en", doc.en);
-    let es = text("es", doc.es);
-    if errors.len() > before {
-        return None;
-    }
-    Some(PromptDef {
-        key,
-        kind: kind?,
-        anchor: anchor?,
+    let raw = RawPrompt {
+        key: doc.key,
+        kind: doc.kind,
+        anchor: doc.anchor,
         day: doc.day,
-        time: time?,
+        time: doc.time,
         urgent: doc.urgent,
         reassuring: doc.reassuring,
         important: doc.important,
-        ack_window,
+        ack_window_minutes: doc.ack_window_minutes,
         facts: doc.facts,
-        when: when?,
-        en: en?,
-        es: es?,
+        clinic_instruction: None,
+        when: doc.when,
+        en: doc.en,
+        es: doc.es,
+    };
+    validate::prompt(Surface::Toml, raw, facts, &mut |field, msg| {
+        errors.push(format!("{what} {key:?}: {}: {msg}", toml_field(field)));
     })
 }
 
-fn conditions(doc: &WhenDoc, err: &mut impl FnMut(String)) -> Option<Conditions> {
-    let mut ok = true;
-    let areas = doc.areas.as_ref().map(|list| {
-        list.iter()
-            .filter_map(|a| {
-                let parsed = Area::parse(a);
-                if parsed.is_none() {
-                    ok = false;
-                    err(format!("unknown area {a:?} in when.areas"));
-                }
-                parsed
-            })
-            .collect::<Vec<_>>()
-    });
-    let devices = doc.devices.as_ref().map(|list| {
-        list.iter()
-            .filter_map(|d| {
-                let parsed = Device::parse(d);
-                if parsed.is_none() {
-                    ok = false;
-                    err(format!("unknown device {d:?} in when.devices"));
-                }
-                parsed
-            })
-            .collect::<Vec<_>>()
-    });
-    for depth in [doc.min_depth_mm, doc.max_depth_mm].into_iter().flatten() {
-        if NeedleDepth::parse(depth).is_err() {
-            ok = false;
-            err(format!("depth {depth} mm is outside the 0.5–2.5 mm band"));
-        }
+/// A document field as the TOML files spell it (`conditions.areas[0]` → `when.areas[0]`,
+/// `texts.es.body` → `es.body`).
+fn toml_field(field: &str) -> String {
+    if let Some(rest) = field.strip_prefix("conditions.") {
+        format!("when.{rest}")
+    } else if let Some(rest) = field.strip_prefix("texts.") {
+        rest.to_owned()
+    } else {
+        field.to_owned()
     }
-    if let (Some(lo), Some(hi)) = (doc.min_depth_mm, doc.max_depth_mm) {
-        if lo > hi {
-            ok = false;
-            err("when.min_depth_mm is above when.max_depth_mm".into());
-        }
-    }
-    let course = match doc.course.as_deref() {
-        None => None,
-        Some("continuing") => Some(CourseStage::Continuing),
-        Some("final") => Some(CourseStage::Final),
-        Some(other) => {
-            ok = false;
-            err(format!(
-                "unknown when.course {other:?} (continuing or final)"
-            ));
-            None
-        }
-    };
-    ok.then_some(Conditions {
-        areas,
-        min_depth_mm: doc.min_depth_mm,
-        max_depth_mm: doc.max_depth_mm,
-        devices,
-        prp: doc.prp,
-        course,
-    })
 }
 
 /// The `{name}` placeholders in a text.

@@ -5,12 +5,19 @@
 //! JSON path (`prompts[3].texts.es.body`).
 //!
 //! Codes are strings here so validation can name a bad one by its field instead of refusing
-//! the whole body.
+//! the whole body. The prompt rules are the TOML files' ([`super::validate`]); the triage
+//! bounds are in `bounds`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Protocol;
+mod apply;
+mod bounds;
+mod export;
+
+pub use apply::MAX_PROMPTS;
+pub use bounds::ROUTINE_STEP;
+
 /// One bad entry of a document: its JSON path (`prompts[3].texts.es.body`, `triage.rules[0]`)
 /// and what is wrong, in plain English.
 pub use crate::error::FieldError;
@@ -158,29 +165,4 @@ pub struct CheckInWhenDocument {
     /// `rising` or `falling`, against the previous check-in of the same treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redness_trend: Option<String>,
-}
-
-impl Protocol {
-    /// This protocol's editable document: every prompt and the triage rules, as a clinic
-    /// starts from them.
-    pub fn document(&self) -> ProtocolDocument {
-        // Filled in by the document module's exporter.
-        ProtocolDocument {
-            prompts: Vec::new(),
-            triage: TriageDocument { rules: Vec::new() },
-        }
-    }
-
-    /// This protocol (the product's default) with a clinic's document applied: its prompts
-    /// replace the default's, its triage thresholds replace the default's; facts, guidance
-    /// and the plan's check-in rules stay the default's. `version` is the label treatments
-    /// record (`clinic-3`). Errors: every bad entry, by JSON path.
-    pub fn with_document(
-        &self,
-        version: &str,
-        doc: &ProtocolDocument,
-    ) -> Result<Protocol, Vec<FieldError>> {
-        let _ = (version, doc);
-        Ok(self.clone())
-    }
 }

@@ -7,7 +7,12 @@
 //! - `shared/protocol/v1/triage.toml` — check-in triage rules, the guidance a patient reads
 //!   after a check-in, and how check-ins adapt the plan; each rule names its docs/FACTS.md lines.
 //! - [`content`] — prompts and their validation (a broken file stops start-up); `format` is
-//!   the TOML shape, `checkin_content` and `adapt_content` validate the check-in tables.
+//!   the TOML shape, `validate` the prompt rules (shared with clinics' documents),
+//!   `checkin_content` and `adapt_content` validate the check-in tables.
+//! - [`document`] — a clinic's protocol as a JSON document: exported from and applied to the
+//!   default ([`Protocol::document`], [`Protocol::with_document`]); [`diff`] compares two,
+//!   [`preview`] plans one for a sample treatment, [`safety`] renders every prompt of a
+//!   protocol for every condition and checks the texts and push payloads.
 //! - [`schedule`] — the pure schedule engine: treatment + patient + course + check-ins + now →
 //!   prompt rows; [`adapt`] holds its check-in rules (follow-ups, bring forward, hold).
 //! - [`triage`] — the pure triage of one check-in (where the day-5 redness check lives).
@@ -23,10 +28,12 @@ mod format;
 pub mod local_time;
 pub mod preview;
 mod render;
+pub mod safety;
 pub mod schedule;
 #[cfg(test)]
 mod tests;
 pub mod triage;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,10 +44,11 @@ use chrono::Duration;
 pub use adapt::{Adaptations, CheckInSignal};
 pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
 pub use diff::{Change, ChangeKind, FieldChange, diff};
-pub use document::{FieldError, ProtocolDocument};
+pub use document::{FieldError, MAX_PROMPTS, ProtocolDocument, ROUTINE_STEP};
 pub use preview::{PreviewInput, preview};
 pub use schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
+pub use validate::{MAX_BODY, MAX_CLINICIAN, MAX_TITLE};
 
 use format::FileDoc;
 

@@ -1,0 +1,1 @@
+//! Content safety: placeholder until written.
