@@ -137,7 +137,7 @@ both_backends! {
         let words = "Evite el gimnasio durante 48 horas.";
         let (status, to) = post(&mut b, &page, &page, &with(fields_of(first), "texts.es.body", words)).await;
         assert_eq!(status, 303, "{to}");
-        assert_eq!(to, format!("/console/protocols/{id}?saved"));
+        assert_eq!(to, format!("/console/protocols/{id}?saved=1"));
         let after = stored(&app, &staff, &id).await;
         assert_eq!(after.document.prompts[0].texts.es.body, words);
         assert_eq!(after.document.prompts[1..], draft.document.prompts[1..], "only that prompt");
@@ -210,7 +210,7 @@ both_backends! {
         assert!(html.contains("No gym yet") && html.contains("Remove the prompt"));
         let (status, to) = post(&mut b, &remove, &remove, &[]).await;
         assert_eq!(status, 303);
-        assert_eq!(to, format!("/console/protocols/{id}?removed"));
+        assert_eq!(to, format!("/console/protocols/{id}?removed=1"));
         assert_eq!(stored(&app, &staff, &id).await.document.prompts.len(), before);
     }
 
@@ -280,7 +280,7 @@ both_backends! {
         assert!(html.contains("id=\"preview-plan\""));
         let day_one = draft.document.prompts.iter().find(|p| p.anchor == "treatment" && p.day == 1 && p.conditions == Default::default()).unwrap();
         let title = day_one.texts.es.title.replace('\'', "&#39;");
-        assert!(html.contains(&title), "the day-1 prompt in Spanish: {title}");
+        assert!(html.contains(&title), "the day-1 prompt in Spanish: {title}: {html}");
         let (status, html) = b.page(&format!("{preview}?performed_at=soon&areas=face&depth=9")).await;
         assert_eq!(status, 422);
         assert!(html.contains("id=\"f-performed_at-error\"") && html.contains("id=\"f-depth-error\""));

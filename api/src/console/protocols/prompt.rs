@@ -191,7 +191,7 @@ async fn save_prompt(
             match saved {
                 Ok(_) => {
                     return Ok(see_other(&format!(
-                        "/console/protocols/{}?saved",
+                        "/console/protocols/{}?saved=1",
                         v.summary.id
                     )));
                 }
@@ -300,7 +300,7 @@ pub async fn remove(
     let saved =
         care::protocols::update(&state.db, &state.protocols, &user.actor(), &id, doc, now()).await;
     match saved {
-        Ok(_) => Ok(see_other(&format!("/console/protocols/{id}?removed"))),
+        Ok(_) => Ok(see_other(&format!("/console/protocols/{id}?removed=1"))),
         Err(Error::Validation(found)) => {
             let (_, summary) = split(found, "", |_| None);
             page::html(

@@ -293,7 +293,7 @@ pub async fn save(
         match care::protocols::update(&state.db, &state.protocols, &user.actor(), &id, doc, now())
             .await
         {
-            Ok(_) => return Ok(see_other(&format!("/console/protocols/{id}?saved"))),
+            Ok(_) => return Ok(see_other(&format!("/console/protocols/{id}?saved=1"))),
             Err(Error::Validation(f)) => found = f,
             Err(e) => return Err(ConsoleError(e)),
         }
