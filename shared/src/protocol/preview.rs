@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::Protocol;
+use super::schedule::{BookingInput, PlanInput, TreatmentInput, plan};
 use crate::domain::{Area, CombinedWith, Device, Locale, NeedleDepth, PlannedPrompt};
 
 /// A sample treatment (and optionally a booked next session) to plan a protocol for.
@@ -24,8 +25,40 @@ pub struct PreviewInput {
 }
 
 /// Every prompt the protocol plans for the sample, in delivery order, as if planned at the
-/// treatment (nothing dropped as past) and without quiet hours.
+/// treatment (nothing dropped as past) and without quiet hours, with placeholders filled in
+/// the sample's language. The schedule engine's other rules apply as for a patient: a
+/// booking prompt that would land before the treatment or at or after the session is left
+/// out, and without a booking the course prompts (rebook) are planned instead. Total: any
+/// sample gives a plan (possibly empty), never a panic.
 pub fn preview(protocol: &Protocol, sample: &PreviewInput) -> Vec<PlannedPrompt> {
-    let _ = (protocol, sample);
-    Vec::new()
+    let treatment = TreatmentInput {
+        id: "preview".into(),
+        performed_at: sample.performed_at,
+        areas: sample.areas.clone(),
+        depth: sample.depth,
+        device: sample.device,
+        combined_with: sample.combined_with.clone(),
+        session_number: sample.session_number,
+        planned_sessions: sample.planned_sessions,
+        interval_weeks: sample.interval_weeks,
+    };
+    let booking = sample.booking_at.map(|starts_at| BookingInput {
+        id: "preview-booking".into(),
+        starts_at,
+        revision: 0,
+    });
+    plan(
+        protocol,
+        &PlanInput {
+            patient_id: "preview",
+            tz: sample.tz,
+            quiet: None,
+            locale: sample.locale,
+            treatment: Some(&treatment),
+            booking: booking.as_ref(),
+            now: sample.performed_at,
+            signals: &[],
+            open_urgent: false,
+        },
+    )
 }

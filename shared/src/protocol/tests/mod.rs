@@ -4,6 +4,9 @@
 
 mod adapt;
 mod content;
+mod diff_preview;
+mod document;
+mod document_triage;
 mod engine;
 mod props;
 mod triage;
