@@ -156,3 +156,10 @@ proto_replan_label = { $count ->
 }
 proto_replan_hint = Their prompts still to come are planned again; what was already sent stays. Each re-plan is recorded in the audit log.
 proto_not_now = Not now
+proto_kind_aftercare = Aftercare
+proto_kind_check_in = Check-in
+proto_kind_warning_signs = Warning signs
+proto_kind_session_reminder = Session reminder
+proto_kind_rebook = Rebooking
+proto_kind_results = Results
+proto_kind_maintenance = Maintenance

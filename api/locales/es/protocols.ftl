@@ -156,3 +156,10 @@ proto_replan_label = { $count ->
 }
 proto_replan_hint = Sus mensajes pendientes se vuelven a planificar; lo ya enviado se queda. Cada replanificación queda en el registro de auditoría.
 proto_not_now = Ahora no
+proto_kind_aftercare = Cuidados
+proto_kind_check_in = Control
+proto_kind_warning_signs = Señales de alarma
+proto_kind_session_reminder = Recordatorio de sesión
+proto_kind_rebook = Reservar sesión
+proto_kind_results = Resultados
+proto_kind_maintenance = Mantenimiento

@@ -13,7 +13,9 @@ use crate::console::page::{FieldErrors, texts};
 pub struct SummaryLine {
     /// `#<id>` of the input, or empty when the page has no input for it.
     pub anchor: String,
-    pub text: String,
+    /// The field's label (or its path when the page has no input for it).
+    pub label: String,
+    pub message: String,
 }
 
 /// The HTML id of a field's input: its path with `.`, `[` and `]` replaced, so it is a plain
@@ -66,7 +68,8 @@ pub fn split(
                 let name = label(&field).unwrap_or_default();
                 summary.push(SummaryLine {
                     anchor: format!("#{}", input_id(&field)),
-                    text: format!("{name}: {message}"),
+                    label: name,
+                    message: message.clone(),
                 });
                 mine.push(FieldError {
                     field,
@@ -75,7 +78,8 @@ pub fn split(
             }
             _ => summary.push(SummaryLine {
                 anchor: String::new(),
-                text: format!("{}: {message}", e.field),
+                label: e.field,
+                message,
             }),
         }
     }
@@ -102,7 +106,7 @@ mod tests {
         assert_eq!(summary.len(), 3);
         assert_eq!(summary[0].anchor, "#f-texts-es-body");
         assert!(summary[2].anchor.is_empty());
-        assert!(summary[2].text.starts_with("prompts[0].key"));
+        assert_eq!(summary[2].label, "prompts[0].key");
         assert_eq!(
             input_id("triage.rules[1].when.redness_min"),
             "f-triage-rules-1-when-redness_min"

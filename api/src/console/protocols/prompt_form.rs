@@ -214,7 +214,7 @@ impl PromptValues {
             .iter()
             .map(|k| Choice {
                 code: k.as_str().into(),
-                label: labels::prompt_kind(t, *k).into(),
+                label: short_kind(t, *k).into(),
                 picked: self.kind == k.as_str(),
             })
             .collect()
@@ -306,6 +306,19 @@ impl PromptValues {
             }
         }
         out
+    }
+}
+
+/// A prompt kind in a word or two (the form's select fits a phone in either language).
+fn short_kind(t: &Strings, k: PromptKind) -> &'static str {
+    match k {
+        PromptKind::Aftercare => t.proto_kind_aftercare,
+        PromptKind::CheckIn => t.proto_kind_check_in,
+        PromptKind::WarningSigns => t.proto_kind_warning_signs,
+        PromptKind::SessionReminder => t.proto_kind_session_reminder,
+        PromptKind::Rebook => t.proto_kind_rebook,
+        PromptKind::Results => t.proto_kind_results,
+        PromptKind::Maintenance => t.proto_kind_maintenance,
     }
 }
 

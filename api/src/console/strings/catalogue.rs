@@ -268,6 +268,8 @@ catalogue! {
     proto_publish_title, proto_publish_new_treatments, proto_publish_replaces,
     proto_publish_replaces_default, proto_publish_final, proto_replan_legend, proto_replan_label,
     proto_replan_hint, proto_not_now,
+    proto_kind_aftercare, proto_kind_check_in, proto_kind_warning_signs, proto_kind_session_reminder,
+    proto_kind_rebook, proto_kind_results, proto_kind_maintenance,
 
     // onboarding.ftl
     invitation_for,
