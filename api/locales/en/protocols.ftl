@@ -52,7 +52,7 @@ proto_days_after_course = { $days ->
 }
 proto_important_badge = Important
 proto_some_patients = some patients only
-proto_prompt_title = { $day }: { $key }
+proto_prompt_title = { $day } · { $title }
 proto_new_prompt = New prompt
 proto_read_only = This version is published or retired and cannot be changed.
 proto_read_only_legend = Read only
@@ -163,3 +163,7 @@ proto_kind_session_reminder = Session reminder
 proto_kind_rebook = Rebooking
 proto_kind_results = Results
 proto_kind_maintenance = Maintenance
+proto_rule_warning_sign = A warning sign reported (possible infection)
+proto_rule_redness_not_fading = Redness not fading
+proto_rule_redness_rising = Redness rising since the last check-in
+proto_rule_strong_pain = Strong pain

@@ -52,7 +52,7 @@ proto_days_after_course = { $days ->
 }
 proto_important_badge = Importante
 proto_some_patients = solo algunos pacientes
-proto_prompt_title = { $day }: { $key }
+proto_prompt_title = { $day } · { $title }
 proto_new_prompt = Mensaje nuevo
 proto_read_only = Esta versión está publicada o retirada y no se puede cambiar.
 proto_read_only_legend = Solo lectura
@@ -163,3 +163,7 @@ proto_kind_session_reminder = Recordatorio de sesión
 proto_kind_rebook = Reservar sesión
 proto_kind_results = Resultados
 proto_kind_maintenance = Mantenimiento
+proto_rule_warning_sign = Un signo de alarma comunicado (posible infección)
+proto_rule_redness_not_fading = El enrojecimiento no baja
+proto_rule_redness_rising = El enrojecimiento aumenta desde el último control
+proto_rule_strong_pain = Dolor fuerte

@@ -55,6 +55,8 @@ struct PreviewPage {
     langs: Vec<Choice>,
     session_number: String,
     planned_sessions: String,
+    /// The language the plan's words are in.
+    plan_lang: String,
     /// `None` until the form is sent.
     days: Option<Vec<Day>>,
     errors: FieldErrors,
@@ -244,6 +246,10 @@ pub async fn preview(
             .collect(),
         session_number: text("session_number", "1"),
         planned_sessions: text("planned_sessions", "3"),
+        plan_lang: Locale::parse(&lang)
+            .unwrap_or(Locale::En)
+            .as_str()
+            .to_owned(),
         days,
         summary,
         errors: errors.clone(),

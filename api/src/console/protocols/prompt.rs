@@ -66,7 +66,14 @@ fn prompt_page(
                     "day",
                     day_words(t, &values.anchor, values.day.parse().unwrap_or(0)).into(),
                 ),
-                ("key", values.key.clone().into()),
+                (
+                    "title",
+                    match t.lang {
+                        crate::console::strings::Lang::Es => values.es_title.clone(),
+                        crate::console::strings::Lang::En => values.en_title.clone(),
+                    }
+                    .into(),
+                ),
             ],
         ),
         None => t.proto_new_prompt.to_owned(),

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use shared::care;
 use shared::care::protocols::Versioned;
-use shared::domain::{ProtocolId, Symptom, TriageReason};
+use shared::domain::{ProtocolId, Symptom};
 use shared::protocol::document::{CheckInWhenDocument, TriageRuleDocument};
 use shared::time::now;
 use shared::{Error, FieldError};
@@ -123,10 +123,14 @@ fn label_of(t: &Strings, field: &str) -> Option<&'static str> {
 }
 
 pub fn rule_name(t: &Strings, id: &str) -> String {
-    match TriageReason::parse(id) {
-        Some(r) => clinical::rule(t, Some(r), &[]),
-        None => id.to_owned(),
+    match id {
+        "warning_sign" => t.proto_rule_warning_sign,
+        "redness_not_fading" => t.proto_rule_redness_not_fading,
+        "redness_rising" => t.proto_rule_redness_rising,
+        "strong_pain" => t.proto_rule_strong_pain,
+        other => return other.to_owned(),
     }
+    .to_owned()
 }
 
 /// The page for `rules` (as stored, or as typed when `form` was posted).
