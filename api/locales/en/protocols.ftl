@@ -151,6 +151,7 @@ proto_publish_replaces_default = The product's default stops applying to new tre
 proto_publish_final = A published version cannot be changed; changes go into a new draft.
 proto_replan_legend = Current patients
 proto_replan_label = { $count ->
+    [0] Also re-plan current patients (there are none now)
     [one] Also re-plan the 1 current patient with this version
    *[other] Also re-plan the { $count } current patients with this version
 }
@@ -167,3 +168,5 @@ proto_rule_warning_sign = A warning sign reported (possible infection)
 proto_rule_redness_not_fading = Redness not fading
 proto_rule_redness_rising = Redness rising since the last check-in
 proto_rule_strong_pain = Strong pain
+proto_msg_time = must be a time of day as HH:MM, e.g. 09:00
+proto_msg_fact = is not one of the facts listed

@@ -151,6 +151,7 @@ proto_publish_replaces_default = El predeterminado del producto deja de aplicars
 proto_publish_final = Una versión publicada no se puede cambiar; los cambios van en un borrador nuevo.
 proto_replan_legend = Pacientes actuales
 proto_replan_label = { $count ->
+    [0] Replanificar también a los pacientes actuales (ahora no hay ninguno)
     [one] Replanificar también al paciente actual con esta versión
    *[other] Replanificar también a los { $count } pacientes actuales con esta versión
 }
@@ -167,3 +168,5 @@ proto_rule_warning_sign = Un signo de alarma comunicado (posible infección)
 proto_rule_redness_not_fading = El enrojecimiento no baja
 proto_rule_redness_rising = El enrojecimiento aumenta desde el último control
 proto_rule_strong_pain = Dolor fuerte
+proto_msg_time = debe ser una hora como HH:MM, por ejemplo 09:00
+proto_msg_fact = no es uno de los datos de la lista

@@ -165,15 +165,19 @@ both_backends! {
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("href=\"#f-texts-es-body\""), "{html}");
         assert!(html.contains("id=\"f-texts-es-body-error\""));
-        assert!(html.contains("Spanish message: "), "the summary names the field in words");
+        assert!(html.contains("#f-texts-es-body\">Spanish message</a>: "), "the summary names the field in words");
         assert_eq!(stored(&app, &staff, &id).await.document, draft.document, "nothing saved");
 
         // In Spanish.
         b.set_cookie("console_lang", "es");
-        let (status, html) = post(&mut b, &page, &page, &with(fields, "day", "mañana")).await;
+        let (status, html) = post(&mut b, &page, &page, &with(fields.clone(), "day", "mañana")).await;
         assert_eq!(status, 422);
         assert!(html.contains("debe ser un número entero"), "{html}");
         assert!(html.contains("No se guardó nada"));
+        let (status, html) = post(&mut b, &page, &page, &with(fields, "time", "9am")).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("id=\"f-time-error\""), "{html}");
+        assert!(html.contains("debe ser una hora como HH:MM"), "the document's finding in Spanish");
     }
 
     async fn prompts_are_added_and_removed_after_a_confirmation(app) {

@@ -8,6 +8,7 @@ use shared::FieldError;
 
 use crate::console::field_messages::localise;
 use crate::console::page::{FieldErrors, texts};
+use crate::console::strings::Strings;
 
 /// One line of the error summary: the field's label and the finding, linking to the field.
 pub struct SummaryLine {
@@ -30,6 +31,29 @@ pub fn input_id(field: &str) -> String {
         }
     }
     id
+}
+
+/// A finding of the document's validation (`shared::protocol::validate`, in English) in the
+/// staff member's language where the console knows its words; else as the shared parsers'
+/// messages are ([`localise`]).
+fn message(t: &Strings, m: &str) -> String {
+    if let Some(max) = m
+        .strip_prefix("is longer than ")
+        .and_then(|r| r.strip_suffix(" characters"))
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        return t.fmt("field_at_most_chars", &[("max", max.into())]);
+    }
+    if m.ends_with(" is not HH:MM") {
+        return t.proto_msg_time.to_owned();
+    }
+    if m.ends_with(" is not a known fact") {
+        return t.proto_msg_fact.to_owned();
+    }
+    if m == "contains a control character" {
+        return t.field_control_chars.to_owned();
+    }
+    localise(t, m)
 }
 
 /// `path` without list positions after its last field: `conditions.areas[1]` →
@@ -57,7 +81,7 @@ pub fn split(
     let mut mine = Vec::new();
     let mut summary = Vec::new();
     for e in found {
-        let message = localise(t, &e.message);
+        let message = message(t, &e.message);
         let inside = if prefix.is_empty() {
             Some(e.field.as_str())
         } else {
