@@ -654,5 +654,131 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
 
         let problems = protocols::check_published(&db, &p).await.unwrap();
         assert!(problems.is_empty(), "{problems:?}");
+
+        // Every published version is visited: one that no longer builds (its warning signs
+        // dropped behind the use cases' back) stops the check with an error naming it.
+        let mut broken = p.default_protocol().document();
+        broken.prompts.retain(|x| x.kind != "warning_signs");
+        let c = clinic(&mut db.get().unwrap(), "Clinica Estrella");
+        let draft = protocols::create(&db, &p, &c.clinician, BasedOn::Default, t)
+            .await
+            .unwrap();
+        protocols::publish(&db, &p, &c.admin, &draft.summary.id, false, t)
+            .await
+            .unwrap();
+        {
+            use shared::db::schema::clinic_protocols;
+            diesel::update(clinic_protocols::table.find(&draft.summary.id))
+                .set(clinic_protocols::document.eq(serde_json::to_string(&broken).unwrap()))
+                .execute(&mut db.get().unwrap())
+                .unwrap();
+        }
+        let fresh = registry();
+        let err = protocols::check_published(&db, &fresh).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal(e) if e.to_string().contains(draft.summary.id.as_str())),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn drafts_created_at_once_take_distinct_versions() {
+    for (_t, db) in databases() {
+        let p = registry();
+        let a = clinic(&mut db.get().unwrap(), "Clinica Sol");
+        let t = now();
+        let made = futures_join(
+            protocols::create(&db, &p, &a.clinician, BasedOn::Default, t),
+            protocols::create(&db, &p, &a.admin, BasedOn::Default, t),
+            protocols::create(&db, &p, &a.admin, BasedOn::Default, t),
+        )
+        .await;
+        let mut versions: Vec<i32> = made
+            .into_iter()
+            .map(|v| v.unwrap().summary.version)
+            .collect();
+        versions.sort();
+        assert_eq!(versions, [1, 2, 3]);
+    }
+}
+
+async fn futures_join<T>(
+    a: impl std::future::Future<Output = T>,
+    b: impl std::future::Future<Output = T>,
+    c: impl std::future::Future<Output = T>,
+) -> Vec<T> {
+    let (a, b, c) = tokio::join!(a, b, c);
+    vec![a, b, c]
+}
+
+#[tokio::test]
+async fn a_draft_that_no_longer_validates_is_not_published_and_nothing_changes() {
+    for (_t, db) in databases() {
+        let p = registry();
+        let (a, b) = {
+            let c = &mut db.get().unwrap();
+            (clinic(c, "Clinica Sol"), clinic(c, "Clinica Luna"))
+        };
+        let t = now();
+        let v1 = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+            .await
+            .unwrap()
+            .summary
+            .id;
+        protocols::publish(&db, &p, &a.admin, &v1, false, t)
+            .await
+            .unwrap();
+        // Another clinic's publish leaves this clinic's version published.
+        let theirs = protocols::create(&db, &p, &b.clinician, BasedOn::Default, t)
+            .await
+            .unwrap()
+            .summary
+            .id;
+        protocols::publish(&db, &p, &b.admin, &theirs, false, t)
+            .await
+            .unwrap();
+
+        // A draft stored before the default changed under it: its warning signs are gone.
+        let v2 = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+            .await
+            .unwrap();
+        let mut doc = v2.document.clone();
+        doc.prompts.retain(|x| x.kind != "warning_signs");
+        {
+            use shared::db::schema::clinic_protocols;
+            diesel::update(clinic_protocols::table.find(&v2.summary.id))
+                .set(clinic_protocols::document.eq(serde_json::to_string(&doc).unwrap()))
+                .execute(&mut db.get().unwrap())
+                .unwrap();
+        }
+        let patient = treated(&db, &p, &a.clinician).await;
+        let err = protocols::publish(&db, &p, &a.admin, &v2.summary.id, true, t)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+
+        let status = |id: ProtocolId, who: StaffActor| {
+            let (db, id) = (&db, id);
+            async move { protocols::get(db, &who, &id).await.unwrap().summary.status }
+        };
+        assert_eq!(
+            status(v1.clone(), a.admin.clone()).await,
+            ProtocolStatus::Published
+        );
+        assert_eq!(
+            status(v2.summary.id.clone(), a.admin.clone()).await,
+            ProtocolStatus::Draft
+        );
+        assert_eq!(
+            status(theirs, b.admin.clone()).await,
+            ProtocolStatus::Published
+        );
+        assert_eq!(
+            treatment_version(&db, &patient),
+            (Some(v1), "clinic-1".to_owned()),
+            "the patient stays on the published version"
+        );
+        assert!(audited(&db, &a.admin, "protocol.replan").is_empty());
     }
 }

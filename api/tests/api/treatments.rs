@@ -253,7 +253,8 @@ both_backends! {
         let again: Value = put_session(&app, &staff, &patient, at + Duration::days(10)).await.json().await.unwrap();
         assert_eq!(again["id"], booked["id"]);
         let keys: Vec<&str> = again["reminders"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
-        assert_eq!(keys, ["session_reminder_7d", "session_reminder_1d"], "{again}");
+        // 31 days away: the month-before preparation prompt is planned too.
+        assert_eq!(keys, ["session_prepare_30d", "session_reminder_7d", "session_reminder_1d"], "{again}");
         let stored = rows(&app, &patient).await;
         assert_unique_keys(&stored);
         assert_eq!(keys_with_status(&stored, "sent"), ["session_reminder_1d"]);

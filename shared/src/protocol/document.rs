@@ -15,7 +15,7 @@ mod apply;
 mod bounds;
 mod export;
 
-pub use apply::MAX_PROMPTS;
+pub use apply::{MAX_PROMPTS, WARNING_SIGNS_BY_DAY};
 pub use bounds::ROUTINE_STEP;
 
 /// One bad entry of a document: its JSON path (`prompts[3].texts.es.body`, `triage.rules[0]`)

@@ -46,6 +46,7 @@ pub use content::{Anchor, Conditions, CourseStage, Fact, Kind, PromptDef, Text};
 pub use diff::{Change, ChangeKind, FieldChange, diff};
 pub use document::{FieldError, MAX_PROMPTS, ProtocolDocument, ROUTINE_STEP};
 pub use preview::{PreviewInput, preview};
+pub use safety::{SafetyProblem, check as safety_check};
 pub use schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
 pub use validate::{MAX_BODY, MAX_CLINICIAN, MAX_TITLE};

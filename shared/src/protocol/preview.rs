@@ -1,6 +1,6 @@
 //! A protocol's plan for a sample treatment, as a clinic checks a draft before publishing it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use super::Protocol;
@@ -31,6 +31,12 @@ pub struct PreviewInput {
 /// out, and without a booking the course prompts (rebook) are planned instead. Total: any
 /// sample gives a plan (possibly empty), never a panic.
 pub fn preview(protocol: &Protocol, sample: &PreviewInput) -> Vec<PlannedPrompt> {
+    // The engine adds days and weeks to these instants: far outside any real calendar that
+    // would overflow, so such a sample plans nothing.
+    let plausible = |t: DateTime<Utc>| (1900..=9000).contains(&t.year());
+    if !plausible(sample.performed_at) || !sample.booking_at.is_none_or(plausible) {
+        return Vec::new();
+    }
     let treatment = TreatmentInput {
         id: "preview".into(),
         performed_at: sample.performed_at,

@@ -6,11 +6,11 @@ use crate::db::protocols as store;
 use crate::domain::ProtocolId;
 use crate::error::Result;
 
-/// One problem the content-safety check found in a version.
-pub type SafetyProblem = String;
+pub use crate::protocol::safety::SafetyProblem;
 
-/// Runs the content-safety check on the published version of every clinic (each rendered in
-/// both languages for every combination of the conditions its prompts test). Returns only the
+/// Runs the content-safety check ([`crate::protocol::safety::check`]) on the published version
+/// of every clinic: each prompt rendered in both languages for every combination of the
+/// conditions it tests, with the real push payloads within the providers' limits. Returns only the
 /// versions with problems, with their problems; empty when every clinic's content is safe.
 /// Errors: `Internal` when a published version no longer builds; database errors.
 pub async fn check_published(
@@ -22,7 +22,7 @@ pub async fn check_published(
         let mut found = Vec::new();
         for stored in store::all_published(c)? {
             let protocol = registry.of(c, Some(&stored.id))?;
-            let problems = check(&protocol);
+            let problems = crate::protocol::safety::check(&protocol);
             if !problems.is_empty() {
                 found.push((stored.id, problems));
             }
@@ -30,9 +30,4 @@ pub async fn check_published(
         Ok(found)
     })
     .await
-}
-
-fn check(protocol: &crate::protocol::Protocol) -> Vec<SafetyProblem> {
-    let _ = protocol;
-    Vec::new()
 }

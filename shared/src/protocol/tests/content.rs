@@ -8,7 +8,7 @@ use crate::protocol::{Kind, Protocol};
 #[test]
 fn builtin_protocol_loads_with_every_prompt_in_both_locales() {
     let p = Protocol::load(None).unwrap();
-    assert_eq!(p.version(), "v1");
+    assert_eq!(p.version(), "v2");
     assert!(p.prompts().len() >= 15, "{}", p.prompts().len());
     for def in p.prompts() {
         assert!(!def.facts.is_empty(), "{} names no facts", def.key);
@@ -186,11 +186,11 @@ fn broken_files_are_rejected_naming_the_problem() {
 
 #[test]
 fn syntax_errors_and_unknown_fields_name_file_and_line() {
-    let err = load_err("version = \"v1\"\n\n[[prompts]]\nkey = \n");
+    let err = load_err("version = \"v2\"\n\n[[prompts]]\nkey = \n");
     assert!(err.contains("broken.toml: line 4"), "{err}");
     let err = load_err("[[prompts]]\nkey = \"x\"\ncolour = \"red\"\n");
     assert!(err.contains("colour"), "{err}");
-    let err = load_err("version = \"v2\"\n");
+    let err = load_err("version = \"v3\"\n");
     assert!(err.contains("differs"), "{err}");
     let err = load_err("[facts.sun]\ntext = \"again\"\nseeds = [\"002\"]\n");
     assert!(err.contains("defined twice"), "{err}");
@@ -219,4 +219,50 @@ fn a_protocol_directory_replaces_the_builtin_files() {
     let _ = std::fs::remove_dir_all(&dir);
     let err = Protocol::load(Some("/nonexistent/protocol")).unwrap_err();
     assert!(format!("{err:#}").contains("/nonexistent/protocol"));
+}
+
+#[test]
+fn a_booked_session_is_prepared_for_a_month_a_week_and_a_day_before() {
+    use super::{Req, find, keys, treatment, utc};
+    use crate::protocol::schedule::BookingInput;
+    let p = Protocol::load(None).unwrap();
+    let mut req = Req::new(chrono_tz::Europe::Madrid, treatment("2026-03-02T10:00:00Z"));
+    req.booking = Some(BookingInput {
+        id: "b1".into(),
+        starts_at: utc("2026-04-20T08:30:00Z"),
+        revision: 0,
+    });
+    req.locale = Locale::Es;
+    let plan = req.run(&p);
+    let before: Vec<&str> = keys(&plan)
+        .into_iter()
+        .filter(|k| k.starts_with("session_"))
+        .collect();
+    assert_eq!(
+        before,
+        [
+            "session_prepare_30d",
+            "session_reminder_7d",
+            "session_reminder_1d"
+        ]
+    );
+    let month = find(&plan, "session_prepare_30d");
+    assert_eq!(month.local_date.to_string(), "2026-03-21");
+    assert!(month.body.contains("vitamina A o C") && month.body.contains("lunes 20 de abril"));
+    let week = find(&plan, "session_reminder_7d");
+    assert!(week.body.contains("sol"), "{}", week.body);
+    let day = find(&plan, "session_reminder_1d");
+    assert!(day.body.contains("responde en la app"), "{}", day.body);
+    assert!(day.important);
+    let defs = |key: &str| {
+        p.prompts()
+            .iter()
+            .find(|d| d.key == key)
+            .unwrap()
+            .facts
+            .clone()
+    };
+    assert_eq!(defs("session_prepare_30d"), ["prepare_skin", "course"]);
+    assert_eq!(defs("session_reminder_7d"), ["course", "defer", "sun"]);
+    assert_eq!(defs("session_reminder_1d"), ["course", "defer", "caution"]);
 }

@@ -1,6 +1,6 @@
 //! Comparing two documents, and previewing a protocol for a sample treatment.
 
-use chrono::{Duration, NaiveTime};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::utc;
 use crate::domain::{Area, CombinedWith, Device, Locale, NeedleDepth};
@@ -186,4 +186,35 @@ fn preview_plans_the_whole_course_from_the_treatment_without_quiet_hours() {
         plan.iter()
             .all(|p| p.due_at >= sample().performed_at + Duration::minutes(30))
     );
+}
+
+#[test]
+fn preview_is_total_over_absurd_samples() {
+    let p = Protocol::load(None).unwrap();
+    for performed_at in [
+        DateTime::<Utc>::MAX_UTC,
+        DateTime::<Utc>::MIN_UTC,
+        utc("2026-03-02T10:00:00Z"),
+    ] {
+        for booking_at in [
+            None,
+            Some(DateTime::<Utc>::MAX_UTC),
+            Some(DateTime::<Utc>::MIN_UTC),
+            Some(performed_at),
+        ] {
+            for (number, planned, weeks) in
+                [(i32::MAX, i32::MIN, i32::MAX), (-1, 0, i32::MIN), (0, 0, 0)]
+            {
+                let s = PreviewInput {
+                    performed_at,
+                    booking_at,
+                    session_number: number,
+                    planned_sessions: planned,
+                    interval_weeks: weeks,
+                    ..sample()
+                };
+                let _ = preview(&p, &s);
+            }
+        }
+    }
 }

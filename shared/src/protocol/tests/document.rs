@@ -303,6 +303,31 @@ fn the_document_rules_name_the_prompts_list() {
     let w = index(&doc, "day7_warning_signs");
     doc.prompts[w].kind = "aftercare".into();
     assert_error(&errors(&doc), "prompts", "warning_signs");
+    let mut doc = base.clone();
+    doc.prompts[w].day = 15;
+    assert_error(&errors(&doc), "prompts", "day 0–14");
+    // Nor narrowed to some patients: every treatment must be reached.
+    let mut doc = base.clone();
+    doc.prompts[w].conditions.max_depth_mm = Some(1.5);
+    assert_error(
+        &errors(&doc),
+        "prompts",
+        "reaches a treatment of the face at 1.55 mm",
+    );
+    // Two prompts that split the band between them are fine.
+    let mut deep = doc.prompts[w].clone();
+    deep.key = "day7_warning_signs_deep".into();
+    deep.conditions.max_depth_mm = None;
+    deep.conditions.min_depth_mm = Some(1.55);
+    doc.prompts.push(deep.clone());
+    apply(&doc).unwrap();
+    // A gap between them is found.
+    let last = doc.prompts.len() - 1;
+    doc.prompts[last].conditions.min_depth_mm = Some(1.6);
+    assert_error(&errors(&doc), "prompts", "at 1.55 mm");
+    doc.prompts[last].conditions.min_depth_mm = Some(1.55);
+    doc.prompts[last].conditions.devices = Some(vec!["pen".into()]);
+    assert_error(&errors(&doc), "prompts", "with a roller");
     // At most 300 prompts.
     let mut doc = base.clone();
     let template = doc.prompts[index(&doc, "day2_gentle_products")].clone();

@@ -9,6 +9,7 @@ mod document;
 mod document_triage;
 mod engine;
 mod props;
+mod safety;
 mod triage;
 mod triage_content;
 mod zones;
