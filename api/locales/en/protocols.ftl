@@ -170,3 +170,4 @@ proto_rule_redness_rising = Redness rising since the last check-in
 proto_rule_strong_pain = Strong pain
 proto_msg_time = must be a time of day as HH:MM, e.g. 09:00
 proto_msg_fact = is not one of the facts listed
+proto_draft_from_this = New draft from this version

@@ -170,3 +170,4 @@ proto_rule_redness_rising = El enrojecimiento aumenta desde el último control
 proto_rule_strong_pain = Dolor fuerte
 proto_msg_time = debe ser una hora como HH:MM, por ejemplo 09:00
 proto_msg_fact = no es uno de los datos de la lista
+proto_draft_from_this = Nuevo borrador a partir de esta versión

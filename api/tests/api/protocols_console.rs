@@ -336,6 +336,13 @@ both_backends! {
         let r = admin.post(&page, &[("csrf", token.as_str()), ("day", "2")]).await;
         assert_eq!(r.status(), 409);
         assert_eq!(admin.page(&publish).await.0, 409, "published once");
+
+        // Changes go into a new draft made from it.
+        let version = format!("/console/protocols/{id}");
+        let (status, to) = post(&mut admin, &version, "/console/protocols", &[("based_on".into(), id.clone())]).await;
+        assert_eq!(status, 303, "{to}");
+        let (_, html) = admin.page(&to).await;
+        assert!(html.contains("Version 2") && html.contains("Based on</dt><dd>Version 1"), "{html}");
     }
 
     async fn other_clinics_and_malformed_addresses_find_nothing(app) {

@@ -271,7 +271,7 @@ catalogue! {
     proto_kind_aftercare, proto_kind_check_in, proto_kind_warning_signs, proto_kind_session_reminder,
     proto_kind_rebook, proto_kind_results, proto_kind_maintenance,
     proto_rule_warning_sign, proto_rule_redness_not_fading, proto_rule_redness_rising,
-    proto_rule_strong_pain, proto_msg_time, proto_msg_fact,
+    proto_rule_strong_pain, proto_msg_time, proto_msg_fact, proto_draft_from_this,
 
     // onboarding.ftl
     invitation_for,
