@@ -44,6 +44,8 @@ mod operations;
 mod ops;
 mod parsers;
 mod protocols;
+mod protocols_browser;
+mod protocols_console;
 mod proxies;
 mod refresh_reuse;
 mod reinvite;
