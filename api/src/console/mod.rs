@@ -6,15 +6,10 @@
 //! - [`session`]: the cookie session and the CSRF token on every form;
 //! - [`auth`]: sign in, sign out, a new staff member's invitation;
 //! - [`roster`], [`patient`] (with [`chart`] and [`devices`]), [`plan`], [`enrol`], [`treatment`], [`escalations`], [`audit`], [`staff`]:
-<<<<<<< HEAD
 //!   the pages; [`tomorrow`] (tomorrow's sessions with the patients' answers before them);
 //!   [`onboarding`] (a patient's invitation code, its printable sheet) and
-//!   [`details`] (correcting a patient's email, phone and names);
-=======
-//!   the pages; [`onboarding`] (a patient's invitation code, its printable sheet) and
 //!   [`details`] (correcting a patient's email, phone and names); [`protocols`] (the clinic's
 //!   own aftercare protocol: versions, editor, preview, compare, publish);
->>>>>>> i29-console
 //! - [`page`]: rendering, the console's headers (CSP) and error pages; [`strings`]: every text;
 //!   [`labels`]: the words for every stored code; [`field_messages`]: validation messages.
 //!
