@@ -203,7 +203,7 @@ fn a_broken_protocol_stops_start_up_naming_the_file_and_prompt() {
         "AFTERCARE_PROTOCOL_DIR",
         "broken.toml",
         "\"day1\"",
-        "no es text",
+        "es: is missing",
         "docs/FACTS.md",
     ] {
         assert!(lines[0].contains(needle), "{needle}: {stderr}");
