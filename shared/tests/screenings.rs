@@ -1,7 +1,8 @@
 //! Pre-visit screenings on both backends (`shared::care::screenings`): the 72-hour window before
 //! a booked session, the latest answer as what the clinic sees, tomorrow's sessions by the
-//! clinic's local date (a daylight-saving day included), the roster's flag, and erasure of the
-//! patient's own words.
+//! clinic's local date (a daylight-saving day included), the roster's flag, erasure of the
+//! patient's own words, a moved session counting as not answered, and at most 20 answers per
+//! booked time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
