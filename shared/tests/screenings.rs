@@ -1,7 +1,8 @@
 //! Pre-visit screenings on both backends (`shared::care::screenings`): the 72-hour window before
 //! a booked session, the latest answer as what the clinic sees, tomorrow's sessions by the
-//! clinic's local date (a daylight-saving day included), the roster's flag, and erasure of the
-//! patient's own words.
+//! clinic's local date (a daylight-saving day included), the roster's flag, erasure of the
+//! patient's own words, a moved session counting as not answered, and at most 20 answers per
+//! booked time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -298,5 +299,128 @@ async fn the_roster_flags_a_session_whose_latest_answer_reported_something() {
             .load(c)
             .unwrap();
         assert!(codes.iter().any(|c| c.contains("open_wound")), "{codes:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_moved_session_is_not_answered_until_the_patient_answers_again() {
+    for (_t, db) in databases() {
+        let now = at("2026-03-27 12:00");
+        let (a, p) = {
+            let c = &mut db.get().unwrap();
+            let a = clinic(c);
+            let p = patient(c, &a);
+            book(c, &a, &p, at("2026-03-28 09:00"));
+            (a, p)
+        };
+        let old = screenings::record(&db, &p, form(&[Contraindication::Sunburn], None), now)
+            .await
+            .unwrap();
+        assert_eq!(old.booking_revision, 0);
+        let actor = StaffActor {
+            clinic_id: a.id.clone(),
+            user_id: a.staff.clone(),
+        };
+        let flagged = |db: &Db| {
+            let c = &mut db.get().unwrap();
+            let q = roster::ListQuery {
+                limit: 10,
+                ..Default::default()
+            };
+            roster::list(c, &a.id, &q).unwrap()[0].screening_flagged
+        };
+        assert!(flagged(&db));
+
+        // The clinic moves the session by an hour, still tomorrow: same booking, next revision.
+        let moved_at = now + Duration::minutes(5);
+        {
+            let c = &mut db.get().unwrap();
+            let live = bookings::live(c, &p).unwrap().unwrap();
+            let moved = bookings::move_live(c, &live, at("2026-03-28 10:00"), moved_at).unwrap();
+            assert_eq!((moved.id, moved.revision), (old.booking_id.clone(), 1));
+        }
+        let later = moved_at + Duration::minutes(1);
+        let before = screenings::before_next_session(&db, &p, later)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            before.latest.is_none(),
+            "the old answer was about the old time"
+        );
+        assert!(before.waiting(), "the app asks again");
+        assert_eq!(before.answers, 0);
+        assert!(!flagged(&db), "the roster no longer flags it");
+        let day = screenings::tomorrow(&db, &actor, later).await.unwrap();
+        assert_eq!(day.entries.len(), 1);
+        assert!(
+            day.entries[0].latest.is_none(),
+            "tomorrow: not answered yet"
+        );
+
+        let new = screenings::record(&db, &p, form(&[], None), later)
+            .await
+            .unwrap();
+        assert_eq!(new.booking_revision, 1);
+        let day = screenings::tomorrow(&db, &actor, later).await.unwrap();
+        assert_eq!(day.entries[0].latest.as_ref().map(|s| &s.id), Some(&new.id));
+        assert!(!flagged(&db));
+        let before = screenings::before_next_session(&db, &p, later)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!before.waiting());
+        // Both answers are kept.
+        let c = &mut db.get().unwrap();
+        let revisions: Vec<i32> = screenings_table::table
+            .order(screenings_table::created_at.asc())
+            .select(screenings_table::booking_revision)
+            .load(c)
+            .unwrap();
+        assert_eq!(revisions, [0, 1]);
+    }
+}
+
+#[tokio::test]
+async fn at_most_twenty_answers_are_taken_per_booked_time() {
+    for (_t, db) in databases() {
+        let now = at("2026-03-27 12:00");
+        let p = {
+            let c = &mut db.get().unwrap();
+            let a = clinic(c);
+            let p = patient(c, &a);
+            book(c, &a, &p, at("2026-03-28 09:00"));
+            p
+        };
+        for i in 0..screenings::MAX_ANSWERS {
+            screenings::record(&db, &p, form(&[], None), now + Duration::seconds(i))
+                .await
+                .unwrap();
+        }
+        let t = now + Duration::minutes(1);
+        let r = screenings::record(&db, &p, form(&[Contraindication::Sunburn], None), t).await;
+        assert!(
+            matches!(&r, Err(Error::Conflict(m)) if m == "you have already answered 20 times; call your clinic"),
+            "{r:?}"
+        );
+        let before = screenings::before_next_session(&db, &p, t)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(before.answers, 20);
+        assert!(
+            !before.latest.unwrap().flagged,
+            "the refused answer was not kept"
+        );
+
+        // A moved session may be answered again.
+        {
+            let c = &mut db.get().unwrap();
+            let live = bookings::live(c, &p).unwrap().unwrap();
+            bookings::move_live(c, &live, at("2026-03-28 11:00"), t).unwrap();
+        }
+        screenings::record(&db, &p, form(&[], None), t + Duration::minutes(1))
+            .await
+            .unwrap();
     }
 }

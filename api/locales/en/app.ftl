@@ -246,6 +246,7 @@ screening_both = You ticked "None of these" and something else. Please check you
 screening_no_session = No session is booked, so there is nothing to answer yet.
 screening_not_yet = These questions open on { $when }, three days before your session.
 screening_closed = Your session has started. Tell the staff in person.
+screening_too_many = You have already sent your answers many times. To change them now, call your clinic.
 screening_answered = You answered on { $when }. You can change your answers until your session.
 screening_sent_title = Thank you
 screening_flagged = Your clinic will look at your answers before your session.

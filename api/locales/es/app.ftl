@@ -246,6 +246,7 @@ screening_both = Has marcado «No me pasa nada de esto» y algo más. Revisa tus
 screening_no_session = No tienes ninguna sesión reservada, así que aún no hay nada que responder.
 screening_not_yet = Estas preguntas se abren el { $when }, tres días antes de tu sesión.
 screening_closed = Tu sesión ya ha empezado. Díselo en persona al personal.
+screening_too_many = Ya has enviado tus respuestas muchas veces. Para cambiarlas ahora, llama a tu clínica.
 screening_answered = Respondiste el { $when }. Puedes cambiar tus respuestas hasta tu sesión.
 screening_sent_title = Gracias
 screening_flagged = Tu clínica revisará tus respuestas antes de tu sesión.

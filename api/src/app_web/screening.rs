@@ -103,6 +103,7 @@ fn closed(
             "screening_not_yet",
             &[("when", page::when(b.opens_at, tz, t.lang).into())],
         ),
+        Some(b) if b.open => t.screening_too_many.clone(),
         Some(_) => t.screening_closed.clone(),
     };
     page::html(
@@ -165,12 +166,13 @@ fn render(
 }
 
 /// `GET /app/screening`: the questions about the booked session, with the latest answers
-/// ticked when the patient already answered; a page saying why not when there is no session,
-/// the questions are not open yet, or the session has started.
+/// ticked when the patient already answered for the session's current time; a page saying why
+/// not when there is no session, the questions are not open yet, the session has started, or
+/// the patient already answered `MAX_ANSWERS` (20) times (call the clinic).
 pub async fn form(state: web::Data<AppState>, patient: Patient) -> Result<HttpResponse, AppError> {
     let before = screenings::before_next_session(&state.db, &patient.id, now()).await?;
     let before = match before {
-        Some(b) if b.open => b,
+        Some(b) if b.open && b.answers < screenings::MAX_ANSWERS => b,
         other => return closed(&patient, other.as_ref(), StatusCode::OK),
     };
     let (ticked, none, notes) = match &before.latest {
@@ -196,7 +198,8 @@ pub async fn form(state: web::Data<AppState>, patient: Patient) -> Result<HttpRe
 }
 
 /// `POST /app/screening`: records the answers, then shows the answer page. Nothing ticked, or
-/// "none of these" with something else, is 422 with the form again; outside the window 409.
+/// "none of these" with something else, is 422 with the form again; outside the window or past
+/// `MAX_ANSWERS` answers 409.
 pub async fn submit(
     state: web::Data<AppState>,
     patient: Patient,
@@ -205,7 +208,7 @@ pub async fn submit(
     let t = page::texts();
     let before = screenings::before_next_session(&state.db, &patient.id, now()).await?;
     let before = match before {
-        Some(b) if b.open => b,
+        Some(b) if b.open && b.answers < screenings::MAX_ANSWERS => b,
         other => return closed(&patient, other.as_ref(), StatusCode::CONFLICT),
     };
     let ticked = fields.all("ci");
@@ -284,6 +287,6 @@ pub async fn answer(
             .map(|c| question(t, *c))
             .collect(),
         notes: latest.notes.clone(),
-        can_change: before.open,
+        can_change: before.open && before.answers < screenings::MAX_ANSWERS,
     })
 }

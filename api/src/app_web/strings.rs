@@ -237,7 +237,7 @@ catalogue! {
     screening_closed, screening_answered, screening_sent_title, screening_flagged,
     screening_flagged_call, screening_flagged_no_phone, screening_clear, screening_you_said,
     screening_your_note, screening_change, screening_card_title, screening_card_body,
-    screening_start, screening_notes_bad,
+    screening_start, screening_notes_bad, screening_too_many,
 }
 
 fn source(lang: Lang) -> &'static str {

@@ -249,7 +249,7 @@ pub struct PatientRecordView {
     pub sms_consent: Option<super::patient::SmsConsentView>,
     /// Texts the patient sent to the service's number, newest first (the last 50).
     pub texts: Vec<InboundTextView>,
-    /// Pre-visit screenings, newest first.
+    /// Pre-visit screenings, the latest 10, newest first (`shared::care::screenings::RECORD_SHOWN`).
     pub screenings: Vec<super::screening::PatientRecordScreening>,
 }
 
@@ -344,7 +344,10 @@ impl From<PatientRecord> for PatientRecordView {
             }),
             sms_consent: None,
             texts: Vec::new(),
-            screenings: r.screenings.into_iter().map(Into::into).collect(),
+            screenings: (r.screenings.into_iter())
+                .take(shared::care::screenings::RECORD_SHOWN)
+                .map(Into::into)
+                .collect(),
         }
     }
 }

@@ -115,4 +115,35 @@ both_backends! {
         let (_, other) = app.staff("clinician").await;
         problem(app.get(&format!("/v1/clinic/patients/{patient}"), Some(&other)).await, 404).await;
     }
+
+    async fn twenty_answers_per_booked_time_and_the_record_shows_ten(app) {
+        let (staff, patient, token) = booked_in(&app, 26).await;
+        let mut ids = Vec::new();
+        for _ in 0..20 {
+            let r = screen(&app, &token, &json!({"contraindications": []})).await;
+            assert_eq!(r.status(), 201);
+            let v: Value = r.json().await.unwrap();
+            ids.push(v["id"].clone());
+        }
+        let p = problem(screen(&app, &token, &json!({"contraindications": ["sunburn"]})).await, 409).await;
+        assert_eq!(p["detail"], "you have already answered 20 times; call your clinic", "{p}");
+        let record: Value = app.get(&format!("/v1/clinic/patients/{patient}"), Some(&staff)).await.json().await.unwrap();
+        let rows = record["screenings"].as_array().unwrap();
+        assert_eq!(rows.len(), 10, "the latest 10");
+        assert!(rows.iter().all(|r| r["flagged"] == false), "the refused answer was not kept");
+        let shown: Vec<&Value> = rows.iter().map(|r| &r["id"]).collect();
+        let newest: Vec<&Value> = ids.iter().rev().take(10).collect();
+        assert_eq!(shown, newest, "newest first");
+        // The patient's own copy holds every answer.
+        let export: Value = app.get("/v1/me/export", Some(&token)).await.json().await.unwrap();
+        assert_eq!(export["screenings"].as_array().unwrap().len(), 20);
+
+        // A moved session is asked about again; the earlier answers stay in the record.
+        put_session(&app, &staff, &patient, Utc::now() + Duration::hours(30)).await;
+        let r = screen(&app, &token, &json!({"contraindications": ["sunburn"]})).await;
+        assert_eq!(r.status(), 201);
+        let record: Value = app.get(&format!("/v1/clinic/patients/{patient}"), Some(&staff)).await.json().await.unwrap();
+        assert_eq!(record["screenings"][0]["flagged"], true);
+        assert_eq!(record["screenings"][1]["id"], ids[19]);
+    }
 }

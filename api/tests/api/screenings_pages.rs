@@ -176,4 +176,53 @@ both_backends! {
         let (_, html) = other.page("/console/tomorrow").await;
         assert!(!html.contains("Ana Flagged") && html.contains("No sessions are booked for tomorrow."), "{html}");
     }
+
+    async fn a_moved_session_is_asked_about_again(app) {
+        let (mut b, staff, patient) = signed_in_patient(&app).await;
+        record(&app, &staff, &patient, &treatment_body(1)).await;
+        put_session(&app, &staff, &patient, Utc::now() + Duration::hours(30)).await;
+        let r = b.submit("/app/screening", "/app/screening", &[("ci", "sunburn")]).await;
+        assert_eq!(r.status(), 303);
+        assert!(!b.page("/app/").await.1.contains("screening-card"), "answered");
+
+        // The clinic moves the session: the earlier answer was about another time.
+        put_session(&app, &staff, &patient, Utc::now() + Duration::hours(32)).await;
+        let (_, today) = b.page("/app/").await;
+        assert!(today.contains("id=\"screening-card\""), "asked again: {today}");
+        let (_, html) = b.page("/app/screening").await;
+        assert!(!html.contains("id=\"answered\"") && !html.contains("value=\"sunburn\" checked"), "a fresh form: {html}");
+    }
+
+    async fn the_console_does_not_count_an_answer_about_an_earlier_time(app) {
+        let (mut b, nurse) = signed_in(&app, "clinician").await;
+        let clinic = ClinicId::from(nurse.clinic_id.as_str());
+        let ana = patient_named(&app, &clinic, "Ana", "Moved").await.id.as_patient();
+        book(&app, &clinic, &ana, &nurse.id, madrid(1, 9)).await;
+        answer(&app, &ana, vec![Contraindication::ColdSores], None).await;
+        let (_, html) = b.page("/console/tomorrow").await;
+        assert!(html.contains("⚠ Reported: Cold sores"), "{html}");
+
+        let moved = ana.clone();
+        app.db
+            .run(move |c| {
+                let live = shared::db::bookings::live(c, &moved)?.unwrap();
+                shared::db::bookings::move_live(c, &live, madrid(1, 12), shared::time::now())
+            })
+            .await
+            .unwrap();
+        let (_, html) = b.page("/console/tomorrow").await;
+        assert!(html.contains("– Not answered yet") && !html.contains("⚠ Reported"), "{html}");
+        assert!(html.contains("0 to check · 0 clear · 1 not answered"), "{html}");
+        let (_, roster) = b.page("/console/").await;
+        assert!(!roster.contains("Check answers before the session"), "{roster}");
+        let (_, rec) = b.page(&format!("/console/patients/{ana}")).await;
+        assert!(!rec.contains("id=\"screening-flag\"") && rec.contains("– Not answered yet"), "{rec}");
+        // The earlier answer stays in the history, marked as about the earlier time.
+        assert!(rec.contains("⚠ Reported: Cold sores") && rec.contains("before the session was moved"), "{rec}");
+
+        // Answering again counts.
+        answer(&app, &ana, vec![], None).await;
+        let (_, html) = b.page("/console/tomorrow").await;
+        assert!(html.contains("0 to check · 1 clear · 0 not answered"), "{html}");
+    }
 }

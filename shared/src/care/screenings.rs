@@ -5,8 +5,12 @@
 //! roster, the patient's record and the list of tomorrow's sessions ([`tomorrow`]).
 //!
 //! The questions open [`OPENS_BEFORE_HOURS`] hours before the session and close when it starts:
-//! earlier answers would be stale by the day of the session. Every answer is kept; a newer one
-//! for the same booking replaces what the clinic sees.
+//! earlier answers would be stale by the day of the session. Every answer is kept, stamped with
+//! the booking's `revision`; a newer one for the same booking and revision replaces what the
+//! clinic sees. Moving the session (`care::treatments::book_next_session` keeps the booking and
+//! raises its revision) leaves it not answered: the clinic sees "not answered yet" and the app
+//! asks again, and the earlier answers stay in the record's history as about an earlier time.
+//! At most [`MAX_ANSWERS`] answers are taken per booked time.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone as _};
 
@@ -21,6 +25,14 @@ pub use crate::db::screenings::{BookedPatient, Screening};
 /// How long before a booked session the questions open: 72 hours (3 days), so the day-before
 /// reminder always finds them open and a moved session is asked about again.
 pub const OPENS_BEFORE_HOURS: i64 = 72;
+
+/// The most answers a patient may give for one booked time (one booking `revision`); past it
+/// [`record`] refuses with `Conflict` (the clinic's phone is the way to say more).
+pub const MAX_ANSWERS: i64 = 20;
+
+/// How many answers the patient record shows (the console's "Before the session" panel and the
+/// API record's `screenings`): the latest 10. `GET /v1/me/export` carries every answer.
+pub const RECORD_SHOWN: usize = 10;
 
 /// The longest note a patient may add, in characters.
 pub const NOTES_MAX_CHARS: usize = 1000;
@@ -40,7 +52,8 @@ pub fn opens_at(starts_at: NaiveDateTime) -> NaiveDateTime {
 
 /// Records the patient's answers for their booked session, audited `screening.create` with the
 /// patient as actor. Errors: `Conflict` when no session is booked, before the questions open
-/// ([`OPENS_BEFORE_HOURS`]) or once the session has started; `NotFound` for an erased patient.
+/// ([`OPENS_BEFORE_HOURS`]), once the session has started, or after [`MAX_ANSWERS`] answers for
+/// the booked time; `NotFound` for an erased patient.
 pub async fn record(
     db: &Db,
     patient_id: &PatientId,
@@ -65,6 +78,12 @@ pub async fn record(
                 "the session has started: tell the clinic in person".into(),
             ));
         }
+        let given = screenings::count_for_booking(conn, &booking)?;
+        if given >= MAX_ANSWERS {
+            return Err(Error::Conflict(format!(
+                "you have already answered {given} times; call your clinic"
+            )));
+        }
         let row = Screening {
             id: ScreeningId::new(),
             clinic_id: profile.clinic_id.clone(),
@@ -74,6 +93,7 @@ pub async fn record(
             contraindications: form.contraindications.into(),
             notes: form.notes,
             created_at: now,
+            booking_revision: booking.revision,
         };
         screenings::insert(conn, &row)?;
         audit::record(
@@ -84,7 +104,7 @@ pub async fn record(
             Some(&id),
             now,
         )?;
-        tracing::info!(screening_id = %row.id, flagged = row.flagged, "screening recorded");
+        tracing::info!(screening_id = %row.id, "screening recorded");
         Ok(row)
     })
     .await
@@ -98,8 +118,11 @@ pub struct BeforeSession {
     pub opens_at: NaiveDateTime,
     /// Whether they can be answered now.
     pub open: bool,
-    /// The latest answer for this booking.
+    /// The latest answer for this booking at its current time (none after a move until the
+    /// patient answers again).
     pub latest: Option<Screening>,
+    /// How many answers were given for the booking's current time (at most [`MAX_ANSWERS`]).
+    pub answers: i64,
 }
 
 impl BeforeSession {
@@ -121,19 +144,21 @@ pub async fn before_next_session(
         let Some(booking) = bookings::live(conn, &id)? else {
             return Ok(None);
         };
-        let latest = screenings::latest_for_booking(conn, &booking.id)?;
+        let latest = screenings::latest_for_booking(conn, &booking)?;
+        let answers = screenings::count_for_booking(conn, &booking)?;
         let opens_at = opens_at(booking.starts_at);
         Ok(Some(BeforeSession {
             open: opens_at <= now && now < booking.starts_at,
             opens_at,
             latest,
+            answers,
             booking,
         }))
     })
     .await
 }
 
-/// One booked session of the day, with its patient and the latest answer.
+/// One booked session of the day, with its patient and the latest answer for its current time.
 #[derive(Debug, Clone)]
 pub struct DayEntry {
     pub patient: BookedPatient,

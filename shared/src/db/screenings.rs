@@ -1,6 +1,8 @@
 //! Pre-visit screenings: what a patient reported before a booked session (contraindication
-//! codes and an optional note). Every answer is kept; the latest one for a booking is what the
-//! clinic sees (`crate::care::screenings`).
+//! codes and an optional note). Every answer is kept with the booking's `revision` when it was
+//! given; the latest one for the booking's current revision is what the clinic sees
+//! (`crate::care::screenings`): a moved session (same booking, higher revision) counts as not
+//! answered until the patient answers again.
 
 use std::collections::HashMap;
 
@@ -28,6 +30,18 @@ pub struct Screening {
     /// Whether any code was reported.
     pub flagged: bool,
     pub created_at: NaiveDateTime,
+    /// The booking's `revision` when the patient answered: lower than the booking's own once the
+    /// session was moved, so the answer was about an earlier time.
+    pub booking_revision: i32,
+}
+
+/// The join of an answer to its booking when it was given for the booking's current time.
+macro_rules! current_booking {
+    () => {
+        session_bookings::table.on(session_bookings::id
+            .eq(screenings::booking_id)
+            .and(session_bookings::revision.eq(screenings::booking_revision)))
+    };
 }
 
 pub fn insert(conn: &mut DbConn, row: &Screening) -> Result<()> {
@@ -37,17 +51,29 @@ pub fn insert(conn: &mut DbConn, row: &Screening) -> Result<()> {
     Ok(())
 }
 
-/// The latest answer for `booking_id`, if any.
-pub fn latest_for_booking(conn: &mut DbConn, booking_id: &BookingId) -> Result<Option<Screening>> {
+/// The latest answer for `booking` at its current time (its `revision`), if any.
+pub fn latest_for_booking(conn: &mut DbConn, booking: &Booking) -> Result<Option<Screening>> {
     Ok(screenings::table
-        .filter(screenings::booking_id.eq(booking_id))
+        .filter(screenings::booking_id.eq(&booking.id))
+        .filter(screenings::booking_revision.eq(booking.revision))
         .order((screenings::created_at.desc(), screenings::id.desc()))
         .select(Screening::as_select())
         .first(conn)
         .optional()?)
 }
 
-/// The clinic's patient's answers, newest first.
+/// How many answers were given for `booking` at its current time (its `revision`).
+pub fn count_for_booking(conn: &mut DbConn, booking: &Booking) -> Result<i64> {
+    Ok(screenings::table
+        .filter(screenings::booking_id.eq(&booking.id))
+        .filter(screenings::booking_revision.eq(booking.revision))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The clinic's patient's answers, newest first (all of them: the export carries every one; the
+/// record's views show the latest `care::screenings::RECORD_SHOWN`). At most
+/// `care::screenings::MAX_ANSWERS` per booked time.
 pub fn for_patient(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
@@ -61,14 +87,15 @@ pub fn for_patient(
         .load(conn)?)
 }
 
-/// The latest answer for each of the given bookings of the clinic (bookings without one are
-/// absent).
+/// The latest answer for each of the given bookings of the clinic at the booking's current time
+/// (its `revision`); bookings without one are absent.
 pub fn latest_for_bookings(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     booking_ids: &[BookingId],
 ) -> Result<HashMap<BookingId, Screening>> {
     let rows: Vec<Screening> = screenings::table
+        .inner_join(current_booking!())
         .filter(screenings::clinic_id.eq(clinic_id))
         .filter(screenings::booking_id.eq_any(booking_ids))
         .order((screenings::created_at.asc(), screenings::id.asc()))
@@ -82,14 +109,14 @@ pub fn latest_for_bookings(
 }
 
 /// The patients among `patient_ids` (all of the clinic's when `None`) whose live booking's
-/// latest answer is flagged: the roster's flag.
+/// latest answer for its current time is flagged: the roster's flag.
 pub fn flagged_next_sessions(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
     patient_ids: Option<&[&str]>,
 ) -> Result<Vec<String>> {
     let mut query = screenings::table
-        .inner_join(session_bookings::table.on(session_bookings::id.eq(screenings::booking_id)))
+        .inner_join(current_booking!())
         .filter(screenings::clinic_id.eq(clinic_id))
         .filter(session_bookings::clinic_id.eq(clinic_id))
         .filter(session_bookings::cancelled_at.is_null())

@@ -315,9 +315,9 @@ catalogue! {
     nav_tomorrow, scr_flag, scr_clear, scr_missing, scr_note, scr_panel_title, scr_panel_latest,
     scr_panel_none, scr_panel_all,
     tomorrow_title, tomorrow_none, tomorrow_time, tomorrow_patient, tomorrow_answers,
-    // (formatted: `scr_flagged` $items, `scr_answered` $when, `tomorrow_intro` $date,
-    // `tomorrow_summary` $flagged $clear $missing)
-    scr_flagged, scr_answered, tomorrow_intro, tomorrow_summary,
+    // (formatted: `scr_flagged` $items, `scr_answered` `scr_answered_earlier` $when,
+    // `tomorrow_intro` $date, `tomorrow_summary` $flagged $clear $missing)
+    scr_flagged, scr_answered, scr_answered_earlier, tomorrow_intro, tomorrow_summary,
 
     // forms.ftl
     course_jump_to_confirm,

@@ -26,7 +26,9 @@ pub struct Doc;
 /// Records the caller's answers for their booked session: the contraindication codes that
 /// apply now (`[]` for none) and an optional note. Any code flags the booking; a newer answer
 /// replaces what the clinic sees (every answer is kept). The questions open 72 hours before
-/// the session and close when it starts.
+/// the session and close when it starts; a moved session is asked about again. At most 20
+/// answers per booked time: past that, 409 "you have already answered 20 times; call your
+/// clinic".
 #[utoipa::path(
     operation_id = "createScreening",
     tag = "patient",
@@ -36,7 +38,7 @@ pub struct Doc;
         (status = 400, body = Problem, description = "malformed JSON"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, body = Problem,
-            description = "no session booked, the questions not open yet (72 hours before), or the session started"),
+            description = "no session booked, the questions not open yet (72 hours before), the session started, or already answered 20 times for this time"),
         (status = 415, body = Problem),
         (status = 422, body = Problem,
             description = "an unknown code (`contraindications[i]`), a missing list, or notes over 1,000 characters"),

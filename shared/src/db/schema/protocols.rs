@@ -1,5 +1,6 @@
 //! The tables of clinic-owned protocol versions and pre-visit screenings, part of the one schema
-//! (`super`); written by hand to match `migrations/*/2026-12-08-290001_clinic_protocols/up.sql`.
+//! (`super`); written by hand to match `migrations/*/2026-12-08-290001_clinic_protocols/up.sql`
+//! and `…-290002_screening_revision`.
 
 diesel::table! {
     clinic_protocols (id) {
@@ -29,6 +30,7 @@ diesel::table! {
         notes -> Nullable<Text>,
         flagged -> Bool,
         created_at -> Timestamp,
+        booking_revision -> Integer,
     }
 }
 
