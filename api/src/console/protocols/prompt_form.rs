@@ -9,6 +9,7 @@ use shared::protocol::document::{
     ClinicInstruction, ConditionsDocument, PromptDocument, TextDocument, TextsDocument,
 };
 
+use super::errors::{one_line_break, printable};
 use crate::console::labels;
 use crate::console::session::Fields;
 use crate::console::strings::Strings;
@@ -339,18 +340,6 @@ impl PromptValues {
         }
         out
     }
-}
-
-/// `\r\n` and a lone `\r` as `\n`.
-pub fn one_line_break(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n")
-}
-
-/// `s` without control characters other than `\n` and `\t`, for showing a posted value again.
-pub fn printable(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
 }
 
 /// A prompt kind in a word or two (the form's select fits a phone in either language).

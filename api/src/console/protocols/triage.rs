@@ -155,7 +155,7 @@ fn triage_page(
             let was_urgent = base.is_none_or(|d| d.severity == "urgent");
             let path = |f: &str| format!("triage.rules[{i}].{f}");
             let typed = |name: &str, stored: String| match form {
-                Some(f) => super::prompt_form::printable(f.raw(name).trim()),
+                Some(f) => super::errors::printable(f.raw(name).trim()),
                 None => stored,
             };
             let thresholds = BOUNDS
