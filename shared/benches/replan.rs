@@ -97,7 +97,7 @@ async fn run(backend: Backend, url: &shared::db::DatabaseUrl, patients: usize, i
                 .await
                 .unwrap();
             let id = draft.summary.id;
-            protocols::update(&db, &registry, &staff, &id, doc, t)
+            protocols::update(&db, &registry, &staff, &id, doc, None, t)
                 .await
                 .unwrap();
             protocols::publish(&db, &registry, &staff, &id, false, t)

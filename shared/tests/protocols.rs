@@ -195,6 +195,7 @@ async fn drafts_are_created_from_the_default_or_from_a_version() {
             &a.clinician,
             &first.summary.id,
             edited(first.document),
+            None,
             t,
         )
         .await
@@ -262,9 +263,17 @@ async fn a_draft_is_updated_with_its_before_and_after_and_bad_fields_are_named()
         let before = draft.document.clone();
         let id = draft.summary.id.clone();
         let later = t + Duration::minutes(5);
-        let saved = protocols::update(&db, &p, &a.clinician, &id, edited(before.clone()), later)
-            .await
-            .unwrap();
+        let saved = protocols::update(
+            &db,
+            &p,
+            &a.clinician,
+            &id,
+            edited(before.clone()),
+            None,
+            later,
+        )
+        .await
+        .unwrap();
         assert_eq!(saved.document, edited(before.clone()));
         assert_eq!(saved.summary.updated_at, later);
         assert_eq!(
@@ -282,7 +291,7 @@ async fn a_draft_is_updated_with_its_before_and_after_and_bad_fields_are_named()
         // An empty Spanish body is refused by its path, and nothing is stored.
         let mut bad = saved.document.clone();
         bad.prompts[3].texts.es.body = String::new();
-        let err = protocols::update(&db, &p, &a.clinician, &id, bad, later)
+        let err = protocols::update(&db, &p, &a.clinician, &id, bad, None, later)
             .await
             .unwrap_err();
         match &err {
@@ -332,7 +341,7 @@ async fn publishing_retires_the_previous_version_and_freezes_the_published_one()
 
         // Published is immutable: no edit, no second publish.
         let doc = protocols::get(&db, &a.admin, &v1).await.unwrap().document;
-        let err = protocols::update(&db, &p, &a.admin, &v1, edited(doc), t)
+        let err = protocols::update(&db, &p, &a.admin, &v1, edited(doc), None, t)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
@@ -387,7 +396,7 @@ async fn treatments_recorded_after_publish_carry_the_clinic_version_and_its_word
             .await
             .unwrap();
         let id = draft.summary.id.clone();
-        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), t)
+        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), None, t)
             .await
             .unwrap();
         protocols::publish(&db, &p, &a.admin, &id, false, t)
@@ -446,7 +455,7 @@ async fn publishing_with_replan_moves_current_patients_and_audits_each() {
             .await
             .unwrap();
         let id = draft.summary.id.clone();
-        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), t)
+        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), None, t)
             .await
             .unwrap();
         let published = protocols::publish(&db, &p, &a.admin, &id, true, t)
@@ -506,7 +515,7 @@ async fn another_clinic_finds_nothing() {
         let nf = |r: Result<(), Error>| assert!(matches!(r, Err(Error::NotFound)), "{r:?}");
         nf(protocols::get(&db, &b.admin, &id).await.map(drop));
         nf(
-            protocols::update(&db, &p, &b.admin, &id, draft.document.clone(), t)
+            protocols::update(&db, &p, &b.admin, &id, draft.document.clone(), None, t)
                 .await
                 .map(drop),
         );
@@ -569,7 +578,7 @@ async fn a_draft_is_previewed_and_compared_with_the_default() {
             .await
             .unwrap();
         let id = draft.summary.id.clone();
-        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), t)
+        protocols::update(&db, &p, &a.clinician, &id, edited(draft.document), None, t)
             .await
             .unwrap();
 
@@ -622,7 +631,7 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
             .await
             .unwrap();
         let a1 = draft.summary.id.clone();
-        protocols::update(&db, &p, &a.clinician, &a1, edited(draft.document), t)
+        protocols::update(&db, &p, &a.clinician, &a1, edited(draft.document), None, t)
             .await
             .unwrap();
         protocols::publish(&db, &p, &a.admin, &a1, false, t)
@@ -645,7 +654,7 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
             .await
             .unwrap();
         let b2 = draft.summary.id.clone();
-        protocols::update(&db, &p, &b.clinician, &b2, doc, t)
+        protocols::update(&db, &p, &b.clinician, &b2, doc, None, t)
             .await
             .unwrap();
         protocols::publish(&db, &p, &b.admin, &b2, false, t)

@@ -8,7 +8,9 @@
 //! A long protocol (up to 300 prompts) stays usable on a phone: the version page lists the
 //! prompts grouped by anchor and day, each linking to a page of its own
 //! (`/console/protocols/{id}/prompt?n=<position>`; positions, not keys, because a key can be
-//! edited and the path carries only ids).
+//! edited and the path carries only ids). A posted form names its prompt by its stored key and
+//! carries the draft's revision, so a stale form is refused rather than saved over another
+//! staff member's change ([`conflict`]).
 //!
 //! - [`version`]: the list of versions, a new draft, and one version's page;
 //! - [`prompt`] (with [`prompt_form`]): edit, add and remove a prompt;
@@ -16,6 +18,7 @@
 //! - [`preview`], [`compare`], [`publish`] (clinic admins only).
 
 mod compare;
+mod conflict;
 mod errors;
 mod preview;
 mod prompt;

@@ -101,13 +101,43 @@ fn with(mut f: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, S
     f
 }
 
-async fn post(b: &mut Browser<'_>, from: &str, to: &str, f: &[(String, String)]) -> (u16, String) {
+/// The value of the hidden input `name` in a page.
+fn hidden_in(html: &str, name: &str) -> Option<String> {
+    let marker = format!("type=\"hidden\" name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
+}
+
+/// The form `from` draws, posted to `to` with `f`: its token, and the draft's revision and the
+/// prompt's stored key when the page carries them (unless `f` names them).
+fn form_of(html: &str, f: &[(String, String)]) -> Vec<(String, String)> {
+    let mut all = vec![("csrf".to_owned(), csrf_in(html))];
+    for name in ["revision", "prompt_key"] {
+        if f.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        if let Some(v) = hidden_in(html, name) {
+            all.push((name.to_owned(), v));
+        }
+    }
+    all.extend_from_slice(f);
+    all
+}
+
+async fn post_form(b: &mut Browser<'_>, to: &str, f: &[(String, String)]) -> (u16, String) {
     let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = b.submit(from, to, &fields).await;
+    let r = b.post(to, &fields).await;
     let status = r.status().as_u16();
     let loc = location(&r);
     let body = r.text().await.unwrap();
     (status, if status == 303 { loc } else { body })
+}
+
+async fn post(b: &mut Browser<'_>, from: &str, to: &str, f: &[(String, String)]) -> (u16, String) {
+    let (status, html) = b.page(from).await;
+    assert_eq!(status, 200, "{from}: {html}");
+    post_form(b, to, &form_of(&html, f)).await
 }
 
 both_backends! {
@@ -380,5 +410,111 @@ both_backends! {
         let (status, html) = post(&mut other, "/console/protocols", "/console/protocols", &[("based_on".into(), id.clone())]).await;
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("id=\"create-error\""));
+    }
+    async fn a_body_with_browser_line_breaks_saves(app) {
+        let (mut b, staff) = signed_in(&app, "clinician").await;
+        let id = new_draft(&mut b).await;
+        let draft = stored(&app, &staff, &id).await;
+        let page = format!("/console/protocols/{id}/prompt?n=0");
+        // A textarea's line breaks arrive as CR LF (and a lone CR from old systems).
+        let typed = "Keep the area clean.\r\nAvoid the sun for 48 hours.\rCall us if it worsens.";
+        let fields = with(fields_of(&draft.document.prompts[0]), "texts.en.body", typed);
+        let (status, to) = post(&mut b, &page, &page, &fields).await;
+        assert_eq!(status, 303, "{to}");
+        let after = stored(&app, &staff, &id).await;
+        assert_eq!(
+            after.document.prompts[0].texts.en.body,
+            "Keep the area clean.\nAvoid the sun for 48 hours.\nCall us if it worsens."
+        );
+    }
+
+    async fn a_stale_save_is_refused_and_loses_nothing(app) {
+        let (mut first, staff) = signed_in(&app, "clinician").await;
+        let id = new_draft(&mut first).await;
+        let (mut second, _) = signed_in_to(&app, &staff.clinic_id, "clinician").await;
+        let draft = stored(&app, &staff, &id).await;
+        let page = format!("/console/protocols/{id}/prompt?n=2");
+        // Both open the same prompt.
+        let (_, first_html) = first.page(&page).await;
+        let (_, second_html) = second.page(&page).await;
+        let fields = fields_of(&draft.document.prompts[2]);
+        let theirs = with(fields.clone(), "texts.en.body", "Saved first, and kept.");
+        let (status, to) = post_form(&mut first, &page, &form_of(&first_html, &theirs)).await;
+        assert_eq!(status, 303, "{to}");
+
+        let mine = with(fields, "texts.en.body", "Saved second, from a stale page.");
+        let (status, html) = post_form(&mut second, &page, &form_of(&second_html, &mine)).await;
+        assert_eq!(status, 409, "{html}");
+        assert!(html.contains("This draft changed") && html.contains("id=\"conflict\""), "{html}");
+        assert!(html.contains(&format!("href=\"/console/protocols/{id}/prompt?n=2\"")), "the current prompt is linked: {html}");
+        assert!(html.contains("Saved second, from a stale page."), "what was typed is shown: {html}");
+        let after = stored(&app, &staff, &id).await;
+        assert_eq!(after.document.prompts[2].texts.en.body, "Saved first, and kept.");
+
+        // Without a revision the form is not applied either.
+        let (_, html) = second.page(&page).await;
+        let no_revision: Vec<(String, String)> = form_of(&html, &mine)
+            .into_iter()
+            .filter(|(k, _)| k != "revision")
+            .collect();
+        let (status, _) = post_form(&mut second, &page, &no_revision).await;
+        assert_eq!(status, 409);
+        assert_eq!(stored(&app, &staff, &id).await.document, after.document);
+
+        // In Spanish.
+        second.set_cookie("console_lang", "es");
+        let (status, html) = post_form(&mut second, &page, &form_of(&second_html, &mine)).await;
+        assert_eq!(status, 409);
+        assert!(html.contains("Este borrador cambió"), "{html}");
+    }
+
+    async fn a_second_submit_of_a_removal_removes_nothing_more(app) {
+        let (mut b, staff) = signed_in(&app, "clinician").await;
+        let id = new_draft(&mut b).await;
+        let before = stored(&app, &staff, &id).await.document.prompts;
+        let remove = format!("/console/protocols/{id}/prompt/remove?n=3");
+        let (status, html) = b.page(&remove).await;
+        assert_eq!(status, 200);
+        let form = form_of(&html, &[]);
+        let (status, to) = post_form(&mut b, &remove, &form).await;
+        assert_eq!(status, 303, "{to}");
+        let (status, html) = post_form(&mut b, &remove, &form).await;
+        assert!(status == 409 || status == 404, "{status}: {html}");
+        let after = stored(&app, &staff, &id).await.document.prompts;
+        let mut expected = before.clone();
+        expected.remove(3);
+        assert_eq!(after, expected, "only the one prompt is gone");
+
+        // A current form naming a prompt that is no longer there is the 404 page.
+        let (_, html) = b.page(&format!("/console/protocols/{id}/prompt/remove?n=0")).await;
+        let gone = with(form_of(&html, &[]), "prompt_key", &before[3].key);
+        let (status, _) = post_form(&mut b, &remove, &gone).await;
+        assert_eq!(status, 404);
+        assert_eq!(stored(&app, &staff, &id).await.document.prompts, expected);
+    }
+
+    async fn a_refused_value_is_shown_without_control_characters(app) {
+        let (mut b, staff) = signed_in(&app, "clinician").await;
+        let id = new_draft(&mut b).await;
+        let draft = stored(&app, &staff, &id).await;
+        let page = format!("/console/protocols/{id}/prompt?n=1");
+        let fields = with(fields_of(&draft.document.prompts[1]), "texts.en.title", "Ice\u{0} it\u{1b}[31m now");
+        let fields = with(fields, "texts.en.body", "Line one.\r\nLine\ttwo.\u{7}");
+        let (status, html) = post(&mut b, &page, &page, &with(fields, "day", "soon")).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(!html.contains('\u{0}') && !html.contains('\u{1b}') && !html.contains('\u{7}'));
+        assert!(html.contains("Ice it[31m now"), "{html}");
+        assert!(html.contains("Line one.\nLine\ttwo."), "line breaks and tabs are kept");
+        assert_eq!(stored(&app, &staff, &id).await.document, draft.document);
+    }
+
+    async fn an_unknown_starting_point_shows_the_list_with_a_message(app) {
+        let (mut b, _) = signed_in(&app, "clinician").await;
+        for based_on in ["nope", "0190ABCD-0000-7000-8000-000000000000"] {
+            let (status, html) = post(&mut b, "/console/protocols", "/console/protocols", &[("based_on".into(), based_on.into())]).await;
+            assert_eq!(status, 422, "{html}");
+            assert!(html.contains("id=\"create-error\"") && html.contains("Choose the default or one of the versions"), "{html}");
+            assert!(html.contains("id=\"new-draft\""), "the list and its form are shown");
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! validation names findings by JSON path (`prompts[3].texts.es.body`,
 //! `triage.rules[1].when.redness_min`); a page shows the part of the document it edits, so the
 //! paths are read relative to it and anything else is summarised with its path.
+//! Also the cleaning a posted value gets: line breaks as `\n`, and control characters dropped
+//! before a value is shown again.
 
 use shared::FieldError;
 
@@ -110,6 +112,18 @@ pub fn split(
     (FieldErrors(mine), summary)
 }
 
+/// `\r\n` and a lone `\r` as `\n`.
+pub fn one_line_break(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// `s` without control characters other than `\n` and `\t`, for showing a posted value again.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +148,15 @@ mod tests {
         assert_eq!(
             input_id("triage.rules[1].when.redness_min"),
             "f-triage-rules-1-when-redness_min"
+        );
+    }
+
+    #[test]
+    fn line_breaks_and_control_characters() {
+        assert_eq!(super::one_line_break("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert_eq!(
+            super::printable("a\u{0}b\u{1b}[1m\tc\nd\u{7f}"),
+            "ab[1m\tc\nd"
         );
     }
 }

@@ -3,6 +3,10 @@
 //! one after a confirmation (`…/prompt/remove?n=`). Each save sends the whole draft to
 //! `care::protocols::update` with this prompt replaced (added, removed); a refusal shows the
 //! page again as typed, with each finding beside its field and a summary on top.
+//!
+//! A posted form names its prompt by the key it had when the page was drawn (`prompt_key`; the
+//! `n` of a posted address is not used) and carries the draft's revision (`revision`): a draft
+//! changed since is the 409 page ([`super::conflict`]), a prompt removed since the 404 page.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,6 +17,7 @@ use shared::domain::ProtocolId;
 use shared::time::now;
 use shared::{Error, FieldError};
 
+use super::conflict::{conflict_page, position_of_key, posted_revision, prompt_what, revision_of};
 use super::errors::{SummaryLine, split};
 use super::prompt_form::{Choice, PromptValues, label};
 use super::version::day_words;
@@ -34,6 +39,10 @@ struct PromptPage {
     version: String,
     /// The prompt's position; `None` for a new one.
     n: Option<usize>,
+    /// The prompt's key as stored (empty for a new one), posted back as `prompt_key`.
+    was_key: String,
+    /// The draft's revision the form is drawn from, posted back as `revision`.
+    revision: String,
     editable: bool,
     v: PromptValues,
     kinds: Vec<Choice>,
@@ -57,6 +66,7 @@ fn prompt_page(
     summary: Vec<SummaryLine>,
 ) -> PromptPage {
     let t = page::texts();
+    let values = values.printable();
     let facts = state.protocols.default_protocol().facts();
     let title = match n {
         Some(_) => t.fmt(
@@ -86,6 +96,11 @@ fn prompt_page(
         id: v.summary.id.to_string(),
         version: version_name(t, v.summary.version),
         n,
+        was_key: n
+            .and_then(|n| v.document.prompts.get(n))
+            .map(|p| p.key.clone())
+            .unwrap_or_default(),
+        revision: revision_of(v),
         editable: v.summary.status == shared::domain::ProtocolStatus::Draft,
         kinds: values.kinds(t),
         anchors: values.anchors(t),
@@ -192,6 +207,7 @@ async fn save_prompt(
                 &user.actor(),
                 &v.summary.id,
                 doc,
+                Some(v.summary.updated_at),
                 now(),
             )
             .await;
@@ -203,6 +219,11 @@ async fn save_prompt(
                     )));
                 }
                 Err(Error::Validation(found)) => found,
+                Err(Error::Conflict(_)) => {
+                    let current = load(state, user, &v.summary.id).await?;
+                    let key = form.get("prompt_key");
+                    return conflict_page(user, &current, key, typed(t, &values));
+                }
                 Err(e) => return Err(ConsoleError(e)),
             }
         }
@@ -212,21 +233,42 @@ async fn save_prompt(
     page::html(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// `POST /console/protocols/{id}/prompt?n=`.
+/// The texts a posted prompt form carried, for the 409 page.
+fn typed(t: &Strings, v: &PromptValues) -> Vec<(String, String)> {
+    let v = v.clone().printable();
+    vec![
+        (t.proto_f_en_title.to_owned(), v.en_title),
+        (t.proto_f_en_body.to_owned(), v.en_body),
+        (t.proto_f_es_title.to_owned(), v.es_title),
+        (t.proto_f_es_body.to_owned(), v.es_body),
+    ]
+}
+
+/// Whether the form was drawn from `v` as it is now (its `revision`).
+fn is_current(form: &Fields, v: &Versioned) -> bool {
+    posted_revision(form) == Some(v.summary.updated_at)
+}
+
+/// `POST /console/protocols/{id}/prompt` (the prompt named by `prompt_key`, from the draft at
+/// `revision`).
 pub async fn save(
     state: web::Data<AppState>,
     user: ConsoleUser,
     id: PathId<String, ConsoleError>,
-    req: HttpRequest,
     SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = ProtocolId::from(id.into_inner());
     let v = load_draft(&state, &user, &id).await?;
-    let n = position(&req, &v)?;
+    if !is_current(&form, &v) {
+        let values = PromptValues::posted(&form);
+        let typed = typed(page::texts(), &values);
+        return conflict_page(&user, &v, form.get("prompt_key"), typed);
+    }
+    let n = position_of_key(&form, &v)?;
     save_prompt(&state, &user, v, Some(n), &form).await
 }
 
-/// `POST /console/protocols/{id}/prompt/new`.
+/// `POST /console/protocols/{id}/prompt/new` (to the draft at `revision`).
 pub async fn add(
     state: web::Data<AppState>,
     user: ConsoleUser,
@@ -235,6 +277,10 @@ pub async fn add(
 ) -> Result<HttpResponse, ConsoleError> {
     let id = ProtocolId::from(id.into_inner());
     let v = load_draft(&state, &user, &id).await?;
+    if !is_current(&form, &v) {
+        let typed = typed(page::texts(), &PromptValues::posted(&form));
+        return conflict_page(&user, &v, None, typed);
+    }
     save_prompt(&state, &user, v, None, &form).await
 }
 
@@ -248,6 +294,9 @@ struct RemovePage {
     id: String,
     version: String,
     n: usize,
+    /// The prompt's key and the draft's revision, posted back.
+    key: String,
+    revision: String,
     what: String,
     summary: Vec<SummaryLine>,
 }
@@ -260,10 +309,6 @@ fn remove_page(
 ) -> RemovePage {
     let t = page::texts();
     let p = &v.document.prompts[n];
-    let title = match t.lang {
-        crate::console::strings::Lang::Es => &p.texts.es.title,
-        crate::console::strings::Lang::En => &p.texts.en.title,
-    };
     RemovePage {
         t,
         nav: Nav::of(user),
@@ -272,7 +317,9 @@ fn remove_page(
         id: v.summary.id.to_string(),
         version: version_name(t, v.summary.version),
         n,
-        what: format!("{} · {} · {title}", day_words(t, &p.anchor, p.day), p.time),
+        key: p.key.clone(),
+        revision: revision_of(v),
+        what: prompt_what(t, p),
         summary,
     }
 }
@@ -290,24 +337,33 @@ pub async fn confirm_remove(
     page::ok(&remove_page(&user, &v, n, vec![]))
 }
 
-/// `POST /console/protocols/{id}/prompt/remove?n=`: the draft without that prompt; refused
-/// (the warning signs cannot be dropped, say) with the reasons on the confirmation page.
+/// `POST /console/protocols/{id}/prompt/remove` (the prompt named by `prompt_key`, from the
+/// draft at `revision`): the draft without that prompt; refused (the warning signs cannot be
+/// dropped, say) with the reasons on the confirmation page. A second submit of the same form
+/// finds the draft changed (409), never removing another prompt.
 pub async fn remove(
     state: web::Data<AppState>,
     user: ConsoleUser,
     id: PathId<String, ConsoleError>,
-    req: HttpRequest,
-    SessionForm(_form): SessionForm,
+    SessionForm(form): SessionForm,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = ProtocolId::from(id.into_inner());
     let v = load_draft(&state, &user, &id).await?;
-    let n = position(&req, &v)?;
+    if !is_current(&form, &v) {
+        return conflict_page(&user, &v, form.get("prompt_key"), vec![]);
+    }
+    let n = position_of_key(&form, &v)?;
     let mut doc = v.document.clone();
     doc.prompts.remove(n);
+    let (actor, at) = (user.actor(), Some(v.summary.updated_at));
     let saved =
-        care::protocols::update(&state.db, &state.protocols, &user.actor(), &id, doc, now()).await;
+        care::protocols::update(&state.db, &state.protocols, &actor, &id, doc, at, now()).await;
     match saved {
         Ok(_) => Ok(see_other(&format!("/console/protocols/{id}?removed=1"))),
+        Err(Error::Conflict(_)) => {
+            let current = load(&state, &user, &id).await?;
+            conflict_page(&user, &current, form.get("prompt_key"), vec![])
+        }
         Err(Error::Validation(found)) => {
             let (_, summary) = split(found, "", |_| None);
             page::html(

@@ -9,6 +9,7 @@ use shared::protocol::document::{
     ClinicInstruction, ConditionsDocument, PromptDocument, TextDocument, TextsDocument,
 };
 
+use super::errors::{one_line_break, printable};
 use crate::console::labels;
 use crate::console::session::Fields;
 use crate::console::strings::Strings;
@@ -103,8 +104,10 @@ impl PromptValues {
         }
     }
 
+    /// The values as posted. Line breaks become `\n`: browsers send a textarea's as `\r\n`
+    /// (HTML's form submission rules), and the document allows `\n` only.
     pub fn posted(f: &Fields) -> Self {
-        let text = |name: &str| f.raw(name).trim().to_owned();
+        let text = |name: &str| one_line_break(&f.raw(name)).trim().to_owned();
         Self {
             key: text("key"),
             kind: text("kind"),
@@ -127,6 +130,36 @@ impl PromptValues {
             facts: f.all("facts"),
             clinician: text("clinic_instruction.clinician"),
         }
+    }
+
+    /// The values as a page may show them: control characters other than `\n` and `\t` (a
+    /// refused NUL or ESC, say) are dropped, so an echoed value never puts them in the page.
+    pub fn printable(mut self) -> Self {
+        for s in [
+            &mut self.key,
+            &mut self.kind,
+            &mut self.anchor,
+            &mut self.day,
+            &mut self.time,
+            &mut self.min_depth,
+            &mut self.max_depth,
+            &mut self.prp,
+            &mut self.course,
+            &mut self.ack_window,
+            &mut self.en_title,
+            &mut self.en_body,
+            &mut self.es_title,
+            &mut self.es_body,
+            &mut self.clinician,
+        ] {
+            *s = printable(s);
+        }
+        for list in [&mut self.areas, &mut self.devices, &mut self.facts] {
+            for s in list.iter_mut() {
+                *s = printable(s);
+            }
+        }
+        self
     }
 
     /// The prompt these values describe; the fields that are not numbers are named (the

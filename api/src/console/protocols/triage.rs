@@ -155,7 +155,7 @@ fn triage_page(
             let was_urgent = base.is_none_or(|d| d.severity == "urgent");
             let path = |f: &str| format!("triage.rules[{i}].{f}");
             let typed = |name: &str, stored: String| match form {
-                Some(f) => f.raw(name).trim().to_owned(),
+                Some(f) => super::errors::printable(f.raw(name).trim()),
                 None => stored,
             };
             let thresholds = BOUNDS
@@ -294,8 +294,16 @@ pub async fn save(
     if found.is_empty() {
         let mut doc = v.document.clone();
         doc.triage.rules = rules;
-        match care::protocols::update(&state.db, &state.protocols, &user.actor(), &id, doc, now())
-            .await
+        match care::protocols::update(
+            &state.db,
+            &state.protocols,
+            &user.actor(),
+            &id,
+            doc,
+            None,
+            now(),
+        )
+        .await
         {
             Ok(_) => return Ok(see_other(&format!("/console/protocols/{id}?saved=1"))),
             Err(Error::Validation(f)) => found = f,

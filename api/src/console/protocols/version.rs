@@ -119,7 +119,8 @@ pub async fn list(
 }
 
 /// `POST /console/protocols` (`based_on`: `default` or a version's id): a new draft, then its
-/// page.
+/// page. Anything else, or an id that is not one of the clinic's versions, is the list again
+/// (422) with a message saying what to choose.
 pub async fn create(
     state: web::Data<AppState>,
     user: ConsoleUser,
@@ -128,7 +129,12 @@ pub async fn create(
     let based_on = match form.get("based_on").unwrap_or("default") {
         "default" => BasedOn::Default,
         id if is_canonical_uuid(id) => BasedOn::Version(ProtocolId::from(id)),
-        _ => return Err(ConsoleError::bad_request()),
+        // Not a choice the page offers: the list again, saying what to choose.
+        _ => {
+            let message = page::texts().proto_err_based_on.to_owned();
+            let page = list_page(&state, &user, Some(message)).await?;
+            return page::html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     match care::protocols::create(&state.db, &state.protocols, &user.actor(), based_on, now()).await
     {

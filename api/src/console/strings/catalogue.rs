@@ -272,6 +272,8 @@ catalogue! {
     proto_kind_rebook, proto_kind_results, proto_kind_maintenance,
     proto_rule_warning_sign, proto_rule_redness_not_fading, proto_rule_redness_rising,
     proto_rule_strong_pain, proto_msg_time, proto_msg_fact, proto_draft_from_this,
+    proto_conflict_title, proto_conflict_explain, proto_conflict_current, proto_conflict_back,
+    proto_conflict_typed, proto_err_based_on,
 
     // onboarding.ftl
     invitation_for,

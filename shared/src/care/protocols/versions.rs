@@ -162,14 +162,18 @@ pub async fn get(db: &Db, actor: &StaffActor, id: &ProtocolId) -> Result<Version
 /// Replaces a draft's document after validating it against the default
 /// ([`Protocol::with_document`]). Audited `protocol.update`, with an edit row holding the
 /// document before and after. Errors: `NotFound` for an unknown or another clinic's id;
-/// `Conflict` for a published or retired version (immutable); `Validation` naming each bad
-/// field by its JSON path (`prompts[3].texts.es.body`).
+/// `Conflict` for a published or retired version (immutable), and for a draft whose
+/// `updated_at` is no longer `expected_updated_at` (someone saved it since the caller read it:
+/// the console's forms carry the revision they were drawn from; `None` skips the check, as the
+/// JSON API does); `Validation` naming each bad field by its JSON path
+/// (`prompts[3].texts.es.body`).
 pub async fn update(
     db: &Db,
     protocols: &Protocols,
     actor: &StaffActor,
     id: &ProtocolId,
     doc: ProtocolDocument,
+    expected_updated_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Result<Versioned> {
     let (actor, id) = (actor.clone(), id.clone());
@@ -178,6 +182,9 @@ pub async fn update(
         let stored = store::lock_in_clinic(c, &actor.clinic_id, &id)?.ok_or(Error::NotFound)?;
         if stored.status != ProtocolStatus::Draft {
             return Err(immutable(&stored));
+        }
+        if expected_updated_at.is_some_and(|at| at != stored.updated_at) {
+            return Err(Error::Conflict(CHANGED_SINCE.to_owned()));
         }
         build(&default, &stored.label(), &doc)?;
         let after = to_json(&doc)?;
@@ -207,6 +214,10 @@ pub async fn update(
     })
     .await
 }
+
+/// The `Conflict` reason when a draft changed after the caller read it.
+pub const CHANGED_SINCE: &str =
+    "the draft changed since it was read: reload it and make the change again";
 
 /// The default with `doc` applied, or every bad field as `Validation`.
 pub(super) fn build(default: &Protocol, label: &str, doc: &ProtocolDocument) -> Result<Protocol> {

@@ -167,7 +167,15 @@ pub async fn update(
     body: Json<UpdateProtocol, DOCUMENT_LIMIT>,
 ) -> ApiResult<web::Json<ProtocolView>> {
     let doc = body.into_inner().parse()?;
-    let updated =
-        protocols::update(&state.db, &state.protocols, &staff.actor(), &id, doc, now()).await?;
+    let updated = protocols::update(
+        &state.db,
+        &state.protocols,
+        &staff.actor(),
+        &id,
+        doc,
+        None,
+        now(),
+    )
+    .await?;
     Ok(web::Json(ProtocolView::from(updated)))
 }
