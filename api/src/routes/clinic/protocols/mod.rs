@@ -8,7 +8,7 @@ mod publish;
 
 use actix_web::{HttpResponse, get, post, put, web};
 use shared::care::protocols::{self, BasedOn};
-use shared::domain::ProtocolId;
+use shared::domain::{ProtocolId, ProtocolStatus};
 use shared::protocol::ProtocolDocument;
 use shared::time::now;
 
@@ -101,7 +101,8 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateProtocol>,
 ) -> ApiResult<HttpResponse> {
-    let raw = body.based_on.as_str().unwrap_or_default().trim();
+    // Exact: `" default"` or an id with a space is as unknown as any other value.
+    let raw = body.based_on.as_str().unwrap_or_default();
     let based_on = if raw == "default" {
         BasedOn::Default
     } else if is_canonical_uuid(raw) {
@@ -166,8 +167,19 @@ pub async fn update(
     id: PathId<ProtocolId>,
     body: Json<UpdateProtocol, DOCUMENT_LIMIT>,
 ) -> ApiResult<web::Json<ProtocolView>> {
+    let actor = staff.actor();
+    // A published or retired version never changes, whatever the body says: 409 before the
+    // body is judged (the update checks again under the version's lock).
+    let current = protocols::get(&state.db, &actor, &id).await?;
+    if current.summary.status != ProtocolStatus::Draft {
+        return Err(shared::Error::Conflict(format!(
+            "version {} is {}: only a draft can change; create a new draft from it",
+            current.summary.version,
+            current.summary.status.as_str()
+        ))
+        .into());
+    }
     let doc = body.into_inner().parse()?;
-    let updated =
-        protocols::update(&state.db, &state.protocols, &staff.actor(), &id, doc, now()).await?;
+    let updated = protocols::update(&state.db, &state.protocols, &actor, &id, doc, now()).await?;
     Ok(web::Json(ProtocolView::from(updated)))
 }
