@@ -82,7 +82,7 @@ pub async fn list(
 }
 
 /// Starts a draft: a copy of the product's default protocol (`"default"`) or of one of the
-/// clinic's versions (its id). Numbered after the clinic's last version; audited
+/// clinic's versions (its id), each exactly (no surrounding spaces). Numbered after the clinic's last version; audited
 /// `protocol.create`.
 #[utoipa::path(
     operation_id = "createProtocol",
@@ -144,7 +144,8 @@ pub async fn show(
 /// `GET` answer (`id`, `version`, `status`, `based_on`, `*_at`, `published_by*`) may be sent
 /// back and are ignored. Every bad entry is named by its JSON path
 /// (`prompts[3].texts.es.body`, `triage.rules[1].when.redness_min`); warning-sign rules cannot
-/// be removed or weakened. Audited `protocol.update` with the document before and after.
+/// be removed or weakened. A published or retired version is 409 whatever the body (judged
+/// first). Audited `protocol.update` with the document before and after.
 #[utoipa::path(
     operation_id = "updateProtocol",
     tag = "clinic",

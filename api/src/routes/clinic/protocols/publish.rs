@@ -56,9 +56,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 
 /// Publishes a draft (administrators only): from now on it is immutable, the clinic's
 /// previously published version is retired, and treatments recorded afterwards are planned
-/// with it (`protocol_version: "clinic-<version>"`). The body is optional; with
-/// `{"replan_current_patients": true}` every current patient's current treatment moves to it
-/// and what has not been sent is re-planned (each audited `protocol.replan`). Audited
+/// with it (`protocol_version: "clinic-<version>"`). Two publishes at once take turns (both
+/// succeed, the later retiring the earlier). The body is optional (an empty payload is none);
+/// with `{"replan_current_patients": true}`, once the publish is committed, every current
+/// patient with a treatment or a live booking is re-planned on their own (a treatment moved to
+/// it; each audited `protocol.replan`; one who fails is logged and skipped). Audited
 /// `protocol.publish`.
 #[utoipa::path(
     operation_id = "publishProtocol",
