@@ -54,8 +54,7 @@ pub async fn publish(
     let (summary, stored) = match done {
         Ok(done) => done,
         Err(e) => {
-            // Nothing loaded it while published, but keep the cache honest: the row is still
-            // a draft, which may change.
+            // The row is still a draft, which may change: no cached copy may outlive this.
             protocols.forget(id);
             return Err(if e.is_unique_violation() {
                 Error::Conflict(
