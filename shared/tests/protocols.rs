@@ -136,6 +136,26 @@ fn scheduled_body(db: &Db, patient: &PatientId, key: &str) -> Option<String> {
         .unwrap()
 }
 
+/// Books the patient's first session in a week.
+fn book(c: &mut DbConn, staff: &StaffActor, patient: &PatientId) {
+    let t = now();
+    shared::db::bookings::insert(
+        c,
+        &shared::db::bookings::Booking {
+            id: shared::domain::BookingId::new(),
+            clinic_id: staff.clinic_id.clone(),
+            patient_id: patient.clone(),
+            starts_at: t + Duration::days(7),
+            created_by: staff.user_id.clone(),
+            created_at: t,
+            cancelled_at: None,
+            revision: 0,
+            moved_at: None,
+        },
+    )
+    .unwrap();
+}
+
 /// How many audit entries of `action` the clinic has, and for which patients.
 fn audited(db: &Db, actor: &StaffActor, action: &str) -> Vec<Option<String>> {
     audit_log::table
@@ -441,9 +461,15 @@ async fn publishing_with_replan_moves_current_patients_and_audits_each() {
             .id
             .as_patient();
         let elsewhere = treated(&db, &p, &b.clinician).await;
+        // A first session booked, no treatment yet: its preparation prompts are re-planned.
+        let booked = fixtures::patient(&mut db.get().unwrap(), &a.admin.clinic_id, "UTC")
+            .0
+            .id
+            .as_patient();
+        book(&mut db.get().unwrap(), &a.admin, &booked);
         assert_eq!(
             protocols::replan_candidates(&db, &a.admin).await.unwrap(),
-            2
+            3
         );
         assert_eq!(
             protocols::replan_candidates(&db, &b.admin).await.unwrap(),
@@ -461,7 +487,7 @@ async fn publishing_with_replan_moves_current_patients_and_audits_each() {
         let published = protocols::publish(&db, &p, &a.admin, &id, true, t)
             .await
             .unwrap();
-        assert_eq!(published.replanned, 2);
+        assert_eq!(published.replanned, 3, "two moved, one booked");
 
         for moved in [&one, &two] {
             assert_eq!(
@@ -489,7 +515,8 @@ async fn publishing_with_replan_moves_current_patients_and_audits_each() {
             .map(Option::unwrap)
             .collect();
         replanned.sort();
-        let mut want = vec![one.to_string(), two.to_string()];
+        assert_eq!(treatment_version(&db, &one).0, Some(id.clone()));
+        let mut want = vec![one.to_string(), two.to_string(), booked.to_string()];
         want.sort();
         assert_eq!(replanned, want);
         assert!(!replanned.contains(&untreated.to_string()));
@@ -665,7 +692,7 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
         assert!(problems.is_empty(), "{problems:?}");
 
         // Every published version is visited: one that no longer builds (its warning signs
-        // dropped behind the use cases' back) stops the check with an error naming it.
+        // dropped behind the use cases' back) is reported by its id, the refused entry named.
         let mut broken = p.default_protocol().document();
         broken.prompts.retain(|x| x.kind != "warning_signs");
         let c = clinic(&mut db.get().unwrap(), "Clinica Estrella");
@@ -683,10 +710,13 @@ async fn every_published_version_of_two_clinics_passes_the_safety_check() {
                 .unwrap();
         }
         let fresh = registry();
-        let err = protocols::check_published(&db, &fresh).await.unwrap_err();
+        let found = protocols::check_published(&db, &fresh).await.unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, draft.summary.id);
         assert!(
-            matches!(&err, Error::Internal(e) if e.to_string().contains(draft.summary.id.as_str())),
-            "{err:?}"
+            found[0].1.iter().any(|x| x.prompt_key == "prompts"
+                && x.message.contains("no longer valid against the default")),
+            "{found:?}"
         );
     }
 }
@@ -789,5 +819,97 @@ async fn a_draft_that_no_longer_validates_is_not_published_and_nothing_changes()
             "the patient stays on the published version"
         );
         assert!(audited(&db, &a.admin, "protocol.replan").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn two_drafts_published_at_once_both_succeed_in_turn() {
+    // The clinic's row is locked first: the later publish retires the earlier one, never a
+    // second published version nor a database error.
+    for (_t, db) in databases() {
+        let p = registry();
+        let a = clinic(&mut db.get().unwrap(), "Clinica Sol");
+        let t = now();
+        let old = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+            .await
+            .unwrap();
+        protocols::publish(&db, &p, &a.admin, &old.summary.id, false, t)
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let one = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+                .await
+                .unwrap();
+            let two = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+                .await
+                .unwrap();
+            let (x, y) = tokio::join!(
+                protocols::publish(&db, &p, &a.admin, &one.summary.id, false, t),
+                protocols::publish(&db, &p, &a.admin, &two.summary.id, true, t),
+            );
+            x.unwrap();
+            y.unwrap();
+            let all = protocols::list(&db, &a.admin, None, 100).await.unwrap();
+            let published: Vec<_> = all
+                .iter()
+                .filter(|s| s.status == ProtocolStatus::Published)
+                .collect();
+            assert_eq!(published.len(), 1, "{all:?}");
+            assert!(all.iter().all(|s| s.status != ProtocolStatus::Draft));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_safety_check_covers_retired_versions_a_treatment_still_records() {
+    for (_t, db) in databases() {
+        let p = registry();
+        let a = clinic(&mut db.get().unwrap(), "Clinica Sol");
+        let t = now();
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let draft = protocols::create(&db, &p, &a.clinician, BasedOn::Default, t)
+                .await
+                .unwrap();
+            protocols::publish(&db, &p, &a.admin, &draft.summary.id, false, t)
+                .await
+                .unwrap();
+            ids.push(draft.summary.id);
+            if ids.len() == 2 {
+                // Recorded while version 2 was published: it keeps being planned with it.
+                treated(&db, &p, &a.clinician).await;
+            }
+        }
+        let (unused, recorded) = (&ids[0], &ids[1]);
+        assert!(
+            protocols::check_published(&db, &p)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let corrupt = |id: &ProtocolId| {
+            use shared::db::schema::clinic_protocols;
+            diesel::update(clinic_protocols::table.find(id))
+                .set(clinic_protocols::document.eq("{\"not\": \"a document\"}"))
+                .execute(&mut db.get().unwrap())
+                .unwrap();
+        };
+        // A retired version nobody records sends nothing: not checked.
+        corrupt(unused);
+        assert!(
+            protocols::check_published(&db, &registry())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A retired version a treatment records still sends its prompts: checked.
+        corrupt(recorded);
+        let err = protocols::check_published(&db, &registry())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal(e) if e.to_string().contains(recorded.as_str())),
+            "{err:?}"
+        );
     }
 }

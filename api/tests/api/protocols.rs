@@ -122,7 +122,8 @@ both_backends! {
         let bad = app.get("/v1/clinic/protocols?limit=0", Some(&token)).await;
         assert_eq!(named(bad).await, ["limit"]);
 
-        for based_on in [json!("nonsense"), json!(7), json!("0190b7c2-0000-7000-8000-000000000000")] {
+        let spaced = format!(" {}", first["id"].as_str().unwrap());
+        for based_on in [json!("nonsense"), json!(7), json!("0190b7c2-0000-7000-8000-000000000000"), json!(" default"), json!("default "), json!(spaced)] {
             let r = app.post_json("/v1/clinic/protocols", Some(&token), &json!({"based_on": based_on})).await;
             assert_eq!(named(r).await, ["based_on"], "{based_on}");
         }
@@ -148,6 +149,9 @@ both_backends! {
 
         let got = ok_json(app.get(&url(&doc), Some(&clinician)).await, 200).await;
         problem(send(&app, Method::PUT, &url(&doc), &clinician, Some(&got)).await, 409).await;
+        // The state is judged before the body: a published version is 409 whatever is sent.
+        let nonsense = json!({"prompts": 7});
+        problem(send(&app, Method::PUT, &url(&doc), &clinician, Some(&nonsense)).await, 409).await;
         problem(send(&app, Method::POST, &publish, &admin_token, None).await, 409).await;
 
         // The next one retires it; an explicit `false` re-plans nobody.
@@ -158,6 +162,31 @@ both_backends! {
         let list = ok_json(app.get("/v1/clinic/protocols", Some(&clinician)).await, 200).await;
         let statuses: Vec<_> = list["items"].as_array().unwrap().iter().map(|i| i["status"].clone()).collect();
         assert_eq!(statuses, [json!("published"), json!("retired")]);
+        problem(send(&app, Method::PUT, &url(&doc), &clinician, Some(&nonsense)).await, 409).await;
+
+        // Two drafts published at once take turns: both 200, the later retiring the earlier.
+        let (one, two) = (draft(&app, &admin_token).await, draft(&app, &admin_token).await);
+        let (p1, p2) = (format!("{}/publish", url(&one)), format!("{}/publish", url(&two)));
+        let replan = json!({"replan_current_patients": true});
+        let (a, b) = tokio::join!(
+            send(&app, Method::POST, &p1, &admin_token, None),
+            send(&app, Method::POST, &p2, &admin_token, Some(&replan)),
+        );
+        assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+        let list = ok_json(app.get("/v1/clinic/protocols", Some(&clinician)).await, 200).await;
+        let published = list["items"].as_array().unwrap().iter().filter(|i| i["status"] == "published").count();
+        assert_eq!(published, 1, "{list}");
+
+        // An empty payload is no body, whatever the headers: nothing re-planned.
+        let last = draft(&app, &admin_token).await;
+        let empty = app
+            .request(Method::POST, &format!("{}/publish", url(&last)), Some(&admin_token))
+            .header("content-type", "application/json")
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok_json(empty, 200).await["replanned"], 0);
     }
 
     async fn treatments_recorded_after_publish_carry_the_clinic_version_and_words(app) {

@@ -5,7 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{clinic_protocol_edits, clinic_protocols, patient_profiles, treatments, users};
+use super::schema::{
+    clinic_protocol_edits, clinic_protocols, patient_profiles, session_bookings, treatments, users,
+};
 use crate::domain::{
     ClinicId, PatientId, ProtocolEditAction, ProtocolId, ProtocolStatus, TreatmentId, UserId,
 };
@@ -116,11 +118,24 @@ pub fn list_page(
         .load(conn)?)
 }
 
-/// Every clinic's published version (the content-safety check's input), by clinic.
-pub fn all_published(conn: &mut DbConn) -> Result<Vec<StoredProtocol>> {
+/// Every version whose prompts may still be sent, by clinic then version: each clinic's
+/// published one, and every retired one a treatment still records (`treatments.protocol_id`),
+/// since that treatment keeps being planned with it. Drafts plan nobody and are left out. The
+/// content-safety check's input.
+pub fn all_in_use(conn: &mut DbConn) -> Result<Vec<StoredProtocol>> {
     Ok(clinic_protocols::table
-        .filter(clinic_protocols::status.eq(ProtocolStatus::Published))
-        .order(clinic_protocols::clinic_id.asc())
+        .filter(clinic_protocols::status.ne(ProtocolStatus::Draft))
+        .filter(
+            clinic_protocols::status
+                .eq(ProtocolStatus::Published)
+                .or(diesel::dsl::exists(treatments::table.filter(
+                    treatments::protocol_id.eq(clinic_protocols::id.nullable()),
+                ))),
+        )
+        .order((
+            clinic_protocols::clinic_id.asc(),
+            clinic_protocols::version.asc(),
+        ))
         .select(StoredProtocol::as_select())
         .load(conn)?)
 }
@@ -165,10 +180,24 @@ pub fn set_document(
     Ok(n == 1)
 }
 
+/// Takes the clinic's row lock for the rest of the transaction, so two publishes of one clinic
+/// take turns: on PostgreSQL `SELECT … FROM clinics WHERE id = $1 FOR UPDATE` (under READ
+/// COMMITTED the second then sees the first's published version and retires it, instead of
+/// retiring the old one a second time and breaking `clinic_protocols_published`); on SQLite
+/// the write transaction already holds the database's write lock, so nothing is needed.
+pub fn lock_clinic(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT id FROM clinics WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(clinic_id.as_str())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Publishes a draft of the clinic: its published version (if any) becomes `retired` first,
 /// so the one-published-per-clinic index holds; returns the retired version's id. Call inside
-/// the publishing transaction. `false` in the second place when `id` was not a draft (nothing
-/// changed then).
+/// the publishing transaction after [`lock_clinic`]. `false` in the second place when `id` was
+/// not a draft (nothing changed then).
 pub fn publish(
     conn: &mut DbConn,
     clinic_id: &ClinicId,
@@ -243,30 +272,45 @@ pub fn edits(conn: &mut DbConn, id: &ProtocolId) -> Result<Vec<(EditRow, String)
         .load(conn)?)
 }
 
-/// The clinic's current patients (neither discharged nor erased) who have a treatment: the
-/// ones a publish with re-planning moves to the new version.
-pub fn current_treated_patients(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<Vec<PatientId>> {
+/// The clinic's current patients (neither discharged nor erased) who have a treatment or a
+/// live booking (a first session booked: its preparation prompts were planned with the
+/// clinic's published version), by id: the ones a publish with re-planning re-plans.
+pub fn replan_candidates(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<Vec<PatientId>> {
     Ok(patient_profiles::table
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .filter(patient_profiles::discharged_at.is_null())
         .filter(patient_profiles::erased_at.is_null())
-        .filter(diesel::dsl::exists(
-            treatments::table.filter(treatments::patient_id.eq(patient_profiles::user_id)),
-        ))
+        .filter(
+            diesel::dsl::exists(
+                treatments::table.filter(treatments::patient_id.eq(patient_profiles::user_id)),
+            )
+            .or(diesel::dsl::exists(
+                session_bookings::table
+                    .filter(session_bookings::patient_id.eq(patient_profiles::user_id))
+                    .filter(session_bookings::cancelled_at.is_null()),
+            )),
+        )
         .order(patient_profiles::user_id.asc())
         .select(patient_profiles::user_id)
         .load(conn)?)
 }
 
-/// How many patients [`current_treated_patients`] would return.
-pub fn count_current_treated_patients(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<i64> {
+/// How many patients [`replan_candidates`] would return.
+pub fn count_replan_candidates(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<i64> {
     Ok(patient_profiles::table
         .filter(patient_profiles::clinic_id.eq(clinic_id))
         .filter(patient_profiles::discharged_at.is_null())
         .filter(patient_profiles::erased_at.is_null())
-        .filter(diesel::dsl::exists(
-            treatments::table.filter(treatments::patient_id.eq(patient_profiles::user_id)),
-        ))
+        .filter(
+            diesel::dsl::exists(
+                treatments::table.filter(treatments::patient_id.eq(patient_profiles::user_id)),
+            )
+            .or(diesel::dsl::exists(
+                session_bookings::table
+                    .filter(session_bookings::patient_id.eq(patient_profiles::user_id))
+                    .filter(session_bookings::cancelled_at.is_null()),
+            )),
+        )
         .count()
         .get_result(conn)?)
 }

@@ -32,8 +32,11 @@ impl Protocols {
     }
 
     /// The protocol a treatment was planned with: its clinic version (`treatments.protocol_id`),
-    /// or the default for `None`. Errors: `Internal` when the stored version is missing, still a
-    /// draft, or no longer valid against the default (a default changed under it).
+    /// or the default for `None`. A stored version no longer valid against the default (a
+    /// default changed under it) gives the default instead, logged at ERROR with the version's
+    /// id (`api protocols check` names it); the treatment keeps its recorded
+    /// `protocol_version`. Errors: `Internal` when the stored version is missing, still a draft,
+    /// or its document does not parse.
     pub fn of(&self, conn: &mut DbConn, id: Option<&ProtocolId>) -> Result<Arc<Protocol>> {
         let Some(id) = id else {
             return Ok(self.default.clone());

@@ -1,4 +1,4 @@
-//! Content safety over the database: every clinic's published version checked.
+//! Content safety over the database: every version whose prompts may still be sent, checked.
 
 use super::Protocols;
 use crate::db::Db;
@@ -8,11 +8,13 @@ use crate::error::Result;
 
 pub use crate::protocol::safety::SafetyProblem;
 
-/// Runs the content-safety check ([`crate::protocol::safety::check`]) on the published version
-/// of every clinic: each prompt rendered in both languages for every combination of the
+/// Runs the content-safety check ([`crate::protocol::safety::check`]) on every version whose
+/// prompts may still be sent ([`store::all_in_use`]): each clinic's published version, and
+/// every retired one still recorded by a treatment (that treatment is still planned with it):
+/// each prompt rendered in both languages for every combination of the
 /// conditions it tests, with the real push payloads within the providers' limits. Returns only the
 /// versions with problems, with their problems; empty when every clinic's content is safe.
-/// A published version that is no longer valid against the current default (which plans its
+/// A version that is no longer valid against the current default (which plans its
 /// patients with the default instead, see [`Protocols::of`]) is reported with one problem per
 /// refused entry, keyed by its JSON path. Errors: `Internal` for a stored document that does
 /// not parse; database errors.
@@ -23,7 +25,7 @@ pub async fn check_published(
     let registry = protocols.clone();
     db.run(move |c| {
         let mut found = Vec::new();
-        for stored in store::all_published(c)? {
+        for stored in store::all_in_use(c)? {
             let doc: crate::protocol::ProtocolDocument = serde_json::from_str(&stored.document)
                 .map_err(|e| {
                     crate::error::Error::Internal(anyhow::anyhow!(

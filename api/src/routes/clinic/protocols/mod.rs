@@ -8,7 +8,7 @@ mod publish;
 
 use actix_web::{HttpResponse, get, post, put, web};
 use shared::care::protocols::{self, BasedOn};
-use shared::domain::ProtocolId;
+use shared::domain::{ProtocolId, ProtocolStatus};
 use shared::protocol::ProtocolDocument;
 use shared::time::now;
 
@@ -82,7 +82,7 @@ pub async fn list(
 }
 
 /// Starts a draft: a copy of the product's default protocol (`"default"`) or of one of the
-/// clinic's versions (its id). Numbered after the clinic's last version; audited
+/// clinic's versions (its id), each exactly (no surrounding spaces). Numbered after the clinic's last version; audited
 /// `protocol.create`.
 #[utoipa::path(
     operation_id = "createProtocol",
@@ -101,7 +101,8 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateProtocol>,
 ) -> ApiResult<HttpResponse> {
-    let raw = body.based_on.as_str().unwrap_or_default().trim();
+    // Exact: `" default"` or an id with a space is as unknown as any other value.
+    let raw = body.based_on.as_str().unwrap_or_default();
     let based_on = if raw == "default" {
         BasedOn::Default
     } else if is_canonical_uuid(raw) {
@@ -143,7 +144,8 @@ pub async fn show(
 /// `GET` answer (`id`, `version`, `status`, `based_on`, `*_at`, `published_by*`) may be sent
 /// back and are ignored. Every bad entry is named by its JSON path
 /// (`prompts[3].texts.es.body`, `triage.rules[1].when.redness_min`); warning-sign rules cannot
-/// be removed or weakened. Audited `protocol.update` with the document before and after.
+/// be removed or weakened. A published or retired version is 409 whatever the body (judged
+/// first). Audited `protocol.update` with the document before and after.
 #[utoipa::path(
     operation_id = "updateProtocol",
     tag = "clinic",
@@ -166,16 +168,20 @@ pub async fn update(
     id: PathId<ProtocolId>,
     body: Json<UpdateProtocol, DOCUMENT_LIMIT>,
 ) -> ApiResult<web::Json<ProtocolView>> {
+    let actor = staff.actor();
+    // A published or retired version never changes, whatever the body says: 409 before the
+    // body is judged (the update checks again under the version's lock).
+    let current = protocols::get(&state.db, &actor, &id).await?;
+    if current.summary.status != ProtocolStatus::Draft {
+        return Err(shared::Error::Conflict(format!(
+            "version {} is {}: only a draft can change; create a new draft from it",
+            current.summary.version,
+            current.summary.status.as_str()
+        ))
+        .into());
+    }
     let doc = body.into_inner().parse()?;
-    let updated = protocols::update(
-        &state.db,
-        &state.protocols,
-        &staff.actor(),
-        &id,
-        doc,
-        None,
-        now(),
-    )
-    .await?;
+    let updated =
+        protocols::update(&state.db, &state.protocols, &actor, &id, doc, None, now()).await?;
     Ok(web::Json(ProtocolView::from(updated)))
 }

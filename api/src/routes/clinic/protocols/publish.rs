@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use actix_web::error::JsonPayloadError;
 use actix_web::{FromRequest, HttpRequest, dev, get, post, web};
 use serde::de::DeserializeOwned;
 use shared::care::clinic;
@@ -12,8 +12,9 @@ use shared::care::protocols;
 use shared::domain::ProtocolId;
 use shared::time::{now, to_utc};
 
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Admin, Staff};
+use crate::extractors_config::{JSON_LIMIT, json_error};
 use crate::json::Json;
 use crate::path_id::PathId;
 use crate::state::AppState;
@@ -21,8 +22,10 @@ use crate::views::protocols::{
     PreviewParams, PreviewPrompt, ProtocolPreview, ProtocolPublished, PublishProtocol,
 };
 
-/// A JSON body that may be left out: no body at all (`Content-Length: 0`, or neither a length
-/// nor a chunked body) is `None`; any body is read as [`Json`] reads it (415, 400 and 422 alike).
+/// A JSON body that may be left out: an empty payload (whatever the headers say: an HTTP/2
+/// request may carry a body with neither `Content-Length` nor `Transfer-Encoding`) is `None`;
+/// any other body is read as [`Json`] reads it (415, 400 and 422 alike; over [`JSON_LIMIT`]
+/// bytes is 400).
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -31,24 +34,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
-        let headers = req.headers();
-        let empty = match headers.get(CONTENT_LENGTH) {
-            Some(length) => length.to_str().is_ok_and(|n| n.trim() == "0"),
-            None => !headers.contains_key(TRANSFER_ENCODING),
-        };
-        if empty {
-            return Box::pin(async { Ok(OptionalJson(None)) });
-        }
-        let body = Json::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalJson(Some(body.await?.into_inner()))) })
+        let req = req.clone();
+        let body = web::Payload::from_request(&req, payload);
+        Box::pin(async move {
+            let bytes = match body.await?.to_bytes_limited(JSON_LIMIT).await {
+                Err(_) => return Err(json_error(JsonPayloadError::Overflow { limit: JSON_LIMIT })),
+                Ok(Err(_)) => {
+                    return Err(ApiError::bad_request("the request body could not be read").into());
+                }
+                Ok(Ok(bytes)) => bytes,
+            };
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            let mut read = dev::Payload::from(bytes);
+            let parsed = Json::<T>::from_request(&req, &mut read).await?;
+            Ok(OptionalJson(Some(parsed.into_inner())))
+        })
     }
 }
 
 /// Publishes a draft (administrators only): from now on it is immutable, the clinic's
 /// previously published version is retired, and treatments recorded afterwards are planned
-/// with it (`protocol_version: "clinic-<version>"`). The body is optional; with
-/// `{"replan_current_patients": true}` every current patient's current treatment moves to it
-/// and what has not been sent is re-planned (each audited `protocol.replan`). Audited
+/// with it (`protocol_version: "clinic-<version>"`). Two publishes at once take turns (both
+/// succeed, the later retiring the earlier). The body is optional (an empty payload is none);
+/// with `{"replan_current_patients": true}`, once the publish is committed, every current
+/// patient with a treatment or a live booking is re-planned on their own (a treatment moved to
+/// it; each audited `protocol.replan`; one who fails is logged and skipped). Audited
 /// `protocol.publish`.
 #[utoipa::path(
     operation_id = "publishProtocol",
