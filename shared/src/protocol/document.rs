@@ -32,6 +32,28 @@ pub struct ProtocolDocument {
     pub triage: TriageDocument,
 }
 
+impl ProtocolDocument {
+    /// The document as it is kept: keys, titles and clinicians' names trimmed, bodies trimmed
+    /// with `\r\n` and `\r` as `\n`, exactly as [`crate::protocol::Protocol::with_document`]
+    /// reads them, so the stored document shows the clinic what its patients get. Applying it
+    /// gives the same protocol as applying `self`; nothing is validated here.
+    #[must_use]
+    pub fn normalised(mut self) -> Self {
+        use crate::protocol::validate::{tidy, tidy_body};
+        for p in &mut self.prompts {
+            p.key = tidy(&p.key);
+            for t in [&mut p.texts.en, &mut p.texts.es] {
+                t.title = tidy(&t.title);
+                t.body = tidy_body(&t.body);
+            }
+            if let Some(c) = &mut p.clinic_instruction {
+                c.clinician = tidy(&c.clinician);
+            }
+        }
+        self
+    }
+}
+
 /// One prompt of a clinic's protocol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -17,7 +17,7 @@ use crate::domain::{Area, Device, NeedleDepth};
 
 mod text;
 
-pub(crate) use text::{NOT_VISIBLE, is_visible};
+pub(crate) use text::{NOT_VISIBLE, is_visible, tidy, tidy_body};
 
 /// Push titles and bodies must fit a notification (and, with placeholders filled, the push
 /// providers' 4096-byte payloads: see [`super::safety`]).
@@ -100,7 +100,7 @@ pub(super) fn prompt(
         ok = false;
         report(field, msg);
     };
-    let key = raw.key.trim().to_owned();
+    let key = tidy(&raw.key);
     if !is_code(&key) {
         err(
             "key",

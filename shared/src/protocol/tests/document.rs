@@ -356,6 +356,22 @@ fn a_body_keeps_tabs_and_its_line_breaks_as_newlines() {
         .unwrap();
     assert_eq!(def.en.body, "First:\n\tno retinol\n\tno acids");
     assert_eq!(def.es.body, "Uno\n\nDos");
+    // The document as kept is what was built, and builds the same.
+    doc.prompts[i].texts.es.title = "  Sin retinol ".into();
+    doc.prompts[i].clinic_instruction = Some(ClinicInstruction {
+        clinician: "\tDra. Ruiz  ".into(),
+    });
+    let built = apply(&doc).unwrap();
+    let kept = doc.clone().normalised();
+    assert_eq!(
+        kept.prompts[i].texts.en.body,
+        "First:\n\tno retinol\n\tno acids"
+    );
+    assert_eq!(kept.prompts[i].texts.es.title, "Sin retinol");
+    let clinician = kept.prompts[i].clinic_instruction.as_ref().unwrap();
+    assert_eq!(clinician.clinician, "Dra. Ruiz");
+    assert_eq!(built.document(), kept);
+    assert_eq!(apply(&kept).unwrap().document(), kept);
     // The length counts a CRLF once.
     doc.prompts[i].texts.en.body = "ab\r\n".repeat(200);
     apply(&doc).unwrap();

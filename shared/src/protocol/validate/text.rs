@@ -39,6 +39,20 @@ pub(crate) fn is_visible(s: &str) -> bool {
 pub(crate) const NOT_VISIBLE: &str =
     "has no visible text: it holds only spaces or invisible characters";
 
+/// A title, key or name as it is kept: trimmed.
+pub(crate) fn tidy(raw: &str) -> String {
+    raw.trim().to_owned()
+}
+
+/// A body as it is kept: `\r\n` and `\r` as `\n` (the console's text areas send `\r\n`),
+/// trimmed.
+pub(crate) fn tidy_body(raw: &str) -> String {
+    raw.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
+}
+
 /// A title or a body (`part`) of `locale`, trimmed, a body's `\r\n` and `\r` as `\n` (the
 /// console's text areas send `\r\n`); every problem reported by its field
 /// (`texts.es.body`).
@@ -52,12 +66,7 @@ pub(super) fn check(
 ) -> String {
     let field = format!("texts.{locale}.{part}");
     let body = part == "body";
-    let value = if body {
-        raw.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        raw.to_owned()
-    };
-    let value = value.trim().to_owned();
+    let value = if body { tidy_body(raw) } else { tidy(raw) };
     let max = if body { MAX_BODY } else { MAX_TITLE };
     if value.is_empty() {
         err(&field, "must not be empty".into());
