@@ -93,11 +93,16 @@ both_backends! {
         let got = ok_json(app.get(&url(&first), Some(&token)).await, 200).await;
         assert_eq!(got, first);
 
-        // What was got can be put back, envelope and all, with the clinic's words.
-        let put = send(&app, Method::PUT, &url(&first), &token, Some(&edited(got))).await;
+        // What was got can be put back, envelope and all, with the clinic's words (a text
+        // area's CRLF kept as a line break, tabs kept).
+        let mut body = edited(got);
+        let i = body["prompts"].as_array().unwrap().iter().position(|p| p["key"] == EDITED).unwrap();
+        body["prompts"][i]["texts"]["en"]["body"] = json!(format!("{CLINIC_EN}\r\n\tAsk us first."));
+        let put = send(&app, Method::PUT, &url(&first), &token, Some(&body)).await;
         let put = ok_json(put, 200).await;
         let p = put["prompts"].as_array().unwrap().iter().find(|p| p["key"] == EDITED).unwrap();
         assert_eq!(p["texts"]["es"]["body"], CLINIC_ES);
+        assert_eq!(p["texts"]["en"]["body"], format!("{CLINIC_EN}\n\tAsk us first."));
         assert_eq!(p["clinic_instruction"]["clinician"], "Dr. Ruiz");
         let again = ok_json(app.get(&url(&first), Some(&token)).await, 200).await;
         assert_eq!(again["prompts"], put["prompts"]);
@@ -322,7 +327,21 @@ both_backends! {
         // No warning signs: refused.
         let mut no_warnings = doc.clone();
         no_warnings["prompts"].as_array_mut().unwrap().retain(|p| p["kind"] != "warning_signs");
-        problem(put(no_warnings).await, 422).await;
+        assert_eq!(named(put(no_warnings).await).await, ["prompts"]);
+        // Warning signs split by depth bands with a gap between them: refused on the conditions.
+        let w = doc["prompts"].as_array().unwrap().iter().position(|p| p["key"] == "day7_warning_signs").unwrap();
+        let mut gap = doc.clone();
+        let mut deep = gap["prompts"][w].clone();
+        deep["key"] = json!("day7_warning_signs_deep");
+        deep["conditions"] = json!({"min_depth_mm": 1.05});
+        gap["prompts"][w]["conditions"] = json!({"max_depth_mm": 1.0});
+        gap["prompts"].as_array_mut().unwrap().push(deep);
+        assert_eq!(named(put(gap).await).await, [format!("prompts[{w}].conditions")]);
+        // Text a patient would not see; a key too long.
+        let mut blank = doc.clone();
+        blank["prompts"][0]["texts"]["en"]["title"] = json!("\u{200B}\u{2800}");
+        blank["prompts"][0]["key"] = json!("k".repeat(65));
+        assert_eq!(named(put(blank).await).await, ["prompts[0].key", "prompts[0].texts.en.title"]);
 
         // Too many prompts (under the size limit) and a body over it.
         let mut many = doc.clone();

@@ -148,6 +148,11 @@ fn guidance(
         let t = t.map(|t| t.trim().to_owned()).unwrap_or_default();
         if t.is_empty() {
             errs.push(format!("{label}: has no {locale} text"));
+        } else if !super::validate::is_visible(&t) {
+            errs.push(format!(
+                "{label}: {locale} text {}",
+                super::validate::NOT_VISIBLE
+            ));
         }
         if t.chars().count() > MAX_GUIDANCE {
             errs.push(format!(

@@ -14,9 +14,11 @@ use utoipa::ToSchema;
 mod apply;
 mod bounds;
 mod export;
+mod kept;
 
-pub use apply::{MAX_PROMPTS, WARNING_SIGNS_BY_DAY};
+pub use apply::MAX_PROMPTS;
 pub use bounds::ROUTINE_STEP;
+pub use kept::{CHECK_IN_DAYS, WARNING_SIGNS_BY_DAY};
 
 /// One bad entry of a document: its JSON path (`prompts[3].texts.es.body`, `triage.rules[0]`)
 /// and what is wrong, in plain English.
@@ -30,11 +32,34 @@ pub struct ProtocolDocument {
     pub triage: TriageDocument,
 }
 
+impl ProtocolDocument {
+    /// The document as it is kept: keys, titles and clinicians' names trimmed, bodies trimmed
+    /// with `\r\n` and `\r` as `\n`, exactly as [`crate::protocol::Protocol::with_document`]
+    /// reads them, so the stored document shows the clinic what its patients get. Applying it
+    /// gives the same protocol as applying `self`; nothing is validated here.
+    #[must_use]
+    pub fn normalised(mut self) -> Self {
+        use crate::protocol::validate::{tidy, tidy_body};
+        for p in &mut self.prompts {
+            p.key = tidy(&p.key);
+            for t in [&mut p.texts.en, &mut p.texts.es] {
+                t.title = tidy(&t.title);
+                t.body = tidy_body(&t.body);
+            }
+            if let Some(c) = &mut p.clinic_instruction {
+                c.clinician = tidy(&c.clinician);
+            }
+        }
+        self
+    }
+}
+
 /// One prompt of a clinic's protocol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromptDocument {
-    /// Lower-case letters, digits and underscores; unique in the document.
+    /// Lower-case letters, digits and underscores, at most 64 characters; unique in the
+    /// document.
     pub key: String,
     /// A prompt kind code (`day0_care`, `warning_signs`, `session_reminder`, …).
     #[schema(value_type = crate::domain::PromptKind)]
@@ -102,9 +127,11 @@ pub struct TextsDocument {
     pub es: TextDocument,
 }
 
-/// A title (at most 80 characters) and a body (at most 600); booking prompts may use
-/// `{session_date}` and `{session_time}`, the others `{session_number}` and
-/// `{planned_sessions}`.
+/// A title (1–80 characters, one line) and a body (1–600 characters; it may break lines and
+/// hold tabs, and `\r\n` or `\r` is kept as `\n`), both trimmed, and neither only spaces or
+/// invisible characters (zero-width spaces, Braille or Hangul blanks: "has no visible text");
+/// booking prompts may use `{session_date}` and `{session_time}`, the others
+/// `{session_number}` and `{planned_sessions}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextDocument {
@@ -116,7 +143,8 @@ pub struct TextDocument {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClinicInstruction {
-    /// The clinician's name as the clinic writes it (1–120 characters).
+    /// The clinician's name as the clinic writes it: trimmed, 1–120 characters, one line, with
+    /// something visible.
     pub clinician: String,
 }
 

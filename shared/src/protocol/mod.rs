@@ -49,7 +49,7 @@ pub use preview::{PreviewInput, preview};
 pub use safety::{SafetyProblem, check as safety_check};
 pub use schedule::{BookingInput, PlanInput, PlannedPrompt, TreatmentInput, plan};
 pub use triage::{CheckInFacts, ExpectedCeiling, PreviousCheckIn, Triage, TriageSet};
-pub use validate::{MAX_BODY, MAX_CLINICIAN, MAX_TITLE};
+pub use validate::{MAX_BODY, MAX_CLINICIAN, MAX_KEY, MAX_TITLE};
 
 use format::FileDoc;
 

@@ -29,7 +29,7 @@ use super::Protocol;
 use super::content::{Anchor, Conditions, PromptDef};
 use super::render::{Vars, render};
 use super::schedule::{BookingInput, PlanInput, TreatmentInput, plan};
-use super::validate::placeholders;
+use super::validate::{NOT_VISIBLE, is_visible, placeholders};
 use crate::domain::{Area, CombinedWith, Device, Locale, LockScreenPreview, NeedleDepth};
 use crate::push::apns::ApnsClient;
 use crate::push::fcm::FcmClient;
@@ -274,6 +274,8 @@ impl Checker {
         for (part, text) in [("title", title), ("body", body)] {
             if text.trim().is_empty() {
                 problem(format!("the {part} is empty"));
+            } else if !is_visible(text) {
+                problem(format!("the {part} {NOT_VISIBLE}"));
             }
             match placeholders(text) {
                 Err(()) => problem(format!(

@@ -15,12 +15,18 @@ use super::content::{
 use super::format::{TextDoc, WhenDoc};
 use crate::domain::{Area, Device, NeedleDepth};
 
+mod text;
+
+pub(crate) use text::{NOT_VISIBLE, is_visible, tidy, tidy_body};
+
 /// Push titles and bodies must fit a notification (and, with placeholders filled, the push
 /// providers' 4096-byte payloads: see [`super::safety`]).
 pub const MAX_TITLE: usize = 80;
 pub const MAX_BODY: usize = 600;
 /// A clinician's name as a clinic writes it.
 pub const MAX_CLINICIAN: usize = 120;
+/// A prompt key (stored with every planned prompt and named in logs and audits).
+pub const MAX_KEY: usize = 64;
 
 /// Where a prompt comes from; the surfaces spell the course anchor differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +100,15 @@ pub(super) fn prompt(
         ok = false;
         report(field, msg);
     };
-    let key = raw.key.trim().to_owned();
+    let key = tidy(&raw.key);
     if !is_code(&key) {
         err(
             "key",
             "must be lower-case letters, digits and underscores".into(),
         );
+    }
+    if key.chars().count() > MAX_KEY {
+        err("key", format!("is longer than {MAX_KEY} characters"));
     }
     let kind = Kind::parse(&raw.kind);
     if kind.is_none() {
@@ -139,11 +148,20 @@ pub(super) fn prompt(
     }
     let clinician = raw.clinic_instruction.as_deref().map(str::trim);
     if let Some(name) = clinician {
+        const FIELD: &str = "clinic_instruction.clinician";
         let n = name.chars().count();
-        if n == 0 || n > MAX_CLINICIAN || name.chars().any(char::is_control) {
+        if n == 0 || n > MAX_CLINICIAN {
             err(
-                "clinic_instruction.clinician",
+                FIELD,
                 format!("must be 1–{MAX_CLINICIAN} characters: the clinician who vouches for it"),
+            );
+        } else if !is_visible(name) {
+            err(FIELD, format!("{NOT_VISIBLE}: write the clinician's name"));
+        }
+        if name.chars().any(char::is_control) {
+            err(
+                FIELD,
+                "contains a control character (a name is one line)".into(),
             );
         }
     }
@@ -192,57 +210,18 @@ pub(super) fn prompt(
         (false, None) => None,
     };
     let when = conditions(&raw.when, &mut err);
-    let mut text = |locale: &str, t: Option<TextDoc>| -> Option<Text> {
+    let mut texts = |locale: &str, t: Option<TextDoc>| -> Option<Text> {
         let Some(t) = t else {
             err(&format!("texts.{locale}"), "is missing".into());
             return None;
         };
-        let title = t.title.trim().to_owned();
-        let body = t.body.trim().to_owned();
-        for (part, value, max) in [("title", &title, MAX_TITLE), ("body", &body, MAX_BODY)] {
-            let field = format!("texts.{locale}.{part}");
-            if value.is_empty() {
-                err(&field, "must not be empty".into());
-            }
-            if value.chars().count() > max {
-                err(&field, format!("is longer than {max} characters"));
-            }
-            // A title is one line; a body may break lines, nothing else invisible.
-            if value
-                .chars()
-                .any(|c| c.is_control() && !(part == "body" && c == '\n'))
-            {
-                err(&field, "contains a control character".into());
-            }
-            match placeholders(value) {
-                Err(()) => err(
-                    &field,
-                    "has a { or } that is not part of a placeholder such as {session_date}".into(),
-                ),
-                Ok(names) => {
-                    if let Some(a) = anchor {
-                        for name in names.into_iter().filter(|n| !a.placeholders().contains(n)) {
-                            err(
-                                &field,
-                                format!(
-                                    "uses unknown placeholder {{{name}}} (the {} anchor allows {})",
-                                    surface.anchor_name(a),
-                                    a.placeholders()
-                                        .iter()
-                                        .map(|p| format!("{{{p}}}"))
-                                        .collect::<Vec<_>>()
-                                        .join(" and ")
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        Some(Text { title, body })
+        Some(Text {
+            title: text::check(surface, anchor, locale, "title", &t.title, &mut err),
+            body: text::check(surface, anchor, locale, "body", &t.body, &mut err),
+        })
     };
-    let en = text("en", raw.en);
-    let es = text("es", raw.es);
+    let en = texts("en", raw.en);
+    let es = texts("es", raw.es);
     if !ok {
         return None;
     }

@@ -46,8 +46,10 @@ const READ_ONLY: &[&str] = &[
 pub struct UpdateProtocol(pub Value);
 
 impl UpdateProtocol {
-    /// The document, or a 422 naming every member of the wrong shape, every unknown member and
-    /// every text holding a control character (line breaks and tabs are allowed in bodies).
+    /// The document as it is kept ([`ProtocolDocument::normalised`]: texts trimmed, a body's
+    /// `\r\n` and `\r` as `\n`), or a 422 naming every member of the wrong shape, every
+    /// unknown member and every text holding a control character (line breaks and tabs are
+    /// allowed in bodies).
     pub fn parse(self) -> Result<ProtocolDocument, Error> {
         let mut errors = Vec::new();
         let Value::Object(mut body) = self.0 else {
@@ -108,7 +110,7 @@ impl UpdateProtocol {
         };
         match (prompts, triage) {
             (Some(prompts), Some(triage)) if errors.is_empty() => {
-                Ok(ProtocolDocument { prompts, triage })
+                Ok(ProtocolDocument { prompts, triage }.normalised())
             }
             _ => {
                 errors.truncate(MAX_ERRORS);

@@ -1,16 +1,14 @@
 //! A clinic's document applied to the product's default protocol: validated with the TOML
 //! files' prompt rules, plus the document's own (at most [`MAX_PROMPTS`] prompts, unique keys,
-//! the warning signs kept) and the triage bounds (`bounds`).
+//! the warning signs and the check-in kept: `kept`) and the triage bounds (`bounds`).
 
 use std::collections::BTreeMap;
 
-use super::{FieldError, PromptDocument, ProtocolDocument, bounds};
-use crate::domain::{Area, CombinedWith, Device, NeedleDepth};
+use super::{FieldError, PromptDocument, ProtocolDocument, bounds, kept};
 use crate::protocol::Protocol;
 use crate::protocol::adapt::BringForward;
-use crate::protocol::content::{Anchor, Kind, PromptDef};
+use crate::protocol::content::{Anchor, PromptDef};
 use crate::protocol::format::{TextDoc, WhenDoc};
-use crate::protocol::schedule::{TreatmentInput, applies};
 use crate::protocol::validate::{self, RawPrompt, Surface};
 
 /// The most prompts a clinic's protocol may have (a re-plan stays fast: see BENCHMARKS.md).
@@ -27,13 +25,14 @@ impl Protocol {
     /// Every bad entry, by JSON path (`prompts[3].texts.es.body`,
     /// `triage.rules[1].when.redness_min`), with a plain-English message: the prompt rules of
     /// the protocol files (kind and anchor codes, day ranges, `HH:MM`, condition codes and the
-    /// 0.5–2.5 mm band, texts 1–80/1–600 characters with only the anchor's placeholders, the
-    /// acknowledgement window 5–1440 minutes exactly when important, known facts or a
-    /// clinician), at most 300 prompts, unique keys (not a check-in follow-up's), the warning
-    /// signs kept (`warning_signs` prompts anchored on the treatment, day 0–14, reaching every
-    /// treatment whatever its area, depth, device, PRP and course stage), and the triage bounds (every default
-    /// rule once; a warning-sign rule stays urgent and may only be widened; a routine rule
-    /// keeps its conditions, each bound within 2 of the default's).
+    /// 0.5–2.5 mm band, keys of at most 64 characters, texts 1–80/1–600 characters with
+    /// something visible and only the anchor's placeholders, the acknowledgement window 5–1440
+    /// minutes exactly when important, known facts or a clinician), at most 300 prompts,
+    /// unique keys (not a check-in follow-up's), the prompts every patient keeps (one
+    /// `warning_signs` prompt on the treatment, day 0–14, and one `check_in` prompt, day 3–7,
+    /// each with no conditions, important and not reassuring: `kept`), and the triage bounds
+    /// (every default rule once; a warning-sign rule stays urgent and may only be widened; a
+    /// routine rule keeps its conditions, each bound within 2 of the default's).
     pub fn with_document(
         &self,
         version: &str,
@@ -78,27 +77,7 @@ impl Protocol {
             });
             prompts.extend(def);
         }
-        if !doc.prompts.iter().any(keeps_warning_signs) {
-            errors.push(FieldError::new(
-                "prompts",
-                format!(
-                    "must keep at least one warning_signs prompt anchored on the treatment, \
-                     day 0–{WARNING_SIGNS_BY_DAY}: patients are always told when to call \
-                     their clinic"
-                ),
-            ));
-        } else if errors.is_empty() {
-            if let Some(who) = unwarned(&prompts) {
-                errors.push(FieldError::new(
-                    "prompts",
-                    format!(
-                        "no warning_signs prompt anchored on the treatment (day \
-                         0–{WARNING_SIGNS_BY_DAY}) reaches {who}: every patient is told when \
-                         to call their clinic"
-                    ),
-                ));
-            }
-        }
+        kept::check(&doc.prompts, &mut errors);
         let rules = bounds::rules(&self.triage.rules, &doc.triage, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
@@ -110,71 +89,6 @@ impl Protocol {
         built.triage.rules = rules;
         Ok(built)
     }
-}
-
-/// The last treatment day a prompt may tell the warning signs on and still count as telling
-/// them (the default tells them on day 7; infection shows in the first days, docs/FACTS.md).
-pub const WARNING_SIGNS_BY_DAY: i32 = 14;
-
-fn keeps_warning_signs(p: &PromptDocument) -> bool {
-    p.kind == Kind::WarningSigns.as_str()
-        && Surface::Document.anchor(&p.anchor) == Some(Anchor::Treatment)
-        && (0..=WARNING_SIGNS_BY_DAY).contains(&p.day)
-}
-
-/// A treatment (every area, device, PRP or not, continuing or final, and depths at and
-/// around each band edge the warning-signs prompts name) that none of them reaches, described
-/// for the clinic; `None` when they reach every one.
-fn unwarned(prompts: &[PromptDef]) -> Option<String> {
-    let warn: Vec<&PromptDef> = prompts
-        .iter()
-        .filter(|p| {
-            p.kind == Kind::WarningSigns
-                && p.anchor == Anchor::Treatment
-                && (0..=WARNING_SIGNS_BY_DAY).contains(&p.day)
-        })
-        .collect();
-    let mut depths = vec![NeedleDepth::MIN_MM, NeedleDepth::MAX_MM];
-    for p in &warn {
-        for edge in [p.when.min_depth_mm, p.when.max_depth_mm]
-            .into_iter()
-            .flatten()
-        {
-            depths.extend([edge - 0.05, edge, edge + 0.05]);
-        }
-    }
-    depths.sort_by(f64::total_cmp);
-    for area in Area::ALL {
-        for depth in depths.iter().filter_map(|d| NeedleDepth::parse(*d).ok()) {
-            for device in Device::ALL {
-                for prp in [false, true] {
-                    for last in [false, true] {
-                        let t = TreatmentInput {
-                            id: String::new(),
-                            performed_at: chrono::DateTime::UNIX_EPOCH,
-                            areas: vec![*area],
-                            depth,
-                            device: *device,
-                            combined_with: if prp { vec![CombinedWith::Prp] } else { vec![] },
-                            session_number: if last { 3 } else { 1 },
-                            planned_sessions: 3,
-                            interval_weeks: 4,
-                        };
-                        if !warn.iter().any(|p| applies(&p.when, &t)) {
-                            return Some(format!(
-                                "a treatment of the {area} at {:.2} mm with a {device}, {} PRP, \
-                                 in a {} session",
-                                depth.mm(),
-                                if prp { "with" } else { "without" },
-                                if last { "final" } else { "continuing" },
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    None
 }
 
 /// The default's bring-forward entries, naming only prompts the document kept on the

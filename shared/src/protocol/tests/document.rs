@@ -104,6 +104,25 @@ fn a_clinic_instruction_replaces_the_facts() {
             "1–120",
         );
     }
+    for (name, needle) in [
+        ("\u{200B}\u{200D}", "has no visible text"),
+        (" \u{2800}\u{3164} ", "has no visible text"),
+        ("Dr\nRuiz", "control character"),
+    ] {
+        doc.prompts[i].clinic_instruction = Some(ClinicInstruction {
+            clinician: name.to_owned(),
+        });
+        assert_error(
+            &errors(&doc),
+            &format!("prompts[{i}].clinic_instruction.clinician"),
+            needle,
+        );
+    }
+    // The longest name, trimmed first, passes.
+    doc.prompts[i].clinic_instruction = Some(ClinicInstruction {
+        clinician: format!("  {}  ", "x".repeat(120)),
+    });
+    apply(&doc).unwrap();
 }
 
 #[test]
@@ -234,6 +253,32 @@ fn every_prompt_rule_names_its_field() {
             "control character",
         ),
         (
+            |p| p.texts.en.title = "Tab\there".into(),
+            "texts.en.title",
+            "control character",
+        ),
+        (
+            |p| p.texts.es.body = "Línea\u{7}".into(),
+            "texts.es.body",
+            "control character",
+        ),
+        (
+            |p| p.texts.en.title = "\u{200B}\u{200B}".into(),
+            "texts.en.title",
+            "has no visible text",
+        ),
+        (
+            |p| p.texts.es.title = "\u{2800}".into(),
+            "texts.es.title",
+            "has no visible text",
+        ),
+        (
+            |p| p.texts.en.body = "\u{3164} \u{FEFF}\n\t\u{00AD}\u{2060}\u{202E}\u{FFA0}".into(),
+            "texts.en.body",
+            "has no visible text",
+        ),
+        (|p| p.key = "k".repeat(65), "key", "longer than 64"),
+        (
             |p| p.important = true,
             "ack_window_minutes",
             "required for an important prompt",
@@ -290,44 +335,55 @@ fn every_prompt_rule_names_its_field() {
         doc.prompts[i].ack_window_minutes = Some(m);
         apply(&doc).unwrap();
     }
+    // A 64-character key, and visible text beside invisible characters, pass.
+    doc.prompts[i].key = "k".repeat(64);
+    doc.prompts[i].texts.es.title = "\u{200B}Sol\u{200D}".into();
+    apply(&doc).unwrap();
+}
+
+#[test]
+fn a_body_keeps_tabs_and_its_line_breaks_as_newlines() {
+    let mut doc = default().document();
+    let i = index(&doc, "day2_gentle_products");
+    // A console text area sends CRLF; an old editor sends CR alone.
+    doc.prompts[i].texts.en.body = "First:\r\n\tno retinol\r\tno acids\r\n".into();
+    doc.prompts[i].texts.es.body = "Uno\r\n\r\nDos".into();
+    let built = apply(&doc).unwrap();
+    let def = built
+        .prompts()
+        .iter()
+        .find(|p| p.key == "day2_gentle_products")
+        .unwrap();
+    assert_eq!(def.en.body, "First:\n\tno retinol\n\tno acids");
+    assert_eq!(def.es.body, "Uno\n\nDos");
+    // The document as kept is what was built, and builds the same.
+    doc.prompts[i].texts.es.title = "  Sin retinol ".into();
+    doc.prompts[i].clinic_instruction = Some(ClinicInstruction {
+        clinician: "\tDra. Ruiz  ".into(),
+    });
+    let built = apply(&doc).unwrap();
+    let kept = doc.clone().normalised();
+    assert_eq!(
+        kept.prompts[i].texts.en.body,
+        "First:\n\tno retinol\n\tno acids"
+    );
+    assert_eq!(kept.prompts[i].texts.es.title, "Sin retinol");
+    let clinician = kept.prompts[i].clinic_instruction.as_ref().unwrap();
+    assert_eq!(clinician.clinician, "Dra. Ruiz");
+    assert_eq!(built.document(), kept);
+    assert_eq!(apply(&kept).unwrap().document(), kept);
+    // The length counts a CRLF once.
+    doc.prompts[i].texts.en.body = "ab\r\n".repeat(200);
+    apply(&doc).unwrap();
 }
 
 #[test]
 fn the_document_rules_name_the_prompts_list() {
     let base = default().document();
-    // The warning signs cannot be dropped, nor moved off the treatment.
+    // The warning signs and the check-in stay (tests/document_kept.rs).
     let mut doc = base.clone();
     doc.prompts.retain(|p| p.kind != "warning_signs");
     assert_error(&errors(&doc), "prompts", "warning_signs");
-    let mut doc = base.clone();
-    let w = index(&doc, "day7_warning_signs");
-    doc.prompts[w].kind = "aftercare".into();
-    assert_error(&errors(&doc), "prompts", "warning_signs");
-    let mut doc = base.clone();
-    doc.prompts[w].day = 15;
-    assert_error(&errors(&doc), "prompts", "day 0–14");
-    // Nor narrowed to some patients: every treatment must be reached.
-    let mut doc = base.clone();
-    doc.prompts[w].conditions.max_depth_mm = Some(1.5);
-    assert_error(
-        &errors(&doc),
-        "prompts",
-        "reaches a treatment of the face at 1.55 mm",
-    );
-    // Two prompts that split the band between them are fine.
-    let mut deep = doc.prompts[w].clone();
-    deep.key = "day7_warning_signs_deep".into();
-    deep.conditions.max_depth_mm = None;
-    deep.conditions.min_depth_mm = Some(1.55);
-    doc.prompts.push(deep.clone());
-    apply(&doc).unwrap();
-    // A gap between them is found.
-    let last = doc.prompts.len() - 1;
-    doc.prompts[last].conditions.min_depth_mm = Some(1.6);
-    assert_error(&errors(&doc), "prompts", "at 1.55 mm");
-    doc.prompts[last].conditions.min_depth_mm = Some(1.55);
-    doc.prompts[last].conditions.devices = Some(vec!["pen".into()]);
-    assert_error(&errors(&doc), "prompts", "with a roller");
     // At most 300 prompts.
     let mut doc = base.clone();
     let template = doc.prompts[index(&doc, "day2_gentle_products")].clone();
@@ -448,10 +504,10 @@ fn document() -> impl Strategy<Value = ProtocolDocument> {
     let base = default().document();
     (proptest::collection::vec(prompt_doc(), 0..12), 0usize..4).prop_map(move |(extra, drop)| {
         let mut doc = base.clone();
-        // Keep the warning signs; drop a few others; add the random ones.
+        // Keep the warning signs and the check-in; drop a few others; add the random ones.
         let mut dropped = 0;
         doc.prompts.retain(|p| {
-            let go = p.kind != "warning_signs" && dropped < drop;
+            let go = !["warning_signs", "check_in"].contains(&p.kind.as_str()) && dropped < drop;
             dropped += usize::from(go);
             !go
         });

@@ -6,6 +6,7 @@ mod adapt;
 mod content;
 mod diff_preview;
 mod document;
+mod document_kept;
 mod document_triage;
 mod engine;
 mod props;

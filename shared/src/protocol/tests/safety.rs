@@ -62,6 +62,7 @@ fn broken_content_is_reported_per_prompt_and_language() {
     );
     p.prompts[sun].en.body = "x".repeat(5000);
     p.prompts[sun].es.title = " ".into();
+    p.prompts[sun].es.body = "\u{200B}\u{2800}".into();
     p.prompts[week].es.body = "Usa {cream} el {session_date}".into();
     p.prompts[rebook].en.body = "Book for {session_date} {".into();
     // A prompt planned only for the scalp with a pen, bad in Spanish only.
@@ -87,6 +88,10 @@ fn broken_content_is_reported_per_prompt_and_language() {
     );
     assert!(
         has("day1_sun", Locale::Es, "the title is empty"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("day1_sun", Locale::Es, "the body has no visible text"),
         "{problems:#?}"
     );
     assert!(

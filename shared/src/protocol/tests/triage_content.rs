@@ -168,6 +168,11 @@ fn broken_triage_tables_are_rejected_naming_file_and_rule() {
             "\"g\"",
             "has no es text",
         ),
+        (
+            "[[triage.guidance]]\nid = \"g\"\nseverity = \"urgent\"\nfacts = [\"sun\"]\nen = \"A\"\nes = \"\\u200B\\u2800\"\n".into(),
+            "\"g\"",
+            "es text has no visible text",
+        ),
         ("[triage]\nnone_reason = \"fine\"\n".into(), "triage.none_reason", "more than one file"),
         (
             follow_up("after = \"routine\"", "after = \"none\""),
