@@ -1,6 +1,6 @@
 //! Publishing a draft (clinic admins only; another role gets the 403 page): a confirmation
 //! saying what publishing does, with a "re-plan current patients" box and how many patients it
-//! would move (`care::protocols::replan_candidates`), then `care::protocols::publish`. A draft
+//! would re-plan (`care::protocols::replan_candidates`), then `care::protocols::publish`. A draft
 //! that no longer validates comes back to the confirmation with every finding.
 
 use actix_web::http::StatusCode;

@@ -178,6 +178,9 @@ pub async fn update(
 ) -> Result<Versioned> {
     let (actor, id) = (actor.clone(), id.clone());
     let default = protocols.default_protocol().clone();
+    // Stored as patients will read it, whoever sent it (the API, the console): trimmed, `\n`
+    // line breaks.
+    let doc = doc.normalised();
     db.transaction(move |c| {
         let stored = store::lock_in_clinic(c, &actor.clinic_id, &id)?.ok_or(Error::NotFound)?;
         if stored.status != ProtocolStatus::Draft {
