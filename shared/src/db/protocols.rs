@@ -295,26 +295,6 @@ pub fn replan_candidates(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<Vec<
         .load(conn)?)
 }
 
-/// How many patients [`replan_candidates`] would return.
-pub fn count_replan_candidates(conn: &mut DbConn, clinic_id: &ClinicId) -> Result<i64> {
-    Ok(patient_profiles::table
-        .filter(patient_profiles::clinic_id.eq(clinic_id))
-        .filter(patient_profiles::discharged_at.is_null())
-        .filter(patient_profiles::erased_at.is_null())
-        .filter(
-            diesel::dsl::exists(
-                treatments::table.filter(treatments::patient_id.eq(patient_profiles::user_id)),
-            )
-            .or(diesel::dsl::exists(
-                session_bookings::table
-                    .filter(session_bookings::patient_id.eq(patient_profiles::user_id))
-                    .filter(session_bookings::cancelled_at.is_null()),
-            )),
-        )
-        .count()
-        .get_result(conn)?)
-}
-
 /// Moves a treatment to a clinic version: it is planned with `protocol_id` from now on and
 /// records `label` (`clinic-<n>`) as its `protocol_version`.
 pub fn move_treatment(

@@ -202,8 +202,8 @@ fn replan_one(
 /// confirmation shows.
 pub async fn replan_candidates(db: &Db, actor: &StaffActor) -> Result<usize> {
     let clinic_id = actor.clinic_id.clone();
-    let n = db
-        .run(move |c| store::count_replan_candidates(c, &clinic_id))
+    let ids = db
+        .run(move |c| store::replan_candidates(c, &clinic_id))
         .await?;
-    Ok(usize::try_from(n).unwrap_or(0))
+    Ok(ids.len())
 }

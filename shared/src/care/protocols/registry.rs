@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::db::{DbConn, protocols};
 use crate::domain::{ClinicId, ProtocolId, ProtocolStatus};
 use crate::error::{Error, Result};
-use crate::protocol::{Protocol, ProtocolDocument};
+use crate::protocol::Protocol;
 
 /// The default protocol and the clinic versions loaded so far. Cheap to clone (shared).
 #[derive(Debug, Clone)]
@@ -92,12 +92,7 @@ impl Protocols {
                 stored.id
             )));
         }
-        let doc: ProtocolDocument = serde_json::from_str(&stored.document).map_err(|e| {
-            Error::Internal(anyhow::anyhow!(
-                "protocol {} does not parse: {e}",
-                stored.id
-            ))
-        })?;
+        let doc = super::versions::document_of(stored)?;
         // A published version was valid against the default when it was published; a later
         // default (a triage rule added, a fact retired) may refuse it. Its patients are then
         // planned with the default rather than not at all, and operators are told (`api

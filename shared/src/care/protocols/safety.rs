@@ -26,13 +26,7 @@ pub async fn check_published(
     db.run(move |c| {
         let mut found = Vec::new();
         for stored in store::all_in_use(c)? {
-            let doc: crate::protocol::ProtocolDocument = serde_json::from_str(&stored.document)
-                .map_err(|e| {
-                    crate::error::Error::Internal(anyhow::anyhow!(
-                        "protocol {} does not parse: {e}",
-                        stored.id
-                    ))
-                })?;
+            let doc = super::versions::document_of(&stored)?;
             let problems = match registry
                 .default_protocol()
                 .with_document(&stored.label(), &doc)
