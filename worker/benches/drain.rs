@@ -23,7 +23,9 @@
 //! endpoint is the same loopback fake, answering 201 without decrypting; the workers get a
 //! VAPID key and `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK=on` in every run. Each run prints the
 //! workers' CPU time (user + system, `/proc/<pid>/stat`) per prompt, so the cost of a Web Push
-//! send (RFC 8291 encryption, VAPID) shows beside an FCM send's. Figures are in BENCHMARKS.md.
+//! send (RFC 8291 encryption, VAPID) shows beside an FCM send's. `DRAIN_PROFILE=DIR` records a
+//! CPU profile of each worker during the drain with `perf` (DIR/PROVIDER-worker-N.perf.data).
+//! Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/fake_fcm.rs"]
@@ -257,6 +259,19 @@ fn drain(
             cmd.spawn().unwrap()
         })
         .collect();
+    // `DRAIN_PROFILE=DIR`: a CPU profile of each worker for the whole drain (perf, sampling
+    // `cpu-clock` with DWARF call stacks), read with `perf report -i DIR/worker-N.perf.data`.
+    let profilers: Vec<_> = std::env::var("DRAIN_PROFILE")
+        .ok()
+        .map(|dir| {
+            std::fs::create_dir_all(&dir).unwrap();
+            procs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| profile(p.id(), &format!("{dir}/{}-worker-{i}.perf.data", provider.name())))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut polls = 0;
     let mut peak_rss_kib = 0;
     loop {
@@ -276,6 +291,12 @@ fn drain(
         }
     }
     let after = Counters::read(&mut conn);
+    for mut perf in profilers {
+        let _ = Command::new("kill")
+            .args(["-INT", &perf.id().to_string()])
+            .status();
+        let _ = perf.wait();
+    }
     // Before the stop, so the figure is the drain's (with the workers' start and idle polls).
     let cpu_secs: f64 = procs.iter().map(|p| cpu_seconds(p.id())).sum();
     for p in &mut procs {
@@ -333,6 +354,16 @@ fn drain(
         graphile(&t.url_string(), &fake.url, total, total as f64 / secs);
     }
     Some(cpu_us)
+}
+
+/// Starts `perf record` on process `pid` into `out` (stopped with SIGINT when the drain is done).
+fn profile(pid: u32, out: &str) -> std::process::Child {
+    Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,16384"])
+        .args(["-p", &pid.to_string(), "-o", out])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("DRAIN_PROFILE needs perf (Debian's linux-perf)")
 }
 
 /// User + system CPU time of a live process so far, in seconds (`/proc/<pid>/stat` fields 14
