@@ -2,15 +2,18 @@
 //! access token obtained by the service-account flow (an RS256 JWT exchanged at the token
 //! endpoint) and cached until shortly before it expires.
 
+use std::borrow::Cow;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
-use crate::config::FcmConfig;
+use crate::config::{FcmConfig, HttpVersion};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
@@ -40,25 +43,98 @@ struct TokenResponse {
     expires_in: u64,
 }
 
+/// An access token as the `Authorization` header every send carries, built once per token.
 struct CachedToken {
-    value: String,
+    header: HeaderValue,
     expires_at: u64,
+}
+
+/// The v1 `messages:send` request body (`{"message": {...}}`), borrowed from the message and
+/// serialised once per send.
+#[derive(Serialize)]
+struct SendRequest<'a> {
+    message: Message<'a>,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    token: &'a str,
+    notification: Notification<'a>,
+    data: Data<'a>,
+    android: Android<'a>,
+    apns: ApnsConfig,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    title: &'a str,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct Data<'a> {
+    prompt_id: &'a str,
+    kind: &'a str,
+    idempotency_key: &'a str,
+}
+
+/// A repeat after a crash carries the same key: `collapse_key` replaces it in FCM's queue,
+/// `notification.tag` replaces it on the phone's screen.
+#[derive(Serialize)]
+struct Android<'a> {
+    collapse_key: &'a str,
+    notification: AndroidNotification<'a>,
+    /// Seconds as a protobuf `Duration` string (`"43200s"`).
+    ttl: String,
+    priority: &'static str,
+}
+
+#[derive(Serialize)]
+struct AndroidNotification<'a> {
+    tag: &'a str,
+}
+
+#[derive(Serialize)]
+struct ApnsConfig {
+    headers: ApnsHeaders,
+}
+
+#[derive(Serialize)]
+struct ApnsHeaders {
+    #[serde(rename = "apns-collapse-id")]
+    collapse_id: String,
+    /// Unix seconds, as a string (APNs headers are strings).
+    #[serde(rename = "apns-expiration")]
+    expiration: String,
+    #[serde(rename = "apns-priority")]
+    priority: &'static str,
+}
+
+/// What a 2xx answer carries that the worker keeps: the message's name
+/// (`projects/<id>/messages/<n>`), the provider id of the attempt.
+#[derive(Deserialize)]
+struct Accepted<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
 }
 
 pub struct FcmClient {
     http: reqwest::Client,
-    send_url: String,
+    send_url: reqwest::Url,
     token_url: String,
     client_email: String,
     key: EncodingKey,
     key_id: Option<String>,
-    token: Mutex<Option<CachedToken>>,
+    /// The current access token; read by every send without waiting.
+    token: RwLock<Option<CachedToken>>,
+    /// Held while a new token is fetched, so concurrent sends fetch one, not one each.
+    refresh: Mutex<()>,
 }
 
 impl std::fmt::Debug for FcmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FcmClient")
-            .field("send_url", &self.send_url)
+            .field("send_url", &self.send_url.as_str())
             .finish()
     }
 }
@@ -80,9 +156,15 @@ impl FcmClient {
                 "AFTERCARE_FCM_SERVICE_ACCOUNT_FILE: private_key is not an RSA PEM key: {e}"
             ))
         })?;
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        let builder = match cfg.http {
+            HttpVersion::Auto => builder,
+            HttpVersion::Http1 => builder.http1_only(),
+            HttpVersion::Http2 => builder.http2_prior_knowledge(),
+        };
+        let http = builder
             .build()
             .map_err(|e| PushSetupError(format!("FCM HTTP client: {e}")))?;
         let token_url = cfg
@@ -90,61 +172,90 @@ impl FcmClient {
             .clone()
             .or(sa.token_uri)
             .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned());
+        let send_url = format!(
+            "{}/v1/projects/{}/messages:send",
+            cfg.base_url.trim_end_matches('/'),
+            cfg.project_id
+        );
+        let send_url = reqwest::Url::parse(&send_url).map_err(|e| {
+            PushSetupError(format!(
+                "AFTERCARE_FCM_BASE_URL / AFTERCARE_FCM_PROJECT_ID: {send_url}: {e}"
+            ))
+        })?;
         Ok(Self {
             http,
-            send_url: format!(
-                "{}/v1/projects/{}/messages:send",
-                cfg.base_url.trim_end_matches('/'),
-                cfg.project_id
-            ),
+            send_url,
             token_url,
             client_email: sa.client_email,
             key,
             key_id: sa.private_key_id,
-            token: Mutex::new(None),
+            token: RwLock::new(None),
+            refresh: Mutex::new(()),
         })
     }
 
-    /// The request body for one message (public so tests can assert its shape).
-    pub fn body(msg: &PushMessage) -> Value {
-        json!({
-            "message": {
-                "token": msg.device_token,
-                "notification": {"title": msg.visible.title, "body": msg.visible.body},
-                "data": {
-                    "prompt_id": msg.prompt_id,
-                    "kind": msg.kind,
-                    "idempotency_key": msg.idempotency_key,
+    /// The request body for one message, serialised (public so tests can assert its shape):
+    /// `{"message": {"token", "notification": {"title", "body"}, "data": {"prompt_id", "kind",
+    /// "idempotency_key"}, "android": {"collapse_key", "notification": {"tag"}, "ttl",
+    /// "priority"}, "apns": {"headers": {"apns-collapse-id", "apns-expiration",
+    /// "apns-priority"}}}}`.
+    pub fn body(msg: &PushMessage) -> String {
+        // Serialising borrowed strings and two small ones cannot fail.
+        serde_json::to_string(&Self::request(msg)).unwrap_or_default()
+    }
+
+    fn request(msg: &PushMessage) -> SendRequest<'_> {
+        SendRequest {
+            message: Message {
+                token: &msg.device_token,
+                notification: Notification {
+                    title: &msg.visible.title,
+                    body: &msg.visible.body,
                 },
-                // A repeat after a crash carries the same key: `collapse_key` replaces it in
-                // FCM's queue, `notification.tag` replaces it on the phone's screen.
-                "android": {
-                    "collapse_key": msg.idempotency_key,
-                    "notification": {"tag": msg.idempotency_key},
-                    "ttl": format!("{}s", msg.ttl_secs),
-                    "priority": "HIGH",
+                data: Data {
+                    prompt_id: &msg.prompt_id,
+                    kind: &msg.kind,
+                    idempotency_key: &msg.idempotency_key,
                 },
-                "apns": {
-                    "headers": {
-                        "apns-collapse-id": super::apns::collapse_id(&msg.idempotency_key),
-                        "apns-expiration": (unix_now() + msg.ttl_secs).to_string(),
-                        "apns-priority": "10",
+                android: Android {
+                    collapse_key: &msg.idempotency_key,
+                    notification: AndroidNotification {
+                        tag: &msg.idempotency_key,
+                    },
+                    ttl: format!("{}s", msg.ttl_secs),
+                    priority: "HIGH",
+                },
+                apns: ApnsConfig {
+                    headers: ApnsHeaders {
+                        collapse_id: super::apns::collapse_id(&msg.idempotency_key),
+                        expiration: (unix_now() + msg.ttl_secs).to_string(),
+                        priority: "10",
                     },
                 },
-            }
-        })
+            },
+        }
     }
 
     pub async fn send(&self, msg: &PushMessage) -> PushOutcome {
-        let token = match self.access_token().await {
+        let authorization = match self.access_token().await {
             Ok(t) => t,
             Err(outcome) => return outcome,
         };
+        let body = match serde_json::to_vec(&Self::request(msg)) {
+            Ok(body) => body,
+            Err(e) => {
+                return PushOutcome::Failed {
+                    status: None,
+                    reason: format!("FCM request body: {e}"),
+                };
+            }
+        };
         let resp = match self
             .http
-            .post(&self.send_url)
-            .bearer_auth(&token)
-            .json(&Self::body(msg))
+            .post(self.send_url.clone())
+            .header(AUTHORIZATION, authorization)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body)
             .send()
             .await
         {
@@ -153,23 +264,50 @@ impl FcmClient {
         };
         let status = resp.status().as_u16();
         let after = retry_after(resp.headers());
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let body = resp.bytes().await.unwrap_or_default();
+        if (200..300).contains(&status) {
+            // The common answer is read into the one field kept, not into a JSON tree.
+            let name = serde_json::from_slice::<Accepted<'_>>(&body)
+                .ok()
+                .and_then(|a| a.name);
+            return PushOutcome::Sent {
+                provider_id: name.map(Cow::into_owned),
+            };
+        }
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status == 401 {
             // The access token was revoked or expired early: fetch a new one next time.
-            *self.token.lock().await = None;
+            self.forget_token();
         }
         classify(status, after, &body)
     }
 
-    /// A cached access token, or a fresh one from the token endpoint.
-    async fn access_token(&self) -> Result<String, PushOutcome> {
-        let mut cached = self.token.lock().await;
-        let now = unix_now();
-        if let Some(t) = cached
+    fn forget_token(&self) {
+        if let Ok(mut cached) = self.token.write() {
+            *cached = None;
+        }
+    }
+
+    /// The cached token's `Authorization` header while it has more than
+    /// [`REFRESH_MARGIN_SECS`] left.
+    fn cached_token(&self, now: u64) -> Option<HeaderValue> {
+        let cached = self.token.read().ok()?;
+        cached
             .as_ref()
             .filter(|t| t.expires_at > now + REFRESH_MARGIN_SECS)
-        {
-            return Ok(t.value.clone());
+            .map(|t| t.header.clone())
+    }
+
+    /// The `Authorization` header of a cached access token, or of a fresh one from the token
+    /// endpoint (one fetch at a time; the others wait for it and use it).
+    async fn access_token(&self) -> Result<HeaderValue, PushOutcome> {
+        if let Some(header) = self.cached_token(unix_now()) {
+            return Ok(header);
+        }
+        let _refreshing = self.refresh.lock().await;
+        let now = unix_now();
+        if let Some(header) = self.cached_token(now) {
+            return Ok(header);
         }
         let claims = AssertionClaims {
             iss: &self.client_email,
@@ -220,11 +358,21 @@ impl FcmClient {
             after: None,
             reason: "token endpoint sent an unreadable answer".into(),
         })?;
-        let value = token.access_token.clone();
-        *cached = Some(CachedToken {
-            value: token.access_token,
-            expires_at: now + token.expires_in,
-        });
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", token.access_token)).map_err(|_| {
+                PushOutcome::Retry {
+                    status: Some(status),
+                    after: None,
+                    reason: "token endpoint sent a token that is not a header value".into(),
+                }
+            })?;
+        value.set_sensitive(true);
+        if let Ok(mut cached) = self.token.write() {
+            *cached = Some(CachedToken {
+                header: value.clone(),
+                expires_at: now + token.expires_in,
+            });
+        }
         Ok(value)
     }
 }
@@ -307,6 +455,7 @@ pub fn classify(status: u16, after: Option<Duration>, body: &Value) -> PushOutco
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn answers_are_classified() {
