@@ -85,11 +85,25 @@ pub struct FcmConfig {
     pub project_id: String,
     pub service_account_file: String,
     pub base_url: String,
+    /// The HTTP version spoken to `base_url` (`AFTERCARE_FCM_HTTP`).
+    pub http: HttpVersion,
     pub token_url: Option<String>,
     /// Messages a minute the project may send, all workers together, 60..=100,000,000
     /// (`AFTERCARE_FCM_QUOTA_PER_MINUTE`; FCM's default quota is 600,000 a minute per project,
     /// firebase.google.com/docs/cloud-messaging/throttling-and-quotas).
     pub quota_per_minute: i64,
+}
+
+/// The HTTP version a push client speaks to its provider (`AFTERCARE_FCM_HTTP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    /// HTTP/2 when the TLS handshake offers it (ALPN `h2`, RFC 7301), else HTTP/1.1.
+    Auto,
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 from the first byte, without negotiation (RFC 9113 §3.3, prior knowledge): over
+    /// plain http too, for an endpoint known to speak it.
+    Http2,
 }
 
 #[derive(Debug, Clone)]

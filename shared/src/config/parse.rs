@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use super::settings::{self as s, Setting};
 use super::{
-    ApnsConfig, Config, ConfigError, EmbeddedWorker, Environment, FcmConfig, JwtConfig, LogFormat,
-    MailConfig, Secret, SmtpConfig, SmtpTls, WebPushConfig, WorkerConfig,
+    ApnsConfig, Config, ConfigError, EmbeddedWorker, Environment, FcmConfig, HttpVersion,
+    JwtConfig, LogFormat, MailConfig, Secret, SmtpConfig, SmtpTls, WebPushConfig, WorkerConfig,
 };
 use crate::db::DatabaseUrl;
 
@@ -282,6 +282,14 @@ fn fcm(v: &Vars<'_>) -> Result<Option<FcmConfig>, ConfigError> {
             project_id,
             service_account_file,
             base_url: v.value(&s::FCM_BASE_URL).to_owned(),
+            http: v.choice(
+                &s::FCM_HTTP,
+                &[
+                    ("auto", HttpVersion::Auto),
+                    ("http1", HttpVersion::Http1),
+                    ("http2", HttpVersion::Http2),
+                ],
+            )?,
             token_url: v.owned(&s::FCM_TOKEN_URL),
             quota_per_minute: quota_per_minute(v)?,
         })),

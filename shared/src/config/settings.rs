@@ -242,6 +242,11 @@ pub const FCM_BASE_URL: Setting = Setting::with_default(
     "https://fcm.googleapis.com",
     "FCM HTTP v1 endpoint",
 );
+pub const FCM_HTTP: Setting = Setting::with_default(
+    "AFTERCARE_FCM_HTTP",
+    "auto",
+    "auto / http1 / http2: the HTTP version spoken to AFTERCARE_FCM_BASE_URL; auto is HTTP/2 where TLS offers it (fcm.googleapis.com does) and HTTP/1.1 otherwise; http2 speaks HTTP/2 without asking (RFC 9113 prior knowledge), for a plain-http endpoint known to (a relay, a test fake)",
+);
 pub const FCM_TOKEN_URL: Setting = Setting::derived(
     "AFTERCARE_FCM_TOKEN_URL",
     "from the service account",
@@ -348,6 +353,7 @@ pub const SETTINGS: &[&Setting] = &[
     &FCM_PROJECT_ID,
     &FCM_SERVICE_ACCOUNT_FILE,
     &FCM_BASE_URL,
+    &FCM_HTTP,
     &FCM_TOKEN_URL,
     &FCM_QUOTA_PER_MINUTE,
     &APNS_KEY_FILE,
