@@ -22,12 +22,14 @@ use crate::db::Db;
 
 mod labels;
 mod push_faults;
+mod resolved;
 
 pub use labels::{
     ChannelLabels, DeliveryLabels, EncodingLabels, HttpLabels, PushFaultLabels, QueueLabels,
     WakeupLabels,
 };
 pub use push_faults::{PushFault, PushFaults};
+use resolved::ResolvedSeries;
 
 /// The media type of [`Metrics::render`]'s output (OpenMetrics 1.0, §"Overall structure").
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -57,6 +59,8 @@ pub struct Metrics {
     /// the provider's reason; the open causes are in `push_faults` for the readiness probes.
     pub push_config_errors: Family<PushFaultLabels, Counter>,
     pub push_faults: PushFaults,
+    /// The per-send series above, resolved once per label value.
+    resolved: ResolvedSeries,
     /// SMS segments of the texts the provider accepted, by encoding (`gsm7`, `ucs2`).
     pub sms_segments: Family<EncodingLabels, Counter>,
     pub dispatch_ticks: Counter,
@@ -133,6 +137,7 @@ impl Metrics {
             paused_until: Family::default(),
             push_config_errors: Family::default(),
             push_faults: PushFaults::default(),
+            resolved: ResolvedSeries::default(),
             sms_segments: Family::default(),
             dispatch_ticks: Counter::default(),
             dispatch_errors: Counter::default(),
@@ -312,33 +317,6 @@ impl Metrics {
         }
     }
 
-    pub fn delivery(&self, channel: &str, outcome: &str) {
-        self.deliveries
-            .get_or_create(&DeliveryLabels {
-                channel: channel.to_owned(),
-                outcome: outcome.to_owned(),
-            })
-            .inc();
-    }
-
-    fn channel(family: &Family<ChannelLabels, Histogram>, channel: &str, value: f64) {
-        family
-            .get_or_create(&ChannelLabels {
-                channel: channel.to_owned(),
-            })
-            .observe(value);
-    }
-
-    /// One provider request on `channel` took `seconds`.
-    pub fn provider_request(&self, channel: &str, seconds: f64) {
-        Self::channel(&self.provider_duration, channel, seconds);
-    }
-
-    /// A prompt due at some time was delivered on `channel` `seconds` later (0 when early).
-    pub fn delivered_late(&self, channel: &str, seconds: f64) {
-        Self::channel(&self.lateness, channel, seconds.max(0.0));
-    }
-
     /// The job `job` was woken for `reason` (see [`WakeupLabels`]).
     pub fn wakeup(&self, job: &str, reason: &str) {
         self.worker_wakeups
@@ -373,8 +351,13 @@ impl Metrics {
     }
 
     /// A prompt's sends on `channel` waited `seconds` for send permits.
-    pub fn quota_waited(&self, channel: &str, seconds: f64) {
-        Self::channel(&self.quota_wait, channel, seconds);
+    pub fn quota_waited(&self, channel: &'static str, seconds: f64) {
+        Self::channel(
+            &self.quota_wait,
+            &self.resolved.quota_wait,
+            channel,
+            seconds,
+        );
     }
 
     /// `count` expired leases of `queue` went back to it.

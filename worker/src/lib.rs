@@ -235,7 +235,11 @@ impl Worker {
     }
 
     /// Awaits one provider request (a push, an email) and records its latency under `channel`.
-    pub(crate) async fn timed<T>(&self, channel: &str, request: impl Future<Output = T>) -> T {
+    pub(crate) async fn timed<T>(
+        &self,
+        channel: &'static str,
+        request: impl Future<Output = T>,
+    ) -> T {
         let started = Instant::now();
         let answer = request.await;
         self.metrics
