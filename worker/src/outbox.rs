@@ -132,6 +132,9 @@ async fn feed<K: Kind>(
     slots: &Arc<Semaphore>,
     in_flight: &mut JoinSet<()>,
 ) -> shared::Result<()> {
+    // One handle shared by every send of this drain: cloning the worker itself for each send
+    // costs a few dozen reference counts (its pool, metrics, clients).
+    let me = Arc::new(w.clone());
     loop {
         if *stop.borrow() {
             return Ok(());
@@ -164,9 +167,12 @@ async fn feed<K: Kind>(
                 while let Some(done) = in_flight.try_join_next() {
                     reap::<K>(w, done);
                 }
-                let (w, stop, outcomes) = (w.clone(), stop.clone(), outcomes.clone());
-                in_flight.spawn(async move {
-                    let finished = K::send(&w, item, &stop).await;
+                let (me, stop, outcomes) = (me.clone(), stop.clone(), outcomes.clone());
+                // Boxed: the task then holds a pointer, and the send's large state machine is
+                // written once into its box instead of copied into the task and over again
+                // when it completes.
+                in_flight.spawn(Box::pin(async move {
+                    let finished = K::send(&me, item, &stop).await;
                     // The slot is freed only once the outcome is queued (or, for a kind that
                     // holds it, written): a recorder that falls behind holds the sends back, so
                     // what is unrecorded stays within the windows. The channel is closed only
@@ -177,7 +183,7 @@ async fn feed<K: Kind>(
                         let _ = outcomes.send((finished, None)).await;
                         drop(slot);
                     }
-                });
+                }));
             }
         }
         if (claimed as i64) < w.config.worker.batch_size {
