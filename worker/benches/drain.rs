@@ -232,6 +232,9 @@ fn drain(
     }
     let before = Counters::read(&mut conn);
 
+    // FCM's endpoint speaks HTTP/2 (negotiated over TLS); the fake has no TLS, so the workers
+    // are told to speak it by prior knowledge. `DRAIN_FCM_HTTP=http1` measures HTTP/1.1 instead.
+    let fcm_http = std::env::var("DRAIN_FCM_HTTP").ok();
     // The release workers, polling every second; the bench waits until every prompt is sent.
     // Both providers are configured in every run, so runs differ only by the devices.
     let mut procs: Vec<_> = (0..workers)
@@ -256,6 +259,9 @@ fn drain(
             if let Some(q) = quota_per_minute {
                 cmd.env("AFTERCARE_FCM_QUOTA_PER_MINUTE", q.to_string());
             }
+            if let Some(http) = &fcm_http {
+                cmd.env("AFTERCARE_FCM_HTTP", http);
+            }
             cmd.spawn().unwrap()
         })
         .collect();
@@ -268,7 +274,12 @@ fn drain(
             procs
                 .iter()
                 .enumerate()
-                .map(|(i, p)| profile(p.id(), &format!("{dir}/{}-worker-{i}.perf.data", provider.name())))
+                .map(|(i, p)| {
+                    profile(
+                        p.id(),
+                        &format!("{dir}/{}-worker-{i}.perf.data", provider.name()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -359,7 +370,16 @@ fn drain(
 /// Starts `perf record` on process `pid` into `out` (stopped with SIGINT when the drain is done).
 fn profile(pid: u32, out: &str) -> std::process::Child {
     Command::new("perf")
-        .args(["record", "-q", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,16384"])
+        .args([
+            "record",
+            "-q",
+            "-e",
+            "cpu-clock",
+            "-F",
+            "499",
+            "--call-graph",
+            "dwarf,16384",
+        ])
         .args(["-p", &pid.to_string(), "-o", out])
         .stdout(Stdio::null())
         .spawn()

@@ -1,5 +1,5 @@
 //! A loopback FCM shared by the worker's benches: the OAuth token endpoint and `messages:send`
-//! (HTTP/1.1 keep-alive), answering at once. It counts what it accepted; once told to
+//! (HTTP/1.1 keep-alive, or HTTP/2 without TLS by prior knowledge), answering at once. It counts what it accepted; once told to
 //! ([`FakeFcm::enforce`]) it accepts at most so many messages a wall-clock second and answers 429
 //! with `Retry-After: 1` above; started with `record_arrivals` it notes when each
 //! `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]). It also stands in for a Web
@@ -19,7 +19,7 @@ use chrono::Utc;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 
 /// A token starting `dead-` is answered 404 `UNREGISTERED`, as FCM answers for an uninstalled
@@ -156,8 +156,10 @@ impl FakeFcm {
                         Ok::<_, Infallible>(answer(&path, &body, &count, &limit, log.as_ref()))
                     }
                 });
+                // HTTP/1.1, or HTTP/2 without TLS for a client that starts with its preface
+                // (prior knowledge, RFC 9113 §3.3), as FCM's endpoint speaks both.
                 tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), svc)
                         .await;
                 });
