@@ -18,13 +18,34 @@
 //! year beside the due ones. With `DRAIN_GRAPHILE=1` (PostgreSQL), graphile-worker then drains
 //! the same number of jobs on the same fake (`benches/graphile/`).
 //!
-//! `DRAIN_PROVIDERS=fcm,webpush` runs the drain once per provider, back to back, each on a fresh
-//! database (default `fcm`): with `webpush` every patient has one browser subscription whose
-//! endpoint is the same loopback fake, answering 201 without decrypting; the workers get a
-//! VAPID key and `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK=on` in every run. Each run prints the
-//! workers' CPU time (user + system, `/proc/<pid>/stat`) per prompt, so the cost of a Web Push
-//! send (RFC 8291 encryption, VAPID) shows beside an FCM send's. `DRAIN_PROFILE=DIR` records a
-//! CPU profile of each worker during the drain with `perf` (DIR/PROVIDER-worker-N.perf.data).
+//! `DRAIN_PROVIDERS=fcm,apns,webpush,sms,email` (any of them, in any order, repeats allowed;
+//! `all` is those five) runs the drain once per provider, back to back, each on a fresh database
+//! (default `fcm`), every channel of the outbox spoken to in its real wire format by the same
+//! loopback fake (`common/fake_fcm.rs`), which answers at once as the provider does:
+//! - `fcm`: every patient has one Android device (FCM HTTP v1 over HTTP/1.1 keep-alive).
+//! - `apns`: one iOS device each (provider `apns`, `apns_environment` production, a 64-digit hex
+//!   token); the worker speaks HTTP/2 with prior knowledge to the fake's h2c port (its APNs client
+//!   does for an `http://` base URL), signing its ES256 provider token with the test key
+//!   `tests/delivery/keys/apns_test_key.p8`; each send is answered 200 with its `apns-id`.
+//! - `webpush`: one browser subscription each whose endpoint is the fake, answered 201 without
+//!   decrypting (the worker still encrypts, RFC 8291, and signs VAPID, RFC 8292).
+//! - `sms`: no device, email off, texts on with a granted consent in force for a valid Spanish
+//!   mobile number (`+34601…`), so the product texts every prompt (`worker/src/channels.rs`):
+//!   a permit of the sender's rate, a `pending` attempt committed before the call, Twilio's
+//!   Messages API (form-encoded, HTTP Basic) answered 201 `queued`, the attempt completed after.
+//!   The sender's rate `AFTERCARE_SMS_RATE_PER_SEC` is set to 1,000, the most the product
+//!   accepts, so this run cannot drain faster than 1,000 prompts/s (its CPU per prompt is still
+//!   the send's; waiting for a permit is a sleep).
+//! - `email`: no device, email on: a plain-text email each over SMTP (no TLS, lettre's pool) to
+//!   the fake's SMTP sink, which counts messages and keeps none.
+//!
+//! Every provider is configured in every run (FCM, APNs, the VAPID key with
+//! `AFTERCARE_WEBPUSH_ALLOW_LOOPBACK=on`, texts, SMTP), so runs differ only by the patients'
+//! devices and channels. Each run prints the workers' CPU time (user + system,
+//! `/proc/<pid>/stat`) per prompt, and the last line sets every run's beside FCM's. The
+//! fake's quota (`QUOTA_PER_MINUTE`) throttles FCM and Web Push requests only. `DRAIN_PROFILE=DIR`
+//! records a CPU profile of each worker during the drain with `perf`
+//! (DIR/PROVIDER-worker-N.perf.data).
 //! Figures are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -67,37 +88,66 @@ use shared::time::now;
 
 use fake_fcm::FakeFcm;
 
-/// What the bench's patients are reached by: FCM (one Android device each) or Web Push (one
-/// browser subscription each, on the same loopback fake).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the bench's patients are reached by: one channel of the outbox per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Provider {
     Fcm,
+    Apns,
     WebPush,
+    Sms,
+    Email,
 }
 
 impl Provider {
+    const ALL: [Provider; 5] = [
+        Provider::Fcm,
+        Provider::Apns,
+        Provider::WebPush,
+        Provider::Sms,
+        Provider::Email,
+    ];
+
     fn parse(word: &str) -> Option<Self> {
-        match word.trim() {
-            "fcm" => Some(Provider::Fcm),
-            "webpush" => Some(Provider::WebPush),
-            _ => None,
+        Self::ALL.into_iter().find(|p| p.name() == word.trim())
+    }
+
+    /// `DRAIN_PROVIDERS`: comma-separated provider names, or `all`.
+    fn list(list: &str) -> Vec<Self> {
+        if list.trim() == "all" {
+            return Self::ALL.to_vec();
         }
+        list.split(',')
+            .map(|w| {
+                Provider::parse(w).unwrap_or_else(|| {
+                    panic!("DRAIN_PROVIDERS: {w:?}: expected fcm, apns, webpush, sms, email or all")
+                })
+            })
+            .collect()
     }
 
     fn name(self) -> &'static str {
         match self {
             Provider::Fcm => "fcm",
+            Provider::Apns => "apns",
             Provider::WebPush => "webpush",
+            Provider::Sms => "sms",
+            Provider::Email => "email",
         }
     }
 
     fn devices(self) -> &'static str {
         match self {
             Provider::Fcm => "one android device",
+            Provider::Apns => "one iOS device, APNs production",
             Provider::WebPush => "one web push subscription",
+            Provider::Sms => "no device, email off, SMS consent and a mobile number",
+            Provider::Email => "no device, email on",
         }
     }
 }
+
+/// The SMS sender's rate the workers get: the most `AFTERCARE_SMS_RATE_PER_SEC` accepts.
+const SMS_RATE_PER_SEC: u32 = 1_000;
 
 /// The command line and environment, the same for every provider's run.
 struct Options {
@@ -132,13 +182,7 @@ fn main() {
         quota_per_minute: env_number("QUOTA_PER_MINUTE"),
     };
     let providers: Vec<Provider> = match std::env::var("DRAIN_PROVIDERS") {
-        Ok(list) => list
-            .split(',')
-            .map(|w| {
-                Provider::parse(w)
-                    .unwrap_or_else(|| panic!("DRAIN_PROVIDERS: {w:?}: expected fcm or webpush"))
-            })
-            .collect(),
+        Ok(list) => Provider::list(&list),
         Err(_) => vec![Provider::Fcm],
     };
 
@@ -156,14 +200,32 @@ fn main() {
             None => return,
         }
     }
-    let of = |p: Provider| cpu.iter().find(|(q, _)| *q == p).map(|(_, us)| *us);
-    if let (Some(fcm), Some(webpush)) = (of(Provider::Fcm), of(Provider::WebPush)) {
-        println!(
-            "worker CPU per prompt, same run: fcm {fcm:.0} µs, webpush {webpush:.0} µs \
-             (webpush / fcm = {:.2}x)",
-            webpush / fcm
-        );
+    summary(&cpu);
+}
+
+/// The last line: every run's worker CPU per prompt in µs, in the order fcm, apns, webpush,
+/// sms, email (a provider run twice shows twice), each with its ratio to the first FCM run's
+/// when FCM ran.
+fn summary(cpu: &[(Provider, f64)]) {
+    if cpu.is_empty() {
+        return;
     }
+    let mut runs = cpu.to_vec();
+    runs.sort_by_key(|(p, _)| *p);
+    let fcm = cpu
+        .iter()
+        .find(|(p, _)| *p == Provider::Fcm)
+        .map(|(_, us)| *us);
+    let figures: Vec<String> = runs
+        .iter()
+        .map(|(p, us)| match fcm {
+            Some(fcm) if *p != Provider::Fcm => {
+                format!("{} {us:.0} µs ({:.2}x fcm)", p.name(), us / fcm)
+            }
+            _ => format!("{} {us:.0} µs", p.name()),
+        })
+        .collect();
+    println!("worker CPU per prompt, same run: {}", figures.join(", "));
 }
 
 /// One drain on a fresh database whose patients are reached by `provider`: fills it, runs the
@@ -211,7 +273,7 @@ fn drain(
         fill_future(&mut conn, clinic.id.as_str(), future);
     }
     let due = now() - Span::seconds(1);
-    add_devices(&mut conn, provider, &fake.url);
+    reach_by(&mut conn, provider, &fake.url);
     fill(&mut conn, clinic.id.as_str(), total, due);
     println!(
         "{backend}: {total} due prompts for {patients} patients ({} each) inserted in {:.1?}",
@@ -236,7 +298,7 @@ fn drain(
     // are told to speak it by prior knowledge. `DRAIN_FCM_HTTP=http1` measures HTTP/1.1 instead.
     let fcm_http = std::env::var("DRAIN_FCM_HTTP").ok();
     // The release workers, polling every second; the bench waits until every prompt is sent.
-    // Both providers are configured in every run, so runs differ only by the devices.
+    // Every provider is configured in every run, so runs differ only by the patients' reach.
     let mut procs: Vec<_> = (0..workers)
         .map(|i| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
@@ -255,6 +317,7 @@ fn drain(
                 .env("AFTERCARE_FCM_TOKEN_URL", format!("{}/token", fake.url))
                 .env("AFTERCARE_VAPID_PRIVATE_KEY", web_push::VAPID_PRIVATE_KEY)
                 .env("AFTERCARE_WEBPUSH_ALLOW_LOOPBACK", "on")
+                .envs(other_channels(fake))
                 .stdout(Stdio::null());
             if let Some(q) = quota_per_minute {
                 cmd.env("AFTERCARE_FCM_QUOTA_PER_MINUTE", q.to_string());
@@ -509,13 +572,54 @@ fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
     );
 }
 
-/// Gives each patient one active device of `provider`: an Android FCM token, or a Web Push
-/// subscription whose endpoint is `push_url/push/<patient>` with valid RFC 8291 keys.
-fn add_devices(conn: &mut DbConn, provider: Provider, push_url: &str) {
+/// The settings of the channels beside FCM and Web Push, all on the loopback fake: APNs (the
+/// test key of `tests/delivery/keys`, both hosts the fake's h2c port), texts (a Twilio account,
+/// sender and [`SMS_RATE_PER_SEC`]) and SMTP (plain, no TLS, no authentication).
+fn other_channels(fake: &FakeFcm) -> Vec<(&'static str, String)> {
+    let key = format!(
+        "{}/tests/delivery/keys/apns_test_key.p8",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    [
+        ("AFTERCARE_APNS_KEY_FILE", key),
+        ("AFTERCARE_APNS_KEY_ID", "ABC123DEFG".into()),
+        ("AFTERCARE_APNS_TEAM_ID", "DEF123GHIJ".into()),
+        ("AFTERCARE_APNS_TOPIC", "com.example.aftercare".into()),
+        ("AFTERCARE_APNS_BASE_URL", fake.apns_url.clone()),
+        ("AFTERCARE_APNS_SANDBOX_BASE_URL", fake.apns_url.clone()),
+        ("AFTERCARE_SMS_BASE_URL", fake.url.clone()),
+        (
+            "AFTERCARE_SMS_ACCOUNT_SID",
+            "AC5e1f9a7c3b2d4e6f8a0b1c2d3e4f5a6b".into(),
+        ),
+        (
+            "AFTERCARE_SMS_AUTH_TOKEN",
+            "bench-auth-token-5e1f9a7c".into(),
+        ),
+        ("AFTERCARE_SMS_FROM", "+15017122661".into()),
+        ("AFTERCARE_SMS_RATE_PER_SEC", SMS_RATE_PER_SEC.to_string()),
+        ("AFTERCARE_SMTP_HOST", "127.0.0.1".into()),
+        ("AFTERCARE_SMTP_PORT", fake.smtp_port.to_string()),
+        ("AFTERCARE_SMTP_TLS", "none".into()),
+    ]
+    .into()
+}
+
+/// Makes every patient reachable by `provider` alone: one active device (an Android FCM token;
+/// an iOS APNs production token of 64 hex digits; or a Web Push subscription whose endpoint is
+/// `push_url/push/<patient>` with valid RFC 8291 keys); for `sms`, email off, a Spanish mobile
+/// number and a granted consent for it (`sms_consents`, the product's current wording); for
+/// `email`, nothing (the fixture's patients have email on).
+fn reach_by(conn: &mut DbConn, provider: Provider, push_url: &str) {
     let query = match provider {
         Provider::Fcm => "INSERT INTO devices (id, patient_id, platform, token, active, \
              created_at, updated_at) SELECT 'dev-' || user_id, user_id, 'android', \
              'token-' || user_id, true, created_at, created_at FROM patient_profiles"
+            .to_owned(),
+        Provider::Apns => "INSERT INTO devices (id, patient_id, platform, token, active, \
+             created_at, updated_at, provider, apns_environment) SELECT 'dev-' || user_id, \
+             user_id, 'ios', replace(user_id, '-', '') || replace(user_id, '-', ''), true, \
+             created_at, created_at, 'apns', 'production' FROM patient_profiles"
             .to_owned(),
         Provider::WebPush => {
             let (p256dh, auth) = web_push::subscription_keys();
@@ -526,6 +630,25 @@ fn add_devices(conn: &mut DbConn, provider: Provider, push_url: &str) {
                  'webpush', '{p256dh}', '{auth}' FROM patient_profiles"
             )
         }
+        Provider::Sms => {
+            // Numbers +34 601 000 001 onwards: Spanish mobiles, valid E.164 (libphonenumber).
+            sql_query(
+                "UPDATE patient_profiles SET email_enabled = false, sms_enabled = true, \
+                 phone = '+3460' || (1000000 + n.rn) FROM (SELECT user_id, \
+                 row_number() OVER (ORDER BY user_id) AS rn FROM patient_profiles) n \
+                 WHERE n.user_id = patient_profiles.user_id",
+            )
+            .execute(conn)
+            .unwrap();
+            format!(
+                "INSERT INTO sms_consents (id, clinic_id, patient_id, granted, text_version, \
+                 source, method, recorded_by, phone, created_at) SELECT 'consent-' || user_id, \
+                 clinic_id, user_id, true, '{}', 'clinic', 'api', NULL, phone, created_at \
+                 FROM patient_profiles",
+                shared::domain::CONSENT_TEXT_VERSION
+            )
+        }
+        Provider::Email => return,
     };
     sql_query(query).execute(conn).unwrap();
 }
