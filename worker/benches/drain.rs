@@ -354,7 +354,7 @@ fn drain(
             peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(p.id()));
         }
         polls += 1;
-        if sent(&mut conn) >= total {
+        if remaining(&mut conn) == 0 {
             break;
         }
         for p in &mut procs {
@@ -693,21 +693,30 @@ fn fill(conn: &mut DbConn, clinic: &str, n: i64, at: chrono::NaiveDateTime) {
     }
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// How many prompts are sent so far, read from their attempt rows (one per prompt: one device
-/// each), which the worker writes in the same transaction as the prompt's status. Counting
-/// `prompts WHERE status = 'sent'` instead is a sequential scan of the whole table, which with
-/// 20 million future rows kept one core busy scanning 4.6 GB every poll, under the drain.
-fn sent(conn: &mut DbConn) -> i64 {
-    sql_query("SELECT count(*) AS n FROM delivery_attempts WHERE outcome = 'sent'")
-        .get_result::<Count>(conn)
-        .unwrap()
-        .n
+/// How many due prompts are still to be sent: `scheduled` and available within the next 12
+/// hours (those waiting for a send, or deferred or retried during the drain) plus `sending`
+/// (leased); the drain is done at 0. Each count reads its partial index only (`prompts_pending`,
+/// `prompts_leased`, the status spelled as a literal so PostgreSQL can match them), never the
+/// future rows, which start a day ahead: counting `prompts WHERE status = 'sent'` is a
+/// sequential scan of the whole table, which with 20 million future rows kept one core busy
+/// scanning 4.6 GB every poll, under the drain. Attempt rows are no count either: a prompt
+/// sent at the first try on one device has none (`deliveries::inline`), and [`raw_limit`]'s
+/// `resolve_group` with one sent attempt each measures that write set too.
+fn remaining(conn: &mut DbConn) -> i64 {
+    use shared::db::schema::prompts as t;
+    use shared::domain::PromptStatus;
+    let waiting: i64 = t::table
+        .filter(prompts::status_is(PromptStatus::Scheduled))
+        .filter(t::available_at.lt(now() + Span::hours(12)))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    let leased: i64 = t::table
+        .filter(prompts::status_is(PromptStatus::Sending))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    waiting + leased
 }
 
 fn span(conn: &mut DbConn) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {

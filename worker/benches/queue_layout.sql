@@ -1,4 +1,4 @@
--- The delivery write set beside many future prompts, in two table layouts (PostgreSQL only).
+-- The delivery write set beside many future prompts, in three table layouts (PostgreSQL only).
 --
 --   createdb layout && psql -X -q -d layout -v future=20000000 -f worker/benches/queue_layout.sql
 --
@@ -15,6 +15,10 @@
 --   lease) that the claim updates and the resolve deletes from; `prompts` has no index naming
 --   `status` and a fillfactor of 90 (`-v fillfactor=N`), so its one update per prompt (to
 --   `sent`) can be HOT where the page has room.
+-- - `inline`: `current` with the send recorded on the prompt row (migration
+--   `2026-12-08-300001_prompt_sent_inline`: `sent_device_id`, `sent_provider_id`,
+--   `sent_status_code`, `sent_worker_id`), as the product records a first-try delivery on one
+--   device: the resolve is the one update, with no attempt row.
 --
 -- Prints, per layout: prompts/s, WAL bytes per prompt, and how many of the `prompts` updates
 -- were HOT.
@@ -42,7 +46,8 @@
 
 SET client_min_messages = warning;
 \if :fill
-DROP TABLE IF EXISTS c_attempts, c_prompts, q_attempts, q_queue, q_prompts;
+DROP TABLE IF EXISTS c_attempts, c_prompts, q_attempts, q_queue, q_prompts, i_attempts,
+    i_prompts;
 
 -- The columns of `prompts` (migrations/postgres/*_init), without the foreign keys. Keys and
 -- indexes are added after the future rows are in (built once, not row by row).
@@ -70,6 +75,10 @@ CREATE TABLE q_queue (
     lease_expires_at TIMESTAMP
 );
 CREATE TABLE q_attempts (LIKE c_attempts INCLUDING ALL);
+CREATE TABLE i_prompts (LIKE c_prompts);
+ALTER TABLE i_prompts ADD COLUMN sent_device_id TEXT, ADD COLUMN sent_provider_id TEXT,
+    ADD COLUMN sent_status_code INTEGER, ADD COLUMN sent_worker_id TEXT;
+CREATE TABLE i_attempts (LIKE c_attempts INCLUDING ALL);
 
 -- Prompts `g` in [lo, hi), available at `at` plus g seconds modulo `spread` (the bench's fill:
 -- one patient, short texts).
@@ -111,6 +120,33 @@ BEGIN
     END LOOP;
 END $$;
 
+-- `current` with the send on the row: one update per batch, no attempt row (every send is a
+-- first-try success on one device here).
+CREATE OR REPLACE PROCEDURE drain_inline(batch INT)
+LANGUAGE plpgsql AS $$
+DECLARE ids TEXT[];
+BEGIN
+    LOOP
+        WITH c AS (
+            UPDATE i_prompts SET status = 'sending', lease_owner = 'raw',
+                lease_expires_at = localtimestamp + interval '2 minutes', updated_at = localtimestamp
+            WHERE id IN (SELECT id FROM i_prompts WHERE status = 'scheduled'
+                         AND available_at <= localtimestamp ORDER BY available_at LIMIT batch
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING *)
+        SELECT array_agg(id) INTO ids FROM c;
+        COMMIT;
+        EXIT WHEN ids IS NULL;
+        UPDATE i_prompts SET status = 'sent', channel = 'fcm', sent_at = localtimestamp,
+            sent_device_id = 'device-' || v.id, sent_provider_id = 'projects/bench/messages/1',
+            sent_status_code = 200, sent_worker_id = 'raw',
+            last_error = NULL, attempts = attempts + 1, lease_owner = NULL,
+            lease_expires_at = NULL, updated_at = localtimestamp
+        FROM unnest(ids) AS v(id) WHERE i_prompts.id = v.id AND i_prompts.lease_owner = 'raw';
+        COMMIT;
+    END LOOP;
+END $$;
+
 CREATE OR REPLACE PROCEDURE drain_queue(batch INT)
 LANGUAGE plpgsql AS $$
 DECLARE ids TEXT[];
@@ -144,6 +180,7 @@ END $$;
 SELECT clock_timestamp() AS fill_started \gset
 CALL fill('c_prompts', 'f', 0, :future, localtimestamp + interval '1 day', 31536000);
 CALL fill('q_prompts', 'f', 0, :future, localtimestamp + interval '1 day', 31536000);
+CALL fill('i_prompts', 'f', 0, :future, localtimestamp + interval '1 day', 31536000);
 INSERT INTO q_queue SELECT id, available_at, NULL, NULL FROM q_prompts;
 SET maintenance_work_mem = '1GB';
 ALTER TABLE c_prompts ADD PRIMARY KEY (id), ADD UNIQUE (idempotency_key);
@@ -152,6 +189,10 @@ CREATE INDEX c_prompts_leased ON c_prompts (lease_expires_at) WHERE status = 'se
 CREATE INDEX c_prompts_patient ON c_prompts (patient_id, due_at);
 ALTER TABLE q_prompts ADD PRIMARY KEY (id), ADD UNIQUE (idempotency_key);
 CREATE INDEX q_prompts_patient ON q_prompts (patient_id, due_at);
+ALTER TABLE i_prompts ADD PRIMARY KEY (id), ADD UNIQUE (idempotency_key);
+CREATE INDEX i_prompts_pending ON i_prompts (available_at) WHERE status = 'scheduled';
+CREATE INDEX i_prompts_leased ON i_prompts (lease_expires_at) WHERE status = 'sending';
+CREATE INDEX i_prompts_patient ON i_prompts (patient_id, due_at);
 ALTER TABLE q_queue ADD PRIMARY KEY (prompt_id);
 CREATE INDEX q_queue_available ON q_queue (available_at) WHERE lease_owner IS NULL;
 SELECT round(extract(epoch FROM clock_timestamp() - :'fill_started')) AS fill_seconds \gset
@@ -161,6 +202,7 @@ CHECKPOINT;
 SELECT pg_sleep(10) \g /dev/null
 CALL fill('c_prompts', 'd', 0, :due, localtimestamp - interval '1 minute', 1);
 CALL fill('q_prompts', 'd', 0, :due, localtimestamp - interval '1 minute', 1);
+CALL fill('i_prompts', 'd', 0, :due, localtimestamp - interval '1 minute', 1);
 INSERT INTO q_queue SELECT id, available_at, NULL, NULL FROM q_prompts WHERE id LIKE 'd%';
 ANALYZE;
 CHECKPOINT;
@@ -189,12 +231,18 @@ BEGIN
     t0 := clock_timestamp();
     IF layout = 'current' THEN
         CALL drain_current(batch);
+    ELSIF layout = 'inline' THEN
+        CALL drain_inline(batch);
     ELSE
         CALL drain_queue(batch);
     END IF;
     secs := extract(epoch FROM clock_timestamp() - t0);
     wal := pg_wal_lsn_diff(pg_current_wal_lsn(), lsn);
+    -- Sends recorded: attempt rows, and (`inline`) sends on the prompt row.
     EXECUTE format('SELECT count(*) FROM %I', left(layout, 1) || '_attempts') INTO drained;
+    IF layout = 'inline' THEN
+        drained := drained + (SELECT count(*) FROM i_prompts WHERE sent_worker_id IS NOT NULL);
+    END IF;
     INSERT INTO layout_results VALUES (layout, future, drained, round(due / secs), round(wal / due));
     PERFORM pg_stat_force_next_flush();
 END $$;
@@ -206,6 +254,8 @@ CHECKPOINT;
 CALL measure('current', :future, :due, :batch);
 CHECKPOINT;
 CALL measure('queue', :future, :due, :batch);
+CHECKPOINT;
+CALL measure('inline', :future, :due, :batch);
 INSERT INTO layout_counters SELECT 'after', relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables;
 SELECT r.*, a.upd - b.upd AS prompt_updates, a.hot - b.hot AS hot_updates
 FROM layout_results r

@@ -288,7 +288,9 @@ pub async fn unclaim_period(db: &Db, job: &'static str, period: &str, worker: &s
         .await
 }
 
-/// Deletes delivery attempt records older than `before`; returns how many.
+/// Deletes delivery attempt records older than `before`, and forgets the device, provider
+/// message id, status and worker of the sends of that age recorded on their prompts (the prompt
+/// stays sent, at its time, on its channel); returns how many records of either kind.
 pub async fn prune_attempts(db: &Db, before: NaiveDateTime) -> Result<usize> {
     db.run(move |c| deliveries::prune(c, before)).await
 }

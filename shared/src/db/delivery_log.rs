@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::schema::delivery_attempts;
+use super::{DbConn, deliveries};
 pub use crate::domain::DeliveryStepStatus;
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptId, SmsReceipt};
 use crate::error::Result;
@@ -61,27 +61,43 @@ pub struct AttemptTrace {
 /// Ids per statement: under SQLite's smallest host-parameter limit (999), far above one page.
 const CHUNK: usize = 500;
 
-/// The attempts of `prompt_ids`, oldest first within a prompt (by time, then id): one query per
-/// 500 ids (one for any page the API shows).
+/// The attempts of `prompt_ids`, the sends recorded on the prompt rows among them
+/// (`deliveries::inline`), by prompt and oldest first within a prompt (by time, then id): two
+/// queries per 500 ids (two for any page the API shows).
 pub fn for_prompts(conn: &mut DbConn, prompt_ids: &[PromptId]) -> Result<Vec<AttemptTrace>> {
     let mut out = Vec::new();
     for chunk in prompt_ids.chunks(CHUNK) {
-        let rows: Vec<AttemptTrace> = delivery_attempts::table
+        let mut rows: Vec<(String, AttemptTrace)> = delivery_attempts::table
             .filter(delivery_attempts::prompt_id.eq_any(chunk))
-            .order((
-                delivery_attempts::prompt_id.asc(),
-                delivery_attempts::attempted_at.asc(),
-                delivery_attempts::id.asc(),
-            ))
             .select((
-                delivery_attempts::prompt_id,
-                delivery_attempts::channel,
-                delivery_attempts::outcome,
-                delivery_attempts::receipt,
-                delivery_attempts::attempted_at,
+                delivery_attempts::id,
+                (
+                    delivery_attempts::prompt_id,
+                    delivery_attempts::channel,
+                    delivery_attempts::outcome,
+                    delivery_attempts::receipt,
+                    delivery_attempts::attempted_at,
+                ),
             ))
             .load(conn)?;
-        out.extend(rows);
+        rows.extend(
+            deliveries::inline::attempts_for(conn, chunk)?
+                .into_iter()
+                .map(|a| {
+                    let trace = AttemptTrace {
+                        prompt_id: a.prompt_id,
+                        channel: a.channel,
+                        outcome: a.outcome,
+                        receipt: None,
+                        attempted_at: a.attempted_at,
+                    };
+                    (a.id, trace)
+                }),
+        );
+        rows.sort_by(|(x_id, x), (y_id, y)| {
+            (&x.prompt_id, x.attempted_at, x_id).cmp(&(&y.prompt_id, y.attempted_at, y_id))
+        });
+        out.extend(rows.into_iter().map(|(_, trace)| trace));
     }
     Ok(out)
 }

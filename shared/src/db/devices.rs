@@ -5,8 +5,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::schema::{delivery_attempts, devices, patient_profiles};
+use super::{DbConn, deliveries};
 use crate::domain::{ApnsEnvironment, DeliveryOutcome, Platform, PushProvider};
 use crate::domain::{ClinicId, DeviceId, EndpointPolicy, PatientId, WebPushSubscription};
 
@@ -320,8 +320,9 @@ pub fn page_for_patient(
         .load(conn)?)
 }
 
-/// When something was last sent to each of `ids` (an attempt the provider accepted); devices
-/// never reached are absent.
+/// When something was last sent to each of `ids` (an attempt the provider accepted, an attempt
+/// row or a send recorded on its prompt, `super::deliveries::inline`); devices never reached
+/// are absent.
 pub fn last_sent(conn: &mut DbConn, ids: &[&DeviceId]) -> Result<Vec<(DeviceId, NaiveDateTime)>> {
     let rows: Vec<(Option<DeviceId>, Option<NaiveDateTime>)> = delivery_attempts::table
         .filter(delivery_attempts::device_id.eq_any(ids))
@@ -332,14 +333,23 @@ pub fn last_sent(conn: &mut DbConn, ids: &[&DeviceId]) -> Result<Vec<(DeviceId, 
             diesel::dsl::max(delivery_attempts::attempted_at),
         ))
         .load(conn)?;
-    Ok(rows
+    let mut last: Vec<(DeviceId, NaiveDateTime)> = rows
         .into_iter()
         .filter_map(|(id, at)| Some((id?, at?)))
-        .collect())
+        .collect();
+    for (id, at) in deliveries::inline::last_sent_by_device(conn, ids)? {
+        match last.iter_mut().find(|(known, _)| *known == id) {
+            Some((_, known)) => *known = (*known).max(at),
+            None => last.push((id, at)),
+        }
+    }
+    Ok(last)
 }
 
-/// Deletes every device of the patient (erasure); returns how many.
+/// Deletes every device of the patient (erasure); returns how many. The sends recorded on the
+/// patient's prompts lose the device id too, as the attempt rows do by their foreign key.
 pub fn delete_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> Result<usize> {
+    deliveries::inline::forget_devices_for_patient(conn, patient_id)?;
     Ok(diesel::delete(devices::table.filter(devices::patient_id.eq(patient_id))).execute(conn)?)
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl, sql_query};
 
@@ -16,6 +16,11 @@ pub enum Param<'a> {
     Text(&'a str),
     Timestamp(NaiveDateTime),
     BigInt(i64),
+    /// Text or SQL NULL.
+    OptText(Option<&'a str>),
+    /// A 32-bit integer or SQL NULL (PostgreSQL: write `CAST($n AS INTEGER)` where a `VALUES`
+    /// list needs its column typed).
+    OptInt(Option<i32>),
 }
 
 /// The same statement in each backend's dialect.
@@ -55,6 +60,8 @@ macro_rules! bound {
                 Param::Text(v) => q.bind::<Text, _>(v),
                 Param::Timestamp(v) => q.bind::<Timestamp, _>(v),
                 Param::BigInt(v) => q.bind::<BigInt, _>(v),
+                Param::OptText(v) => q.bind::<Nullable<Text>, _>(v),
+                Param::OptInt(v) => q.bind::<Nullable<Integer>, _>(v),
             };
         }
         q

@@ -305,8 +305,10 @@ diesel::table! {
 }
 
 mod protocols;
+mod sends;
 mod sms;
 pub use protocols::{clinic_protocol_edits, clinic_protocols, screenings};
+pub use sends::prompt_sends;
 pub use sms::{prompt_follow_ups, sms_consents, sms_inbound, sms_status_events};
 
 diesel::joinable!(users -> clinics (clinic_id));
@@ -356,6 +358,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     treatments,
     session_bookings,
     prompts,
+    prompt_sends,
     devices,
     delivery_attempts,
     check_ins,

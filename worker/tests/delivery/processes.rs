@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use rand::Rng;
 use shared::db::prompts::{self, Prompt};
-use shared::db::schema::{delivery_attempts, prompts as p};
+use shared::db::schema::prompts as p;
 use shared::db::{Backend, new_id};
 use shared::testing::fixtures;
 
@@ -169,19 +169,25 @@ where
     }
 }
 
-/// Per prompt: how many `sent` attempt records exist.
-async fn sent_records(env: &Env) -> HashMap<String, i64> {
+/// Every recorded attempt of every prompt, attempt rows and sends recorded on the prompt row
+/// alike (`shared::db::deliveries::for_prompts`).
+async fn all_attempts(env: &Env) -> Vec<shared::db::deliveries::Attempt> {
     env.run(|c| {
-        delivery_attempts::table
-            .filter(delivery_attempts::outcome.eq("sent"))
-            .group_by(delivery_attempts::prompt_id)
-            .select((delivery_attempts::prompt_id, diesel::dsl::count_star()))
-            .load::<(String, i64)>(c)
-            .unwrap()
-            .into_iter()
-            .collect()
+        let ids: Vec<shared::domain::PromptId> = p::table.select(p::id).load(c).unwrap();
+        shared::db::deliveries::for_prompts(c, &ids).unwrap()
     })
     .await
+}
+
+/// Per prompt: how many `sent` attempt records exist.
+async fn sent_records(env: &Env) -> HashMap<String, i64> {
+    let mut per_prompt = HashMap::new();
+    for a in all_attempts(env).await {
+        if a.outcome == shared::domain::DeliveryOutcome::Sent {
+            *per_prompt.entry(a.prompt_id.to_string()).or_insert(0) += 1;
+        }
+    }
+    per_prompt
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -323,16 +329,10 @@ async fn two_worker_processes_on_one_database_send_each_prompt_once() {
     assert_eq!(requests.len(), total, "no prompt sent twice");
     let records = sent_records(&env).await;
     assert!(records.len() == total && records.values().all(|&n| n == 1));
-    let workers: HashSet<String> = env
-        .run(|c| {
-            delivery_attempts::table
-                .select(delivery_attempts::worker_id)
-                .distinct()
-                .load(c)
-                .unwrap()
-        })
+    let workers: HashSet<String> = all_attempts(&env)
         .await
         .into_iter()
+        .map(|a| a.worker_id)
         .collect();
     assert_eq!(workers.len(), 2, "both processes took part: {workers:?}");
 }

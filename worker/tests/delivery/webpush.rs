@@ -199,6 +199,7 @@ both_backends! {
             let (channel, refused) = match c {
                 shared::db::DbConn::Pg(pg) => {
                     // The migrations after Web Push are reverted first, newest first.
+                    pg.batch_execute(include_str!("../../../migrations/postgres/2026-12-08-300001_prompt_sent_inline/down.sql")).unwrap();
                     pg.batch_execute(include_str!("../../../migrations/postgres/2026-12-07-280001_sms/down.sql")).unwrap();
                     pg.batch_execute(include_str!("../../../migrations/postgres/2026-12-07-270002_web_push/down.sql")).unwrap();
                     let ch = diesel::sql_query(&select).get_result::<Row>(pg).unwrap().channel;
@@ -206,6 +207,7 @@ both_backends! {
                 }
                 shared::db::DbConn::Sqlite(l) => {
                     // The migrations after Web Push are reverted first, newest first.
+                    l.batch_execute(include_str!("../../../migrations/sqlite/2026-12-08-300001_prompt_sent_inline/down.sql")).unwrap();
                     l.batch_execute(include_str!("../../../migrations/sqlite/2026-12-07-280001_sms/down.sql")).unwrap();
                     l.batch_execute(include_str!("../../../migrations/sqlite/2026-12-07-270002_web_push/down.sql")).unwrap();
                     let ch = diesel::sql_query(&select).get_result::<Row>(l).unwrap().channel;

@@ -3,17 +3,22 @@
 //! Every outcome is written by the worker that holds the prompt's lease, and only while it holds
 //! it: a worker whose lease expired (and whose prompt another worker re-claimed) changes nothing,
 //! not even the attempt log, so the prompt has exactly one recorded history.
+//!
+//! A prompt delivered at the first try on one push device or by email has its attempt recorded
+//! on the prompt row instead of an attempt row ([`inline`]); [`for_prompt`] and the other
+//! readers show it as an attempt all the same.
+
+pub mod inline;
 
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use rand::Rng;
 
+use self::inline::{Delivered, inline_attempt, mark_sent};
 use super::DbConn;
 use super::follow_ups::{self, NextRung};
-use super::raw::{self, Param, Sql};
 use super::schema::{delivery_attempts, prompts};
 use crate::domain::{DeliveryChannel, DeliveryOutcome, PromptStatus};
 use crate::domain::{DeviceId, PatientId, PromptId};
@@ -71,7 +76,9 @@ pub struct Outcome {
 }
 
 /// Applies `resolution` to the prompt and appends `attempts`, in one transaction, if `worker`
-/// still holds the lease. Returns `false` (and writes nothing) when it no longer does.
+/// still holds the lease. Returns `false` (and writes nothing) when it no longer does. A
+/// first-try delivery ([`inline::inline_attempt`]) is recorded on the prompt row, with no
+/// attempt row.
 pub fn resolve(
     conn: &mut DbConn,
     prompt_id: &PromptId,
@@ -81,8 +88,9 @@ pub fn resolve(
     now: NaiveDateTime,
 ) -> Result<bool> {
     super::write_transaction(conn, |conn| {
-        let owned = resolve_one(conn, prompt_id, worker, resolution, now)?;
-        if owned {
+        let inline = inline_attempt(prompt_id, resolution, attempts);
+        let owned = resolve_one(conn, prompt_id, worker, resolution, inline, now)?;
+        if owned && inline.is_none() {
             insert_attempts(conn, attempts.iter())?;
         }
         Ok(owned)
@@ -91,7 +99,9 @@ pub fn resolve(
 
 /// Records a group of outcomes in one transaction: one commit (and one WAL flush) for the
 /// group instead of one per prompt. Each outcome is still guarded by its own lease, as in
-/// [`resolve`]; the answer says, in order, which ones this worker still owned.
+/// [`resolve`]; the answer says, in order, which ones this worker still owned. The delivered
+/// ones are one `UPDATE` for the group; a first-try delivery ([`inline::inline_attempt`]) is
+/// recorded there and adds nothing to the one multi-row `INSERT` of the other attempts.
 pub fn resolve_group(
     conn: &mut DbConn,
     worker: &str,
@@ -101,10 +111,19 @@ pub fn resolve_group(
     super::write_transaction(conn, |conn| {
         // The common case, delivered, is one statement for the whole group; the rest (retries,
         // dead letters, skips, hand-backs) one each.
-        let sent: Vec<(&PromptId, DeliveryChannel)> = outcomes
+        let inline: Vec<Option<&Attempt>> = outcomes
             .iter()
-            .filter_map(|o| match o.resolution {
-                Resolution::Sent { channel } => Some((&o.prompt_id, channel)),
+            .map(|o| inline_attempt(&o.prompt_id, &o.resolution, &o.attempts))
+            .collect();
+        let sent: Vec<Delivered> = outcomes
+            .iter()
+            .zip(&inline)
+            .filter_map(|(o, inline)| match o.resolution {
+                Resolution::Sent { channel } => Some(Delivered {
+                    prompt_id: &o.prompt_id,
+                    channel,
+                    inline: *inline,
+                }),
                 _ => None,
             })
             .collect();
@@ -116,14 +135,15 @@ pub fn resolve_group(
         for o in outcomes {
             owned.push(match o.resolution {
                 Resolution::Sent { .. } => sent_owned.contains(o.prompt_id.as_str()),
-                _ => resolve_one(conn, &o.prompt_id, worker, &o.resolution, now)?,
+                _ => resolve_one(conn, &o.prompt_id, worker, &o.resolution, None, now)?,
             });
         }
         let kept = outcomes
             .iter()
             .zip(&owned)
-            .filter(|(_, owned)| **owned)
-            .flat_map(|(o, _)| o.attempts.iter());
+            .zip(&inline)
+            .filter(|((_, owned), inline)| **owned && inline.is_none())
+            .flat_map(|((o, _), _)| o.attempts.iter());
         insert_attempts(conn, kept)?;
         // The ladder's next step for the important prompts among them: one statement for the
         // group, and none at all for a group of ordinary prompts.
@@ -140,49 +160,6 @@ pub fn resolve_group(
         }
         Ok(owned)
     })
-}
-
-/// Marks delivered prompts `sent` (or `acknowledged`, when the app acknowledged one while it
-/// was being sent) with one `UPDATE … FROM (VALUES …)`, each row still guarded by its lease
-/// owner and found by primary key. Returns the ids this worker still owned.
-fn mark_sent(
-    conn: &mut DbConn,
-    worker: &str,
-    sent: &[(&PromptId, DeliveryChannel)],
-    now: NaiveDateTime,
-) -> Result<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Owned {
-        #[diesel(sql_type = Text)]
-        id: String,
-    }
-    if sent.is_empty() {
-        return Ok(Vec::new());
-    }
-    let statement = {
-        let param = |i| raw::placeholder(conn, i);
-        let values: Vec<String> = (0..sent.len())
-            .map(|i| format!("({}, {})", param(3 + 2 * i), param(4 + 2 * i)))
-            .collect();
-        format!(
-            "UPDATE prompts SET status = CASE WHEN prompts.acknowledged_at IS NULL \
-             THEN 'sent' ELSE 'acknowledged' END, channel = v.column2, sent_at = {now}, \
-             last_error = NULL, attempts = prompts.attempts + 1, lease_owner = NULL, \
-             lease_expires_at = NULL, updated_at = {now} \
-             FROM (VALUES {values}) AS v \
-             WHERE prompts.id = v.column1 AND prompts.lease_owner = {worker} \
-             RETURNING prompts.id",
-            now = param(1),
-            worker = param(2),
-            values = values.join(", "),
-        )
-    };
-    let mut params = vec![Param::Timestamp(now), Param::Text(worker)];
-    for (id, channel) in sent {
-        params.extend([Param::Text(id.as_str()), Param::Text(channel.as_str())]);
-    }
-    let rows: Vec<Owned> = raw::load(conn, Sql::built(&statement), &params)?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Appends attempt rows, one multi-row statement per chunk (the ladder's steps too).
@@ -208,12 +185,16 @@ pub(crate) fn insert_attempts<'a>(
 /// set only while a prompt is `sending` and cleared by every way out of it (this function, and
 /// `super::outbox::release` and `super::outbox::recover_expired`), so owning the lease implies the status; adding
 /// `status = 'sending'` would steer PostgreSQL onto the partial index `prompts_leased`, which
-/// reads every leased row of the batch for each resolve.
+/// reads every leased row of the batch for each resolve. `inline` is a `Sent` prompt's attempt
+/// when it is recorded on the row ([`inline::inline_attempt`]); a `Sent` prompt is marked by
+/// the same statement as a group's, which sets the inline columns either way (NULL without
+/// it), so nothing of an earlier send survives.
 fn resolve_one(
     conn: &mut DbConn,
     prompt_id: &PromptId,
     worker: &str,
     resolution: &Resolution,
+    inline: Option<&Attempt>,
     now: NaiveDateTime,
 ) -> Result<bool> {
     let owned = prompts::table
@@ -225,21 +206,16 @@ fn resolve_one(
         prompts::updated_at.eq(now),
     );
     let n = match resolution {
-        // Acknowledged in the app while it was being sent: delivered and read.
-        Resolution::Sent { channel } => diesel::update(owned)
-            .set((
-                prompts::status.eq(diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
-                    prompts::acknowledged_at.is_null(),
-                    PromptStatus::Sent,
-                )
-                .otherwise(PromptStatus::Acknowledged)),
-                prompts::channel.eq(*channel),
-                prompts::sent_at.eq(now),
-                prompts::last_error.eq(None::<String>),
-                prompts::attempts.eq(prompts::attempts + 1),
-                released,
-            ))
-            .execute(conn)?,
+        // The group's statement for one prompt: `sent` (or `acknowledged`, when acknowledged
+        // in the app while it was being sent) with its inline send, or NULLs.
+        Resolution::Sent { channel } => {
+            let one = Delivered {
+                prompt_id,
+                channel: *channel,
+                inline,
+            };
+            mark_sent(conn, worker, &[one], now)?.len()
+        }
         Resolution::Retry { at, error } => diesel::update(owned)
             .set((
                 prompts::status.eq(PromptStatus::Scheduled),
@@ -306,20 +282,38 @@ pub fn redact_errors_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> R
     Ok(n)
 }
 
+/// Every recorded attempt of the prompt, its inline send ([`inline`]) among them, oldest
+/// first (by time, then id).
 pub fn for_prompt(conn: &mut DbConn, prompt_id: &PromptId) -> Result<Vec<Attempt>> {
-    Ok(delivery_attempts::table
-        .filter(delivery_attempts::prompt_id.eq(prompt_id))
-        .order(delivery_attempts::attempted_at.asc())
-        .select(Attempt::as_select())
-        .load(conn)?)
+    for_prompts(conn, std::slice::from_ref(prompt_id))
 }
 
-/// Deletes attempt records older than `before`; returns how many.
+/// Every recorded attempt of `prompt_ids`, attempt rows and inline sends ([`inline`]) together,
+/// by prompt and oldest first within a prompt (by time, then id): two queries per 500 ids.
+pub fn for_prompts(conn: &mut DbConn, prompt_ids: &[PromptId]) -> Result<Vec<Attempt>> {
+    let mut all = Vec::new();
+    // Under SQLite's smallest host-parameter limit (999).
+    for chunk in prompt_ids.chunks(500) {
+        let rows: Vec<Attempt> = delivery_attempts::table
+            .filter(delivery_attempts::prompt_id.eq_any(chunk))
+            .select(Attempt::as_select())
+            .load(conn)?;
+        all.extend(rows);
+        all.extend(inline::attempts_for(conn, chunk)?);
+    }
+    all.sort_by(|a, b| {
+        (&a.prompt_id, a.attempted_at, &a.id).cmp(&(&b.prompt_id, b.attempted_at, &b.id))
+    });
+    Ok(all)
+}
+
+/// Deletes attempt records older than `before`, and forgets the details of inline sends of
+/// that age ([`inline::prune`]); returns how many of each, together.
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize> {
-    Ok(
+    let rows =
         diesel::delete(delivery_attempts::table.filter(delivery_attempts::attempted_at.lt(before)))
-            .execute(conn)?,
-    )
+            .execute(conn)?;
+    Ok(rows + inline::prune(conn, before)?)
 }
 
 /// The wait before retry number `attempt` (1-based): exponential from 30 s, capped at one hour,
