@@ -294,8 +294,9 @@ fn drain(
     }
     let before = Counters::read(&mut conn);
 
-    // FCM's endpoint speaks HTTP/2 (negotiated over TLS); the fake has no TLS, so the workers
-    // are told to speak it by prior knowledge. `DRAIN_FCM_HTTP=http1` measures HTTP/1.1 instead.
+    // The workers speak to the fake as `AFTERCARE_FCM_HTTP=auto` does to a plain-http endpoint
+    // (HTTP/1.1) unless `DRAIN_FCM_HTTP` names a version (`http2`: HTTP/2 by prior knowledge,
+    // as FCM's own endpoint is spoken to over TLS).
     let fcm_http = std::env::var("DRAIN_FCM_HTTP").ok();
     // The release workers, polling every second; the bench waits until every prompt is sent.
     // Every provider is configured in every run, so runs differ only by the patients' reach.
@@ -519,7 +520,8 @@ fn graphile(database_url: &str, fcm_url: &str, total: i64, drain_rate: f64) {
 }
 
 /// The product's write set without the worker: lease a batch with the real claim, then resolve
-/// it as sent with one attempt row each, in groups of the same size, on one connection.
+/// it as sent, each with the one accepted attempt the worker would record (on the prompt row,
+/// `deliveries::resolve_group`'s inline send), in groups of the same size, on one connection.
 fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
     sql_query(
         "UPDATE prompts SET status = 'scheduled', sent_at = NULL, channel = NULL, attempts = 0 \
@@ -566,7 +568,7 @@ fn raw_limit(conn: &mut DbConn, total: i64, batch: i64) {
     assert_eq!(done, total);
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "raw write-set limit (claim {batch} + group resolve + attempt rows, 1 connection): \
+        "raw write-set limit (claim {batch} + group resolve, sends on the prompt rows, 1 connection): \
          {:.0} prompts/s",
         total as f64 / secs
     );
