@@ -283,10 +283,12 @@ impl FakeFcm {
                             hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                                 .serve_connection(io, svc)
                                 .await
+                                .is_ok()
                         } else {
                             hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                                 .serve_connection(io, svc)
                                 .await
+                                .is_ok()
                         };
                     });
                 }
