@@ -513,7 +513,7 @@ fn graphile(database_url: &str, fcm_url: &str, total: i64, drain_rate: f64) {
     }
     if let Some(rate) = batched {
         println!(
-            "drain / graphile-worker batched: {drain_rate:.0} / {rate:.0} = {:.2}x (target >= 4x)",
+            "drain / graphile-worker batched: {drain_rate:.0} / {rate:.0} = {:.2}x (target >= 1.5x)",
             drain_rate / rate
         );
     }

@@ -106,6 +106,15 @@ pub enum HttpVersion {
     Http2,
 }
 
+impl HttpVersion {
+    /// The setting's words for each version.
+    pub const WORDS: [(&'static str, HttpVersion); 3] = [
+        ("auto", HttpVersion::Auto),
+        ("http1", HttpVersion::Http1),
+        ("http2", HttpVersion::Http2),
+    ];
+}
+
 #[derive(Debug, Clone)]
 pub struct ApnsConfig {
     pub key_file: String,

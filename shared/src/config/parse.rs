@@ -6,11 +6,12 @@ use std::str::FromStr;
 
 use super::settings::{self as s, Setting};
 use super::{
-    ApnsConfig, Config, ConfigError, EmbeddedWorker, Environment, FcmConfig, HttpVersion,
-    JwtConfig, LogFormat, MailConfig, Secret, SmtpConfig, SmtpTls, WebPushConfig, WorkerConfig,
+    Config, ConfigError, EmbeddedWorker, Environment, JwtConfig, LogFormat, MailConfig, Secret,
+    SmtpConfig, SmtpTls, WebPushConfig, WorkerConfig,
 };
 use crate::db::DatabaseUrl;
 
+mod push;
 mod sms;
 
 fn err(setting: &Setting, message: impl Into<String>) -> ConfigError {
@@ -111,7 +112,7 @@ pub(super) fn config(map: &HashMap<String, String>) -> Result<Config, ConfigErro
     // This order decides which of several mistakes is reported first; keep it stable.
     let jwt = jwt(&v, env)?;
     let worker = worker(&v)?;
-    let (fcm, apns) = (fcm(&v)?, apns(&v)?);
+    let (fcm, apns) = (push::fcm(&v)?, push::apns(&v)?);
     let body_timeout_secs: u64 = v.parse(&s::BODY_TIMEOUT_SECS)?;
     if !(1..=300).contains(&body_timeout_secs) {
         return Err(err(&s::BODY_TIMEOUT_SECS, "must be between 1 and 300"));
@@ -271,69 +272,6 @@ fn worker(v: &Vars<'_>) -> Result<WorkerConfig, ConfigError> {
 fn default_worker_id() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned());
     format!("{host}-{}", std::process::id())
-}
-
-fn fcm(v: &Vars<'_>) -> Result<Option<FcmConfig>, ConfigError> {
-    match (
-        v.owned(&s::FCM_PROJECT_ID),
-        v.owned(&s::FCM_SERVICE_ACCOUNT_FILE),
-    ) {
-        (Some(project_id), Some(service_account_file)) => Ok(Some(FcmConfig {
-            project_id,
-            service_account_file,
-            base_url: v.value(&s::FCM_BASE_URL).to_owned(),
-            http: v.choice(
-                &s::FCM_HTTP,
-                &[
-                    ("auto", HttpVersion::Auto),
-                    ("http1", HttpVersion::Http1),
-                    ("http2", HttpVersion::Http2),
-                ],
-            )?,
-            token_url: v.owned(&s::FCM_TOKEN_URL),
-            quota_per_minute: quota_per_minute(v)?,
-        })),
-        (None, None) => Ok(None),
-        _ => Err(err(
-            &s::FCM_PROJECT_ID,
-            "set both AFTERCARE_FCM_PROJECT_ID and AFTERCARE_FCM_SERVICE_ACCOUNT_FILE, or neither",
-        )),
-    }
-}
-
-fn quota_per_minute(v: &Vars<'_>) -> Result<i64, ConfigError> {
-    let quota: i64 = v.parse(&s::FCM_QUOTA_PER_MINUTE)?;
-    if !(60..=100_000_000).contains(&quota) {
-        return Err(err(
-            &s::FCM_QUOTA_PER_MINUTE,
-            "must be between 60 and 100000000",
-        ));
-    }
-    Ok(quota)
-}
-
-fn apns(v: &Vars<'_>) -> Result<Option<ApnsConfig>, ConfigError> {
-    let parts = [
-        v.owned(&s::APNS_KEY_FILE),
-        v.owned(&s::APNS_KEY_ID),
-        v.owned(&s::APNS_TEAM_ID),
-        v.owned(&s::APNS_TOPIC),
-    ];
-    match parts {
-        [Some(key_file), Some(key_id), Some(team_id), Some(topic)] => Ok(Some(ApnsConfig {
-            key_file,
-            key_id,
-            team_id,
-            topic,
-            base_url: v.value(&s::APNS_BASE_URL).to_owned(),
-            sandbox_base_url: v.value(&s::APNS_SANDBOX_BASE_URL).to_owned(),
-        })),
-        [None, None, None, None] => Ok(None),
-        _ => Err(err(
-            &s::APNS_KEY_FILE,
-            "APNs needs AFTERCARE_APNS_KEY_FILE, _KEY_ID, _TEAM_ID and _TOPIC together",
-        )),
-    }
 }
 
 fn webpush(

@@ -5,14 +5,18 @@
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
 use crate::config::ApnsConfig;
 use crate::domain::ApnsEnvironment;
+
+#[cfg(test)]
+mod tests;
 
 /// A provider token is replaced once this old…
 pub const REFRESH_AFTER_SECS: u64 = 50 * 60;
@@ -152,17 +156,11 @@ impl ApnsClient {
         })
     }
 
-    /// The JSON payload (public so tests can assert its shape).
-    pub fn body(msg: &PushMessage) -> Value {
-        json!({
-            "aps": {
-                "alert": {"title": msg.visible.title, "body": msg.visible.body},
-                "sound": "default",
-            },
-            "prompt_id": msg.prompt_id,
-            "kind": msg.kind,
-            "idempotency_key": msg.idempotency_key,
-        })
+    /// The JSON payload, serialised (public so tests can assert its shape): `{"aps": {"alert":
+    /// {"title", "body"}, "sound": "default"}, "prompt_id", "kind", "idempotency_key"}`.
+    pub fn body(msg: &PushMessage) -> String {
+        // Borrowed strings only: serialising them cannot fail.
+        serde_json::to_string(&Payload::of(msg)).unwrap_or_default()
     }
 
     /// Sends to the host the device token is valid on: a sandbox token is rejected by the
@@ -200,7 +198,8 @@ impl ApnsClient {
             .header("apns-expiration", (now + msg.ttl_secs).to_string())
             .header("apns-collapse-id", collapse_id(&msg.idempotency_key))
             .header("apns-id", apns_id(&msg.idempotency_key))
-            .json(&Self::body(msg))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(Self::body(msg))
             .send()
             .await
         {
@@ -220,6 +219,45 @@ impl ApnsClient {
             self.token.lock().await.expire(unix_now());
         }
         classify(status, after, reason, id)
+    }
+}
+
+/// The notification as APNs reads it (Apple's "Generating a remote notification"), borrowed from
+/// the message and serialised once per send.
+#[derive(Serialize)]
+struct Payload<'a> {
+    aps: Aps<'a>,
+    prompt_id: &'a str,
+    kind: &'a str,
+    idempotency_key: &'a str,
+}
+
+#[derive(Serialize)]
+struct Aps<'a> {
+    alert: Alert<'a>,
+    sound: &'static str,
+}
+
+#[derive(Serialize)]
+struct Alert<'a> {
+    title: &'a str,
+    body: &'a str,
+}
+
+impl<'a> Payload<'a> {
+    fn of(msg: &'a PushMessage) -> Self {
+        Self {
+            aps: Aps {
+                alert: Alert {
+                    title: &msg.visible.title,
+                    body: &msg.visible.body,
+                },
+                sound: "default",
+            },
+            prompt_id: &msg.prompt_id,
+            kind: &msg.kind,
+            idempotency_key: &msg.idempotency_key,
+        }
     }
 }
 
@@ -287,99 +325,4 @@ pub fn is_device_token(token: &str) -> bool {
     (64..=200).contains(&token.len())
         && token.len() % 2 == 0
         && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // A throwaway P-256 key for these tests only.
-    const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg31sF5oATwybqRqcm
-mVj+DaHWvd1SQiSuWqcT2pOWq9GhRANCAAR7aNfL0oW6rDRWKoHXhyZgfiIXRfQj
-jO64Nt4u1Zq1fayVnMnMTyWJY8sgO7f1FiDzTvnrHlUVMYQKHwXG0jLM
------END PRIVATE KEY-----
-";
-
-    fn token() -> ProviderToken {
-        let key = EncodingKey::from_ec_pem(TEST_KEY.as_bytes()).unwrap();
-        ProviderToken::new(key, "KEYID12345", "TEAMID1234")
-    }
-
-    #[test]
-    fn provider_token_is_reused_then_refreshed_within_apples_window() {
-        let mut t = token();
-        let start = 1_700_000_000;
-        let first = t.get(start).unwrap();
-        assert_eq!(t.get(start + 49 * 60).unwrap(), first, "reused for 49 min");
-        let second = t.get(start + 50 * 60).unwrap();
-        assert_ne!(second, first, "replaced at 50 min, before Apple's 60");
-        // APNs calling a 5-minute-old token expired does not make us refresh (20-min floor).
-        t.expire(start + 55 * 60);
-        assert_eq!(t.get(start + 55 * 60).unwrap(), second);
-        t.expire(start + 71 * 60);
-        assert_ne!(t.get(start + 71 * 60).unwrap(), second);
-
-        let header = jsonwebtoken::decode_header(&second).unwrap();
-        assert_eq!(header.alg, Algorithm::ES256);
-        assert_eq!(header.kid.as_deref(), Some("KEYID12345"));
-    }
-
-    #[test]
-    fn ids_are_stable_and_within_apple_limits() {
-        let long = "x".repeat(100);
-        assert_eq!(collapse_id("short-key"), "short-key");
-        assert_eq!(collapse_id(&long).len(), 64);
-        assert_eq!(apns_id("k"), apns_id("k"));
-        assert_ne!(apns_id("k"), apns_id("j"));
-        assert!(uuid::Uuid::parse_str(&apns_id("k")).is_ok());
-    }
-
-    #[test]
-    fn answers_are_classified() {
-        assert!(matches!(
-            classify(410, None, "Unregistered", None),
-            PushOutcome::InvalidToken { .. }
-        ));
-        assert!(matches!(
-            classify(400, None, "BadDeviceToken", None),
-            PushOutcome::InvalidToken { .. }
-        ));
-        assert!(matches!(
-            classify(400, None, "BadCollapseId", None),
-            PushOutcome::Failed { .. }
-        ));
-        for (status, reason) in [
-            (400, "DeviceTokenNotForTopic"),
-            (400, "BadTopic"),
-            (400, "MissingTopic"),
-            (400, "TopicDisallowed"),
-            (403, "InvalidProviderToken"),
-            (403, "BadCertificate"),
-            (403, "BadCertificateEnvironment"),
-        ] {
-            assert_eq!(
-                classify(status, None, reason, None),
-                PushOutcome::Misconfigured {
-                    status: Some(status),
-                    reason: reason.into()
-                }
-            );
-        }
-        assert!(
-            matches!(
-                classify(403, None, "ExpiredProviderToken", None),
-                PushOutcome::Retry { .. }
-            ),
-            "an expired provider token is refreshed by the next attempt"
-        );
-        assert!(matches!(
-            classify(429, None, "TooManyRequests", None),
-            PushOutcome::Retry { .. }
-        ));
-        assert!(matches!(
-            classify(503, None, "ServiceUnavailable", None),
-            PushOutcome::Retry { .. }
-        ));
-    }
 }

@@ -15,6 +15,12 @@ use tokio::sync::Mutex;
 use super::{PushMessage, PushOutcome, PushSetupError, network_retry, retry_after, unix_now};
 use crate::config::{FcmConfig, HttpVersion};
 
+mod message;
+#[cfg(test)]
+mod tests;
+
+use message::{Accepted, SendRequest};
+
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 /// A cached access token is replaced this long before it expires.
@@ -47,75 +53,6 @@ struct TokenResponse {
 struct CachedToken {
     header: HeaderValue,
     expires_at: u64,
-}
-
-/// The v1 `messages:send` request body (`{"message": {...}}`), borrowed from the message and
-/// serialised once per send.
-#[derive(Serialize)]
-struct SendRequest<'a> {
-    message: Message<'a>,
-}
-
-#[derive(Serialize)]
-struct Message<'a> {
-    token: &'a str,
-    notification: Notification<'a>,
-    data: Data<'a>,
-    android: Android<'a>,
-    apns: ApnsConfig,
-}
-
-#[derive(Serialize)]
-struct Notification<'a> {
-    title: &'a str,
-    body: &'a str,
-}
-
-#[derive(Serialize)]
-struct Data<'a> {
-    prompt_id: &'a str,
-    kind: &'a str,
-    idempotency_key: &'a str,
-}
-
-/// A repeat after a crash carries the same key: `collapse_key` replaces it in FCM's queue,
-/// `notification.tag` replaces it on the phone's screen.
-#[derive(Serialize)]
-struct Android<'a> {
-    collapse_key: &'a str,
-    notification: AndroidNotification<'a>,
-    /// Seconds as a protobuf `Duration` string (`"43200s"`).
-    ttl: String,
-    priority: &'static str,
-}
-
-#[derive(Serialize)]
-struct AndroidNotification<'a> {
-    tag: &'a str,
-}
-
-#[derive(Serialize)]
-struct ApnsConfig {
-    headers: ApnsHeaders,
-}
-
-#[derive(Serialize)]
-struct ApnsHeaders {
-    #[serde(rename = "apns-collapse-id")]
-    collapse_id: String,
-    /// Unix seconds, as a string (APNs headers are strings).
-    #[serde(rename = "apns-expiration")]
-    expiration: String,
-    #[serde(rename = "apns-priority")]
-    priority: &'static str,
-}
-
-/// What a 2xx answer carries that the worker keeps: the message's name
-/// (`projects/<id>/messages/<n>`), the provider id of the attempt.
-#[derive(Deserialize)]
-struct Accepted<'a> {
-    #[serde(borrow)]
-    name: Option<Cow<'a, str>>,
 }
 
 pub struct FcmClient {
@@ -201,39 +138,7 @@ impl FcmClient {
     /// "apns-priority"}}}}`.
     pub fn body(msg: &PushMessage) -> String {
         // Serialising borrowed strings and two small ones cannot fail.
-        serde_json::to_string(&Self::request(msg)).unwrap_or_default()
-    }
-
-    fn request(msg: &PushMessage) -> SendRequest<'_> {
-        SendRequest {
-            message: Message {
-                token: &msg.device_token,
-                notification: Notification {
-                    title: &msg.visible.title,
-                    body: &msg.visible.body,
-                },
-                data: Data {
-                    prompt_id: &msg.prompt_id,
-                    kind: &msg.kind,
-                    idempotency_key: &msg.idempotency_key,
-                },
-                android: Android {
-                    collapse_key: &msg.idempotency_key,
-                    notification: AndroidNotification {
-                        tag: &msg.idempotency_key,
-                    },
-                    ttl: format!("{}s", msg.ttl_secs),
-                    priority: "HIGH",
-                },
-                apns: ApnsConfig {
-                    headers: ApnsHeaders {
-                        collapse_id: super::apns::collapse_id(&msg.idempotency_key),
-                        expiration: (unix_now() + msg.ttl_secs).to_string(),
-                        priority: "10",
-                    },
-                },
-            },
-        }
+        serde_json::to_string(&SendRequest::of(msg)).unwrap_or_default()
     }
 
     pub async fn send(&self, msg: &PushMessage) -> PushOutcome {
@@ -241,7 +146,7 @@ impl FcmClient {
             Ok(t) => t,
             Err(outcome) => return outcome,
         };
-        let body = match serde_json::to_vec(&Self::request(msg)) {
+        let body = match serde_json::to_vec(&SendRequest::of(msg)) {
             Ok(body) => body,
             Err(e) => {
                 return PushOutcome::Failed {
@@ -449,68 +354,5 @@ pub fn classify(status: u16, after: Option<Duration>, body: &Value) -> PushOutco
                 reason
             },
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn answers_are_classified() {
-        let unregistered = json!({"error": {"code": 404, "status": "NOT_FOUND",
-            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]}});
-        assert!(matches!(
-            classify(404, None, &unregistered),
-            PushOutcome::InvalidToken { .. }
-        ));
-        let bad_token = json!({"error": {"code": 400, "status": "INVALID_ARGUMENT",
-            "message": "The registration token is not a valid FCM registration token"}});
-        assert!(matches!(
-            classify(400, None, &bad_token),
-            PushOutcome::InvalidToken { .. }
-        ));
-        let other_400 =
-            json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "bad ttl"}});
-        assert!(matches!(
-            classify(400, None, &other_400),
-            PushOutcome::Failed { .. }
-        ));
-        for code in ["SENDER_ID_MISMATCH", "THIRD_PARTY_AUTH_ERROR"] {
-            let body = json!({"error": {"code": 403, "status": "PERMISSION_DENIED",
-                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": code}]}});
-            assert_eq!(
-                classify(403, None, &body),
-                PushOutcome::Misconfigured {
-                    status: Some(403),
-                    reason: code.into()
-                }
-            );
-        }
-        let denied = json!({"error": {"code": 403, "status": "PERMISSION_DENIED"}});
-        assert!(matches!(
-            classify(403, None, &denied),
-            PushOutcome::Misconfigured { .. }
-        ));
-        let after = Some(Duration::from_secs(7));
-        assert_eq!(
-            classify(429, after, &Value::Null),
-            PushOutcome::Retry {
-                status: Some(429),
-                after,
-                reason: "HTTP 429".into()
-            }
-        );
-        assert!(matches!(
-            classify(503, None, &Value::Null),
-            PushOutcome::Retry { .. }
-        ));
-        assert_eq!(
-            classify(200, None, &json!({"name": "projects/p/messages/1"})),
-            PushOutcome::Sent {
-                provider_id: Some("projects/p/messages/1".into())
-            }
-        );
     }
 }
