@@ -702,7 +702,7 @@ fn fill(conn: &mut DbConn, clinic: &str, n: i64, at: chrono::NaiveDateTime) {
 /// future rows, which start a day ahead: counting `prompts WHERE status = 'sent'` is a
 /// sequential scan of the whole table, which with 20 million future rows kept one core busy
 /// scanning 4.6 GB every poll, under the drain. Attempt rows are no count either: a prompt
-/// sent at the first try on one device has none (`deliveries::inline`), and [`raw_limit`]'s
+/// delivered by a dispatch of one accepted attempt has none (`deliveries::inline`), and [`raw_limit`]'s
 /// `resolve_group` with one sent attempt each measures that write set too.
 fn remaining(conn: &mut DbConn) -> i64 {
     use shared::db::schema::prompts as t;

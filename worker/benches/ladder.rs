@@ -341,9 +341,10 @@ fn confirmations(conn: &mut DbConn, limit: f64) -> (usize, usize, f64, f64) {
         first: Option<chrono::NaiveDateTime>,
     }
     let rows: Vec<First> = sql_query(
-        "SELECT p.due_at, min(a.attempted_at) AS first FROM prompts p LEFT JOIN \
-         delivery_attempts a ON a.prompt_id = p.id AND a.outcome = 'sent' \
-         WHERE p.important GROUP BY p.id, p.due_at",
+        "SELECT p.due_at, min(s.at) AS first FROM prompts p LEFT JOIN \
+         (SELECT prompt_id, attempted_at AS at FROM delivery_attempts WHERE outcome = 'sent' \
+          UNION ALL SELECT id, sent_at FROM prompts WHERE sent_worker_id IS NOT NULL) s \
+         ON s.prompt_id = p.id WHERE p.important GROUP BY p.id, p.due_at",
     )
     .load(conn)
     .unwrap();
@@ -371,8 +372,9 @@ fn attempts(conn: &mut DbConn) -> Vec<(String, String, i64)> {
         n: i64,
     }
     sql_query(
-        "SELECT channel, outcome, count(*) AS n FROM delivery_attempts GROUP BY channel, outcome \
-         ORDER BY channel, outcome",
+        "SELECT channel, outcome, count(*) AS n FROM (SELECT channel, outcome FROM \
+         delivery_attempts UNION ALL SELECT channel, 'sent' FROM prompts \
+         WHERE sent_worker_id IS NOT NULL) s GROUP BY channel, outcome ORDER BY channel, outcome",
     )
     .load::<Row>(conn)
     .unwrap()

@@ -1,8 +1,9 @@
 -- A prompt's one successful send, recorded on the prompt row instead of an attempt row: the
--- common case (one push or email, accepted at the first try) costs one UPDATE and no INSERT.
--- `sent_worker_id IS NOT NULL` means the prompt's send is recorded here and has no
--- `delivery_attempts` row; every other send (several devices, a failure or retry first, a text)
--- keeps its attempt rows and leaves the four columns NULL. Readers of the delivery log see the
+-- common case (the delivering dispatch made one attempt, one push or email, and it was
+-- accepted) costs one UPDATE and no INSERT. `sent_worker_id IS NOT NULL` means the prompt's
+-- send is recorded here and has no `delivery_attempts` row. Earlier dispatches' failed tries
+-- (retries) keep their rows; a delivering dispatch of several attempts (several devices, one
+-- failing) and every text keep all their rows and leave the four columns NULL. Readers of the delivery log see the
 -- inline send as an attempt (`shared::db::deliveries::inline`): channel `prompts.channel`,
 -- outcome `sent`, at `prompts.sent_at`.
 --

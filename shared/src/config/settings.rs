@@ -245,7 +245,7 @@ pub const FCM_BASE_URL: Setting = Setting::with_default(
 pub const FCM_HTTP: Setting = Setting::with_default(
     "AFTERCARE_FCM_HTTP",
     "auto",
-    "auto / http1 / http2: the HTTP version spoken to AFTERCARE_FCM_BASE_URL; auto is HTTP/2 where TLS offers it (fcm.googleapis.com does) and HTTP/1.1 otherwise; http2 speaks HTTP/2 without asking (RFC 9113 prior knowledge), for a plain-http endpoint known to (a relay, a test fake)",
+    "auto / http1 / http2: the HTTP version spoken to AFTERCARE_FCM_BASE_URL; auto is HTTP/2 where TLS offers it (fcm.googleapis.com does) and HTTP/1.1 otherwise; http2 speaks HTTP/2 without asking (RFC 9113 prior knowledge), for a plain-http endpoint known to speak it (a relay, a test fake); the token endpoint is always auto",
 );
 pub const FCM_TOKEN_URL: Setting = Setting::derived(
     "AFTERCARE_FCM_TOKEN_URL",

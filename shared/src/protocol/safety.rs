@@ -331,8 +331,8 @@ impl Checker {
 fn payloads(msg: &PushMessage) -> [(&'static str, String, usize); 3] {
     let web = Payload::new(&msg.visible, &msg.prompt_id, &msg.idempotency_key);
     [
-        ("FCM", FcmClient::body(msg).to_string(), PUSH_PAYLOAD_MAX),
-        ("APNs", ApnsClient::body(msg).to_string(), PUSH_PAYLOAD_MAX),
+        ("FCM", FcmClient::body(msg), PUSH_PAYLOAD_MAX),
+        ("APNs", ApnsClient::body(msg), PUSH_PAYLOAD_MAX),
         (
             "Web Push",
             serde_json::to_string(&web).unwrap_or_default(),

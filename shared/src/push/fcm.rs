@@ -56,7 +56,10 @@ struct CachedToken {
 }
 
 pub struct FcmClient {
+    /// For `messages:send`, in the version `AFTERCARE_FCM_HTTP` names.
     http: reqwest::Client,
+    /// For the token endpoint.
+    token_http: reqwest::Client,
     send_url: reqwest::Url,
     token_url: String,
     client_email: String,
@@ -93,13 +96,20 @@ impl FcmClient {
                 "AFTERCARE_FCM_SERVICE_ACCOUNT_FILE: private_key is not an RSA PEM key: {e}"
             ))
         })?;
-        let builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30));
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(30))
+        };
+        // The token endpoint is Google's OAuth service (or its override), spoken to as any
+        // HTTPS endpoint: the setting names the version of the send endpoint only.
+        let token_http = builder()
+            .build()
+            .map_err(|e| PushSetupError(format!("FCM token HTTP client: {e}")))?;
         let builder = match cfg.http {
-            HttpVersion::Auto => builder,
-            HttpVersion::Http1 => builder.http1_only(),
-            HttpVersion::Http2 => builder.http2_prior_knowledge(),
+            HttpVersion::Auto => builder(),
+            HttpVersion::Http1 => builder().http1_only(),
+            HttpVersion::Http2 => builder().http2_prior_knowledge(),
         };
         let http = builder
             .build()
@@ -121,6 +131,7 @@ impl FcmClient {
         })?;
         Ok(Self {
             http,
+            token_http,
             send_url,
             token_url,
             client_email: sa.client_email,
@@ -230,7 +241,7 @@ impl FcmClient {
             }
         })?;
         let resp = self
-            .http
+            .token_http
             .post(&self.token_url)
             .form(&[
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),

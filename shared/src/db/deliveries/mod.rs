@@ -4,8 +4,8 @@
 //! it: a worker whose lease expired (and whose prompt another worker re-claimed) changes nothing,
 //! not even the attempt log, so the prompt has exactly one recorded history.
 //!
-//! A prompt delivered at the first try on one push device or by email has its attempt recorded
-//! on the prompt row instead of an attempt row ([`inline`]); [`for_prompt`] and the other
+//! A prompt whose delivering dispatch made one attempt (one push device, or email), accepted,
+//! has that attempt recorded on the prompt row (earlier retries keep their rows) instead of an attempt row ([`inline`]); [`for_prompt`] and the other
 //! readers show it as an attempt all the same.
 
 pub mod inline;
@@ -77,7 +77,7 @@ pub struct Outcome {
 
 /// Applies `resolution` to the prompt and appends `attempts`, in one transaction, if `worker`
 /// still holds the lease. Returns `false` (and writes nothing) when it no longer does. A
-/// first-try delivery ([`inline::inline_attempt`]) is recorded on the prompt row, with no
+/// delivery by a dispatch of one accepted attempt ([`inline::inline_attempt`]) is recorded on the prompt row, with no
 /// attempt row.
 pub fn resolve(
     conn: &mut DbConn,
@@ -100,8 +100,8 @@ pub fn resolve(
 /// Records a group of outcomes in one transaction: one commit (and one WAL flush) for the
 /// group instead of one per prompt. Each outcome is still guarded by its own lease, as in
 /// [`resolve`]; the answer says, in order, which ones this worker still owned. The delivered
-/// ones are one `UPDATE` for the group; a first-try delivery ([`inline::inline_attempt`]) is
-/// recorded there and adds nothing to the one multi-row `INSERT` of the other attempts.
+/// ones are one `UPDATE` for the group; a delivery by a dispatch of one accepted attempt
+/// ([`inline::inline_attempt`]) is recorded there and adds nothing to the one multi-row `INSERT` of the other attempts.
 pub fn resolve_group(
     conn: &mut DbConn,
     worker: &str,
