@@ -118,10 +118,10 @@ pub async fn alert_window(
 }
 
 /// Records a group of prompt outcomes with their attempt logs in one transaction, each only if
-/// `worker` still holds its lease; says, in order, which were recorded. A prompt whose
-/// delivering dispatch made one attempt (one device, or email), accepted, has it recorded on
-/// the prompt row rather than as an attempt row (`crate::db::deliveries::inline`). The group is shared (`Arc`) so a
-/// caller can offer it again after `Unavailable` without copying it.
+/// `worker` still holds its lease; says, in order, which were recorded. A prompt whose delivering
+/// dispatch made one attempt (one device, or email), accepted, has it recorded on the prompt row
+/// rather than as an attempt row (`crate::db::deliveries::inline`). The group is shared (`Arc`) so
+/// a caller can offer it again after `Unavailable` without copying it.
 pub async fn record_prompts(
     db: &Db,
     worker: &str,

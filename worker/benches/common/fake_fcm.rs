@@ -1,9 +1,9 @@
 //! A loopback FCM shared by the worker's benches: the OAuth token endpoint and `messages:send`
-//! (HTTP/1.1 keep-alive, or HTTP/2 without TLS by prior knowledge), answering at once. It
-//! counts what it accepted; once told to ([`FakeFcm::enforce`]) it accepts at most so many messages a wall-clock second and answers 429
-//! with `Retry-After: 1` above; started with `record_arrivals` it notes when each
-//! `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]). It also stands in for a Web
-//! Push service: a `POST /push/<anything>` is counted (and throttled) like a message and
+//! (HTTP/1.1 keep-alive, or HTTP/2 without TLS by prior knowledge), answering at once. It counts
+//! what it accepted; once told to ([`FakeFcm::enforce`]) it accepts at most so many messages a
+//! wall-clock second and answers 429 with `Retry-After: 1` above; started with `record_arrivals` it
+//! notes when each `data.idempotency_key` first arrived ([`FakeFcm::wait_for`]). It also stands in
+//! for a Web Push service: a `POST /push/<anything>` is counted (and throttled) like a message and
 //! answered 201 without decrypting it. A message to a token starting `dead-` is answered 404
 //! `UNREGISTERED` (not counted).
 //!

@@ -1,9 +1,9 @@
 //! A prompt's one successful send recorded on the prompt row (migration
 //! `2026-12-08-300001_prompt_sent_inline`): when the dispatch that delivered a prompt made one
-//! attempt (one push device, or email) and it was accepted, that attempt is the row's `sent_device_id`, `sent_provider_id`,
-//! `sent_status_code` and `sent_worker_id` (with `channel` and `sent_at`), and no
-//! `delivery_attempts` row is written. `sent_worker_id IS NOT NULL` says the send is recorded
-//! this way.
+//! attempt (one push device, or email) and it was accepted, that attempt is the row's
+//! `sent_device_id`, `sent_provider_id`, `sent_status_code` and `sent_worker_id` (with `channel`
+//! and `sent_at`), and no `delivery_attempts` row is written. `sent_worker_id IS NOT NULL` says the
+//! send is recorded this way.
 //!
 //! This module is the one place that knows it: the drain writes it ([`inline_attempt`],
 //! [`mark_sent`]) and every reader of sends gets it back as the [`Attempt`] it stands for

@@ -4,9 +4,9 @@
 //! it: a worker whose lease expired (and whose prompt another worker re-claimed) changes nothing,
 //! not even the attempt log, so the prompt has exactly one recorded history.
 //!
-//! A prompt whose delivering dispatch made one attempt (one push device, or email), accepted,
-//! has that attempt recorded on the prompt row (earlier retries keep their rows) instead of an attempt row ([`inline`]); [`for_prompt`] and the other
-//! readers show it as an attempt all the same.
+//! A prompt whose delivering dispatch made one attempt (one push device, or email), accepted, has
+//! that attempt recorded on the prompt row (earlier retries keep their rows) instead of an attempt
+//! row ([`inline`]); [`for_prompt`] and the other readers show it as an attempt all the same.
 
 pub mod inline;
 
