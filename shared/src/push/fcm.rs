@@ -2,7 +2,6 @@
 //! access token obtained by the service-account flow (an RS256 JWT exchanged at the token
 //! endpoint) and cached until shortly before it expires.
 
-use std::borrow::Cow;
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -183,12 +182,10 @@ impl FcmClient {
         let body = resp.bytes().await.unwrap_or_default();
         if (200..300).contains(&status) {
             // The common answer is read into the one field kept, not into a JSON tree.
-            let name = serde_json::from_slice::<Accepted<'_>>(&body)
+            let name = serde_json::from_slice::<Accepted>(&body)
                 .ok()
                 .and_then(|a| a.name);
-            return PushOutcome::Sent {
-                provider_id: name.map(Cow::into_owned),
-            };
+            return PushOutcome::Sent { provider_id: name };
         }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status == 401 {

@@ -1,7 +1,5 @@
 //! The FCM HTTP v1 `messages:send` request body and the part of its answer the worker keeps.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 use super::super::PushMessage;
@@ -70,9 +68,8 @@ struct ApnsHeaders {
 /// What a 2xx answer carries that the worker keeps: the message's name
 /// (`projects/<id>/messages/<n>`), the provider id of the attempt.
 #[derive(Deserialize)]
-pub(super) struct Accepted<'a> {
-    #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+pub(super) struct Accepted {
+    pub name: Option<String>,
 }
 
 impl<'a> SendRequest<'a> {
